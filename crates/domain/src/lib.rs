@@ -1,0 +1,10 @@
+//! Value types and rules of Juragan, with no I/O: money, validation errors and
+//! (as features arrive) emails, phone numbers, hostnames, ports and the state
+//! machines of orders, invoices and services. Everything here is parsed once at
+//! the edge and trusted inside.
+
+pub mod money;
+pub mod validation;
+
+pub use money::{Currency, Money, MoneyError};
+pub use validation::{FieldError, ValidationErrors};

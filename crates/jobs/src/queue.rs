@@ -1,0 +1,317 @@
+//! The SQL of the job table: enqueue, claim, heartbeat, finish, release.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{PgConnection, PgPool};
+
+use crate::Error;
+
+pub type JobId = i64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    Dead,
+}
+
+impl JobStatus {
+    fn from_db(value: &str) -> Self {
+        match value {
+            "running" => JobStatus::Running,
+            "done" => JobStatus::Done,
+            "dead" => JobStatus::Dead,
+            // The CHECK constraint allows nothing else.
+            _ => JobStatus::Queued,
+        }
+    }
+}
+
+/// A job to put on the queue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    kind: String,
+    payload: serde_json::Value,
+    run_at: Option<DateTime<Utc>>,
+    max_attempts: i32,
+    dedupe_key: Option<String>,
+}
+
+impl NewJob {
+    pub const DEFAULT_MAX_ATTEMPTS: i32 = 10;
+
+    pub fn new(kind: impl Into<String>, payload: &impl Serialize) -> Result<Self, Error> {
+        Ok(Self {
+            kind: kind.into(),
+            payload: serde_json::to_value(payload)?,
+            run_at: None,
+            max_attempts: Self::DEFAULT_MAX_ATTEMPTS,
+            dedupe_key: None,
+        })
+    }
+
+    /// Run no earlier than `at` (default: now).
+    pub fn run_at(mut self, at: DateTime<Utc>) -> Self {
+        self.run_at = Some(at);
+        self
+    }
+
+    /// Attempts before the job is declared dead (at least 1).
+    pub fn max_attempts(mut self, attempts: u16) -> Self {
+        self.max_attempts = i32::from(attempts.max(1));
+        self
+    }
+
+    /// A job with the same key as an existing one is not enqueued again.
+    pub fn dedupe_key(mut self, key: impl Into<String>) -> Self {
+        self.dedupe_key = Some(key.into());
+        self
+    }
+}
+
+/// Enqueues on the caller's connection, so a job can commit or roll back with
+/// the state change that caused it. Returns `None` when the dedupe key was
+/// already taken.
+pub async fn enqueue(conn: &mut PgConnection, job: NewJob) -> Result<Option<JobId>, Error> {
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO job (kind, payload, run_at, max_attempts, dedupe_key)
+           VALUES ($1, $2, COALESCE($3, now()), $4, $5)
+           ON CONFLICT (dedupe_key) DO NOTHING
+           RETURNING id"#,
+        job.kind,
+        job.payload,
+        job.run_at,
+        job.max_attempts,
+        job.dedupe_key,
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(id)
+}
+
+/// A job as stored, for inspection by staff screens and tests.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobRecord {
+    pub id: JobId,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub status: JobStatus,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub run_at: DateTime<Utc>,
+    pub locked_by: Option<String>,
+    pub last_error: Option<String>,
+    pub dedupe_key: Option<String>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+pub async fn find_job(pool: &PgPool, id: JobId) -> Result<Option<JobRecord>, Error> {
+    let row = sqlx::query!(
+        r#"SELECT id, kind, payload, status, attempts, max_attempts, run_at, locked_by,
+                  last_error, dedupe_key, finished_at
+           FROM job WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|row| JobRecord {
+        id: row.id,
+        kind: row.kind,
+        payload: row.payload,
+        status: JobStatus::from_db(&row.status),
+        attempts: row.attempts,
+        max_attempts: row.max_attempts,
+        run_at: row.run_at,
+        locked_by: row.locked_by,
+        last_error: row.last_error,
+        dedupe_key: row.dedupe_key,
+        finished_at: row.finished_at,
+    }))
+}
+
+/// Counts per status, for queue health views and readiness.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct QueueSummary {
+    pub queued: i64,
+    pub running: i64,
+    pub done: i64,
+    pub dead: i64,
+}
+
+pub async fn queue_summary(pool: &PgPool) -> Result<QueueSummary, Error> {
+    let rows = sqlx::query!(r#"SELECT status, count(*) AS "count!" FROM job GROUP BY status"#)
+        .fetch_all(pool)
+        .await?;
+    let mut summary = QueueSummary::default();
+    for row in rows {
+        match JobStatus::from_db(&row.status) {
+            JobStatus::Queued => summary.queued = row.count,
+            JobStatus::Running => summary.running = row.count,
+            JobStatus::Done => summary.done = row.count,
+            JobStatus::Dead => summary.dead = row.count,
+        }
+    }
+    Ok(summary)
+}
+
+/// A job a runner has claimed and now holds the lease of.
+#[derive(Debug, Clone)]
+pub(crate) struct ClaimedJob {
+    pub id: JobId,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub attempt: i32,
+    pub max_attempts: i32,
+}
+
+/// Claims up to `limit` due jobs: queued ones whose time has come and running
+/// ones whose holder let the lease expire (it died or lost its network).
+pub(crate) async fn claim(
+    pool: &PgPool,
+    runner_id: &str,
+    limit: i64,
+    lease: Duration,
+) -> Result<Vec<ClaimedJob>, Error> {
+    let rows = sqlx::query!(
+        r#"UPDATE job
+           SET status = 'running',
+               locked_by = $1,
+               locked_until = now() + make_interval(secs => $2),
+               attempts = attempts + 1
+           WHERE id IN (
+               SELECT id FROM job
+               WHERE (status = 'queued' AND run_at <= now())
+                  OR (status = 'running' AND locked_until < now())
+               ORDER BY run_at, id
+               LIMIT $3
+               FOR UPDATE SKIP LOCKED)
+           RETURNING id, kind, payload, attempts, max_attempts"#,
+        runner_id,
+        lease.as_secs_f64(),
+        limit,
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| ClaimedJob {
+            id: row.id,
+            kind: row.kind,
+            payload: row.payload,
+            attempt: row.attempts,
+            max_attempts: row.max_attempts,
+        })
+        .collect())
+}
+
+/// Extends the lease of every job this runner still holds.
+pub(crate) async fn extend_leases(
+    pool: &PgPool,
+    runner_id: &str,
+    ids: &[JobId],
+    lease: Duration,
+) -> Result<u64, Error> {
+    let result = sqlx::query!(
+        r#"UPDATE job SET locked_until = now() + make_interval(secs => $3)
+           WHERE id = ANY($2) AND locked_by = $1 AND status = 'running'"#,
+        runner_id,
+        ids,
+        lease.as_secs_f64(),
+    )
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// Marks a job done. `false` means the runner had lost the lease and another
+/// runner owns the job now; its result is then not recorded.
+pub(crate) async fn mark_done(pool: &PgPool, runner_id: &str, id: JobId) -> Result<bool, Error> {
+    let result = sqlx::query!(
+        r#"UPDATE job SET status = 'done', locked_by = NULL, locked_until = NULL,
+                          last_error = NULL, finished_at = now()
+           WHERE id = $1 AND locked_by = $2 AND status = 'running'"#,
+        id,
+        runner_id,
+    )
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Puts a failed job back on the queue to run at `retry_at`, or marks it dead
+/// when `retry_at` is `None`.
+pub(crate) async fn mark_failed(
+    pool: &PgPool,
+    runner_id: &str,
+    id: JobId,
+    error: &str,
+    retry_after: Option<Duration>,
+) -> Result<bool, Error> {
+    let result = match retry_after {
+        Some(delay) => {
+            sqlx::query!(
+                r#"UPDATE job SET status = 'queued', locked_by = NULL, locked_until = NULL,
+                                  last_error = $3,
+                                  run_at = now() + make_interval(secs => $4)
+                   WHERE id = $1 AND locked_by = $2 AND status = 'running'"#,
+                id,
+                runner_id,
+                error,
+                delay.as_secs_f64(),
+            )
+            .execute(pool)
+            .await?
+        }
+        None => {
+            sqlx::query!(
+                r#"UPDATE job SET status = 'dead', locked_by = NULL, locked_until = NULL,
+                                  last_error = $3, finished_at = now()
+                   WHERE id = $1 AND locked_by = $2 AND status = 'running'"#,
+                id,
+                runner_id,
+                error,
+            )
+            .execute(pool)
+            .await?
+        }
+    };
+    Ok(result.rows_affected() == 1)
+}
+
+/// Gives jobs back to the queue untouched at shutdown: the attempt that was
+/// interrupted does not count against the job.
+pub(crate) async fn release(pool: &PgPool, runner_id: &str, ids: &[JobId]) -> Result<u64, Error> {
+    let result = sqlx::query!(
+        r#"UPDATE job SET status = 'queued', locked_by = NULL, locked_until = NULL,
+                          attempts = GREATEST(attempts - 1, 0), run_at = now()
+           WHERE id = ANY($2) AND locked_by = $1 AND status = 'running'"#,
+        runner_id,
+        ids,
+    )
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// Deletes finished jobs past their retention. Dead jobs stay longer so
+/// staff can still see why they died.
+pub(crate) async fn prune_finished(
+    pool: &PgPool,
+    done_older_than: Duration,
+    dead_older_than: Duration,
+) -> Result<u64, Error> {
+    let result = sqlx::query!(
+        r#"DELETE FROM job
+           WHERE (status = 'done' AND finished_at < now() - make_interval(secs => $1))
+              OR (status = 'dead' AND finished_at < now() - make_interval(secs => $2))"#,
+        done_older_than.as_secs_f64(),
+        dead_older_than.as_secs_f64(),
+    )
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected())
+}

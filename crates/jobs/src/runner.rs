@@ -1,0 +1,277 @@
+//! The worker loop: claim what is due up to the concurrency limit, run each
+//! job on its own task, keep the leases of running jobs alive, fire periodic
+//! schedules, and on shutdown finish or release what was claimed.
+
+use std::collections::HashSet;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use rand::Rng;
+use sqlx::PgPool;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::queue::{self, ClaimedJob, JobId};
+use crate::registry::{JobContext, JobError, Registry};
+use crate::schedule;
+use crate::Error;
+
+/// Tuning of one runner. The defaults suit production; tests shorten them.
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    /// Jobs run at the same time by this runner.
+    pub concurrency: usize,
+    /// How long to sleep when the queue had nothing due.
+    pub poll_interval: Duration,
+    /// How long a claim holds without a heartbeat. A runner that dies leaves
+    /// its jobs to others after at most this long.
+    pub lease: Duration,
+    /// How long shutdown waits for running jobs before releasing them.
+    pub shutdown_grace: Duration,
+    /// First retry delay; doubles per attempt up to `retry_cap`.
+    pub retry_base: Duration,
+    pub retry_cap: Duration,
+    /// How often this runner looks for due periodic schedules.
+    pub schedule_tick: Duration,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            poll_interval: Duration::from_millis(500),
+            lease: Duration::from_secs(60),
+            shutdown_grace: Duration::from_secs(20),
+            retry_base: Duration::from_secs(5),
+            retry_cap: Duration::from_secs(3600),
+            schedule_tick: Duration::from_secs(1),
+        }
+    }
+}
+
+impl RunnerConfig {
+    /// Exponential backoff with ±20 % jitter so that jobs that failed together
+    /// (a remote outage) do not all come back in the same instant.
+    pub fn retry_delay(&self, attempt: i32) -> Duration {
+        let exponent = u32::try_from(attempt.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
+        let delay = self
+            .retry_base
+            .saturating_mul(2u32.saturating_pow(exponent))
+            .min(self.retry_cap);
+        delay.mul_f64(rand::rng().random_range(0.8..1.2))
+    }
+}
+
+pub struct JobRunner {
+    pool: PgPool,
+    registry: Arc<Registry>,
+    config: RunnerConfig,
+    id: String,
+}
+
+impl JobRunner {
+    pub fn new(pool: PgPool, registry: Registry, config: RunnerConfig) -> Self {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "juragan".to_owned());
+        let unique = uuid::Uuid::new_v4().simple().to_string();
+        let id = format!("{host}-{}-{}", std::process::id(), &unique[..8]);
+        Self { pool, registry: Arc::new(registry), config, id }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Registers the schedules and starts the worker loop in the background.
+    pub async fn start(self) -> Result<RunnerHandle, Error> {
+        schedule::register_schedules(&self.pool, self.registry.schedules()).await?;
+        let shutdown = CancellationToken::new();
+        let id = self.id.clone();
+        tracing::info!(runner = %id, kinds = ?self.registry.kinds().collect::<Vec<_>>(), "job runner started");
+        let task = tokio::spawn(Arc::new(self).run(shutdown.clone()));
+        Ok(RunnerHandle { id, shutdown, task })
+    }
+
+    async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut running: JoinSet<JobId> = JoinSet::new();
+        let mut in_flight: HashSet<JobId> = HashSet::new();
+        let mut heartbeat = tokio::time::interval(self.config.lease / 3);
+        let mut schedule_tick = tokio::time::interval(self.config.schedule_tick);
+
+        while !shutdown.is_cancelled() {
+            let capacity = self.config.concurrency.saturating_sub(in_flight.len());
+            if capacity > 0 {
+                let limit = i64::try_from(capacity).unwrap_or(i64::MAX);
+                match queue::claim(&self.pool, &self.id, limit, self.config.lease).await {
+                    Ok(jobs) => {
+                        for job in jobs {
+                            in_flight.insert(job.id);
+                            running.spawn(Arc::clone(&self).execute(job));
+                        }
+                    }
+                    Err(error) => tracing::warn!(runner = %self.id, %error, "claiming jobs failed"),
+                }
+            }
+            let full = in_flight.len() >= self.config.concurrency;
+            tokio::select! {
+                biased;
+                () = shutdown.cancelled() => {}
+                Some(finished) = running.join_next(), if !running.is_empty() => {
+                    if let Ok(id) = finished {
+                        in_flight.remove(&id);
+                    }
+                }
+                _ = heartbeat.tick() => self.extend_leases(&in_flight).await,
+                _ = schedule_tick.tick() => {
+                    if let Err(error) = schedule::fire_due_schedules(&self.pool).await {
+                        tracing::warn!(runner = %self.id, %error, "firing schedules failed");
+                    }
+                }
+                () = tokio::time::sleep(self.config.poll_interval), if !full => {}
+            }
+        }
+        self.drain(running, in_flight, heartbeat).await;
+    }
+
+    /// Waits up to the grace period for running jobs, then hands the rest back.
+    async fn drain(
+        &self,
+        mut running: JoinSet<JobId>,
+        mut in_flight: HashSet<JobId>,
+        mut heartbeat: tokio::time::Interval,
+    ) {
+        let deadline = tokio::time::sleep(self.config.shutdown_grace);
+        tokio::pin!(deadline);
+        while !running.is_empty() {
+            tokio::select! {
+                Some(finished) = running.join_next() => {
+                    if let Ok(id) = finished {
+                        in_flight.remove(&id);
+                    }
+                }
+                _ = heartbeat.tick() => self.extend_leases(&in_flight).await,
+                () = &mut deadline => break,
+            }
+        }
+        running.shutdown().await;
+        if !in_flight.is_empty() {
+            let ids: Vec<JobId> = in_flight.into_iter().collect();
+            match queue::release(&self.pool, &self.id, &ids).await {
+                Ok(released) => tracing::info!(runner = %self.id, released, "released unfinished jobs"),
+                Err(error) => tracing::error!(runner = %self.id, %error, "releasing jobs failed; their leases will expire"),
+            }
+        }
+        tracing::info!(runner = %self.id, "job runner stopped");
+    }
+
+    async fn extend_leases(&self, in_flight: &HashSet<JobId>) {
+        if in_flight.is_empty() {
+            return;
+        }
+        let ids: Vec<JobId> = in_flight.iter().copied().collect();
+        if let Err(error) = queue::extend_leases(&self.pool, &self.id, &ids, self.config.lease).await {
+            tracing::warn!(runner = %self.id, %error, "extending job leases failed");
+        }
+    }
+
+    async fn execute(self: Arc<Self>, job: ClaimedJob) -> JobId {
+        let id = job.id;
+        let kind = job.kind.clone();
+        let started = Instant::now();
+        let outcome = self.run_handler(job.clone()).await;
+        let recorded = match &outcome {
+            Ok(()) => queue::mark_done(&self.pool, &self.id, id).await,
+            Err(failure) => {
+                let retry_after = match failure {
+                    JobError::Permanent(_) => None,
+                    _ if job.attempt >= job.max_attempts => None,
+                    JobError::RetryAfter { delay, .. } => Some(*delay),
+                    JobError::Retry(_) => Some(self.config.retry_delay(job.attempt)),
+                };
+                let message = failure.to_string();
+                match retry_after {
+                    Some(delay) => tracing::warn!(job = id, %kind, attempt = job.attempt, ?delay, error = %message, "job failed, will retry"),
+                    None => tracing::error!(job = id, %kind, attempt = job.attempt, error = %message, "job is dead"),
+                }
+                queue::mark_failed(&self.pool, &self.id, id, &message, retry_after).await
+            }
+        };
+        let result = if outcome.is_ok() { "done" } else { "failed" };
+        metrics::counter!("juragan_jobs_total", "kind" => kind.clone(), "result" => result).increment(1);
+        metrics::histogram!("juragan_job_duration_seconds", "kind" => kind.clone())
+            .record(started.elapsed().as_secs_f64());
+        match recorded {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(job = id, %kind, "lease was lost before the job finished; another runner owns it"),
+            Err(error) => tracing::error!(job = id, %kind, %error, "recording the job's result failed"),
+        }
+        id
+    }
+
+    async fn run_handler(&self, job: ClaimedJob) -> Result<(), JobError> {
+        if job.attempt > job.max_attempts {
+            // Claimed again after an expired lease on its last attempt: the
+            // job itself probably kills its runner, so stop trying.
+            return Err(JobError::Permanent(
+                "its runner stopped during the final attempt (lease expired)".to_owned(),
+            ));
+        }
+        let Some(handler) = self.registry.handler(&job.kind) else {
+            // During a rolling deploy an older replica may meet a newer kind:
+            // retry, so a replica that knows it can run it.
+            return Err(JobError::Retry(anyhow::anyhow!(
+                "runner {} has no handler for job kind `{}`",
+                self.id,
+                job.kind
+            )));
+        };
+        let context = JobContext {
+            id: job.id,
+            kind: job.kind,
+            attempt: job.attempt,
+            max_attempts: job.max_attempts,
+            payload: job.payload,
+            pool: self.pool.clone(),
+        };
+        match AssertUnwindSafe(handler(context)).catch_unwind().await {
+            Ok(result) => result,
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|text| (*text).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_owned());
+                Err(JobError::Retry(anyhow::anyhow!("job panicked: {message}")))
+            }
+        }
+    }
+}
+
+/// Controls a started runner.
+pub struct RunnerHandle {
+    id: String,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunnerHandle {
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Stops claiming, lets running jobs finish within the grace period and
+    /// releases the rest back to the queue.
+    pub async fn shutdown(self) {
+        self.shutdown.cancel();
+        if let Err(error) = self.task.await {
+            tracing::error!(runner = %self.id, %error, "job runner task failed");
+        }
+    }
+
+    /// Stops the runner the way a crash would: no result recorded, no release,
+    /// no more heartbeats. Its jobs return to the queue when their lease ends.
+    pub fn kill(self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,6 @@
+//! Monitoring: TCP port checks of monitored hosts, expiry watch, MikroTik
+//! PPPoE online status and node resources, with the sales book of hosts sold
+//! outside the catalog. State changes enqueue notifications in the same
+//! transaction.
+//!
+//! Only the crate boundary exists so far; features arrive with their issues.
