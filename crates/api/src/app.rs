@@ -1,0 +1,141 @@
+//! Building and running the application: connect, bind (port 0 in tests),
+//! wire routes, middleware and the job runner, and stop gracefully.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use jobs::{JobRunner, RunnerConfig, RunnerHandle};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::error::{ApiError, json_config};
+use crate::fallback::{problem_for_bare_errors, unmatched_request};
+use crate::openapi::{OpenApiJson, RouteTable};
+use crate::spa::Spa;
+use crate::state::AppState;
+use crate::telemetry::{PrometheusMetrics, observe_request};
+use crate::{background, openapi, routes};
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    runner: Option<RunnerHandle>,
+}
+
+pub async fn connect_database(settings: &Settings) -> anyhow::Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(settings.database_max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(settings.database_url.expose())
+        .await
+        .context("connecting to PostgreSQL (DATABASE_URL)")
+}
+
+pub async fn connect_redis(settings: &Settings) -> anyhow::Result<ConnectionManager> {
+    let client = redis::Client::open(settings.redis_url.expose()).context("parsing REDIS_URL")?;
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(3)))
+        .set_response_timeout(Some(Duration::from_secs(3)));
+    ConnectionManager::new_with_config(client, config).await.context("connecting to Redis (REDIS_URL)")
+}
+
+/// reqwest and lettre are built without a default TLS backend so the tree
+/// stays ring-only; the provider is chosen once per process, here.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let pool = connect_database(&settings).await?;
+        Self::build_with_pool(settings, pool).await
+    }
+
+    /// Builds on an existing pool (tests pass their fresh database's pool).
+    pub async fn build_with_pool(settings: Settings, pool: PgPool) -> anyhow::Result<Self> {
+        install_crypto_provider();
+        let redis = connect_redis(&settings).await?;
+        let listener = TcpListener::bind(settings.http_addr).with_context(|| format!("binding {}", settings.http_addr))?;
+        let port = listener.local_addr()?.port();
+        let settings = Arc::new(settings);
+        let state = AppState { pool: pool.clone(), redis, settings: Arc::clone(&settings) };
+
+        let runner = if settings.jobs.enabled {
+            let config = RunnerConfig {
+                concurrency: settings.jobs.concurrency,
+                poll_interval: settings.jobs.poll_interval,
+                lease: settings.jobs.lease,
+                shutdown_grace: settings.jobs.shutdown_grace,
+                ..RunnerConfig::default()
+            };
+            Some(JobRunner::new(pool, background::registry(&state), config).start().await?)
+        } else {
+            None
+        };
+
+        let server = http_server(state, listener)?;
+        tracing::info!(port, env = ?settings.app_env, "juragan listening");
+        Ok(Self { port, server, runner })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn server_handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM (or the handle stops it), then lets the
+    /// job runner finish or release its jobs.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let served = self.server.await;
+        if let Some(runner) = self.runner {
+            runner.shutdown().await;
+        }
+        served.context("HTTP server failed")
+    }
+}
+
+fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
+    let document = openapi::document();
+    let document_json = web::Data::new(OpenApiJson(openapi::document_json()));
+    let route_table = web::Data::new(RouteTable::from_document(&document));
+    let spa = web::Data::new(Spa::new(state.settings.frontend_dist.clone()));
+    let metrics = web::Data::new(PrometheusMetrics::global());
+    let body_limit = state.settings.body_limit;
+    let state = web::Data::new(state);
+
+    let server = HttpServer::new(move || {
+        let (app, _) = App::new().into_utoipa_app().configure(routes::configure).split_for_parts();
+        app.app_data(state.clone())
+            .app_data(document_json.clone())
+            .app_data(route_table.clone())
+            .app_data(spa.clone())
+            .app_data(metrics.clone())
+            .app_data(json_config(body_limit))
+            .app_data(web::PayloadConfig::default().limit(body_limit))
+            .app_data(web::PathConfig::default().error_handler(|error, _| ApiError::BadRequest(error.to_string()).into()))
+            .app_data(web::QueryConfig::default().error_handler(|error, _| ApiError::BadRequest(error.to_string()).into()))
+            // The UI reads the document from the documented endpoint.
+            .service(SwaggerUi::new("/api/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/api/openapi.json")))
+            .default_service(web::to(unmatched_request))
+            .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+            .wrap(from_fn(observe_request))
+    })
+    .listen(listener)?
+    .shutdown_timeout(30)
+    .run();
+    Ok(server)
+}

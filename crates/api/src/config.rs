@@ -1,0 +1,225 @@
+//! Settings, read from the environment only (see `.env.example`). Secrets are
+//! wrapped so they never reach a log line, and production refuses to start
+//! while any secret still has its development default.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A value that must not be printed: `Debug` and `Display` show a mask.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Test,
+    Production,
+}
+
+impl FromStr for AppEnv {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "development" | "dev" => Ok(AppEnv::Development),
+            "test" => Ok(AppEnv::Test),
+            "production" | "prod" => Ok(AppEnv::Production),
+            other => Err(format!("expected development, test or production, got `{other}`")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobSettings {
+    /// Whether this process runs job workers (an API-only replica may not).
+    pub enabled: bool,
+    pub concurrency: usize,
+    pub poll_interval: Duration,
+    pub lease: Duration,
+    pub shutdown_grace: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub app_env: AppEnv,
+    pub http_addr: SocketAddr,
+    /// Where users reach the shop; used in links sent by email.
+    pub public_base_url: String,
+    pub database_url: Secret,
+    pub database_max_connections: u32,
+    pub redis_url: Secret,
+    /// Prefix of every Redis key, so several deployments (or tests) can share
+    /// one Redis without seeing each other's keys.
+    pub redis_key_prefix: String,
+    pub smtp_url: Secret,
+    pub mail_from: String,
+    /// Master key (32 bytes, base64) for encrypting integration secrets at rest.
+    pub secret_key: Secret,
+    /// Built SPA (`frontend/dist`); served at `/` when present.
+    pub frontend_dist: PathBuf,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    pub log_format: LogFormat,
+    pub jobs: JobSettings,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name}: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error(
+        "APP_ENV=production but these secrets are unset or still have their development default: {}",
+        .0.join(", ")
+    )]
+    DefaultSecrets(Vec<&'static str>),
+}
+
+/// Development defaults of the secrets. Production refuses every one of them.
+const DEV_SECRET_KEY: &str = "ZGV2LW9ubHktc2VjcmV0LWtleS0zMi1ieXRlcy1sb25nISE=";
+
+/// Reads the environment through a lookup function, so tests can pass a map.
+struct Env<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    defaulted_secrets: Vec<&'static str>,
+}
+
+impl Env<'_> {
+    fn string(&self, name: &'static str, default: &str) -> String {
+        (self.lookup)(name).filter(|value| !value.is_empty()).unwrap_or_else(|| default.to_owned())
+    }
+
+    fn parse<T: FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: fmt::Display,
+    {
+        match (self.lookup)(name).filter(|value| !value.is_empty()) {
+            None => Ok(default),
+            Some(raw) => raw.parse().map_err(|error: T::Err| ConfigError::Invalid { name, reason: error.to_string() }),
+        }
+    }
+
+    fn secret(&mut self, name: &'static str, dev_default: &str) -> Secret {
+        let value = self.string(name, dev_default);
+        if value == dev_default {
+            self.defaulted_secrets.push(name);
+        }
+        Secret(value)
+    }
+
+    fn seconds(&self, name: &'static str, default: f64) -> Result<Duration, ConfigError> {
+        let seconds: f64 = self.parse(name, default)?;
+        Duration::try_from_secs_f64(seconds).map_err(|error| ConfigError::Invalid { name, reason: error.to_string() })
+    }
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(&|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut env = Env { lookup, defaulted_secrets: Vec::new() };
+        let app_env: AppEnv = env.parse("APP_ENV", AppEnv::Development)?;
+        let log_format = match env.string("LOG_FORMAT", if app_env == AppEnv::Production { "json" } else { "pretty" }).as_str() {
+            "json" => LogFormat::Json,
+            "pretty" => LogFormat::Pretty,
+            other => {
+                return Err(ConfigError::Invalid { name: "LOG_FORMAT", reason: format!("expected json or pretty, got `{other}`") });
+            }
+        };
+        let settings = Settings {
+            app_env,
+            http_addr: env.parse("HTTP_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            public_base_url: env.string("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
+            database_url: Secret(env.string("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/juragan")),
+            database_max_connections: env.parse("DATABASE_MAX_CONNECTIONS", 20)?,
+            redis_url: Secret(env.string("REDIS_URL", "redis://127.0.0.1:6379/0")),
+            redis_key_prefix: env.string("REDIS_KEY_PREFIX", "juragan:"),
+            smtp_url: Secret(env.string("SMTP_URL", "smtp://127.0.0.1:2525")),
+            mail_from: env.string("MAIL_FROM", "Juragan <no-reply@juragan.local>"),
+            secret_key: env.secret("JURAGAN_SECRET_KEY", DEV_SECRET_KEY),
+            frontend_dist: PathBuf::from(env.string("FRONTEND_DIST", "frontend/dist")),
+            body_limit: env.parse("HTTP_BODY_LIMIT_BYTES", 1024 * 1024)?,
+            log_format,
+            jobs: JobSettings {
+                enabled: env.parse("JOBS_ENABLED", true)?,
+                concurrency: env.parse("JOBS_CONCURRENCY", 8)?,
+                poll_interval: env.seconds("JOBS_POLL_INTERVAL_SECONDS", 0.5)?,
+                lease: env.seconds("JOBS_LEASE_SECONDS", 60.0)?,
+                shutdown_grace: env.seconds("JOBS_SHUTDOWN_GRACE_SECONDS", 20.0)?,
+            },
+        };
+        if settings.app_env == AppEnv::Production && !env.defaulted_secrets.is_empty() {
+            return Err(ConfigError::DefaultSecrets(env.defaulted_secrets));
+        }
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn settings_from(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Settings::from_lookup(&move |name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn development_starts_with_defaults() {
+        let settings = settings_from(&[]).expect("defaults are valid in development");
+        assert_eq!(settings.app_env, AppEnv::Development);
+        assert_eq!(settings.http_addr.port(), 8080);
+    }
+
+    #[test]
+    fn production_refuses_default_secrets() {
+        let error = settings_from(&[("APP_ENV", "production")]).expect_err("must refuse");
+        assert!(matches!(&error, ConfigError::DefaultSecrets(names) if names.contains(&"JURAGAN_SECRET_KEY")));
+        let explicit_default = settings_from(&[("APP_ENV", "production"), ("JURAGAN_SECRET_KEY", DEV_SECRET_KEY)]);
+        assert!(explicit_default.is_err(), "setting the default explicitly is still the default");
+        let configured = settings_from(&[("APP_ENV", "production"), ("JURAGAN_SECRET_KEY", "c29tZXRoaW5nIGVsc2UgZW50aXJlbHkgMzIgYnl0ZXM=")]);
+        assert!(configured.is_ok());
+    }
+
+    #[test]
+    fn secrets_are_masked_in_debug_output() {
+        let settings = settings_from(&[("DATABASE_URL", "postgres://shop:hunter2@db/juragan")]).expect("valid");
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains(DEV_SECRET_KEY));
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        let error = settings_from(&[("HTTP_ADDR", "not-an-address")]).expect_err("invalid");
+        assert!(error.to_string().starts_with("HTTP_ADDR:"));
+    }
+}

@@ -1,0 +1,217 @@
+//! The one place where errors become HTTP: every error the API can answer is
+//! an [`ApiError`], rendered as `application/problem+json` (RFC 9457) with a
+//! stable `code`. Internal errors are logged with the request id and never
+//! echoed to the caller.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use domain::{FieldError, ValidationErrors};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// Stable identifier of the kind of problem, `urn:juragan:problem:<code>`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// Short summary of the kind of problem; the same for every occurrence.
+    pub title: String,
+    pub status: u16,
+    /// Stable machine code, e.g. `validation_failed`, `not_found`.
+    pub code: String,
+    /// What went wrong this time, for humans.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Per-field problems of a request body (validation errors only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemFieldError>,
+}
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProblemFieldError {
+    /// Dotted path of the field, e.g. `billing_address.city`.
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl From<&FieldError> for ProblemFieldError {
+    fn from(error: &FieldError) -> Self {
+        Self { field: error.field.clone(), code: error.code.clone(), message: error.message.clone() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("no such endpoint: {0}")]
+    RouteNotFound(String),
+    #[error("method {method} is not allowed here; allowed: {}", .allow.join(", "))]
+    MethodNotAllowed { method: String, allow: Vec<String> },
+    #[error("malformed request: {0}")]
+    BadRequest(String),
+    #[error("request body is larger than the limit of {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("expected content type {expected}")]
+    UnsupportedMediaType { expected: &'static str },
+    #[error("the request has invalid fields")]
+    Validation(#[from] ValidationErrors),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// The stable code and title of each kind of error: the table clients
+    /// (and the SPA's translations) rely on.
+    fn code_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::NotFound(_) => ("not_found", "Not found"),
+            ApiError::RouteNotFound(_) => ("route_not_found", "No such endpoint"),
+            ApiError::MethodNotAllowed { .. } => ("method_not_allowed", "Method not allowed"),
+            ApiError::BadRequest(_) => ("bad_request", "Malformed request"),
+            ApiError::PayloadTooLarge { .. } => ("payload_too_large", "Request body too large"),
+            ApiError::UnsupportedMediaType { .. } => ("unsupported_media_type", "Unsupported content type"),
+            ApiError::Validation(_) => ("validation_failed", "Invalid input"),
+            ApiError::Unavailable(_) => ("service_unavailable", "Service unavailable"),
+            ApiError::Internal(_) => ("internal_error", "Internal server error"),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (code, title) = self.code_and_title();
+        let detail = match self {
+            // Never tell the caller what broke inside: it may name a secret.
+            ApiError::Internal(_) => Some("Something went wrong on our side; it has been logged.".to_owned()),
+            other => Some(other.to_string()),
+        };
+        let errors = match self {
+            ApiError::Validation(errors) => errors.errors().iter().map(ProblemFieldError::from).collect(),
+            _ => Vec::new(),
+        };
+        Problem {
+            problem_type: format!("urn:juragan:problem:{code}"),
+            title: title.to_owned(),
+            status: self.status_code().as_u16(),
+            code: code.to_owned(),
+            detail,
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::NotFound(_) | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(error) = self {
+            tracing::error!(error = format!("{error:#}"), "internal error");
+        }
+        let mut response = problem_response(&self.problem());
+        if let ApiError::MethodNotAllowed { allow, .. } = self
+            && let Ok(value) = HeaderValue::from_str(&allow.join(", "))
+        {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
+        response
+    }
+}
+
+pub fn problem_response(problem: &Problem) -> HttpResponse {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    HttpResponse::build(status).content_type(PROBLEM_CONTENT_TYPE).json(problem)
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        ApiError::Internal(anyhow::Error::new(error).context("database"))
+    }
+}
+
+/// The JSON extractor configuration every route uses: bodies over `limit`
+/// bytes and bodies that are not JSON are refused as problems.
+pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
+    actix_web::web::JsonConfig::default().limit(limit).error_handler(move |error, _| json_error(error, limit).into())
+}
+
+/// JSON body errors: too large is 413, wrong content type 415, broken JSON
+/// 400, and JSON of the wrong shape 422 naming the field when serde does.
+pub fn json_error(error: actix_web::error::JsonPayloadError, limit: usize) -> ApiError {
+    use actix_web::error::JsonPayloadError;
+    match error {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::PayloadTooLarge { limit }
+        }
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType { expected: "application/json" },
+        JsonPayloadError::Deserialize(error) if error.is_data() => {
+            ApiError::Validation(ValidationErrors::single(&field_of_serde_error(&error), "invalid", error.to_string()))
+        }
+        JsonPayloadError::Deserialize(error) => ApiError::BadRequest(format!("body is not valid JSON: {error}")),
+        other => ApiError::BadRequest(other.to_string()),
+    }
+}
+
+/// serde names the field in its message (`missing field `name``); when it
+/// does not, the problem is with the body as a whole.
+fn field_of_serde_error(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    message
+        .split('`')
+        .nth(1)
+        .filter(|_| message.starts_with("missing field") || message.starts_with("unknown field"))
+        .unwrap_or("body")
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_errors_carry_their_fields() {
+        let mut errors = ValidationErrors::new();
+        errors.add("port", "out_of_range", "port must be 1..65535");
+        let problem = ApiError::Validation(errors).problem();
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.code, "validation_failed");
+        assert_eq!(problem.errors[0].field, "port");
+    }
+
+    #[test]
+    fn internal_errors_do_not_leak_their_cause() {
+        let problem = ApiError::Internal(anyhow::anyhow!("password=hunter2 rejected")).problem();
+        assert_eq!(problem.status, 500);
+        assert!(!problem.detail.unwrap_or_default().contains("hunter2"));
+    }
+
+    #[test]
+    fn serde_names_the_missing_field() {
+        let error = serde_json::from_str::<std::collections::HashMap<String, u8>>("{\"a\": 300}").expect_err("out of range");
+        assert_eq!(field_of_serde_error(&error), "body");
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Body {
+            name: String,
+        }
+        let error = serde_json::from_str::<Body>("{}").expect_err("missing");
+        assert_eq!(field_of_serde_error(&error), "name");
+    }
+}

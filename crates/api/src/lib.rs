@@ -1,0 +1,17 @@
+//! The actix-web application and the `juragan` binary: HTTP, the OpenAPI
+//! document, error mapping, SPA serving, the job runner's wiring and the CLI.
+//! Feature rules live in the feature crates; this crate only wires them.
+
+pub mod app;
+pub mod background;
+pub mod config;
+pub mod error;
+pub mod fallback;
+pub mod openapi;
+pub mod routes;
+pub mod spa;
+pub mod state;
+pub mod telemetry;
+
+pub use app::{Application, MIGRATOR};
+pub use config::Settings;

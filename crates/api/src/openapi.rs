@@ -1,0 +1,100 @@
+//! The OpenAPI document. It is collected from the routed handlers themselves
+//! (utoipa-actix-web), so an endpoint cannot exist without being documented;
+//! `openapi/openapi.json` is this document, committed, and a test keeps the
+//! two equal.
+
+use actix_router::ResourceDef;
+use actix_web::App;
+use utoipa::OpenApi;
+use utoipa::openapi::path::HttpMethod;
+use utoipa_actix_web::AppExt;
+
+use crate::error::{Problem, ProblemFieldError};
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Juragan API",
+        description = "Storefront, billing, provisioning and monitoring of a hosting / VPS / ISP reseller.\n\n\
+Every error is `application/problem+json` (RFC 9457) with a stable `code`: an unknown path answers 404 \
+`route_not_found`, a known path with another method 405 `method_not_allowed` with an `Allow` header, a body \
+over the size limit 413 `payload_too_large`, a wrong content type 415 `unsupported_media_type`, and invalid \
+fields 422 `validation_failed` with one entry per field in `errors`. Money is integer minor units with an \
+ISO 4217 currency code.",
+        license(name = "MIT"),
+    ),
+    tags(
+        (name = "system", description = "Health, readiness, metrics and this document"),
+    ),
+    components(schemas(Problem, ProblemFieldError))
+)]
+struct ApiDoc;
+
+/// The full document of every routed endpoint.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_app, mut document) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::configure).split_for_parts();
+    document.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    document
+}
+
+/// The document as served and committed: pretty JSON with a final newline.
+pub fn document_json() -> String {
+    let mut json = document().to_pretty_json().unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
+    json.push('\n');
+    json
+}
+
+/// The rendered document, shared by all workers.
+pub struct OpenApiJson(pub String);
+
+/// The methods each documented path answers, for telling 404 from 405.
+pub struct RouteTable {
+    routes: Vec<(ResourceDef, Vec<String>)>,
+}
+
+impl RouteTable {
+    pub fn from_document(document: &utoipa::openapi::OpenApi) -> Self {
+        let routes = document
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    (HttpMethod::Get, &item.get),
+                    (HttpMethod::Put, &item.put),
+                    (HttpMethod::Post, &item.post),
+                    (HttpMethod::Delete, &item.delete),
+                    (HttpMethod::Options, &item.options),
+                    (HttpMethod::Head, &item.head),
+                    (HttpMethod::Patch, &item.patch),
+                    (HttpMethod::Trace, &item.trace),
+                ]
+                .into_iter()
+                .filter(|(_, operation)| operation.is_some())
+                .map(|(method, _)| method_name(&method).to_owned())
+                .collect();
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        Self { routes }
+    }
+
+    /// The methods allowed on `path`, if it is a documented path at all.
+    pub fn allowed_methods(&self, path: &str) -> Option<&[String]> {
+        self.routes.iter().find(|(resource, _)| resource.is_match(path)).map(|(_, methods)| methods.as_slice())
+    }
+}
+
+fn method_name(method: &HttpMethod) -> &'static str {
+    match method {
+        HttpMethod::Get => "GET",
+        HttpMethod::Post => "POST",
+        HttpMethod::Put => "PUT",
+        HttpMethod::Delete => "DELETE",
+        HttpMethod::Options => "OPTIONS",
+        HttpMethod::Head => "HEAD",
+        HttpMethod::Patch => "PATCH",
+        HttpMethod::Trace => "TRACE",
+    }
+}

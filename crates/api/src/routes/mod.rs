@@ -1,0 +1,12 @@
+//! HTTP handlers, a module per feature. Each handler is thin: extract,
+//! call one domain function, map the result.
+
+pub mod system;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Every routed endpoint. Only handlers registered here with `service(...)`
+/// exist, and each of them is in the OpenAPI document by construction.
+pub fn configure(config: &mut ServiceConfig) {
+    system::configure(config);
+}

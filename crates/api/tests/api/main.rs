@@ -1,0 +1,11 @@
+//! Integration tests of the HTTP application: each test gets a fresh
+//! database (`#[sqlx::test]`) and its own app on a random port.
+#![allow(clippy::unwrap_used)]
+
+mod helpers;
+
+mod errors;
+mod openapi;
+mod replicas;
+mod spa;
+mod system;
