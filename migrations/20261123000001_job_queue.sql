@@ -25,8 +25,9 @@ CREATE TABLE job (
     CHECK ((status = 'running') = (locked_by IS NOT NULL AND locked_until IS NOT NULL))
 );
 
--- The claim query scans due queued jobs and expired leases in run_at order.
-CREATE INDEX job_due_idx ON job (run_at) WHERE status = 'queued';
+-- The claim query walks due queued jobs in (run_at, id) order and expired
+-- leases in locked_until order, each through its own partial index.
+CREATE INDEX job_due_idx ON job (run_at, id) WHERE status = 'queued';
 CREATE INDEX job_lease_idx ON job (locked_until) WHERE status = 'running';
 CREATE INDEX job_finished_idx ON job (finished_at) WHERE status IN ('done', 'dead');
 

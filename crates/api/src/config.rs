@@ -218,6 +218,20 @@ mod tests {
     }
 
     #[test]
+    fn env_example_documents_every_variable_read() {
+        let asked = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        Settings::from_lookup(&|name| {
+            asked.borrow_mut().insert(name.to_owned());
+            None
+        })
+        .expect("defaults are valid");
+        let example = include_str!("../../../.env.example");
+        let documented: Vec<&str> = example.lines().filter_map(|line| line.split_once('=').map(|(name, _)| name)).collect();
+        let missing: Vec<String> = asked.into_inner().into_iter().filter(|name| !documented.contains(&name.as_str())).collect();
+        assert!(missing.is_empty(), ".env.example lacks {missing:?}");
+    }
+
+    #[test]
     fn invalid_values_name_the_variable() {
         let error = settings_from(&[("HTTP_ADDR", "not-an-address")]).expect_err("invalid");
         assert!(error.to_string().starts_with("HTTP_ADDR:"));

@@ -168,8 +168,10 @@ pub(crate) struct ClaimedJob {
     pub max_attempts: i32,
 }
 
-/// Claims up to `limit` due jobs: queued ones whose time has come and running
-/// ones whose holder let the lease expire (it died or lost its network).
+/// Claims up to `limit` due jobs: running ones whose holder let the lease
+/// expire (it died or lost its network) first, then queued ones whose time
+/// has come. Each arm walks its own partial index; a single `OR` query would
+/// scan and sort the whole table on every claim.
 pub(crate) async fn claim(
     pool: &PgPool,
     runner_id: &str,
@@ -177,18 +179,30 @@ pub(crate) async fn claim(
     lease: Duration,
 ) -> Result<Vec<ClaimedJob>, Error> {
     let rows = sqlx::query!(
-        r#"UPDATE job
+        r#"WITH expired AS (
+               SELECT id FROM job
+               WHERE status = 'running' AND locked_until < now()
+               ORDER BY locked_until
+               LIMIT $3
+               FOR UPDATE SKIP LOCKED),
+           due AS (
+               SELECT id FROM job
+               WHERE status = 'queued' AND run_at <= now()
+               ORDER BY run_at, id
+               LIMIT $3
+               FOR UPDATE SKIP LOCKED)
+           UPDATE job
            SET status = 'running',
                locked_by = $1,
                locked_until = now() + make_interval(secs => $2),
                attempts = attempts + 1
            WHERE id IN (
-               SELECT id FROM job
-               WHERE (status = 'queued' AND run_at <= now())
-                  OR (status = 'running' AND locked_until < now())
-               ORDER BY run_at, id
-               LIMIT $3
-               FOR UPDATE SKIP LOCKED)
+               SELECT id FROM (
+                   SELECT id, 0 AS rank FROM expired
+                   UNION ALL
+                   SELECT id, 1 AS rank FROM due) AS candidate
+               ORDER BY rank
+               LIMIT $3)
            RETURNING id, kind, payload, attempts, max_attempts"#,
         runner_id,
         lease.as_secs_f64(),

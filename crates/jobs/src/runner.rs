@@ -98,10 +98,18 @@ impl JobRunner {
         let mut in_flight: HashSet<JobId> = HashSet::new();
         let mut heartbeat = tokio::time::interval(self.config.lease / 3);
         let mut schedule_tick = tokio::time::interval(self.config.schedule_tick);
+        let mut poll = tokio::time::interval(self.config.poll_interval);
+        for timer in [&mut heartbeat, &mut schedule_tick, &mut poll] {
+            timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        }
+        // Refill in batches: claiming for every single finished job would cost
+        // a claim query per job on a busy queue.
+        let refill_at = (self.config.concurrency / 2).max(1);
+        let mut claim_now = true;
 
         while !shutdown.is_cancelled() {
             let capacity = self.config.concurrency.saturating_sub(in_flight.len());
-            if capacity > 0 {
+            if claim_now && capacity > 0 {
                 let limit = i64::try_from(capacity).unwrap_or(i64::MAX);
                 match queue::claim(&self.pool, &self.id, limit, self.config.lease).await {
                     Ok(jobs) => {
@@ -113,6 +121,7 @@ impl JobRunner {
                     Err(error) => tracing::warn!(runner = %self.id, %error, "claiming jobs failed"),
                 }
             }
+            claim_now = false;
             let full = in_flight.len() >= self.config.concurrency;
             tokio::select! {
                 biased;
@@ -121,6 +130,7 @@ impl JobRunner {
                     if let Ok(id) = finished {
                         in_flight.remove(&id);
                     }
+                    claim_now = self.config.concurrency - in_flight.len() >= refill_at;
                 }
                 _ = heartbeat.tick() => self.extend_leases(&in_flight).await,
                 _ = schedule_tick.tick() => {
@@ -128,7 +138,7 @@ impl JobRunner {
                         tracing::warn!(runner = %self.id, %error, "firing schedules failed");
                     }
                 }
-                () = tokio::time::sleep(self.config.poll_interval), if !full => {}
+                _ = poll.tick(), if !full => claim_now = true,
             }
         }
         self.drain(running, in_flight, heartbeat).await;

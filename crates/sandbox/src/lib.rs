@@ -1,0 +1,108 @@
+//! Faithful local fakes of the external services Juragan talks to, for the
+//! integration tests of every crate and for `make dev`.
+//!
+//! Each fake speaks the real wire protocol on a loopback port, so production
+//! clients are pointed at it by configuration alone and never know. Today
+//! that is the SMTP sink ([`smtp`]); the sandbox's HTTP server ([`Sandbox`])
+//! shows what the fakes received and offers it as JSON. Production code
+//! never depends on this crate.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), sandbox::SandboxError> {
+//! let sandbox = sandbox::Sandbox::start(sandbox::SandboxConfig::ephemeral()).await?;
+//! let smtp_port = sandbox.smtp().addr().port();
+//! // ... point the mailer at 127.0.0.1:smtp_port and send ...
+//! let mail = sandbox
+//!     .smtp()
+//!     .wait_for_message_to("budi@example.test", std::time::Duration::from_secs(5))
+//!     .await;
+//! # Ok(()) }
+//! ```
+
+mod error;
+pub mod smtp;
+mod web;
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+pub use error::{SandboxError, WaitTimeout};
+pub use smtp::{ReceivedMail, SmtpSink, SmtpSinkConfig, SmtpSinkHandle};
+
+/// Where and how the fakes listen.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    pub smtp_addr: SocketAddr,
+    pub http_addr: SocketAddr,
+    pub smtp: SmtpSinkConfig,
+}
+
+impl SandboxConfig {
+    /// Every fake on a free loopback port, as tests want: many sandboxes can
+    /// run side by side.
+    pub fn ephemeral() -> Self {
+        let any_port = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+        SandboxConfig {
+            smtp_addr: any_port,
+            http_addr: any_port,
+            smtp: SmtpSinkConfig::default(),
+        }
+    }
+}
+
+impl Default for SandboxConfig {
+    /// The fixed ports of `make dev` (the ones MailHog made familiar).
+    fn default() -> Self {
+        SandboxConfig {
+            smtp_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 2525)),
+            http_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8025)),
+            smtp: SmtpSinkConfig::default(),
+        }
+    }
+}
+
+/// Starts every fake together.
+pub struct Sandbox;
+
+impl Sandbox {
+    /// Binds every fake and the HTTP server; fails if any address is taken.
+    pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
+        let smtp = SmtpSink::start_with(config.smtp_addr, config.smtp).await?;
+        let web = web::WebServer::start(
+            config.http_addr,
+            web::WebState {
+                smtp_addr: smtp.addr(),
+                mail: smtp.store().clone(),
+            },
+        )?;
+        Ok(SandboxHandle { smtp, web })
+    }
+}
+
+/// The running sandbox; dropping it stops every fake.
+#[derive(Debug)]
+pub struct SandboxHandle {
+    smtp: SmtpSinkHandle,
+    web: web::WebServer,
+}
+
+impl SandboxHandle {
+    /// The SMTP sink, with the mail it received.
+    pub fn smtp(&self) -> &SmtpSinkHandle {
+        &self.smtp
+    }
+
+    /// The address of the sandbox's HTTP server (pages and JSON API).
+    pub fn http_addr(&self) -> SocketAddr {
+        self.web.addr()
+    }
+
+    /// `http://host:port` of the HTTP server, without a trailing slash.
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.web.addr())
+    }
+
+    /// Stops the HTTP server after its running requests, then every fake.
+    pub async fn shutdown(self) {
+        self.web.stop().await;
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `make dev`: migrate the development database, start the sandbox fakes, and
+# serve Juragan with the built SPA at http://127.0.0.1:8080.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+export DATABASE_URL=${DATABASE_URL:-$PG_SERVER_URL/juragan}
+export REDIS_URL
+export HTTP_ADDR=${HTTP_ADDR:-127.0.0.1:8080}
+export FRONTEND_DIST=${FRONTEND_DIST:-$root/frontend/dist}
+export SANDBOX_SMTP_ADDR=${SANDBOX_SMTP_ADDR:-127.0.0.1:2525}
+export SANDBOX_HTTP_ADDR=${SANDBOX_HTTP_ADDR:-127.0.0.1:8025}
+export SMTP_URL=${SMTP_URL:-smtp://$SANDBOX_SMTP_ADDR}
+
+PG_SERVER_URL=$PG_SERVER_URL scripts/test-database.sh juragan
+target/debug/juragan migrate
+
+target/debug/sandbox &
+sandbox=$!
+trap 'kill $sandbox 2>/dev/null || true' EXIT
+
+cat <<MSG
+
+  Juragan       http://$HTTP_ADDR
+  API docs      http://$HTTP_ADDR/api/docs/
+  Sandbox fakes http://$SANDBOX_HTTP_ADDR  (mail sink: SMTP on $SANDBOX_SMTP_ADDR)
+
+MSG
+target/debug/juragan serve

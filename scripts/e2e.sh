@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Browser end-to-end tests: a fresh database, the sandbox fakes and a real
+# `juragan serve` on free loopback ports, the built SPA, then the Playwright
+# scripts in frontend/e2e against it. Everything started here is stopped here.
+#
+# Needs: .local/services.env (scripts/services.sh), target/debug/juragan and
+# target/debug/sandbox built, frontend/dist built.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+# shellcheck disable=SC1091
+source .local/services.env
+
+database="juragan_e2e_$$"
+http_port=$(scripts/free-port.sh)
+smtp_port=$(scripts/free-port.sh)
+sandbox_port=$(scripts/free-port.sh)
+logs="$root/frontend/test-results"
+mkdir -p "$logs"
+pids=()
+
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    psql "$PG_SERVER_URL/postgres" -qc "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+psql "$PG_SERVER_URL/postgres" -qc "CREATE DATABASE $database" >/dev/null
+export APP_ENV=test
+export DATABASE_URL="$PG_SERVER_URL/$database"
+export REDIS_URL
+export REDIS_KEY_PREFIX="e2e:$$:"
+export HTTP_ADDR="127.0.0.1:$http_port"
+export PUBLIC_BASE_URL="http://127.0.0.1:$http_port"
+export SMTP_URL="smtp://127.0.0.1:$smtp_port"
+export SANDBOX_SMTP_ADDR="127.0.0.1:$smtp_port"
+export SANDBOX_HTTP_ADDR="127.0.0.1:$sandbox_port"
+export FRONTEND_DIST="$root/frontend/dist"
+
+target/debug/juragan migrate >"$logs/migrate.log" 2>&1
+target/debug/sandbox >"$logs/sandbox.log" 2>&1 &
+pids+=($!)
+target/debug/juragan serve >"$logs/juragan.log" 2>&1 &
+pids+=($!)
+
+# Ready means /readyz answers 200 (database and Redis both up); bounded wait.
+for attempt in $(seq 100); do
+    if curl -fsS "http://127.0.0.1:$http_port/readyz" >/dev/null 2>&1; then break; fi
+    if [ "$attempt" = 100 ]; then
+        echo "e2e: juragan did not become ready; log follows" >&2
+        cat "$logs/juragan.log" >&2
+        exit 1
+    fi
+    sleep 0.2
+done
+
+export BASE_URL="http://127.0.0.1:$http_port"
+export SANDBOX_URL="http://127.0.0.1:$sandbox_port"
+status=0
+for test in frontend/e2e/*.e2e.mjs; do
+    echo "e2e: $test"
+    node "$test" || status=1
+done
+exit $status
