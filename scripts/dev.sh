@@ -15,6 +15,7 @@ export SMTP_URL=${SMTP_URL:-smtp://$SANDBOX_SMTP_ADDR}
 
 PG_SERVER_URL=$PG_SERVER_URL scripts/test-database.sh juragan
 target/debug/juragan migrate
+target/debug/juragan seed-demo
 
 target/debug/sandbox &
 sandbox=$!

@@ -9,7 +9,10 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use identity::{Identity, IdentityConfig, KeySet};
 use jobs::{JobRunner, RunnerConfig, RunnerHandle};
+use notify::Mailer;
+use sha2::{Digest, Sha256};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
@@ -56,6 +59,17 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// The identity service from the settings: signing keys, mailer, OTP pepper.
+pub fn build_identity(settings: &Settings, pool: PgPool, redis: ConnectionManager) -> anyhow::Result<Identity> {
+    let pems: Vec<String> = settings.jwt_private_keys.iter().map(|key| key.expose().to_owned()).collect();
+    let keys = KeySet::from_pems(&pems, &settings.public_base_url).context("JWT_PRIVATE_KEYS")?;
+    let mailer = Mailer::from_url(settings.smtp_url.expose(), &settings.mail_from)?;
+    // The OTP pepper is derived, so there is one secret less to manage.
+    let pepper = Sha256::digest(format!("juragan-otp-pepper:{}", settings.secret_key.expose()).as_bytes()).to_vec();
+    let config = IdentityConfig { redis_prefix: settings.redis_key_prefix.clone(), public_base_url: settings.public_base_url.clone(), otp_pepper: pepper };
+    Ok(Identity::new(pool, redis, Arc::new(keys), mailer, config))
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let pool = connect_database(&settings).await?;
@@ -68,8 +82,9 @@ impl Application {
         let redis = connect_redis(&settings).await?;
         let listener = TcpListener::bind(settings.http_addr).with_context(|| format!("binding {}", settings.http_addr))?;
         let port = listener.local_addr()?.port();
+        let identity = build_identity(&settings, pool.clone(), redis.clone())?;
         let settings = Arc::new(settings);
-        let state = AppState { pool: pool.clone(), redis, settings: Arc::clone(&settings) };
+        let state = AppState { pool: pool.clone(), identity, redis, settings: Arc::clone(&settings) };
 
         let runner = if settings.jobs.enabled {
             let config = RunnerConfig {

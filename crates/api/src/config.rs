@@ -78,8 +78,14 @@ pub struct Settings {
     pub redis_key_prefix: String,
     pub smtp_url: Secret,
     pub mail_from: String,
-    /// Master key (32 bytes, base64) for encrypting integration secrets at rest.
+    /// Master key (32 bytes, base64) for encrypting integration secrets at
+    /// rest and keying the hashes of one-time codes.
     pub secret_key: Secret,
+    /// ES256 signing keys (PKCS#8 PEM). The first signs; all verify.
+    pub jwt_private_keys: Vec<Secret>,
+    /// Use `X-Forwarded-For` / `Forwarded` for the client IP (only behind a
+    /// proxy that sets them; otherwise clients could spoof their IP).
+    pub trust_forwarded_headers: bool,
     /// Built SPA (`frontend/dist`); served at `/` when present.
     pub frontend_dist: PathBuf,
     /// Largest accepted request body, in bytes.
@@ -101,6 +107,8 @@ pub enum ConfigError {
 
 /// Development defaults of the secrets. Production refuses every one of them.
 const DEV_SECRET_KEY: &str = "ZGV2LW9ubHktc2VjcmV0LWtleS0zMi1ieXRlcy1sb25nISE=";
+/// A published key: fine for development and tests, worthless in production.
+const DEV_JWT_PRIVATE_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgJOXUpdnkLE6bFr8i\nUcBIO8K+7MCIZxHz6ibYkgTTaZahRANCAARv8K+Oe4z0E1Mbhs5wPmJUgHtzvXKs\nA6jo+Zks/vZulaQRpQaxm2tycSShhF45elDrOVscQ/cWLFChDOKeisd4\n-----END PRIVATE KEY-----";
 
 /// Reads the environment through a lookup function, so tests can pass a map.
 struct Env<'a> {
@@ -137,6 +145,32 @@ impl Env<'_> {
     }
 }
 
+/// `JWT_PRIVATE_KEYS` holds PEM blocks; `JWT_PRIVATE_KEY_FILES` names files
+/// (comma-separated) holding them. Keys from both are used, the variable's
+/// first.
+fn jwt_keys(env: &mut Env<'_>) -> Result<Vec<Secret>, ConfigError> {
+    let mut pems = env.secret("JWT_PRIVATE_KEYS", DEV_JWT_PRIVATE_KEY).0;
+    let files = env.string("JWT_PRIVATE_KEY_FILES", "");
+    if !files.is_empty() {
+        if env.defaulted_secrets.last() == Some(&"JWT_PRIVATE_KEYS") {
+            // Keys come from files: the default key must not sign.
+            env.defaulted_secrets.pop();
+            pems.clear();
+        }
+        for path in files.split(',').map(str::trim).filter(|path| !path.is_empty()) {
+            let pem = std::fs::read_to_string(path)
+                .map_err(|error| ConfigError::Invalid { name: "JWT_PRIVATE_KEY_FILES", reason: format!("{path}: {error}") })?;
+            pems.push('\n');
+            pems.push_str(&pem);
+        }
+    }
+    let blocks = identity::tokens::split_pem_blocks(&pems.replace("\\n", "\n"));
+    if blocks.is_empty() {
+        return Err(ConfigError::Invalid { name: "JWT_PRIVATE_KEYS", reason: "no PEM block found".to_owned() });
+    }
+    Ok(blocks.into_iter().map(Secret).collect())
+}
+
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(&|name| std::env::var(name).ok())
@@ -163,6 +197,8 @@ impl Settings {
             smtp_url: Secret(env.string("SMTP_URL", "smtp://127.0.0.1:2525")),
             mail_from: env.string("MAIL_FROM", "Juragan <no-reply@juragan.local>"),
             secret_key: env.secret("JURAGAN_SECRET_KEY", DEV_SECRET_KEY),
+            jwt_private_keys: jwt_keys(&mut env)?,
+            trust_forwarded_headers: env.parse("HTTP_TRUST_FORWARDED", false)?,
             frontend_dist: PathBuf::from(env.string("FRONTEND_DIST", "frontend/dist")),
             body_limit: env.parse("HTTP_BODY_LIMIT_BYTES", 1024 * 1024)?,
             log_format,

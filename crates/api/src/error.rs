@@ -62,6 +62,25 @@ pub enum ApiError {
     UnsupportedMediaType { expected: &'static str },
     #[error("the request has invalid fields")]
     Validation(#[from] ValidationErrors),
+    /// 401: no credentials, or credentials that do not hold.
+    #[error("{detail}")]
+    Unauthorized { code: &'static str, detail: String },
+    /// 403: who you are is known, and it is not allowed.
+    #[error("{detail}")]
+    Forbidden { code: &'static str, detail: String },
+    /// 409: the request conflicts with the current state; `errors` may name fields.
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String, errors: ValidationErrors },
+    /// 410: a code or link that no longer works.
+    #[error("{detail}")]
+    Gone { code: &'static str, detail: String },
+    /// 422 with a specific code, for refusals that are not about one field.
+    #[error("{detail}")]
+    Rejected { code: &'static str, detail: String },
+    #[error("{detail}")]
+    Locked { detail: String },
+    #[error("too many requests; retry in {} s", .retry_after.as_secs().max(1))]
+    TooManyRequests { retry_after: std::time::Duration },
     #[error("{0}")]
     Unavailable(String),
     #[error("internal error")]
@@ -80,6 +99,13 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => ("payload_too_large", "Request body too large"),
             ApiError::UnsupportedMediaType { .. } => ("unsupported_media_type", "Unsupported content type"),
             ApiError::Validation(_) => ("validation_failed", "Invalid input"),
+            ApiError::Unauthorized { code, .. } => (code, "Unauthorized"),
+            ApiError::Forbidden { code, .. } => (code, "Forbidden"),
+            ApiError::Conflict { code, .. } => (code, "Conflict"),
+            ApiError::Gone { code, .. } => (code, "No longer valid"),
+            ApiError::Rejected { code, .. } => (code, "Request refused"),
+            ApiError::Locked { .. } => ("account_locked", "Account locked"),
+            ApiError::TooManyRequests { .. } => ("rate_limited", "Too many requests"),
             ApiError::Unavailable(_) => ("service_unavailable", "Service unavailable"),
             ApiError::Internal(_) => ("internal_error", "Internal server error"),
         }
@@ -93,7 +119,7 @@ impl ApiError {
             other => Some(other.to_string()),
         };
         let errors = match self {
-            ApiError::Validation(errors) => errors.errors().iter().map(ProblemFieldError::from).collect(),
+            ApiError::Validation(errors) | ApiError::Conflict { errors, .. } => errors.errors().iter().map(ProblemFieldError::from).collect(),
             _ => Vec::new(),
         };
         Problem {
@@ -115,7 +141,13 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_) | ApiError::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Gone { .. } => StatusCode::GONE,
+            ApiError::Locked { .. } => StatusCode::LOCKED,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -126,10 +158,16 @@ impl ResponseError for ApiError {
             tracing::error!(error = format!("{error:#}"), "internal error");
         }
         let mut response = problem_response(&self.problem());
-        if let ApiError::MethodNotAllowed { allow, .. } = self
-            && let Ok(value) = HeaderValue::from_str(&allow.join(", "))
+        let extra_header = match self {
+            ApiError::MethodNotAllowed { allow, .. } => Some((header::ALLOW, allow.join(", "))),
+            ApiError::TooManyRequests { retry_after } => Some((header::RETRY_AFTER, retry_after.as_secs().max(1).to_string())),
+            ApiError::Unauthorized { .. } => Some((header::WWW_AUTHENTICATE, "Bearer realm=\"juragan\"".to_owned())),
+            _ => None,
+        };
+        if let Some((name, value)) = extra_header
+            && let Ok(value) = HeaderValue::from_str(&value)
         {
-            response.headers_mut().insert(header::ALLOW, value);
+            response.headers_mut().insert(name, value);
         }
         response
     }
@@ -138,6 +176,38 @@ impl ResponseError for ApiError {
 pub fn problem_response(problem: &Problem) -> HttpResponse {
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     HttpResponse::build(status).content_type(PROBLEM_CONTENT_TYPE).json(problem)
+}
+
+impl From<identity::IdentityError> for ApiError {
+    fn from(error: identity::IdentityError) -> Self {
+        use identity::IdentityError as E;
+        let detail = error.to_string();
+        match error {
+            E::Validation(errors) => ApiError::Validation(errors),
+            E::EmailTaken => ApiError::Conflict { code: "email_taken", detail, errors: ValidationErrors::single("email", "taken", "an account with this email already exists") },
+            E::InvalidCredentials => ApiError::Unauthorized { code: "invalid_credentials", detail },
+            E::Unauthenticated(_) => ApiError::Unauthorized { code: "unauthorized", detail },
+            E::EmailNotVerified => ApiError::Forbidden { code: "email_not_verified", detail },
+            E::AccountDisabled => ApiError::Forbidden { code: "account_disabled", detail },
+            E::Forbidden(_) => ApiError::Forbidden { code: "forbidden", detail },
+            E::OtpRequiredForStaff => ApiError::Forbidden { code: "otp_required_for_staff", detail },
+            E::AccountLocked { .. } => ApiError::Locked { detail },
+            E::OtpInvalid { .. } => ApiError::Rejected { code: "otp_invalid", detail },
+            E::OtpExpired => ApiError::Gone { code: "otp_expired", detail },
+            E::LinkExpired => ApiError::Gone { code: "token_expired", detail },
+            E::RateLimited { retry_after } => ApiError::TooManyRequests { retry_after },
+            E::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
+            E::OnboardingIncomplete(errors) => ApiError::Conflict { code: "onboarding_incomplete", detail, errors },
+            E::LastOwner => ApiError::Conflict { code: "last_owner", detail, errors: ValidationErrors::new() },
+            E::MailUnavailable(error) => {
+                tracing::error!(%error, "mail server unavailable");
+                ApiError::Unavailable(detail)
+            }
+            E::Database(error) => ApiError::Internal(anyhow::Error::new(error).context("database")),
+            E::Redis(error) => ApiError::Internal(anyhow::Error::new(error).context("redis")),
+            E::Internal(error) => ApiError::Internal(error),
+        }
+    }
 }
 
 impl From<sqlx::Error> for ApiError {

@@ -3,8 +3,10 @@
 //! Feature rules live in the feature crates; this crate only wires them.
 
 pub mod app;
+pub mod auth;
 pub mod background;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod fallback;
 pub mod openapi;

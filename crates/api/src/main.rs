@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use api::{Application, MIGRATOR, Settings, app, openapi, telemetry};
+use api::config::AppEnv;
+use api::{Application, MIGRATOR, Settings, app, demo, openapi, telemetry};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -19,6 +20,15 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Create the shop owner's account (password from OWNER_PASSWORD or a prompt).
+    CreateOwner {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Development only: demo accounts for trying the shop (idempotent).
+    SeedDemo,
     /// Write the OpenAPI document (to stdout, or to --output).
     Openapi {
         #[arg(long)]
@@ -52,6 +62,25 @@ async fn main() -> anyhow::Result<()> {
             MIGRATOR.run(&pool).await.context("running migrations")?;
             tracing::info!("migrations applied");
             Ok(())
+        }
+        Command::CreateOwner { email, name } => {
+            let password = match std::env::var("OWNER_PASSWORD") {
+                Ok(password) if !password.is_empty() => password,
+                _ => rpassword::prompt_password("Owner password (at least 10 characters): ").context("reading the password")?,
+            };
+            let pool = app::connect_database(&settings).await?;
+            let redis = app::connect_redis(&settings).await?;
+            let identity = app::build_identity(&settings, pool, redis)?;
+            let id = identity.create_owner(&email, &name, &password).await.map_err(|error| anyhow::anyhow!("{error}"))?;
+            println!("owner {email} created ({id}); sign in at {}/login", settings.public_base_url);
+            Ok(())
+        }
+        Command::SeedDemo => {
+            anyhow::ensure!(settings.app_env != AppEnv::Production, "seed-demo refuses to run with APP_ENV=production");
+            let pool = app::connect_database(&settings).await?;
+            let redis = app::connect_redis(&settings).await?;
+            let identity = app::build_identity(&settings, pool.clone(), redis)?;
+            demo::seed(&identity, &pool).await
         }
         Command::Openapi { .. } => Ok(()),
     }

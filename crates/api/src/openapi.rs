@@ -26,10 +26,36 @@ ISO 4217 currency code.",
     ),
     tags(
         (name = "system", description = "Health, readiness, metrics and this document"),
+        (name = "auth", description = "Registration, sign-in with the emailed second factor, tokens, password reset"),
+        (name = "account", description = "The signed-in user's own account, sessions and API tokens"),
+        (name = "staff", description = "Staff accounts and the audit log (owner)"),
     ),
+    modifiers(&BearerAuth),
     components(schemas(Problem, ProblemFieldError))
 )]
 struct ApiDoc;
+
+/// Access tokens (ES256 JWT from `/api/v1/auth/login`) and personal API
+/// tokens (`jrg_…`) are both sent as `Authorization: Bearer`. Each protected
+/// operation lists the roles it admits in `x-roles`.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT or jrg_ API token")
+                    .description(Some("An access token from sign-in, or a personal API token. The roles each operation admits are in its `x-roles`."))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The full document of every routed endpoint.
 pub fn document() -> utoipa::openapi::OpenApi {

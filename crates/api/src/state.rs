@@ -10,6 +10,7 @@ use crate::config::Settings;
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
+    pub identity: identity::Identity,
     pub redis: ConnectionManager,
     pub settings: Arc<Settings>,
 }

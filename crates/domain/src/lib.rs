@@ -3,8 +3,12 @@
 //! machines of orders, invoices and services. Everything here is parsed once at
 //! the edge and trusted inside.
 
+pub mod email;
 pub mod money;
+pub mod phone;
 pub mod validation;
 
+pub use email::{Email, InvalidEmail};
 pub use money::{Currency, Money, MoneyError};
+pub use phone::{InvalidPhone, PhoneId};
 pub use validation::{FieldError, ValidationErrors};

@@ -2,4 +2,8 @@
 //! message templates per event and language, broadcasts and owner alerts.
 //! Every other capability sends its messages through this crate.
 //!
-//! Only the crate boundary exists so far; features arrive with their issues.
+//! So far: the SMTP mailer that sends transactional email (HTML + text).
+
+pub mod email;
+
+pub use email::{Mailer, NotifyError, OutgoingEmail};

@@ -1,6 +1,9 @@
 //! HTTP handlers, a module per feature. Each handler is thin: extract,
 //! call one domain function, map the result.
 
+pub mod account;
+pub mod auth;
+pub mod staff;
 pub mod system;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -9,4 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// exist, and each of them is in the OpenAPI document by construction.
 pub fn configure(config: &mut ServiceConfig) {
     system::configure(config);
+    auth::configure(config);
+    account::configure(config);
+    staff::configure(config);
 }

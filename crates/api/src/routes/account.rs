@@ -1,0 +1,274 @@
+//! The signed-in user's own account: profile, billing address, checkout
+//! readiness, password, two-factor setting, sessions and API tokens.
+
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use identity::OtpChallenge;
+use identity::account::{Account, ChangePasswordRequest, UpdateBillingAddressRequest, UpdateOtpRequest, UpdateProfileRequest};
+use identity::api_token::{self, ApiToken, NewApiToken};
+use identity::session::{self, Session};
+use identity::Role;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::auth::{AnyUser, Auth};
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(get_account)
+        .service(update_profile)
+        .service(update_billing_address)
+        .service(checkout_readiness)
+        .service(change_password)
+        .service(start_otp_challenge)
+        .service(update_otp)
+        .service(list_sessions)
+        .service(revoke_session)
+        .service(list_api_tokens)
+        .service(create_api_token)
+        .service(revoke_api_token);
+}
+
+/// The signed-in account, with what is still missing before checkout.
+#[utoipa::path(
+    tag = "account",
+    operation_id = "getAccount",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
+    responses(
+        (status = 200, description = "The account", body = Account),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/account")]
+async fn get_account(auth: Auth<AnyUser>, state: web::Data<AppState>) -> Result<web::Json<Account>, ApiError> {
+    Ok(web::Json(state.identity.account(auth.principal.user_id).await?))
+}
+
+/// Set name, phone (normalised to +62) and company.
+#[utoipa::path(
+    tag = "account",
+    operation_id = "updateProfile",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
+    responses(
+        (status = 200, description = "Updated account", body = Account),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, e.g. a non-Indonesian phone", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/api/v1/account/profile")]
+async fn update_profile(auth: Auth<AnyUser>, state: web::Data<AppState>, body: web::Json<UpdateProfileRequest>) -> Result<web::Json<Account>, ApiError> {
+    Ok(web::Json(state.identity.update_profile(&auth.principal, &auth.client, body.into_inner()).await?))
+}
+
+/// Set the billing address used on invoices.
+#[utoipa::path(
+    tag = "account",
+    operation_id = "updateBillingAddress",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
+    responses(
+        (status = 200, description = "Updated account", body = Account),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/api/v1/account/billing-address")]
+async fn update_billing_address(
+    auth: Auth<AnyUser>,
+    state: web::Data<AppState>,
+    body: web::Json<UpdateBillingAddressRequest>,
+) -> Result<web::Json<Account>, ApiError> {
+    Ok(web::Json(state.identity.update_billing_address(&auth.principal, &auth.client, body.into_inner()).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckoutReadiness {
+    pub ready: bool,
+}
+
+/// Whether the account may check out. When not, a 409 problem lists each missing field.
+#[utoipa::path(
+    tag = "account",
+    operation_id = "checkoutReadiness",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
+    responses(
+        (status = 200, description = "Ready", body = CheckoutReadiness),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`onboarding_incomplete`: `errors` names each missing field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/account/checkout-readiness")]
+async fn checkout_readiness(auth: Auth<AnyUser>, state: web::Data<AppState>) -> Result<web::Json<CheckoutReadiness>, ApiError> {
+    state.identity.require_checkout_ready(auth.principal.user_id).await?;
+    Ok(web::Json(CheckoutReadiness { ready: true }))
+}
+
+/// Change the password; every other session is signed out.
+#[utoipa::path(
+    tag = "account",
+    operation_id = "changePassword",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong current password or weak new one", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/account/password")]
+async fn change_password(auth: Auth<AnyUser>, state: web::Data<AppState>, body: web::Json<ChangePasswordRequest>) -> Result<HttpResponse, ApiError> {
+    state.identity.change_password(&auth.principal, &auth.client, body.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Email a code that confirms turning two-factor sign-in on or off.
+#[utoipa::path(
+    tag = "account",
+    operation_id = "startOtpChallenge",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
+    responses(
+        (status = 200, description = "Code sent", body = OtpChallenge),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Cooldown: see Retry-After", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/account/otp/challenge")]
+async fn start_otp_challenge(auth: Auth<AnyUser>, state: web::Data<AppState>) -> Result<web::Json<OtpChallenge>, ApiError> {
+    Ok(web::Json(state.identity.start_settings_challenge(&auth.principal).await?))
+}
+
+/// Turn two-factor sign-in on or off (staff cannot turn it off).
+#[utoipa::path(
+    tag = "account",
+    operation_id = "updateOtp",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
+    responses(
+        (status = 200, description = "Updated account", body = Account),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`otp_required_for_staff`", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`otp_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`otp_invalid`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/api/v1/account/otp")]
+async fn update_otp(auth: Auth<AnyUser>, state: web::Data<AppState>, body: web::Json<UpdateOtpRequest>) -> Result<web::Json<Account>, ApiError> {
+    Ok(web::Json(state.identity.set_otp(&auth.principal, &auth.client, body.into_inner()).await?))
+}
+
+/// Active sessions (signed-in devices), the current one marked.
+#[utoipa::path(
+    tag = "account",
+    operation_id = "listSessions",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
+    responses(
+        (status = 200, description = "Sessions, most recently used first (at most 100)", body = [Session]),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/account/sessions")]
+async fn list_sessions(auth: Auth<AnyUser>, state: web::Data<AppState>) -> Result<web::Json<Vec<Session>>, ApiError> {
+    Ok(web::Json(session::list_active(&state.pool, auth.principal.user_id, auth.principal.session_id).await?))
+}
+
+/// Sign a session out.
+#[utoipa::path(
+    tag = "account",
+    operation_id = "revokeSession",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
+    params(("id" = Uuid, Path, description = "Session id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such active session of yours", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/api/v1/account/sessions/{id}")]
+async fn revoke_session(auth: Auth<AnyUser>, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    if !session::revoke_own(&state.pool, auth.principal.user_id, id.into_inner()).await? {
+        return Err(ApiError::NotFound("no such active session".to_owned()));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Personal API tokens (the secrets are never shown again).
+#[utoipa::path(
+    tag = "account",
+    operation_id = "listApiTokens",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
+    responses(
+        (status = 200, description = "Tokens, newest first", body = [ApiToken]),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/account/api-tokens")]
+async fn list_api_tokens(auth: Auth<AnyUser>, state: web::Data<AppState>) -> Result<web::Json<Vec<ApiToken>>, ApiError> {
+    Ok(web::Json(api_token::list(&state.pool, auth.principal.user_id).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateApiTokenRequest {
+    pub name: String,
+    /// A subset of your roles; all of them when omitted.
+    pub roles: Option<Vec<Role>>,
+    /// 1 to 3650; no expiry when omitted.
+    pub expires_in_days: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedApiToken {
+    pub token: ApiToken,
+    /// The secret, shown this once. Send it as `Authorization: Bearer <secret>`.
+    pub secret: String,
+}
+
+/// Create a personal API token for an integration.
+#[utoipa::path(
+    tag = "account",
+    operation_id = "createApiToken",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
+    responses(
+        (status = 201, description = "Created; the secret is in the answer only", body = CreatedApiToken),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid name, roles you do not hold, or too many tokens", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/account/api-tokens")]
+async fn create_api_token(auth: Auth<AnyUser>, state: web::Data<AppState>, body: web::Json<CreateApiTokenRequest>) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let input = NewApiToken { name: body.name, roles: body.roles, expires_in_days: body.expires_in_days };
+    let (token, secret) = api_token::create(&state.pool, auth.principal.user_id, &auth.principal.roles, input).await?;
+    Ok(HttpResponse::Created().json(CreatedApiToken { token, secret }))
+}
+
+/// Revoke a personal API token.
+#[utoipa::path(
+    tag = "account",
+    operation_id = "revokeApiToken",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
+    params(("id" = Uuid, Path, description = "Token id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such live token of yours", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/api/v1/account/api-tokens/{id}")]
+async fn revoke_api_token(auth: Auth<AnyUser>, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    if !api_token::revoke(&state.pool, auth.principal.user_id, id.into_inner()).await? {
+        return Err(ApiError::NotFound("no such live API token".to_owned()));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,153 @@
+//! Personal API tokens for integrators: `jrg_` + 32 random bytes, shown once,
+//! stored hashed, limited to a subset of the owner's roles, revocable. A
+//! token never grants more than its owner holds right now: its roles are
+//! intersected with the owner's current roles on every use.
+
+use chrono::{DateTime, Utc};
+use domain::ValidationErrors;
+use serde::Serialize;
+use sqlx::PgPool;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::role::{Role, roles_from_db, roles_to_db};
+use crate::session::{hash_secret, random_secret};
+
+pub const TOKEN_PREFIX: &str = "jrg_";
+const MAX_ACTIVE_TOKENS: i64 = 20;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiToken {
+    pub id: Uuid,
+    pub name: String,
+    /// The first characters of the secret, to recognise it in a list.
+    pub prefix: String,
+    pub roles: Vec<Role>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked: bool,
+}
+
+pub struct NewApiToken {
+    pub name: String,
+    pub roles: Option<Vec<Role>>,
+    pub expires_in_days: Option<i64>,
+}
+
+/// Creates a token; returns it and its secret (shown to the user once).
+pub async fn create(pool: &PgPool, user: Uuid, user_roles: &[Role], input: NewApiToken) -> Result<(ApiToken, String), crate::IdentityError> {
+    let mut errors = ValidationErrors::new();
+    let name = input.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.add("name", "invalid_length", "name must be 1 to 100 characters");
+    }
+    let roles = input.roles.unwrap_or_else(|| user_roles.to_vec());
+    if roles.is_empty() || roles.iter().any(|role| !user_roles.contains(role)) {
+        errors.add("roles", "not_allowed", "a token can only carry roles you hold yourself");
+    }
+    if let Some(days) = input.expires_in_days
+        && !(1..=3650).contains(&days)
+    {
+        errors.add("expires_in_days", "out_of_range", "expiry must be between 1 and 3650 days");
+    }
+    errors.into_result()?;
+
+    let active: i64 = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM api_token WHERE user_id = $1 AND revoked_at IS NULL"#,
+        user
+    )
+    .fetch_one(pool)
+    .await?;
+    if active >= MAX_ACTIVE_TOKENS {
+        return Err(ValidationErrors::single("name", "too_many", format!("at most {MAX_ACTIVE_TOKENS} active tokens; revoke one first")).into());
+    }
+
+    let secret = format!("{TOKEN_PREFIX}{}", random_secret());
+    let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
+    let id = Uuid::now_v7();
+    let expires_at = input.expires_in_days.map(|days| Utc::now() + chrono::Duration::days(days));
+    let row = sqlx::query!(
+        r#"INSERT INTO api_token (id, user_id, name, prefix, token_hash, roles, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at"#,
+        id,
+        user,
+        name,
+        prefix,
+        hash_secret(&secret),
+        &roles_to_db(&roles),
+        expires_at,
+    )
+    .fetch_one(pool)
+    .await?;
+    let token = ApiToken { id, name, prefix, roles, created_at: row.created_at, last_used_at: None, expires_at, revoked: false };
+    Ok((token, secret))
+}
+
+pub async fn list(pool: &PgPool, user: Uuid) -> Result<Vec<ApiToken>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT id, name, prefix, roles, created_at, last_used_at, expires_at, revoked_at
+           FROM api_token WHERE user_id = $1 ORDER BY created_at DESC"#,
+        user
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| ApiToken {
+            id: row.id,
+            name: row.name,
+            prefix: row.prefix,
+            roles: roles_from_db(&row.roles),
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+            expires_at: row.expires_at,
+            revoked: row.revoked_at.is_some(),
+        })
+        .collect())
+}
+
+pub async fn revoke(pool: &PgPool, user: Uuid, token: Uuid) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query!(
+        "UPDATE api_token SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
+        token,
+        user
+    )
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// The token's owner and effective roles, if the secret is a live token of
+/// an active account.
+pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<Option<(Uuid, Uuid, Vec<Role>)>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT t.id, t.user_id, t.roles, u.roles AS user_roles
+           FROM api_token t JOIN app_user u ON u.id = t.user_id
+           WHERE t.token_hash = $1 AND t.revoked_at IS NULL
+             AND (t.expires_at IS NULL OR t.expires_at > now())
+             AND u.status = 'active'"#,
+        hash_secret(secret)
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    // Writing last_used_at at most once a minute keeps a busy integration
+    // from turning every read into a write.
+    sqlx::query!(
+        "UPDATE api_token SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+        row.id
+    )
+    .execute(pool)
+    .await?;
+    let held = roles_from_db(&row.user_roles);
+    let roles = roles_from_db(&row.roles).into_iter().filter(|role| held.contains(role)).collect();
+    Ok(Some((row.id, row.user_id, roles)))
+}
+
+pub async fn revoke_all(conn: &mut sqlx::PgConnection, user: Uuid) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query!("UPDATE api_token SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user)
+        .execute(conn)
+        .await?;
+    Ok(result.rows_affected())
+}

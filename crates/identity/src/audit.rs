@@ -1,0 +1,96 @@
+//! The audit log: who changed what, when, with the state before and after.
+//! Written in the same transaction as the change it records.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{PgConnection, PgPool};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::Actor;
+
+#[derive(Debug, Clone)]
+pub struct AuditRecord<'a> {
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+pub async fn record(conn: &mut PgConnection, actor: &Actor, entry: AuditRecord<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO audit_log (actor_id, actor_email, action, entity_type, entity_id, before, after, ip, request_id)
+           VALUES ($1, (SELECT email FROM app_user WHERE id = $1), $2, $3, $4, $5, $6, $7, $8)"#,
+        actor.user_id,
+        entry.action,
+        entry.entity_type,
+        entry.entity_id,
+        entry.before,
+        entry.after,
+        actor.client.ip,
+        actor.client.request_id,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    pub actor_email: Option<String>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<Uuid>,
+    pub entity_type: Option<String>,
+    pub action: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Entries older than this id (the previous page's last id).
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// Newest first. Returns the page and the cursor of the next one.
+pub async fn list(pool: &PgPool, filter: &AuditFilter) -> Result<(Vec<AuditEntry>, Option<i64>), sqlx::Error> {
+    let limit = filter.limit.clamp(1, 100);
+    let mut entries = sqlx::query_as!(
+        AuditEntry,
+        r#"SELECT id, at, actor_id, actor_email, action, entity_type, entity_id, before, after
+           FROM audit_log
+           WHERE ($1::uuid IS NULL OR actor_id = $1)
+             AND ($2::text IS NULL OR entity_type = $2)
+             AND ($3::text IS NULL OR action = $3)
+             AND ($4::timestamptz IS NULL OR at >= $4)
+             AND ($5::timestamptz IS NULL OR at < $5)
+             AND ($6::bigint IS NULL OR id < $6)
+           ORDER BY id DESC
+           LIMIT $7"#,
+        filter.actor,
+        filter.entity_type,
+        filter.action,
+        filter.from,
+        filter.to,
+        filter.before_id,
+        limit + 1,
+    )
+    .fetch_all(pool)
+    .await?;
+    let next = if entries.len() > usize::try_from(limit).unwrap_or(100) {
+        entries.pop();
+        entries.last().map(|entry| entry.id)
+    } else {
+        None
+    };
+    Ok((entries, next))
+}

@@ -1,0 +1,325 @@
+//! Staff accounts, managed by the owner: invitations by email, roles,
+//! disabling. Every change is audited. The shop always keeps one active owner.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use domain::{Email, ValidationErrors};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditRecord};
+use crate::password::NewPassword;
+use crate::role::{Role, roles_from_db, roles_to_db};
+use crate::session::{hash_secret, random_secret};
+use crate::{Actor, Identity, IdentityError, api_token, mail, session};
+
+const INVITATION_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffStatus {
+    Active,
+    Disabled,
+    Invited,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StaffMember {
+    pub id: Uuid,
+    pub email: String,
+    pub name: Option<String>,
+    pub roles: Vec<Role>,
+    pub status: StaffStatus,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct InviteStaffRequest {
+    pub email: String,
+    pub name: String,
+    /// Staff roles only: sysadmin, business, finance, owner.
+    pub roles: Vec<Role>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SetRolesRequest {
+    pub roles: Vec<Role>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct AcceptInvitationRequest {
+    pub token: String,
+    pub name: String,
+    pub password: String,
+}
+
+fn staff_roles(field: &str, roles: &[Role], errors: &mut ValidationErrors) -> Vec<Role> {
+    let mut roles = roles.to_vec();
+    roles.sort();
+    roles.dedup();
+    if roles.is_empty() || roles.iter().any(|role| !role.is_staff()) {
+        errors.add(field, "invalid_roles", "choose one or more staff roles: sysadmin, business, finance, owner");
+    }
+    roles
+}
+
+async fn load_member(conn: &mut PgConnection, id: Uuid) -> Result<Option<StaffMember>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT u.id, u.email, u.roles, u.status, u.created_at, u.last_login_at, p.full_name AS "name?"
+           FROM app_user u LEFT JOIN user_profile p ON p.user_id = u.id
+           WHERE u.id = $1 AND u.roles && ARRAY['sysadmin', 'business', 'finance', 'owner']"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|row| StaffMember {
+        id: row.id,
+        email: row.email,
+        name: row.name,
+        roles: roles_from_db(&row.roles),
+        status: status_from_db(&row.status),
+        created_at: row.created_at,
+        last_login_at: row.last_login_at,
+    }))
+}
+
+fn status_from_db(value: &str) -> StaffStatus {
+    match value {
+        "disabled" => StaffStatus::Disabled,
+        "invited" => StaffStatus::Invited,
+        _ => StaffStatus::Active,
+    }
+}
+
+/// Refuses a change that would leave no active owner. Locks the owners so
+/// two concurrent demotions cannot both pass.
+async fn ensure_another_owner(conn: &mut PgConnection, losing: Uuid) -> Result<(), IdentityError> {
+    let others: Vec<Uuid> = sqlx::query_scalar!(
+        r#"SELECT id FROM app_user WHERE 'owner' = ANY(roles) AND status = 'active' AND id <> $1 FOR UPDATE"#,
+        losing
+    )
+    .fetch_all(conn)
+    .await?;
+    if others.is_empty() { Err(IdentityError::LastOwner) } else { Ok(()) }
+}
+
+impl Identity {
+    pub async fn list_staff(&self) -> Result<Vec<StaffMember>, IdentityError> {
+        let rows = sqlx::query!(
+            r#"SELECT u.id, u.email, u.roles, u.status, u.created_at, u.last_login_at, p.full_name AS "name?"
+               FROM app_user u LEFT JOIN user_profile p ON p.user_id = u.id
+               WHERE u.roles && ARRAY['sysadmin', 'business', 'finance', 'owner']
+               ORDER BY u.created_at"#
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| StaffMember {
+                id: row.id,
+                email: row.email,
+                name: row.name,
+                roles: roles_from_db(&row.roles),
+                status: status_from_db(&row.status),
+                created_at: row.created_at,
+                last_login_at: row.last_login_at,
+            })
+            .collect())
+    }
+
+    /// Creates an invited staff account and emails its acceptance link.
+    pub async fn invite_staff(&self, actor: &Actor, input: InviteStaffRequest) -> Result<StaffMember, IdentityError> {
+        let mut errors = ValidationErrors::new();
+        let email = errors.check("email", "invalid_email", Email::parse(&input.email));
+        let name = input.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 200 {
+            errors.add("name", "required", "a name (1 to 200 characters)");
+        }
+        let roles = staff_roles("roles", &input.roles, &mut errors);
+        errors.into_result()?;
+        let Some(email) = email else { return Err(IdentityError::Internal(anyhow::anyhow!("validated email missing"))) };
+
+        let user = Uuid::now_v7();
+        let token = random_secret();
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query!(
+            r#"INSERT INTO app_user (id, email, roles, status, otp_enabled) VALUES ($1, $2, $3, 'invited', true)
+               ON CONFLICT (email) DO NOTHING"#,
+            user,
+            email.as_str(),
+            &roles_to_db(&roles)
+        )
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            return Err(IdentityError::EmailTaken);
+        }
+        sqlx::query!("INSERT INTO user_profile (user_id, full_name) VALUES ($1, $2)", user, name).execute(&mut *tx).await?;
+        let ttl = INVITATION_TTL.as_secs_f64();
+        sqlx::query!(
+            r#"INSERT INTO staff_invitation (token_hash, user_id, invited_by, expires_at)
+               VALUES ($1, $2, $3, now() + make_interval(secs => $4))"#,
+            hash_secret(&token),
+            user,
+            actor.user_id,
+            ttl
+        )
+        .execute(&mut *tx)
+        .await?;
+        let member = load_member(&mut tx, user).await?.ok_or(IdentityError::NotFound("staff member"))?;
+        let entry = AuditRecord {
+            action: "staff.invited",
+            entity_type: "user",
+            entity_id: user.to_string(),
+            before: None,
+            after: Some(serde_json::json!(member)),
+        };
+        audit::record(&mut tx, actor, entry).await?;
+        // Sent before commit: an invitation nobody received is not created.
+        self.send(mail::staff_invitation(&email, &name, &self.link(&format!("/accept-invitation?token={token}")))).await?;
+        tx.commit().await?;
+        Ok(member)
+    }
+
+    /// The invited person sets their name and password; their email is
+    /// verified by having received the link.
+    pub async fn accept_invitation(&self, input: AcceptInvitationRequest) -> Result<(), IdentityError> {
+        let mut errors = ValidationErrors::new();
+        let password = errors.check("password", "weak_password", NewPassword::parse(&input.password));
+        let name = input.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 200 {
+            errors.add("name", "required", "your name (1 to 200 characters)");
+        }
+        errors.into_result()?;
+        let Some(password) = password else { return Err(IdentityError::Internal(anyhow::anyhow!("validated password missing"))) };
+        let hash = password.hash().await?;
+
+        let mut tx = self.pool.begin().await?;
+        let user = sqlx::query_scalar!(
+            r#"UPDATE staff_invitation SET accepted_at = now()
+               WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now()
+               RETURNING user_id"#,
+            hash_secret(input.token.trim())
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(IdentityError::LinkExpired)?;
+        sqlx::query!(
+            "UPDATE app_user SET password_hash = $2, status = 'active', email_verified_at = now() WHERE id = $1 AND status = 'invited'",
+            user,
+            hash
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!("UPDATE user_profile SET full_name = $2 WHERE user_id = $1", user, name).execute(&mut *tx).await?;
+        let entry = AuditRecord { action: "staff.invitation_accepted", entity_type: "user", entity_id: user.to_string(), before: None, after: None };
+        audit::record(&mut tx, &Actor { user_id: Some(user), client: Default::default() }, entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn set_staff_roles(&self, actor: &Actor, member: Uuid, input: SetRolesRequest) -> Result<StaffMember, IdentityError> {
+        let mut errors = ValidationErrors::new();
+        let roles = staff_roles("roles", &input.roles, &mut errors);
+        errors.into_result()?;
+        let mut tx = self.pool.begin().await?;
+        let before = load_member(&mut tx, member).await?.ok_or(IdentityError::NotFound("staff member"))?;
+        if before.roles.contains(&Role::Owner) && !roles.contains(&Role::Owner) {
+            ensure_another_owner(&mut tx, member).await?;
+        }
+        sqlx::query!("UPDATE app_user SET roles = $2 WHERE id = $1", member, &roles_to_db(&roles)).execute(&mut *tx).await?;
+        if before.roles.iter().any(|role| !roles.contains(role)) {
+            // Losing a role takes effect now, not when old tokens expire.
+            session::revoke_all(&mut tx, member, None, "roles reduced").await?;
+        }
+        let after = load_member(&mut tx, member).await?.ok_or(IdentityError::NotFound("staff member"))?;
+        let entry = AuditRecord {
+            action: "staff.roles_changed",
+            entity_type: "user",
+            entity_id: member.to_string(),
+            before: Some(serde_json::json!({ "roles": before.roles })),
+            after: Some(serde_json::json!({ "roles": after.roles })),
+        };
+        audit::record(&mut tx, actor, entry).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Disables a staff account and ends its sessions and API tokens.
+    pub async fn disable_staff(&self, actor: &Actor, member: Uuid) -> Result<StaffMember, IdentityError> {
+        if actor.user_id == Some(member) {
+            return Err(IdentityError::Forbidden("you cannot disable your own account"));
+        }
+        self.set_staff_status(actor, member, StaffStatus::Disabled).await
+    }
+
+    pub async fn enable_staff(&self, actor: &Actor, member: Uuid) -> Result<StaffMember, IdentityError> {
+        self.set_staff_status(actor, member, StaffStatus::Active).await
+    }
+
+    async fn set_staff_status(&self, actor: &Actor, member: Uuid, status: StaffStatus) -> Result<StaffMember, IdentityError> {
+        let mut tx = self.pool.begin().await?;
+        let before = load_member(&mut tx, member).await?.ok_or(IdentityError::NotFound("staff member"))?;
+        if before.status == StaffStatus::Invited {
+            return Err(IdentityError::Forbidden("an invited account becomes active when the invitation is accepted"));
+        }
+        if status == StaffStatus::Disabled {
+            if before.roles.contains(&Role::Owner) {
+                ensure_another_owner(&mut tx, member).await?;
+            }
+            session::revoke_all(&mut tx, member, None, "account disabled").await?;
+            api_token::revoke_all(&mut tx, member).await?;
+        }
+        let db_status = if status == StaffStatus::Disabled { "disabled" } else { "active" };
+        sqlx::query!("UPDATE app_user SET status = $2 WHERE id = $1", member, db_status).execute(&mut *tx).await?;
+        let after = load_member(&mut tx, member).await?.ok_or(IdentityError::NotFound("staff member"))?;
+        let entry = AuditRecord {
+            action: if status == StaffStatus::Disabled { "staff.disabled" } else { "staff.enabled" },
+            entity_type: "user",
+            entity_id: member.to_string(),
+            before: Some(serde_json::json!({ "status": before.status })),
+            after: Some(serde_json::json!({ "status": after.status })),
+        };
+        audit::record(&mut tx, actor, entry).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// `juragan create-owner`: the first account of a new shop.
+    pub async fn create_owner(&self, email: &str, name: &str, password: &str) -> Result<Uuid, IdentityError> {
+        let mut errors = ValidationErrors::new();
+        let email = errors.check("email", "invalid_email", Email::parse(email));
+        let password = errors.check("password", "weak_password", NewPassword::parse(password));
+        if name.trim().is_empty() {
+            errors.add("name", "required", "a name");
+        }
+        errors.into_result()?;
+        let (Some(email), Some(password)) = (email, password) else {
+            return Err(IdentityError::Internal(anyhow::anyhow!("validated fields missing")));
+        };
+        let hash = password.hash().await?;
+        let user = Uuid::now_v7();
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query!(
+            r#"INSERT INTO app_user (id, email, password_hash, email_verified_at, roles, otp_enabled)
+               VALUES ($1, $2, $3, now(), ARRAY['owner'], true) ON CONFLICT (email) DO NOTHING"#,
+            user,
+            email.as_str(),
+            hash
+        )
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            return Err(IdentityError::EmailTaken);
+        }
+        sqlx::query!("INSERT INTO user_profile (user_id, full_name) VALUES ($1, $2)", user, name.trim()).execute(&mut *tx).await?;
+        let entry = AuditRecord { action: "staff.owner_created", entity_type: "user", entity_id: user.to_string(), before: None, after: Some(serde_json::json!({ "email": email, "roles": ["owner"] })) };
+        audit::record(&mut tx, &Actor::system(), entry).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+}
