@@ -223,6 +223,8 @@ mod tests {
 
     use super::*;
 
+    const OTHER_TEST_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgLnC5J0+Xv1LJ+diE\nxlfw3aERfWXdNOneDSlYM2uzuB2hRANCAASACHWI2Q96Ad6rEG0yJP6KIuiGBxyV\nUDPEAPfmyxGs5dyiNjj4h4ppP6S18V7706d0YVsV/Tgzv6r2QFVPxYul\n-----END PRIVATE KEY-----";
+
     fn settings_from(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         Settings::from_lookup(&move |name| map.get(name).cloned())
@@ -241,8 +243,19 @@ mod tests {
         assert!(matches!(&error, ConfigError::DefaultSecrets(names) if names.contains(&"JURAGAN_SECRET_KEY")));
         let explicit_default = settings_from(&[("APP_ENV", "production"), ("JURAGAN_SECRET_KEY", DEV_SECRET_KEY)]);
         assert!(explicit_default.is_err(), "setting the default explicitly is still the default");
-        let configured = settings_from(&[("APP_ENV", "production"), ("JURAGAN_SECRET_KEY", "c29tZXRoaW5nIGVsc2UgZW50aXJlbHkgMzIgYnl0ZXM=")]);
-        assert!(configured.is_ok());
+        let only_one = settings_from(&[("APP_ENV", "production"), ("JURAGAN_SECRET_KEY", "c29tZXRoaW5nIGVsc2UgZW50aXJlbHkgMzIgYnl0ZXM=")]);
+        assert!(matches!(&only_one, Err(ConfigError::DefaultSecrets(names)) if names == &["JWT_PRIVATE_KEYS"]));
+        let key_file = std::env::temp_dir().join(format!("juragan-test-key-{}.pem", std::process::id()));
+        std::fs::write(&key_file, OTHER_TEST_KEY).expect("temp file");
+        let configured = settings_from(&[
+            ("APP_ENV", "production"),
+            ("JURAGAN_SECRET_KEY", "c29tZXRoaW5nIGVsc2UgZW50aXJlbHkgMzIgYnl0ZXM="),
+            ("JWT_PRIVATE_KEY_FILES", key_file.to_str().unwrap_or_default()),
+        ]);
+        let _ = std::fs::remove_file(&key_file);
+        let configured = configured.expect("every secret configured");
+        assert_eq!(configured.jwt_private_keys.len(), 1, "the development key is not kept beside the file's");
+        assert_eq!(configured.jwt_private_keys[0].expose().trim(), OTHER_TEST_KEY.trim());
     }
 
     #[test]

@@ -236,7 +236,7 @@ impl Identity {
                SET failed_login_count = CASE WHEN failed_login_count + 1 >= $2 THEN 0 ELSE failed_login_count + 1 END,
                    locked_until = CASE WHEN failed_login_count + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
                WHERE id = $1
-               RETURNING locked_until > now() AS "locked!""#,
+               RETURNING COALESCE(locked_until > now(), false) AS "locked!""#,
             user.id,
             LOCKOUT_THRESHOLD,
             lock_seconds,

@@ -8,11 +8,19 @@ use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use api::{Application, Settings};
+use identity::Identity;
+use sandbox::{SmtpSink, SmtpSinkHandle};
 use sqlx::PgPool;
 
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
+    pub pool: PgPool,
+    /// The mail sink this app sends to.
+    pub mail: SmtpSinkHandle,
+    /// The same identity service the app uses (same keys, same Redis prefix).
+    pub identity: Identity,
+    pub redis_prefix: String,
     handle: ServerHandle,
 }
 
@@ -66,12 +74,110 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
 }
 
 pub async fn spawn_app_with(pool: PgPool, overrides: &[(&str, &str)]) -> TestApp {
-    let app = Application::build_with_pool(test_settings(overrides), pool).await.expect("app builds");
+    let mail = SmtpSink::start("127.0.0.1:0".parse().unwrap()).await.expect("mail sink starts");
+    let smtp_url = format!("smtp://{}", mail.addr());
+    let mut overrides = overrides.to_vec();
+    overrides.push(("SMTP_URL", &smtp_url));
+    spawn_app_on(pool, mail, &overrides).await
+}
+
+/// Another replica on the same database, Redis prefix and mail sink.
+pub async fn spawn_replica(of: &TestApp) -> TestApp {
+    let smtp_url = format!("smtp://{}", of.mail.addr());
+    spawn_app_on(of.pool.clone(), of.mail.clone(), &[("SMTP_URL", &smtp_url), ("REDIS_KEY_PREFIX", &of.redis_prefix)]).await
+}
+
+async fn spawn_app_on(pool: PgPool, mail: SmtpSinkHandle, overrides: &[(&str, &str)]) -> TestApp {
+    let settings = test_settings(overrides);
+    let redis_prefix = settings.redis_key_prefix.clone();
+    let redis = api::app::connect_redis(&settings).await.expect("redis");
+    let identity = api::app::build_identity(&settings, pool.clone(), redis).expect("identity");
+    let app = Application::build_with_pool(settings, pool.clone()).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.server_handle();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
-    TestApp { address, client, handle }
+    TestApp { address, client, pool, mail, identity, redis_prefix, handle }
+}
+
+/// The 6-digit code in the newest mail to `email` whose subject contains `subject`.
+pub async fn code_from_mail(app: &TestApp, email: &str, subject: &str) -> String {
+    let email = email.to_owned();
+    let subject = subject.to_owned();
+    let mail = app
+        .mail
+        .wait_for_message(
+            |mail| mail.envelope_to.iter().any(|to| to.eq_ignore_ascii_case(&email)) && mail.subject.as_deref().is_some_and(|s| s.contains(&subject)),
+            Duration::from_secs(10),
+        )
+        .await
+        .expect("the mail arrives");
+    let text = mail.text_body.clone().unwrap_or_default();
+    six_digits(&text).unwrap_or_else(|| panic!("no code in {text}"))
+}
+
+pub fn six_digits(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    (0..bytes.len().saturating_sub(5)).find_map(|start| {
+        let window = &bytes[start..start + 6];
+        let bounded = (start == 0 || !bytes[start - 1].is_ascii_digit()) && bytes.get(start + 6).is_none_or(|b| !b.is_ascii_digit());
+        (bounded && window.iter().all(u8::is_ascii_digit)).then(|| String::from_utf8_lossy(window).into_owned())
+    })
+}
+
+pub const PASSWORD: &str = "rahasia-sekali-123";
+
+impl TestApp {
+    pub async fn post_json(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
+        self.client.post(self.url(path)).json(&body).send().await.expect("request reaches the app")
+    }
+
+    pub async fn authed(&self, method: reqwest::Method, path: &str, token: &str, body: Option<serde_json::Value>) -> reqwest::Response {
+        let request = self.client.request(method, self.url(path)).bearer_auth(token);
+        let request = match body {
+            Some(body) => request.json(&body),
+            None => request,
+        };
+        request.send().await.expect("request reaches the app")
+    }
+
+    /// Registers and verifies a client through the API, as a user would.
+    pub async fn register_verified_client(&self, email: &str) {
+        let response = self.post_json("/api/v1/auth/register", serde_json::json!({"email": email, "password": PASSWORD, "name": "Budi Santoso"})).await;
+        assert_eq!(response.status().as_u16(), 201, "{}", response.text().await.unwrap_or_default());
+        let code = code_from_mail(self, email, "Verifikasi").await;
+        let verified = self.post_json("/api/v1/auth/verify-email", serde_json::json!({"email": email, "code": code})).await;
+        assert_eq!(verified.status().as_u16(), 204);
+    }
+
+    /// Signs in, answering the emailed second factor when asked; returns the token pair JSON.
+    pub async fn login(&self, email: &str, password: &str) -> serde_json::Value {
+        let response = self.post_json("/api/v1/auth/login", serde_json::json!({"email": email, "password": password})).await;
+        assert_eq!(response.status().as_u16(), 200, "login: {}", response.text().await.unwrap_or_default());
+        let body: serde_json::Value = response.json().await.unwrap();
+        if body["status"] == "authenticated" {
+            return body["tokens"].clone();
+        }
+        let challenge = body["otp_challenge"]["challenge_id"].as_str().unwrap().to_owned();
+        let code = code_from_mail(self, email, "Kode masuk").await;
+        let response = self.post_json("/api/v1/auth/login/otp", serde_json::json!({"challenge_id": challenge, "code": code})).await;
+        assert_eq!(response.status().as_u16(), 200, "otp: {}", response.text().await.unwrap_or_default());
+        response.json().await.unwrap()
+    }
+
+    /// A verified account holding exactly `roles`, created directly.
+    pub async fn create_user(&self, email: &str, roles: &[&str]) -> uuid::Uuid {
+        let id = self.identity.create_owner(email, "Test User", PASSWORD).await.expect("user created");
+        let roles: Vec<String> = roles.iter().map(|role| (*role).to_owned()).collect();
+        sqlx::query("UPDATE app_user SET roles = $2 WHERE id = $1").bind(id).bind(&roles).execute(&self.pool).await.unwrap();
+        id
+    }
+
+    /// An access token for a (possibly non-existent) user with these roles,
+    /// signed by the app's key, as sign-in would issue it.
+    pub fn token_with_roles(&self, roles: &[identity::Role]) -> String {
+        self.identity.keys().issue(uuid::Uuid::now_v7(), roles, uuid::Uuid::now_v7()).unwrap()
+    }
 }
 
 /// Asserts a problem+json answer with the given status and code, and returns it.

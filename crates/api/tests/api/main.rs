@@ -6,6 +6,11 @@ mod helpers;
 
 mod errors;
 mod openapi;
+mod accounts;
+mod sign_in;
+mod staff;
+mod tokens;
 mod replicas;
+mod roles;
 mod spa;
 mod system;
