@@ -12,6 +12,7 @@ trap 'rm -f "$sections"' EXIT
 export BENCH_PG_SERVER_URL=$PG_SERVER_URL
 export REDIS_URL
 cargo bench -p jobs --bench queue_throughput >>"$sections"
+cargo bench -p api --bench auth_overhead >>"$sections"
 
 {
     echo "# Benchmarks"
