@@ -24,7 +24,7 @@ impl Spa {
             return Err(ApiError::RouteNotFound(request.path().to_owned()));
         };
         let candidate = self.dist.join(&relative);
-        if relative.as_os_str().len() > 0 && tokio::fs::metadata(&candidate).await.is_ok_and(|meta| meta.is_file()) {
+        if !relative.as_os_str().is_empty() && tokio::fs::metadata(&candidate).await.is_ok_and(|meta| meta.is_file()) {
             // Vite puts content hashes in asset names, so they never change.
             let immutable = relative.starts_with("assets");
             return self.file(&candidate, request, if immutable { "public, max-age=31536000, immutable" } else { "no-cache" });

@@ -97,9 +97,9 @@ impl KeySet {
                 let encoding = EncodingKey::from_ec_pem(der.as_bytes()).map_err(|error| invalid(error.to_string()))?;
                 signing = Some((kid.clone(), encoding));
             }
-            if !verifying.contains_key(&kid) {
-                order.push(kid.clone());
-                verifying.insert(kid, VerifyingKey { decoding, jwk });
+            if let std::collections::hash_map::Entry::Vacant(slot) = verifying.entry(kid.clone()) {
+                order.push(kid);
+                slot.insert(VerifyingKey { decoding, jwk });
             }
         }
         let (signing_kid, signing) = signing.ok_or(KeyError::NoKeys)?;

@@ -67,7 +67,7 @@ async fn role_changes_and_disabling_are_audited_and_take_effect(pool: PgPool) {
     let enabled: serde_json::Value = app.authed(Method::POST, &format!("/api/v1/staff/{finance_id}/enable"), token, None).await.json().await.unwrap();
     assert_eq!(enabled["status"], "active");
 
-    let page: serde_json::Value = app.authed(Method::GET, &format!("/api/v1/audit-log?entity_type=user&limit=2"), token, None).await.json().await.unwrap();
+    let page: serde_json::Value = app.authed(Method::GET, "/api/v1/audit-log?entity_type=user&limit=2", token, None).await.json().await.unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
     assert_eq!(page["items"][0]["action"], "staff.enabled");
     assert_eq!(page["items"][0]["actor_email"], "owner@juragan.test");
