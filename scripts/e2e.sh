@@ -39,6 +39,10 @@ export SANDBOX_HTTP_ADDR="127.0.0.1:$sandbox_port"
 export FRONTEND_DIST="$root/frontend/dist"
 
 target/debug/juragan migrate >"$logs/migrate.log" 2>&1
+# The shop's first owner, created the way a real shop creates it.
+export E2E_OWNER_EMAIL="owner@e2e.test"
+export E2E_OWNER_PASSWORD="owner-e2e-password-1"
+OWNER_PASSWORD="$E2E_OWNER_PASSWORD" target/debug/juragan create-owner --email "$E2E_OWNER_EMAIL" --name "Pemilik E2E" >>"$logs/migrate.log" 2>&1
 target/debug/sandbox >"$logs/sandbox.log" 2>&1 &
 pids+=($!)
 target/debug/juragan serve >"$logs/juragan.log" 2>&1 &

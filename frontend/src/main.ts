@@ -2,15 +2,27 @@ import { createApp, watchEffect } from 'vue'
 import { createPinia } from 'pinia'
 import App from './App.vue'
 import { i18n } from './i18n'
-import { createAppRouter } from './router'
+import { createAppRouter, isProtected, loginLocation } from './router'
+import { useSessionStore } from './stores/session'
 import './styles.css'
 
 const app = createApp(App)
-const router = createAppRouter()
-
-app.use(createPinia())
+const pinia = createPinia()
+app.use(pinia)
 app.use(i18n)
+
+const router = createAppRouter()
 app.use(router)
+
+// The session: restored from the stored refresh token before the first navigation
+// (the sessionReady guard waits for it); when a refresh is refused mid-session, a page
+// that needs sign-in sends the user to /login and back afterwards.
+const session = useSessionStore(pinia)
+session.onExpired(() => {
+  const current = router.currentRoute.value
+  if (isProtected(current)) void router.push(loginLocation(current))
+})
+void session.restore()
 
 // Browser tab title follows the page and the language.
 watchEffect(() => {

@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { ApiProblem, createApiClient } from './client'
-import { mockFetch } from '../test/fetch'
+import { parseRetryAfter } from './problem'
+import { mockFetch, problem } from '../test/fetch'
+import { account } from '../test/identity'
 
 const api = createApiClient('http://localhost')
 
@@ -76,5 +78,106 @@ describe('api client', () => {
     await createApiClient().GET('/healthz')
     const req = fetch.mock.calls[0]![0] as Request
     expect(req.url).toBe(`${window.location.origin}/healthz`)
+  })
+})
+
+describe('auth middleware', () => {
+  function session(initial: string | null = 'old') {
+    const state = { token: initial, refreshes: 0, expired: 0, refreshTo: 'new' as string | null }
+    const handlers = {
+      accessToken: () => state.token,
+      refresh: vi.fn(async () => {
+        state.refreshes++
+        state.token = state.refreshTo
+        return state.refreshTo !== null
+      }),
+      expired: vi.fn(() => {
+        state.expired++
+        state.token = null
+      }),
+    }
+    return { state, handlers, client: createApiClient('http://localhost', { auth: () => handlers }) }
+  }
+  const unauthorized = problem(401, 'unauthorized', { detail: 'token expired' })
+  const bearer = (r: Request) => r.headers.get('authorization')
+
+  it('sends the access token as a Bearer header, but not to the /auth/ endpoints', async () => {
+    const { client } = session('abc')
+    const fetch = mockFetch({
+      '/api/v1/account': { body: account() },
+      '/api/v1/auth/logout': { status: 204 },
+    })
+    await client.GET('/api/v1/account')
+    await client.POST('/api/v1/auth/logout', { body: { refresh_token: 'r' } })
+    const [first, second] = fetch.mock.calls.map(([r]) => r as Request)
+    expect(bearer(first!)).toBe('Bearer abc')
+    expect(bearer(second!)).toBeNull()
+  })
+
+  it('on a 401 refreshes once and replays the request, body included, with the new token', async () => {
+    const { state, handlers, client } = session('old')
+    const seen: Array<{ auth: string | null; body: unknown }> = []
+    const fetch = mockFetch({
+      'PUT /api/v1/account/profile': async (r) => {
+        seen.push({ auth: bearer(r), body: await r.json() })
+        return bearer(r) === 'Bearer new' ? { body: account() } : unauthorized
+      },
+    })
+    const body = { full_name: 'Budi', phone: '081234567890', company: null }
+    const { data } = await client.PUT('/api/v1/account/profile', { body })
+    expect(data?.email).toBe('budi@example.test')
+    expect(handlers.refresh).toHaveBeenCalledTimes(1)
+    expect(fetch).toHaveBeenCalledTimes(2)
+    expect(seen).toEqual([
+      { auth: 'Bearer old', body },
+      { auth: 'Bearer new', body },
+    ])
+    expect(state.expired).toBe(0)
+  })
+
+  it('when the refresh is refused, expires the session and throws the 401 problem', async () => {
+    const { state, handlers, client } = session('old')
+    state.refreshTo = null
+    const fetch = mockFetch({ '/api/v1/account': unauthorized })
+    const err = await client.GET('/api/v1/account').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ApiProblem)
+    expect((err as ApiProblem).status).toBe(401)
+    expect(handlers.refresh).toHaveBeenCalledTimes(1)
+    expect(handlers.expired).toHaveBeenCalledTimes(1)
+    expect(fetch).toHaveBeenCalledTimes(1) // no replay without a token
+  })
+
+  it('retries only once: a second 401 after the refresh reaches the caller', async () => {
+    const { handlers, client } = session('old')
+    const fetch = mockFetch({ '/api/v1/account': unauthorized })
+    const err = (await client.GET('/api/v1/account').catch((e: unknown) => e)) as ApiProblem
+    expect(err.code).toBe('unauthorized')
+    expect(handlers.refresh).toHaveBeenCalledTimes(1)
+    expect(fetch).toHaveBeenCalledTimes(2)
+  })
+
+  it('does not refresh on a 401 from an /auth/ endpoint (wrong password is an answer)', async () => {
+    const { handlers, client } = session('old')
+    mockFetch({ '/api/v1/auth/login': problem(401, 'invalid_credentials') })
+    const err = (await client.POST('/api/v1/auth/login', { body: { email: 'a@b.c', password: 'x' } }).catch((e: unknown) => e)) as ApiProblem
+    expect(err.code).toBe('invalid_credentials')
+    expect(handlers.refresh).not.toHaveBeenCalled()
+  })
+
+  it('keeps the session when the refresh cannot reach the server', async () => {
+    const { handlers, client } = session('old')
+    handlers.refresh.mockRejectedValueOnce(ApiProblem.network(new TypeError('Failed to fetch')))
+    mockFetch({ '/api/v1/account': unauthorized })
+    const err = (await client.GET('/api/v1/account').catch((e: unknown) => e)) as ApiProblem
+    expect(err.status).toBe(401)
+    expect(handlers.expired).not.toHaveBeenCalled()
+  })
+
+  it('reads Retry-After (seconds or HTTP date) into the problem', async () => {
+    mockFetch({ '/api/v1/auth/login': problem(429, 'rate_limited', {}, { 'Retry-After': '42' }) })
+    const p = (await api.POST('/api/v1/auth/login', { body: { email: 'a@b.c', password: 'x' } }).catch((e: unknown) => e)) as ApiProblem
+    expect(p.retryAfter).toBe(42)
+    expect(parseRetryAfter(new Date(Date.now() + 30_000).toUTCString())).toBeGreaterThanOrEqual(29)
+    expect(parseRetryAfter('soon')).toBeNull()
   })
 })

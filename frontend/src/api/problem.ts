@@ -20,8 +20,10 @@ export class ApiProblem extends Error {
   readonly code: string
   readonly detail: string | null
   readonly errors: FieldError[]
+  /** Seconds from a `Retry-After` header (429 `rate_limited`, cooldowns), else null. */
+  readonly retryAfter: number | null
 
-  constructor(problem: Problem) {
+  constructor(problem: Problem, extra: { retryAfter?: number | null } = {}) {
     super(problem.detail || problem.title || problem.code)
     this.name = 'ApiProblem'
     this.type = problem.type
@@ -30,6 +32,7 @@ export class ApiProblem extends Error {
     this.code = problem.code
     this.detail = problem.detail ?? null
     this.errors = problem.errors ?? []
+    this.retryAfter = extra.retryAfter ?? null
   }
 
   /** Errors for one field, e.g. to show under a form input. */
@@ -43,7 +46,10 @@ export class ApiProblem extends Error {
   }
 
   /** Build from a problem+json body, tolerating missing or malformed members. */
-  static fromBody(body: unknown, response: Pick<Response, 'status' | 'statusText'>): ApiProblem {
+  static fromBody(
+    body: unknown,
+    response: Pick<Response, 'status' | 'statusText'> & { headers?: Pick<Headers, 'get'> },
+  ): ApiProblem {
     const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>
     const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
     const errors = Array.isArray(raw.errors)
@@ -55,14 +61,17 @@ export class ApiProblem extends Error {
             message: str(e.message) ?? '',
           }))
       : []
-    return new ApiProblem({
-      type: str(raw.type) ?? 'about:blank',
-      title: str(raw.title) ?? (response.statusText || `HTTP ${response.status}`),
-      status: typeof raw.status === 'number' ? raw.status : response.status,
-      code: str(raw.code) ?? `http_${response.status}`,
-      detail: str(raw.detail) ?? null,
-      errors,
-    })
+    return new ApiProblem(
+      {
+        type: str(raw.type) ?? 'about:blank',
+        title: str(raw.title) ?? (response.statusText || `HTTP ${response.status}`),
+        status: typeof raw.status === 'number' ? raw.status : response.status,
+        code: str(raw.code) ?? `http_${response.status}`,
+        detail: str(raw.detail) ?? null,
+        errors,
+      },
+      { retryAfter: parseRetryAfter(response.headers?.get('retry-after') ?? null) },
+    )
   }
 
   /** A response the typed client did not expect (wrong status or not JSON). */
@@ -87,6 +96,16 @@ export class ApiProblem extends Error {
     })
     return problem
   }
+}
+
+/** `Retry-After` is either delay-seconds or an HTTP date; answer whole seconds from now. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
+  if (!value) return null
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed)
+  const at = Date.parse(trimmed)
+  if (Number.isNaN(at)) return null
+  return Math.max(0, Math.ceil((at - now) / 1000))
 }
 
 export function isApiProblem(value: unknown): value is ApiProblem {

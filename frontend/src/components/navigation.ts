@@ -5,12 +5,23 @@ export interface NavItem {
   to?: string
   /** Plain link that leaves the SPA (served by the backend). */
   href?: string
+  /** Shown only to staff, or only to the owner; everyone else does not see the entry. */
+  audience?: 'staff' | 'owner'
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'storefront', labelKey: 'nav.storefront', to: '/' },
   { key: 'client', labelKey: 'nav.client', to: '/client' },
-  { key: 'staff', labelKey: 'nav.staff', to: '/staff' },
+  { key: 'staff', labelKey: 'nav.staff', to: '/staff', audience: 'staff' },
+  { key: 'team', labelKey: 'nav.team', to: '/staff/team', audience: 'owner' },
+  { key: 'audit', labelKey: 'nav.audit', to: '/staff/audit', audience: 'owner' },
   { key: 'health', labelKey: 'nav.health', to: '/health' },
   { key: 'api-docs', labelKey: 'nav.apiDocs', href: '/api/docs/' },
 ]
+
+/** The entries this user may see. */
+export function visibleNavItems(who: { isStaff: boolean; isOwner: boolean }): NavItem[] {
+  return NAV_ITEMS.filter(
+    (item) => !item.audience || (item.audience === 'staff' ? who.isStaff : who.isOwner),
+  )
+}

@@ -24,6 +24,9 @@ export function initialLocale(): AppLocale {
 }
 
 const time = { hour: '2-digit', minute: '2-digit', second: '2-digit' } as const
+// Shown in the browser's own zone (WIB / WITA / WIT for our users); the API speaks UTC.
+const datetime = { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' } as const
+const date = { year: 'numeric', month: 'short', day: 'numeric' } as const
 const latency = { maximumFractionDigits: 1 } as const
 
 export function createAppI18n(locale: AppLocale = initialLocale()) {
@@ -32,7 +35,7 @@ export function createAppI18n(locale: AppLocale = initialLocale()) {
     locale,
     fallbackLocale: DEFAULT_LOCALE,
     messages: { id, en },
-    datetimeFormats: { id: { time }, en: { time } },
+    datetimeFormats: { id: { time, datetime, date }, en: { time, datetime, date } },
     numberFormats: { id: { latency }, en: { latency } },
     // Both catalogues have the same keys (a unit test checks it); warn loudly in dev otherwise.
     missingWarn: import.meta.env.DEV,

@@ -1,26 +1,113 @@
-import { createRouter, createWebHistory, type RouteRecordRaw, type RouterHistory } from 'vue-router'
+import {
+  createRouter,
+  createWebHistory,
+  type RouteLocationNormalizedLoaded,
+  type RouteLocationRaw,
+  type RouteRecordRaw,
+  type RouterHistory,
+} from 'vue-router'
 import HomePage from '../pages/HomePage.vue'
+import { STAFF_ROLES, type Role } from '../api/roles'
+import { installGuards } from './guards'
 
 declare module 'vue-router' {
   interface RouteMeta {
     /** i18n key of the page title shown in the browser tab. */
     titleKey?: string
+    /** Only for a signed-in user (else `/login?redirect=`). */
+    requiresAuth?: boolean
+    /** The user needs at least one of these roles (else the Forbidden page). Implies requiresAuth. */
+    roles?: readonly Role[]
+    /** Sign-in / registration: a signed-in user is sent on to their landing page. */
+    guestOnly?: boolean
   }
 }
 
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'home', component: HomePage, meta: { titleKey: 'nav.storefront' } },
   {
+    path: '/login',
+    name: 'login',
+    component: () => import('../pages/auth/LoginPage.vue'),
+    meta: { titleKey: 'auth.login.title', guestOnly: true },
+  },
+  {
+    path: '/register',
+    name: 'register',
+    component: () => import('../pages/auth/RegisterPage.vue'),
+    meta: { titleKey: 'auth.register.title', guestOnly: true },
+  },
+  {
+    path: '/verify-email',
+    name: 'verify-email',
+    component: () => import('../pages/auth/VerifyEmailPage.vue'),
+    meta: { titleKey: 'auth.verify.title' },
+  },
+  {
+    path: '/forgot-password',
+    name: 'forgot-password',
+    component: () => import('../pages/auth/ForgotPasswordPage.vue'),
+    meta: { titleKey: 'auth.forgot.title' },
+  },
+  {
+    path: '/reset-password',
+    name: 'reset-password',
+    component: () => import('../pages/auth/ResetPasswordPage.vue'),
+    meta: { titleKey: 'auth.reset.title' },
+  },
+  {
+    path: '/accept-invitation',
+    name: 'accept-invitation',
+    component: () => import('../pages/auth/AcceptInvitationPage.vue'),
+    meta: { titleKey: 'auth.invitation.title' },
+  },
+  {
     path: '/client',
-    name: 'client',
-    component: () => import('../pages/ClientAreaPage.vue'),
-    meta: { titleKey: 'client.title' },
+    meta: { titleKey: 'client.title', requiresAuth: true },
+    children: [
+      {
+        path: '',
+        name: 'client',
+        component: () => import('../pages/ClientAreaPage.vue'),
+        meta: { titleKey: 'client.title' },
+      },
+      {
+        path: 'account',
+        name: 'client-account',
+        component: () => import('../pages/client/AccountPage.vue'),
+        meta: { titleKey: 'account.title' },
+      },
+    ],
   },
   {
     path: '/staff',
-    name: 'staff',
-    component: () => import('../pages/StaffAreaPage.vue'),
-    meta: { titleKey: 'staff.title' },
+    meta: { titleKey: 'staff.title', requiresAuth: true, roles: STAFF_ROLES },
+    children: [
+      {
+        path: '',
+        name: 'staff',
+        component: () => import('../pages/StaffAreaPage.vue'),
+        meta: { titleKey: 'staff.title' },
+      },
+      {
+        path: 'team',
+        name: 'staff-team',
+        component: () => import('../pages/staff/TeamPage.vue'),
+        meta: { titleKey: 'team.title', roles: ['owner'] },
+      },
+      {
+        path: 'audit',
+        name: 'staff-audit',
+        component: () => import('../pages/staff/AuditLogPage.vue'),
+        meta: { titleKey: 'audit.title', roles: ['owner'] },
+      },
+    ],
+  },
+  {
+    path: '/forbidden',
+    name: 'forbidden',
+    component: () => import('../pages/ForbiddenPage.vue'),
+    meta: { titleKey: 'forbidden.title' },
   },
   {
     path: '/health',
@@ -36,10 +123,22 @@ export const routes: RouteRecordRaw[] = [
   },
 ]
 
+/** The sign-in page, coming back to `route` afterwards. */
+export function loginLocation(route: Pick<RouteLocationNormalizedLoaded, 'fullPath'>): RouteLocationRaw {
+  return { name: 'login', query: { redirect: route.fullPath } }
+}
+
+/** True when the page needs a signed-in user (so losing the session must leave it). */
+export function isProtected(route: Pick<RouteLocationNormalizedLoaded, 'matched'>): boolean {
+  return route.matched.some((r) => r.meta.requiresAuth || r.meta.roles)
+}
+
 export function createAppRouter(history: RouterHistory = createWebHistory(import.meta.env.BASE_URL)) {
-  return createRouter({
+  const router = createRouter({
     history,
     routes,
     scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
   })
+  installGuards(router)
+  return router
 }

@@ -8,7 +8,17 @@ describe('router', () => {
   it.each([
     ['/', 'home'],
     ['/client', 'client'],
+    ['/client/account', 'client-account'],
     ['/staff', 'staff'],
+    ['/staff/team', 'staff-team'],
+    ['/staff/audit', 'staff-audit'],
+    ['/login', 'login'],
+    ['/register', 'register'],
+    ['/verify-email', 'verify-email'],
+    ['/forgot-password', 'forgot-password'],
+    ['/reset-password', 'reset-password'],
+    ['/accept-invitation', 'accept-invitation'],
+    ['/forbidden', 'forbidden'],
     ['/health', 'health'],
     ['/no/such/page', 'not-found'],
   ])('resolves %s to %s', (path, name) => {

@@ -1,0 +1,242 @@
+#!/usr/bin/env node
+// Browser journey of identity against the real server and the sandbox mail
+// sink: a client registers, verifies the emailed code, signs in, completes the
+// profile, turns on two-factor sign-in, signs out and back in with the emailed
+// code; the owner (created with `juragan create-owner`) signs in with the code,
+// invites a staff member and reads the audit log. An access token is then
+// verified with `jose`, an independent JOSE library, from the JWKS alone.
+//
+//   BASE_URL=… SANDBOX_URL=… E2E_OWNER_EMAIL=… E2E_OWNER_PASSWORD=… npm run test:e2e
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+import { createLocalJWKSet, jwtVerify } from 'jose'
+
+const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '')
+const SANDBOX_URL = (process.env.SANDBOX_URL || 'http://127.0.0.1:8025').replace(/\/+$/, '')
+const OWNER_EMAIL = process.env.E2E_OWNER_EMAIL
+const OWNER_PASSWORD = process.env.E2E_OWNER_PASSWORD
+const WAIT = 15_000
+const shots = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'test-results')
+mkdirSync(shots, { recursive: true })
+const sel = (id) => `[data-testid="${id}"]`
+const stamp = Date.now()
+const CLIENT = { name: 'Budi Santoso', email: `budi.${stamp}@example.test`, password: 'rahasia-budi-123' }
+const results = []
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message)
+}
+
+/** The newest mail to `to` whose subject contains `subject`, newer than `after` (bounded wait). */
+async function mailTo(to, subject, after = 0) {
+  const deadline = Date.now() + WAIT
+  while (Date.now() < deadline) {
+    const res = await fetch(`${SANDBOX_URL}/api/smtp/messages?to=${encodeURIComponent(to)}`)
+    const { messages } = await res.json()
+    const match = messages.find((m) => (m.subject ?? '').includes(subject) && Date.parse(m.received_at) > after)
+    if (match) {
+      const full = await (await fetch(`${SANDBOX_URL}/api/smtp/messages/${match.id}`)).json()
+      return full.text_body ?? ''
+    }
+    await new Promise((r) => setTimeout(r, 150))
+  }
+  throw new Error(`no mail "${subject}" to ${to} within ${WAIT} ms`)
+}
+
+const codeIn = (text) => {
+  const match = text.match(/\b(\d{6})\b/)
+  assert(match, `no 6-digit code in: ${text}`)
+  return match[1]
+}
+
+async function step(name, fn) {
+  const started = Date.now()
+  try {
+    await fn()
+    results.push(true)
+    console.log(`  ✓ ${name} (${Date.now() - started} ms)`)
+  } catch (err) {
+    results.push(false)
+    console.log(`  ✗ ${name}\n    ${err?.message ?? err}`)
+    throw err
+  }
+}
+
+async function shot(page, name) {
+  await page.waitForTimeout(300)
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
+}
+
+async function signInWithCode(page, email, password, area) {
+  await page.goto(`${BASE_URL}/login`, { waitUntil: 'domcontentloaded' })
+  await page.fill(sel('login-email'), email)
+  await page.fill(sel('login-password'), password)
+  const asked = Date.now() - 1000
+  await page.click(sel('login-submit'))
+  await page.waitForSelector(sel('otp-step'), { state: 'visible' })
+  const code = codeIn(await mailTo(email, 'Kode masuk', asked))
+  await page.fill(sel('otp-code'), code)
+  await page.click(sel('otp-submit'))
+  await page.waitForSelector(sel(area), { state: 'visible' })
+}
+
+async function main() {
+  console.log(`identity e2e against ${BASE_URL} (mail sink ${SANDBOX_URL})`)
+  assert(OWNER_EMAIL && OWNER_PASSWORD, 'E2E_OWNER_EMAIL and E2E_OWNER_PASSWORD must be set')
+  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'juragan-e2e-')), {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 860 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+  const errors = []
+  const page = context.pages()[0] ?? (await context.newPage())
+  page.setDefaultTimeout(WAIT)
+  page.on('console', (msg) => msg.type() === 'error' && errors.push(`console.error: ${msg.text()}`))
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`))
+  const noErrors = (where) => assert(errors.length === 0, `browser errors ${where}:\n    ${errors.join('\n    ')}`)
+
+  try {
+    await step('a visitor registers and is told to check their mail', async () => {
+      await page.goto(`${BASE_URL}/register`, { waitUntil: 'domcontentloaded' })
+      await page.fill(sel('register-name'), CLIENT.name)
+      await page.fill(sel('register-email'), CLIENT.email)
+      await page.fill(sel('register-password'), CLIENT.password)
+      await page.fill(sel('register-password-confirm'), CLIENT.password)
+      await shot(page, 'register')
+      await page.click(sel('register-submit'))
+      await page.waitForSelector(sel('register-done'), { state: 'visible' })
+      noErrors('registering')
+    })
+
+    await step('the emailed link verifies the address', async () => {
+      const text = await mailTo(CLIENT.email, 'Verifikasi')
+      const link = text.match(/https?:\/\/\S+\/verify-email\?\S+/)?.[0]
+      assert(link, `no verification link in: ${text}`)
+      const url = new URL(link)
+      await page.goto(`${BASE_URL}${url.pathname}${url.search}`, { waitUntil: 'domcontentloaded' })
+      await page.waitForSelector(sel('verify-done'), { state: 'visible' })
+      await shot(page, 'verify-done')
+      noErrors('verifying')
+    })
+
+    await step('the client signs in and completes the profile', async () => {
+      await page.goto(`${BASE_URL}/login`, { waitUntil: 'domcontentloaded' })
+      await page.fill(sel('login-email'), CLIENT.email)
+      await page.fill(sel('login-password'), CLIENT.password)
+      await page.click(sel('login-submit'))
+      await page.waitForSelector(sel('client-area'), { state: 'visible' })
+      assert((await page.getAttribute(sel('onboarding-card'), 'data-ready')) === 'false', 'a new client is not ready to check out')
+      await shot(page, 'client-area')
+      await page.goto(`${BASE_URL}/client/account`, { waitUntil: 'domcontentloaded' })
+      await page.waitForSelector(sel('profile-form'), { state: 'visible' })
+      await page.fill(sel('profile-phone'), '0812 3456 7890')
+      await page.fill(sel('profile-company'), 'CV Maju Jaya')
+      await page.click(sel('profile-save'))
+      await page.waitForSelector(sel('profile-saved'), { state: 'visible' })
+      const phone = await page.inputValue(sel('profile-phone'))
+      assert(phone === '+6281234567890', `phone normalised, got ${phone}`)
+      await shot(page, 'account-profile')
+      noErrors('editing the profile')
+    })
+
+    await step('the client turns on two-factor sign-in with the emailed confirmation code', async () => {
+      await page.click(sel('account-tab-security'))
+      await page.waitForSelector(sel('otp-card'), { state: 'visible' })
+      const asked = Date.now() - 1000
+      await page.click(sel('otp-toggle'))
+      await page.waitForSelector(sel('otp-confirm-code'), { state: 'visible' })
+      const code = codeIn(await mailTo(CLIENT.email, 'Konfirmasi', asked))
+      await page.fill(sel('otp-confirm-code'), code)
+      await page.click(sel('otp-confirm-submit'))
+      await page.waitForFunction((s) => document.querySelector(s)?.getAttribute('data-enabled') === 'true', sel('otp-card'))
+      await shot(page, 'account-security')
+      noErrors('enabling two-factor')
+    })
+
+    await step('the client signs out, then back in with the emailed code', async () => {
+      await page.click(sel('account-menu'))
+      await page.click(sel('logout'))
+      await page.waitForSelector(sel('nav-login'), { state: 'visible' })
+      await page.goto(`${BASE_URL}/login`, { waitUntil: 'domcontentloaded' })
+      await page.fill(sel('login-email'), CLIENT.email)
+      await page.fill(sel('login-password'), CLIENT.password)
+      const asked = Date.now() - 1000
+      await page.click(sel('login-submit'))
+      await page.waitForSelector(sel('otp-step'), { state: 'visible' })
+      await shot(page, 'login-otp')
+      const code = codeIn(await mailTo(CLIENT.email, 'Kode masuk', asked))
+      await page.fill(sel('otp-code'), code)
+      await page.click(sel('otp-submit'))
+      await page.waitForSelector(sel('client-area'), { state: 'visible' })
+      await page.click(sel('account-menu'))
+      await page.click(sel('logout'))
+      await page.waitForSelector(sel('nav-login'), { state: 'visible' })
+      noErrors('signing in with the code')
+    })
+
+    await step('the owner signs in with the code, invites staff and sees it in the audit log', async () => {
+      await signInWithCode(page, OWNER_EMAIL, OWNER_PASSWORD, 'staff-area')
+      await page.goto(`${BASE_URL}/staff/team`, { waitUntil: 'domcontentloaded' })
+      await page.waitForSelector(sel('staff-table'), { state: 'visible' })
+      await page.click(sel('staff-invite'))
+      await page.waitForSelector(sel('invite-dialog'), { state: 'visible' })
+      await page.fill(sel('invite-email'), `sari.${stamp}@juragan.test`)
+      await page.fill(sel('invite-name'), 'Sari Sysadmin')
+      await page.click(sel('invite-role-sysadmin'))
+      await page.click(sel('invite-submit'))
+      await page.waitForSelector(`${sel('staff-row')}[data-email="sari.${stamp}@juragan.test"]`, { state: 'visible' })
+      await shot(page, 'staff-team')
+      await page.goto(`${BASE_URL}/staff/audit`, { waitUntil: 'domcontentloaded' })
+      await page.waitForSelector(`${sel('audit-row')}[data-action="staff.invited"]`, { state: 'visible' })
+      await shot(page, 'staff-audit')
+      noErrors('managing staff')
+    })
+
+    await step('an access token verifies with jose given only the JWKS document', async () => {
+      const login = await (
+        await fetch(`${BASE_URL}/api/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: OWNER_EMAIL, password: OWNER_PASSWORD }),
+        })
+      ).json()
+      assert(login.status === 'otp_required', `owner sign-in asks for a code, got ${JSON.stringify(login)}`)
+      const code = codeIn(await mailTo(OWNER_EMAIL, 'Kode masuk', Date.now() - 3000))
+      const tokens = await (
+        await fetch(`${BASE_URL}/api/v1/auth/login/otp`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ challenge_id: login.otp_challenge.challenge_id, code }),
+        })
+      ).json()
+      const jwks = await (await fetch(`${BASE_URL}/.well-known/jwks.json`)).json()
+      const { payload, protectedHeader } = await jwtVerify(tokens.access_token, createLocalJWKSet(jwks), {
+        audience: 'juragan-api',
+        algorithms: ['ES256'],
+      })
+      assert(protectedHeader.alg === 'ES256' && protectedHeader.kid, 'ES256 with a kid')
+      assert(payload.roles.includes('owner'), `roles claim: ${JSON.stringify(payload)}`)
+    })
+  } catch {
+    await page.screenshot({ path: join(shots, 'identity-failure.png'), fullPage: true }).catch(() => {})
+  } finally {
+    await context.close()
+  }
+  const passed = results.filter(Boolean).length
+  console.log(`${passed} passed, ${7 - passed} failed`)
+  process.exit(passed === 7 ? 0 : 1)
+}
+
+const overall = setTimeout(() => {
+  console.log('identity e2e: overall time limit reached')
+  process.exit(1)
+}, 180_000)
+overall.unref()
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})

@@ -1,0 +1,18 @@
+import type { components } from './schema'
+
+export type Role = components['schemas']['Role']
+
+/** Every role, in the order the UI lists them. */
+export const ALL_ROLES = ['client', 'reseller', 'sysadmin', 'business', 'finance', 'owner'] as const satisfies readonly Role[]
+
+/** Roles of the back office; staff always sign in with a one-time code. */
+export const STAFF_ROLES = ['sysadmin', 'business', 'finance', 'owner'] as const satisfies readonly Role[]
+
+export function isStaffRole(role: Role): boolean {
+  return (STAFF_ROLES as readonly Role[]).includes(role)
+}
+
+/** True when `have` holds at least one of `wanted`. */
+export function hasAnyRole(have: readonly Role[], wanted: readonly Role[]): boolean {
+  return wanted.some((r) => have.includes(r))
+}

@@ -1,0 +1,47 @@
+import { computed, ref, shallowRef } from 'vue'
+import { toApiProblem, type ApiProblem } from '../api/client'
+
+/**
+ * The submit state of one form: `busy`, the last ApiProblem, and the server's per-field
+ * messages (`errors[]` of a 422) for naive-ui's NFormItem `feedback` / `validation-status`.
+ */
+export function useFormProblem() {
+  const problem = shallowRef<ApiProblem | null>(null)
+  const busy = ref(false)
+
+  function fieldError(field: string): string | undefined {
+    const messages = problem.value?.fieldErrors(field).map((e) => e.message || e.code) ?? []
+    return messages.length ? messages.join(' ') : undefined
+  }
+
+  function fieldStatus(field: string): 'error' | undefined {
+    return fieldError(field) ? 'error' : undefined
+  }
+
+  /** Props for an NFormItem showing the server's message for `field` (when there is one). */
+  function fieldProps(field: string): { feedback?: string; validationStatus?: 'error' } {
+    const message = fieldError(field)
+    return message ? { feedback: message, validationStatus: 'error' } : {}
+  }
+
+  /** Run a call: clears the last problem, keeps `busy` set, stores what was thrown. */
+  async function run<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; problem: ApiProblem }> {
+    problem.value = null
+    busy.value = true
+    try {
+      return { ok: true, value: await fn() }
+    } catch (e) {
+      const p = toApiProblem(e)
+      problem.value = p
+      return { ok: false, problem: p }
+    } finally {
+      busy.value = false
+    }
+  }
+
+  function clear() {
+    problem.value = null
+  }
+
+  return { problem, busy, hasProblem: computed(() => problem.value !== null), fieldError, fieldStatus, fieldProps, run, clear }
+}

@@ -1,0 +1,81 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import { createMemoryHistory } from 'vue-router'
+import { createAppRouter } from '../index'
+import { REFRESH_STORAGE_KEY, useSessionStore } from '../../stores/session'
+import type { Role } from '../../api/roles'
+import { mockFetch } from '../../test/fetch'
+import { account, tokenPair } from '../../test/identity'
+
+function signIn(...roles: Role[]) {
+  useSessionStore().$patch({ accessToken: 'access-1', refreshToken: 'refresh-1', account: account(roles) })
+}
+
+async function visit(path: string) {
+  const router = createAppRouter(createMemoryHistory())
+  await router.push(path)
+  return router.currentRoute.value
+}
+
+describe('router guards', () => {
+  beforeEach(() => {
+    localStorage.clear()
+    setActivePinia(createPinia())
+    mockFetch({})
+  })
+
+  it('requireAuth: a visitor is sent to /login with the page to come back to', async () => {
+    const to = await visit('/client/account?tab=security')
+    expect(to.name).toBe('login')
+    expect(to.query.redirect).toBe('/client/account?tab=security')
+    expect((await visit('/staff/team')).query.redirect).toBe('/staff/team')
+  })
+
+  it('public pages stay public', async () => {
+    for (const path of ['/', '/health', '/login', '/register', '/verify-email', '/forgot-password', '/reset-password?token=x', '/accept-invitation?token=x']) {
+      expect((await visit(path)).fullPath).toBe(path)
+    }
+  })
+
+  it('requireRoles: a client may use /client but is forbidden from the staff area', async () => {
+    signIn('client')
+    expect((await visit('/client')).name).toBe('client')
+    expect((await visit('/client/account')).name).toBe('client-account')
+    const to = await visit('/staff')
+    expect(to.name).toBe('forbidden')
+    expect(to.query.from).toBe('/staff')
+  })
+
+  it('requireRoles: any staff role opens /staff, only the owner opens Team and Audit', async () => {
+    signIn('finance')
+    expect((await visit('/staff')).name).toBe('staff')
+    expect((await visit('/staff/team')).name).toBe('forbidden')
+    expect((await visit('/staff/audit')).name).toBe('forbidden')
+
+    setActivePinia(createPinia())
+    signIn('owner')
+    expect((await visit('/staff/team')).name).toBe('staff-team')
+    expect((await visit('/staff/audit')).name).toBe('staff-audit')
+  })
+
+  it('guestOnly: a signed-in user skips login/register to the requested page or their area', async () => {
+    signIn('client')
+    expect((await visit('/login')).fullPath).toBe('/client')
+    expect((await visit('/register')).fullPath).toBe('/client')
+    expect((await visit('/login?redirect=/client/account')).fullPath).toBe('/client/account')
+    expect((await visit('/login?redirect=//evil.example')).fullPath).toBe('/client')
+
+    setActivePinia(createPinia())
+    signIn('sysadmin')
+    expect((await visit('/login')).fullPath).toBe('/staff')
+  })
+
+  it('waits for the stored session to be restored before deciding', async () => {
+    localStorage.setItem(REFRESH_STORAGE_KEY, 'refresh-1')
+    mockFetch({
+      'POST /api/v1/auth/refresh': { body: tokenPair(2) },
+      'GET /api/v1/account': { body: account(['owner']) },
+    })
+    expect((await visit('/staff/audit')).name).toBe('staff-audit')
+  })
+})
