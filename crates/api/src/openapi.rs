@@ -61,7 +61,27 @@ impl utoipa::Modify for BearerAuth {
 pub fn document() -> utoipa::openapi::OpenApi {
     let (_app, mut document) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::configure).split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    describe_roles(&mut document);
     document
+}
+
+/// Adds "Roles: …" to the description of every operation that declares
+/// `x-roles`, so readers of the docs see who may call it without reading
+/// the extension.
+fn describe_roles(document: &mut utoipa::openapi::OpenApi) {
+    for item in document.paths.paths.values_mut() {
+        for operation in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
+            let Some(roles) = operation.extensions.as_ref().and_then(|extensions| extensions.get("x-roles")).and_then(|roles| roles.as_array()) else {
+                continue;
+            };
+            let names: Vec<&str> = roles.iter().filter_map(|role| role.as_str()).collect();
+            let line = format!("**Roles:** {}", names.join(", "));
+            operation.description = Some(match operation.description.take() {
+                Some(description) if !description.is_empty() => format!("{description}\n\n{line}"),
+                _ => line,
+            });
+        }
+    }
 }
 
 /// The document as served and committed: pretty JSON with a final newline.

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use domain::ValidationErrors;
 use serde::Serialize;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -36,7 +36,7 @@ pub struct NewApiToken {
 }
 
 /// Creates a token; returns it and its secret (shown to the user once).
-pub async fn create(pool: &PgPool, user: Uuid, user_roles: &[Role], input: NewApiToken) -> Result<(ApiToken, String), crate::IdentityError> {
+pub async fn create(conn: &mut PgConnection, user: Uuid, user_roles: &[Role], input: NewApiToken) -> Result<(ApiToken, String), crate::IdentityError> {
     let mut errors = ValidationErrors::new();
     let name = input.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
@@ -57,7 +57,7 @@ pub async fn create(pool: &PgPool, user: Uuid, user_roles: &[Role], input: NewAp
         r#"SELECT count(*) AS "count!" FROM api_token WHERE user_id = $1 AND revoked_at IS NULL"#,
         user
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await?;
     if active >= MAX_ACTIVE_TOKENS {
         return Err(ValidationErrors::single("name", "too_many", format!("at most {MAX_ACTIVE_TOKENS} active tokens; revoke one first")).into());
@@ -78,7 +78,7 @@ pub async fn create(pool: &PgPool, user: Uuid, user_roles: &[Role], input: NewAp
         &roles_to_db(&roles),
         expires_at,
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await?;
     let token = ApiToken { id, name, prefix, roles, created_at: row.created_at, last_used_at: None, expires_at, revoked: false };
     Ok((token, secret))
@@ -107,13 +107,13 @@ pub async fn list(pool: &PgPool, user: Uuid) -> Result<Vec<ApiToken>, sqlx::Erro
         .collect())
 }
 
-pub async fn revoke(pool: &PgPool, user: Uuid, token: Uuid) -> Result<bool, sqlx::Error> {
+pub async fn revoke(conn: &mut PgConnection, user: Uuid, token: Uuid) -> Result<bool, sqlx::Error> {
     let result = sqlx::query!(
         "UPDATE api_token SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
         token,
         user
     )
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(result.rows_affected() == 1)
 }
@@ -145,9 +145,41 @@ pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<Option<(Uuid, U
     Ok(Some((row.id, row.user_id, roles)))
 }
 
-pub async fn revoke_all(conn: &mut sqlx::PgConnection, user: Uuid) -> Result<u64, sqlx::Error> {
+pub async fn revoke_all(conn: &mut PgConnection, user: Uuid) -> Result<u64, sqlx::Error> {
     let result = sqlx::query!("UPDATE api_token SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user)
         .execute(conn)
         .await?;
     Ok(result.rows_affected())
+}
+
+impl crate::Identity {
+    /// Creates a token for the caller; a staff member's new token is audited.
+    pub async fn create_api_token(&self, principal: &crate::Principal, client: &crate::ClientInfo, input: NewApiToken) -> Result<(ApiToken, String), crate::IdentityError> {
+        let mut tx = self.pool.begin().await?;
+        let (token, secret) = create(&mut tx, principal.user_id, &principal.roles, input).await?;
+        if principal.is_staff() {
+            let entry = crate::audit::AuditRecord {
+                action: "api_token.created",
+                entity_type: "api_token",
+                entity_id: token.id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({ "name": token.name, "prefix": token.prefix, "roles": token.roles, "expires_at": token.expires_at })),
+            };
+            crate::audit::record(&mut tx, &crate::Actor::user(principal, client), entry).await?;
+        }
+        tx.commit().await?;
+        Ok((token, secret))
+    }
+
+    /// Revokes one of the caller's tokens; `false` if there was no such live token.
+    pub async fn revoke_api_token(&self, principal: &crate::Principal, client: &crate::ClientInfo, token: Uuid) -> Result<bool, crate::IdentityError> {
+        let mut tx = self.pool.begin().await?;
+        let revoked = revoke(&mut tx, principal.user_id, token).await?;
+        if revoked && principal.is_staff() {
+            let entry = crate::audit::AuditRecord { action: "api_token.revoked", entity_type: "api_token", entity_id: token.to_string(), before: None, after: None };
+            crate::audit::record(&mut tx, &crate::Actor::user(principal, client), entry).await?;
+        }
+        tx.commit().await?;
+        Ok(revoked)
+    }
 }

@@ -212,6 +212,9 @@ impl Identity {
         sqlx::query!("UPDATE app_user SET failed_login_count = 0, locked_until = NULL WHERE id = $1", user.id)
             .execute(&mut *conn)
             .await?;
+        // The per-account budget guards against guessing; the right password
+        // ends the guessing, so it starts afresh.
+        self.limiter.reset(&limits::LOGIN_PER_ACCOUNT, email.as_str()).await?;
         match user.status {
             UserStatus::Active => {}
             UserStatus::Disabled | UserStatus::Invited => return Err(IdentityError::AccountDisabled),

@@ -45,7 +45,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in account, with what is still missing before checkout. */
+        /**
+         * The signed-in account, with what is still missing before checkout.
+         * @description **Roles:** client, reseller, sysadmin, business, finance, owner
+         */
         get: operations["getAccount"];
         put?: never;
         post?: never;
@@ -62,10 +65,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Personal API tokens (the secrets are never shown again). */
+        /**
+         * Personal API tokens (the secrets are never shown again).
+         * @description **Roles:** client, reseller, sysadmin, business, finance, owner
+         */
         get: operations["listApiTokens"];
         put?: never;
-        /** Create a personal API token for an integration. */
+        /**
+         * Create a personal API token for an integration.
+         * @description **Roles:** client, reseller, sysadmin, business, finance, owner
+         */
         post: operations["createApiToken"];
         delete?: never;
         options?: never;
@@ -83,7 +92,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke a personal API token. */
+        /**
+         * Revoke a personal API token.
+         * @description **Roles:** client, reseller, sysadmin, business, finance, owner
+         */
         delete: operations["revokeApiToken"];
         options?: never;
         head?: never;
@@ -98,7 +110,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Set the billing address used on invoices. */
+        /**
+         * Set the billing address used on invoices.
+         * @description **Roles:** client, reseller, sysadmin, business, finance, owner
+         */
         put: operations["updateBillingAddress"];
         post?: never;
         delete?: never;
@@ -114,7 +129,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Whether the account may check out. When not, a 409 problem lists each missing field. */
+        /**
+         * Whether the account may check out. When not, a 409 problem lists each missing field.
+         * @description **Roles:** client, reseller, sysadmin, business, finance, owner
+         */
         get: operations["checkoutReadiness"];
         put?: never;
         post?: never;
@@ -132,7 +150,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Turn two-factor sign-in on or off (staff cannot turn it off). */
+        /**
+         * Turn two-factor sign-in on or off (staff cannot turn it off).
+         * @description **Roles:** client, reseller, sysadmin, business, finance, owner
+         */
         put: operations["updateOtp"];
         post?: never;
         delete?: never;
@@ -150,7 +171,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Email a code that confirms turning two-factor sign-in on or off. */
+        /**
+         * Email a code that confirms turning two-factor sign-in on or off.
+         * @description **Roles:** client, reseller, sysadmin, business, finance, owner
+         */
         post: operations["startOtpChallenge"];
         delete?: never;
         options?: never;
@@ -167,7 +191,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change the password; every other session is signed out. */
+        /**
+         * Change the password; every other session is signed out.
+         * @description **Roles:** client, reseller, sysadmin, business, finance, owner
+         */
         post: operations["changePassword"];
         delete?: never;
         options?: never;
@@ -183,7 +210,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Set name, phone (normalised to +62) and company. */
+        /**
+         * Set name, phone (normalised to +62) and company.
+         * @description **Roles:** client, reseller, sysadmin, business, finance, owner
+         */
         put: operations["updateProfile"];
         post?: never;
         delete?: never;
@@ -199,7 +229,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Active sessions (signed-in devices), the current one marked. */
+        /**
+         * Active sessions (signed-in devices), the current one marked.
+         * @description **Roles:** client, reseller, sysadmin, business, finance, owner
+         */
         get: operations["listSessions"];
         put?: never;
         post?: never;
@@ -219,7 +252,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Sign a session out. */
+        /**
+         * Sign a session out.
+         * @description **Roles:** client, reseller, sysadmin, business, finance, owner
+         */
         delete: operations["revokeSession"];
         options?: never;
         head?: never;
@@ -233,7 +269,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The audit log, newest first, with filters. */
+        /**
+         * The audit log, newest first, with filters.
+         * @description **Roles:** owner
+         */
         get: operations["auditLog"];
         put?: never;
         post?: never;
@@ -443,7 +482,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every staff account (active, disabled, invited). */
+        /**
+         * Every staff account (active, disabled, invited).
+         * @description **Roles:** owner
+         */
         get: operations["listStaff"];
         put?: never;
         post?: never;
@@ -462,7 +504,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Invite a staff member by email; they set their password from the link. */
+        /**
+         * Invite a staff member by email; they set their password from the link.
+         * @description **Roles:** owner
+         */
         post: operations["inviteStaff"];
         delete?: never;
         options?: never;
@@ -479,7 +524,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Disable a staff account; its sessions and API tokens end at once. */
+        /**
+         * Disable a staff account; its sessions and API tokens end at once.
+         * @description **Roles:** owner
+         */
         post: operations["disableStaff"];
         delete?: never;
         options?: never;
@@ -496,7 +544,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Enable a disabled staff account. */
+        /**
+         * Enable a disabled staff account.
+         * @description **Roles:** owner
+         */
         post: operations["enableStaff"];
         delete?: never;
         options?: never;
@@ -512,7 +563,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Replace a staff member's roles. Losing a role signs them out everywhere. */
+        /**
+         * Replace a staff member's roles. Losing a role signs them out everywhere.
+         * @description **Roles:** owner
+         */
         put: operations["setStaffRoles"];
         post?: never;
         delete?: never;

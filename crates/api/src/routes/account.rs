@@ -248,7 +248,7 @@ pub struct CreatedApiToken {
 async fn create_api_token(auth: Auth<AnyUser>, state: web::Data<AppState>, body: web::Json<CreateApiTokenRequest>) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let input = NewApiToken { name: body.name, roles: body.roles, expires_in_days: body.expires_in_days };
-    let (token, secret) = api_token::create(&state.pool, auth.principal.user_id, &auth.principal.roles, input).await?;
+    let (token, secret) = state.identity.create_api_token(&auth.principal, &auth.client, input).await?;
     Ok(HttpResponse::Created().json(CreatedApiToken { token, secret }))
 }
 
@@ -267,7 +267,7 @@ async fn create_api_token(auth: Auth<AnyUser>, state: web::Data<AppState>, body:
 )]
 #[delete("/api/v1/account/api-tokens/{id}")]
 async fn revoke_api_token(auth: Auth<AnyUser>, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    if !api_token::revoke(&state.pool, auth.principal.user_id, id.into_inner()).await? {
+    if !state.identity.revoke_api_token(&auth.principal, &auth.client, id.into_inner()).await? {
         return Err(ApiError::NotFound("no such live API token".to_owned()));
     }
     Ok(HttpResponse::NoContent().finish())

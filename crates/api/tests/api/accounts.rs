@@ -93,7 +93,7 @@ async fn sessions_are_listed_and_revocable(pool: PgPool) {
 
 #[sqlx::test(migrations = "../../migrations")]
 async fn api_tokens_carry_at_most_their_owners_roles_and_can_be_revoked(pool: PgPool) {
-    let app = spawn_app(pool).await;
+    let app = spawn_app(pool.clone()).await;
     app.create_user("fin@juragan.test", &["finance"]).await;
     let tokens = app.login("fin@juragan.test", PASSWORD).await;
     let token = tokens["access_token"].as_str().unwrap();
@@ -124,4 +124,7 @@ async fn api_tokens_carry_at_most_their_owners_roles_and_can_be_revoked(pool: Pg
     let listed: Vec<serde_json::Value> = app.authed(Method::GET, "/api/v1/account/api-tokens", token, None).await.json().await.unwrap();
     assert_eq!(listed[0]["revoked"], true);
     assert!(listed[0]["last_used_at"].is_string(), "last use is recorded");
+
+    let audited: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE entity_type = 'api_token' ORDER BY id").fetch_all(&pool).await.unwrap();
+    assert_eq!(audited, ["api_token.created", "api_token.revoked"], "a staff member's tokens are audited");
 }

@@ -198,3 +198,18 @@ async fn a_challenge_started_on_one_replica_finishes_on_another(pool: PgPool) {
     let account = second.authed(reqwest::Method::GET, "/api/v1/account", tokens["access_token"].as_str().unwrap(), None).await;
     assert_eq!(account.status().as_u16(), 200);
 }
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_successful_sign_in_restores_the_per_account_budget(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.register_verified_client("lina@example.test").await;
+    // 3 rounds of (3 wrong + 1 right) = 12 attempts: past the budget of 10
+    // only if successes did not start it afresh; below the lockout of 5.
+    for _ in 0..3 {
+        for _ in 0..3 {
+            let wrong = app.post_json("/api/v1/auth/login", serde_json::json!({"email": "lina@example.test", "password": "wrong-password-1"})).await;
+            assert_problem(wrong, 401, "invalid_credentials").await;
+        }
+        app.login("lina@example.test", PASSWORD).await;
+    }
+}
