@@ -15,6 +15,7 @@ mod mail;
 pub mod otp;
 pub mod password;
 pub mod rate_limit;
+mod redis_support;
 pub mod role;
 pub mod session;
 pub mod staff;

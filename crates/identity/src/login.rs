@@ -8,7 +8,6 @@ use chrono::Utc;
 use domain::{Email, ValidationErrors};
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -16,6 +15,7 @@ use crate::account::{UserRecord, UserStatus, find_by_email, find_by_id};
 use crate::limits::{self, LOCKOUT_DURATION, LOCKOUT_THRESHOLD};
 use crate::otp::OtpPurpose;
 use crate::password::{self, NewPassword};
+use crate::redis_support::sha256_hex;
 use crate::session::{self, Rotation, random_secret};
 use crate::{ClientInfo, Identity, IdentityError, OtpChallenge, TokenPair, mail};
 
@@ -358,7 +358,7 @@ impl Identity {
         }
         let token = random_secret();
         let mut redis = self.redis.clone();
-        let _: () = redis.set_ex(self.redis_key("password_reset", &hex_sha256(&token)), user.id.to_string(), RESET_TOKEN_TTL.as_secs()).await?;
+        let _: () = redis.set_ex(self.redis_key("password_reset", &sha256_hex(token.as_bytes())), user.id.to_string(), RESET_TOKEN_TTL.as_secs()).await?;
         let link = self.link(&format!("/reset-password?token={token}"));
         self.send(mail::password_reset(&email, &link)).await
     }
@@ -369,7 +369,7 @@ impl Identity {
         self.limiter.hit(&limits::RESET_PER_IP, ip(client)).await?;
         let password = NewPassword::parse(&input.new_password).map_err(|error| ValidationErrors::single("new_password", "weak_password", error.to_string()))?;
         let mut redis = self.redis.clone();
-        let user: Option<String> = redis.get_del(self.redis_key("password_reset", &hex_sha256(input.token.trim()))).await?;
+        let user: Option<String> = redis.get_del(self.redis_key("password_reset", &sha256_hex(input.token.trim().as_bytes()))).await?;
         let user: Uuid = user.and_then(|id| id.parse().ok()).ok_or(IdentityError::LinkExpired)?;
         let hash = password.hash().await?;
         let mut tx = self.pool.begin().await?;
@@ -382,9 +382,6 @@ impl Identity {
     }
 }
 
-pub(crate) fn hex_sha256(value: &str) -> String {
-    Sha256::digest(value.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
-}
 
 /// Percent-encodes a query value (emails carry `+` and `@`).
 pub(crate) fn urlencode(value: &str) -> String {

@@ -37,7 +37,9 @@ use hmac::{Hmac, Mac};
 use rand::Rng;
 use redis::Script;
 use redis::aio::ConnectionManager;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
+
+use crate::redis_support::{duration_to_millis, retry_after_from_millis, sha256_hex, to_hex};
 
 /// Issues a code unless the subject is cooling down or the account is at its hourly cap.
 /// KEYS: 1 = code, 2 = cooldown, 3 = hourly cap counter.
@@ -117,9 +119,6 @@ static VERIFY_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
 
 /// Window of [`OtpPolicy::hourly_cap`].
 const CAP_WINDOW: Duration = Duration::from_secs(60 * 60);
-
-/// Shortest `retry_after` we ever report (whole-second `Retry-After` headers).
-const MIN_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 const CODE_DIGITS: usize = 6;
 const CODE_SPACE: u32 = 1_000_000;
@@ -397,7 +396,7 @@ impl OtpStore {
             "{}otp:code:{}:{}",
             self.prefix,
             purpose.as_str(),
-            sha256_hex(subject)
+            sha256_hex(subject.as_bytes())
         )
     }
 
@@ -406,7 +405,7 @@ impl OtpStore {
             "{}otp:cooldown:{}:{}",
             self.prefix,
             purpose.as_str(),
-            sha256_hex(subject)
+            sha256_hex(subject.as_bytes())
         )
     }
 
@@ -415,7 +414,7 @@ impl OtpStore {
             "{}otp:cap:{}:{}",
             self.prefix,
             purpose.as_str(),
-            sha256_hex(account)
+            sha256_hex(account.as_bytes())
         )
     }
 }
@@ -430,30 +429,9 @@ fn is_well_formed(code: &str) -> bool {
     code.len() == CODE_DIGITS && code.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn sha256_hex(value: &str) -> String {
-    to_hex(&Sha256::digest(value.as_bytes()))
-}
 
-fn to_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut hex = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        // Writing into a String cannot fail.
-        let _ = write!(hex, "{byte:02x}");
-    }
-    hex
-}
 
-/// Redis wants a positive integer of milliseconds for `PX`/`PEXPIRE`.
-fn duration_to_millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis())
-        .unwrap_or(u64::MAX)
-        .max(1)
-}
 
-fn retry_after_from_millis(ms_left: i64) -> Duration {
-    Duration::from_millis(u64::try_from(ms_left).unwrap_or(0)).max(MIN_RETRY_AFTER)
-}
 
 fn unexpected_status() -> OtpError {
     OtpError::Redis(redis::RedisError::from((

@@ -36,7 +36,8 @@ use std::time::Duration;
 
 use redis::Script;
 use redis::aio::ConnectionManager;
-use sha2::{Digest, Sha256};
+
+use crate::redis_support::{duration_to_millis, retry_after_from_millis, sha256_hex};
 
 /// Counts one hit if the budget allows it.
 /// KEYS[1] = counter; ARGV[1] = max; ARGV[2] = window in ms.
@@ -75,10 +76,6 @@ static PEEK_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
         ",
     )
 });
-
-/// Shortest `retry_after` we ever report, so that callers can put it in a
-/// whole-second `Retry-After` header without telling clients to retry at once.
-const MIN_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// One named limit: at most `max` hits per `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,53 +186,5 @@ impl RateLimiter {
             limit.name,
             sha256_hex(normalised.as_bytes())
         )
-    }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(digest.len() * 2);
-    for byte in digest {
-        // Writing into a String cannot fail.
-        let _ = write!(hex, "{byte:02x}");
-    }
-    hex
-}
-
-/// Redis wants a positive integer of milliseconds for `PX`/`PEXPIRE`.
-fn duration_to_millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis())
-        .unwrap_or(u64::MAX)
-        .max(1)
-}
-
-fn retry_after_from_millis(ms_left: i64) -> Duration {
-    Duration::from_millis(u64::try_from(ms_left).unwrap_or(0)).max(MIN_RETRY_AFTER)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_is_at_least_one_second() {
-        assert_eq!(retry_after_from_millis(-2), MIN_RETRY_AFTER);
-        assert_eq!(retry_after_from_millis(250), MIN_RETRY_AFTER);
-        assert_eq!(retry_after_from_millis(4_500), Duration::from_millis(4_500));
-    }
-
-    #[test]
-    fn windows_are_never_zero_milliseconds() {
-        assert_eq!(duration_to_millis(Duration::ZERO), 1);
-        assert_eq!(duration_to_millis(Duration::from_secs(2)), 2_000);
-    }
-
-    #[test]
-    fn subject_hash_is_lowercase_hex_sha256() {
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
     }
 }

@@ -67,24 +67,33 @@ fn staff_roles(field: &str, roles: &[Role], errors: &mut ValidationErrors) -> Ve
     roles
 }
 
-async fn load_member(conn: &mut PgConnection, id: Uuid) -> Result<Option<StaffMember>, sqlx::Error> {
-    let row = sqlx::query!(
+/// Staff accounts, all of them or the one with `only`.
+async fn fetch_members(conn: &mut PgConnection, only: Option<Uuid>) -> Result<Vec<StaffMember>, sqlx::Error> {
+    let rows = sqlx::query!(
         r#"SELECT u.id, u.email, u.roles, u.status, u.created_at, u.last_login_at, p.full_name AS "name?"
            FROM app_user u LEFT JOIN user_profile p ON p.user_id = u.id
-           WHERE u.id = $1 AND u.roles && ARRAY['sysadmin', 'business', 'finance', 'owner']"#,
-        id
+           WHERE u.roles && ARRAY['sysadmin', 'business', 'finance', 'owner'] AND ($1::uuid IS NULL OR u.id = $1)
+           ORDER BY u.created_at"#,
+        only
     )
-    .fetch_optional(conn)
+    .fetch_all(conn)
     .await?;
-    Ok(row.map(|row| StaffMember {
-        id: row.id,
-        email: row.email,
-        name: row.name,
-        roles: roles_from_db(&row.roles),
-        status: status_from_db(&row.status),
-        created_at: row.created_at,
-        last_login_at: row.last_login_at,
-    }))
+    Ok(rows
+        .into_iter()
+        .map(|row| StaffMember {
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            roles: roles_from_db(&row.roles),
+            status: status_from_db(&row.status),
+            created_at: row.created_at,
+            last_login_at: row.last_login_at,
+        })
+        .collect())
+}
+
+async fn load_member(conn: &mut PgConnection, id: Uuid) -> Result<Option<StaffMember>, sqlx::Error> {
+    Ok(fetch_members(conn, Some(id)).await?.pop())
 }
 
 fn status_from_db(value: &str) -> StaffStatus {
@@ -109,26 +118,8 @@ async fn ensure_another_owner(conn: &mut PgConnection, losing: Uuid) -> Result<(
 
 impl Identity {
     pub async fn list_staff(&self) -> Result<Vec<StaffMember>, IdentityError> {
-        let rows = sqlx::query!(
-            r#"SELECT u.id, u.email, u.roles, u.status, u.created_at, u.last_login_at, p.full_name AS "name?"
-               FROM app_user u LEFT JOIN user_profile p ON p.user_id = u.id
-               WHERE u.roles && ARRAY['sysadmin', 'business', 'finance', 'owner']
-               ORDER BY u.created_at"#
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| StaffMember {
-                id: row.id,
-                email: row.email,
-                name: row.name,
-                roles: roles_from_db(&row.roles),
-                status: status_from_db(&row.status),
-                created_at: row.created_at,
-                last_login_at: row.last_login_at,
-            })
-            .collect())
+        let mut conn = self.pool.acquire().await?;
+        Ok(fetch_members(&mut conn, None).await?)
     }
 
     /// Creates an invited staff account and emails its acceptance link.
