@@ -94,7 +94,7 @@ impl Application {
                 shutdown_grace: settings.jobs.shutdown_grace,
                 ..RunnerConfig::default()
             };
-            Some(JobRunner::new(pool, background::registry(&state), config).start().await?)
+            Some(JobRunner::new(pool, background::registry(&state)?, config).start().await?)
         } else {
             None
         };

@@ -5,8 +5,10 @@ use jobs::Registry;
 
 use crate::state::AppState;
 
-pub fn registry(_state: &AppState) -> Registry {
+pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
     let mut registry = Registry::new();
     jobs::register_maintenance(&mut registry);
-    registry
+    let mailer = notify::Mailer::from_url(state.settings.smtp_url.expose(), &state.settings.mail_from)?;
+    notify::outbox::register_jobs(&mut registry, mailer);
+    Ok(registry)
 }

@@ -210,6 +210,19 @@ impl From<identity::IdentityError> for ApiError {
     }
 }
 
+impl From<notify::NotifyError> for ApiError {
+    fn from(error: notify::NotifyError) -> Self {
+        use notify::NotifyError as E;
+        match error {
+            E::Validation(errors) => ApiError::Validation(errors),
+            E::UnknownTemplate(event) => ApiError::NotFound(format!("no event `{event}`")),
+            E::UnknownVersion(id) => ApiError::NotFound(format!("no version {id} of this template")),
+            E::Smtp(_) | E::Config(_) => ApiError::Unavailable(error.to_string()),
+            other => ApiError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         ApiError::Internal(anyhow::Error::new(error).context("database"))

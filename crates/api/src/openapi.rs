@@ -29,6 +29,7 @@ ISO 4217 currency code.",
         (name = "auth", description = "Registration, sign-in with the emailed second factor, tokens, password reset"),
         (name = "account", description = "The signed-in user's own account, sessions and API tokens"),
         (name = "staff", description = "Staff accounts and the audit log (owner)"),
+        (name = "notifications", description = "Message templates (owner) and the delivery outbox (staff)"),
     ),
     modifiers(&BearerAuth),
     components(schemas(Problem, ProblemFieldError))

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::{Email, PhoneId, ValidationErrors};
+use notify::template::catalog;
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 use utoipa::ToSchema;
@@ -13,7 +14,7 @@ use crate::audit::{self, AuditRecord};
 use crate::otp::OtpPurpose;
 use crate::password::{self, NewPassword};
 use crate::role::{Role, any_staff, roles_from_db};
-use crate::{Actor, ClientInfo, Identity, IdentityError, OtpChallenge, Principal, mail, session};
+use crate::{Actor, ClientInfo, Identity, IdentityError, OtpChallenge, Principal, session};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserStatus {
@@ -374,7 +375,7 @@ impl Identity {
         let email = Email::parse(&user.email).map_err(|error| IdentityError::Internal(error.into()))?;
         let subject = user.id.to_string();
         let issued = self.otp.issue(OtpPurpose::ConfirmSettings, &subject, &subject).await?;
-        self.send(mail::settings_code(&email, &issued.code)).await?;
+        self.send_now(catalog::SETTINGS_CODE, &email, &[("code", issued.code.clone())]).await?;
         Ok(OtpChallenge {
             challenge_id: subject,
             sent_to: email.masked(),

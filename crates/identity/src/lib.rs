@@ -11,7 +11,6 @@ pub mod audit;
 mod error;
 pub mod limits;
 pub mod login;
-mod mail;
 pub mod otp;
 pub mod password;
 pub mod rate_limit;
@@ -23,7 +22,8 @@ pub mod tokens;
 
 use std::sync::Arc;
 
-use notify::{Mailer, OutgoingEmail};
+use notify::template::Language;
+use notify::{Mailer, NotifyError, OutgoingEmail};
 use redis::aio::ConnectionManager;
 use serde::Serialize;
 use sqlx::PgPool;
@@ -128,6 +128,10 @@ pub struct Identity {
     public_base_url: String,
 }
 
+fn render_failed(error: NotifyError) -> IdentityError {
+    IdentityError::Internal(anyhow::Error::new(error).context("rendering a message"))
+}
+
 impl Identity {
     pub fn new(pool: PgPool, redis: ConnectionManager, keys: Arc<KeySet>, mailer: Mailer, config: IdentityConfig) -> Self {
         let otp = OtpStore::new(redis.clone(), config.redis_prefix.clone(), &config.otp_pepper);
@@ -179,7 +183,12 @@ impl Identity {
         format!("{}{kind}:{id}", self.redis_prefix)
     }
 
-    async fn send(&self, email: OutgoingEmail) -> Result<(), IdentityError> {
+    /// Sends an event's email at once, rendered from its current template.
+    /// Used for messages carrying a secret (codes, links), which must not
+    /// rest in the outbox.
+    async fn send_now(&self, event: &str, to: &domain::Email, values: &[(&str, String)]) -> Result<(), IdentityError> {
+        let message = notify::template::render_event(&self.pool, event, Language::Id, values).await.map_err(render_failed)?;
+        let email = OutgoingEmail { to: to.clone(), subject: message.subject, text: message.text, html: message.html };
         self.mailer.send(&email).await.map_err(IdentityError::MailUnavailable)
     }
 

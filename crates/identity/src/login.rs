@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::Utc;
 use domain::{Email, ValidationErrors};
 use redis::AsyncCommands;
+use notify::template::{Language, catalog};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -17,7 +18,7 @@ use crate::otp::OtpPurpose;
 use crate::password::{self, NewPassword};
 use crate::redis_support::sha256_hex;
 use crate::session::{self, Rotation, random_secret};
-use crate::{ClientInfo, Identity, IdentityError, OtpChallenge, TokenPair, mail};
+use crate::{ClientInfo, Identity, IdentityError, OtpChallenge, TokenPair, render_failed};
 
 const RESET_TOKEN_TTL: Duration = Duration::from_secs(3600);
 
@@ -155,7 +156,7 @@ impl Identity {
         let subject = user.to_string();
         let issued = self.otp.issue(OtpPurpose::VerifyEmail, &subject, &subject).await?;
         let link = self.link(&format!("/verify-email?email={}&code={}", urlencode(email.as_str()), issued.code));
-        self.send(mail::verification(email, name, &issued.code, &link)).await
+        self.send_now(catalog::VERIFY_EMAIL, email, &[("name", name.to_owned()), ("code", issued.code.clone()), ("link", link)]).await
     }
 
     pub async fn verify_email(&self, client: &ClientInfo, input: VerifyEmailRequest) -> Result<(), IdentityError> {
@@ -248,9 +249,12 @@ impl Identity {
         .await?;
         if locked {
             tracing::warn!(user = %user.id, "account locked after repeated failed sign-ins");
-            if let Err(error) = self.send(mail::account_locked(email, LOCKOUT_DURATION.as_secs() / 60)).await {
-                tracing::warn!(%error, "lockout email not sent");
-            }
+            // Carries no secret, so it goes through the outbox and is retried.
+            let values = [("minutes", (LOCKOUT_DURATION.as_secs() / 60).to_string())];
+            let message = notify::template::render_event(&self.pool, catalog::ACCOUNT_LOCKED, Language::Id, &values).await.map_err(render_failed)?;
+            let mut tx = self.pool.begin().await?;
+            notify::outbox::enqueue_email(&mut tx, email, catalog::ACCOUNT_LOCKED, &message).await.map_err(render_failed)?;
+            tx.commit().await?;
         }
         Ok(())
     }
@@ -261,7 +265,7 @@ impl Identity {
         let pending = serde_json::to_string(&PendingLogin { user_id: user.id, email: email.to_string() }).map_err(anyhow::Error::from)?;
         let mut redis = self.redis.clone();
         let _: () = redis.set_ex(self.redis_key("login_challenge", &challenge), pending, issued.expires_in.as_secs().max(1)).await?;
-        self.send(mail::login_code(email, &issued.code)).await?;
+        self.send_now(catalog::LOGIN_CODE, email, &[("code", issued.code.clone())]).await?;
         Ok(OtpChallenge {
             challenge_id: challenge,
             sent_to: email.masked(),
@@ -298,7 +302,7 @@ impl Identity {
         let issued = self.otp.issue(OtpPurpose::Login, &input.challenge_id, &pending.user_id.to_string()).await?;
         let mut redis = self.redis.clone();
         let _: () = redis.expire(self.redis_key("login_challenge", &input.challenge_id), i64::try_from(issued.expires_in.as_secs()).unwrap_or(300)).await?;
-        self.send(mail::login_code(&email, &issued.code)).await?;
+        self.send_now(catalog::LOGIN_CODE, &email, &[("code", issued.code.clone())]).await?;
         Ok(OtpChallenge {
             challenge_id: input.challenge_id,
             sent_to: email.masked(),
@@ -360,7 +364,7 @@ impl Identity {
         let mut redis = self.redis.clone();
         let _: () = redis.set_ex(self.redis_key("password_reset", &sha256_hex(token.as_bytes())), user.id.to_string(), RESET_TOKEN_TTL.as_secs()).await?;
         let link = self.link(&format!("/reset-password?token={token}"));
-        self.send(mail::password_reset(&email, &link)).await
+        self.send_now(catalog::PASSWORD_RESET, &email, &[("link", link)]).await
     }
 
     /// Sets a new password from a reset link, signs out every session and
@@ -381,7 +385,6 @@ impl Identity {
         Ok(())
     }
 }
-
 
 /// Percent-encodes a query value (emails carry `+` and `@`).
 pub(crate) fn urlencode(value: &str) -> String {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use domain::{Email, ValidationErrors};
+use notify::template::catalog;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use utoipa::ToSchema;
@@ -14,7 +15,7 @@ use crate::audit::{self, AuditRecord};
 use crate::password::NewPassword;
 use crate::role::{Role, roles_from_db, roles_to_db};
 use crate::session::{hash_secret, random_secret};
-use crate::{Actor, Identity, IdentityError, api_token, mail, session};
+use crate::{Actor, Identity, IdentityError, api_token, session};
 
 const INVITATION_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -171,7 +172,8 @@ impl Identity {
         };
         audit::record(&mut tx, actor, entry).await?;
         // Sent before commit: an invitation nobody received is not created.
-        self.send(mail::staff_invitation(&email, &name, &self.link(&format!("/accept-invitation?token={token}")))).await?;
+        let link = self.link(&format!("/accept-invitation?token={token}"));
+        self.send_now(catalog::STAFF_INVITATION, &email, &[("name", name.clone()), ("link", link)]).await?;
         tx.commit().await?;
         Ok(member)
     }

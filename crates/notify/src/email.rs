@@ -19,6 +19,16 @@ pub enum NotifyError {
     Message(String),
     #[error("the mail server did not accept the message: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
+    #[error("no template for event `{0}`")]
+    UnknownTemplate(String),
+    #[error("no template version {0} for this event and language")]
+    UnknownVersion(i64),
+    #[error(transparent)]
+    Validation(#[from] domain::ValidationErrors),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Jobs(#[from] jobs::Error),
 }
 
 #[derive(Debug, Clone)]

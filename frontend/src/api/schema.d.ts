@@ -475,6 +475,131 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Messages queued for delivery, newest first, with attempts and errors.
+         * @description **Roles:** sysadmin, business, finance, owner
+         */
+        get: operations["listOutbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/outbox/{id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue a failed or dead message for delivery again.
+         * @description **Roles:** sysadmin, business, finance, owner
+         */
+        post: operations["resendOutboxMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every event that sends messages, its placeholders, and the template in use per language.
+         * @description **Roles:** owner
+         */
+        get: operations["listTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/templates/{event}/{language}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every saved version of one template, newest first, ending with the built-in text.
+         * @description **Roles:** owner
+         */
+        get: operations["templateHistory"];
+        /**
+         * Save a new version. Unknown placeholders, missing required ones and stray
+         *     braces are refused with per-field errors.
+         * @description **Roles:** owner
+         */
+        put: operations["saveTemplate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/templates/{event}/{language}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render a draft with the event's sample values, without saving it.
+         * @description **Roles:** owner
+         */
+        post: operations["previewTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/templates/{event}/{language}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bring back an earlier version, or the built-in text, as a new version.
+         * @description **Roles:** owner
+         */
+        post: operations["rollbackTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/staff": {
         parameters: {
             query?: never;
@@ -729,6 +854,13 @@ export interface components {
         EmailOnlyRequest: {
             email: string;
         };
+        EventTemplates: {
+            description: string;
+            event: string;
+            placeholders: components["schemas"]["Placeholder"][];
+            /** @description The template in use, per language. */
+            templates: components["schemas"]["TemplateVersion"][];
+        };
         Health: {
             /** @description Always `ok` when the process answers at all. */
             status: string;
@@ -741,6 +873,8 @@ export interface components {
             /** @description Staff roles only: sysadmin, business, finance, owner. */
             roles: components["schemas"]["Role"][];
         };
+        /** @enum {string} */
+        Language: "id" | "en";
         LoginOtpRequest: {
             challenge_id: string;
             code: string;
@@ -767,6 +901,38 @@ export interface components {
             resend_after: number;
             /** @description Where the code went, masked (`bu***@example.id`). */
             sent_to: string;
+        };
+        OutboxMessage: {
+            /** Format: int32 */
+            attempts: number;
+            body: string;
+            /** @description `email` or `telegram`. */
+            channel: string;
+            /** Format: date-time */
+            created_at: string;
+            event: string;
+            /** Format: int64 */
+            id: number;
+            last_error?: string | null;
+            recipient: string;
+            /** Format: date-time */
+            sent_at?: string | null;
+            /** @description `pending`, `sent`, `failed` (will retry), `dead` (gave up) or `blocked`. */
+            status: string;
+            subject: string;
+        };
+        OutboxPage: {
+            items: components["schemas"]["OutboxMessage"][];
+            next_cursor?: string | null;
+        };
+        /** @description A `{placeholder}` an event fills in. */
+        Placeholder: {
+            description: string;
+            name: string;
+            /** @description A template must use every required placeholder. */
+            required: boolean;
+            /** @description What the preview fills in. */
+            sample: string;
         };
         /** @description An RFC 9457 problem document. */
         Problem: {
@@ -826,12 +992,25 @@ export interface components {
             /** @description False when the mail server refused; ask for a new code. */
             verification_sent: boolean;
         };
+        /** @description A message rendered for sending or previewing. */
+        RenderedMessage: {
+            html: string;
+            subject: string;
+            text: string;
+        };
         ResetPasswordRequest: {
             new_password: string;
             token: string;
         };
         /** @enum {string} */
         Role: "client" | "reseller" | "sysadmin" | "business" | "finance" | "owner";
+        RollbackRequest: {
+            /**
+             * Format: int64
+             * @description A version id from the history; omit to restore the built-in text.
+             */
+            version_id?: number | null;
+        };
         Session: {
             /** Format: date-time */
             created_at: string;
@@ -861,6 +1040,28 @@ export interface components {
         };
         /** @enum {string} */
         StaffStatus: "active" | "disabled" | "invited";
+        TemplateText: {
+            /** @description `{placeholder}` slots; `{{` and `}}` for literal braces. */
+            body: string;
+            subject: string;
+        };
+        /** @description A template as it stands for one event and language. */
+        TemplateVersion: {
+            body: string;
+            /** Format: date-time */
+            created_at?: string | null;
+            created_by_email?: string | null;
+            event: string;
+            /**
+             * Format: int64
+             * @description None for the built-in text (never edited).
+             */
+            id?: number | null;
+            language: components["schemas"]["Language"];
+            /** @description `builtin`, `edit`, `rollback` or `default`. */
+            source: string;
+            subject: string;
+        };
         TokenPair: {
             access_token: string;
             /**
@@ -1943,6 +2144,388 @@ export interface operations {
             };
             /** @description Cooldown: see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOutbox: {
+        parameters: {
+            query?: {
+                /** @description `pending`, `sent`, `failed`, `dead` or `blocked`. */
+                status?: string | null;
+                /** @description `email` or `telegram`. */
+                channel?: string | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description 1 to 100, default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of messages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxPage"];
+                };
+            };
+            /** @description Malformed cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resendOutboxMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Outbox message id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxMessage"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No failed or dead message with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Events and their templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventTemplates"][];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Owner only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    templateHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description e.g. `auth.account_locked` */
+                event: string;
+                /** @description `id` or `en` */
+                language: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Versions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateVersion"][];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Owner only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such event or language */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    saveTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description e.g. `auth.account_locked` */
+                event: string;
+                /** @description `id` or `en` */
+                language: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateText"];
+            };
+        };
+        responses: {
+            /** @description The new version, now in use */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateVersion"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Owner only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such event or language */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid template */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description e.g. `auth.account_locked` */
+                event: string;
+                /** @description `id` or `en` */
+                language: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateText"];
+            };
+        };
+        responses: {
+            /** @description Rendered subject, text and HTML */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenderedMessage"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Owner only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such event or language */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid template */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rollbackTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description e.g. `auth.account_locked` */
+                event: string;
+                /** @description `id` or `en` */
+                language: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RollbackRequest"];
+            };
+        };
+        responses: {
+            /** @description The restored text, now in use */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateVersion"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Owner only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such event, language or version */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

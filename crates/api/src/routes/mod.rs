@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod notifications;
 pub mod staff;
 pub mod system;
 
@@ -15,4 +16,5 @@ pub fn configure(config: &mut ServiceConfig) {
     auth::configure(config);
     account::configure(config);
     staff::configure(config);
+    notifications::configure(config);
 }

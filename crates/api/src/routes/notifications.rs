@@ -1,0 +1,252 @@
+//! Message templates (owner) and the outbox (staff).
+
+use actix_web::{HttpResponse, get, post, put, web};
+use identity::audit::{self, AuditRecord};
+use notify::outbox::{self, OutboxFilter, OutboxMessage};
+use notify::template::{self, EventTemplates, Language, RenderedMessage, RollbackTarget, TemplateVersion};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::{Auth, OwnerOnly, StaffOnly};
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(list_templates)
+        .service(template_history)
+        .service(save_template)
+        .service(preview_template)
+        .service(rollback_template)
+        .service(list_outbox)
+        .service(resend_outbox_message);
+}
+
+fn language(value: &str) -> Result<Language, ApiError> {
+    Language::parse(value).ok_or_else(|| ApiError::NotFound(format!("no language `{value}` (id or en)")))
+}
+
+/// Every event that sends messages, its placeholders, and the template in use per language.
+#[utoipa::path(
+    tag = "notifications",
+    operation_id = "listTemplates",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner"]))),
+    responses(
+        (status = 200, description = "Events and their templates", body = [EventTemplates]),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/notifications/templates")]
+async fn list_templates(_auth: Auth<OwnerOnly>, state: web::Data<AppState>) -> Result<web::Json<Vec<EventTemplates>>, ApiError> {
+    Ok(web::Json(template::list(&state.pool).await?))
+}
+
+/// Every saved version of one template, newest first, ending with the built-in text.
+#[utoipa::path(
+    tag = "notifications",
+    operation_id = "templateHistory",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner"]))),
+    params(("event" = String, Path, description = "e.g. `auth.account_locked`"), ("language" = String, Path, description = "`id` or `en`")),
+    responses(
+        (status = 200, description = "Versions", body = [TemplateVersion]),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event or language", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/notifications/templates/{event}/{language}")]
+async fn template_history(_auth: Auth<OwnerOnly>, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<web::Json<Vec<TemplateVersion>>, ApiError> {
+    let (event, language_code) = path.into_inner();
+    Ok(web::Json(template::history(&state.pool, &event, language(&language_code)?).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TemplateText {
+    pub subject: String,
+    /// `{placeholder}` slots; `{{` and `}}` for literal braces.
+    pub body: String,
+}
+
+/// Save a new version. Unknown placeholders, missing required ones and stray
+/// braces are refused with per-field errors.
+#[utoipa::path(
+    tag = "notifications",
+    operation_id = "saveTemplate",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner"]))),
+    params(("event" = String, Path, description = "e.g. `auth.account_locked`"), ("language" = String, Path, description = "`id` or `en`")),
+    responses(
+        (status = 200, description = "The new version, now in use", body = TemplateVersion),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event or language", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid template", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/api/v1/notifications/templates/{event}/{language}")]
+async fn save_template(
+    auth: Auth<OwnerOnly>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Json<TemplateText>,
+) -> Result<web::Json<TemplateVersion>, ApiError> {
+    let (event, language_code) = path.into_inner();
+    let language = language(&language_code)?;
+    let mut tx = state.pool.begin().await?;
+    let (before, after) = template::save(&mut tx, Some(auth.principal.user_id), &event, language, &body.subject, &body.body).await?;
+    audit_template_change(&mut tx, &auth, "template.edited", &before, &after).await?;
+    tx.commit().await?;
+    Ok(web::Json(after))
+}
+
+async fn audit_template_change(
+    tx: &mut sqlx::PgConnection,
+    auth: &Auth<OwnerOnly>,
+    action: &str,
+    before: &TemplateVersion,
+    after: &TemplateVersion,
+) -> Result<(), ApiError> {
+    let text = |version: &TemplateVersion| serde_json::json!({ "version": version.id, "subject": version.subject, "body": version.body });
+    let entry = AuditRecord {
+        action,
+        entity_type: "message_template",
+        entity_id: format!("{}/{}", after.event, after.language.as_str()),
+        before: Some(text(before)),
+        after: Some(text(after)),
+    };
+    audit::record(tx, &auth.actor(), entry).await?;
+    Ok(())
+}
+
+/// Render a draft with the event's sample values, without saving it.
+#[utoipa::path(
+    tag = "notifications",
+    operation_id = "previewTemplate",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner"]))),
+    params(("event" = String, Path, description = "e.g. `auth.account_locked`"), ("language" = String, Path, description = "`id` or `en`")),
+    responses(
+        (status = 200, description = "Rendered subject, text and HTML", body = RenderedMessage),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event or language", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid template", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/notifications/templates/{event}/{language}/preview")]
+async fn preview_template(
+    _auth: Auth<OwnerOnly>,
+    path: web::Path<(String, String)>,
+    body: web::Json<TemplateText>,
+) -> Result<web::Json<RenderedMessage>, ApiError> {
+    let (event, language_code) = path.into_inner();
+    language(&language_code)?;
+    Ok(web::Json(template::preview(&event, &body.subject, &body.body)?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RollbackRequest {
+    /// A version id from the history; omit to restore the built-in text.
+    pub version_id: Option<i64>,
+}
+
+/// Bring back an earlier version, or the built-in text, as a new version.
+#[utoipa::path(
+    tag = "notifications",
+    operation_id = "rollbackTemplate",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner"]))),
+    params(("event" = String, Path, description = "e.g. `auth.account_locked`"), ("language" = String, Path, description = "`id` or `en`")),
+    responses(
+        (status = 200, description = "The restored text, now in use", body = TemplateVersion),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event, language or version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/notifications/templates/{event}/{language}/rollback")]
+async fn rollback_template(
+    auth: Auth<OwnerOnly>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Json<RollbackRequest>,
+) -> Result<web::Json<TemplateVersion>, ApiError> {
+    let (event, language_code) = path.into_inner();
+    let language = language(&language_code)?;
+    let target = body.version_id.map_or(RollbackTarget::BuiltIn, RollbackTarget::Version);
+    let mut tx = state.pool.begin().await?;
+    let (before, after) = template::rollback(&mut tx, Some(auth.principal.user_id), &event, language, target).await?;
+    audit_template_change(&mut tx, &auth, "template.rolled_back", &before, &after).await?;
+    tx.commit().await?;
+    Ok(web::Json(after))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct OutboxQuery {
+    /// `pending`, `sent`, `failed`, `dead` or `blocked`.
+    pub status: Option<String>,
+    /// `email` or `telegram`.
+    pub channel: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// 1 to 100, default 50.
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboxPage {
+    pub items: Vec<OutboxMessage>,
+    pub next_cursor: Option<String>,
+}
+
+/// Messages queued for delivery, newest first, with attempts and errors.
+#[utoipa::path(
+    tag = "notifications",
+    operation_id = "listOutbox",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["sysadmin", "business", "finance", "owner"]))),
+    params(OutboxQuery),
+    responses(
+        (status = 200, description = "A page of messages", body = OutboxPage),
+        (status = 400, description = "Malformed cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Staff only", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/notifications/outbox")]
+async fn list_outbox(_auth: Auth<StaffOnly>, state: web::Data<AppState>, query: web::Query<OutboxQuery>) -> Result<web::Json<OutboxPage>, ApiError> {
+    let query = query.into_inner();
+    let before_id = match query.cursor.as_deref() {
+        None | Some("") => None,
+        Some(cursor) => Some(cursor.parse::<i64>().map_err(|_| ApiError::BadRequest("cursor is not one this API gave out".to_owned()))?),
+    };
+    let filter = OutboxFilter { status: query.status, channel: query.channel, before_id, limit: query.limit.unwrap_or(50) };
+    let (items, next) = outbox::list(&state.pool, &filter).await?;
+    Ok(web::Json(OutboxPage { items, next_cursor: next.map(|id| id.to_string()) }))
+}
+
+/// Queue a failed or dead message for delivery again.
+#[utoipa::path(
+    tag = "notifications",
+    operation_id = "resendOutboxMessage",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["sysadmin", "business", "finance", "owner"]))),
+    params(("id" = i64, Path, description = "Outbox message id")),
+    responses(
+        (status = 200, description = "Queued again", body = OutboxMessage),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No failed or dead message with this id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/notifications/outbox/{id}/resend")]
+async fn resend_outbox_message(_auth: Auth<StaffOnly>, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let mut tx = state.pool.begin().await?;
+    let message = outbox::resend(&mut tx, id.into_inner()).await?.ok_or_else(|| ApiError::NotFound("no failed or dead message with this id".to_owned()))?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(message))
+}

@@ -1,0 +1,143 @@
+//! The events that send messages, the placeholders each one offers, and the
+//! built-in texts (Indonesian and English) an owner starts editing from.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Id,
+    En,
+}
+
+impl Language {
+    pub const ALL: [Language; 2] = [Language::Id, Language::En];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::Id => "id",
+            Language::En => "en",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|language| language.as_str() == value)
+    }
+}
+
+/// A `{placeholder}` an event fills in.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct Placeholder {
+    pub name: &'static str,
+    /// A template must use every required placeholder.
+    pub required: bool,
+    pub description: &'static str,
+    /// What the preview fills in.
+    pub sample: &'static str,
+}
+
+pub struct EventDefinition {
+    pub key: &'static str,
+    pub description: &'static str,
+    pub placeholders: &'static [Placeholder],
+    /// (subject, body) per language.
+    pub defaults: [(&'static str, &'static str); 2],
+}
+
+impl EventDefinition {
+    pub fn default_text(&self, language: Language) -> (&'static str, &'static str) {
+        match language {
+            Language::Id => self.defaults[0],
+            Language::En => self.defaults[1],
+        }
+    }
+}
+
+const fn required(name: &'static str, description: &'static str, sample: &'static str) -> Placeholder {
+    Placeholder { name, required: true, description, sample }
+}
+
+const fn optional(name: &'static str, description: &'static str, sample: &'static str) -> Placeholder {
+    Placeholder { name, required: false, description, sample }
+}
+
+const NAME: Placeholder = optional("name", "the recipient's name", "Budi Santoso");
+const CODE: Placeholder = required("code", "the 6-digit code", "482913");
+
+pub const VERIFY_EMAIL: &str = "auth.verify_email";
+pub const LOGIN_CODE: &str = "auth.login_code";
+pub const SETTINGS_CODE: &str = "auth.settings_code";
+pub const PASSWORD_RESET: &str = "auth.password_reset";
+pub const ACCOUNT_LOCKED: &str = "auth.account_locked";
+pub const STAFF_INVITATION: &str = "staff.invitation";
+
+pub static EVENTS: &[EventDefinition] = &[
+    EventDefinition {
+        key: VERIFY_EMAIL,
+        description: "A new client confirms their email address",
+        placeholders: &[NAME, CODE, required("link", "the verification link", "https://toko.example.id/verify-email?email=budi%40example.id&code=482913")],
+        defaults: [
+            (
+                "Verifikasi email Juragan",
+                "Halo {name},\n\nKode verifikasi Anda: {code}\nAtau buka tautan ini: {link}\n\nKode berlaku 30 menit.",
+            ),
+            ("Verify your Juragan email", "Hello {name},\n\nYour verification code: {code}\nOr open this link: {link}\n\nThe code is valid for 30 minutes."),
+        ],
+    },
+    EventDefinition {
+        key: LOGIN_CODE,
+        description: "The second sign-in step sends a one-time code",
+        placeholders: &[NAME, CODE],
+        defaults: [
+            ("Kode masuk Juragan", "Kode masuk Anda: {code}\nBerlaku 5 menit. Abaikan email ini jika Anda tidak sedang masuk."),
+            ("Your Juragan sign-in code", "Your sign-in code: {code}\nValid for 5 minutes. Ignore this email if you are not signing in."),
+        ],
+    },
+    EventDefinition {
+        key: SETTINGS_CODE,
+        description: "A change of the two-factor setting is confirmed with a code",
+        placeholders: &[NAME, CODE],
+        defaults: [
+            ("Konfirmasi perubahan keamanan Juragan", "Kode konfirmasi perubahan keamanan: {code}\nBerlaku 5 menit."),
+            ("Confirm a Juragan security change", "Confirmation code for your security change: {code}\nValid for 5 minutes."),
+        ],
+    },
+    EventDefinition {
+        key: PASSWORD_RESET,
+        description: "Someone asked to reset a forgotten password",
+        placeholders: &[NAME, required("link", "the reset link (valid 1 hour)", "https://toko.example.id/reset-password?token=abc123")],
+        defaults: [
+            ("Atur ulang kata sandi Juragan", "Buka tautan ini dalam 1 jam untuk mengatur ulang kata sandi:\n{link}\n\nAbaikan email ini jika Anda tidak memintanya."),
+            ("Reset your Juragan password", "Open this link within 1 hour to reset your password:\n{link}\n\nIgnore this email if you did not ask for it."),
+        ],
+    },
+    EventDefinition {
+        key: ACCOUNT_LOCKED,
+        description: "Repeated wrong passwords locked an account",
+        placeholders: &[NAME, required("minutes", "how long the lock lasts", "15")],
+        defaults: [
+            (
+                "Akun Juragan Anda dikunci sementara",
+                "Ada beberapa percobaan masuk yang gagal ke akun Anda, jadi akun dikunci {minutes} menit.\nJika itu bukan Anda, atur ulang kata sandi.",
+            ),
+            (
+                "Your Juragan account is temporarily locked",
+                "Several sign-ins to your account failed, so it is locked for {minutes} minutes.\nIf it was not you, reset your password.",
+            ),
+        ],
+    },
+    EventDefinition {
+        key: STAFF_INVITATION,
+        description: "The owner invites a staff member",
+        placeholders: &[NAME, required("link", "the invitation link (valid 7 days)", "https://toko.example.id/accept-invitation?token=abc123")],
+        defaults: [
+            ("Undangan staf Juragan", "Halo {name},\n\nAnda diundang sebagai staf Juragan. Buka tautan ini dalam 7 hari:\n{link}"),
+            ("Juragan staff invitation", "Hello {name},\n\nYou are invited to join Juragan's staff. Open this link within 7 days:\n{link}"),
+        ],
+    },
+];
+
+pub fn event(key: &str) -> Option<&'static EventDefinition> {
+    EVENTS.iter().find(|event| event.key == key)
+}
