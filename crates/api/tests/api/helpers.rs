@@ -77,7 +77,9 @@ pub async fn spawn_app_with(pool: PgPool, overrides: &[(&str, &str)]) -> TestApp
     let mail = SmtpSink::start("127.0.0.1:0".parse().unwrap()).await.expect("mail sink starts");
     let smtp_url = format!("smtp://{}", mail.addr());
     let mut overrides = overrides.to_vec();
-    overrides.push(("SMTP_URL", &smtp_url));
+    if !overrides.iter().any(|(name, _)| *name == "SMTP_URL") {
+        overrides.push(("SMTP_URL", &smtp_url));
+    }
     spawn_app_on(pool, mail, &overrides).await
 }
 

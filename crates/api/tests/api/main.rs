@@ -5,6 +5,7 @@
 mod helpers;
 
 mod errors;
+mod notifications;
 mod openapi;
 mod accounts;
 mod sign_in;

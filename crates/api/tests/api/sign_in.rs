@@ -105,8 +105,14 @@ async fn repeated_wrong_passwords_lock_the_account_and_tell_its_owner(pool: PgPo
     }
     let locked = app.post_json("/api/v1/auth/login", serde_json::json!({"email": "rina@example.test", "password": PASSWORD})).await;
     assert_problem(locked, 423, "account_locked").await;
-    let notice = app.mail.messages_to("rina@example.test").into_iter().find(|mail| mail.subject.as_deref().unwrap_or_default().contains("dikunci"));
-    assert!(notice.is_some(), "the account owner is told by email");
+    let notice = app
+        .mail
+        .wait_for_message(
+            |mail| mail.envelope_to.iter().any(|to| to == "rina@example.test") && mail.subject.as_deref().unwrap_or_default().contains("dikunci"),
+            std::time::Duration::from_secs(15),
+        )
+        .await;
+    assert!(notice.is_ok(), "the account owner is told by email (through the outbox)");
 }
 
 #[sqlx::test(migrations = "../../migrations")]
