@@ -9,6 +9,8 @@ pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
     let mut registry = Registry::new();
     jobs::register_maintenance(&mut registry);
     let mailer = notify::Mailer::from_url(state.settings.smtp_url.expose(), &state.settings.mail_from)?;
-    notify::outbox::register_jobs(&mut registry, mailer);
+    notify::outbox::register_jobs(&mut registry, mailer.clone());
+    let senders = notify::broadcast::Senders { email: Some(std::sync::Arc::new(notify::broadcast::EmailSender(mailer))), telegram: None };
+    notify::broadcast::register_jobs(&mut registry, senders);
     Ok(registry)
 }

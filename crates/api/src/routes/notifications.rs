@@ -2,13 +2,14 @@
 
 use actix_web::{HttpResponse, get, post, put, web};
 use identity::audit::{self, AuditRecord};
+use notify::broadcast::{self, Broadcast, NewBroadcast};
 use notify::outbox::{self, OutboxFilter, OutboxMessage};
 use notify::template::{self, EventTemplates, Language, RenderedMessage, RollbackTarget, TemplateVersion};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Auth, OwnerOnly, StaffOnly};
+use crate::auth::{Auth, OwnerOnly, Policy, StaffOnly};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -20,7 +21,17 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(preview_template)
         .service(rollback_template)
         .service(list_outbox)
-        .service(resend_outbox_message);
+        .service(resend_outbox_message)
+        .service(create_broadcast)
+        .service(list_broadcasts)
+        .service(get_broadcast)
+        .service(cancel_broadcast);
+}
+
+/// Owner and business staff send broadcasts.
+pub struct Broadcasters;
+impl Policy for Broadcasters {
+    const ROLES: &'static [identity::Role] = &[identity::Role::Business, identity::Role::Owner];
 }
 
 fn language(value: &str) -> Result<Language, ApiError> {
@@ -249,4 +260,100 @@ async fn resend_outbox_message(_auth: Auth<StaffOnly>, state: web::Data<AppState
     let message = outbox::resend(&mut tx, id.into_inner()).await?.ok_or_else(|| ApiError::NotFound("no failed or dead message with this id".to_owned()))?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(message))
+}
+
+/// Send a message to every recipient of a channel (email: every verified
+/// client). Delivery runs as a job that survives restarts without sending
+/// anyone the message twice.
+#[utoipa::path(
+    tag = "notifications",
+    operation_id = "createBroadcast",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["business", "owner"]))),
+    responses(
+        (status = 201, description = "Queued; poll it for progress", body = Broadcast),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Business staff or owner only", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or a channel this build cannot send to", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/notifications/broadcasts")]
+async fn create_broadcast(auth: Auth<Broadcasters>, state: web::Data<AppState>, body: web::Json<NewBroadcast>) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner();
+    let mut tx = state.pool.begin().await?;
+    let id = broadcast::create(&mut tx, Some(auth.principal.user_id), &input).await?;
+    let entry = AuditRecord {
+        action: "broadcast.created",
+        entity_type: "broadcast",
+        entity_id: id.to_string(),
+        before: None,
+        after: Some(serde_json::json!({ "channel": input.channel, "subject": input.subject, "body": input.body, "photo_url": input.photo_url })),
+    };
+    audit::record(&mut tx, &auth.actor(), entry).await?;
+    tx.commit().await?;
+    let created = broadcast::find(&state.pool, id).await?.ok_or_else(|| ApiError::NotFound("broadcast".to_owned()))?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// The newest broadcasts (at most 50) with their delivery progress.
+#[utoipa::path(
+    tag = "notifications",
+    operation_id = "listBroadcasts",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["business", "owner"]))),
+    responses(
+        (status = 200, description = "Broadcasts, newest first", body = [Broadcast]),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Business staff or owner only", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/notifications/broadcasts")]
+async fn list_broadcasts(_auth: Auth<Broadcasters>, state: web::Data<AppState>) -> Result<web::Json<Vec<Broadcast>>, ApiError> {
+    Ok(web::Json(broadcast::list(&state.pool).await?))
+}
+
+/// One broadcast with its progress: sent, failed, blocked, remaining.
+#[utoipa::path(
+    tag = "notifications",
+    operation_id = "getBroadcast",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["business", "owner"]))),
+    params(("id" = i64, Path, description = "Broadcast id")),
+    responses(
+        (status = 200, description = "The broadcast", body = Broadcast),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Business staff or owner only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such broadcast", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/notifications/broadcasts/{id}")]
+async fn get_broadcast(_auth: Auth<Broadcasters>, state: web::Data<AppState>, id: web::Path<i64>) -> Result<web::Json<Broadcast>, ApiError> {
+    broadcast::find(&state.pool, id.into_inner()).await?.map(web::Json).ok_or_else(|| ApiError::NotFound("no such broadcast".to_owned()))
+}
+
+/// Stop a running broadcast; what was sent stays sent.
+#[utoipa::path(
+    tag = "notifications",
+    operation_id = "cancelBroadcast",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["business", "owner"]))),
+    params(("id" = i64, Path, description = "Broadcast id")),
+    responses(
+        (status = 200, description = "Cancelled", body = Broadcast),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Business staff or owner only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No running broadcast with this id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/notifications/broadcasts/{id}/cancel")]
+async fn cancel_broadcast(auth: Auth<Broadcasters>, state: web::Data<AppState>, id: web::Path<i64>) -> Result<web::Json<Broadcast>, ApiError> {
+    let id = id.into_inner();
+    let mut tx = state.pool.begin().await?;
+    if !broadcast::cancel(&mut tx, id).await? {
+        return Err(ApiError::NotFound("no running broadcast with this id".to_owned()));
+    }
+    let entry = AuditRecord { action: "broadcast.cancelled", entity_type: "broadcast", entity_id: id.to_string(), before: None, after: None };
+    audit::record(&mut tx, &auth.actor(), entry).await?;
+    tx.commit().await?;
+    broadcast::find(&state.pool, id).await?.map(web::Json).ok_or_else(|| ApiError::NotFound("no such broadcast".to_owned()))
 }

@@ -150,3 +150,43 @@ async fn undeliverable_mail_is_marked_failed_and_can_be_queued_again(pool: PgPoo
     let jobs: i64 = sqlx::query_scalar("SELECT count(*) FROM job WHERE kind = 'notify.deliver'").fetch_one(&pool).await.unwrap();
     assert_eq!(jobs, 2, "a new delivery job beside the retrying one");
 }
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn business_staff_broadcast_an_email_to_every_verified_client(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    app.register_verified_client("a@example.test").await;
+    app.register_verified_client("b@example.test").await;
+    let unverified = app.post_json("/api/v1/auth/register", serde_json::json!({"email": "c@example.test", "password": PASSWORD, "name": "C"})).await;
+    assert_eq!(unverified.status().as_u16(), 201);
+    app.create_user("biz@juragan.test", &["business"]).await;
+    let token = app.login("biz@juragan.test", PASSWORD).await["access_token"].as_str().unwrap().to_owned();
+
+    let bad = app.authed(Method::POST, "/api/v1/notifications/broadcasts", &token, Some(serde_json::json!({"channel": "email", "body": "Promo"}))).await;
+    assert_problem(bad, 422, "validation_failed").await;
+
+    let created = app
+        .authed(Method::POST, "/api/v1/notifications/broadcasts", &token, Some(serde_json::json!({"channel": "email", "subject": "Promo Desember", "body": "Diskon 20% untuk semua VPS."})))
+        .await;
+    assert_eq!(created.status().as_u16(), 201);
+    let created: serde_json::Value = created.json().await.unwrap();
+    assert_eq!(created["progress"]["total"], 2, "verified clients only, no staff");
+
+    let started = Instant::now();
+    let done = loop {
+        let broadcast: serde_json::Value =
+            app.authed(Method::GET, &format!("/api/v1/notifications/broadcasts/{}", created["id"]), &token, None).await.json().await.unwrap();
+        if broadcast["status"] == "done" {
+            break broadcast;
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "{broadcast}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(done["progress"]["sent"], 2);
+    for client in ["a@example.test", "b@example.test"] {
+        let promos = app.mail.messages_to(client).into_iter().filter(|mail| mail.subject.as_deref() == Some("Promo Desember")).count();
+        assert_eq!(promos, 1, "{client}");
+    }
+    assert!(app.mail.messages_to("c@example.test").iter().all(|mail| mail.subject.as_deref() != Some("Promo Desember")));
+    let cancel_done = app.authed(Method::POST, &format!("/api/v1/notifications/broadcasts/{}/cancel", created["id"]), &token, None).await;
+    assert_problem(cancel_done, 404, "not_found").await;
+}
