@@ -114,8 +114,12 @@ impl JobRunner {
                 match queue::claim(&self.pool, &self.id, limit, self.config.lease).await {
                     Ok(jobs) => {
                         for job in jobs {
-                            in_flight.insert(job.id);
-                            running.spawn(Arc::clone(&self).execute(job));
+                            // A late heartbeat can let our own lease lapse and
+                            // the claim take the job again: it is already
+                            // running here, and the claim just renewed it.
+                            if in_flight.insert(job.id) {
+                                running.spawn(Arc::clone(&self).execute(job));
+                            }
                         }
                     }
                     Err(error) => tracing::warn!(runner = %self.id, %error, "claiming jobs failed"),

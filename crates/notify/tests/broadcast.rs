@@ -46,7 +46,7 @@ fn runner(pool: &PgPool, sender: &Arc<RecordingSender>) -> JobRunner {
     let mut registry = Registry::new();
     let sender: Arc<dyn BroadcastSender> = sender.clone();
     broadcast::register_jobs(&mut registry, Senders { email: Some(sender), telegram: None });
-    let config = RunnerConfig { poll_interval: Duration::from_millis(20), lease: Duration::from_secs(1), ..RunnerConfig::default() };
+    let config = RunnerConfig { poll_interval: Duration::from_millis(20), lease: Duration::from_secs(2), ..RunnerConfig::default() };
     JobRunner::new(pool.clone(), registry, config)
 }
 

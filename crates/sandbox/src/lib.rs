@@ -3,7 +3,8 @@
 //!
 //! Each fake speaks the real wire protocol on a loopback port, so production
 //! clients are pointed at it by configuration alone and never know. Today
-//! that is the SMTP sink ([`smtp`]); the sandbox's HTTP server ([`Sandbox`])
+//! that is the SMTP sink ([`smtp`]) and the Telegram Bot API ([`telegram`]);
+//! the sandbox's HTTP server ([`Sandbox`])
 //! shows what the fakes received and offers it as JSON. Production code
 //! never depends on this crate.
 //!
@@ -21,12 +22,14 @@
 
 mod error;
 pub mod smtp;
+pub mod telegram;
 mod web;
 
 use std::net::{Ipv4Addr, SocketAddr};
 
 pub use error::{SandboxError, WaitTimeout};
 pub use smtp::{ReceivedMail, SmtpSink, SmtpSinkConfig, SmtpSinkHandle};
+pub use telegram::{TelegramFake, TelegramFakeConfig, TelegramFakeHandle};
 
 /// Where and how the fakes listen.
 #[derive(Debug, Clone)]
@@ -34,6 +37,10 @@ pub struct SandboxConfig {
     pub smtp_addr: SocketAddr,
     pub http_addr: SocketAddr,
     pub smtp: SmtpSinkConfig,
+    /// Where the Telegram Bot API fake listens.
+    pub telegram_addr: SocketAddr,
+    /// The fake bot, its token included.
+    pub telegram: TelegramFakeConfig,
 }
 
 impl SandboxConfig {
@@ -45,6 +52,8 @@ impl SandboxConfig {
             smtp_addr: any_port,
             http_addr: any_port,
             smtp: SmtpSinkConfig::default(),
+            telegram_addr: any_port,
+            telegram: TelegramFakeConfig::default(),
         }
     }
 }
@@ -56,6 +65,8 @@ impl Default for SandboxConfig {
             smtp_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 2525)),
             http_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8025)),
             smtp: SmtpSinkConfig::default(),
+            telegram_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8081)),
+            telegram: TelegramFakeConfig::default(),
         }
     }
 }
@@ -67,14 +78,21 @@ impl Sandbox {
     /// Binds every fake and the HTTP server; fails if any address is taken.
     pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
         let smtp = SmtpSink::start_with(config.smtp_addr, config.smtp).await?;
+        let telegram = TelegramFake::start(config.telegram_addr, config.telegram).await?;
         let web = web::WebServer::start(
             config.http_addr,
             web::WebState {
                 smtp_addr: smtp.addr(),
                 mail: smtp.store().clone(),
+                telegram_addr: telegram.addr(),
+                telegram: telegram.state().clone(),
             },
         )?;
-        Ok(SandboxHandle { smtp, web })
+        Ok(SandboxHandle {
+            smtp,
+            telegram,
+            web,
+        })
     }
 }
 
@@ -82,6 +100,7 @@ impl Sandbox {
 #[derive(Debug)]
 pub struct SandboxHandle {
     smtp: SmtpSinkHandle,
+    telegram: TelegramFakeHandle,
     web: web::WebServer,
 }
 
@@ -89,6 +108,11 @@ impl SandboxHandle {
     /// The SMTP sink, with the mail it received.
     pub fn smtp(&self) -> &SmtpSinkHandle {
         &self.smtp
+    }
+
+    /// The Telegram Bot API fake, with the messages bots sent through it.
+    pub fn telegram(&self) -> &TelegramFakeHandle {
+        &self.telegram
     }
 
     /// The address of the sandbox's HTTP server (pages and JSON API).

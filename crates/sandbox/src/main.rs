@@ -7,7 +7,7 @@ use clap::Parser;
 use sandbox::{Sandbox, SandboxConfig};
 use tracing_subscriber::EnvFilter;
 
-/// Local fakes of Juragan's external services (SMTP sink, ...).
+/// Local fakes of Juragan's external services (SMTP sink, Telegram Bot API, ...).
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
@@ -17,6 +17,12 @@ struct Args {
     /// Address of the sandbox web pages and JSON API.
     #[arg(long, env = "SANDBOX_HTTP_ADDR", default_value = "127.0.0.1:8025")]
     http_addr: SocketAddr,
+    /// Address of the Telegram Bot API fake.
+    #[arg(long, env = "SANDBOX_TELEGRAM_ADDR", default_value = "127.0.0.1:8081")]
+    telegram_addr: SocketAddr,
+    /// The bot token the Telegram fake accepts.
+    #[arg(long, env = "SANDBOX_TELEGRAM_TOKEN", default_value = sandbox::telegram::DEFAULT_TOKEN)]
+    telegram_token: String,
 }
 
 #[tokio::main]
@@ -33,6 +39,11 @@ async fn main() -> anyhow::Result<()> {
     let sandbox = Sandbox::start(SandboxConfig {
         smtp_addr: args.smtp_addr,
         http_addr: args.http_addr,
+        telegram_addr: args.telegram_addr,
+        telegram: sandbox::TelegramFakeConfig {
+            token: args.telegram_token,
+            ..sandbox::TelegramFakeConfig::default()
+        },
         ..SandboxConfig::default()
     })
     .await
@@ -40,6 +51,7 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(
         smtp_addr = %sandbox.smtp().addr(),
         http_addr = %sandbox.http_addr(),
+        telegram_addr = %sandbox.telegram().addr(),
         "sandbox ready; mail at {}/",
         sandbox.http_url(),
     );

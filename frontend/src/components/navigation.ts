@@ -13,8 +13,10 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'storefront', labelKey: 'nav.storefront', to: '/' },
   { key: 'client', labelKey: 'nav.client', to: '/client' },
   { key: 'staff', labelKey: 'nav.staff', to: '/staff', audience: 'staff' },
+  { key: 'outbox', labelKey: 'nav.outbox', to: '/staff/outbox', audience: 'staff' },
   { key: 'team', labelKey: 'nav.team', to: '/staff/team', audience: 'owner' },
   { key: 'audit', labelKey: 'nav.audit', to: '/staff/audit', audience: 'owner' },
+  { key: 'templates', labelKey: 'nav.templates', to: '/staff/templates', audience: 'owner' },
   { key: 'health', labelKey: 'nav.health', to: '/health' },
   { key: 'api-docs', labelKey: 'nav.apiDocs', href: '/api/docs/' },
 ]

@@ -101,6 +101,18 @@ export const routes: RouteRecordRaw[] = [
         component: () => import('../pages/staff/AuditLogPage.vue'),
         meta: { titleKey: 'audit.title', roles: ['owner'] },
       },
+      {
+        path: 'templates',
+        name: 'staff-templates',
+        component: () => import('../pages/staff/TemplatesPage.vue'),
+        meta: { titleKey: 'templates.title', roles: ['owner'] },
+      },
+      {
+        path: 'outbox',
+        name: 'staff-outbox',
+        component: () => import('../pages/staff/OutboxPage.vue'),
+        meta: { titleKey: 'outbox.title' },
+      },
     ],
   },
   {

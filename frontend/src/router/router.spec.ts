@@ -12,6 +12,8 @@ describe('router', () => {
     ['/staff', 'staff'],
     ['/staff/team', 'staff-team'],
     ['/staff/audit', 'staff-audit'],
+    ['/staff/templates', 'staff-templates'],
+    ['/staff/outbox', 'staff-outbox'],
     ['/login', 'login'],
     ['/register', 'register'],
     ['/verify-email', 'verify-email'],

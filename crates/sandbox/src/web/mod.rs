@@ -2,7 +2,7 @@
 //! fakes, and each fake's own pages and JSON API under its own prefix
 //! (`/mail` and `/api/smtp` for the SMTP sink).
 
-mod html;
+pub(crate) mod html;
 mod smtp;
 
 use std::{io, net::SocketAddr};
@@ -10,7 +10,7 @@ use std::{io, net::SocketAddr};
 use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, http::StatusCode, web};
 use tokio::task::JoinHandle;
 
-use crate::{error::SandboxError, smtp::MailStore};
+use crate::{error::SandboxError, smtp::MailStore, telegram::TelegramState};
 
 /// What the pages read; the stores, not the fakes' handles, so that the web
 /// server does not keep a fake alive.
@@ -18,6 +18,8 @@ use crate::{error::SandboxError, smtp::MailStore};
 pub(crate) struct WebState {
     pub smtp_addr: SocketAddr,
     pub mail: MailStore,
+    pub telegram_addr: SocketAddr,
+    pub telegram: TelegramState,
 }
 
 /// The running HTTP server; dropping it stops it.
@@ -88,7 +90,8 @@ fn routes(config: &mut web::ServiceConfig) {
             "/healthz",
             web::get().to(|| async { HttpResponse::Ok().body("ok") }),
         )
-        .configure(smtp::routes);
+        .configure(smtp::routes)
+        .configure(crate::telegram::web::routes);
 }
 
 async fn index(state: web::Data<WebState>) -> HttpResponse {
@@ -96,8 +99,9 @@ async fn index(state: web::Data<WebState>) -> HttpResponse {
         "<h1>Juragan sandbox</h1>\
          <p class=\"muted\">Local fakes of the services Juragan talks to. \
          Nothing here leaves this machine.</p>\
-         {mail}",
+         {mail}{telegram}",
         mail = smtp::index_section(&state),
+        telegram = crate::telegram::web::index_section(&state),
     );
     html::response(StatusCode::OK, html::page("Juragan sandbox", &body))
 }

@@ -7,4 +7,5 @@ mod binary;
 mod helpers;
 mod smtp_lettre;
 mod smtp_protocol;
+mod telegram;
 mod web;

@@ -46,16 +46,19 @@ describe('router guards', () => {
     expect(to.query.from).toBe('/staff')
   })
 
-  it('requireRoles: any staff role opens /staff, only the owner opens Team and Audit', async () => {
+  it('requireRoles: any staff role opens /staff and Outbox, only the owner opens Team, Audit and Templates', async () => {
     signIn('finance')
     expect((await visit('/staff')).name).toBe('staff')
+    expect((await visit('/staff/outbox')).name).toBe('staff-outbox')
     expect((await visit('/staff/team')).name).toBe('forbidden')
     expect((await visit('/staff/audit')).name).toBe('forbidden')
+    expect((await visit('/staff/templates')).name).toBe('forbidden')
 
     setActivePinia(createPinia())
     signIn('owner')
     expect((await visit('/staff/team')).name).toBe('staff-team')
     expect((await visit('/staff/audit')).name).toBe('staff-audit')
+    expect((await visit('/staff/templates')).name).toBe('staff-templates')
   })
 
   it('guestOnly: a signed-in user skips login/register to the requested page or their area', async () => {

@@ -1,0 +1,112 @@
+import { reactive, ref, shallowRef } from 'vue'
+import { api as defaultApi, ApiProblem, toApiProblem, type ApiClient } from '../api/client'
+import type { components } from '../api/schema'
+
+export type OutboxMessage = components['schemas']['OutboxMessage']
+
+export const OUTBOX_STATUSES = ['pending', 'sent', 'failed', 'dead', 'blocked'] as const
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number]
+export const OUTBOX_CHANNELS = ['email', 'telegram'] as const
+export type OutboxChannel = (typeof OUTBOX_CHANNELS)[number]
+export const OUTBOX_PAGE_SIZE = 50
+
+export interface OutboxFilters {
+  status: OutboxStatus | null
+  channel: OutboxChannel | null
+}
+
+/** Failed (will retry) and dead (gave up) messages can be queued again. */
+export const canResend = (m: Pick<OutboxMessage, 'status'>) => m.status === 'failed' || m.status === 'dead'
+
+/**
+ * The notification outbox (any staff role): newest first, filtered by status and channel,
+ * paged by cursor; `refresh()` re-reads the first page and merges it (auto-refresh),
+ * `resend()` queues a failed or dead message again.
+ */
+export function useOutbox(api: ApiClient = defaultApi) {
+  const filters = reactive<OutboxFilters>({ status: null, channel: null })
+  const messages = ref<OutboxMessage[]>([])
+  const nextCursor = ref<string | null>(null)
+  const loading = ref(false)
+  const problem = shallowRef<ApiProblem | null>(null)
+  /** Bumped by every search and load-more, so a late answer for older state is dropped. */
+  let generation = 0
+
+  function query(cursor: string | null) {
+    const q: Record<string, string | number> = { limit: OUTBOX_PAGE_SIZE }
+    if (filters.status) q.status = filters.status
+    if (filters.channel) q.channel = filters.channel
+    if (cursor) q.cursor = cursor
+    return q
+  }
+
+  async function page(cursor: string | null) {
+    const { data, response } = await api.GET('/api/v1/notifications/outbox', { params: { query: query(cursor) } })
+    if (!data) throw ApiProblem.unexpected(response)
+    return data
+  }
+
+  async function fetchPage(cursor: string | null): Promise<void> {
+    const mine = ++generation
+    loading.value = true
+    try {
+      const data = await page(cursor)
+      if (mine !== generation) return
+      messages.value = cursor ? [...messages.value, ...data.items] : data.items
+      nextCursor.value = data.next_cursor ?? null
+      problem.value = null
+    } catch (e) {
+      if (mine === generation) problem.value = toApiProblem(e)
+    } finally {
+      if (mine === generation) loading.value = false
+    }
+  }
+
+  /** First page for the current filters. */
+  function search(): Promise<void> {
+    return fetchPage(null)
+  }
+
+  function loadMore(): Promise<void> {
+    return nextCursor.value ? fetchPage(nextCursor.value) : Promise.resolve()
+  }
+
+  /**
+   * Re-read the first page quietly and merge it: new and changed messages replace what the
+   * list shows down to the oldest message of that page; older pages already loaded stay.
+   */
+  async function refresh(): Promise<void> {
+    if (loading.value) return
+    const mine = generation
+    try {
+      const data = await page(null)
+      if (mine !== generation) return
+      const fresh = data.items
+      const oldest = fresh.length ? Math.min(...fresh.map((m) => m.id)) : null
+      const newestShown = messages.value.length ? Math.max(...messages.value.map((m) => m.id)) : null
+      if (!data.next_cursor || oldest === null || newestShown === null || oldest > newestShown) {
+        // The first page is everything, or it does not reach what we show: start over from it.
+        messages.value = fresh
+        nextCursor.value = data.next_cursor ?? null
+      } else {
+        messages.value = [...fresh, ...messages.value.filter((m) => m.id < oldest)]
+      }
+      problem.value = null
+    } catch (e) {
+      if (mine === generation) problem.value = toApiProblem(e)
+    }
+  }
+
+  function replace(message: OutboxMessage): OutboxMessage {
+    messages.value = messages.value.map((m) => (m.id === message.id ? message : m))
+    return message
+  }
+
+  async function resend(id: number): Promise<OutboxMessage> {
+    const { data, response } = await api.POST('/api/v1/notifications/outbox/{id}/resend', { params: { path: { id } } })
+    if (!data) throw ApiProblem.unexpected(response)
+    return replace(data)
+  }
+
+  return { filters, messages, nextCursor, loading, problem, search, loadMore, refresh, resend }
+}
