@@ -7,99 +7,17 @@
 // verified with `jose`, an independent JOSE library, from the JWKS alone.
 //
 //   BASE_URL=… SANDBOX_URL=… E2E_OWNER_EMAIL=… E2E_OWNER_PASSWORD=… npm run test:e2e
-import { mkdirSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
 import { createLocalJWKSet, jwtVerify } from 'jose'
+import { BASE_URL, assert, codeIn, mailTo, runJourney, sel, shot, signInWithCode } from './support.mjs'
 
-const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '')
-const SANDBOX_URL = (process.env.SANDBOX_URL || 'http://127.0.0.1:8025').replace(/\/+$/, '')
 const OWNER_EMAIL = process.env.E2E_OWNER_EMAIL
 const OWNER_PASSWORD = process.env.E2E_OWNER_PASSWORD
-const WAIT = 15_000
-const shots = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'test-results')
-mkdirSync(shots, { recursive: true })
-const sel = (id) => `[data-testid="${id}"]`
 const stamp = Date.now()
 const CLIENT = { name: 'Budi Santoso', email: `budi.${stamp}@example.test`, password: 'rahasia-budi-123' }
-const results = []
 
-function assert(cond, message) {
-  if (!cond) throw new Error(message)
-}
+assert(OWNER_EMAIL && OWNER_PASSWORD, 'E2E_OWNER_EMAIL and E2E_OWNER_PASSWORD must be set')
 
-/** The newest mail to `to` whose subject contains `subject`, newer than `after` (bounded wait). */
-async function mailTo(to, subject, after = 0) {
-  const deadline = Date.now() + WAIT
-  while (Date.now() < deadline) {
-    const res = await fetch(`${SANDBOX_URL}/api/smtp/messages?to=${encodeURIComponent(to)}`)
-    const { messages } = await res.json()
-    const match = messages.find((m) => (m.subject ?? '').includes(subject) && Date.parse(m.received_at) > after)
-    if (match) {
-      const full = await (await fetch(`${SANDBOX_URL}/api/smtp/messages/${match.id}`)).json()
-      return full.text_body ?? ''
-    }
-    await new Promise((r) => setTimeout(r, 150))
-  }
-  throw new Error(`no mail "${subject}" to ${to} within ${WAIT} ms`)
-}
-
-const codeIn = (text) => {
-  const match = text.match(/\b(\d{6})\b/)
-  assert(match, `no 6-digit code in: ${text}`)
-  return match[1]
-}
-
-async function step(name, fn) {
-  const started = Date.now()
-  try {
-    await fn()
-    results.push(true)
-    console.log(`  ✓ ${name} (${Date.now() - started} ms)`)
-  } catch (err) {
-    results.push(false)
-    console.log(`  ✗ ${name}\n    ${err?.message ?? err}`)
-    throw err
-  }
-}
-
-async function shot(page, name) {
-  await page.waitForTimeout(300)
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
-}
-
-async function signInWithCode(page, email, password, area) {
-  await page.goto(`${BASE_URL}/login`, { waitUntil: 'domcontentloaded' })
-  await page.fill(sel('login-email'), email)
-  await page.fill(sel('login-password'), password)
-  const asked = Date.now() - 1000
-  await page.click(sel('login-submit'))
-  await page.waitForSelector(sel('otp-step'), { state: 'visible' })
-  const code = codeIn(await mailTo(email, 'Kode masuk', asked))
-  await page.fill(sel('otp-code'), code)
-  await page.click(sel('otp-submit'))
-  await page.waitForSelector(sel(area), { state: 'visible' })
-}
-
-async function main() {
-  console.log(`identity e2e against ${BASE_URL} (mail sink ${SANDBOX_URL})`)
-  assert(OWNER_EMAIL && OWNER_PASSWORD, 'E2E_OWNER_EMAIL and E2E_OWNER_PASSWORD must be set')
-  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'juragan-e2e-')), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1280, height: 860 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
-  const errors = []
-  const page = context.pages()[0] ?? (await context.newPage())
-  page.setDefaultTimeout(WAIT)
-  page.on('console', (msg) => msg.type() === 'error' && errors.push(`console.error: ${msg.text()}`))
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`))
-  const noErrors = (where) => assert(errors.length === 0, `browser errors ${where}:\n    ${errors.join('\n    ')}`)
-
-  try {
+await runJourney('identity e2e', 7, async (step, page, noErrors) => {
     await step('a visitor registers and is told to check their mail', async () => {
       await page.goto(`${BASE_URL}/register`, { waitUntil: 'domcontentloaded' })
       await page.fill(sel('register-name'), CLIENT.name)
@@ -221,22 +139,4 @@ async function main() {
       assert(protectedHeader.alg === 'ES256' && protectedHeader.kid, 'ES256 with a kid')
       assert(payload.roles.includes('owner'), `roles claim: ${JSON.stringify(payload)}`)
     })
-  } catch {
-    await page.screenshot({ path: join(shots, 'identity-failure.png'), fullPage: true }).catch(() => {})
-  } finally {
-    await context.close()
-  }
-  const passed = results.filter(Boolean).length
-  console.log(`${passed} passed, ${7 - passed} failed`)
-  process.exit(passed === 7 ? 0 : 1)
-}
-
-const overall = setTimeout(() => {
-  console.log('identity e2e: overall time limit reached')
-  process.exit(1)
-}, 180_000)
-overall.unref()
-main().catch((err) => {
-  console.error(err)
-  process.exit(1)
 })
