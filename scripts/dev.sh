@@ -12,6 +12,10 @@ export FRONTEND_DIST=${FRONTEND_DIST:-$root/frontend/dist}
 export SANDBOX_SMTP_ADDR=${SANDBOX_SMTP_ADDR:-127.0.0.1:2525}
 export SANDBOX_HTTP_ADDR=${SANDBOX_HTTP_ADDR:-127.0.0.1:8025}
 export SMTP_URL=${SMTP_URL:-smtp://$SANDBOX_SMTP_ADDR}
+export SANDBOX_TELEGRAM_ADDR=${SANDBOX_TELEGRAM_ADDR:-127.0.0.1:8081}
+export SANDBOX_TELEGRAM_TOKEN=${SANDBOX_TELEGRAM_TOKEN:-123456:sandbox-token}
+export TELEGRAM_API_BASE_URL=${TELEGRAM_API_BASE_URL:-http://$SANDBOX_TELEGRAM_ADDR}
+export TELEGRAM_BOT_TOKEN=${TELEGRAM_BOT_TOKEN:-$SANDBOX_TELEGRAM_TOKEN}
 
 PG_SERVER_URL=$PG_SERVER_URL scripts/test-database.sh juragan
 target/debug/juragan migrate
@@ -25,7 +29,8 @@ cat <<MSG
 
   Juragan       http://$HTTP_ADDR
   API docs      http://$HTTP_ADDR/api/docs/
-  Sandbox fakes http://$SANDBOX_HTTP_ADDR  (mail sink: SMTP on $SANDBOX_SMTP_ADDR)
+  Sandbox fakes http://$SANDBOX_HTTP_ADDR  (mail sink: SMTP on $SANDBOX_SMTP_ADDR,
+                Telegram Bot API on $SANDBOX_TELEGRAM_ADDR)
 
 MSG
 target/debug/juragan serve

@@ -15,6 +15,7 @@ database="juragan_e2e_$$"
 http_port=$(scripts/free-port.sh)
 smtp_port=$(scripts/free-port.sh)
 sandbox_port=$(scripts/free-port.sh)
+telegram_port=$(scripts/free-port.sh)
 logs="$root/frontend/test-results"
 mkdir -p "$logs"
 pids=()
@@ -36,6 +37,9 @@ export PUBLIC_BASE_URL="http://127.0.0.1:$http_port"
 export SMTP_URL="smtp://127.0.0.1:$smtp_port"
 export SANDBOX_SMTP_ADDR="127.0.0.1:$smtp_port"
 export SANDBOX_HTTP_ADDR="127.0.0.1:$sandbox_port"
+export SANDBOX_TELEGRAM_ADDR="127.0.0.1:$telegram_port"
+export TELEGRAM_API_BASE_URL="http://127.0.0.1:$telegram_port"
+export TELEGRAM_BOT_TOKEN="123456:sandbox-token"
 export FRONTEND_DIST="$root/frontend/dist"
 
 target/debug/juragan migrate >"$logs/migrate.log" 2>&1

@@ -83,6 +83,10 @@ pub struct Settings {
     pub secret_key: Secret,
     /// ES256 signing keys (PKCS#8 PEM). The first signs; all verify.
     pub jwt_private_keys: Vec<Secret>,
+    /// The Telegram bot; none disables the Telegram channel.
+    pub telegram_bot_token: Option<Secret>,
+    /// The Bot API's base URL (the sandbox fake in development).
+    pub telegram_api_base_url: String,
     /// Use `X-Forwarded-For` / `Forwarded` for the client IP (only behind a
     /// proxy that sets them; otherwise clients could spoof their IP).
     pub trust_forwarded_headers: bool,
@@ -199,6 +203,8 @@ impl Settings {
             secret_key: env.secret("JURAGAN_SECRET_KEY", DEV_SECRET_KEY),
             jwt_private_keys: jwt_keys(&mut env)?,
             trust_forwarded_headers: env.parse("HTTP_TRUST_FORWARDED", false)?,
+            telegram_bot_token: Some(env.string("TELEGRAM_BOT_TOKEN", "")).filter(|token| !token.is_empty()).map(Secret),
+            telegram_api_base_url: env.string("TELEGRAM_API_BASE_URL", "https://api.telegram.org"),
             frontend_dist: PathBuf::from(env.string("FRONTEND_DIST", "frontend/dist")),
             body_limit: env.parse("HTTP_BODY_LIMIT_BYTES", 1024 * 1024)?,
             log_format,

@@ -7,9 +7,10 @@
 
 pub mod broadcast;
 pub mod email;
-pub mod telegram;
-pub mod throttle;
 pub mod outbox;
+pub mod telegram;
+pub mod telegram_chat;
 pub mod template;
+pub mod throttle;
 
 pub use email::{Mailer, NotifyError, OutgoingEmail};

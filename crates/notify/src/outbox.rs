@@ -10,7 +10,13 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 use utoipa::ToSchema;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use crate::email::{Mailer, OutgoingEmail};
+use crate::telegram::{TelegramClient, TelegramError};
+use crate::telegram_chat;
+use crate::throttle::SendThrottle;
 use crate::template::{RenderedMessage, text_to_html};
 use crate::NotifyError;
 
@@ -37,17 +43,88 @@ pub async fn enqueue_email(conn: &mut PgConnection, to: &Email, event: &str, mes
     Ok(id)
 }
 
+/// Queues a Telegram message to a chat (plain text).
+pub async fn enqueue_telegram(conn: &mut PgConnection, chat_id: i64, event: &str, message: &RenderedMessage) -> Result<i64, NotifyError> {
+    let text = if message.subject.is_empty() { message.text.clone() } else { format!("{}\n\n{}", message.subject, message.text) };
+    let id = sqlx::query_scalar!(
+        "INSERT INTO outbox_message (channel, recipient, event, subject, body) VALUES ('telegram', $1, $2, $3, $4) RETURNING id",
+        chat_id.to_string(),
+        event,
+        message.subject,
+        text
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    enqueue_delivery(conn, id).await?;
+    Ok(id)
+}
+
 async fn enqueue_delivery(conn: &mut PgConnection, outbox_id: i64) -> Result<(), NotifyError> {
     jobs::enqueue(conn, NewJob::new(DELIVER_JOB, &DeliverPayload { outbox_id })?.max_attempts(MAX_ATTEMPTS)).await?;
     Ok(())
 }
 
-/// Registers the delivery job of this process.
-pub fn register_jobs(registry: &mut Registry, mailer: Mailer) {
-    registry.handle(DELIVER_JOB, move |context| deliver(context, mailer.clone()));
+/// How this process delivers each channel. Telegram is optional: without a
+/// bot token its messages wait (and retry) until one is configured.
+#[derive(Clone)]
+pub struct Delivery {
+    pub mailer: Mailer,
+    pub telegram: Option<TelegramDelivery>,
 }
 
-async fn deliver(context: JobContext, mailer: Mailer) -> Result<(), JobError> {
+/// The bot client and the send throttle shared by every replica.
+#[derive(Clone)]
+pub struct TelegramDelivery {
+    pub client: Arc<TelegramClient>,
+    pub throttle: Arc<SendThrottle>,
+}
+
+/// Registers the delivery job of this process.
+pub fn register_jobs(registry: &mut Registry, delivery: Delivery) {
+    registry.handle(DELIVER_JOB, move |context| deliver(context, delivery.clone()));
+}
+
+enum Outcome {
+    Sent,
+    Blocked(String),
+    Failed(String),
+    Retry { delay: Duration, reason: String },
+    Dead(String),
+}
+
+async fn send_telegram(pool: &PgPool, telegram: Option<&TelegramDelivery>, recipient: &str, body: &str) -> Result<Outcome, JobError> {
+    let Ok(chat_id) = recipient.parse::<i64>() else {
+        return Ok(Outcome::Dead(format!("`{recipient}` is not a Telegram chat id")));
+    };
+    let Some(telegram) = telegram else {
+        return Ok(Outcome::Failed("Telegram is not configured (TELEGRAM_BOT_TOKEN)".to_owned()));
+    };
+    if telegram_chat::is_blocked(pool, chat_id).await? {
+        return Ok(Outcome::Blocked("the chat blocked the bot earlier".to_owned()));
+    }
+    if let Err(error) = telegram.throttle.acquire(chat_id).await {
+        return Ok(Outcome::Failed(error.to_string()));
+    }
+    Ok(match telegram.client.send_text(chat_id, body, None).await {
+        Ok(_) => Outcome::Sent,
+        Err(TelegramError::Blocked(reason)) => {
+            telegram_chat::mark_blocked(pool, chat_id).await?;
+            Outcome::Blocked(reason)
+        }
+        Err(TelegramError::RetryAfter(delay)) => {
+            // Telegram limits the whole bot: every replica waits it out.
+            if let Err(error) = telegram.throttle.pause_all(delay).await {
+                tracing::warn!(%error, "could not pause the shared Telegram throttle");
+            }
+            Outcome::Retry { delay, reason: format!("Telegram asked to retry after {} s", delay.as_secs()) }
+        }
+        Err(error) if error.is_retryable() => Outcome::Failed(error.to_string()),
+        Err(error) => Outcome::Dead(error.to_string()),
+    })
+}
+
+async fn deliver(context: JobContext, delivery: Delivery) -> Result<(), JobError> {
+    let mailer = &delivery.mailer;
     let payload: DeliverPayload = context.payload()?;
     let Some(row) = sqlx::query!("SELECT channel, recipient, subject, body, status FROM outbox_message WHERE id = $1", payload.outbox_id)
         .fetch_optional(&context.pool)
@@ -63,17 +140,19 @@ async fn deliver(context: JobContext, mailer: Mailer) -> Result<(), JobError> {
         "email" => match Email::parse(&row.recipient) {
             Ok(to) => {
                 let email = OutgoingEmail { to, subject: row.subject.clone(), text: row.body.clone(), html: text_to_html(&row.body) };
-                mailer.send(&email).await.map_err(|error| error.to_string())
+                match mailer.send(&email).await {
+                    Ok(()) => Outcome::Sent,
+                    Err(error) => Outcome::Failed(error.to_string()),
+                }
             }
-            Err(error) => {
-                mark(&context.pool, payload.outbox_id, "dead", Some(&error.to_string())).await?;
-                return Err(JobError::Permanent(error.to_string()));
-            }
+            Err(error) => Outcome::Dead(error.to_string()),
         },
-        other => Err(format!("channel `{other}` has no sender in this build")),
+        "telegram" => send_telegram(&context.pool, delivery.telegram.as_ref(), &row.recipient, &row.body).await?,
+        other => Outcome::Dead(format!("unknown channel `{other}`")),
     };
+    let last_attempt = context.attempt >= context.max_attempts;
     match outcome {
-        Ok(()) => {
+        Outcome::Sent => {
             sqlx::query!(
                 "UPDATE outbox_message SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1",
                 payload.outbox_id
@@ -82,10 +161,21 @@ async fn deliver(context: JobContext, mailer: Mailer) -> Result<(), JobError> {
             .await?;
             Ok(())
         }
-        Err(error) => {
-            let status = if context.attempt >= context.max_attempts { "dead" } else { "failed" };
-            mark(&context.pool, payload.outbox_id, status, Some(&error)).await?;
-            Err(JobError::Retry(anyhow::anyhow!(error)))
+        Outcome::Blocked(reason) => {
+            mark(&context.pool, payload.outbox_id, "blocked", Some(&reason)).await?;
+            Ok(())
+        }
+        Outcome::Dead(reason) => {
+            mark(&context.pool, payload.outbox_id, "dead", Some(&reason)).await?;
+            Err(JobError::Permanent(reason))
+        }
+        Outcome::Failed(reason) => {
+            mark(&context.pool, payload.outbox_id, if last_attempt { "dead" } else { "failed" }, Some(&reason)).await?;
+            Err(JobError::Retry(anyhow::anyhow!(reason)))
+        }
+        Outcome::Retry { delay, reason } => {
+            mark(&context.pool, payload.outbox_id, if last_attempt { "dead" } else { "failed" }, Some(&reason)).await?;
+            Err(JobError::RetryAfter { delay, reason })
         }
     }
 }

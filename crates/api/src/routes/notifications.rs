@@ -1,9 +1,10 @@
 //! Message templates (owner) and the outbox (staff).
 
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use identity::audit::{self, AuditRecord};
 use notify::broadcast::{self, Broadcast, NewBroadcast};
 use notify::outbox::{self, OutboxFilter, OutboxMessage};
+use notify::telegram_chat::{self, NewStaffChat, StaffChat};
 use notify::template::{self, EventTemplates, Language, RenderedMessage, RollbackTarget, TemplateVersion};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -25,7 +26,11 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(create_broadcast)
         .service(list_broadcasts)
         .service(get_broadcast)
-        .service(cancel_broadcast);
+        .service(cancel_broadcast)
+        .service(list_staff_chats)
+        .service(add_staff_chat)
+        .service(remove_staff_chat)
+        .service(test_staff_chat);
 }
 
 /// Owner and business staff send broadcasts.
@@ -356,4 +361,110 @@ async fn cancel_broadcast(auth: Auth<Broadcasters>, state: web::Data<AppState>, 
     audit::record(&mut tx, &auth.actor(), entry).await?;
     tx.commit().await?;
     broadcast::find(&state.pool, id).await?.map(web::Json).ok_or_else(|| ApiError::NotFound("no such broadcast".to_owned()))
+}
+
+/// The staff Telegram chats that receive staff notifications.
+#[utoipa::path(
+    tag = "notifications",
+    operation_id = "listStaffChats",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner"]))),
+    responses(
+        (status = 200, description = "Staff chats", body = [StaffChat]),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/notifications/staff-chats")]
+async fn list_staff_chats(_auth: Auth<OwnerOnly>, state: web::Data<AppState>) -> Result<web::Json<Vec<StaffChat>>, ApiError> {
+    Ok(web::Json(telegram_chat::list_staff(&state.pool).await?))
+}
+
+/// Add a staff chat (or relabel one, which also clears a blocked mark).
+#[utoipa::path(
+    tag = "notifications",
+    operation_id = "addStaffChat",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner"]))),
+    responses(
+        (status = 200, description = "Saved", body = StaffChat),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/notifications/staff-chats")]
+async fn add_staff_chat(auth: Auth<OwnerOnly>, state: web::Data<AppState>, body: web::Json<NewStaffChat>) -> Result<web::Json<StaffChat>, ApiError> {
+    let mut tx = state.pool.begin().await?;
+    let chat = telegram_chat::upsert_staff(&mut tx, &body).await?;
+    let entry = AuditRecord {
+        action: "staff_chat.saved",
+        entity_type: "telegram_chat",
+        entity_id: chat.chat_id.to_string(),
+        before: None,
+        after: Some(serde_json::json!({ "label": chat.label })),
+    };
+    audit::record(&mut tx, &auth.actor(), entry).await?;
+    tx.commit().await?;
+    Ok(web::Json(chat))
+}
+
+/// Stop sending staff notifications to a chat.
+#[utoipa::path(
+    tag = "notifications",
+    operation_id = "removeStaffChat",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner"]))),
+    params(("chat_id" = i64, Path, description = "Telegram chat id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such staff chat", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/api/v1/notifications/staff-chats/{chat_id}")]
+async fn remove_staff_chat(auth: Auth<OwnerOnly>, state: web::Data<AppState>, chat_id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let chat_id = chat_id.into_inner();
+    let mut tx = state.pool.begin().await?;
+    if !telegram_chat::remove_staff(&mut tx, chat_id).await? {
+        return Err(ApiError::NotFound("no such staff chat".to_owned()));
+    }
+    let entry = AuditRecord { action: "staff_chat.removed", entity_type: "telegram_chat", entity_id: chat_id.to_string(), before: None, after: None };
+    audit::record(&mut tx, &auth.actor(), entry).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Queue a test message to a staff chat through the outbox.
+#[utoipa::path(
+    tag = "notifications",
+    operation_id = "testStaffChat",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner"]))),
+    params(("chat_id" = i64, Path, description = "Telegram chat id")),
+    responses(
+        (status = 202, description = "Queued; follow it in the outbox", body = OutboxMessage),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such staff chat", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/notifications/staff-chats/{chat_id}/test")]
+async fn test_staff_chat(_auth: Auth<OwnerOnly>, state: web::Data<AppState>, chat_id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let chat_id = chat_id.into_inner();
+    let known = telegram_chat::list_staff(&state.pool).await?.into_iter().any(|chat| chat.chat_id == chat_id);
+    if !known {
+        return Err(ApiError::NotFound("no such staff chat".to_owned()));
+    }
+    let message = template::RenderedMessage {
+        subject: "Juragan".to_owned(),
+        text: "Pesan uji: notifikasi staf Juragan sampai di chat ini. / Test message: Juragan staff notifications reach this chat.".to_owned(),
+        html: String::new(),
+    };
+    let mut tx = state.pool.begin().await?;
+    let id = outbox::enqueue_telegram(&mut tx, chat_id, "staff_chat.test", &message).await?;
+    tx.commit().await?;
+    let (items, _) = outbox::list(&state.pool, &OutboxFilter { before_id: Some(id + 1), limit: 1, ..Default::default() }).await?;
+    Ok(HttpResponse::Accepted().json(items.into_iter().next()))
 }

@@ -10,6 +10,7 @@ mod openapi;
 mod accounts;
 mod sign_in;
 mod staff;
+mod telegram;
 mod tokens;
 mod replicas;
 mod roles;

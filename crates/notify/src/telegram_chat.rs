@@ -1,0 +1,88 @@
+//! The Telegram chats the shop sends to. Staff chats (owner, admins,
+//! sellers) are configured by the owner; a chat that blocked the bot is
+//! marked and skipped until it is configured again.
+
+use chrono::{DateTime, Utc};
+use domain::ValidationErrors;
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, PgPool};
+use utoipa::ToSchema;
+
+use crate::NotifyError;
+use crate::outbox;
+use crate::template::RenderedMessage;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StaffChat {
+    pub chat_id: i64,
+    pub label: String,
+    /// Set when the chat blocked the bot; nothing is sent to it then.
+    pub blocked_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewStaffChat {
+    /// The numeric chat id (a user or a group, negative for groups).
+    pub chat_id: i64,
+    /// e.g. "Owner", "Admin group".
+    pub label: String,
+}
+
+pub async fn list_staff(pool: &PgPool) -> Result<Vec<StaffChat>, NotifyError> {
+    Ok(sqlx::query_as!(
+        StaffChat,
+        "SELECT chat_id, label, blocked_at, created_at FROM telegram_chat WHERE kind = 'staff' ORDER BY created_at"
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Adds (or relabels and unblocks) a staff chat.
+pub async fn upsert_staff(conn: &mut PgConnection, input: &NewStaffChat) -> Result<StaffChat, NotifyError> {
+    let label = input.label.trim();
+    if label.is_empty() || label.chars().count() > 100 {
+        return Err(ValidationErrors::single("label", "invalid_length", "a label of 1 to 100 characters").into());
+    }
+    if input.chat_id == 0 {
+        return Err(ValidationErrors::single("chat_id", "invalid", "a Telegram chat id is a non-zero number").into());
+    }
+    let chat = sqlx::query_as!(
+        StaffChat,
+        r#"INSERT INTO telegram_chat (chat_id, kind, label) VALUES ($1, 'staff', $2)
+           ON CONFLICT (chat_id) DO UPDATE SET label = EXCLUDED.label, kind = 'staff', blocked_at = NULL
+           RETURNING chat_id, label, blocked_at, created_at"#,
+        input.chat_id,
+        label
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(chat)
+}
+
+pub async fn remove_staff(conn: &mut PgConnection, chat_id: i64) -> Result<bool, NotifyError> {
+    let result = sqlx::query!("DELETE FROM telegram_chat WHERE chat_id = $1 AND kind = 'staff'", chat_id).execute(conn).await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Queues `message` to every staff chat that has not blocked the bot.
+/// Returns how many were queued.
+pub async fn notify_staff(conn: &mut PgConnection, event: &str, message: &RenderedMessage) -> Result<usize, NotifyError> {
+    let chats = sqlx::query_scalar!("SELECT chat_id FROM telegram_chat WHERE kind = 'staff' AND blocked_at IS NULL").fetch_all(&mut *conn).await?;
+    for chat in &chats {
+        outbox::enqueue_telegram(conn, *chat, event, message).await?;
+    }
+    Ok(chats.len())
+}
+
+pub(crate) async fn is_blocked(pool: &PgPool, chat_id: i64) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query_scalar!("SELECT blocked_at IS NOT NULL AS \"blocked!\" FROM telegram_chat WHERE chat_id = $1", chat_id)
+        .fetch_optional(pool)
+        .await?
+        .unwrap_or(false))
+}
+
+pub(crate) async fn mark_blocked(pool: &PgPool, chat_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!("UPDATE telegram_chat SET blocked_at = now() WHERE chat_id = $1 AND blocked_at IS NULL", chat_id).execute(pool).await?;
+    Ok(())
+}
