@@ -8,6 +8,9 @@ export const ALL_ROLES = ['client', 'reseller', 'sysadmin', 'business', 'finance
 /** Roles of the back office; staff always sign in with a one-time code. */
 export const STAFF_ROLES = ['sysadmin', 'business', 'finance', 'owner'] as const satisfies readonly Role[]
 
+/** Roles that may send broadcasts (`/api/v1/notifications/broadcasts`). */
+export const BROADCAST_ROLES = ['business', 'owner'] as const satisfies readonly Role[]
+
 export function isStaffRole(role: Role): boolean {
   return (STAFF_ROLES as readonly Role[]).includes(role)
 }

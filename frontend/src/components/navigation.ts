@@ -1,3 +1,5 @@
+import { BROADCAST_ROLES, hasAnyRole, type Role } from '../api/roles'
+
 /** The areas in the header nav; labels are i18n keys. */
 export interface NavItem {
   key: string
@@ -7,6 +9,8 @@ export interface NavItem {
   href?: string
   /** Shown only to staff, or only to the owner; everyone else does not see the entry. */
   audience?: 'staff' | 'owner'
+  /** Shown only to users holding one of these roles. */
+  roles?: readonly Role[]
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
@@ -14,6 +18,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'client', labelKey: 'nav.client', to: '/client' },
   { key: 'staff', labelKey: 'nav.staff', to: '/staff', audience: 'staff' },
   { key: 'outbox', labelKey: 'nav.outbox', to: '/staff/outbox', audience: 'staff' },
+  { key: 'broadcasts', labelKey: 'nav.broadcasts', to: '/staff/broadcasts', audience: 'staff', roles: BROADCAST_ROLES },
   { key: 'team', labelKey: 'nav.team', to: '/staff/team', audience: 'owner' },
   { key: 'audit', labelKey: 'nav.audit', to: '/staff/audit', audience: 'owner' },
   { key: 'templates', labelKey: 'nav.templates', to: '/staff/templates', audience: 'owner' },
@@ -22,8 +27,10 @@ export const NAV_ITEMS: readonly NavItem[] = [
 ]
 
 /** The entries this user may see. */
-export function visibleNavItems(who: { isStaff: boolean; isOwner: boolean }): NavItem[] {
+export function visibleNavItems(who: { isStaff: boolean; isOwner: boolean; roles?: readonly Role[] }): NavItem[] {
   return NAV_ITEMS.filter(
-    (item) => !item.audience || (item.audience === 'staff' ? who.isStaff : who.isOwner),
+    (item) =>
+      (!item.audience || (item.audience === 'staff' ? who.isStaff : who.isOwner)) &&
+      (!item.roles || hasAnyRole(who.roles ?? [], item.roles)),
   )
 }

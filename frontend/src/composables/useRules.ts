@@ -41,10 +41,28 @@ export function useRules() {
   const country = () => rule((v) => (/^[A-Za-z]{2}$/.test(String(v ?? '').trim()) ? null : t('validation.country')))
   const someRoles = () =>
     rule((v) => (Array.isArray(v) && v.length > 0 ? null : t('validation.roles')))
+  /** Empty, or an absolute https:// URL (optional photo links). */
+  const httpsUrl = () =>
+    rule((v) => {
+      if (isBlank(v)) return null
+      try {
+        const url = new URL(String(v).trim())
+        return url.protocol === 'https:' && url.hostname ? null : t('validation.httpsUrl')
+      } catch {
+        return t('validation.httpsUrl')
+      }
+    })
+  /** Required text of at most `max()` characters (code points, as the server counts). */
+  const maxChars = (max: () => number) =>
+    rule((v) => {
+      if (isBlank(v)) return t('validation.required')
+      const n = [...String(v)].length
+      return n > max() ? t('validation.maxChars', { max: max(), over: n - max() }) : null
+    })
   const days = () =>
     rule((v) => (v === null || v === undefined || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 3650) ? null : t('validation.days')))
 
-  return { required, email, newPassword, sameAs, code, phone, postalCode, country, someRoles, days }
+  return { required, email, newPassword, sameAs, code, phone, postalCode, country, someRoles, days, httpsUrl, maxChars }
 }
 
 /** Keep only digits (for 6-digit code inputs' `allow-input`). */

@@ -7,7 +7,7 @@ import {
   type RouterHistory,
 } from 'vue-router'
 import HomePage from '../pages/HomePage.vue'
-import { STAFF_ROLES, type Role } from '../api/roles'
+import { BROADCAST_ROLES, STAFF_ROLES, type Role } from '../api/roles'
 import { installGuards } from './guards'
 
 declare module 'vue-router' {
@@ -112,6 +112,12 @@ export const routes: RouteRecordRaw[] = [
         name: 'staff-outbox',
         component: () => import('../pages/staff/OutboxPage.vue'),
         meta: { titleKey: 'outbox.title' },
+      },
+      {
+        path: 'broadcasts',
+        name: 'staff-broadcasts',
+        component: () => import('../pages/staff/BroadcastsPage.vue'),
+        meta: { titleKey: 'broadcasts.title', roles: BROADCAST_ROLES },
       },
     ],
   },

@@ -14,6 +14,7 @@ describe('router', () => {
     ['/staff/audit', 'staff-audit'],
     ['/staff/templates', 'staff-templates'],
     ['/staff/outbox', 'staff-outbox'],
+    ['/staff/broadcasts', 'staff-broadcasts'],
     ['/login', 'login'],
     ['/register', 'register'],
     ['/verify-email', 'verify-email'],

@@ -61,6 +61,20 @@ describe('router guards', () => {
     expect((await visit('/staff/templates')).name).toBe('staff-templates')
   })
 
+  it('requireRoles: Broadcasts is for business staff and the owner only', async () => {
+    signIn('finance', 'sysadmin')
+    expect((await visit('/staff/broadcasts')).name).toBe('forbidden')
+
+    setActivePinia(createPinia())
+    signIn('business')
+    expect((await visit('/staff/broadcasts')).name).toBe('staff-broadcasts')
+    expect((await visit('/staff/templates')).name).toBe('forbidden')
+
+    setActivePinia(createPinia())
+    signIn('owner')
+    expect((await visit('/staff/broadcasts')).name).toBe('staff-broadcasts')
+  })
+
   it('guestOnly: a signed-in user skips login/register to the requested page or their area', async () => {
     signIn('client')
     expect((await visit('/login')).fullPath).toBe('/client')

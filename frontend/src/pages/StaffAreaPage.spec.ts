@@ -1,0 +1,43 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { mount } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { createMemoryHistory } from 'vue-router'
+import StaffAreaPage from './StaffAreaPage.vue'
+import { createAppI18n } from '../i18n'
+import { createAppRouter } from '../router'
+import { useSessionStore } from '../stores/session'
+import type { Role } from '../api/roles'
+import { mockFetch } from '../test/fetch'
+import { account } from '../test/identity'
+
+async function mountAs(...roles: Role[]) {
+  setActivePinia(createPinia())
+  useSessionStore().$patch({ accessToken: 'access-1', refreshToken: 'refresh-1', account: account(roles) })
+  const router = createAppRouter(createMemoryHistory())
+  await router.push('/staff')
+  return mount(StaffAreaPage, { global: { plugins: [createAppI18n('en'), router] } })
+}
+
+const tools = (w: Awaited<ReturnType<typeof mountAs>>) =>
+  w.findAll('[data-testid^="staff-tool-"]').map((c) => c.attributes('data-testid'))
+
+describe('StaffAreaPage', () => {
+  beforeEach(() => {
+    localStorage.clear()
+    mockFetch({})
+  })
+
+  it('offers Broadcasts to business staff and the owner, not to other staff', async () => {
+    expect(tools(await mountAs('finance'))).toEqual(['staff-tool-outbox'])
+    const business = await mountAs('business')
+    expect(tools(business)).toEqual(['staff-tool-outbox', 'staff-tool-broadcasts'])
+    expect(business.get('[data-testid="staff-link-broadcasts"]').attributes('href')).toBe('/staff/broadcasts')
+    expect(tools(await mountAs('owner'))).toEqual([
+      'staff-tool-outbox',
+      'staff-tool-broadcasts',
+      'staff-tool-team',
+      'staff-tool-audit',
+      'staff-tool-templates',
+    ])
+  })
+})
