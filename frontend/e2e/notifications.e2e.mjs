@@ -2,7 +2,8 @@
 // Browser journey of message templates: the owner edits the sign-in code
 // template, sees an unknown placeholder refused in the live preview, saves a
 // valid version, then signs in again and receives the code in the new words;
-// the outbox page shows; the built-in text is restored from the history.
+// the outbox page shows; the built-in text is restored from the history; an
+// email broadcast runs to the end.
 //
 //   BASE_URL=… SANDBOX_URL=… E2E_OWNER_EMAIL=… E2E_OWNER_PASSWORD=… npm run test:e2e
 import { BASE_URL, assert, codeIn, mailTo, runJourney, sel, shot, signInWithCode } from './support.mjs'
@@ -17,7 +18,7 @@ const allowConsole = [/status of 422/]
 
 await runJourney(
   'notifications e2e',
-  5,
+  6,
   async (step, page, noErrors) => {
     await step('the owner opens the sign-in code template and an unknown placeholder is refused', async () => {
       await signInWithCode(page, OWNER_EMAIL, OWNER_PASSWORD, 'staff-area')
@@ -77,6 +78,19 @@ await runJourney(
       await page.click(sel('template-restore-builtin-confirm'))
       await page.waitForFunction((s) => (document.querySelector(s)?.value ?? '').startsWith('Kode masuk Anda: {code}'), sel('template-body'))
       noErrors('restoring the built-in text')
+    })
+
+    await step('an email broadcast is composed, confirmed and runs to done', async () => {
+      await page.goto(`${BASE_URL}/staff/broadcasts`, { waitUntil: 'domcontentloaded' })
+      await page.waitForSelector(sel('broadcasts-page'), { state: 'visible' })
+      await page.click(sel('broadcast-channel-email'))
+      await page.fill(sel('broadcast-subject'), 'Promo E2E')
+      await page.fill(sel('broadcast-body'), 'Diskon 20% untuk semua VPS bulan ini.')
+      await page.click(sel('broadcast-send'))
+      await page.click(sel('broadcast-send-confirm'))
+      await page.waitForSelector(`${sel('broadcast-row')}[data-status="done"]`, { state: 'visible', timeout: 20_000 })
+      await shot(page, 'broadcasts')
+      noErrors('broadcasting')
     })
   },
   { allowConsole },
