@@ -161,6 +161,27 @@ pub struct UpdateOtpRequest {
     pub code: String,
 }
 
+/// The fields every new account needs, checked together so one answer
+/// names every problem.
+pub(crate) struct NewAccount {
+    pub email: Email,
+    pub password: NewPassword,
+    pub name: String,
+}
+
+impl NewAccount {
+    pub(crate) fn parse(email: &str, password: &str, name: &str) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let email = errors.check("email", "invalid_email", Email::parse(email));
+        let password = errors.check("password", "weak_password", NewPassword::parse(password));
+        let name = text(&mut errors, "name", name, 200);
+        match (email, password) {
+            (Some(email), Some(password)) if errors.is_empty() => Ok(Self { email, password, name }),
+            _ => Err(errors),
+        }
+    }
+}
+
 fn text(errors: &mut ValidationErrors, field: &str, value: &str, max: usize) -> String {
     let value = value.trim();
     if value.is_empty() {

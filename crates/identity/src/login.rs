@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::account::{UserRecord, UserStatus, find_by_email, find_by_id};
+use crate::account::{NewAccount, UserRecord, UserStatus, find_by_email, find_by_id};
 use crate::limits::{self, LOCKOUT_DURATION, LOCKOUT_THRESHOLD};
 use crate::otp::OtpPurpose;
 use crate::password::{self, NewPassword};
@@ -112,18 +112,7 @@ fn ip(client: &ClientInfo) -> &str {
 impl Identity {
     pub async fn register(&self, client: &ClientInfo, input: RegisterRequest) -> Result<RegisterResponse, IdentityError> {
         self.limiter.hit(&limits::REGISTER_PER_IP, ip(client)).await?;
-        let mut errors = ValidationErrors::new();
-        let email = errors.check("email", "invalid_email", Email::parse(&input.email));
-        let password = errors.check("password", "weak_password", NewPassword::parse(&input.password));
-        let name = input.name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > 200 {
-            errors.add("name", "required", "your name (1 to 200 characters)");
-        }
-        errors.into_result()?;
-        let (Some(email), Some(password)) = (email, password) else {
-            return Err(IdentityError::Internal(anyhow::anyhow!("validated fields missing")));
-        };
-
+        let NewAccount { email, password, name } = NewAccount::parse(&input.email, &input.password, &input.name)?;
         let hash = password.hash().await?;
         let user = Uuid::now_v7();
         let mut tx = self.pool.begin().await?;

@@ -11,6 +11,7 @@ use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::account::NewAccount;
 use crate::audit::{self, AuditRecord};
 use crate::password::NewPassword;
 use crate::role::{Role, roles_from_db, roles_to_db};
@@ -284,16 +285,7 @@ impl Identity {
 
     /// `juragan create-owner`: the first account of a new shop.
     pub async fn create_owner(&self, email: &str, name: &str, password: &str) -> Result<Uuid, IdentityError> {
-        let mut errors = ValidationErrors::new();
-        let email = errors.check("email", "invalid_email", Email::parse(email));
-        let password = errors.check("password", "weak_password", NewPassword::parse(password));
-        if name.trim().is_empty() {
-            errors.add("name", "required", "a name");
-        }
-        errors.into_result()?;
-        let (Some(email), Some(password)) = (email, password) else {
-            return Err(IdentityError::Internal(anyhow::anyhow!("validated fields missing")));
-        };
+        let NewAccount { email, password, name } = NewAccount::parse(email, password, name)?;
         let hash = password.hash().await?;
         let user = Uuid::now_v7();
         let mut tx = self.pool.begin().await?;
@@ -309,7 +301,7 @@ impl Identity {
         if inserted.rows_affected() == 0 {
             return Err(IdentityError::EmailTaken);
         }
-        sqlx::query!("INSERT INTO user_profile (user_id, full_name) VALUES ($1, $2)", user, name.trim()).execute(&mut *tx).await?;
+        sqlx::query!("INSERT INTO user_profile (user_id, full_name) VALUES ($1, $2)", user, name).execute(&mut *tx).await?;
         let entry = AuditRecord { action: "staff.owner_created", entity_type: "user", entity_id: user.to_string(), before: None, after: Some(serde_json::json!({ "email": email, "roles": ["owner"] })) };
         audit::record(&mut tx, &Actor::system(), entry).await?;
         tx.commit().await?;
