@@ -256,26 +256,30 @@ pub(crate) async fn mark_done(pool: &PgPool, runner_id: &str, id: JobId) -> Resu
     Ok(result.rows_affected() == 1)
 }
 
-/// Puts a failed job back on the queue to run at `retry_at`, or marks it dead
-/// when `retry_at` is `None`.
+/// Puts a failed job back on the queue to run after `retry_after`, or marks
+/// it dead when that is `None`. A refunded attempt does not count toward
+/// `max_attempts`.
 pub(crate) async fn mark_failed(
     pool: &PgPool,
     runner_id: &str,
     id: JobId,
     error: &str,
     retry_after: Option<Duration>,
+    refund_attempt: bool,
 ) -> Result<bool, Error> {
     let result = match retry_after {
         Some(delay) => {
             sqlx::query!(
                 r#"UPDATE job SET status = 'queued', locked_by = NULL, locked_until = NULL,
                                   last_error = $3,
-                                  run_at = now() + make_interval(secs => $4)
+                                  run_at = now() + make_interval(secs => $4),
+                                  attempts = CASE WHEN $5 THEN GREATEST(attempts - 1, 0) ELSE attempts END
                    WHERE id = $1 AND locked_by = $2 AND status = 'running'"#,
                 id,
                 runner_id,
                 error,
                 delay.as_secs_f64(),
+                refund_attempt,
             )
             .execute(pool)
             .await?

@@ -199,16 +199,19 @@ impl JobRunner {
             Err(failure) => {
                 let retry_after = match failure {
                     JobError::Permanent(_) => None,
-                    _ if job.attempt >= job.max_attempts => None,
+                    // The remote asked us to wait: the job did nothing wrong,
+                    // so the attempt is given back and it never dies of this.
                     JobError::RetryAfter { delay, .. } => Some(*delay),
+                    _ if job.attempt >= job.max_attempts => None,
                     JobError::Retry(_) => Some(self.config.retry_delay(job.attempt)),
                 };
+                let refund_attempt = matches!(failure, JobError::RetryAfter { .. });
                 let message = failure.to_string();
                 match retry_after {
                     Some(delay) => tracing::warn!(job = id, %kind, attempt = job.attempt, ?delay, error = %message, "job failed, will retry"),
                     None => tracing::error!(job = id, %kind, attempt = job.attempt, error = %message, "job is dead"),
                 }
-                queue::mark_failed(&self.pool, &self.id, id, &message, retry_after).await
+                queue::mark_failed(&self.pool, &self.id, id, &message, retry_after, refund_attempt).await
             }
         };
         let result = if outcome.is_ok() { "done" } else { "failed" };

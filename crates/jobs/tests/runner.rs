@@ -326,3 +326,33 @@ async fn a_job_scheduled_for_later_waits(pool: PgPool) {
     assert!(chrono::Utc::now() >= at);
     runner.shutdown().await;
 }
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn retry_after_is_waited_out_and_never_uses_up_attempts(pool: PgPool) {
+    let calls = Arc::new(Mutex::new(0u32));
+    let mut registry = Registry::new();
+    let counter = Arc::clone(&calls);
+    registry.handle("test.flooded", move |_| {
+        let counter = Arc::clone(&counter);
+        async move {
+            let mut calls = counter.lock().unwrap();
+            *calls += 1;
+            if *calls <= 4 {
+                return Err(JobError::RetryAfter { delay: Duration::from_millis(30), reason: "429 retry after".to_owned() });
+            }
+            Ok(())
+        }
+    });
+    let runner = JobRunner::new(pool.clone(), registry, fast_config()).start().await.unwrap();
+    let job = {
+        let mut conn = pool.acquire().await.unwrap();
+        enqueue(&mut conn, NewJob::new("test.flooded", &serde_json::json!({})).unwrap().max_attempts(2)).await.unwrap().unwrap()
+    };
+    wait_until(Duration::from_secs(10), "flooded job done", || async {
+        find_job(&pool, job).await.unwrap().unwrap().status == JobStatus::Done
+    })
+    .await;
+    runner.shutdown().await;
+    assert_eq!(*calls.lock().unwrap(), 5, "four flood answers, then success, despite max_attempts 2");
+    assert_eq!(find_job(&pool, job).await.unwrap().unwrap().attempts, 1, "only the successful attempt counts");
+}

@@ -174,7 +174,9 @@ async fn deliver(context: JobContext, delivery: Delivery) -> Result<(), JobError
             Err(JobError::Retry(anyhow::anyhow!(reason)))
         }
         Outcome::Retry { delay, reason } => {
-            mark(&context.pool, payload.outbox_id, if last_attempt { "dead" } else { "failed" }, Some(&reason)).await?;
+            // A flood limit never makes a message dead: the job runner gives
+            // the attempt back.
+            mark(&context.pool, payload.outbox_id, "failed", Some(&reason)).await?;
             Err(JobError::RetryAfter { delay, reason })
         }
     }
