@@ -86,7 +86,7 @@ describe('TemplatesPage', () => {
 
   it('lists the events and previews the text in use in a sandboxed frame', async () => {
     const { w, router } = await mountPage({})
-    expect(w.get($(`template-event-${EVENT}`)).text()).toContain('Account locked after failed sign-ins')
+    expect(w.get($(`template-event-${EVENT}`)).text()).toContain('Repeated wrong passwords locked an account')
     expect(w.get($(`template-event-${EVENT}`)).attributes('aria-current')).toBe('true')
     expect((w.get($('template-subject')).element as HTMLInputElement).value).toBe('Account locked')
     expect(w.get($('template-placeholder-name')).text()).toBe('{name}')
