@@ -189,60 +189,58 @@ pub async fn cancel(conn: &mut PgConnection, id: i64) -> Result<bool, NotifyErro
     Ok(result.rows_affected() == 1)
 }
 
-async fn progress(conn: &mut PgConnection, id: i64) -> Result<BroadcastProgress, sqlx::Error> {
-    let rows = sqlx::query!(r#"SELECT status, count(*) AS "count!" FROM broadcast_recipient WHERE broadcast_id = $1 GROUP BY status"#, id)
-        .fetch_all(conn)
-        .await?;
-    let mut progress = BroadcastProgress::default();
-    for row in rows {
-        progress.total += row.count;
-        match row.status.as_str() {
-            "sent" => progress.sent = row.count,
-            "failed" => progress.failed = row.count,
-            "blocked" => progress.blocked = row.count,
-            "unknown" => progress.unknown = row.count,
-            "skipped" => progress.skipped = row.count,
-            _ => progress.remaining += row.count,
-        }
-    }
-    Ok(progress)
+/// Broadcasts with their progress counted in the same query: `only` one, or
+/// the newest 50. The SPA polls this every few seconds while one runs.
+async fn fetch(pool: &PgPool, only: Option<i64>) -> Result<Vec<Broadcast>, NotifyError> {
+    let rows = sqlx::query!(
+        r#"SELECT b.id, b.channel, b.subject, b.body, b.photo_url, b.status, b.created_at, b.finished_at,
+                  count(r.recipient) AS "total!",
+                  count(r.recipient) FILTER (WHERE r.status = 'sent') AS "sent!",
+                  count(r.recipient) FILTER (WHERE r.status = 'failed') AS "failed!",
+                  count(r.recipient) FILTER (WHERE r.status = 'blocked') AS "blocked!",
+                  count(r.recipient) FILTER (WHERE r.status = 'unknown') AS "unknown!",
+                  count(r.recipient) FILTER (WHERE r.status = 'skipped') AS "skipped!",
+                  count(r.recipient) FILTER (WHERE r.status IN ('pending', 'sending')) AS "remaining!"
+           FROM broadcast b LEFT JOIN broadcast_recipient r ON r.broadcast_id = b.id
+           WHERE $1::bigint IS NULL OR b.id = $1
+           GROUP BY b.id
+           ORDER BY b.id DESC
+           LIMIT 50"#,
+        only
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Broadcast {
+            id: row.id,
+            channel: if row.channel == "telegram" { Channel::Telegram } else { Channel::Email },
+            subject: row.subject,
+            body: row.body,
+            photo_url: row.photo_url,
+            status: row.status,
+            created_at: row.created_at,
+            finished_at: row.finished_at,
+            progress: BroadcastProgress {
+                total: row.total,
+                sent: row.sent,
+                failed: row.failed,
+                blocked: row.blocked,
+                unknown: row.unknown,
+                skipped: row.skipped,
+                remaining: row.remaining,
+            },
+        })
+        .collect())
 }
 
 pub async fn find(pool: &PgPool, id: i64) -> Result<Option<Broadcast>, NotifyError> {
-    let mut conn = pool.acquire().await?;
-    let Some(row) = sqlx::query!(
-        "SELECT id, channel, subject, body, photo_url, status, created_at, finished_at FROM broadcast WHERE id = $1",
-        id
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let progress = progress(&mut conn, id).await?;
-    Ok(Some(Broadcast {
-        id: row.id,
-        channel: if row.channel == "telegram" { Channel::Telegram } else { Channel::Email },
-        subject: row.subject,
-        body: row.body,
-        photo_url: row.photo_url,
-        status: row.status,
-        created_at: row.created_at,
-        finished_at: row.finished_at,
-        progress,
-    }))
+    Ok(fetch(pool, Some(id)).await?.pop())
 }
 
 /// The newest broadcasts (at most 50) with their progress.
 pub async fn list(pool: &PgPool) -> Result<Vec<Broadcast>, NotifyError> {
-    let ids = sqlx::query_scalar!("SELECT id FROM broadcast ORDER BY id DESC LIMIT 50").fetch_all(pool).await?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(broadcast) = find(pool, id).await? {
-            out.push(broadcast);
-        }
-    }
-    Ok(out)
+    fetch(pool, None).await
 }
 
 /// The senders of each channel this process can deliver to.

@@ -252,13 +252,16 @@ pub async fn resend(conn: &mut PgConnection, id: i64) -> Result<Option<OutboxMes
         return Ok(None);
     }
     enqueue_delivery(conn, id).await?;
-    let message = sqlx::query_as!(
+    find(conn, id).await
+}
+
+pub async fn find(conn: &mut PgConnection, id: i64) -> Result<Option<OutboxMessage>, NotifyError> {
+    Ok(sqlx::query_as!(
         OutboxMessage,
         r#"SELECT id, channel, recipient, event, subject, body, status, attempts, last_error, created_at, sent_at
            FROM outbox_message WHERE id = $1"#,
         id
     )
-    .fetch_one(conn)
-    .await?;
-    Ok(Some(message))
+    .fetch_optional(conn)
+    .await?)
 }

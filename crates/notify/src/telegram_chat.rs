@@ -75,6 +75,23 @@ pub async fn notify_staff(conn: &mut PgConnection, event: &str, message: &Render
     Ok(chats.len())
 }
 
+/// Queues a test message to a staff chat; `None` if it is not one.
+pub async fn send_test_message(conn: &mut PgConnection, chat_id: i64) -> Result<Option<outbox::OutboxMessage>, NotifyError> {
+    let known = sqlx::query_scalar!("SELECT chat_id FROM telegram_chat WHERE chat_id = $1 AND kind = 'staff'", chat_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if known.is_none() {
+        return Ok(None);
+    }
+    let message = RenderedMessage {
+        subject: "Juragan".to_owned(),
+        text: "Pesan uji: notifikasi staf Juragan sampai di chat ini. / Test message: Juragan staff notifications reach this chat.".to_owned(),
+        html: String::new(),
+    };
+    let id = outbox::enqueue_telegram(conn, chat_id, "staff_chat.test", &message).await?;
+    outbox::find(conn, id).await
+}
+
 pub(crate) async fn is_blocked(pool: &PgPool, chat_id: i64) -> Result<bool, sqlx::Error> {
     Ok(sqlx::query_scalar!("SELECT blocked_at IS NOT NULL AS \"blocked!\" FROM telegram_chat WHERE chat_id = $1", chat_id)
         .fetch_optional(pool)

@@ -18,3 +18,14 @@ pub fn configure(config: &mut ServiceConfig) {
     staff::configure(config);
     notifications::configure(config);
 }
+
+/// The `cursor` of a paged list: the id the previous page ended at.
+pub(crate) fn parse_cursor(cursor: Option<&str>) -> Result<Option<i64>, crate::error::ApiError> {
+    match cursor {
+        None | Some("") => Ok(None),
+        Some(cursor) => cursor
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| crate::error::ApiError::BadRequest("cursor is not one this API gave out".to_owned())),
+    }
+}

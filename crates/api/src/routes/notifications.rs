@@ -236,10 +236,7 @@ pub struct OutboxPage {
 #[get("/api/v1/notifications/outbox")]
 async fn list_outbox(_auth: Auth<StaffOnly>, state: web::Data<AppState>, query: web::Query<OutboxQuery>) -> Result<web::Json<OutboxPage>, ApiError> {
     let query = query.into_inner();
-    let before_id = match query.cursor.as_deref() {
-        None | Some("") => None,
-        Some(cursor) => Some(cursor.parse::<i64>().map_err(|_| ApiError::BadRequest("cursor is not one this API gave out".to_owned()))?),
-    };
+    let before_id = crate::routes::parse_cursor(query.cursor.as_deref())?;
     let filter = OutboxFilter { status: query.status, channel: query.channel, before_id, limit: query.limit.unwrap_or(50) };
     let (items, next) = outbox::list(&state.pool, &filter).await?;
     Ok(web::Json(OutboxPage { items, next_cursor: next.map(|id| id.to_string()) }))
@@ -452,19 +449,8 @@ async fn remove_staff_chat(auth: Auth<OwnerOnly>, state: web::Data<AppState>, ch
 )]
 #[post("/api/v1/notifications/staff-chats/{chat_id}/test")]
 async fn test_staff_chat(_auth: Auth<OwnerOnly>, state: web::Data<AppState>, chat_id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    let chat_id = chat_id.into_inner();
-    let known = telegram_chat::list_staff(&state.pool).await?.into_iter().any(|chat| chat.chat_id == chat_id);
-    if !known {
-        return Err(ApiError::NotFound("no such staff chat".to_owned()));
-    }
-    let message = template::RenderedMessage {
-        subject: "Juragan".to_owned(),
-        text: "Pesan uji: notifikasi staf Juragan sampai di chat ini. / Test message: Juragan staff notifications reach this chat.".to_owned(),
-        html: String::new(),
-    };
     let mut tx = state.pool.begin().await?;
-    let id = outbox::enqueue_telegram(&mut tx, chat_id, "staff_chat.test", &message).await?;
+    let message = telegram_chat::send_test_message(&mut tx, chat_id.into_inner()).await?.ok_or_else(|| ApiError::NotFound("no such staff chat".to_owned()))?;
     tx.commit().await?;
-    let (items, _) = outbox::list(&state.pool, &OutboxFilter { before_id: Some(id + 1), limit: 1, ..Default::default() }).await?;
-    Ok(HttpResponse::Accepted().json(items.into_iter().next()))
+    Ok(HttpResponse::Accepted().json(message))
 }

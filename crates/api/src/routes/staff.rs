@@ -166,10 +166,7 @@ pub struct AuditPage {
 #[get("/api/v1/audit-log")]
 async fn audit_log(_auth: Auth<OwnerOnly>, state: web::Data<AppState>, query: web::Query<AuditQuery>) -> Result<web::Json<AuditPage>, ApiError> {
     let query = query.into_inner();
-    let before_id = match query.cursor.as_deref() {
-        None | Some("") => None,
-        Some(cursor) => Some(cursor.parse::<i64>().map_err(|_| ApiError::BadRequest("cursor is not one this API gave out".to_owned()))?),
-    };
+    let before_id = crate::routes::parse_cursor(query.cursor.as_deref())?;
     let filter = AuditFilter {
         actor: query.actor,
         entity_type: query.entity_type,
