@@ -2,5 +2,6 @@
 //! PPPoE online status and node resources, with the sales book of hosts sold
 //! outside the catalog. State changes enqueue notifications in the same
 //! transaction.
-//!
-//! Only the crate boundary exists so far; features arrive with their issues.
+
+pub mod probe;
+pub mod spreadsheet;

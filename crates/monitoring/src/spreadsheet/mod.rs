@@ -1,0 +1,1 @@
+//! Excel import and export of hosts and sales.
