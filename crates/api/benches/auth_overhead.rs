@@ -47,7 +47,7 @@ async fn main() {
     let redis = api::app::connect_redis(&settings).await.unwrap();
     let identity = api::app::build_identity(&settings, pool.clone(), redis.clone()).unwrap();
     let token = identity.keys().issue(uuid::Uuid::now_v7(), &[Role::Client], uuid::Uuid::now_v7()).unwrap();
-    let state = AppState { pool, identity: identity.clone(), redis, settings: std::sync::Arc::new(settings) };
+    let state = AppState { pool, identity: identity.clone(), redis, settings: std::sync::Arc::new(settings), telegram: None };
     let service = test::init_service(
         App::new().app_data(web::Data::new(state)).route("/open", web::get().to(open)).route("/guarded", web::get().to(guarded)),
     )

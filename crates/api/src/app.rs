@@ -12,6 +12,9 @@ use anyhow::Context;
 use identity::{Identity, IdentityConfig, KeySet};
 use jobs::{JobRunner, RunnerConfig, RunnerHandle};
 use notify::Mailer;
+use notify::outbox::TelegramDelivery;
+use notify::telegram::TelegramClient;
+use notify::throttle::SendThrottle;
 use sha2::{Digest, Sha256};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::PgPool;
@@ -24,7 +27,7 @@ use crate::error::{ApiError, json_config};
 use crate::fallback::{problem_for_bare_errors, unmatched_request};
 use crate::openapi::{OpenApiJson, RouteTable};
 use crate::spa::Spa;
-use crate::state::AppState;
+use crate::state::{AppState, Telegram};
 use crate::telemetry::{PrometheusMetrics, observe_request};
 use crate::{background, openapi, routes};
 
@@ -70,6 +73,20 @@ pub fn build_identity(settings: &Settings, pool: PgPool, redis: ConnectionManage
     Ok(Identity::new(pool, redis, Arc::new(keys), mailer, config))
 }
 
+/// The bot's client and the send throttle every replica shares, or none
+/// without a token.
+pub fn build_telegram(settings: &Settings, redis: ConnectionManager) -> anyhow::Result<Option<Telegram>> {
+    let Some(token) = &settings.telegram_bot_token else {
+        return Ok(None);
+    };
+    // Longer than getUpdates' long poll (at most 20 s).
+    let client = TelegramClient::new(&settings.telegram_api_base_url, token.expose(), Duration::from_secs(30))?;
+    let prefix = format!("{}telegram:throttle", settings.redis_key_prefix);
+    let throttle = SendThrottle::new(redis, &prefix, settings.telegram_send_rate, Duration::from_secs(1));
+    let delivery = TelegramDelivery { client: Arc::new(client), throttle: Arc::new(throttle) };
+    Ok(Some(Telegram { delivery, bot_username: Arc::default() }))
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let pool = connect_database(&settings).await?;
@@ -84,8 +101,10 @@ impl Application {
         let port = listener.local_addr()?.port();
         let identity = build_identity(&settings, pool.clone(), redis.clone())?;
         let settings = Arc::new(settings);
-        let state = AppState { pool: pool.clone(), identity, redis, settings: Arc::clone(&settings) };
+        let telegram = build_telegram(&settings, redis.clone())?;
+        let state = AppState { pool: pool.clone(), identity, redis, settings: Arc::clone(&settings), telegram };
 
+        crate::alerting::spawn_forwarder(pool.clone());
         let runner = if settings.jobs.enabled {
             let config = RunnerConfig {
                 concurrency: settings.jobs.concurrency,

@@ -2,7 +2,6 @@
 //! kinds and schedules here, and every replica registers the same set.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use jobs::Registry;
 
@@ -12,17 +11,18 @@ pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
     let mut registry = Registry::new();
     jobs::register_maintenance(&mut registry);
     let mailer = notify::Mailer::from_url(state.settings.smtp_url.expose(), &state.settings.mail_from)?;
-    let telegram = match &state.settings.telegram_bot_token {
-        Some(token) => {
-            let client = notify::telegram::TelegramClient::new(&state.settings.telegram_api_base_url, token.expose(), Duration::from_secs(15))?;
-            let prefix = format!("{}telegram:throttle", state.settings.redis_key_prefix);
-            let throttle = notify::throttle::SendThrottle::new(state.redis.clone(), &prefix, 30, Duration::from_secs(1));
-            Some(notify::outbox::TelegramDelivery { client: Arc::new(client), throttle: Arc::new(throttle) })
-        }
-        None => None,
+    let telegram = state.telegram.as_ref().map(|telegram| telegram.delivery.clone());
+    notify::outbox::register_jobs(&mut registry, notify::outbox::Delivery { mailer: mailer.clone(), telegram: telegram.clone() });
+    let senders = notify::broadcast::Senders {
+        email: Some(Arc::new(notify::broadcast::EmailSender(mailer))),
+        telegram: telegram.clone().map(|delivery| Arc::new(notify::broadcast::TelegramSender(delivery)) as Arc<dyn notify::broadcast::BroadcastSender>),
     };
-    notify::outbox::register_jobs(&mut registry, notify::outbox::Delivery { mailer: mailer.clone(), telegram });
-    let senders = notify::broadcast::Senders { email: Some(Arc::new(notify::broadcast::EmailSender(mailer))), telegram: None };
     notify::broadcast::register_jobs(&mut registry, senders);
+    notify::alert::register_jobs(&mut registry);
+    if let Some(delivery) = telegram
+        && !state.settings.telegram_poll_interval.is_zero()
+    {
+        notify::telegram_link::register_jobs(&mut registry, delivery.client, state.settings.telegram_poll_interval);
+    }
     Ok(registry)
 }

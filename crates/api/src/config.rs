@@ -64,6 +64,27 @@ pub struct JobSettings {
     pub shutdown_grace: Duration,
 }
 
+/// Which logged events become owner alerts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertLevel {
+    Error,
+    Warn,
+    Off,
+}
+
+impl FromStr for AlertLevel {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value.to_ascii_lowercase().as_str() {
+            "error" => Ok(AlertLevel::Error),
+            "warn" | "warning" => Ok(AlertLevel::Warn),
+            "off" | "none" => Ok(AlertLevel::Off),
+            other => Err(format!("expected error, warn or off, got `{other}`")),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub app_env: AppEnv,
@@ -87,6 +108,14 @@ pub struct Settings {
     pub telegram_bot_token: Option<Secret>,
     /// The Bot API's base URL (the sandbox fake in development).
     pub telegram_api_base_url: String,
+    /// Sends per second for the whole bot, shared by every replica
+    /// (Telegram allows about 30).
+    pub telegram_send_rate: u32,
+    /// How often `getUpdates` is polled for clients linking their chat;
+    /// zero turns polling off.
+    pub telegram_poll_interval: Duration,
+    /// Log events at or above this level alert the owner's chats.
+    pub owner_alert_level: AlertLevel,
     /// Use `X-Forwarded-For` / `Forwarded` for the client IP (only behind a
     /// proxy that sets them; otherwise clients could spoof their IP).
     pub trust_forwarded_headers: bool,
@@ -205,6 +234,9 @@ impl Settings {
             trust_forwarded_headers: env.parse("HTTP_TRUST_FORWARDED", false)?,
             telegram_bot_token: Some(env.string("TELEGRAM_BOT_TOKEN", "")).filter(|token| !token.is_empty()).map(Secret),
             telegram_api_base_url: env.string("TELEGRAM_API_BASE_URL", "https://api.telegram.org"),
+            telegram_send_rate: env.parse("TELEGRAM_SEND_RATE_PER_SECOND", 30)?,
+            telegram_poll_interval: env.seconds("TELEGRAM_POLL_INTERVAL_SECONDS", 5.0)?,
+            owner_alert_level: env.parse("OWNER_ALERT_LEVEL", AlertLevel::Error)?,
             frontend_dist: PathBuf::from(env.string("FRONTEND_DIST", "frontend/dist")),
             body_limit: env.parse("HTTP_BODY_LIMIT_BYTES", 1024 * 1024)?,
             log_format,

@@ -2,6 +2,7 @@
 //! document, error mapping, SPA serving, the job runner's wiring and the CLI.
 //! Feature rules live in the feature crates; this crate only wires them.
 
+pub mod alerting;
 pub mod app;
 pub mod auth;
 pub mod background;

@@ -52,7 +52,7 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let settings = Settings::from_env().context("configuration")?;
-    telemetry::init_tracing(settings.log_format);
+    telemetry::init_tracing(settings.log_format, settings.owner_alert_level);
     app::install_crypto_provider();
 
     match cli.command {

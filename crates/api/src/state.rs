@@ -5,6 +5,9 @@ use std::sync::Arc;
 use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 
+use notify::outbox::TelegramDelivery;
+use tokio::sync::OnceCell;
+
 use crate::config::Settings;
 
 #[derive(Clone)]
@@ -13,4 +16,27 @@ pub struct AppState {
     pub identity: identity::Identity,
     pub redis: ConnectionManager,
     pub settings: Arc<Settings>,
+    /// The bot, when `TELEGRAM_BOT_TOKEN` is set.
+    pub telegram: Option<Telegram>,
+}
+
+/// The bot's client and shared send throttle, and its username for deep
+/// links, asked from `getMe` once per process.
+#[derive(Clone)]
+pub struct Telegram {
+    pub delivery: TelegramDelivery,
+    pub bot_username: Arc<OnceCell<String>>,
+}
+
+impl Telegram {
+    pub async fn bot_username(&self) -> Result<&str, notify::telegram::TelegramError> {
+        let name = self
+            .bot_username
+            .get_or_try_init(|| async {
+                let bot = self.delivery.client.get_me().await?;
+                Ok::<_, notify::telegram::TelegramError>(bot.username.unwrap_or_default())
+            })
+            .await?;
+        Ok(name.as_str())
+    }
 }

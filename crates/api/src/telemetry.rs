@@ -17,14 +17,20 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::config::LogFormat;
+use crate::alerting;
+use crate::config::{AlertLevel, LogFormat};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Installs the global subscriber once; later calls (tests) are no-ops.
-pub fn init_tracing(format: LogFormat) {
+/// Events at or above `alerts` are also queued as owner alerts.
+pub fn init_tracing(format: LogFormat, alerts: AlertLevel) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,actix_server=warn"));
-    let registry = tracing_subscriber::registry().with(filter);
+    let (alert_layer, receiver) = alerting::layer(alerts).unzip();
+    if let Some(receiver) = receiver {
+        alerting::park_receiver(receiver);
+    }
+    let registry = tracing_subscriber::registry().with(filter).with(alert_layer);
     let _ = match format {
         LogFormat::Json => registry.with(tracing_subscriber::fmt::layer().json().flatten_event(true).with_current_span(true)).try_init(),
         LogFormat::Pretty => registry.with(tracing_subscriber::fmt::layer().compact()).try_init(),

@@ -7,6 +7,9 @@ use sqlx::{PgConnection, PgPool};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use notify::NotifyError;
+use notify::alert::{self, AlertKind, NewAlert};
+
 use crate::Actor;
 
 #[derive(Debug, Clone)]
@@ -31,9 +34,40 @@ pub async fn record(conn: &mut PgConnection, actor: &Actor, entry: AuditRecord<'
         actor.client.ip,
         actor.client.request_id,
     )
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    if is_alerted(entry.action) {
+        let who = sqlx::query_scalar!("SELECT email FROM app_user WHERE id = $1", actor.user_id).fetch_optional(&mut *conn).await?;
+        let alert = NewAlert {
+            kind: AlertKind::Change,
+            source: entry.action.to_owned(),
+            title: format!("{}: {} {}", entry.action, entry.entity_type, entry.entity_id),
+            detail: format!("by {}", who.unwrap_or_else(|| "the system".to_owned())),
+        };
+        alert::raise(conn, &alert).await.map_err(|error| match error {
+            NotifyError::Database(error) => error,
+            // Queueing the alert failed; the change must not commit without it.
+            other => sqlx::Error::Protocol(other.to_string()),
+        })?;
+    }
     Ok(())
+}
+
+/// Changes the owner hears about as they happen (an action matches an
+/// entry exactly or, for entries ending in `.`, by prefix): message
+/// templates, staff roles and access, and integrations.
+const ALERTED_ACTIONS: &[&str] = &[
+    "template.",
+    "staff.roles_changed",
+    "staff.disabled",
+    "staff.enabled",
+    "staff.owner_created",
+    "staff_chat.",
+    "integration.",
+];
+
+fn is_alerted(action: &str) -> bool {
+    ALERTED_ACTIONS.iter().any(|alerted| if alerted.ends_with('.') { action.starts_with(alerted) } else { action == *alerted })
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

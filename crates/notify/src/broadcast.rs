@@ -21,6 +21,9 @@ use uuid::Uuid;
 
 use crate::NotifyError;
 use crate::email::{Mailer, OutgoingEmail};
+use crate::outbox::TelegramDelivery;
+use crate::telegram::{InputFile, TelegramError};
+use crate::telegram_chat;
 use crate::template::text_to_html;
 
 pub const BROADCAST_JOB: &str = "notify.broadcast";
@@ -68,6 +71,12 @@ pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SendFailure>> +
 /// Delivers a broadcast to one recipient of a channel.
 pub trait BroadcastSender: Send + Sync {
     fn send<'a>(&'a self, recipient: &'a str, content: &'a BroadcastContent) -> SendFuture<'a>;
+
+    /// A flood limit holds for the whole sender (every replica), not one
+    /// recipient: told before the run waits it out.
+    fn pause_all<'a>(&'a self, _delay: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
+        Box::pin(async {})
+    }
 }
 
 /// Email broadcasts go through the SMTP mailer.
@@ -84,6 +93,38 @@ impl BroadcastSender for EmailSender {
             }
             let email = OutgoingEmail { to, subject: content.subject.clone(), text: content.body.clone(), html };
             self.0.send(&email).await.map_err(|error| SendFailure::Transient(error.to_string()))
+        })
+    }
+}
+
+/// Telegram broadcasts: a photo with the text as its caption, or the text,
+/// each send waiting for its slot in the bot's shared send rate.
+pub struct TelegramSender(pub TelegramDelivery);
+
+impl BroadcastSender for TelegramSender {
+    fn send<'a>(&'a self, recipient: &'a str, content: &'a BroadcastContent) -> SendFuture<'a> {
+        Box::pin(async move {
+            let chat_id: i64 = recipient.parse().map_err(|_| SendFailure::Permanent(format!("`{recipient}` is not a chat id")))?;
+            let TelegramDelivery { client, throttle } = &self.0;
+            throttle.acquire(chat_id).await.map_err(|error| SendFailure::Transient(error.to_string()))?;
+            let sent = match &content.photo_url {
+                Some(url) => client.send_photo(chat_id, InputFile::Url(url.clone()), Some(&content.body), None).await.map(|_| ()),
+                None => client.send_message(chat_id, &content.body, None).await.map(|_| ()),
+            };
+            sent.map_err(|error| match error {
+                TelegramError::Blocked(reason) => SendFailure::Blocked(reason),
+                TelegramError::RetryAfter(delay) => SendFailure::RetryAfter(delay),
+                error if error.is_retryable() => SendFailure::Transient(error.to_string()),
+                error => SendFailure::Permanent(error.to_string()),
+            })
+        })
+    }
+
+    fn pause_all<'a>(&'a self, delay: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
+        Box::pin(async move {
+            if let Err(error) = self.0.throttle.pause_all(delay).await {
+                tracing::warn!(%error, "could not pause the shared Telegram throttle");
+            }
         })
     }
 }
@@ -174,8 +215,16 @@ pub async fn create(conn: &mut PgConnection, created_by: Option<Uuid>, input: &N
             .execute(&mut *conn)
             .await?;
         }
+        // Every linked client chat that has not blocked the bot.
         Channel::Telegram => {
-            return Err(ValidationErrors::single("channel", "unavailable", "Telegram broadcasts are not available in this build").into());
+            sqlx::query!(
+                r#"INSERT INTO broadcast_recipient (broadcast_id, recipient)
+                   SELECT $1, c.chat_id::text FROM telegram_chat c JOIN app_user u ON u.id = c.user_id
+                   WHERE c.kind = 'client' AND c.blocked_at IS NULL AND u.status = 'active'"#,
+                id
+            )
+            .execute(&mut *conn)
+            .await?;
         }
     }
     jobs::enqueue(conn, NewJob::new(BROADCAST_JOB, &serde_json::json!({ "broadcast_id": id }))?.dedupe_key(format!("broadcast:{id}"))).await?;
@@ -265,9 +314,10 @@ async fn run(context: JobContext, senders: Senders) -> Result<(), JobError> {
     let Some(broadcast) = sqlx::query!("SELECT channel, subject, body, photo_url FROM broadcast WHERE id = $1", id).fetch_optional(pool).await? else {
         return Err(JobError::Permanent(format!("broadcast {id} does not exist")));
     };
-    let sender = match broadcast.channel.as_str() {
-        "email" => senders.email.clone(),
-        _ => senders.telegram.clone(),
+    let channel = if broadcast.channel == "telegram" { Channel::Telegram } else { Channel::Email };
+    let sender = match channel {
+        Channel::Email => senders.email.clone(),
+        Channel::Telegram => senders.telegram.clone(),
     }
     .ok_or_else(|| JobError::Permanent(format!("no sender for channel {}", broadcast.channel)))?;
     let content = BroadcastContent { subject: broadcast.subject, body: broadcast.body, photo_url: broadcast.photo_url };
@@ -310,6 +360,12 @@ async fn run(context: JobContext, senders: Senders) -> Result<(), JobError> {
                 continue;
             }
             let (status, error) = deliver_one(sender.as_ref(), &recipient, &content).await;
+            if status == "blocked"
+                && channel == Channel::Telegram
+                && let Ok(chat_id) = recipient.parse()
+            {
+                telegram_chat::mark_blocked(pool, chat_id).await?;
+            }
             sqlx::query!(
                 r#"UPDATE broadcast_recipient SET status = $3, error = $4, sent_at = CASE WHEN $3 = 'sent' THEN now() END
                    WHERE broadcast_id = $1 AND recipient = $2"#,
@@ -333,7 +389,10 @@ async fn deliver_one(sender: &dyn BroadcastSender, recipient: &str, content: &Br
             Ok(()) => return ("sent", None),
             Err(SendFailure::Blocked(reason)) => return ("blocked", Some(reason)),
             Err(SendFailure::Permanent(reason)) => return ("failed", Some(reason)),
-            Err(SendFailure::RetryAfter(delay)) => tokio::time::sleep(delay).await,
+            Err(SendFailure::RetryAfter(delay)) => {
+                sender.pause_all(delay).await;
+                tokio::time::sleep(delay).await;
+            }
             Err(SendFailure::Transient(reason)) => {
                 transient_failures += 1;
                 if transient_failures >= SEND_ATTEMPTS {

@@ -1,15 +1,14 @@
 //! Notifications: Telegram and email delivery through a durable outbox,
 //! message templates per event and language, broadcasts and owner alerts.
 //! Every other capability sends its messages through this crate.
-//!
-//! So far: the SMTP mailer, message templates with versions, the email
-//! outbox, and broadcasts (email; Telegram arrives with its client).
 
+pub mod alert;
 pub mod broadcast;
 pub mod email;
 pub mod outbox;
 pub mod telegram;
 pub mod telegram_chat;
+pub mod telegram_link;
 pub mod template;
 pub mod throttle;
 

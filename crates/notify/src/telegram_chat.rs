@@ -16,6 +16,8 @@ use crate::template::RenderedMessage;
 pub struct StaffChat {
     pub chat_id: i64,
     pub label: String,
+    /// Owner alerts (errors, important changes) go to this chat.
+    pub receives_alerts: bool,
     /// Set when the chat blocked the bot; nothing is sent to it then.
     pub blocked_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -27,12 +29,15 @@ pub struct NewStaffChat {
     pub chat_id: i64,
     /// e.g. "Owner", "Admin group".
     pub label: String,
+    /// Send owner alerts (errors, important changes) to this chat.
+    #[serde(default)]
+    pub receives_alerts: bool,
 }
 
 pub async fn list_staff(pool: &PgPool) -> Result<Vec<StaffChat>, NotifyError> {
     Ok(sqlx::query_as!(
         StaffChat,
-        "SELECT chat_id, label, blocked_at, created_at FROM telegram_chat WHERE kind = 'staff' ORDER BY created_at"
+        "SELECT chat_id, label, receives_alerts, blocked_at, created_at FROM telegram_chat WHERE kind = 'staff' ORDER BY created_at"
     )
     .fetch_all(pool)
     .await?)
@@ -49,11 +54,13 @@ pub async fn upsert_staff(conn: &mut PgConnection, input: &NewStaffChat) -> Resu
     }
     let chat = sqlx::query_as!(
         StaffChat,
-        r#"INSERT INTO telegram_chat (chat_id, kind, label) VALUES ($1, 'staff', $2)
-           ON CONFLICT (chat_id) DO UPDATE SET label = EXCLUDED.label, kind = 'staff', blocked_at = NULL
-           RETURNING chat_id, label, blocked_at, created_at"#,
+        r#"INSERT INTO telegram_chat (chat_id, kind, label, receives_alerts) VALUES ($1, 'staff', $2, $3)
+           ON CONFLICT (chat_id) DO UPDATE
+           SET label = EXCLUDED.label, kind = 'staff', user_id = NULL, receives_alerts = EXCLUDED.receives_alerts, blocked_at = NULL
+           RETURNING chat_id, label, receives_alerts, blocked_at, created_at"#,
         input.chat_id,
-        label
+        label,
+        input.receives_alerts
     )
     .fetch_one(conn)
     .await?;

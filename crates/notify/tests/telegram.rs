@@ -11,3 +11,7 @@ mod client;
 mod helpers;
 #[path = "telegram/throttle.rs"]
 mod throttle;
+#[path = "telegram/linking.rs"]
+mod linking;
+#[path = "telegram/broadcast.rs"]
+mod broadcast;

@@ -262,6 +262,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/account/telegram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the signed-in user's Telegram is linked, and to which chat.
+         * @description **Roles:** client, reseller, sysadmin, business, finance, owner
+         */
+        get: operations["getTelegramLink"];
+        put?: never;
+        post?: never;
+        /**
+         * Stop sending to the linked Telegram chat.
+         * @description **Roles:** client, reseller, sysadmin, business, finance, owner
+         */
+        delete: operations["unlinkTelegram"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/telegram/link-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-time code (valid 15 minutes) and the deep link that sends it to the
+         *     bot; earlier unused codes stop working. The link takes effect when the
+         *     bot receives `/start <code>`.
+         * @description **Roles:** client, reseller, sysadmin, business, finance, owner
+         */
+        post: operations["createTelegramLinkCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit-log": {
         parameters: {
             query?: never;
@@ -475,6 +521,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The owner's alerts, newest first: logged errors and important changes,
+         *     with how each was delivered (alone, or held for a storm's summary).
+         * @description **Roles:** owner
+         */
+        get: operations["listOwnerAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/broadcasts": {
         parameters: {
             query?: never;
@@ -490,7 +557,8 @@ export interface paths {
         put?: never;
         /**
          * Send a message to every recipient of a channel (email: every verified
-         *     client). Delivery runs as a job that survives restarts without sending
+         *     client; Telegram: every client who linked their chat and has not blocked
+         *     the bot). Delivery runs as a job that survives restarts without sending
          *     anyone the message twice.
          * @description **Roles:** business, owner
          */
@@ -912,6 +980,8 @@ export interface components {
             profile?: components["schemas"]["Profile"] | null;
             roles: components["schemas"]["Role"][];
         };
+        /** @enum {string} */
+        AlertKind: "error" | "change";
         ApiToken: {
             /** Format: date-time */
             created_at: string;
@@ -1041,6 +1111,20 @@ export interface components {
         };
         /** @enum {string} */
         Language: "id" | "en";
+        /** @description The Telegram chat a client linked. */
+        LinkedChat: {
+            /**
+             * Format: date-time
+             * @description Set when the client blocked the bot; nothing is sent then.
+             */
+            blocked_at?: string | null;
+            /** Format: int64 */
+            chat_id: number;
+            /** @description The Telegram name (`@username` when there is one). */
+            label: string;
+            /** Format: date-time */
+            linked_at: string;
+        };
         LoginOtpRequest: {
             challenge_id: string;
             code: string;
@@ -1073,6 +1157,8 @@ export interface components {
             chat_id: number;
             /** @description e.g. "Owner", "Admin group". */
             label: string;
+            /** @description Send owner alerts (errors, important changes) to this chat. */
+            receives_alerts?: boolean;
         };
         OtpChallenge: {
             challenge_id: string;
@@ -1107,6 +1193,22 @@ export interface components {
         };
         OutboxPage: {
             items: components["schemas"]["OutboxMessage"][];
+            next_cursor?: string | null;
+        };
+        OwnerAlert: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description `sent` alone, `held` for the window's summary, or `summarised`. */
+            delivery: string;
+            detail: string;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["AlertKind"];
+            source: string;
+            title: string;
+        };
+        OwnerAlertPage: {
+            items: components["schemas"]["OwnerAlert"][];
             next_cursor?: string | null;
         };
         /** @description A `{placeholder}` an event fills in. */
@@ -1221,6 +1323,8 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             label: string;
+            /** @description Owner alerts (errors, important changes) go to this chat. */
+            receives_alerts: boolean;
         };
         StaffMember: {
             /** Format: date-time */
@@ -1236,6 +1340,20 @@ export interface components {
         };
         /** @enum {string} */
         StaffStatus: "active" | "disabled" | "invited";
+        TelegramLinkCode: {
+            bot_username: string;
+            /** @description Send `/start <code>` to the bot, or open `deep_link`. */
+            code: string;
+            /** @description `https://t.me/<bot>?start=<code>`: opens the bot with the code. */
+            deep_link: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
+        TelegramLinkStatus: {
+            /** @description Whether the shop has a Telegram bot at all. */
+            available: boolean;
+            chat?: components["schemas"]["LinkedChat"] | null;
+        };
         TemplateText: {
             /** @description `{placeholder}` slots; `{{` and `}}` for literal braces. */
             body: string;
@@ -1812,6 +1930,118 @@ export interface operations {
             };
         };
     };
+    getTelegramLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Link status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TelegramLinkStatus"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unlinkTelegram: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unlinked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Telegram chat is linked */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createTelegramLinkCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new code */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TelegramLinkCode"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Telegram bot is configured (`telegram_unavailable`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Telegram could not be reached to name the bot */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     auditLog: {
         parameters: {
             query?: {
@@ -2349,6 +2579,58 @@ export interface operations {
             };
         };
     };
+    listOwnerAlerts: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Page size, 1 to 100 (default 50). */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of alerts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnerAlertPage"];
+                };
+            };
+            /** @description Bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Owner only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listBroadcasts: {
         parameters: {
             query?: never;
@@ -2427,7 +2709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields, or a channel this build cannot send to */
+            /** @description Invalid fields, or Telegram without a configured bot (`telegram_unavailable`) */
             422: {
                 headers: {
                     [name: string]: unknown;

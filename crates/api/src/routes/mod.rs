@@ -6,6 +6,7 @@ pub mod auth;
 pub mod notifications;
 pub mod staff;
 pub mod system;
+pub mod telegram;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -17,6 +18,7 @@ pub fn configure(config: &mut ServiceConfig) {
     account::configure(config);
     staff::configure(config);
     notifications::configure(config);
+    telegram::configure(config);
 }
 
 /// The `cursor` of a paged list: the id the previous page ended at.

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use identity::audit::{self, AuditRecord};
-use notify::broadcast::{self, Broadcast, NewBroadcast};
+use notify::broadcast::{self, Broadcast, Channel, NewBroadcast};
 use notify::outbox::{self, OutboxFilter, OutboxMessage};
 use notify::telegram_chat::{self, NewStaffChat, StaffChat};
 use notify::template::{self, EventTemplates, Language, RenderedMessage, RollbackTarget, TemplateVersion};
@@ -265,7 +265,8 @@ async fn resend_outbox_message(_auth: Auth<StaffOnly>, state: web::Data<AppState
 }
 
 /// Send a message to every recipient of a channel (email: every verified
-/// client). Delivery runs as a job that survives restarts without sending
+/// client; Telegram: every client who linked their chat and has not blocked
+/// the bot). Delivery runs as a job that survives restarts without sending
 /// anyone the message twice.
 #[utoipa::path(
     tag = "notifications",
@@ -276,12 +277,15 @@ async fn resend_outbox_message(_auth: Auth<StaffOnly>, state: web::Data<AppState
         (status = 201, description = "Queued; poll it for progress", body = Broadcast),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Business staff or owner only", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or a channel this build cannot send to", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or Telegram without a configured bot (`telegram_unavailable`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/notifications/broadcasts")]
 async fn create_broadcast(auth: Auth<Broadcasters>, state: web::Data<AppState>, body: web::Json<NewBroadcast>) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
+    if input.channel == Channel::Telegram && state.telegram.is_none() {
+        return Err(ApiError::Rejected { code: "telegram_unavailable", detail: "this shop has no Telegram bot configured".to_owned() });
+    }
     let mut tx = state.pool.begin().await?;
     let id = broadcast::create(&mut tx, Some(auth.principal.user_id), &input).await?;
     let entry = AuditRecord {
@@ -399,7 +403,7 @@ async fn add_staff_chat(auth: Auth<OwnerOnly>, state: web::Data<AppState>, body:
         entity_type: "telegram_chat",
         entity_id: chat.chat_id.to_string(),
         before: None,
-        after: Some(serde_json::json!({ "label": chat.label })),
+        after: Some(serde_json::json!({ "label": chat.label, "receives_alerts": chat.receives_alerts })),
     };
     audit::record(&mut tx, &auth.actor(), entry).await?;
     tx.commit().await?;

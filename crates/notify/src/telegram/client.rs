@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::{
     error::TelegramError,
     split::{split_text, strip_html},
-    types::{BotUser, InputFile, ParseMode, SentMessage, WireMessage},
+    types::{BotUser, InputFile, ParseMode, SentMessage, Update, WireMessage},
 };
 
 /// Where production sends Bot API calls.
@@ -78,6 +78,14 @@ impl TelegramClient {
     /// The bot itself; a cheap check that the token works.
     pub async fn get_me(&self) -> Result<BotUser, TelegramError> {
         self.call("getMe", Body::Json(json!({}))).await
+    }
+
+    /// `getUpdates`: the updates from `offset` on (which confirms every
+    /// earlier one), waiting up to `timeout_secs` for the first. The HTTP
+    /// client's own timeout must be longer than `timeout_secs`.
+    pub async fn get_updates(&self, offset: i64, timeout_secs: u32) -> Result<Vec<Update>, TelegramError> {
+        let body = json!({ "offset": offset, "timeout": timeout_secs, "limit": 100, "allowed_updates": ["message"] });
+        self.call("getUpdates", Body::Json(body)).await
     }
 
     /// One `sendMessage`; `text` must fit in one message (see

@@ -1,5 +1,5 @@
 //! Telegram delivery through the Bot API: the HTTP client for `sendMessage`,
-//! `sendPhoto`, `sendDocument` and `getMe`, long texts split into messages
+//! `sendPhoto`, `sendDocument`, `getMe` and `getUpdates`, long texts split into messages
 //! Telegram accepts with a plain-text fallback for markup it refuses, the
 //! error sorting that tells a sender to wait (429), retry (5xx, timeouts) or
 //! give up on a chat (403), and the retry policy built on it. The send rate
@@ -15,4 +15,4 @@ pub use client::{TELEGRAM_API_URL, TelegramClient};
 pub use error::TelegramError;
 pub use retry::{RetryDecision, RetryPolicy};
 pub use split::{MAX_MESSAGE_LEN, split_text, strip_html};
-pub use types::{BotUser, DocumentSource, InputFile, ParseMode, PhotoSource, SentMessage};
+pub use types::{BotUser, DocumentSource, IncomingChat, IncomingMessage, InputFile, ParseMode, PhotoSource, SentMessage, TelegramUser, Update};

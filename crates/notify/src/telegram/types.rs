@@ -75,6 +75,8 @@ pub struct BotUser {
     pub is_bot: bool,
     pub first_name: String,
     pub username: Option<String>,
+    /// The user's interface language (IETF tag), when Telegram shares it.
+    pub language_code: Option<String>,
 }
 
 /// The wire form of a Bot API `Message`, as much as the client reads.
@@ -115,4 +117,38 @@ impl From<WireMessage> for SentMessage {
             file_id,
         }
     }
+}
+
+/// An incoming update from `getUpdates`. Only messages are asked for; any
+/// other kind arrives with `message: None` and is just confirmed.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Update {
+    pub update_id: i64,
+    pub message: Option<IncomingMessage>,
+}
+
+/// A message a user wrote to the bot.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IncomingMessage {
+    pub message_id: i64,
+    pub chat: IncomingChat,
+    pub from: Option<TelegramUser>,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IncomingChat {
+    pub id: i64,
+    /// `private`, `group`, `supergroup` or `channel`.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TelegramUser {
+    pub id: i64,
+    pub first_name: String,
+    pub username: Option<String>,
+    /// The user's interface language (IETF tag), when Telegram shares it.
+    pub language_code: Option<String>,
 }

@@ -71,6 +71,7 @@ pub const SETTINGS_CODE: &str = "auth.settings_code";
 pub const PASSWORD_RESET: &str = "auth.password_reset";
 pub const ACCOUNT_LOCKED: &str = "auth.account_locked";
 pub const STAFF_INVITATION: &str = "staff.invitation";
+pub const TELEGRAM_LINKED: &str = "telegram.linked";
 
 pub static EVENTS: &[EventDefinition] = &[
     EventDefinition {
@@ -134,6 +135,15 @@ pub static EVENTS: &[EventDefinition] = &[
         defaults: [
             ("Undangan staf Juragan", "Halo {name},\n\nAnda diundang sebagai staf Juragan. Buka tautan ini dalam 7 hari:\n{link}"),
             ("Juragan staff invitation", "Hello {name},\n\nYou are invited to join Juragan's staff. Open this link within 7 days:\n{link}"),
+        ],
+    },
+    EventDefinition {
+        key: TELEGRAM_LINKED,
+        description: "A client linked their Telegram account (sent to that chat)",
+        placeholders: &[NAME],
+        defaults: [
+            ("Telegram terhubung", "Halo {name}, akun Telegram ini sekarang terhubung ke akun Juragan Anda. Notifikasi akan dikirim ke sini."),
+            ("Telegram linked", "Hello {name}, this Telegram account is now linked to your Juragan account. Notifications will arrive here."),
         ],
     },
 ];

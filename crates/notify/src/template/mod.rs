@@ -232,7 +232,12 @@ pub fn preview(event: &str, subject: &str, body: &str) -> Result<RenderedMessage
 /// Renders the template in use for `event` with real values.
 pub async fn render_event(pool: &PgPool, event: &str, language: Language, values: &[(&str, String)]) -> Result<RenderedMessage, NotifyError> {
     let mut conn = pool.acquire().await?;
-    let template = current(&mut conn, event, language).await?;
+    render_event_in(&mut conn, event, language, values).await
+}
+
+/// [`render_event`] inside the caller's transaction.
+pub async fn render_event_in(conn: &mut PgConnection, event: &str, language: Language, values: &[(&str, String)]) -> Result<RenderedMessage, NotifyError> {
+    let template = current(conn, event, language).await?;
     let value = |name: &str| values.iter().find(|(key, _)| *key == name).map(|(_, value)| value.clone());
     fill(&template.subject, &template.body, &value)
 }
