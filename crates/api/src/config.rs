@@ -108,8 +108,8 @@ pub struct Settings {
     pub telegram_bot_token: Option<Secret>,
     /// The Bot API's base URL (the sandbox fake in development).
     pub telegram_api_base_url: String,
-    /// Sends per second for the whole bot, shared by every replica
-    /// (Telegram allows about 30).
+    /// Sends per second for the whole bot, shared by every replica.
+    /// Telegram allows 30; the default 29 leaves room for network jitter.
     pub telegram_send_rate: u32,
     /// How often `getUpdates` is polled for clients linking their chat;
     /// zero turns polling off.
@@ -234,7 +234,7 @@ impl Settings {
             trust_forwarded_headers: env.parse("HTTP_TRUST_FORWARDED", false)?,
             telegram_bot_token: Some(env.string("TELEGRAM_BOT_TOKEN", "")).filter(|token| !token.is_empty()).map(Secret),
             telegram_api_base_url: env.string("TELEGRAM_API_BASE_URL", "https://api.telegram.org"),
-            telegram_send_rate: env.parse("TELEGRAM_SEND_RATE_PER_SECOND", 30)?,
+            telegram_send_rate: env.parse("TELEGRAM_SEND_RATE_PER_SECOND", 29)?,
             telegram_poll_interval: env.seconds("TELEGRAM_POLL_INTERVAL_SECONDS", 5.0)?,
             owner_alert_level: env.parse("OWNER_ALERT_LEVEL", AlertLevel::Error)?,
             frontend_dist: PathBuf::from(env.string("FRONTEND_DIST", "frontend/dist")),
