@@ -40,6 +40,7 @@ export SANDBOX_HTTP_ADDR="127.0.0.1:$sandbox_port"
 export SANDBOX_TELEGRAM_ADDR="127.0.0.1:$telegram_port"
 export TELEGRAM_API_BASE_URL="http://127.0.0.1:$telegram_port"
 export TELEGRAM_BOT_TOKEN="123456:sandbox-token"
+export TELEGRAM_POLL_INTERVAL_SECONDS=1
 export FRONTEND_DIST="$root/frontend/dist"
 
 target/debug/juragan migrate >"$logs/migrate.log" 2>&1

@@ -4,17 +4,19 @@ import { visibleNavItems } from './navigation'
 const keys = (who: Parameters<typeof visibleNavItems>[0]) => visibleNavItems(who).map((i) => i.key)
 
 describe('header navigation', () => {
-  it('shows the staff area and Outbox only to staff, Team, Audit and Templates only to the owner', () => {
+  it('shows the staff area and Outbox only to staff, Team, Audit, Templates, Telegram chats and Alerts only to the owner', () => {
     expect(keys({ isStaff: false, isOwner: false })).toEqual(['storefront', 'client', 'health', 'api-docs'])
     expect(keys({ isStaff: true, isOwner: false })).toEqual(['storefront', 'client', 'staff', 'outbox', 'health', 'api-docs'])
-    expect(keys({ isStaff: true, isOwner: true })).toEqual(['storefront', 'client', 'staff', 'outbox', 'team', 'audit', 'templates', 'health', 'api-docs'])
+    expect(keys({ isStaff: true, isOwner: true })).toEqual([
+      'storefront', 'client', 'staff', 'outbox', 'team', 'audit', 'templates', 'telegram-chats', 'alerts', 'health', 'api-docs',
+    ])
   })
 
   it('shows Broadcasts to business staff and the owner only', () => {
     expect(keys({ isStaff: true, isOwner: false, roles: ['finance', 'sysadmin'] })).not.toContain('broadcasts')
     expect(keys({ isStaff: true, isOwner: false, roles: ['business'] })).toEqual(['storefront', 'client', 'staff', 'outbox', 'broadcasts', 'health', 'api-docs'])
     expect(keys({ isStaff: true, isOwner: true, roles: ['owner'] })).toEqual([
-      'storefront', 'client', 'staff', 'outbox', 'broadcasts', 'team', 'audit', 'templates', 'health', 'api-docs',
+      'storefront', 'client', 'staff', 'outbox', 'broadcasts', 'team', 'audit', 'templates', 'telegram-chats', 'alerts', 'health', 'api-docs',
     ])
   })
 })

@@ -22,6 +22,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'team', labelKey: 'nav.team', to: '/staff/team', audience: 'owner' },
   { key: 'audit', labelKey: 'nav.audit', to: '/staff/audit', audience: 'owner' },
   { key: 'templates', labelKey: 'nav.templates', to: '/staff/templates', audience: 'owner' },
+  { key: 'telegram-chats', labelKey: 'nav.telegramChats', to: '/staff/telegram-chats', audience: 'owner' },
+  { key: 'alerts', labelKey: 'nav.alerts', to: '/staff/alerts', audience: 'owner' },
   { key: 'health', labelKey: 'nav.health', to: '/health' },
   { key: 'api-docs', labelKey: 'nav.apiDocs', href: '/api/docs/' },
 ]

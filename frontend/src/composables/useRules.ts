@@ -4,6 +4,7 @@ import { useI18n } from 'vue-i18n'
 export const PASSWORD_MIN = 10
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 const CODE = /^\d{6}$/
+const CHAT_ID = /^-?\d{1,16}$/
 /** 08…, 628…, +628… with optional spaces or dashes; the server normalises to +62. */
 const PHONE_ID = /^(?:\+?62|0)8[\d\s-]{7,14}$/
 
@@ -59,10 +60,18 @@ export function useRules() {
       const n = [...String(v)].length
       return n > max() ? t('validation.maxChars', { max: max(), over: n - max() }) : null
     })
+  /** A Telegram chat id: an optional minus (groups) and digits, not zero. */
+  const chatId = () =>
+    rule((v) => {
+      if (isBlank(v)) return t('validation.required')
+      const text = String(v).trim()
+      const id = Number(text)
+      return CHAT_ID.test(text) && Number.isSafeInteger(id) && id !== 0 ? null : t('validation.chatId')
+    })
   const days = () =>
     rule((v) => (v === null || v === undefined || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 3650) ? null : t('validation.days')))
 
-  return { required, email, newPassword, sameAs, code, phone, postalCode, country, someRoles, days, httpsUrl, maxChars }
+  return { required, email, newPassword, sameAs, code, phone, postalCode, country, someRoles, days, httpsUrl, maxChars, chatId }
 }
 
 /** Keep only digits (for 6-digit code inputs' `allow-input`). */

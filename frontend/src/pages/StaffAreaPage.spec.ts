@@ -38,6 +38,8 @@ describe('StaffAreaPage', () => {
       'staff-tool-team',
       'staff-tool-audit',
       'staff-tool-templates',
+      'staff-tool-telegram-chats',
+      'staff-tool-alerts',
     ])
   })
 })

@@ -108,6 +108,18 @@ export const routes: RouteRecordRaw[] = [
         meta: { titleKey: 'templates.title', roles: ['owner'] },
       },
       {
+        path: 'telegram-chats',
+        name: 'staff-telegram-chats',
+        component: () => import('../pages/staff/TelegramChatsPage.vue'),
+        meta: { titleKey: 'staffChats.title', roles: ['owner'] },
+      },
+      {
+        path: 'alerts',
+        name: 'staff-alerts',
+        component: () => import('../pages/staff/AlertsPage.vue'),
+        meta: { titleKey: 'alerts.title', roles: ['owner'] },
+      },
+      {
         path: 'outbox',
         name: 'staff-outbox',
         component: () => import('../pages/staff/OutboxPage.vue'),

@@ -15,6 +15,8 @@ describe('router', () => {
     ['/staff/templates', 'staff-templates'],
     ['/staff/outbox', 'staff-outbox'],
     ['/staff/broadcasts', 'staff-broadcasts'],
+    ['/staff/telegram-chats', 'staff-telegram-chats'],
+    ['/staff/alerts', 'staff-alerts'],
     ['/login', 'login'],
     ['/register', 'register'],
     ['/verify-email', 'verify-email'],

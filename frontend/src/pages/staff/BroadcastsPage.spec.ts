@@ -175,47 +175,101 @@ describe('BroadcastsPage', () => {
     w.unmount()
   })
 
-  it('shows a 422 per field: the channel refusal beside the channel picker, others under their inputs', async () => {
+  it('sends a Telegram broadcast with a photo as a caption, and it shows in the list', async () => {
+    const posted: unknown[] = []
+    const { w } = await mountPage({
+      [LIST]: { body: [] },
+      [CREATE]: async (request) => {
+        const body = (await request.json()) as Record<string, unknown>
+        posted.push(body)
+        return {
+          status: 201,
+          body: broadcast(7, {
+            channel: 'telegram',
+            subject: '',
+            body: body.body as string,
+            photo_url: body.photo_url as string,
+            status: 'running',
+            finished_at: null,
+            progress: { total: 1, sent: 0, remaining: 1 },
+          }),
+        }
+      },
+    })
+    await chooseTelegram(w)
+    await w.get($('broadcast-body')).setValue('Promo domain .id Rp 99.000')
+    await w.get($('broadcast-photo')).setValue('https://cdn.example.test/promo.png')
+    await w.get($('broadcast-send')).trigger('click')
+    await flush(10)
+    expect(inDoc('broadcast-confirm-channel')!.textContent).toContain('Telegram')
+    expect(inDoc('broadcast-confirm')!.textContent).toContain('Sent as a photo with the text as its caption.')
+    inDoc('broadcast-send-confirm')!.click()
+    await flush(10)
+    expect(posted).toEqual([{ channel: 'telegram', subject: null, body: 'Promo domain .id Rp 99.000', photo_url: 'https://cdn.example.test/promo.png' }])
+    expect(row(w, 7).attributes('data-status')).toBe('running')
+    expect(row(w, 7).text()).toContain('Telegram')
+    expect(row(w, 7).text()).toContain('https://cdn.example.test/promo.png')
+    expect(w.find($('broadcast-error')).exists()).toBe(false)
+    w.unmount()
+  })
+
+  it('says in our words when the shop has no Telegram bot (422 telegram_unavailable) and keeps the draft', async () => {
     const { w, fetch } = await mountPage({
+      [LIST]: { body: [] },
+      [CREATE]: problem(422, 'telegram_unavailable', { title: 'Request refused', detail: 'this shop has no Telegram bot configured' }),
+    })
+    await chooseTelegram(w)
+    expect(w.find($('broadcast-subject')).exists()).toBe(false) // Telegram has no subject
+    await w.get($('broadcast-body')).setValue('Halo semua')
+    await w.get($('broadcast-send')).trigger('click')
+    await flush(10)
+    expect(inDoc('broadcast-confirm')!.textContent).toContain('every client who linked Telegram')
+    inDoc('broadcast-send-confirm')!.click()
+    await flush(10)
+
+    expect(calls(fetch)).toContain(CREATE)
+    const alert = w.get($('broadcast-error'))
+    expect(alert.attributes('data-code')).toBe('telegram_unavailable')
+    expect(alert.text()).toContain('Telegram is not set up in this shop')
+    expect(alert.text()).not.toContain('Request refused')
+    expect(w.findAll($('broadcast-row'))).toHaveLength(0)
+    expect((w.get($('broadcast-body')).element as HTMLTextAreaElement).value).toBe('Halo semua') // draft kept
+
+    // Switching to email drops the refusal that was about Telegram.
+    await w.get(`${$('broadcast-channel-email')} input`).setValue(true)
+    await flush()
+    expect(w.find($('broadcast-error')).exists()).toBe(false)
+    w.unmount()
+  })
+
+  it('shows a 422 per field under its input and lists the others in the alert', async () => {
+    const { w } = await mountPage({
       [LIST]: { body: [] },
       [CREATE]: problem(422, 'validation_failed', {
         detail: 'The broadcast cannot be sent.',
         errors: [
-          { field: 'channel', code: 'unavailable', message: 'Telegram is not configured on this server' },
           { field: 'photo_url', code: 'invalid_url', message: 'The photo must be an https URL that answers' },
           { field: 'audience', code: 'empty', message: 'Nobody to send to' },
         ],
       }),
     })
     await chooseTelegram(w)
-    expect(w.find($('broadcast-subject')).exists()).toBe(false) // Telegram has no subject
     await w.get($('broadcast-body')).setValue('Halo semua')
     await w.get($('broadcast-photo')).setValue('https://cdn.example.test/x.jpg')
     expect(w.get($('broadcast-counter')).text()).toBe('10 / 1024 characters') // a caption holds less
-
     await w.get($('broadcast-send')).trigger('click')
     await flush(10)
-    expect(inDoc('broadcast-confirm')!.textContent).toContain('every client who connected Telegram')
     inDoc('broadcast-send-confirm')!.click()
     await flush(10)
 
-    expect(calls(fetch)).toContain(CREATE)
     const alert = w.get($('broadcast-error'))
     expect(alert.attributes('data-code')).toBe('validation_failed')
     expect(alert.text()).toContain('The broadcast cannot be sent.')
     expect(alert.text()).toContain('Nobody to send to') // no input for it: listed in the alert
-    expect(alert.text()).not.toContain('Telegram is not configured') // shown inline instead
-    expect(formItemOf(w, 'broadcast-channel-telegram').text()).toContain('Telegram is not configured on this server')
+    expect(alert.text()).not.toContain('The photo must be') // shown inline instead
     expect(formItemOf(w, 'broadcast-photo').text()).toContain('The photo must be an https URL that answers')
     expect(formItemOf(w, 'broadcast-body').find('.n-form-item-feedback--error').exists()).toBe(false)
     expect(w.findAll($('broadcast-row'))).toHaveLength(0)
-    expect((w.get($('broadcast-body')).element as HTMLTextAreaElement).value).toBe('Halo semua') // draft kept
-
-    // Switching back to email drops the refusal that was about Telegram.
-    await w.get(`${$('broadcast-channel-email')} input`).setValue(true)
-    await flush()
-    expect(w.find($('broadcast-error')).exists()).toBe(false)
-    expect(formItemOf(w, 'broadcast-channel-email').text()).not.toContain('Telegram is not configured')
     w.unmount()
   })
 

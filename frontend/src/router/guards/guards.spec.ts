@@ -46,19 +46,23 @@ describe('router guards', () => {
     expect(to.query.from).toBe('/staff')
   })
 
-  it('requireRoles: any staff role opens /staff and Outbox, only the owner opens Team, Audit and Templates', async () => {
+  it('requireRoles: any staff role opens /staff and Outbox, only the owner opens Team, Audit, Templates, Telegram chats and Alerts', async () => {
     signIn('finance')
     expect((await visit('/staff')).name).toBe('staff')
     expect((await visit('/staff/outbox')).name).toBe('staff-outbox')
     expect((await visit('/staff/team')).name).toBe('forbidden')
     expect((await visit('/staff/audit')).name).toBe('forbidden')
     expect((await visit('/staff/templates')).name).toBe('forbidden')
+    expect((await visit('/staff/telegram-chats')).name).toBe('forbidden')
+    expect((await visit('/staff/alerts')).name).toBe('forbidden')
 
     setActivePinia(createPinia())
     signIn('owner')
     expect((await visit('/staff/team')).name).toBe('staff-team')
     expect((await visit('/staff/audit')).name).toBe('staff-audit')
     expect((await visit('/staff/templates')).name).toBe('staff-templates')
+    expect((await visit('/staff/telegram-chats')).name).toBe('staff-telegram-chats')
+    expect((await visit('/staff/alerts')).name).toBe('staff-alerts')
   })
 
   it('requireRoles: Broadcasts is for business staff and the owner only', async () => {
