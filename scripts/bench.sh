@@ -13,6 +13,9 @@ export BENCH_PG_SERVER_URL=$PG_SERVER_URL
 export REDIS_URL
 cargo bench -p jobs --bench queue_throughput >>"$sections"
 cargo bench -p api --bench auth_overhead >>"$sections"
+cargo bench -p notify --bench telegram_broadcast >>"$sections"
+cargo bench -p monitoring --bench port_sweep >>"$sections"
+cargo bench -p monitoring --bench import_preview >>"$sections"
 
 {
     echo "# Benchmarks"

@@ -11,7 +11,10 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use identity::{Identity, IdentityConfig, KeySet};
 use jobs::{JobRunner, RunnerConfig, RunnerHandle};
+use monitoring::checker::CheckerConfig;
+use monitoring::probe::ProberConfig;
 use notify::Mailer;
+use tokio_util::sync::CancellationToken;
 use notify::outbox::TelegramDelivery;
 use notify::telegram::TelegramClient;
 use notify::throttle::SendThrottle;
@@ -37,6 +40,8 @@ pub struct Application {
     port: u16,
     server: Server,
     runner: Option<RunnerHandle>,
+    /// Stops the port checker loop.
+    checker: Option<(CancellationToken, tokio::task::JoinHandle<()>)>,
 }
 
 pub async fn connect_database(settings: &Settings) -> anyhow::Result<PgPool> {
@@ -118,9 +123,21 @@ impl Application {
             None
         };
 
+        let checker = settings.monitor.enabled.then(|| {
+            let config = CheckerConfig {
+                prober: ProberConfig { timeout: settings.monitor.check_timeout, concurrency: settings.monitor.concurrency },
+                batch_size: settings.monitor.batch_size,
+                canaries: settings.monitor.canaries.clone(),
+                group_threshold: settings.monitor.group_threshold,
+                ..CheckerConfig::default()
+            };
+            let token = CancellationToken::new();
+            let task = tokio::spawn(monitoring::checker::run(state.pool.clone(), config, token.clone()));
+            (token, task)
+        });
         let server = http_server(state, listener)?;
         tracing::info!(port, env = ?settings.app_env, "juragan listening");
-        Ok(Self { port, server, runner })
+        Ok(Self { port, server, runner, checker })
     }
 
     pub fn port(&self) -> u16 {
@@ -135,6 +152,11 @@ impl Application {
     /// job runner finish or release its jobs.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let served = self.server.await;
+        if let Some((token, task)) = self.checker {
+            token.cancel();
+            // A sweep in flight finishes within one check timeout.
+            let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
+        }
         if let Some(runner) = self.runner {
             runner.shutdown().await;
         }

@@ -24,5 +24,6 @@ pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
     {
         notify::telegram_link::register_jobs(&mut registry, delivery.client, state.settings.telegram_poll_interval);
     }
+    monitoring::expiry::register_jobs(&mut registry, state.settings.monitor.expiry_check_interval, state.settings.monitor.expiry_warn_days.clone());
     Ok(registry)
 }

@@ -54,6 +54,53 @@ pub enum LogFormat {
     Json,
 }
 
+/// The port checker and expiry watch.
+#[derive(Debug, Clone)]
+pub struct MonitorSettings {
+    /// Run the port checker in this process (every replica may).
+    pub enabled: bool,
+    pub check_timeout: Duration,
+    /// Checks in flight at once; at least the number of hosts that may hang.
+    pub concurrency: usize,
+    /// Most hosts one sweep claims.
+    pub batch_size: i64,
+    /// Always-up `host:port` targets that tell a dead host from a dead
+    /// checker network (e.g. `1.1.1.1:53`); none turns the self-check off.
+    pub canaries: Vec<(monitoring::probe::Host, u16)>,
+    /// This many hosts down in one sweep are announced in one message.
+    pub group_threshold: usize,
+    pub expiry_check_interval: Duration,
+    /// "Expiring soon" warnings this many days before.
+    pub expiry_warn_days: Vec<i32>,
+}
+
+fn canaries(raw: &str) -> Result<Vec<(monitoring::probe::Host, u16)>, ConfigError> {
+    let invalid = |reason: String| ConfigError::Invalid { name: "MONITOR_CANARY", reason };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            let (host, port) = entry.rsplit_once(':').ok_or_else(|| invalid(format!("`{entry}` is not host:port")))?;
+            let host = monitoring::probe::Host::parse(host.trim_start_matches('[').trim_end_matches(']')).map_err(|error| invalid(format!("`{entry}`: {error}")))?;
+            let port = port.parse::<u16>().ok().filter(|port| *port > 0).ok_or_else(|| invalid(format!("`{entry}`: bad port")))?;
+            Ok((host, port))
+        })
+        .collect()
+}
+
+fn day_list(raw: &str) -> Result<Vec<i32>, ConfigError> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry.parse::<i32>().ok().filter(|days| (1..=365).contains(days)).ok_or_else(|| ConfigError::Invalid {
+                name: "MONITOR_EXPIRY_WARN_DAYS",
+                reason: format!("`{entry}` is not a number of days from 1 to 365"),
+            })
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct JobSettings {
     /// Whether this process runs job workers (an API-only replica may not).
@@ -125,6 +172,7 @@ pub struct Settings {
     pub body_limit: usize,
     pub log_format: LogFormat,
     pub jobs: JobSettings,
+    pub monitor: MonitorSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -240,6 +288,16 @@ impl Settings {
             frontend_dist: PathBuf::from(env.string("FRONTEND_DIST", "frontend/dist")),
             body_limit: env.parse("HTTP_BODY_LIMIT_BYTES", 1024 * 1024)?,
             log_format,
+            monitor: MonitorSettings {
+                enabled: env.parse("MONITOR_ENABLED", true)?,
+                check_timeout: env.seconds("MONITOR_CHECK_TIMEOUT_SECONDS", 3.0)?,
+                concurrency: env.parse("MONITOR_CONCURRENCY", monitoring::probe::DEFAULT_CONCURRENCY)?,
+                batch_size: env.parse("MONITOR_BATCH_SIZE", 5_000)?,
+                canaries: canaries(&env.string("MONITOR_CANARY", ""))?,
+                group_threshold: env.parse("MONITOR_GROUP_THRESHOLD", 5)?,
+                expiry_check_interval: env.seconds("MONITOR_EXPIRY_CHECK_SECONDS", 60.0)?,
+                expiry_warn_days: day_list(&env.string("MONITOR_EXPIRY_WARN_DAYS", "7,3,1"))?,
+            },
             jobs: JobSettings {
                 enabled: env.parse("JOBS_ENABLED", true)?,
                 concurrency: env.parse("JOBS_CONCURRENCY", 8)?,

@@ -223,6 +223,37 @@ impl From<notify::NotifyError> for ApiError {
     }
 }
 
+impl From<monitoring::MonitoringError> for ApiError {
+    fn from(error: monitoring::MonitoringError) -> Self {
+        use monitoring::MonitoringError as E;
+        use monitoring::spreadsheet::SpreadsheetError as S;
+        match error {
+            E::Validation(errors) => ApiError::Validation(errors),
+            E::NotFound(what) => ApiError::NotFound(what.to_owned()),
+            E::Duplicate => ApiError::Conflict {
+                code: "duplicate_host",
+                detail: error.to_string(),
+                errors: domain::ValidationErrors::single("name", "duplicate", "a host with this name, address and port exists already"),
+            },
+            E::Spreadsheet(S::TooLarge { limit, .. }) => ApiError::PayloadTooLarge { limit },
+            E::Spreadsheet(spreadsheet) => {
+                let code = match &spreadsheet {
+                    S::NotXlsx(_) => "not_xlsx",
+                    S::ZipBomb(_) => "unsafe_workbook",
+                    S::NoKnownSheets { .. } => "no_known_sheets",
+                    S::TooManyRows { .. } => "too_many_rows",
+                    S::Corrupt(_) | S::TooLarge { .. } => "corrupt_workbook",
+                };
+                ApiError::Rejected { code, detail: spreadsheet.to_string() }
+            }
+            E::Notify(error) => error.into(),
+            E::Database(error) => error.into(),
+            E::Jobs(error) => ApiError::Internal(anyhow::Error::new(error)),
+            E::Internal(message) => ApiError::Internal(anyhow::anyhow!(message)),
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         ApiError::Internal(anyhow::Error::new(error).context("database"))

@@ -56,7 +56,14 @@ async fn main() -> anyhow::Result<()> {
     app::install_crypto_provider();
 
     match cli.command {
-        Command::Serve => Application::build(settings).await?.run_until_stopped().await,
+        Command::Serve => {
+            // Thousands of checks in flight need more than the usual 1024 descriptors.
+            match monitoring::probe::raise_fd_limit() {
+                Ok(limit) => tracing::info!(limit, "open file limit"),
+                Err(error) => tracing::warn!(%error, "could not raise the open file limit"),
+            }
+            Application::build(settings).await?.run_until_stopped().await
+        }
         Command::Migrate => {
             let pool = app::connect_database(&settings).await?;
             MIGRATOR.run(&pool).await.context("running migrations")?;

@@ -1,7 +1,16 @@
-//! Monitoring: TCP port checks of monitored hosts, expiry watch, MikroTik
-//! PPPoE online status and node resources, with the sales book of hosts sold
-//! outside the catalog. State changes enqueue notifications in the same
-//! transaction.
+//! Monitoring: TCP port checks of monitored hosts, expiry watch, the public
+//! status page, and the sales book of hosts and accounts sold outside the
+//! catalog with its Excel import and export. State changes enqueue
+//! notifications in the same transaction.
 
+pub mod checker;
+mod error;
+pub mod expiry;
+pub mod host;
+pub mod import;
 pub mod probe;
+pub mod sales;
 pub mod spreadsheet;
+pub mod status;
+
+pub use error::MonitoringError;

@@ -239,8 +239,9 @@ async fn parent() {
         (ratio - 1.0) * 100.0
     );
     println!(
-        "Target: zero duplicates after the kill: {} ({duplicates} chats got it twice; {missing} chats got nothing, which can only be the one send in flight at the kill, recorded as `unknown`). The takeover waits for the killed worker's job lease ({} s).\n",
+        "Target: zero duplicates after the kill: {} ({duplicates} chats got it twice; {missing} chats got nothing: only the sends in flight at the kill (at most {}) can be, recorded as `unknown`). The takeover waits for the killed worker's job lease ({} s).\n",
         if duplicates == 0 { "met" } else { "NOT met" },
+        broadcast::SENDS_IN_FLIGHT,
         LEASE.as_secs()
     );
 }

@@ -3,8 +3,8 @@
 //! job works through them in batches. A row is marked `sending` just before
 //! its send and `sent` just after, so a crash in between leaves `sending`,
 //! which the next run turns into `unknown` instead of sending again: nobody
-//! gets the message twice, at the price of not knowing whether the one
-//! message in flight when the process died arrived.
+//! gets the message twice, at the price of not knowing whether the few
+//! messages in flight when the process died arrived.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use domain::{Email, ValidationErrors};
+use futures::{StreamExt, TryStreamExt};
 use jobs::{JobContext, JobError, NewJob, Registry};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
@@ -28,6 +29,9 @@ use crate::template::text_to_html;
 
 pub const BROADCAST_JOB: &str = "notify.broadcast";
 const BATCH: i64 = 50;
+/// Sends in flight at once within one broadcast. A crash leaves at most
+/// this many recipients `unknown`; nobody is ever sent the message twice.
+pub const SENDS_IN_FLIGHT: usize = 4;
 /// Attempts per recipient for transient failures before it is marked failed.
 const SEND_ATTEMPTS: u32 = 3;
 
@@ -348,36 +352,54 @@ async fn run(context: JobContext, senders: Senders) -> Result<(), JobError> {
             sqlx::query!("UPDATE broadcast SET status = 'done', finished_at = now() WHERE id = $1 AND status = 'running'", id).execute(pool).await?;
             return Ok(());
         }
-        for recipient in batch {
-            let claimed = sqlx::query!(
-                "UPDATE broadcast_recipient SET status = 'sending' WHERE broadcast_id = $1 AND recipient = $2 AND status = 'pending'",
-                id,
-                recipient
-            )
-            .execute(pool)
+        // A few sends in flight, so that one slow answer or database write
+        // does not cost its successors their send slots; the throttle still
+        // spaces the sends themselves.
+        futures::stream::iter(batch)
+            .map(|recipient| deliver_row(pool, id, channel, sender.as_ref(), &content, recipient))
+            .buffer_unordered(SENDS_IN_FLIGHT)
+            .try_collect::<()>()
             .await?;
-            if claimed.rows_affected() == 0 {
-                continue;
-            }
-            let (status, error) = deliver_one(sender.as_ref(), &recipient, &content).await;
-            if status == "blocked"
-                && channel == Channel::Telegram
-                && let Ok(chat_id) = recipient.parse()
-            {
-                telegram_chat::mark_blocked(pool, chat_id).await?;
-            }
-            sqlx::query!(
-                r#"UPDATE broadcast_recipient SET status = $3, error = $4, sent_at = CASE WHEN $3 = 'sent' THEN now() END
-                   WHERE broadcast_id = $1 AND recipient = $2"#,
-                id,
-                recipient,
-                status,
-                error
-            )
-            .execute(pool)
-            .await?;
-        }
     }
+}
+
+/// Claims one recipient's row, sends, and records the outcome.
+async fn deliver_row(
+    pool: &PgPool,
+    id: i64,
+    channel: Channel,
+    sender: &dyn BroadcastSender,
+    content: &BroadcastContent,
+    recipient: String,
+) -> Result<(), JobError> {
+    let claimed = sqlx::query!(
+        "UPDATE broadcast_recipient SET status = 'sending' WHERE broadcast_id = $1 AND recipient = $2 AND status = 'pending'",
+        id,
+        recipient
+    )
+    .execute(pool)
+    .await?;
+    if claimed.rows_affected() == 0 {
+        return Ok(());
+    }
+    let (status, error) = deliver_one(sender, &recipient, content).await;
+    if status == "blocked"
+        && channel == Channel::Telegram
+        && let Ok(chat_id) = recipient.parse()
+    {
+        telegram_chat::mark_blocked(pool, chat_id).await?;
+    }
+    sqlx::query!(
+        r#"UPDATE broadcast_recipient SET status = $3, error = $4, sent_at = CASE WHEN $3 = 'sent' THEN now() END
+           WHERE broadcast_id = $1 AND recipient = $2"#,
+        id,
+        recipient,
+        status,
+        error
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 /// Sends to one recipient, waiting out `retry_after` exactly and retrying

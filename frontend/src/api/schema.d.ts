@@ -521,6 +521,190 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/monitoring/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every host (sheet `VPS`) and account sale (sheet `AKUN`) as an `.xlsx`
+         *     that imports back to the same values.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        get: operations["exportWorkbook"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/hosts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every monitored host with its current state.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        get: operations["listHosts"];
+        put?: never;
+        /**
+         * Add a host; its first check comes within one interval. Records the sale
+         *     unless `record_sale` is false.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        post: operations["createHost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/hosts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One host with its uptime (24 h, 7 d, 30 d), recent state changes and
+         *     maintenance windows.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        get: operations["getHost"];
+        /**
+         * Change a host. A new address or port is checked from scratch; a new
+         *     expiry date re-arms the expiry messages.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        put: operations["updateHost"];
+        post?: never;
+        /**
+         * Remove a host and its history (its sales stay in the book).
+         * @description **Roles:** owner, sysadmin, business
+         */
+        delete: operations["deleteHost"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/hosts/{id}/maintenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Plan a maintenance window: the host is still checked, but no alert is sent.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        post: operations["addMaintenanceWindow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/hosts/{id}/maintenance/{window_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Drop a maintenance window.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        delete: operations["removeMaintenanceWindow"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload an `.xlsx` (the raw file as the body) for a preview: every row of
+         *     the `VPS` and `AKUN` sheets with its parsed values and problems. Nothing
+         *     is written until the import is confirmed; the preview expires after an hour.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        post: operations["uploadImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A stored preview again (e.g. after a page reload).
+         * @description **Roles:** owner, sysadmin, business
+         */
+        get: operations["getImport"];
+        put?: never;
+        post?: never;
+        /**
+         * Discard a preview.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        delete: operations["cancelImport"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/imports/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Write the preview's valid rows in one transaction: hosts upserted by
+         *     name + address + port (new ones get a sale), account sales added. Rows
+         *     with problems are skipped. An import is confirmed once.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        post: operations["confirmImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/alerts": {
         parameters: {
             query?: never;
@@ -798,6 +982,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sales with totals per month and currency.
+         * @description **Roles:** owner, business, finance
+         */
+        get: operations["listSales"];
+        put?: never;
+        /**
+         * Record a sale.
+         * @description **Roles:** owner, business, finance
+         */
+        post: operations["createSale"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sales/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Correct a sale.
+         * @description **Roles:** owner, business, finance
+         */
+        put: operations["updateSale"];
+        post?: never;
+        /**
+         * Delete a sale.
+         * @description **Roles:** owner, business, finance
+         */
+        delete: operations["deleteSale"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/staff": {
         parameters: {
             query?: never;
@@ -898,6 +1130,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public status page: the hosts staff made public, with UP/DOWN, last
+         *     check, response time, days left, expiry badges and uptime. No login.
+         */
+        get: operations["getStatusPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -979,6 +1231,27 @@ export interface components {
             otp_required: boolean;
             profile?: components["schemas"]["Profile"] | null;
             roles: components["schemas"]["Role"][];
+        };
+        /** @description One data row of an `AKUN` sheet: accounts sold on a marketplace. */
+        AccountSaleRow: {
+            merchant?: string | null;
+            name?: string | null;
+            price?: components["schemas"]["PreviewPrice"] | null;
+            problems: components["schemas"]["RowProblem"][];
+            /**
+             * Format: int32
+             * @description 1 when the cell is blank.
+             */
+            qty?: number | null;
+            /**
+             * Format: int32
+             * @description The row number Excel shows (1-based).
+             */
+            row: number;
+            sheet: string;
+            /** Format: date */
+            sold_at?: string | null;
+            type?: string | null;
         };
         /** @enum {string} */
         AlertKind: "error" | "change";
@@ -1097,11 +1370,136 @@ export interface components {
             /** @description The template in use, per language. */
             templates: components["schemas"]["TemplateVersion"][];
         };
+        /**
+         * @description The canonical columns of both sheet kinds.
+         * @enum {string}
+         */
+        Field: "name" | "ip" | "port" | "expire_date" | "price" | "currency" | "sold_at" | "merchant" | "type" | "qty";
         Health: {
             /** @description Always `ok` when the process answers at all. */
             status: string;
             /** @description Version of the running build. */
             version: string;
+        };
+        HostDetail: {
+            /** @description The newest 50 state changes. */
+            changes: components["schemas"]["StateChange"][];
+            host: components["schemas"]["MonitoredHost"];
+            /** @description Current and future windows. */
+            maintenance: components["schemas"]["MaintenanceWindow"][];
+            uptime: components["schemas"]["Uptime"];
+        };
+        /** @description What staff send to add or change a host. */
+        HostInput: {
+            /** @description An IPv4/IPv6 address or a DNS name (no scheme, path or port). */
+            address: string;
+            /**
+             * Format: int32
+             * @description Seconds between checks, 30 to 86400 (default 300).
+             */
+            check_interval_seconds?: number | null;
+            /** @description `IDR` (default) or `USD`. */
+            currency?: string | null;
+            /**
+             * Format: uuid
+             * @description The customer to email when the host goes down or up.
+             */
+            customer_id?: string | null;
+            /** Format: date */
+            expires_on?: string | null;
+            /**
+             * Format: int32
+             * @description Consecutive failed checks before DOWN, 1 to 10 (default 2).
+             */
+            failures_before_down?: number | null;
+            /** @description Shown on the public status page. */
+            is_public?: boolean;
+            name: string;
+            notes?: string | null;
+            /**
+             * Format: int64
+             * @description 1 to 65535.
+             */
+            port: number;
+            /**
+             * Format: int64
+             * @description Price in minor units of `currency` (whole rupiah, US cents).
+             */
+            price_minor?: number | null;
+            /** @description Adding only: record the sale in the sales book (default true). */
+            record_sale?: boolean | null;
+            /**
+             * Format: int32
+             * @description Repeat the DOWN message every so many minutes while down (5 to 10080).
+             */
+            renotify_minutes?: number | null;
+            /** Format: int64 */
+            service_id?: number | null;
+        };
+        /**
+         * @description One data row of a `VPS` sheet. A value is `None` when its cell is blank
+         *     or could not be read; in the second case `problems` says why.
+         */
+        HostRow: {
+            /** Format: date */
+            expire_date?: string | null;
+            /** @description The `ip` column: an IP address or a host name ([`Host`]). */
+            ip?: string | null;
+            name?: string | null;
+            /** Format: int32 */
+            port?: number | null;
+            price?: components["schemas"]["PreviewPrice"] | null;
+            problems: components["schemas"]["RowProblem"][];
+            /**
+             * Format: int32
+             * @description The row number Excel shows (1-based).
+             */
+            row: number;
+            sheet: string;
+        };
+        /**
+         * @description `pending` (not yet known, or failing but not yet down), `up` or `down`.
+         * @enum {string}
+         */
+        HostStatus: "pending" | "up" | "down";
+        IgnoredSheet: {
+            name: string;
+            reason: components["schemas"]["IgnoredSheetReason"];
+        };
+        /** @enum {string} */
+        IgnoredSheetReason: "unrecognised_name" | "ambiguous_name" | "not_a_worksheet";
+        ImportPreview: {
+            /** @description Rows of the `AKUN` sheets, in sheet order then row order. */
+            account_sales: components["schemas"]["AccountSaleRow"][];
+            /** @description Rows of the `VPS` sheets, in sheet order then row order. */
+            hosts: components["schemas"]["HostRow"][];
+            summary: components["schemas"]["ImportSummary"];
+        };
+        ImportResult: {
+            /** Format: int64 */
+            account_sales_created: number;
+            /**
+             * Format: int64
+             * @description Sales recorded for the new hosts.
+             */
+            host_sales_recorded: number;
+            /** Format: int64 */
+            hosts_created: number;
+            /** Format: int64 */
+            hosts_updated: number;
+            /**
+             * Format: int64
+             * @description Rows with problems, left out.
+             */
+            rows_skipped: number;
+        };
+        ImportSummary: {
+            account_sales: components["schemas"]["RowCounts"];
+            hosts: components["schemas"]["RowCounts"];
+            /** @description Sheets left out, with the reason. */
+            ignored_sheets: components["schemas"]["IgnoredSheet"][];
+            /** @description The sheets read, in workbook order. */
+            sheets: components["schemas"]["SheetSummary"][];
         };
         InviteStaffRequest: {
             email: string;
@@ -1140,6 +1538,70 @@ export interface components {
         };
         /** @enum {string} */
         LoginStatus: "authenticated" | "otp_required";
+        MaintenanceWindow: {
+            /** Format: date-time */
+            ends_at: string;
+            /** Format: int64 */
+            id: number;
+            reason: string;
+            /** Format: date-time */
+            starts_at: string;
+        };
+        MonitoredHost: {
+            address: string;
+            /** Format: int32 */
+            check_interval_seconds: number;
+            /** Format: date-time */
+            created_at: string;
+            currency: string;
+            customer_email?: string | null;
+            /** Format: uuid */
+            customer_id?: string | null;
+            /**
+             * Format: int64
+             * @description Days until `expires_on` (negative once expired).
+             */
+            days_left?: number | null;
+            /** Format: date */
+            expires_on?: string | null;
+            /** Format: int32 */
+            failures_before_down: number;
+            /** Format: int64 */
+            id: number;
+            /** @description Inside a maintenance window now: checked, but no alerts. */
+            in_maintenance: boolean;
+            is_public: boolean;
+            /** Format: date-time */
+            last_checked_at?: string | null;
+            last_error?: string | null;
+            /** Format: int32 */
+            last_latency_ms?: number | null;
+            name: string;
+            notes: string;
+            /** Format: int32 */
+            port: number;
+            /** Format: int64 */
+            price_minor?: number | null;
+            /** Format: int32 */
+            renotify_minutes?: number | null;
+            /** Format: int64 */
+            service_id?: number | null;
+            status: components["schemas"]["HostStatus"];
+            /** Format: date-time */
+            status_changed_at?: string | null;
+        };
+        /** @description One month's revenue in one currency (amounts are price × qty). */
+        MonthlyTotal: {
+            /** Format: int64 */
+            amount_minor: number;
+            currency: string;
+            /** @description `YYYY-MM`. */
+            month: string;
+            /** Format: int64 */
+            quantity: number;
+            /** Format: int64 */
+            sales: number;
+        };
         NewBroadcast: {
             /** @description The message, at most 4096 characters. */
             body: string;
@@ -1148,6 +1610,13 @@ export interface components {
             photo_url?: string | null;
             /** @description Email subject (required for email, ignored for Telegram). */
             subject?: string | null;
+        };
+        NewMaintenanceWindow: {
+            /** Format: date-time */
+            ends_at: string;
+            reason?: string;
+            /** Format: date-time */
+            starts_at: string;
         };
         NewStaffChat: {
             /**
@@ -1220,6 +1689,19 @@ export interface components {
             /** @description What the preview fills in. */
             sample: string;
         };
+        /**
+         * @description How a price appears in the preview: [`Money`] on the wire (documentation
+         *     only; the rows hold `Money` itself).
+         */
+        PreviewPrice: {
+            /** @description `IDR` or `USD`. */
+            currency: string;
+            /**
+             * Format: int64
+             * @description Minor units: whole rupiah, US cents.
+             */
+            minor: number;
+        };
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description Stable machine code, e.g. `validation_failed`, `not_found`. */
@@ -1235,6 +1717,11 @@ export interface components {
             /** @description Stable identifier of the kind of problem, `urn:juragan:problem:<code>`. */
             type: string;
         };
+        /**
+         * @description Stable machine codes of row problems.
+         * @enum {string}
+         */
+        ProblemCode: "missing" | "missing_column" | "invalid_ip" | "invalid_port" | "invalid_date" | "negative_price" | "invalid_price" | "unknown_currency" | "currency_mismatch" | "invalid_qty" | "too_long" | "invalid_text";
         /** @description One invalid field of a request. */
         ProblemFieldError: {
             code: string;
@@ -1247,6 +1734,24 @@ export interface components {
             full_name: string;
             /** @description Normalised to `+62…`. */
             phone?: string | null;
+        };
+        PublicHostStatus: {
+            /**
+             * Format: int64
+             * @description Days until expiry (negative once expired); none without a date.
+             */
+            days_left?: number | null;
+            expired: boolean;
+            /** @description Expires within [`EXPIRING_BADGE_DAYS`] days. */
+            expiring: boolean;
+            in_maintenance: boolean;
+            /** Format: date-time */
+            last_checked_at?: string | null;
+            name: string;
+            /** Format: int32 */
+            response_time_ms?: number | null;
+            status: components["schemas"]["HostStatus"];
+            uptime: components["schemas"]["Uptime"];
         };
         Readiness: {
             checks: components["schemas"]["ReadinessCheck"][];
@@ -1297,6 +1802,76 @@ export interface components {
              */
             version_id?: number | null;
         };
+        RowCounts: {
+            /** Format: int32 */
+            rows_with_problems: number;
+            /**
+             * Format: int32
+             * @description Data rows read; blank rows are not counted.
+             */
+            total_rows: number;
+            /** Format: int32 */
+            valid_rows: number;
+        };
+        /** @description One thing wrong with one cell (or a column the sheet lacks). */
+        RowProblem: {
+            code: components["schemas"]["ProblemCode"];
+            field: components["schemas"]["Field"];
+            /** @description English explanation quoting the cell; the SPA translates by `code`. */
+            message: string;
+        };
+        Sale: {
+            /** Format: date-time */
+            created_at: string;
+            currency: string;
+            /**
+             * Format: int64
+             * @description The host this sale is for, while it exists.
+             */
+            host_id?: number | null;
+            /** Format: int64 */
+            id: number;
+            item_type: string;
+            kind: components["schemas"]["SaleKind"];
+            merchant: string;
+            name: string;
+            /** Format: int64 */
+            price_minor: number;
+            /** Format: int32 */
+            qty: number;
+            /** Format: date */
+            sold_on: string;
+        };
+        SaleInput: {
+            /** @description `IDR` (default) or `USD`. */
+            currency?: string | null;
+            /** @description What was sold (e.g. `vps`, `rdp`, `netflix`). */
+            item_type?: string;
+            kind: components["schemas"]["SaleKind"];
+            /** @description Where it was sold: a marketplace, a shop, a platform. */
+            merchant?: string;
+            name: string;
+            /**
+             * Format: int64
+             * @description In minor units of `currency`.
+             */
+            price_minor: number;
+            /**
+             * Format: int32
+             * @description At least 1 (default 1).
+             */
+            qty?: number | null;
+            /** Format: date */
+            sold_on: string;
+        };
+        /** @enum {string} */
+        SaleKind: "host" | "account";
+        SalesBook: {
+            /** @description Newest first, at most 5,000. */
+            items: components["schemas"]["Sale"][];
+            /** @description Per month and currency, under the same filter. */
+            totals: components["schemas"]["MonthlyTotal"][];
+        };
         Session: {
             /** Format: date-time */
             created_at: string;
@@ -1311,6 +1886,29 @@ export interface components {
         };
         SetRolesRequest: {
             roles: components["schemas"]["Role"][];
+        };
+        /** @enum {string} */
+        SheetKind: "hosts" | "account_sales";
+        SheetSummary: {
+            /**
+             * Format: int32
+             * @description The row Excel shows for the header (the first non-empty row); `None`
+             *     for an empty sheet.
+             */
+            header_row?: number | null;
+            /**
+             * @description Headers that match no column (or repeat one already matched; the
+             *     leftmost wins), as written.
+             */
+            ignored_headers: string[];
+            kind: components["schemas"]["SheetKind"];
+            /**
+             * @description Required columns with no header: every row of the sheet has a
+             *     `missing_column` problem until the column is added.
+             */
+            missing_columns: components["schemas"]["Field"][];
+            name: string;
+            rows: components["schemas"]["RowCounts"];
         };
         StaffChat: {
             /**
@@ -1340,6 +1938,27 @@ export interface components {
         };
         /** @enum {string} */
         StaffStatus: "active" | "disabled" | "invited";
+        StagedImport: {
+            /** Format: date-time */
+            expires_at: string;
+            file_name: string;
+            /** Format: uuid */
+            id: string;
+            /** @description Every row with its parsed values and problems, and the summary. */
+            preview: components["schemas"]["ImportPreview"];
+        };
+        StateChange: {
+            /** Format: date-time */
+            at: string;
+            from_status: string;
+            reason?: string | null;
+            to_status: string;
+        };
+        StatusPage: {
+            /** Format: date-time */
+            generated_at: string;
+            hosts: components["schemas"]["PublicHostStatus"][];
+        };
         TelegramLinkCode: {
             bot_username: string;
             /** @description Send `/start <code>` to the bot, or open `deep_link`. */
@@ -1409,6 +2028,18 @@ export interface components {
             full_name: string;
             /** @description Any Indonesian spelling: 08…, 62…, +62… */
             phone: string;
+        };
+        /**
+         * @description Uptime over a period as a percentage of checks that found the host up;
+         *     `None` when there were no checks.
+         */
+        Uptime: {
+            /** Format: double */
+            last_24h?: number | null;
+            /** Format: double */
+            last_30d?: number | null;
+            /** Format: double */
+            last_7d?: number | null;
         };
         VerifyEmailRequest: {
             code: string;
@@ -2579,6 +3210,651 @@ export interface operations {
             };
         };
     };
+    exportWorkbook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workbook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Monitoring staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listHosts: {
+        parameters: {
+            query?: {
+                /** @description `pending`, `up` or `down`. */
+                status?: components["schemas"]["HostStatus"] | null;
+                /** @description Part of the name or address. */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Hosts by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoredHost"][];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Monitoring staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createHost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HostInput"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoredHost"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Monitoring staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Same name, address and port exist (`duplicate_host`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (address, port, currency, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getHost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Host id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The host */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostDetail"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Monitoring staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such host */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateHost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Host id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HostInput"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoredHost"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Monitoring staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such host */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Same name, address and port exist (`duplicate_host`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteHost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Host id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Monitoring staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such host */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addMaintenanceWindow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Host id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewMaintenanceWindow"];
+            };
+        };
+        responses: {
+            /** @description Planned */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceWindow"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Monitoring staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such host */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Ends before it starts, or longer than 31 days */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeMaintenanceWindow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Host id */
+                id: number;
+                /** @description Window id */
+                window_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Monitoring staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such window */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    uploadImport: {
+        parameters: {
+            query?: {
+                /** @description The uploaded file's name, shown in the preview. */
+                file_name?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The workbook, at most 20 MiB */
+        requestBody: {
+            content: {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+            };
+        };
+        responses: {
+            /** @description The preview, kept under its id */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StagedImport"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Monitoring staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Larger than 20 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not sent as an .xlsx or octet-stream body */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an .xlsx (`not_xlsx`: .xls, CSV…), unsafe (`unsafe_workbook`: zip bomb), damaged (`corrupt_workbook`), no VPS/AKUN sheet (`no_known_sheets`) or too many rows */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Import id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preview */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StagedImport"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Monitoring staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such import, or it expired */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Import id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Discarded */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Monitoring staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such import */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Import id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Monitoring staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such import, it expired, or it was already confirmed or cancelled */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listOwnerAlerts: {
         parameters: {
             query?: {
@@ -3389,6 +4665,226 @@ export interface operations {
             };
         };
     };
+    listSales: {
+        parameters: {
+            query?: {
+                /** @description `host` or `account`. */
+                kind?: components["schemas"]["SaleKind"] | null;
+                /** @description First day, inclusive. */
+                from?: string | null;
+                /** @description Last day, inclusive. */
+                to?: string | null;
+                /** @description `IDR` or `USD`. */
+                currency?: string | null;
+                /** @description Part of the name or merchant. */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sales book */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SalesBook"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sales staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown currency */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaleInput"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sale"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sales staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateSale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sale id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaleInput"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sale"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sales staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such sale */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sale id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sales staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such sale */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listStaff: {
         parameters: {
             query?: never;
@@ -3673,6 +5169,26 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStatusPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Public host states */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusPage"];
                 };
             };
         };

@@ -3,7 +3,9 @@
 
 pub mod account;
 pub mod auth;
+pub mod monitoring;
 pub mod notifications;
+pub mod sales;
 pub mod staff;
 pub mod system;
 pub mod telegram;
@@ -19,6 +21,8 @@ pub fn configure(config: &mut ServiceConfig) {
     staff::configure(config);
     notifications::configure(config);
     telegram::configure(config);
+    monitoring::configure(config);
+    sales::configure(config);
 }
 
 /// The `cursor` of a paged list: the id the previous page ended at.

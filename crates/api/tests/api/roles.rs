@@ -10,8 +10,9 @@ use sqlx::PgPool;
 use crate::helpers::spawn_app;
 
 /// Operations anyone may call without signing in.
-const PUBLIC: [&str; 16] = [
+const PUBLIC: [&str; 17] = [
     "GET /healthz",
+    "GET /api/v1/status",
     "GET /readyz",
     "GET /metrics",
     "GET /api/openapi.json",

@@ -64,6 +64,8 @@ const fn optional(name: &'static str, description: &'static str, sample: &'stati
 
 const NAME: Placeholder = optional("name", "the recipient's name", "Budi Santoso");
 const CODE: Placeholder = required("code", "the 6-digit code", "482913");
+const HOST_NAME: Placeholder = required("name", "the monitored host's name", "VPS-SG-01");
+const HOST: Placeholder = required("host", "address and port", "103.28.12.7:3389");
 
 pub const VERIFY_EMAIL: &str = "auth.verify_email";
 pub const LOGIN_CODE: &str = "auth.login_code";
@@ -72,6 +74,12 @@ pub const PASSWORD_RESET: &str = "auth.password_reset";
 pub const ACCOUNT_LOCKED: &str = "auth.account_locked";
 pub const STAFF_INVITATION: &str = "staff.invitation";
 pub const TELEGRAM_LINKED: &str = "telegram.linked";
+pub const HOST_DOWN: &str = "monitoring.host_down";
+pub const HOST_UP: &str = "monitoring.host_up";
+pub const HOSTS_DOWN: &str = "monitoring.hosts_down";
+pub const HOST_EXPIRED: &str = "monitoring.host_expired";
+pub const HOST_EXPIRING: &str = "monitoring.host_expiring";
+pub const CHECKER_OFFLINE: &str = "monitoring.checker_offline";
 
 pub static EVENTS: &[EventDefinition] = &[
     EventDefinition {
@@ -144,6 +152,60 @@ pub static EVENTS: &[EventDefinition] = &[
         defaults: [
             ("Telegram terhubung", "Halo {name}, akun Telegram ini sekarang terhubung ke akun Juragan Anda. Notifikasi akan dikirim ke sini."),
             ("Telegram linked", "Hello {name}, this Telegram account is now linked to your Juragan account. Notifications will arrive here."),
+        ],
+    },
+    EventDefinition {
+        key: HOST_DOWN,
+        description: "A monitored host stopped answering (staff chats, and the linked customer by email)",
+        placeholders: &[HOST_NAME, HOST, optional("since", "when it went down", "23/11/2026 14:05 WIB"), optional("error", "why the check failed", "connection refused")],
+        defaults: [
+            ("🔴 DOWN: {name}", "{name} ({host}) tidak dapat dihubungi sejak {since}.\nPenyebab: {error}"),
+            ("🔴 DOWN: {name}", "{name} ({host}) has been unreachable since {since}.\nReason: {error}"),
+        ],
+    },
+    EventDefinition {
+        key: HOST_UP,
+        description: "A monitored host answers again",
+        placeholders: &[HOST_NAME, HOST, optional("downtime", "how long it was down", "12 menit")],
+        defaults: [
+            ("🟢 UP: {name}", "{name} ({host}) kembali normal setelah down {downtime}."),
+            ("🟢 UP: {name}", "{name} ({host}) is back after {downtime} down."),
+        ],
+    },
+    EventDefinition {
+        key: HOSTS_DOWN,
+        description: "Many hosts went down in one sweep: one message instead of a flood",
+        placeholders: &[required("count", "how many went down", "14"), required("hosts", "their names and addresses, one per line", "VPS-SG-01 (103.28.12.7:3389)\nVPS-SG-02 (103.28.12.8:3389)")],
+        defaults: [
+            ("🔴 {count} host DOWN", "{count} host tidak dapat dihubungi pada pengecekan yang sama:\n{hosts}"),
+            ("🔴 {count} hosts DOWN", "{count} hosts became unreachable in the same sweep:\n{hosts}"),
+        ],
+    },
+    EventDefinition {
+        key: HOST_EXPIRED,
+        description: "A monitored host passed its expiry date (sent once per date)",
+        placeholders: &[HOST_NAME, HOST, required("expires_on", "the expiry date", "20/11/2026")],
+        defaults: [
+            ("⛔ EXPIRED: {name}", "Masa aktif {name} ({host}) berakhir pada {expires_on}."),
+            ("⛔ EXPIRED: {name}", "{name} ({host}) expired on {expires_on}."),
+        ],
+    },
+    EventDefinition {
+        key: HOST_EXPIRING,
+        description: "A monitored host expires soon (at the configured days before)",
+        placeholders: &[HOST_NAME, HOST, required("expires_on", "the expiry date", "30/11/2026"), required("days", "days left", "7")],
+        defaults: [
+            ("⏳ Segera berakhir: {name}", "Masa aktif {name} ({host}) berakhir {days} hari lagi, pada {expires_on}."),
+            ("⏳ Expiring soon: {name}", "{name} ({host}) expires in {days} days, on {expires_on}."),
+        ],
+    },
+    EventDefinition {
+        key: CHECKER_OFFLINE,
+        description: "The checker lost its own network (the canary fails too): hosts are not marked down",
+        placeholders: &[required("canary", "the canary targets that failed", "1.1.1.1:53")],
+        defaults: [
+            ("⚠️ Pemantau kehilangan jaringan", "Target kanari {canary} juga gagal, jadi jaringan pemantau sendiri yang bermasalah. Status host tidak diubah sampai jaringan pulih."),
+            ("⚠️ The monitor lost its network", "The canary {canary} fails too, so the monitor's own network is at fault. Host states stay as they are until it recovers."),
         ],
     },
 ];

@@ -1,0 +1,386 @@
+//! Monitored hosts (staff), their maintenance windows, the Excel import and
+//! export, and the public status page.
+
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use futures::StreamExt;
+use identity::audit::{self, AuditRecord};
+use monitoring::host::{self, HostDetail, HostFilter, HostInput, HostStatus, MaintenanceWindow, MonitoredHost, NewMaintenanceWindow};
+use monitoring::import::{self, ImportResult, StagedImport};
+use monitoring::spreadsheet::MAX_UPLOAD_BYTES;
+use monitoring::status::{self, StatusPage};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::auth::{Auth, Policy};
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(list_hosts)
+        .service(create_host)
+        .service(get_host)
+        .service(update_host)
+        .service(delete_host)
+        .service(add_maintenance)
+        .service(remove_maintenance)
+        .service(upload_import)
+        .service(get_import)
+        .service(confirm_import)
+        .service(cancel_import)
+        .service(export_workbook)
+        .service(status_page);
+}
+
+/// Who runs the monitor: the owner, sysadmins and the business side.
+pub struct MonitorStaff;
+impl Policy for MonitorStaff {
+    const ROLES: &'static [identity::Role] = &[identity::Role::Owner, identity::Role::Sysadmin, identity::Role::Business];
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+async fn audited<T: serde::Serialize>(
+    tx: &mut sqlx::PgConnection,
+    auth: &Auth<MonitorStaff>,
+    action: &str,
+    entity_id: String,
+    after: Option<&T>,
+) -> Result<(), ApiError> {
+    let entry = AuditRecord { action, entity_type: "monitored_host", entity_id, before: None, after: after.map(|value| serde_json::json!(value)) };
+    audit::record(tx, &auth.actor(), entry).await?;
+    Ok(())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct HostQuery {
+    /// `pending`, `up` or `down`.
+    pub status: Option<HostStatus>,
+    /// Part of the name or address.
+    pub q: Option<String>,
+}
+
+/// Every monitored host with its current state.
+#[utoipa::path(
+    tag = "monitoring",
+    operation_id = "listHosts",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
+    params(HostQuery),
+    responses(
+        (status = 200, description = "Hosts by name", body = [MonitoredHost]),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/monitoring/hosts")]
+async fn list_hosts(_auth: Auth<MonitorStaff>, state: web::Data<AppState>, query: web::Query<HostQuery>) -> Result<web::Json<Vec<MonitoredHost>>, ApiError> {
+    let filter = HostFilter { status: query.status, search: query.q.clone() };
+    Ok(web::Json(host::list(&state.pool, &filter).await?))
+}
+
+/// Add a host; its first check comes within one interval. Records the sale
+/// unless `record_sale` is false.
+#[utoipa::path(
+    tag = "monitoring",
+    operation_id = "createHost",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
+    responses(
+        (status = 201, description = "Added", body = MonitoredHost),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Same name, address and port exist (`duplicate_host`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (address, port, currency, …)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/monitoring/hosts")]
+async fn create_host(auth: Auth<MonitorStaff>, state: web::Data<AppState>, body: web::Json<HostInput>) -> Result<HttpResponse, ApiError> {
+    let mut tx = state.pool.begin().await?;
+    let created = host::create(&mut tx, &body).await?;
+    audited(&mut tx, &auth, "host.created", created.id.to_string(), Some(&created)).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// One host with its uptime (24 h, 7 d, 30 d), recent state changes and
+/// maintenance windows.
+#[utoipa::path(
+    tag = "monitoring",
+    operation_id = "getHost",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
+    params(("id" = i64, Path, description = "Host id")),
+    responses(
+        (status = 200, description = "The host", body = HostDetail),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such host", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/monitoring/hosts/{id}")]
+async fn get_host(_auth: Auth<MonitorStaff>, state: web::Data<AppState>, id: web::Path<i64>) -> Result<web::Json<HostDetail>, ApiError> {
+    Ok(web::Json(host::detail(&state.pool, id.into_inner()).await?))
+}
+
+/// Change a host. A new address or port is checked from scratch; a new
+/// expiry date re-arms the expiry messages.
+#[utoipa::path(
+    tag = "monitoring",
+    operation_id = "updateHost",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
+    params(("id" = i64, Path, description = "Host id")),
+    responses(
+        (status = 200, description = "Saved", body = MonitoredHost),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such host", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Same name, address and port exist (`duplicate_host`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/api/v1/monitoring/hosts/{id}")]
+async fn update_host(auth: Auth<MonitorStaff>, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<HostInput>) -> Result<web::Json<MonitoredHost>, ApiError> {
+    let mut tx = state.pool.begin().await?;
+    let updated = host::update(&mut tx, id.into_inner(), &body).await?;
+    audited(&mut tx, &auth, "host.updated", updated.id.to_string(), Some(&updated)).await?;
+    tx.commit().await?;
+    Ok(web::Json(updated))
+}
+
+/// Remove a host and its history (its sales stay in the book).
+#[utoipa::path(
+    tag = "monitoring",
+    operation_id = "deleteHost",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
+    params(("id" = i64, Path, description = "Host id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such host", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/api/v1/monitoring/hosts/{id}")]
+async fn delete_host(auth: Auth<MonitorStaff>, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let mut tx = state.pool.begin().await?;
+    host::delete(&mut tx, id).await?;
+    audited::<()>(&mut tx, &auth, "host.deleted", id.to_string(), None).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Plan a maintenance window: the host is still checked, but no alert is sent.
+#[utoipa::path(
+    tag = "monitoring",
+    operation_id = "addMaintenanceWindow",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
+    params(("id" = i64, Path, description = "Host id")),
+    responses(
+        (status = 201, description = "Planned", body = MaintenanceWindow),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such host", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Ends before it starts, or longer than 31 days", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/monitoring/hosts/{id}/maintenance")]
+async fn add_maintenance(auth: Auth<MonitorStaff>, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<NewMaintenanceWindow>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let mut tx = state.pool.begin().await?;
+    let window = host::add_maintenance(&mut tx, id, &body).await?;
+    audited(&mut tx, &auth, "host.maintenance_planned", id.to_string(), Some(&window)).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(window))
+}
+
+/// Drop a maintenance window.
+#[utoipa::path(
+    tag = "monitoring",
+    operation_id = "removeMaintenanceWindow",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
+    params(("id" = i64, Path, description = "Host id"), ("window_id" = i64, Path, description = "Window id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such window", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/api/v1/monitoring/hosts/{id}/maintenance/{window_id}")]
+async fn remove_maintenance(auth: Auth<MonitorStaff>, state: web::Data<AppState>, path: web::Path<(i64, i64)>) -> Result<HttpResponse, ApiError> {
+    let (id, window) = path.into_inner();
+    let mut tx = state.pool.begin().await?;
+    host::remove_maintenance(&mut tx, id, window).await?;
+    audited::<()>(&mut tx, &auth, "host.maintenance_removed", id.to_string(), None).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UploadQuery {
+    /// The uploaded file's name, shown in the preview.
+    pub file_name: Option<String>,
+}
+
+/// Reads a request body of at most `limit` bytes; more is a 413 without
+/// reading the rest.
+async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|error| ApiError::BadRequest(error.to_string()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Upload an `.xlsx` (the raw file as the body) for a preview: every row of
+/// the `VPS` and `AKUN` sheets with its parsed values and problems. Nothing
+/// is written until the import is confirmed; the preview expires after an hour.
+#[utoipa::path(
+    tag = "monitoring",
+    operation_id = "uploadImport",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
+    params(UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", description = "The workbook, at most 20 MiB"),
+    responses(
+        (status = 201, description = "The preview, kept under its id", body = StagedImport),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than 20 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as an .xlsx or octet-stream body", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not an .xlsx (`not_xlsx`: .xls, CSV…), unsafe (`unsafe_workbook`: zip bomb), damaged (`corrupt_workbook`), no VPS/AKUN sheet (`no_known_sheets`) or too many rows", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/monitoring/imports")]
+async fn upload_import(
+    auth: Auth<MonitorStaff>,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    query: web::Query<UploadQuery>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or_default();
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    if essence != XLSX && essence != "application/octet-stream" {
+        return Err(ApiError::UnsupportedMediaType { expected: XLSX });
+    }
+    let bytes = read_body(payload, MAX_UPLOAD_BYTES).await?;
+    let file_name = query.file_name.clone().unwrap_or_else(|| "upload.xlsx".to_owned());
+    let staged = import::stage(&state.pool, Some(auth.principal.user_id), &file_name, bytes).await?;
+    Ok(HttpResponse::Created().json(staged))
+}
+
+/// A stored preview again (e.g. after a page reload).
+#[utoipa::path(
+    tag = "monitoring",
+    operation_id = "getImport",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
+    params(("id" = Uuid, Path, description = "Import id")),
+    responses(
+        (status = 200, description = "The preview", body = StagedImport),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such import, or it expired", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/monitoring/imports/{id}")]
+async fn get_import(_auth: Auth<MonitorStaff>, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<web::Json<StagedImport>, ApiError> {
+    Ok(web::Json(import::load(&state.pool, id.into_inner()).await?))
+}
+
+/// Write the preview's valid rows in one transaction: hosts upserted by
+/// name + address + port (new ones get a sale), account sales added. Rows
+/// with problems are skipped. An import is confirmed once.
+#[utoipa::path(
+    tag = "monitoring",
+    operation_id = "confirmImport",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
+    params(("id" = Uuid, Path, description = "Import id")),
+    responses(
+        (status = 200, description = "What was written", body = ImportResult),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such import, it expired, or it was already confirmed or cancelled", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/monitoring/imports/{id}/confirm")]
+async fn confirm_import(auth: Auth<MonitorStaff>, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<web::Json<ImportResult>, ApiError> {
+    let id = id.into_inner();
+    let mut tx = state.pool.begin().await?;
+    let result = import::confirm(&mut tx, id).await?;
+    let entry = AuditRecord { action: "import.confirmed", entity_type: "import", entity_id: id.to_string(), before: None, after: Some(serde_json::json!(result)) };
+    audit::record(&mut tx, &auth.actor(), entry).await?;
+    tx.commit().await?;
+    Ok(web::Json(result))
+}
+
+/// Discard a preview.
+#[utoipa::path(
+    tag = "monitoring",
+    operation_id = "cancelImport",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
+    params(("id" = Uuid, Path, description = "Import id")),
+    responses(
+        (status = 204, description = "Discarded"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such import", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/api/v1/monitoring/imports/{id}")]
+async fn cancel_import(_auth: Auth<MonitorStaff>, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.acquire().await?;
+    import::cancel(&mut conn, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Every host (sheet `VPS`) and account sale (sheet `AKUN`) as an `.xlsx`
+/// that imports back to the same values.
+#[utoipa::path(
+    tag = "monitoring",
+    operation_id = "exportWorkbook",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
+    responses(
+        (status = 200, description = "The workbook", body = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/monitoring/export")]
+async fn export_workbook(_auth: Auth<MonitorStaff>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let bytes = import::export(&state.pool).await?;
+    let name = format!("juragan-{}.xlsx", chrono::Utc::now().format("%Y%m%d"));
+    Ok(HttpResponse::Ok()
+        .content_type(XLSX)
+        .insert_header(ContentDisposition { disposition: DispositionType::Attachment, parameters: vec![DispositionParam::Filename(name)] })
+        .body(bytes))
+}
+
+/// The public status page: the hosts staff made public, with UP/DOWN, last
+/// check, response time, days left, expiry badges and uptime. No login.
+#[utoipa::path(
+    tag = "monitoring",
+    operation_id = "getStatusPage",
+    responses((status = 200, description = "Public host states", body = StatusPage))
+)]
+#[get("/api/v1/status")]
+async fn status_page(state: web::Data<AppState>) -> Result<web::Json<StatusPage>, ApiError> {
+    Ok(web::Json(status::public_page(&state.pool).await?))
+}

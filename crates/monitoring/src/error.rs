@@ -1,0 +1,35 @@
+use domain::ValidationErrors;
+
+/// What the monitoring features can fail with; the API maps each to HTTP in
+/// one place.
+#[derive(Debug, thiserror::Error)]
+pub enum MonitoringError {
+    #[error(transparent)]
+    Validation(#[from] ValidationErrors),
+    #[error("{0}")]
+    NotFound(&'static str),
+    /// The same name, address and port exist already.
+    #[error("a host with this name, address and port exists already")]
+    Duplicate,
+    #[error(transparent)]
+    Spreadsheet(#[from] crate::spreadsheet::SpreadsheetError),
+    #[error(transparent)]
+    Notify(#[from] notify::NotifyError),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Jobs(#[from] jobs::Error),
+    /// A bug or a broken invariant; logged, answered with 500.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl MonitoringError {
+    /// A unique violation on `(name, address, port)` is a duplicate host.
+    pub(crate) fn from_write(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::Database(database) if database.constraint() == Some("monitored_host_name_address_port_key") => MonitoringError::Duplicate,
+            _ => MonitoringError::Database(error),
+        }
+    }
+}
