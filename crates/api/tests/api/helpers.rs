@@ -62,6 +62,8 @@ pub fn test_settings(overrides: &[(&str, &str)]) -> Settings {
         ("FRONTEND_DIST".to_owned(), test_dist().display().to_string()),
         ("JOBS_POLL_INTERVAL_SECONDS".to_owned(), "0.05".to_owned()),
         ("JOBS_SHUTDOWN_GRACE_SECONDS".to_owned(), "2".to_owned()),
+        // The port checker only where a test asks for it.
+        ("MONITOR_ENABLED".to_owned(), "false".to_owned()),
     ]);
     for (name, value) in overrides {
         env.insert((*name).to_owned(), (*value).to_owned());

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod errors;
+mod monitoring;
 mod notifications;
 mod openapi;
 mod accounts;
