@@ -29,6 +29,14 @@ enum Command {
     },
     /// Development only: demo accounts for trying the shop (idempotent).
     SeedDemo,
+    /// Import hosts and account sales from an .xlsx (sheets named like VPS
+    /// and AKUN): prints the preview's problems, then writes the valid rows
+    /// unless --dry-run.
+    ImportXlsx {
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Write the OpenAPI document (to stdout, or to --output).
     Openapi {
         #[arg(long)]
@@ -88,6 +96,35 @@ async fn main() -> anyhow::Result<()> {
             let redis = app::connect_redis(&settings).await?;
             let identity = app::build_identity(&settings, pool.clone(), redis)?;
             demo::seed(&identity, &pool).await
+        }
+        Command::ImportXlsx { file, dry_run } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let pool = app::connect_database(&settings).await?;
+            let name = file.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+            let staged = monitoring::import::stage(&pool, None, &name, bytes).await.map_err(|error| anyhow::anyhow!("{error}"))?;
+            let summary = &staged.preview.summary;
+            println!(
+                "hosts: {} rows, {} valid; account sales: {} rows, {} valid",
+                summary.hosts.total_rows, summary.hosts.valid_rows, summary.account_sales.total_rows, summary.account_sales.valid_rows
+            );
+            let problems = staged.preview.hosts.iter().map(|row| (&row.sheet, row.row, &row.problems))
+                .chain(staged.preview.account_sales.iter().map(|row| (&row.sheet, row.row, &row.problems)))
+                .filter(|(_, _, problems)| !problems.is_empty());
+            for (sheet, row, problems) in problems.take(100) {
+                let text: Vec<String> = problems.iter().map(|problem| format!("{}: {}", problem.field, problem.message)).collect();
+                println!("  {sheet} row {row}: {}", text.join("; "));
+            }
+            let mut tx = pool.begin().await?;
+            if dry_run {
+                monitoring::import::cancel(&mut tx, staged.id).await.map_err(|error| anyhow::anyhow!("{error}"))?;
+                tx.commit().await?;
+                println!("dry run: nothing written");
+                return Ok(());
+            }
+            let result = monitoring::import::confirm(&mut tx, staged.id).await.map_err(|error| anyhow::anyhow!("{error}"))?;
+            tx.commit().await?;
+            println!("{}", serde_json::to_string_pretty(&result)?);
+            Ok(())
         }
         Command::Openapi { .. } => Ok(()),
     }

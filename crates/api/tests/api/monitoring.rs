@@ -227,3 +227,32 @@ async fn the_sales_book_totals_per_month_and_currency(pool: PgPool) {
     assert_eq!(app.authed(Method::DELETE, &format!("/api/v1/sales/{id}"), &token, None).await.status().as_u16(), 204);
     assert_problem(app.authed(Method::DELETE, &format!("/api/v1/sales/{id}"), &token, None).await, 404, "not_found").await;
 }
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn the_import_xlsx_command_previews_and_writes(pool: PgPool) {
+    let database = pool.connect_options().get_database().unwrap().to_owned();
+    let server = std::env::var("DATABASE_URL").unwrap();
+    let server = server.rsplit_once('/').unwrap().0.to_owned();
+    let file = std::env::temp_dir().join(format!("juragan-import-{}.xlsx", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&file, sample::generate_workbook(12, 6, 0.3, 3).unwrap().bytes).unwrap();
+    let run = |dry_run: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_juragan"));
+        command.arg("import-xlsx").arg(&file).env("DATABASE_URL", format!("{server}/{database}")).env("APP_ENV", "test");
+        if dry_run {
+            command.arg("--dry-run");
+        }
+        command.output().unwrap()
+    };
+    let dry = run(true);
+    let printed = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert!(dry.status.success(), "{printed}{}", String::from_utf8_lossy(&dry.stderr));
+    assert!(printed.contains("hosts: 12 rows") && printed.contains("dry run: nothing written"), "{printed}");
+    assert!(printed.contains(" row "), "problems are listed: {printed}");
+    assert_eq!(count(&pool, "monitored_host").await, 0);
+
+    let wet = run(false);
+    assert!(wet.status.success(), "{}", String::from_utf8_lossy(&wet.stderr));
+    assert!(count(&pool, "monitored_host").await > 0);
+    assert_eq!(count(&pool, "import_preview").await, 0);
+    let _ = std::fs::remove_file(file);
+}
