@@ -68,8 +68,7 @@ pub struct OwnerAlert {
     pub source: String,
     pub title: String,
     pub detail: String,
-    /// `sent` alone, `held` for the window's summary, or `summarised`.
-    pub delivery: String,
+    pub delivery: AlertDelivery,
     pub created_at: DateTime<Utc>,
 }
 
@@ -78,6 +77,16 @@ pub struct OwnerAlert {
 pub enum Delivery {
     Sent,
     Held,
+}
+
+/// An alert's delivery as listed: sent alone, held for its window's
+/// summary, or sent in a summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertDelivery {
+    Sent,
+    Held,
+    Summarised,
 }
 
 fn window_start(now: DateTime<Utc>) -> DateTime<Utc> {
@@ -208,7 +217,11 @@ pub async fn list(pool: &PgPool, before_id: Option<i64>, limit: i64) -> Result<(
             source: row.source,
             title: row.title,
             detail: row.detail,
-            delivery: row.delivery,
+            delivery: match row.delivery.as_str() {
+                "sent" => AlertDelivery::Sent,
+                "held" => AlertDelivery::Held,
+                _ => AlertDelivery::Summarised,
+            },
             created_at: row.created_at,
         })
         .collect();

@@ -101,8 +101,8 @@ async fn alerts_are_listed_newest_first_with_their_delivery(pool: PgPool) {
     }
     let (page, next) = alert::list(&pool, None, 3).await.unwrap();
     assert_eq!(page.iter().map(|alert| alert.title.as_str()).collect::<Vec<_>>(), ["e6", "e5", "e4"]);
-    assert_eq!(page[0].delivery, "held");
+    assert_eq!(page[0].delivery, alert::AlertDelivery::Held);
     let (rest, _) = alert::list(&pool, next, 10).await.unwrap();
     assert_eq!(rest.len(), 4);
-    assert_eq!(rest.last().unwrap().delivery, "sent");
+    assert_eq!(rest.last().unwrap().delivery, alert::AlertDelivery::Sent);
 }

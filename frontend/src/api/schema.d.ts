@@ -1253,6 +1253,12 @@ export interface components {
             sold_at?: string | null;
             type?: string | null;
         };
+        /**
+         * @description An alert's delivery as listed: sent alone, held for its window's
+         *     summary, or sent in a summary.
+         * @enum {string}
+         */
+        AlertDelivery: "sent" | "held" | "summarised";
         /** @enum {string} */
         AlertKind: "error" | "change";
         ApiToken: {
@@ -1667,8 +1673,7 @@ export interface components {
         OwnerAlert: {
             /** Format: date-time */
             created_at: string;
-            /** @description `sent` alone, `held` for the window's summary, or `summarised`. */
-            delivery: string;
+            delivery: components["schemas"]["AlertDelivery"];
             detail: string;
             /** Format: int64 */
             id: number;
