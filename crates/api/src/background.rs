@@ -25,5 +25,6 @@ pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
         notify::telegram_link::register_jobs(&mut registry, delivery.client, state.settings.telegram_poll_interval);
     }
     monitoring::expiry::register_jobs(&mut registry, state.settings.monitor.expiry_check_interval, state.settings.monitor.expiry_warn_days.clone());
+    monitoring::retention::register_jobs(&mut registry, state.settings.monitor.history_days);
     Ok(registry)
 }

@@ -72,6 +72,8 @@ pub struct MonitorSettings {
     pub expiry_check_interval: Duration,
     /// "Expiring soon" warnings this many days before.
     pub expiry_warn_days: Vec<i32>,
+    /// Days of hourly rollups and state changes kept (at least 31).
+    pub history_days: u32,
 }
 
 fn canaries(raw: &str) -> Result<Vec<(monitoring::probe::Host, u16)>, ConfigError> {
@@ -297,6 +299,7 @@ impl Settings {
                 group_threshold: env.parse("MONITOR_GROUP_THRESHOLD", 5)?,
                 expiry_check_interval: env.seconds("MONITOR_EXPIRY_CHECK_SECONDS", 60.0)?,
                 expiry_warn_days: day_list(&env.string("MONITOR_EXPIRY_WARN_DAYS", "7,3,1"))?,
+                history_days: env.parse("MONITOR_HISTORY_DAYS", 400)?,
             },
             jobs: JobSettings {
                 enabled: env.parse("JOBS_ENABLED", true)?,

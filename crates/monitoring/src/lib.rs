@@ -9,6 +9,7 @@ pub mod expiry;
 pub mod host;
 pub mod import;
 pub mod probe;
+pub mod retention;
 pub mod sales;
 pub mod spreadsheet;
 pub mod status;

@@ -271,3 +271,29 @@ async fn expiry_is_announced_once_and_rearmed_by_renewal(pool: PgPool) {
 
 #[derive(sqlx::FromRow)]
 struct NaiveDateOffset(chrono::NaiveDate);
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn old_history_and_expired_previews_are_pruned(pool: PgPool) {
+    let id = add(&pool, "VPS-OLD", SocketAddr::from((Ipv4Addr::LOCALHOST, 22))).await;
+    sqlx::query(
+        "INSERT INTO host_check_hourly (host_id, hour, checks, up_checks, latency_sum_ms)
+         VALUES ($1, date_trunc('hour', now()) - interval '100 days', 12, 12, 30), ($1, date_trunc('hour', now()) - interval '1 day', 12, 11, 30)",
+    )
+    .bind(id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO host_state_change (host_id, from_status, to_status, at) VALUES ($1, 'up', 'down', now() - interval '100 days'), ($1, 'down', 'up', now())")
+        .bind(id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO import_preview (id, file_name, preview, expires_at) VALUES (gen_random_uuid(), 'a.xlsx', '{}', now() - interval '1 minute')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let report = monitoring::retention::prune(&pool, 90).await.unwrap();
+    assert_eq!(report, monitoring::retention::PruneReport { rollups: 1, state_changes: 1, import_previews: 1 });
+    // Never below 31 days: the 30-day uptime keeps its data.
+    assert_eq!(monitoring::retention::prune(&pool, 1).await.unwrap().rollups, 0);
+}
