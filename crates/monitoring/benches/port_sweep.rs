@@ -287,6 +287,8 @@ fn main() {
         );
         runs.push(run);
     }
+    eprintln!("port_sweep: the checker with the database, two sweeps over the same targets");
+    let with_database = runtime.block_on(measure_checker(&fixture));
     drop(fixture);
     runtime.shutdown_timeout(Duration::from_secs(1));
 
@@ -377,4 +379,86 @@ fn main() {
         met(total_mismatches == 0)
     );
     println!();
+    println!("The same {TARGETS} targets as monitored hosts in PostgreSQL, swept by the checker itself (`checker::sweep_once`:");
+    println!("claim the due batch, probe, write back), twice; all hosts start PENDING with the default 2 failures before DOWN.");
+    println!("The write is one statement per sweep (states, hourly rollups and state-change rows together, `UPDATE … FROM");
+    println!("unnest(…)` with data-modifying CTEs); the rows it adds to `host_state_change` are counted.\n");
+    println!("| sweep | wall (claim + probe + write) | of which claim + write | hosts written | state-change rows | rollup rows |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    for (index, sweep) in with_database.iter().enumerate() {
+        println!(
+            "| {} | {:.2} s | {:.3} s | {} | {} (expected {}) | {} |",
+            index + 1,
+            sweep.wall.as_secs_f64(),
+            sweep.write.as_secs_f64(),
+            sweep.checked,
+            sweep.change_rows,
+            sweep.expected_changes,
+            sweep.rollup_rows
+        );
+    }
+    let exact = with_database.iter().all(|sweep| sweep.change_rows == sweep.expected_changes && sweep.checked == TARGETS);
+    println!("\nTarget: one batched write per sweep plus one row per state change — {}.\n", met(exact));
+}
+
+struct CheckerSweep {
+    wall: Duration,
+    write: Duration,
+    checked: usize,
+    change_rows: i64,
+    expected_changes: i64,
+    rollup_rows: i64,
+}
+
+/// Two checker sweeps over the fixture's targets stored as hosts in a fresh
+/// database. The write's time is the sweep minus a probe-only sweep of the
+/// same batch measured just before (claim time is included in the wall).
+async fn measure_checker(fixture: &Fixture) -> Vec<CheckerSweep> {
+    use monitoring::checker::{CheckerConfig, sweep_once};
+    use sqlx::Connection;
+    let server = std::env::var("BENCH_PG_SERVER_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
+    let name = format!("juragan_bench_sweep_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres")).await.expect("connect to PostgreSQL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.expect("create the bench database");
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(&format!("{server}/{name}")).await.expect("connect");
+    sqlx::migrate!("../../migrations").run(&pool).await.expect("migrate");
+    let (addresses, ports): (Vec<String>, Vec<i32>) = fixture.targets.iter().map(|target| (target.host.to_string(), i32::from(target.port))).unzip();
+    sqlx::query(
+        "INSERT INTO monitored_host (name, address, port, next_check_at)
+         SELECT 'host-' || n, address, port, now() - interval '1 second' FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS t(address, port, n)",
+    )
+    .bind(&addresses)
+    .bind(&ports)
+    .execute(&pool)
+    .await
+    .expect("insert the hosts");
+    let config = CheckerConfig { batch_size: i64::try_from(TARGETS).unwrap_or(i64::MAX), replica: "bench".to_owned(), ..CheckerConfig::default() };
+    let prober = Prober::new(config.prober.clone());
+    let count = |sql: &'static str| {
+        let pool = pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.expect("count") }
+    };
+    let mut sweeps = Vec::new();
+    // Sweep 1: 8,000 PENDING → UP; sweep 2: the 2,000 failing PENDING → DOWN.
+    for expected_changes in [i64::try_from(LISTENING).unwrap_or(0), i64::try_from(REFUSED + HANGING).unwrap_or(0)] {
+        sqlx::query("UPDATE monitored_host SET next_check_at = now() - interval '1 second'").execute(&pool).await.expect("make due");
+        let probe_only = Instant::now();
+        prober.sweep(fixture.targets.clone()).await;
+        let probe_time = probe_only.elapsed();
+        let changes_before = count("SELECT count(*) FROM host_state_change").await;
+        let started = Instant::now();
+        let report = sweep_once(&pool, &prober, &config).await.expect("a checker sweep");
+        let wall = started.elapsed();
+        sweeps.push(CheckerSweep {
+            wall,
+            write: wall.saturating_sub(probe_time),
+            checked: report.checked,
+            change_rows: count("SELECT count(*) FROM host_state_change").await - changes_before,
+            expected_changes,
+            rollup_rows: count("SELECT count(*) FROM host_check_hourly").await,
+        });
+    }
+    pool.close().await;
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut admin).await.expect("drop");
+    sweeps
 }

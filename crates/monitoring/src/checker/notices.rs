@@ -200,6 +200,10 @@ async fn announce_down(conn: &mut PgConnection, config: &CheckerConfig, went_dow
         telegram_chat::notify_staff(conn, catalog::HOSTS_DOWN, &message).await?;
     }
     for (host, error) in went_down {
+        if grouped && host.customer_id.is_none() {
+            // Staff heard about it in the grouped message; nobody else to tell.
+            continue;
+        }
         let message = host_message(conn, catalog::HOST_DOWN, host, &[("since", local_time(now)), ("error", error.clone())]).await?;
         if !grouped {
             telegram_chat::notify_staff(conn, catalog::HOST_DOWN, &message).await?;
