@@ -179,7 +179,7 @@ pub async fn send_summary(pool: &PgPool) -> Result<usize, NotifyError> {
         last.format("%H:%M:%S")
     );
     let mut ranked: Vec<_> = by_title.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1));
+    ranked.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
     for ((kind, title), count) in ranked.iter().take(10) {
         let _ = writeln!(text, "{count} × [{kind}] {}", clip(title, 200));
     }
