@@ -130,6 +130,33 @@ async fn pending_comes_before_down_and_maintenance_keeps_quiet(pool: PgPool) {
     let down = messages(&pool, "monitoring.host_down").await;
     assert_eq!(down.len(), 1, "only the host outside maintenance alerts: {down:?}");
     assert!(down[0].contains("VPS-LOUD"));
+
+    // Still down when the window ends: now it is announced, once.
+    sqlx::query("UPDATE maintenance_window SET ends_at = now() - interval '1 second'").execute(&pool).await.unwrap();
+    for _ in 0..2 {
+        due_now(&pool).await;
+        sweep_once(&pool, &prober, &config("a")).await.unwrap();
+    }
+    let down = messages(&pool, "monitoring.host_down").await;
+    assert_eq!(down.len(), 2, "{down:?}");
+    assert!(down[1].contains("VPS-MAINT"));
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_host_that_stays_down_is_announced_again_after_renotify_minutes(pool: PgPool) {
+    staff_chat(&pool).await;
+    let id = add(&pool, "VPS-LAMA", closed_port()).await;
+    sqlx::query("UPDATE monitored_host SET renotify_minutes = 30").execute(&pool).await.unwrap();
+    let prober = Prober::new(config("a").prober);
+    due_now(&pool).await;
+    sweep_once(&pool, &prober, &config("a")).await.unwrap();
+    due_now(&pool).await;
+    sweep_once(&pool, &prober, &config("a")).await.unwrap();
+    assert_eq!(messages(&pool, "monitoring.host_down").await.len(), 1, "not again within 30 minutes");
+    sqlx::query("UPDATE monitored_host SET down_notified_at = now() - interval '31 minutes' WHERE id = $1").bind(id).execute(&pool).await.unwrap();
+    due_now(&pool).await;
+    sweep_once(&pool, &prober, &config("a")).await.unwrap();
+    assert_eq!(messages(&pool, "monitoring.host_down").await.len(), 2, "repeated after 30 minutes");
 }
 
 #[sqlx::test(migrations = "../../migrations")]

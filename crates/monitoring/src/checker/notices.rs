@@ -67,13 +67,19 @@ pub(crate) async fn record(
             if transition.status == HostStatus::Up && previous == HostStatus::Down && host.down_notified_at.is_some() {
                 came_up.push(host);
             }
-        } else if transition.status == HostStatus::Down
-            && !host.in_maintenance
-            && let (Some(minutes), Some(last)) = (host.renotify_minutes, host.down_notified_at)
-            && now - last >= chrono::Duration::minutes(i64::from(minutes))
-        {
-            still_down.push((host, error.clone().unwrap_or_default()));
-            notify_down = true;
+        } else if transition.status == HostStatus::Down && !host.in_maintenance {
+            match (host.down_notified_at, host.renotify_minutes) {
+                // It went down inside a maintenance window that has ended.
+                (None, _) => {
+                    went_down.push((host, error.clone().unwrap_or_default()));
+                    notify_down = true;
+                }
+                (Some(last), Some(minutes)) if now - last >= chrono::Duration::minutes(i64::from(minutes)) => {
+                    still_down.push((host, error.clone().unwrap_or_default()));
+                    notify_down = true;
+                }
+                _ => {}
+            }
         }
         ids.push(host.id);
         statuses.push(transition.status.as_str().to_owned());
