@@ -64,11 +64,11 @@ export async function signInWithCode(page, email, password, landing) {
  * is one check; the first failure stops the journey (later steps build on
  * it) and counts the rest as failed. Exits non-zero on any failure.
  */
-export async function runJourney(title, expectedSteps, journey, { allowConsole = [] } = {}) {
+export async function runJourney(title, expectedSteps, journey, { allowConsole = [], timeLimit = 180_000 } = {}) {
   const overall = setTimeout(() => {
-    console.log(`${title}: overall time limit reached`)
+    console.log(`${title}: overall time limit (${timeLimit / 1000} s) reached`)
     process.exit(1)
-  }, 180_000)
+  }, timeLimit)
   overall.unref()
   console.log(`${title} against ${BASE_URL} (sandbox ${SANDBOX_URL})`)
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'juragan-e2e-')), {

@@ -328,8 +328,9 @@ pub async fn create(conn: &mut PgConnection, input: &HostInput) -> Result<Monito
     find(conn, id).await
 }
 
-/// Changes a host. A new address or port is checked again from scratch; a
-/// renewed expiry date re-arms the expiry messages.
+/// Changes a host. A new address or port is checked again from scratch, a
+/// shorter interval brings the next check forward, and a renewed expiry
+/// date re-arms the expiry messages.
 pub async fn update(conn: &mut PgConnection, id: i64, input: &HostInput) -> Result<MonitoredHost, MonitoringError> {
     let host = input.validate()?;
     check_customer(conn, host.customer_id).await?;
@@ -342,7 +343,7 @@ pub async fn update(conn: &mut PgConnection, id: i64, input: &HostInput) -> Resu
                expires_on = $5,
                status = CASE WHEN address <> $3 OR port <> $4 THEN 'pending' ELSE status END,
                consecutive_failures = CASE WHEN address <> $3 OR port <> $4 THEN 0 ELSE consecutive_failures END,
-               next_check_at = CASE WHEN address <> $3 OR port <> $4 THEN now() ELSE next_check_at END
+               next_check_at = CASE WHEN address <> $3 OR port <> $4 THEN now() ELSE LEAST(next_check_at, now() + $12::int * interval '1 second') END
            WHERE id = $1 RETURNING id"#,
         id,
         host.name,

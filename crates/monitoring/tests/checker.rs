@@ -324,3 +324,21 @@ async fn old_history_and_expired_previews_are_pruned(pool: PgPool) {
     // Never below 31 days: the 30-day uptime keeps its data.
     assert_eq!(monitoring::retention::prune(&pool, 1).await.unwrap().rollups, 0);
 }
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_shorter_interval_brings_the_next_check_forward(pool: PgPool) {
+    let address = SocketAddr::from((Ipv4Addr::LOCALHOST, 22));
+    let mut slow = input("VPS-SLOW", address);
+    slow.check_interval_seconds = Some(3600);
+    let mut tx = pool.begin().await.unwrap();
+    let created = host::create(&mut tx, &slow).await.unwrap();
+    sqlx::query("UPDATE monitored_host SET next_check_at = now() + interval '50 minutes' WHERE id = $1").bind(created.id).execute(&mut *tx).await.unwrap();
+    slow.check_interval_seconds = Some(30);
+    host::update(&mut tx, created.id, &slow).await.unwrap();
+    let soon: bool = sqlx::query_scalar("SELECT next_check_at <= now() + interval '30 seconds' FROM monitored_host WHERE id = $1")
+        .bind(created.id)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert!(soon, "the next check comes within the new interval");
+}

@@ -11,6 +11,12 @@ export const STAFF_ROLES = ['sysadmin', 'business', 'finance', 'owner'] as const
 /** Roles that may send broadcasts (`/api/v1/notifications/broadcasts`). */
 export const BROADCAST_ROLES = ['business', 'owner'] as const satisfies readonly Role[]
 
+/** Roles that run the server monitor and its Excel import (`/api/v1/monitoring/**`). */
+export const MONITOR_ROLES = ['owner', 'sysadmin', 'business'] as const satisfies readonly Role[]
+
+/** Roles that keep the sales book (`/api/v1/sales`). */
+export const SALES_ROLES = ['owner', 'business', 'finance'] as const satisfies readonly Role[]
+
 export function isStaffRole(role: Role): boolean {
   return (STAFF_ROLES as readonly Role[]).includes(role)
 }

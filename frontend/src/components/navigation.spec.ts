@@ -14,9 +14,17 @@ describe('header navigation', () => {
 
   it('shows Broadcasts to business staff and the owner only', () => {
     expect(keys({ isStaff: true, isOwner: false, roles: ['finance', 'sysadmin'] })).not.toContain('broadcasts')
-    expect(keys({ isStaff: true, isOwner: false, roles: ['business'] })).toEqual(['storefront', 'client', 'staff', 'outbox', 'broadcasts', 'health', 'api-docs'])
-    expect(keys({ isStaff: true, isOwner: true, roles: ['owner'] })).toEqual([
-      'storefront', 'client', 'staff', 'outbox', 'broadcasts', 'team', 'audit', 'templates', 'telegram-chats', 'alerts', 'health', 'api-docs',
+    expect(keys({ isStaff: true, isOwner: false, roles: ['business'] })).toEqual([
+      'storefront', 'client', 'staff', 'outbox', 'broadcasts', 'hosts', 'sales', 'health', 'api-docs',
     ])
+    expect(keys({ isStaff: true, isOwner: true, roles: ['owner'] })).toEqual([
+      'storefront', 'client', 'staff', 'outbox', 'broadcasts', 'hosts', 'sales', 'team', 'audit', 'templates', 'telegram-chats', 'alerts', 'health', 'api-docs',
+    ])
+  })
+
+  it('shows Monitoring to the owner, sysadmins and business, the sales book to the owner, business and finance', () => {
+    expect(keys({ isStaff: true, isOwner: false, roles: ['sysadmin'] })).toEqual(['storefront', 'client', 'staff', 'outbox', 'hosts', 'health', 'api-docs'])
+    expect(keys({ isStaff: true, isOwner: false, roles: ['finance'] })).toEqual(['storefront', 'client', 'staff', 'outbox', 'sales', 'health', 'api-docs'])
+    expect(keys({ isStaff: false, isOwner: false, roles: ['client'] })).not.toContain('hosts')
   })
 })

@@ -1,4 +1,4 @@
-import { BROADCAST_ROLES, hasAnyRole, type Role } from '../api/roles'
+import { BROADCAST_ROLES, MONITOR_ROLES, SALES_ROLES, hasAnyRole, type Role } from '../api/roles'
 
 /** The areas in the header nav; labels are i18n keys. */
 export interface NavItem {
@@ -19,6 +19,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'staff', labelKey: 'nav.staff', to: '/staff', audience: 'staff' },
   { key: 'outbox', labelKey: 'nav.outbox', to: '/staff/outbox', audience: 'staff' },
   { key: 'broadcasts', labelKey: 'nav.broadcasts', to: '/staff/broadcasts', audience: 'staff', roles: BROADCAST_ROLES },
+  { key: 'hosts', labelKey: 'nav.hosts', to: '/staff/hosts', audience: 'staff', roles: MONITOR_ROLES },
+  { key: 'sales', labelKey: 'nav.sales', to: '/staff/sales', audience: 'staff', roles: SALES_ROLES },
   { key: 'team', labelKey: 'nav.team', to: '/staff/team', audience: 'owner' },
   { key: 'audit', labelKey: 'nav.audit', to: '/staff/audit', audience: 'owner' },
   { key: 'templates', labelKey: 'nav.templates', to: '/staff/templates', audience: 'owner' },

@@ -1,5 +1,5 @@
 import { computed, ref, shallowRef } from 'vue'
-import { toApiProblem, type ApiProblem } from '../api/client'
+import { toApiProblem, type ApiProblem, type FieldError } from '../api/client'
 
 /**
  * The submit state of one form: `busy`, the last ApiProblem, and the server's per-field
@@ -24,6 +24,15 @@ export function useFormProblem() {
     return message ? { feedback: message, validationStatus: 'error' } : {}
   }
 
+  /**
+   * Like {@link fieldProps}, with each server error put in words by `describe` (e.g. our
+   * translation of its code, falling back to the server's message).
+   */
+  function fieldPropsWith(field: string, describe: (error: FieldError) => string): { feedback?: string; validationStatus?: 'error' } {
+    const errors = problem.value?.fieldErrors(field) ?? []
+    return errors.length ? { feedback: errors.map(describe).join(' '), validationStatus: 'error' } : {}
+  }
+
   /** Run a call: clears the last problem, keeps `busy` set, stores what was thrown. */
   async function run<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; problem: ApiProblem }> {
     problem.value = null
@@ -43,5 +52,5 @@ export function useFormProblem() {
     problem.value = null
   }
 
-  return { problem, busy, hasProblem: computed(() => problem.value !== null), fieldError, fieldStatus, fieldProps, run, clear }
+  return { problem, busy, hasProblem: computed(() => problem.value !== null), fieldError, fieldStatus, fieldProps, fieldPropsWith, run, clear }
 }

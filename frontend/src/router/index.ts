@@ -7,7 +7,7 @@ import {
   type RouterHistory,
 } from 'vue-router'
 import HomePage from '../pages/HomePage.vue'
-import { BROADCAST_ROLES, STAFF_ROLES, type Role } from '../api/roles'
+import { BROADCAST_ROLES, MONITOR_ROLES, SALES_ROLES, STAFF_ROLES, type Role } from '../api/roles'
 import { installGuards } from './guards'
 
 declare module 'vue-router' {
@@ -131,6 +131,24 @@ export const routes: RouteRecordRaw[] = [
         component: () => import('../pages/staff/BroadcastsPage.vue'),
         meta: { titleKey: 'broadcasts.title', roles: BROADCAST_ROLES },
       },
+      {
+        path: 'hosts',
+        name: 'staff-hosts',
+        component: () => import('../pages/staff/HostsPage.vue'),
+        meta: { titleKey: 'monitor.title', roles: MONITOR_ROLES },
+      },
+      {
+        path: 'hosts/import',
+        name: 'staff-hosts-import',
+        component: () => import('../pages/staff/ImportPage.vue'),
+        meta: { titleKey: 'imports.title', roles: MONITOR_ROLES },
+      },
+      {
+        path: 'sales',
+        name: 'staff-sales',
+        component: () => import('../pages/staff/SalesPage.vue'),
+        meta: { titleKey: 'sales.title', roles: SALES_ROLES },
+      },
     ],
   },
   {
@@ -138,6 +156,12 @@ export const routes: RouteRecordRaw[] = [
     name: 'forbidden',
     component: () => import('../pages/ForbiddenPage.vue'),
     meta: { titleKey: 'forbidden.title' },
+  },
+  {
+    path: '/status',
+    name: 'status',
+    component: () => import('../pages/StatusPage.vue'),
+    meta: { titleKey: 'status.title' },
   },
   {
     path: '/health',

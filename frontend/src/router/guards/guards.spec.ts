@@ -32,7 +32,7 @@ describe('router guards', () => {
   })
 
   it('public pages stay public', async () => {
-    for (const path of ['/', '/health', '/login', '/register', '/verify-email', '/forgot-password', '/reset-password?token=x', '/accept-invitation?token=x']) {
+    for (const path of ['/', '/health', '/status', '/login', '/register', '/verify-email', '/forgot-password', '/reset-password?token=x', '/accept-invitation?token=x']) {
       expect((await visit(path)).fullPath).toBe(path)
     }
   })
@@ -77,6 +77,28 @@ describe('router guards', () => {
     setActivePinia(createPinia())
     signIn('owner')
     expect((await visit('/staff/broadcasts')).name).toBe('staff-broadcasts')
+  })
+
+  it('requireRoles: Monitoring and its import for owner, sysadmin and business; the sales book for owner, business and finance', async () => {
+    signIn('sysadmin')
+    expect((await visit('/staff/hosts')).name).toBe('staff-hosts')
+    expect((await visit('/staff/hosts/import')).name).toBe('staff-hosts-import')
+    expect((await visit('/staff/sales')).name).toBe('forbidden')
+
+    setActivePinia(createPinia())
+    signIn('finance')
+    expect((await visit('/staff/hosts')).name).toBe('forbidden')
+    expect((await visit('/staff/hosts/import')).name).toBe('forbidden')
+    expect((await visit('/staff/sales')).name).toBe('staff-sales')
+
+    setActivePinia(createPinia())
+    signIn('business')
+    expect((await visit('/staff/hosts')).name).toBe('staff-hosts')
+    expect((await visit('/staff/sales')).name).toBe('staff-sales')
+
+    setActivePinia(createPinia())
+    signIn('client')
+    expect((await visit('/staff/hosts')).name).toBe('forbidden')
   })
 
   it('guestOnly: a signed-in user skips login/register to the requested page or their area', async () => {
