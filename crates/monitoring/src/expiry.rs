@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use jobs::{JobContext, JobError, Registry};
-use notify::template::{Language, RenderedMessage, catalog, render_event_in};
-use notify::{outbox, telegram_chat, telegram_link};
+use notify::client_notice::notify_client;
+use notify::telegram_chat;
+use notify::template::{Language, TemplateCache, catalog};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -40,21 +41,15 @@ struct Due {
     host: String,
     expires_on: NaiveDate,
     customer_id: Option<Uuid>,
-    customer_email: Option<String>,
 }
 
-async fn send(conn: &mut PgConnection, event: &str, due: &Due, extra: &[(&str, String)]) -> Result<(), MonitoringError> {
+async fn send(conn: &mut PgConnection, templates: &mut TemplateCache, event: &str, due: &Due, extra: &[(&str, String)]) -> Result<(), MonitoringError> {
     let mut values = vec![("name", due.name.clone()), ("host", due.host.clone()), ("expires_on", date(due.expires_on))];
     values.extend(extra.iter().cloned());
-    let message: RenderedMessage = render_event_in(conn, event, Language::Id, &values).await?;
+    let message = templates.render(conn, event, &values).await?;
     telegram_chat::notify_staff(conn, event, &message).await?;
-    if let Some(email) = due.customer_email.as_deref().and_then(|email| domain::Email::parse(email).ok()) {
-        outbox::enqueue_email(conn, &email, event, &message).await?;
-    }
-    if let Some(customer) = due.customer_id
-        && let Some(chat) = telegram_link::chat_of(conn, customer).await?
-    {
-        outbox::enqueue_telegram(conn, chat, event, &message).await?;
+    if let Some(customer) = due.customer_id {
+        notify_client(conn, customer, event, &message).await?;
     }
     Ok(())
 }
@@ -62,25 +57,25 @@ async fn send(conn: &mut PgConnection, event: &str, due: &Due, extra: &[(&str, S
 /// Sends what is due now; running it twice sends nothing more.
 pub async fn check(pool: &PgPool, warn_days: &[i32]) -> Result<ExpiryReport, MonitoringError> {
     let mut tx = pool.begin().await?;
+    let mut templates = TemplateCache::new(Language::Id);
     let expired = sqlx::query!(
-        r#"UPDATE monitored_host h SET expiry_notified = true
+        r#"UPDATE monitored_host SET expiry_notified = true
            WHERE expires_on < shop_today() AND NOT expiry_notified
-           RETURNING name, address, port, expires_on AS "expires_on!", customer_id,
-                     (SELECT email FROM app_user u WHERE u.id = h.customer_id) AS customer_email"#
+           RETURNING name, address, port, expires_on AS "expires_on!", customer_id"#
     )
     .fetch_all(&mut *tx)
     .await?;
     let mut report = ExpiryReport { expired: expired.len(), warned: 0 };
     for row in expired {
-        let due = Due { name: row.name, host: format!("{}:{}", row.address, row.port), expires_on: row.expires_on, customer_id: row.customer_id, customer_email: row.customer_email };
-        send(&mut tx, catalog::HOST_EXPIRED, &due, &[]).await?;
+        let due = Due { name: row.name, host: format!("{}:{}", row.address, row.port), expires_on: row.expires_on, customer_id: row.customer_id };
+        send(&mut tx, &mut templates, catalog::HOST_EXPIRED, &due, &[]).await?;
     }
 
     let widest = warn_days.iter().copied().max().unwrap_or(0);
     if widest > 0 {
         let soon = sqlx::query!(
             r#"SELECT h.id, h.name, h.address, h.port, h.expires_on AS "expires_on!", (h.expires_on - shop_today()) AS "days_left!",
-                      h.expiry_warned_days, h.customer_id, (SELECT email FROM app_user u WHERE u.id = h.customer_id) AS customer_email
+                      h.expiry_warned_days, h.customer_id
                FROM monitored_host h
                WHERE h.expires_on >= shop_today() AND h.expires_on - shop_today() <= $1
                FOR UPDATE SKIP LOCKED"#,
@@ -95,8 +90,8 @@ pub async fn check(pool: &PgPool, warn_days: &[i32]) -> Result<ExpiryReport, Mon
                 continue;
             }
             sqlx::query!("UPDATE monitored_host SET expiry_warned_days = $2 WHERE id = $1", row.id, threshold).execute(&mut *tx).await?;
-            let due = Due { name: row.name, host: format!("{}:{}", row.address, row.port), expires_on: row.expires_on, customer_id: row.customer_id, customer_email: row.customer_email };
-            send(&mut tx, catalog::HOST_EXPIRING, &due, &[("days", row.days_left.to_string())]).await?;
+            let due = Due { name: row.name, host: format!("{}:{}", row.address, row.port), expires_on: row.expires_on, customer_id: row.customer_id };
+            send(&mut tx, &mut templates, catalog::HOST_EXPIRING, &due, &[("days", row.days_left.to_string())]).await?;
             report.warned += 1;
         }
     }

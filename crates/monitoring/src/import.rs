@@ -52,7 +52,6 @@ pub async fn stage(pool: &PgPool, created_by: Option<Uuid>, file_name: &str, byt
     let file_name: String = file_name.chars().filter(|c| !c.is_control()).take(200).collect();
     let ttl = f64::from(u32::try_from(PREVIEW_TTL.as_secs()).unwrap_or(3600));
     let json = serde_json::to_value(&preview).map_err(|error| MonitoringError::Internal(error.to_string()))?;
-    sqlx::query!("DELETE FROM import_preview WHERE expires_at < now()").execute(pool).await?;
     let expires_at = sqlx::query_scalar!(
         "INSERT INTO import_preview (id, created_by, file_name, preview, expires_at) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING expires_at",
         id,

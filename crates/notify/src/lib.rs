@@ -4,6 +4,7 @@
 
 pub mod alert;
 pub mod broadcast;
+pub mod client_notice;
 pub mod email;
 pub mod outbox;
 pub mod telegram;

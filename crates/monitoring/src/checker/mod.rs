@@ -79,7 +79,6 @@ pub(crate) struct ClaimedHost {
     pub down_notified_at: Option<DateTime<Utc>>,
     pub renotify_minutes: Option<i32>,
     pub customer_id: Option<Uuid>,
-    pub customer_email: Option<String>,
     pub in_maintenance: bool,
 }
 
@@ -118,7 +117,7 @@ async fn claim(pool: &PgPool, config: &CheckerConfig) -> Result<Vec<ClaimedHost>
            FROM due WHERE h.id = due.id
            RETURNING h.id, h.name, h.address, h.port, h.status, h.consecutive_failures, h.failures_before_down,
                      h.check_interval_seconds, h.next_check_at, h.status_changed_at, h.down_notified_at, h.renotify_minutes,
-                     h.customer_id, (SELECT email FROM app_user u WHERE u.id = h.customer_id) AS customer_email,
+                     h.customer_id,
                      EXISTS (SELECT 1 FROM maintenance_window m WHERE m.host_id = h.id AND now() >= m.starts_at AND now() < m.ends_at) AS "in_maintenance!""#,
         config.replica,
         config.batch_size,
@@ -144,7 +143,6 @@ async fn claim(pool: &PgPool, config: &CheckerConfig) -> Result<Vec<ClaimedHost>
             down_notified_at: row.down_notified_at,
             renotify_minutes: row.renotify_minutes,
             customer_id: row.customer_id,
-            customer_email: row.customer_email,
             in_maintenance: row.in_maintenance,
         })
         .collect())

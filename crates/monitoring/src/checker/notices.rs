@@ -3,8 +3,9 @@
 //! cause, all in one transaction (the messages go through the outbox).
 
 use chrono::{DateTime, Utc};
-use notify::template::{Language, catalog, render_event_in};
-use notify::{outbox, telegram_chat, telegram_link};
+use notify::client_notice::notify_client;
+use notify::telegram_chat;
+use notify::template::{Language, RenderedMessage, TemplateCache, catalog};
 use sqlx::PgConnection;
 
 use super::state::{self, CheckResult};
@@ -143,18 +144,19 @@ pub(crate) async fn record(
     came_up.retain(|host| ours(host.id));
     still_down.retain(|(host, _)| ours(host.id));
 
+    let mut templates = TemplateCache::new(Language::Id);
     if network_down {
-        announce_offline(&mut tx, config).await?;
+        announce_offline(&mut tx, &mut templates, config).await?;
     } else if !config.canaries.is_empty() {
         sqlx::query!("UPDATE monitor_state SET network_down_since = NULL WHERE network_down_since IS NOT NULL").execute(&mut *tx).await?;
     }
-    announce_down(&mut tx, config, &went_down, now).await?;
+    announce_down(&mut tx, &mut templates, config, &went_down, now).await?;
     for (host, error) in &still_down {
-        let message = host_message(&mut tx, catalog::HOST_DOWN, host, &[("since", local_time(host.status_changed_at.unwrap_or(now))), ("error", error.clone())]).await?;
+        let message = host_message(&mut tx, &mut templates, catalog::HOST_DOWN, host, &[("since", local_time(host.status_changed_at.unwrap_or(now))), ("error", error.clone())]).await?;
         telegram_chat::notify_staff(&mut tx, catalog::HOST_DOWN, &message).await?;
     }
     for host in &came_up {
-        let message = host_message(&mut tx, catalog::HOST_UP, host, &[("downtime", duration_words(host.status_changed_at, now))]).await?;
+        let message = host_message(&mut tx, &mut templates, catalog::HOST_UP, host, &[("downtime", duration_words(host.status_changed_at, now))]).await?;
         telegram_chat::notify_staff(&mut tx, catalog::HOST_UP, &message).await?;
         tell_customer(&mut tx, host, catalog::HOST_UP, &message).await?;
     }
@@ -164,45 +166,39 @@ pub(crate) async fn record(
 
 async fn host_message(
     conn: &mut PgConnection,
+    templates: &mut TemplateCache,
     event: &str,
     host: &ClaimedHost,
     extra: &[(&str, String)],
-) -> Result<notify::template::RenderedMessage, MonitoringError> {
+) -> Result<RenderedMessage, MonitoringError> {
     let mut values = vec![("name", host.name.clone()), ("host", host_label(host))];
     values.extend(extra.iter().cloned());
-    Ok(render_event_in(conn, event, Language::Id, &values).await?)
+    Ok(templates.render(conn, event, &values).await?)
 }
 
-/// The customer of the host hears about it by email and, when linked, on
-/// Telegram.
-pub(crate) async fn tell_customer(
-    conn: &mut PgConnection,
-    host: &ClaimedHost,
-    event: &str,
-    message: &notify::template::RenderedMessage,
-) -> Result<(), MonitoringError> {
-    if let Some(email) = host.customer_email.as_deref().and_then(|email| domain::Email::parse(email).ok()) {
-        outbox::enqueue_email(conn, &email, event, message).await?;
-    }
-    if let Some(customer) = host.customer_id
-        && let Some(chat) = telegram_link::chat_of(conn, customer).await?
-    {
-        outbox::enqueue_telegram(conn, chat, event, message).await?;
+async fn tell_customer(conn: &mut PgConnection, host: &ClaimedHost, event: &str, message: &RenderedMessage) -> Result<(), MonitoringError> {
+    if let Some(customer) = host.customer_id {
+        notify_client(conn, customer, event, message).await?;
     }
     Ok(())
 }
 
 /// Many hosts down in one sweep: one staff message naming them; each
 /// customer still hears about their own host.
-async fn announce_down(conn: &mut PgConnection, config: &CheckerConfig, went_down: &[(&ClaimedHost, String)], now: DateTime<Utc>) -> Result<(), MonitoringError> {
+async fn announce_down(
+    conn: &mut PgConnection,
+    templates: &mut TemplateCache,
+    config: &CheckerConfig,
+    went_down: &[(&ClaimedHost, String)],
+    now: DateTime<Utc>,
+) -> Result<(), MonitoringError> {
     let grouped = went_down.len() >= config.group_threshold.max(2);
     if grouped {
         let mut lines: Vec<String> = went_down.iter().take(30).map(|(host, error)| format!("{} ({}): {error}", host.name, host_label(host))).collect();
         if went_down.len() > 30 {
             lines.push(format!("… +{}", went_down.len() - 30));
         }
-        let message =
-            render_event_in(conn, catalog::HOSTS_DOWN, Language::Id, &[("count", went_down.len().to_string()), ("hosts", lines.join("\n"))]).await?;
+        let message = templates.render(conn, catalog::HOSTS_DOWN, &[("count", went_down.len().to_string()), ("hosts", lines.join("\n"))]).await?;
         telegram_chat::notify_staff(conn, catalog::HOSTS_DOWN, &message).await?;
     }
     for (host, error) in went_down {
@@ -210,7 +206,7 @@ async fn announce_down(conn: &mut PgConnection, config: &CheckerConfig, went_dow
             // Staff heard about it in the grouped message; nobody else to tell.
             continue;
         }
-        let message = host_message(conn, catalog::HOST_DOWN, host, &[("since", local_time(now)), ("error", error.clone())]).await?;
+        let message = host_message(conn, templates, catalog::HOST_DOWN, host, &[("since", local_time(now)), ("error", error.clone())]).await?;
         if !grouped {
             telegram_chat::notify_staff(conn, catalog::HOST_DOWN, &message).await?;
         }
@@ -221,13 +217,13 @@ async fn announce_down(conn: &mut PgConnection, config: &CheckerConfig, went_dow
 
 /// Once per outage of the checker's own network, whichever replica sees it
 /// first.
-async fn announce_offline(conn: &mut PgConnection, config: &CheckerConfig) -> Result<(), MonitoringError> {
+async fn announce_offline(conn: &mut PgConnection, templates: &mut TemplateCache, config: &CheckerConfig) -> Result<(), MonitoringError> {
     let first = sqlx::query_scalar!("UPDATE monitor_state SET network_down_since = now() WHERE network_down_since IS NULL RETURNING true")
         .fetch_optional(&mut *conn)
         .await?;
     if first.is_some() {
         let canaries: Vec<String> = config.canaries.iter().map(|(host, port)| format!("{host}:{port}")).collect();
-        let message = render_event_in(conn, catalog::CHECKER_OFFLINE, Language::Id, &[("canary", canaries.join(", "))]).await?;
+        let message = templates.render(conn, catalog::CHECKER_OFFLINE, &[("canary", canaries.join(", "))]).await?;
         telegram_chat::notify_staff(conn, catalog::CHECKER_OFFLINE, &message).await?;
         tracing::warn!(canaries = %canaries.join(", "), "the port checker lost its network; host states are frozen");
     }

@@ -242,6 +242,30 @@ pub async fn render_event_in(conn: &mut PgConnection, event: &str, language: Lan
     fill(&template.subject, &template.body, &value)
 }
 
+/// Renders many messages in one transaction, reading each event's template
+/// once: a sweep that announces hundreds of hosts does not query the same
+/// template hundreds of times.
+pub struct TemplateCache {
+    language: Language,
+    loaded: std::collections::HashMap<String, TemplateVersion>,
+}
+
+impl TemplateCache {
+    pub fn new(language: Language) -> Self {
+        TemplateCache { language, loaded: std::collections::HashMap::new() }
+    }
+
+    pub async fn render(&mut self, conn: &mut PgConnection, event: &str, values: &[(&str, String)]) -> Result<RenderedMessage, NotifyError> {
+        if !self.loaded.contains_key(event) {
+            let template = current(conn, event, self.language).await?;
+            self.loaded.insert(event.to_owned(), template);
+        }
+        let template = self.loaded.get(event).ok_or_else(|| NotifyError::UnknownTemplate(event.to_owned()))?;
+        let value = |name: &str| values.iter().find(|(key, _)| *key == name).map(|(_, value)| value.clone());
+        fill(&template.subject, &template.body, &value)
+    }
+}
+
 fn fill(subject: &str, body: &str, value: &dyn Fn(&str) -> Option<String>) -> Result<RenderedMessage, NotifyError> {
     let subject = render::render(subject, value).map_err(|error| NotifyError::Message(error.to_string()))?;
     // A subject is one line, whatever a value contains.
