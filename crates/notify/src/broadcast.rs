@@ -81,6 +81,12 @@ pub trait BroadcastSender: Send + Sync {
     fn pause_all<'a>(&'a self, _delay: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
         Box::pin(async {})
     }
+
+    /// The recipient refused the message for good: remember it beyond
+    /// this broadcast (Telegram marks the chat blocked).
+    fn recipient_blocked<'a>(&'a self, _pool: &'a PgPool, _recipient: &'a str) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// Email broadcasts go through the SMTP mailer.
@@ -128,6 +134,15 @@ impl BroadcastSender for TelegramSender {
         Box::pin(async move {
             if let Err(error) = self.0.throttle.pause_all(delay).await {
                 tracing::warn!(%error, "could not pause the shared Telegram throttle");
+            }
+        })
+    }
+
+    fn recipient_blocked<'a>(&'a self, pool: &'a PgPool, recipient: &'a str) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>> {
+        Box::pin(async move {
+            match recipient.parse() {
+                Ok(chat_id) => telegram_chat::mark_blocked(pool, chat_id).await,
+                Err(_) => Ok(()),
             }
         })
     }
@@ -356,7 +371,7 @@ async fn run(context: JobContext, senders: Senders) -> Result<(), JobError> {
         // does not cost its successors their send slots; the throttle still
         // spaces the sends themselves.
         futures::stream::iter(batch)
-            .map(|recipient| deliver_row(pool, id, channel, sender.as_ref(), &content, recipient))
+            .map(|recipient| deliver_row(pool, id, sender.as_ref(), &content, recipient))
             .buffer_unordered(SENDS_IN_FLIGHT)
             .try_collect::<()>()
             .await?;
@@ -367,7 +382,6 @@ async fn run(context: JobContext, senders: Senders) -> Result<(), JobError> {
 async fn deliver_row(
     pool: &PgPool,
     id: i64,
-    channel: Channel,
     sender: &dyn BroadcastSender,
     content: &BroadcastContent,
     recipient: String,
@@ -383,11 +397,8 @@ async fn deliver_row(
         return Ok(());
     }
     let (status, error) = deliver_one(sender, &recipient, content).await;
-    if status == "blocked"
-        && channel == Channel::Telegram
-        && let Ok(chat_id) = recipient.parse()
-    {
-        telegram_chat::mark_blocked(pool, chat_id).await?;
+    if status == "blocked" {
+        sender.recipient_blocked(pool, &recipient).await?;
     }
     sqlx::query!(
         r#"UPDATE broadcast_recipient SET status = $3, error = $4, sent_at = CASE WHEN $3 = 'sent' THEN now() END
