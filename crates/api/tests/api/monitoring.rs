@@ -256,3 +256,57 @@ async fn the_import_xlsx_command_previews_and_writes(pool: PgPool) {
     assert_eq!(count(&pool, "import_preview").await, 0);
     let _ = std::fs::remove_file(file);
 }
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn bad_edits_maintenance_windows_and_filters_are_refused_and_write_nothing(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let token = staff_token(&app, "owner@example.test", "owner").await;
+    let mut ids = Vec::new();
+    for name in ["VPS-A", "VPS-B"] {
+        let body = serde_json::json!({ "name": name, "address": "10.0.0.9", "port": 22 });
+        let created: serde_json::Value = app.authed(Method::POST, "/api/v1/monitoring/hosts", &token, Some(body)).await.json().await.unwrap();
+        ids.push(created["id"].as_i64().unwrap());
+    }
+    // Renaming B onto A's name + address + port is a duplicate; an unknown id is 404.
+    let clash = serde_json::json!({ "name": "VPS-A", "address": "10.0.0.9", "port": 22 });
+    assert_problem(app.authed(Method::PUT, &format!("/api/v1/monitoring/hosts/{}", ids[1]), &token, Some(clash.clone())).await, 409, "duplicate_host").await;
+    assert_problem(app.authed(Method::PUT, "/api/v1/monitoring/hosts/999999", &token, Some(clash)).await, 404, "not_found").await;
+    let bad_port = serde_json::json!({ "name": "VPS-B", "address": "10.0.0.9", "port": 0 });
+    assert_problem(app.authed(Method::PUT, &format!("/api/v1/monitoring/hosts/{}", ids[1]), &token, Some(bad_port)).await, 422, "validation_failed").await;
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM monitored_host ORDER BY id").fetch_all(&pool).await.unwrap();
+    assert_eq!(names, ["VPS-A", "VPS-B"], "nothing changed");
+
+    let backwards = serde_json::json!({ "starts_at": "2026-12-01T10:00:00Z", "ends_at": "2026-12-01T09:00:00Z" });
+    let path = format!("/api/v1/monitoring/hosts/{}/maintenance", ids[0]);
+    let problem = assert_problem(app.authed(Method::POST, &path, &token, Some(backwards)).await, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "ends_at");
+    let window = serde_json::json!({ "starts_at": "2026-12-01T09:00:00Z", "ends_at": "2026-12-01T11:00:00Z", "reason": "upgrade kernel" });
+    assert_problem(app.authed(Method::POST, "/api/v1/monitoring/hosts/999999/maintenance", &token, Some(window.clone())).await, 404, "not_found").await;
+    assert_eq!(count(&pool, "maintenance_window").await, 0);
+    let created: serde_json::Value = app.authed(Method::POST, &path, &token, Some(window)).await.json().await.unwrap();
+    let detail: serde_json::Value = app.authed(Method::GET, &format!("/api/v1/monitoring/hosts/{}", ids[0]), &token, None).await.json().await.unwrap();
+    assert_eq!(detail["maintenance"][0]["reason"], "upgrade kernel");
+    let window_path = format!("{path}/{}", created["id"]);
+    assert_eq!(app.authed(Method::DELETE, &window_path, &token, None).await.status().as_u16(), 204);
+    assert_problem(app.authed(Method::DELETE, &window_path, &token, None).await, 404, "not_found").await;
+
+    assert_problem(app.authed(Method::GET, "/api/v1/sales?currency=EUR", &token, None).await, 422, "validation_failed").await;
+    assert_problem(app.authed(Method::GET, "/api/v1/monitoring/hosts?status=sideways", &token, None).await, 400, "bad_request").await;
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn an_expired_preview_cannot_be_confirmed_and_another_replica_sees_a_live_one(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let replica = spawn_replica(&app).await;
+    let token = staff_token(&app, "owner@example.test", "owner").await;
+    let staged: serde_json::Value = upload(&app, &token, XLSX, sample::generate_workbook(4, 2, 0.0, 5).unwrap().bytes).await.json().await.unwrap();
+    let id = staged["id"].as_str().unwrap().to_owned();
+    // The preview lives in PostgreSQL, not in the replica that parsed it.
+    let seen: serde_json::Value = replica.authed(Method::GET, &format!("/api/v1/monitoring/imports/{id}"), &token, None).await.json().await.unwrap();
+    assert_eq!(seen["preview"]["summary"]["hosts"]["valid_rows"], 4);
+
+    sqlx::query("UPDATE import_preview SET expires_at = now() - interval '1 second'").execute(&pool).await.unwrap();
+    assert_problem(replica.authed(Method::GET, &format!("/api/v1/monitoring/imports/{id}"), &token, None).await, 404, "not_found").await;
+    assert_problem(replica.authed(Method::POST, &format!("/api/v1/monitoring/imports/{id}/confirm"), &token, None).await, 404, "not_found").await;
+    assert_eq!((count(&pool, "monitored_host").await, count(&pool, "sale").await), (0, 0));
+}
