@@ -1,6 +1,7 @@
-import { reactive, ref, shallowRef } from 'vue'
-import { api as defaultApi, ApiProblem, toApiProblem, type ApiClient } from '../api/client'
+import { reactive } from 'vue'
+import { api as defaultApi, ApiProblem, type ApiClient } from '../api/client'
 import type { components } from '../api/schema'
+import { useCursorPages } from './useCursorPages'
 
 export type AuditEntry = components['schemas']['AuditEntry']
 
@@ -39,12 +40,6 @@ function dayEnd(ms: number): string {
 /** The audit log (owner only): filtered, newest first, paged by cursor ("load more"). */
 export function useAuditLog(api: ApiClient = defaultApi) {
   const filters = reactive<AuditFilters>(emptyFilters())
-  const entries = ref<AuditEntry[]>([])
-  const nextCursor = ref<string | null>(null)
-  const loading = ref(false)
-  const problem = shallowRef<ApiProblem | null>(null)
-  let generation = 0
-
   function query(cursor: string | null) {
     const q: Record<string, string | number> = { limit: AUDIT_PAGE_SIZE }
     if (filters.actor.trim()) q.actor = filters.actor.trim()
@@ -58,36 +53,19 @@ export function useAuditLog(api: ApiClient = defaultApi) {
     return q
   }
 
-  async function fetchPage(cursor: string | null): Promise<void> {
-    const mine = ++generation
-    loading.value = true
-    try {
-      const { data, response } = await api.GET('/api/v1/audit-log', { params: { query: query(cursor) } })
-      if (!data) throw ApiProblem.unexpected(response)
-      if (mine !== generation) return
-      entries.value = cursor ? [...entries.value, ...data.items] : data.items
-      nextCursor.value = data.next_cursor ?? null
-      problem.value = null
-    } catch (e) {
-      if (mine === generation) problem.value = toApiProblem(e)
-    } finally {
-      if (mine === generation) loading.value = false
-    }
-  }
-
+  const pages = useCursorPages<AuditEntry>(async (cursor) => {
+    const { data, response } = await api.GET('/api/v1/audit-log', { params: { query: query(cursor) } })
+    if (!data) throw ApiProblem.unexpected(response)
+    return data
+  })
+  const { items: entries, nextCursor, loading, problem } = pages
   /** First page for the current filters. */
-  function search(): Promise<void> {
-    return fetchPage(null)
-  }
-
-  function loadMore(): Promise<void> {
-    return nextCursor.value ? fetchPage(nextCursor.value) : Promise.resolve()
-  }
+  const search = pages.first
 
   function resetFilters(): Promise<void> {
     Object.assign(filters, emptyFilters())
     return search()
   }
 
-  return { filters, entries, nextCursor, loading, problem, search, loadMore, resetFilters }
+  return { filters, entries, nextCursor, loading, problem, search, loadMore: pages.more, resetFilters }
 }

@@ -1,6 +1,7 @@
-import { reactive, ref, shallowRef } from 'vue'
+import { reactive } from 'vue'
 import { api as defaultApi, ApiProblem, toApiProblem, type ApiClient } from '../api/client'
 import type { components } from '../api/schema'
+import { useCursorPages } from './useCursorPages'
 
 export type OutboxMessage = components['schemas']['OutboxMessage']
 
@@ -25,13 +26,6 @@ export const canResend = (m: Pick<OutboxMessage, 'status'>) => m.status === 'fai
  */
 export function useOutbox(api: ApiClient = defaultApi) {
   const filters = reactive<OutboxFilters>({ status: null, channel: null })
-  const messages = ref<OutboxMessage[]>([])
-  const nextCursor = ref<string | null>(null)
-  const loading = ref(false)
-  const problem = shallowRef<ApiProblem | null>(null)
-  /** Bumped by every search and load-more, so a late answer for older state is dropped. */
-  let generation = 0
-
   function query(cursor: string | null) {
     const q: Record<string, string | number> = { limit: OUTBOX_PAGE_SIZE }
     if (filters.status) q.status = filters.status
@@ -46,30 +40,8 @@ export function useOutbox(api: ApiClient = defaultApi) {
     return data
   }
 
-  async function fetchPage(cursor: string | null): Promise<void> {
-    const mine = ++generation
-    loading.value = true
-    try {
-      const data = await page(cursor)
-      if (mine !== generation) return
-      messages.value = cursor ? [...messages.value, ...data.items] : data.items
-      nextCursor.value = data.next_cursor ?? null
-      problem.value = null
-    } catch (e) {
-      if (mine === generation) problem.value = toApiProblem(e)
-    } finally {
-      if (mine === generation) loading.value = false
-    }
-  }
-
-  /** First page for the current filters. */
-  function search(): Promise<void> {
-    return fetchPage(null)
-  }
-
-  function loadMore(): Promise<void> {
-    return nextCursor.value ? fetchPage(nextCursor.value) : Promise.resolve()
-  }
+  const pages = useCursorPages<OutboxMessage>(page)
+  const { items: messages, nextCursor, loading, problem } = pages
 
   /**
    * Re-read the first page quietly and merge it: new and changed messages replace what the
@@ -77,10 +49,10 @@ export function useOutbox(api: ApiClient = defaultApi) {
    */
   async function refresh(): Promise<void> {
     if (loading.value) return
-    const mine = generation
+    const mine = pages.stamp()
     try {
       const data = await page(null)
-      if (mine !== generation) return
+      if (!pages.isCurrent(mine)) return
       const fresh = data.items
       const oldest = fresh.length ? Math.min(...fresh.map((m) => m.id)) : null
       const newestShown = messages.value.length ? Math.max(...messages.value.map((m) => m.id)) : null
@@ -93,7 +65,7 @@ export function useOutbox(api: ApiClient = defaultApi) {
       }
       problem.value = null
     } catch (e) {
-      if (mine === generation) problem.value = toApiProblem(e)
+      if (pages.isCurrent(mine)) problem.value = toApiProblem(e)
     }
   }
 
@@ -108,5 +80,5 @@ export function useOutbox(api: ApiClient = defaultApi) {
     return replace(data)
   }
 
-  return { filters, messages, nextCursor, loading, problem, search, loadMore, refresh, resend }
+  return { filters, messages, nextCursor, loading, problem, search: pages.first, loadMore: pages.more, refresh, resend }
 }
