@@ -67,7 +67,8 @@ done
 export BASE_URL="http://127.0.0.1:$http_port"
 export SANDBOX_URL="http://127.0.0.1:$sandbox_port"
 status=0
-for test in frontend/e2e/*.e2e.mjs; do
+# E2E_ONLY=identity runs one journey (frontend/e2e/identity.e2e.mjs).
+for test in frontend/e2e/${E2E_ONLY:-*}.e2e.mjs; do
     echo "e2e: $test"
     node "$test" || status=1
 done

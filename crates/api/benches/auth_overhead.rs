@@ -37,32 +37,54 @@ async fn main() {
     let settings = api::Settings::from_lookup(&|name| match name {
         "APP_ENV" => Some("test".to_owned()),
         "REDIS_URL" => std::env::var("REDIS_URL").ok(),
-        "DATABASE_URL" => std::env::var("BENCH_PG_SERVER_URL").ok().map(|server| format!("{server}/postgres")),
+        "DATABASE_URL" => std::env::var("BENCH_PG_SERVER_URL")
+            .ok()
+            .map(|server| format!("{server}/postgres")),
         _ => None,
     })
     .unwrap();
     // The guard never touches the database for access tokens: a lazy pool
     // that is never used proves it.
-    let pool = sqlx::postgres::PgPoolOptions::new().connect_lazy(settings.database_url.expose()).unwrap();
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .connect_lazy(settings.database_url.expose())
+        .unwrap();
     let redis = api::app::connect_redis(&settings).await.unwrap();
     let identity = api::app::build_identity(&settings, pool.clone(), redis.clone()).unwrap();
-    let token = identity.keys().issue(uuid::Uuid::now_v7(), &[Role::Client], uuid::Uuid::now_v7()).unwrap();
-    let state = AppState { pool, identity: identity.clone(), redis, settings: std::sync::Arc::new(settings), telegram: None };
+    let token = identity
+        .keys()
+        .issue(uuid::Uuid::now_v7(), &[Role::Client], uuid::Uuid::now_v7())
+        .unwrap();
+    let state = AppState {
+        pool,
+        identity: identity.clone(),
+        redis,
+        settings: std::sync::Arc::new(settings),
+        telegram: None,
+    };
     let service = test::init_service(
-        App::new().app_data(web::Data::new(state)).route("/open", web::get().to(open)).route("/guarded", web::get().to(guarded)),
+        App::new()
+            .app_data(web::Data::new(state))
+            .route("/open", web::get().to(open))
+            .route("/guarded", web::get().to(guarded)),
     )
     .await;
 
     let mut open_samples = Vec::with_capacity(REQUESTS);
     let mut guarded_samples = Vec::with_capacity(REQUESTS);
     for round in 0..REQUESTS + 1000 {
-        let open_request = test::TestRequest::get().uri("/open").insert_header(("Authorization", format!("Bearer {token}"))).to_request();
+        let open_request = test::TestRequest::get()
+            .uri("/open")
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .to_request();
         let started = Instant::now();
         let response = test::call_service(&service, open_request).await;
         let open_elapsed = started.elapsed();
         assert!(response.status().is_success());
 
-        let guarded_request = test::TestRequest::get().uri("/guarded").insert_header(("Authorization", format!("Bearer {token}"))).to_request();
+        let guarded_request = test::TestRequest::get()
+            .uri("/guarded")
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .to_request();
         let started = Instant::now();
         let response = test::call_service(&service, guarded_request).await;
         let guarded_elapsed = started.elapsed();
@@ -88,14 +110,30 @@ async fn main() {
 
     let micros = |duration: Duration| duration.as_secs_f64() * 1e6;
     println!("## Auth guard overhead\n");
-    println!("Workload: {REQUESTS} GET requests to each of two routes with the same trivial handler, through the actix");
-    println!("service stack in-process (no sockets), interleaved one-to-one after 1,000 warm-up rounds. Baseline: the");
-    println!("handler without a guard. Ours: the handler behind `Auth<AnyUser>` (Bearer parsing, ES256 signature");
-    println!("check of a real access token, claims validation, role check). Target: guard adds < 100 µs median.\n");
+    println!(
+        "Workload: {REQUESTS} GET requests to each of two routes with the same trivial handler, through the actix"
+    );
+    println!(
+        "service stack in-process (no sockets), interleaved one-to-one after 1,000 warm-up rounds. Baseline: the"
+    );
+    println!(
+        "handler without a guard. Ours: the handler behind `Auth<AnyUser>` (Bearer parsing, ES256 signature"
+    );
+    println!(
+        "check of a real access token, claims validation, role check). Target: guard adds < 100 µs median.\n"
+    );
     println!("| route | median | p99 |");
     println!("| --- | ---: | ---: |");
-    println!("| baseline: no guard | {:.1} µs | {:.1} µs |", micros(open_median), micros(percentile(&open_samples, 0.99)));
-    println!("| ours: `Auth<AnyUser>` | {:.1} µs | {:.1} µs |", micros(guarded_median), micros(percentile(&guarded_samples, 0.99)));
+    println!(
+        "| baseline: no guard | {:.1} µs | {:.1} µs |",
+        micros(open_median),
+        micros(percentile(&open_samples, 0.99))
+    );
+    println!(
+        "| ours: `Auth<AnyUser>` | {:.1} µs | {:.1} µs |",
+        micros(guarded_median),
+        micros(percentile(&guarded_samples, 0.99))
+    );
     println!();
     println!(
         "Guard overhead (median difference): **{:.1} µs** ({:.2}× the unguarded request). ES256 verifications on one core: **{:.0}/s** ({:.1} µs each).\n",

@@ -43,7 +43,13 @@ pub fn layer(level: AlertLevel) -> Option<(AlertLayer, mpsc::Receiver<NewAlert>)
         AlertLevel::Off => return None,
     };
     let (sender, receiver) = mpsc::channel(QUEUE);
-    Some((AlertLayer { max_verbosity, sender }, receiver))
+    Some((
+        AlertLayer {
+            max_verbosity,
+            sender,
+        },
+        receiver,
+    ))
 }
 
 /// Keeps the receiver for [`spawn_forwarder`] (the layer is installed
@@ -67,7 +73,10 @@ async fn forward(pool: PgPool, mut receiver: mpsc::Receiver<NewAlert>) {
     while let Some(mut alert) = receiver.recv().await {
         let dropped = DROPPED.swap(0, Ordering::Relaxed);
         if dropped > 0 {
-            let _ = write!(alert.detail, "\n({dropped} more log events were dropped while alerts backed up)");
+            let _ = write!(
+                alert.detail,
+                "\n({dropped} more log events were dropped while alerts backed up)"
+            );
         }
         let raised = async {
             let mut tx = pool.begin().await?;
@@ -90,7 +99,12 @@ impl<S: Subscriber> Layer<S> for AlertLayer {
         }
         let mut fields = Fields::default();
         event.record(&mut fields);
-        let alert = NewAlert { kind: AlertKind::Error, source: metadata.target().to_owned(), title: fields.message, detail: fields.rest };
+        let alert = NewAlert {
+            kind: AlertKind::Error,
+            source: metadata.target().to_owned(),
+            title: fields.message,
+            detail: fields.rest,
+        };
         if self.sender.try_send(alert).is_err() {
             DROPPED.fetch_add(1, Ordering::Relaxed);
         }
@@ -149,8 +163,16 @@ mod tests {
         assert_eq!(alerts.len(), 1);
         assert_eq!(alerts[0].title, "could not charge");
         assert_eq!(alerts[0].source, "billing::invoice");
-        assert!(alerts[0].detail.contains("invoice=42"), "{}", alerts[0].detail);
-        assert!(alerts[0].detail.contains("reason=gateway down"), "{}", alerts[0].detail);
+        assert!(
+            alerts[0].detail.contains("invoice=42"),
+            "{}",
+            alerts[0].detail
+        );
+        assert!(
+            alerts[0].detail.contains("reason=gateway down"),
+            "{}",
+            alerts[0].detail
+        );
     }
 
     #[test]

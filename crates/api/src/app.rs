@@ -14,14 +14,14 @@ use jobs::{JobRunner, RunnerConfig, RunnerHandle};
 use monitoring::checker::CheckerConfig;
 use monitoring::probe::ProberConfig;
 use notify::Mailer;
-use tokio_util::sync::CancellationToken;
 use notify::outbox::TelegramDelivery;
 use notify::telegram::TelegramClient;
 use notify::throttle::SendThrottle;
-use sha2::{Digest, Sha256};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
+use tokio_util::sync::CancellationToken;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -58,7 +58,9 @@ pub async fn connect_redis(settings: &Settings) -> anyhow::Result<ConnectionMana
     let config = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(Duration::from_secs(3)))
         .set_response_timeout(Some(Duration::from_secs(3)));
-    ConnectionManager::new_with_config(client, config).await.context("connecting to Redis (REDIS_URL)")
+    ConnectionManager::new_with_config(client, config)
+        .await
+        .context("connecting to Redis (REDIS_URL)")
 }
 
 /// reqwest and lettre are built without a default TLS backend so the tree
@@ -68,28 +70,60 @@ pub fn install_crypto_provider() {
 }
 
 /// The identity service from the settings: signing keys, mailer, OTP pepper.
-pub fn build_identity(settings: &Settings, pool: PgPool, redis: ConnectionManager) -> anyhow::Result<Identity> {
-    let pems: Vec<String> = settings.jwt_private_keys.iter().map(|key| key.expose().to_owned()).collect();
+pub fn build_identity(
+    settings: &Settings,
+    pool: PgPool,
+    redis: ConnectionManager,
+) -> anyhow::Result<Identity> {
+    let pems: Vec<String> = settings
+        .jwt_private_keys
+        .iter()
+        .map(|key| key.expose().to_owned())
+        .collect();
     let keys = KeySet::from_pems(&pems, &settings.public_base_url).context("JWT_PRIVATE_KEYS")?;
     let mailer = Mailer::from_url(settings.smtp_url.expose(), &settings.mail_from)?;
     // The OTP pepper is derived, so there is one secret less to manage.
-    let pepper = Sha256::digest(format!("juragan-otp-pepper:{}", settings.secret_key.expose()).as_bytes()).to_vec();
-    let config = IdentityConfig { redis_prefix: settings.redis_key_prefix.clone(), public_base_url: settings.public_base_url.clone(), otp_pepper: pepper };
+    let pepper =
+        Sha256::digest(format!("juragan-otp-pepper:{}", settings.secret_key.expose()).as_bytes())
+            .to_vec();
+    let config = IdentityConfig {
+        redis_prefix: settings.redis_key_prefix.clone(),
+        public_base_url: settings.public_base_url.clone(),
+        otp_pepper: pepper,
+    };
     Ok(Identity::new(pool, redis, Arc::new(keys), mailer, config))
 }
 
 /// The bot's client and the send throttle every replica shares, or none
 /// without a token.
-pub fn build_telegram(settings: &Settings, redis: ConnectionManager) -> anyhow::Result<Option<Telegram>> {
+pub fn build_telegram(
+    settings: &Settings,
+    redis: ConnectionManager,
+) -> anyhow::Result<Option<Telegram>> {
     let Some(token) = &settings.telegram_bot_token else {
         return Ok(None);
     };
     // Longer than getUpdates' long poll (at most 20 s).
-    let client = TelegramClient::new(&settings.telegram_api_base_url, token.expose(), Duration::from_secs(30))?;
+    let client = TelegramClient::new(
+        &settings.telegram_api_base_url,
+        token.expose(),
+        Duration::from_secs(30),
+    )?;
     let prefix = format!("{}telegram:throttle", settings.redis_key_prefix);
-    let throttle = SendThrottle::new(redis, &prefix, settings.telegram_send_rate, Duration::from_secs(1));
-    let delivery = TelegramDelivery { client: Arc::new(client), throttle: Arc::new(throttle) };
-    Ok(Some(Telegram { delivery, bot_username: Arc::default() }))
+    let throttle = SendThrottle::new(
+        redis,
+        &prefix,
+        settings.telegram_send_rate,
+        Duration::from_secs(1),
+    );
+    let delivery = TelegramDelivery {
+        client: Arc::new(client),
+        throttle: Arc::new(throttle),
+    };
+    Ok(Some(Telegram {
+        delivery,
+        bot_username: Arc::default(),
+    }))
 }
 
 impl Application {
@@ -102,12 +136,19 @@ impl Application {
     pub async fn build_with_pool(settings: Settings, pool: PgPool) -> anyhow::Result<Self> {
         install_crypto_provider();
         let redis = connect_redis(&settings).await?;
-        let listener = TcpListener::bind(settings.http_addr).with_context(|| format!("binding {}", settings.http_addr))?;
+        let listener = TcpListener::bind(settings.http_addr)
+            .with_context(|| format!("binding {}", settings.http_addr))?;
         let port = listener.local_addr()?.port();
         let identity = build_identity(&settings, pool.clone(), redis.clone())?;
         let settings = Arc::new(settings);
         let telegram = build_telegram(&settings, redis.clone())?;
-        let state = AppState { pool: pool.clone(), identity, redis, settings: Arc::clone(&settings), telegram };
+        let state = AppState {
+            pool: pool.clone(),
+            identity,
+            redis,
+            settings: Arc::clone(&settings),
+            telegram,
+        };
 
         crate::alerting::spawn_forwarder(pool.clone());
         let runner = if settings.jobs.enabled {
@@ -118,26 +159,42 @@ impl Application {
                 shutdown_grace: settings.jobs.shutdown_grace,
                 ..RunnerConfig::default()
             };
-            Some(JobRunner::new(pool, background::registry(&state)?, config).start().await?)
+            Some(
+                JobRunner::new(pool, background::registry(&state)?, config)
+                    .start()
+                    .await?,
+            )
         } else {
             None
         };
 
         let checker = settings.monitor.enabled.then(|| {
             let config = CheckerConfig {
-                prober: ProberConfig { timeout: settings.monitor.check_timeout, concurrency: settings.monitor.concurrency },
+                prober: ProberConfig {
+                    timeout: settings.monitor.check_timeout,
+                    concurrency: settings.monitor.concurrency,
+                },
                 batch_size: settings.monitor.batch_size,
                 canaries: settings.monitor.canaries.clone(),
                 group_threshold: settings.monitor.group_threshold,
                 ..CheckerConfig::default()
             };
             let token = CancellationToken::new();
-            let task = tokio::spawn(monitoring::checker::run(state.pool.clone(), config, token.clone()));
+            let task = tokio::spawn(monitoring::checker::run(
+                state.pool.clone(),
+                config,
+                token.clone(),
+            ));
             (token, task)
         });
         let server = http_server(state, listener)?;
         tracing::info!(port, env = ?settings.app_env, "juragan listening");
-        Ok(Self { port, server, runner, checker })
+        Ok(Self {
+            port,
+            server,
+            runner,
+            checker,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -174,7 +231,10 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
     let state = web::Data::new(state);
 
     let server = HttpServer::new(move || {
-        let (app, _) = App::new().into_utoipa_app().configure(routes::configure).split_for_parts();
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .configure(routes::configure)
+            .split_for_parts();
         app.app_data(state.clone())
             .app_data(document_json.clone())
             .app_data(route_table.clone())
@@ -182,10 +242,19 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             .app_data(metrics.clone())
             .app_data(json_config(body_limit))
             .app_data(web::PayloadConfig::default().limit(body_limit))
-            .app_data(web::PathConfig::default().error_handler(|error, _| ApiError::BadRequest(error.to_string()).into()))
-            .app_data(web::QueryConfig::default().error_handler(|error, _| ApiError::BadRequest(error.to_string()).into()))
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|error, _| ApiError::BadRequest(error.to_string()).into()),
+            )
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|error, _| ApiError::BadRequest(error.to_string()).into()),
+            )
             // The UI reads the document from the documented endpoint.
-            .service(SwaggerUi::new("/api/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/api/openapi.json")))
+            .service(
+                SwaggerUi::new("/api/docs/{_:.*}")
+                    .config(utoipa_swagger_ui::Config::from("/api/openapi.json")),
+            )
             .default_service(web::to(unmatched_request))
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
             .wrap(from_fn(observe_request))

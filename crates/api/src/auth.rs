@@ -53,14 +53,24 @@ impl<P: Policy> Auth<P> {
 }
 
 fn bearer(request: &HttpRequest) -> Result<String, ApiError> {
-    let header = request.headers().get(AUTHORIZATION).ok_or_else(|| ApiError::Unauthorized {
-        code: "unauthorized",
-        detail: "sign in: this endpoint needs an `Authorization: Bearer` token".to_owned(),
-    })?;
+    let header = request
+        .headers()
+        .get(AUTHORIZATION)
+        .ok_or_else(|| ApiError::Unauthorized {
+            code: "unauthorized",
+            detail: "sign in: this endpoint needs an `Authorization: Bearer` token".to_owned(),
+        })?;
     let value = header.to_str().unwrap_or_default();
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim).unwrap_or_default();
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .unwrap_or_default();
     if token.is_empty() {
-        return Err(ApiError::Unauthorized { code: "unauthorized", detail: "expected `Authorization: Bearer <token>`".to_owned() });
+        return Err(ApiError::Unauthorized {
+            code: "unauthorized",
+            detail: "expected `Authorization: Bearer <token>`".to_owned(),
+        });
     }
     Ok(token.to_owned())
 }
@@ -72,27 +82,51 @@ impl<P: Policy + 'static> FromRequest for Auth<P> {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let request = request.clone();
         Box::pin(async move {
-            let state = request.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no app state")))?;
+            let state = request
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no app state")))?;
             let token = bearer(&request)?;
             let principal = state.identity.authenticate(&token).await?;
             if !principal.has_any(P::ROLES) {
                 return Err(ApiError::Forbidden {
                     code: "forbidden",
-                    detail: format!("this endpoint is for: {}", P::ROLES.iter().map(|role| role.as_str()).collect::<Vec<_>>().join(", ")),
+                    detail: format!(
+                        "this endpoint is for: {}",
+                        P::ROLES
+                            .iter()
+                            .map(|role| role.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 });
             }
-            Ok(Auth { principal, client: client_info(&request, state.settings.trust_forwarded_headers), policy: PhantomData })
+            Ok(Auth {
+                principal,
+                client: client_info(&request, state.settings.trust_forwarded_headers),
+                policy: PhantomData,
+            })
         })
     }
 }
 
 pub fn client_info(request: &HttpRequest, trust_forwarded: bool) -> ClientInfo {
     let connection = request.connection_info();
-    let ip = if trust_forwarded { connection.realip_remote_addr().map(str::to_owned) } else { connection.peer_addr().map(str::to_owned) };
+    let ip = if trust_forwarded {
+        connection.realip_remote_addr().map(str::to_owned)
+    } else {
+        connection.peer_addr().map(str::to_owned)
+    };
     ClientInfo {
         ip,
-        user_agent: request.headers().get(USER_AGENT).and_then(|value| value.to_str().ok()).map(|agent| agent.chars().take(300).collect()),
-        request_id: request.extensions().get::<RequestId>().map(|id| id.0.clone()),
+        user_agent: request
+            .headers()
+            .get(USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(|agent| agent.chars().take(300).collect()),
+        request_id: request
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| id.0.clone()),
     }
 }
 
@@ -104,7 +138,9 @@ impl FromRequest for Client {
     type Future = std::future::Ready<Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let trust = request.app_data::<web::Data<AppState>>().is_some_and(|state| state.settings.trust_forwarded_headers);
+        let trust = request
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|state| state.settings.trust_forwarded_headers);
         std::future::ready(Ok(Client(client_info(request, trust))))
     }
 }

@@ -10,21 +10,42 @@ use crate::state::AppState;
 pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
     let mut registry = Registry::new();
     jobs::register_maintenance(&mut registry);
-    let mailer = notify::Mailer::from_url(state.settings.smtp_url.expose(), &state.settings.mail_from)?;
-    let telegram = state.telegram.as_ref().map(|telegram| telegram.delivery.clone());
-    notify::outbox::register_jobs(&mut registry, notify::outbox::Delivery { mailer: mailer.clone(), telegram: telegram.clone() });
+    let mailer =
+        notify::Mailer::from_url(state.settings.smtp_url.expose(), &state.settings.mail_from)?;
+    let telegram = state
+        .telegram
+        .as_ref()
+        .map(|telegram| telegram.delivery.clone());
+    notify::outbox::register_jobs(
+        &mut registry,
+        notify::outbox::Delivery {
+            mailer: mailer.clone(),
+            telegram: telegram.clone(),
+        },
+    );
     let senders = notify::broadcast::Senders {
         email: Some(Arc::new(notify::broadcast::EmailSender(mailer))),
-        telegram: telegram.clone().map(|delivery| Arc::new(notify::broadcast::TelegramSender(delivery)) as Arc<dyn notify::broadcast::BroadcastSender>),
+        telegram: telegram.clone().map(|delivery| {
+            Arc::new(notify::broadcast::TelegramSender(delivery))
+                as Arc<dyn notify::broadcast::BroadcastSender>
+        }),
     };
     notify::broadcast::register_jobs(&mut registry, senders);
     notify::alert::register_jobs(&mut registry);
     if let Some(delivery) = telegram
         && !state.settings.telegram_poll_interval.is_zero()
     {
-        notify::telegram_link::register_jobs(&mut registry, delivery.client, state.settings.telegram_poll_interval);
+        notify::telegram_link::register_jobs(
+            &mut registry,
+            delivery.client,
+            state.settings.telegram_poll_interval,
+        );
     }
-    monitoring::expiry::register_jobs(&mut registry, state.settings.monitor.expiry_check_interval, state.settings.monitor.expiry_warn_days.clone());
+    monitoring::expiry::register_jobs(
+        &mut registry,
+        state.settings.monitor.expiry_check_interval,
+        state.settings.monitor.expiry_warn_days.clone(),
+    );
     monitoring::retention::register_jobs(&mut registry, state.settings.monitor.history_days);
     Ok(registry)
 }

@@ -43,7 +43,9 @@ impl FromStr for AppEnv {
             "development" | "dev" => Ok(AppEnv::Development),
             "test" => Ok(AppEnv::Test),
             "production" | "prod" => Ok(AppEnv::Production),
-            other => Err(format!("expected development, test or production, got `{other}`")),
+            other => Err(format!(
+                "expected development, test or production, got `{other}`"
+            )),
         }
     }
 }
@@ -77,14 +79,25 @@ pub struct MonitorSettings {
 }
 
 fn canaries(raw: &str) -> Result<Vec<(monitoring::probe::Host, u16)>, ConfigError> {
-    let invalid = |reason: String| ConfigError::Invalid { name: "MONITOR_CANARY", reason };
+    let invalid = |reason: String| ConfigError::Invalid {
+        name: "MONITOR_CANARY",
+        reason,
+    };
     raw.split(',')
         .map(str::trim)
         .filter(|entry| !entry.is_empty())
         .map(|entry| {
-            let (host, port) = entry.rsplit_once(':').ok_or_else(|| invalid(format!("`{entry}` is not host:port")))?;
-            let host = monitoring::probe::Host::parse(host.trim_start_matches('[').trim_end_matches(']')).map_err(|error| invalid(format!("`{entry}`: {error}")))?;
-            let port = port.parse::<u16>().ok().filter(|port| *port > 0).ok_or_else(|| invalid(format!("`{entry}`: bad port")))?;
+            let (host, port) = entry
+                .rsplit_once(':')
+                .ok_or_else(|| invalid(format!("`{entry}` is not host:port")))?;
+            let host =
+                monitoring::probe::Host::parse(host.trim_start_matches('[').trim_end_matches(']'))
+                    .map_err(|error| invalid(format!("`{entry}`: {error}")))?;
+            let port = port
+                .parse::<u16>()
+                .ok()
+                .filter(|port| *port > 0)
+                .ok_or_else(|| invalid(format!("`{entry}`: bad port")))?;
             Ok((host, port))
         })
         .collect()
@@ -95,10 +108,14 @@ fn day_list(raw: &str) -> Result<Vec<i32>, ConfigError> {
         .map(str::trim)
         .filter(|entry| !entry.is_empty())
         .map(|entry| {
-            entry.parse::<i32>().ok().filter(|days| (1..=365).contains(days)).ok_or_else(|| ConfigError::Invalid {
-                name: "MONITOR_EXPIRY_WARN_DAYS",
-                reason: format!("`{entry}` is not a number of days from 1 to 365"),
-            })
+            entry
+                .parse::<i32>()
+                .ok()
+                .filter(|days| (1..=365).contains(days))
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "MONITOR_EXPIRY_WARN_DAYS",
+                    reason: format!("`{entry}` is not a number of days from 1 to 365"),
+                })
         })
         .collect()
 }
@@ -201,7 +218,9 @@ struct Env<'a> {
 
 impl Env<'_> {
     fn string(&self, name: &'static str, default: &str) -> String {
-        (self.lookup)(name).filter(|value| !value.is_empty()).unwrap_or_else(|| default.to_owned())
+        (self.lookup)(name)
+            .filter(|value| !value.is_empty())
+            .unwrap_or_else(|| default.to_owned())
     }
 
     fn parse<T: FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
@@ -210,7 +229,10 @@ impl Env<'_> {
     {
         match (self.lookup)(name).filter(|value| !value.is_empty()) {
             None => Ok(default),
-            Some(raw) => raw.parse().map_err(|error: T::Err| ConfigError::Invalid { name, reason: error.to_string() }),
+            Some(raw) => raw.parse().map_err(|error: T::Err| ConfigError::Invalid {
+                name,
+                reason: error.to_string(),
+            }),
         }
     }
 
@@ -224,7 +246,10 @@ impl Env<'_> {
 
     fn seconds(&self, name: &'static str, default: f64) -> Result<Duration, ConfigError> {
         let seconds: f64 = self.parse(name, default)?;
-        Duration::try_from_secs_f64(seconds).map_err(|error| ConfigError::Invalid { name, reason: error.to_string() })
+        Duration::try_from_secs_f64(seconds).map_err(|error| ConfigError::Invalid {
+            name,
+            reason: error.to_string(),
+        })
     }
 }
 
@@ -240,16 +265,25 @@ fn jwt_keys(env: &mut Env<'_>) -> Result<Vec<Secret>, ConfigError> {
             env.defaulted_secrets.pop();
             pems.clear();
         }
-        for path in files.split(',').map(str::trim).filter(|path| !path.is_empty()) {
-            let pem = std::fs::read_to_string(path)
-                .map_err(|error| ConfigError::Invalid { name: "JWT_PRIVATE_KEY_FILES", reason: format!("{path}: {error}") })?;
+        for path in files
+            .split(',')
+            .map(str::trim)
+            .filter(|path| !path.is_empty())
+        {
+            let pem = std::fs::read_to_string(path).map_err(|error| ConfigError::Invalid {
+                name: "JWT_PRIVATE_KEY_FILES",
+                reason: format!("{path}: {error}"),
+            })?;
             pems.push('\n');
             pems.push_str(&pem);
         }
     }
     let blocks = identity::tokens::split_pem_blocks(&pems.replace("\\n", "\n"));
     if blocks.is_empty() {
-        return Err(ConfigError::Invalid { name: "JWT_PRIVATE_KEYS", reason: "no PEM block found".to_owned() });
+        return Err(ConfigError::Invalid {
+            name: "JWT_PRIVATE_KEYS",
+            reason: "no PEM block found".to_owned(),
+        });
     }
     Ok(blocks.into_iter().map(Secret).collect())
 }
@@ -260,20 +294,38 @@ impl Settings {
     }
 
     pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let mut env = Env { lookup, defaulted_secrets: Vec::new() };
+        let mut env = Env {
+            lookup,
+            defaulted_secrets: Vec::new(),
+        };
         let app_env: AppEnv = env.parse("APP_ENV", AppEnv::Development)?;
-        let log_format = match env.string("LOG_FORMAT", if app_env == AppEnv::Production { "json" } else { "pretty" }).as_str() {
+        let log_format = match env
+            .string(
+                "LOG_FORMAT",
+                if app_env == AppEnv::Production {
+                    "json"
+                } else {
+                    "pretty"
+                },
+            )
+            .as_str()
+        {
             "json" => LogFormat::Json,
             "pretty" => LogFormat::Pretty,
             other => {
-                return Err(ConfigError::Invalid { name: "LOG_FORMAT", reason: format!("expected json or pretty, got `{other}`") });
+                return Err(ConfigError::Invalid {
+                    name: "LOG_FORMAT",
+                    reason: format!("expected json or pretty, got `{other}`"),
+                });
             }
         };
         let settings = Settings {
             app_env,
             http_addr: env.parse("HTTP_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
             public_base_url: env.string("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
-            database_url: Secret(env.string("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/juragan")),
+            database_url: Secret(
+                env.string("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/juragan"),
+            ),
             database_max_connections: env.parse("DATABASE_MAX_CONNECTIONS", 20)?,
             redis_url: Secret(env.string("REDIS_URL", "redis://127.0.0.1:6379/0")),
             redis_key_prefix: env.string("REDIS_KEY_PREFIX", "juragan:"),
@@ -282,7 +334,9 @@ impl Settings {
             secret_key: env.secret("JURAGAN_SECRET_KEY", DEV_SECRET_KEY),
             jwt_private_keys: jwt_keys(&mut env)?,
             trust_forwarded_headers: env.parse("HTTP_TRUST_FORWARDED", false)?,
-            telegram_bot_token: Some(env.string("TELEGRAM_BOT_TOKEN", "")).filter(|token| !token.is_empty()).map(Secret),
+            telegram_bot_token: Some(env.string("TELEGRAM_BOT_TOKEN", ""))
+                .filter(|token| !token.is_empty())
+                .map(Secret),
             telegram_api_base_url: env.string("TELEGRAM_API_BASE_URL", "https://api.telegram.org"),
             telegram_send_rate: env.parse("TELEGRAM_SEND_RATE_PER_SECOND", 29)?,
             telegram_poll_interval: env.seconds("TELEGRAM_POLL_INTERVAL_SECONDS", 5.0)?,
@@ -293,7 +347,10 @@ impl Settings {
             monitor: MonitorSettings {
                 enabled: env.parse("MONITOR_ENABLED", true)?,
                 check_timeout: env.seconds("MONITOR_CHECK_TIMEOUT_SECONDS", 3.0)?,
-                concurrency: env.parse("MONITOR_CONCURRENCY", monitoring::probe::DEFAULT_CONCURRENCY)?,
+                concurrency: env.parse(
+                    "MONITOR_CONCURRENCY",
+                    monitoring::probe::DEFAULT_CONCURRENCY,
+                )?,
                 batch_size: env.parse("MONITOR_BATCH_SIZE", 5_000)?,
                 canaries: canaries(&env.string("MONITOR_CANARY", ""))?,
                 group_threshold: env.parse("MONITOR_GROUP_THRESHOLD", 5)?,
@@ -325,7 +382,10 @@ mod tests {
     const OTHER_TEST_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgLnC5J0+Xv1LJ+diE\nxlfw3aERfWXdNOneDSlYM2uzuB2hRANCAASACHWI2Q96Ad6rEG0yJP6KIuiGBxyV\nUDPEAPfmyxGs5dyiNjj4h4ppP6S18V7706d0YVsV/Tgzv6r2QFVPxYul\n-----END PRIVATE KEY-----";
 
     fn settings_from(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         Settings::from_lookup(&move |name| map.get(name).cloned())
     }
 
@@ -339,27 +399,58 @@ mod tests {
     #[test]
     fn production_refuses_default_secrets() {
         let error = settings_from(&[("APP_ENV", "production")]).expect_err("must refuse");
-        assert!(matches!(&error, ConfigError::DefaultSecrets(names) if names.contains(&"JURAGAN_SECRET_KEY")));
-        let explicit_default = settings_from(&[("APP_ENV", "production"), ("JURAGAN_SECRET_KEY", DEV_SECRET_KEY)]);
-        assert!(explicit_default.is_err(), "setting the default explicitly is still the default");
-        let only_one = settings_from(&[("APP_ENV", "production"), ("JURAGAN_SECRET_KEY", "c29tZXRoaW5nIGVsc2UgZW50aXJlbHkgMzIgYnl0ZXM=")]);
-        assert!(matches!(&only_one, Err(ConfigError::DefaultSecrets(names)) if names == &["JWT_PRIVATE_KEYS"]));
-        let key_file = std::env::temp_dir().join(format!("juragan-test-key-{}.pem", std::process::id()));
+        assert!(
+            matches!(&error, ConfigError::DefaultSecrets(names) if names.contains(&"JURAGAN_SECRET_KEY"))
+        );
+        let explicit_default = settings_from(&[
+            ("APP_ENV", "production"),
+            ("JURAGAN_SECRET_KEY", DEV_SECRET_KEY),
+        ]);
+        assert!(
+            explicit_default.is_err(),
+            "setting the default explicitly is still the default"
+        );
+        let only_one = settings_from(&[
+            ("APP_ENV", "production"),
+            (
+                "JURAGAN_SECRET_KEY",
+                "c29tZXRoaW5nIGVsc2UgZW50aXJlbHkgMzIgYnl0ZXM=",
+            ),
+        ]);
+        assert!(
+            matches!(&only_one, Err(ConfigError::DefaultSecrets(names)) if names == &["JWT_PRIVATE_KEYS"])
+        );
+        let key_file =
+            std::env::temp_dir().join(format!("juragan-test-key-{}.pem", std::process::id()));
         std::fs::write(&key_file, OTHER_TEST_KEY).expect("temp file");
         let configured = settings_from(&[
             ("APP_ENV", "production"),
-            ("JURAGAN_SECRET_KEY", "c29tZXRoaW5nIGVsc2UgZW50aXJlbHkgMzIgYnl0ZXM="),
-            ("JWT_PRIVATE_KEY_FILES", key_file.to_str().unwrap_or_default()),
+            (
+                "JURAGAN_SECRET_KEY",
+                "c29tZXRoaW5nIGVsc2UgZW50aXJlbHkgMzIgYnl0ZXM=",
+            ),
+            (
+                "JWT_PRIVATE_KEY_FILES",
+                key_file.to_str().unwrap_or_default(),
+            ),
         ]);
         let _ = std::fs::remove_file(&key_file);
         let configured = configured.expect("every secret configured");
-        assert_eq!(configured.jwt_private_keys.len(), 1, "the development key is not kept beside the file's");
-        assert_eq!(configured.jwt_private_keys[0].expose().trim(), OTHER_TEST_KEY.trim());
+        assert_eq!(
+            configured.jwt_private_keys.len(),
+            1,
+            "the development key is not kept beside the file's"
+        );
+        assert_eq!(
+            configured.jwt_private_keys[0].expose().trim(),
+            OTHER_TEST_KEY.trim()
+        );
     }
 
     #[test]
     fn secrets_are_masked_in_debug_output() {
-        let settings = settings_from(&[("DATABASE_URL", "postgres://shop:hunter2@db/juragan")]).expect("valid");
+        let settings = settings_from(&[("DATABASE_URL", "postgres://shop:hunter2@db/juragan")])
+            .expect("valid");
         let printed = format!("{settings:?}");
         assert!(!printed.contains("hunter2"));
         assert!(!printed.contains(DEV_SECRET_KEY));
@@ -374,8 +465,15 @@ mod tests {
         })
         .expect("defaults are valid");
         let example = include_str!("../../../.env.example");
-        let documented: Vec<&str> = example.lines().filter_map(|line| line.split_once('=').map(|(name, _)| name)).collect();
-        let missing: Vec<String> = asked.into_inner().into_iter().filter(|name| !documented.contains(&name.as_str())).collect();
+        let documented: Vec<&str> = example
+            .lines()
+            .filter_map(|line| line.split_once('=').map(|(name, _)| name))
+            .collect();
+        let missing: Vec<String> = asked
+            .into_inner()
+            .into_iter()
+            .filter(|name| !documented.contains(&name.as_str()))
+            .collect();
         assert!(missing.is_empty(), ".env.example lacks {missing:?}");
     }
 

@@ -13,7 +13,11 @@ const DEMO_ACCOUNTS: [(&str, &str, &[&str]); 5] = [
     ("sysadmin@juragan.test", "Sari Sysadmin", &["sysadmin"]),
     ("finance@juragan.test", "Fajar Finance", &["finance"]),
     ("budi@example.test", "Budi Santoso", &["client"]),
-    ("reseller@example.test", "Rina Reseller", &["client", "reseller"]),
+    (
+        "reseller@example.test",
+        "Rina Reseller",
+        &["client", "reseller"],
+    ),
 ];
 
 pub async fn seed(identity: &Identity, pool: &PgPool) -> anyhow::Result<()> {
@@ -25,7 +29,9 @@ pub async fn seed(identity: &Identity, pool: &PgPool) -> anyhow::Result<()> {
         // Demo accounts start as verified owners; give each its own roles.
         // Clients sign in with a password alone (two-factor is their choice).
         let roles: Vec<String> = roles.iter().map(|role| (*role).to_owned()).collect();
-        let staff = roles.iter().any(|role| role != "client" && role != "reseller");
+        let staff = roles
+            .iter()
+            .any(|role| role != "client" && role != "reseller");
         sqlx::query("UPDATE app_user SET roles = $2, otp_enabled = $3 WHERE email = $1")
             .bind(email)
             .bind(&roles)
@@ -33,7 +39,10 @@ pub async fn seed(identity: &Identity, pool: &PgPool) -> anyhow::Result<()> {
             .execute(pool)
             .await?;
     }
-    println!("demo accounts (password {DEMO_PASSWORD}): {}", DEMO_ACCOUNTS.map(|(email, _, _)| email).join(", "));
+    println!(
+        "demo accounts (password {DEMO_PASSWORD}): {}",
+        DEMO_ACCOUNTS.map(|(email, _, _)| email).join(", ")
+    );
     seed_monitoring(pool).await
 }
 
@@ -75,7 +84,10 @@ async fn seed_monitoring(pool: &PgPool) -> anyhow::Result<()> {
         )
         .execute(pool)
         .await?;
-        println!("demo monitoring: {} hosts (public status page at /status), sales book entries", hosts.len());
+        println!(
+            "demo monitoring: {} hosts (public status page at /status), sales book entries",
+            hosts.len()
+        );
     }
     Ok(())
 }

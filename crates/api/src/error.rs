@@ -42,7 +42,11 @@ pub struct ProblemFieldError {
 
 impl From<&FieldError> for ProblemFieldError {
     fn from(error: &FieldError) -> Self {
-        Self { field: error.field.clone(), code: error.code.clone(), message: error.message.clone() }
+        Self {
+            field: error.field.clone(),
+            code: error.code.clone(),
+            message: error.message.clone(),
+        }
     }
 }
 
@@ -70,7 +74,11 @@ pub enum ApiError {
     Forbidden { code: &'static str, detail: String },
     /// 409: the request conflicts with the current state; `errors` may name fields.
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String, errors: ValidationErrors },
+    Conflict {
+        code: &'static str,
+        detail: String,
+        errors: ValidationErrors,
+    },
     /// 410: a code or link that no longer works.
     #[error("{detail}")]
     Gone { code: &'static str, detail: String },
@@ -97,7 +105,9 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => ("method_not_allowed", "Method not allowed"),
             ApiError::BadRequest(_) => ("bad_request", "Malformed request"),
             ApiError::PayloadTooLarge { .. } => ("payload_too_large", "Request body too large"),
-            ApiError::UnsupportedMediaType { .. } => ("unsupported_media_type", "Unsupported content type"),
+            ApiError::UnsupportedMediaType { .. } => {
+                ("unsupported_media_type", "Unsupported content type")
+            }
             ApiError::Validation(_) => ("validation_failed", "Invalid input"),
             ApiError::Unauthorized { code, .. } => (code, "Unauthorized"),
             ApiError::Forbidden { code, .. } => (code, "Forbidden"),
@@ -115,11 +125,17 @@ impl ApiError {
         let (code, title) = self.code_and_title();
         let detail = match self {
             // Never tell the caller what broke inside: it may name a secret.
-            ApiError::Internal(_) => Some("Something went wrong on our side; it has been logged.".to_owned()),
+            ApiError::Internal(_) => {
+                Some("Something went wrong on our side; it has been logged.".to_owned())
+            }
             other => Some(other.to_string()),
         };
         let errors = match self {
-            ApiError::Validation(errors) | ApiError::Conflict { errors, .. } => errors.errors().iter().map(ProblemFieldError::from).collect(),
+            ApiError::Validation(errors) | ApiError::Conflict { errors, .. } => errors
+                .errors()
+                .iter()
+                .map(ProblemFieldError::from)
+                .collect(),
             _ => Vec::new(),
         };
         Problem {
@@ -160,8 +176,14 @@ impl ResponseError for ApiError {
         let mut response = problem_response(&self.problem());
         let extra_header = match self {
             ApiError::MethodNotAllowed { allow, .. } => Some((header::ALLOW, allow.join(", "))),
-            ApiError::TooManyRequests { retry_after } => Some((header::RETRY_AFTER, retry_after.as_secs().max(1).to_string())),
-            ApiError::Unauthorized { .. } => Some((header::WWW_AUTHENTICATE, "Bearer realm=\"juragan\"".to_owned())),
+            ApiError::TooManyRequests { retry_after } => Some((
+                header::RETRY_AFTER,
+                retry_after.as_secs().max(1).to_string(),
+            )),
+            ApiError::Unauthorized { .. } => Some((
+                header::WWW_AUTHENTICATE,
+                "Bearer realm=\"juragan\"".to_owned(),
+            )),
             _ => None,
         };
         if let Some((name, value)) = extra_header
@@ -175,7 +197,9 @@ impl ResponseError for ApiError {
 
 pub fn problem_response(problem: &Problem) -> HttpResponse {
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    HttpResponse::build(status).content_type(PROBLEM_CONTENT_TYPE).json(problem)
+    HttpResponse::build(status)
+        .content_type(PROBLEM_CONTENT_TYPE)
+        .json(problem)
 }
 
 impl From<identity::IdentityError> for ApiError {
@@ -184,21 +208,64 @@ impl From<identity::IdentityError> for ApiError {
         let detail = error.to_string();
         match error {
             E::Validation(errors) => ApiError::Validation(errors),
-            E::EmailTaken => ApiError::Conflict { code: "email_taken", detail, errors: ValidationErrors::single("email", "taken", "an account with this email already exists") },
-            E::InvalidCredentials => ApiError::Unauthorized { code: "invalid_credentials", detail },
-            E::Unauthenticated(_) => ApiError::Unauthorized { code: "unauthorized", detail },
-            E::EmailNotVerified => ApiError::Forbidden { code: "email_not_verified", detail },
-            E::AccountDisabled => ApiError::Forbidden { code: "account_disabled", detail },
-            E::Forbidden(_) => ApiError::Forbidden { code: "forbidden", detail },
-            E::OtpRequiredForStaff => ApiError::Forbidden { code: "otp_required_for_staff", detail },
+            E::EmailTaken => ApiError::Conflict {
+                code: "email_taken",
+                detail,
+                errors: ValidationErrors::single(
+                    "email",
+                    "taken",
+                    "an account with this email already exists",
+                ),
+            },
+            E::InvalidCredentials => ApiError::Unauthorized {
+                code: "invalid_credentials",
+                detail,
+            },
+            E::Unauthenticated(_) => ApiError::Unauthorized {
+                code: "unauthorized",
+                detail,
+            },
+            E::EmailNotVerified => ApiError::Forbidden {
+                code: "email_not_verified",
+                detail,
+            },
+            E::AccountDisabled => ApiError::Forbidden {
+                code: "account_disabled",
+                detail,
+            },
+            E::Forbidden(_) => ApiError::Forbidden {
+                code: "forbidden",
+                detail,
+            },
+            E::OtpRequiredForStaff => ApiError::Forbidden {
+                code: "otp_required_for_staff",
+                detail,
+            },
             E::AccountLocked { .. } => ApiError::Locked { detail },
-            E::OtpInvalid { .. } => ApiError::Rejected { code: "otp_invalid", detail },
-            E::OtpExpired => ApiError::Gone { code: "otp_expired", detail },
-            E::LinkExpired => ApiError::Gone { code: "token_expired", detail },
+            E::OtpInvalid { .. } => ApiError::Rejected {
+                code: "otp_invalid",
+                detail,
+            },
+            E::OtpExpired => ApiError::Gone {
+                code: "otp_expired",
+                detail,
+            },
+            E::LinkExpired => ApiError::Gone {
+                code: "token_expired",
+                detail,
+            },
             E::RateLimited { retry_after } => ApiError::TooManyRequests { retry_after },
             E::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
-            E::OnboardingIncomplete(errors) => ApiError::Conflict { code: "onboarding_incomplete", detail, errors },
-            E::LastOwner => ApiError::Conflict { code: "last_owner", detail, errors: ValidationErrors::new() },
+            E::OnboardingIncomplete(errors) => ApiError::Conflict {
+                code: "onboarding_incomplete",
+                detail,
+                errors,
+            },
+            E::LastOwner => ApiError::Conflict {
+                code: "last_owner",
+                detail,
+                errors: ValidationErrors::new(),
+            },
             E::MailUnavailable(error) => {
                 tracing::error!(%error, "mail server unavailable");
                 ApiError::Unavailable(detail)
@@ -216,7 +283,9 @@ impl From<notify::NotifyError> for ApiError {
         match error {
             E::Validation(errors) => ApiError::Validation(errors),
             E::UnknownTemplate(event) => ApiError::NotFound(format!("no event `{event}`")),
-            E::UnknownVersion(id) => ApiError::NotFound(format!("no version {id} of this template")),
+            E::UnknownVersion(id) => {
+                ApiError::NotFound(format!("no version {id} of this template"))
+            }
             E::Smtp(_) | E::Config(_) => ApiError::Unavailable(error.to_string()),
             other => ApiError::Internal(anyhow::Error::new(other)),
         }
@@ -233,7 +302,11 @@ impl From<monitoring::MonitoringError> for ApiError {
             E::Duplicate => ApiError::Conflict {
                 code: "duplicate_host",
                 detail: error.to_string(),
-                errors: domain::ValidationErrors::single("name", "duplicate", "a host with this name, address and port exists already"),
+                errors: domain::ValidationErrors::single(
+                    "name",
+                    "duplicate",
+                    "a host with this name, address and port exists already",
+                ),
             },
             E::Spreadsheet(S::TooLarge { limit, .. }) => ApiError::PayloadTooLarge { limit },
             E::Spreadsheet(spreadsheet) => {
@@ -244,7 +317,10 @@ impl From<monitoring::MonitoringError> for ApiError {
                     S::TooManyRows { .. } => "too_many_rows",
                     S::Corrupt(_) | S::TooLarge { .. } => "corrupt_workbook",
                 };
-                ApiError::Rejected { code, detail: spreadsheet.to_string() }
+                ApiError::Rejected {
+                    code,
+                    detail: spreadsheet.to_string(),
+                }
             }
             E::Notify(error) => error.into(),
             E::Database(error) => error.into(),
@@ -263,7 +339,9 @@ impl From<sqlx::Error> for ApiError {
 /// The JSON extractor configuration every route uses: bodies over `limit`
 /// bytes and bodies that are not JSON are refused as problems.
 pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
-    actix_web::web::JsonConfig::default().limit(limit).error_handler(move |error, _| json_error(error, limit).into())
+    actix_web::web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(move |error, _| json_error(error, limit).into())
 }
 
 /// JSON body errors: too large is 413, wrong content type 415, broken JSON
@@ -274,11 +352,15 @@ pub fn json_error(error: actix_web::error::JsonPayloadError, limit: usize) -> Ap
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
             ApiError::PayloadTooLarge { limit }
         }
-        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType { expected: "application/json" },
-        JsonPayloadError::Deserialize(error) if error.is_data() => {
-            ApiError::Validation(ValidationErrors::single(&field_of_serde_error(&error), "invalid", error.to_string()))
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType {
+            expected: "application/json",
+        },
+        JsonPayloadError::Deserialize(error) if error.is_data() => ApiError::Validation(
+            ValidationErrors::single(&field_of_serde_error(&error), "invalid", error.to_string()),
+        ),
+        JsonPayloadError::Deserialize(error) => {
+            ApiError::BadRequest(format!("body is not valid JSON: {error}"))
         }
-        JsonPayloadError::Deserialize(error) => ApiError::BadRequest(format!("body is not valid JSON: {error}")),
         other => ApiError::BadRequest(other.to_string()),
     }
 }
@@ -318,7 +400,8 @@ mod tests {
 
     #[test]
     fn serde_names_the_missing_field() {
-        let error = serde_json::from_str::<std::collections::HashMap<String, u8>>("{\"a\": 300}").expect_err("out of range");
+        let error = serde_json::from_str::<std::collections::HashMap<String, u8>>("{\"a\": 300}")
+            .expect_err("out of range");
         assert_eq!(field_of_serde_error(&error), "body");
         #[derive(Debug, serde::Deserialize)]
         #[allow(dead_code)]

@@ -24,7 +24,10 @@ pub async fn unmatched_request(
 ) -> Result<HttpResponse, ApiError> {
     let path = request.path();
     if let Some(allow) = routes.allowed_methods(path) {
-        return Err(ApiError::MethodNotAllowed { method: request.method().to_string(), allow: allow.to_vec() });
+        return Err(ApiError::MethodNotAllowed {
+            method: request.method().to_string(),
+            allow: allow.to_vec(),
+        });
     }
     let is_api = path == "/api" || API_PREFIXES.iter().any(|prefix| path.starts_with(prefix));
     let is_page_request = request.method() == Method::GET || request.method() == Method::HEAD;
@@ -41,11 +44,17 @@ pub async fn unmatched_request(
 pub fn problem_for_bare_errors<B: MessageBody + 'static>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_json = response.headers().get(CONTENT_TYPE).and_then(|value| value.to_str().ok()).is_some_and(|value| {
-        value.starts_with(PROBLEM_CONTENT_TYPE) || value.starts_with("application/json")
-    });
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value.starts_with(PROBLEM_CONTENT_TYPE) || value.starts_with("application/json")
+        });
     if is_json {
-        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
     }
     let status = response.status();
     let code = match status.as_u16() {
@@ -73,5 +82,7 @@ pub fn problem_for_bare_errors<B: MessageBody + 'static>(
     if let Some(allow) = allow {
         replacement.headers_mut().insert(ALLOW, allow);
     }
-    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(request, replacement).map_into_right_body()))
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(request, replacement).map_into_right_body(),
+    ))
 }

@@ -8,7 +8,11 @@ use api::{Application, MIGRATOR, Settings, app, demo, openapi, telemetry};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "juragan", version, about = "Storefront, billing, provisioning and monitoring for a hosting reseller")]
+#[command(
+    name = "juragan",
+    version,
+    about = "Storefront, billing, provisioning and monitoring for a hosting reseller"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -51,7 +55,8 @@ async fn main() -> anyhow::Result<()> {
         // Needs no configuration: the document is built from the code alone.
         let document = openapi::document_json();
         return match output {
-            Some(path) => std::fs::write(path, document).with_context(|| format!("writing {}", path.display())),
+            Some(path) => std::fs::write(path, document)
+                .with_context(|| format!("writing {}", path.display())),
             None => {
                 print!("{document}");
                 Ok(())
@@ -70,7 +75,10 @@ async fn main() -> anyhow::Result<()> {
                 Ok(limit) => tracing::info!(limit, "open file limit"),
                 Err(error) => tracing::warn!(%error, "could not raise the open file limit"),
             }
-            Application::build(settings).await?.run_until_stopped().await
+            Application::build(settings)
+                .await?
+                .run_until_stopped()
+                .await
         }
         Command::Migrate => {
             let pool = app::connect_database(&settings).await?;
@@ -81,47 +89,83 @@ async fn main() -> anyhow::Result<()> {
         Command::CreateOwner { email, name } => {
             let password = match std::env::var("OWNER_PASSWORD") {
                 Ok(password) if !password.is_empty() => password,
-                _ => rpassword::prompt_password("Owner password (at least 10 characters): ").context("reading the password")?,
+                _ => rpassword::prompt_password("Owner password (at least 10 characters): ")
+                    .context("reading the password")?,
             };
             let pool = app::connect_database(&settings).await?;
             let redis = app::connect_redis(&settings).await?;
             let identity = app::build_identity(&settings, pool, redis)?;
-            let id = identity.create_owner(&email, &name, &password).await.map_err(|error| anyhow::anyhow!("{error}"))?;
-            println!("owner {email} created ({id}); sign in at {}/login", settings.public_base_url);
+            let id = identity
+                .create_owner(&email, &name, &password)
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
+            println!(
+                "owner {email} created ({id}); sign in at {}/login",
+                settings.public_base_url
+            );
             Ok(())
         }
         Command::SeedDemo => {
-            anyhow::ensure!(settings.app_env != AppEnv::Production, "seed-demo refuses to run with APP_ENV=production");
+            anyhow::ensure!(
+                settings.app_env != AppEnv::Production,
+                "seed-demo refuses to run with APP_ENV=production"
+            );
             let pool = app::connect_database(&settings).await?;
             let redis = app::connect_redis(&settings).await?;
             let identity = app::build_identity(&settings, pool.clone(), redis)?;
             demo::seed(&identity, &pool).await
         }
         Command::ImportXlsx { file, dry_run } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let pool = app::connect_database(&settings).await?;
-            let name = file.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-            let staged = monitoring::import::stage(&pool, None, &name, bytes).await.map_err(|error| anyhow::anyhow!("{error}"))?;
+            let name = file
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let staged = monitoring::import::stage(&pool, None, &name, bytes)
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
             let summary = &staged.preview.summary;
             println!(
                 "hosts: {} rows, {} valid; account sales: {} rows, {} valid",
-                summary.hosts.total_rows, summary.hosts.valid_rows, summary.account_sales.total_rows, summary.account_sales.valid_rows
+                summary.hosts.total_rows,
+                summary.hosts.valid_rows,
+                summary.account_sales.total_rows,
+                summary.account_sales.valid_rows
             );
-            let problems = staged.preview.hosts.iter().map(|row| (&row.sheet, row.row, &row.problems))
-                .chain(staged.preview.account_sales.iter().map(|row| (&row.sheet, row.row, &row.problems)))
+            let problems = staged
+                .preview
+                .hosts
+                .iter()
+                .map(|row| (&row.sheet, row.row, &row.problems))
+                .chain(
+                    staged
+                        .preview
+                        .account_sales
+                        .iter()
+                        .map(|row| (&row.sheet, row.row, &row.problems)),
+                )
                 .filter(|(_, _, problems)| !problems.is_empty());
             for (sheet, row, problems) in problems.take(100) {
-                let text: Vec<String> = problems.iter().map(|problem| format!("{}: {}", problem.field, problem.message)).collect();
+                let text: Vec<String> = problems
+                    .iter()
+                    .map(|problem| format!("{}: {}", problem.field, problem.message))
+                    .collect();
                 println!("  {sheet} row {row}: {}", text.join("; "));
             }
             let mut tx = pool.begin().await?;
             if dry_run {
-                monitoring::import::cancel(&mut tx, staged.id).await.map_err(|error| anyhow::anyhow!("{error}"))?;
+                monitoring::import::cancel(&mut tx, staged.id)
+                    .await
+                    .map_err(|error| anyhow::anyhow!("{error}"))?;
                 tx.commit().await?;
                 println!("dry run: nothing written");
                 return Ok(());
             }
-            let result = monitoring::import::confirm(&mut tx, staged.id).await.map_err(|error| anyhow::anyhow!("{error}"))?;
+            let result = monitoring::import::confirm(&mut tx, staged.id)
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
             tx.commit().await?;
             println!("{}", serde_json::to_string_pretty(&result)?);
             Ok(())

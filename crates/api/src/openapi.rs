@@ -60,7 +60,11 @@ impl utoipa::Modify for BearerAuth {
 
 /// The full document of every routed endpoint.
 pub fn document() -> utoipa::openapi::OpenApi {
-    let (_app, mut document) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::configure).split_for_parts();
+    let (_app, mut document) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes::configure)
+        .split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     describe_roles(&mut document);
     document
@@ -71,8 +75,22 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// the extension.
 fn describe_roles(document: &mut utoipa::openapi::OpenApi) {
     for item in document.paths.paths.values_mut() {
-        for operation in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
-            let Some(roles) = operation.extensions.as_ref().and_then(|extensions| extensions.get("x-roles")).and_then(|roles| roles.as_array()) else {
+        for operation in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let Some(roles) = operation
+                .extensions
+                .as_ref()
+                .and_then(|extensions| extensions.get("x-roles"))
+                .and_then(|roles| roles.as_array())
+            else {
                 continue;
             };
             let names: Vec<&str> = roles.iter().filter_map(|role| role.as_str()).collect();
@@ -87,7 +105,9 @@ fn describe_roles(document: &mut utoipa::openapi::OpenApi) {
 
 /// The document as served and committed: pretty JSON with a final newline.
 pub fn document_json() -> String {
-    let mut json = document().to_pretty_json().unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
+    let mut json = document()
+        .to_pretty_json()
+        .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
     json.push('\n');
     json
 }
@@ -129,7 +149,10 @@ impl RouteTable {
 
     /// The methods allowed on `path`, if it is a documented path at all.
     pub fn allowed_methods(&self, path: &str) -> Option<&[String]> {
-        self.routes.iter().find(|(resource, _)| resource.is_match(path)).map(|(_, methods)| methods.as_slice())
+        self.routes
+            .iter()
+            .find(|(resource, _)| resource.is_match(path))
+            .map(|(_, methods)| methods.as_slice())
     }
 }
 

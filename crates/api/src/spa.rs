@@ -24,10 +24,22 @@ impl Spa {
             return Err(ApiError::RouteNotFound(request.path().to_owned()));
         };
         let candidate = self.dist.join(&relative);
-        if !relative.as_os_str().is_empty() && tokio::fs::metadata(&candidate).await.is_ok_and(|meta| meta.is_file()) {
+        if !relative.as_os_str().is_empty()
+            && tokio::fs::metadata(&candidate)
+                .await
+                .is_ok_and(|meta| meta.is_file())
+        {
             // Vite puts content hashes in asset names, so they never change.
             let immutable = relative.starts_with("assets");
-            return self.file(&candidate, request, if immutable { "public, max-age=31536000, immutable" } else { "no-cache" });
+            return self.file(
+                &candidate,
+                request,
+                if immutable {
+                    "public, max-age=31536000, immutable"
+                } else {
+                    "no-cache"
+                },
+            );
         }
         if relative.extension().is_some() {
             // A missing file is a 404, not the app: a broken asset link must
@@ -44,10 +56,19 @@ impl Spa {
         self.file(&index, request, "no-cache")
     }
 
-    fn file(&self, path: &Path, request: &HttpRequest, cache: &'static str) -> Result<HttpResponse, ApiError> {
-        let file = NamedFile::open(path).map_err(|error| ApiError::Internal(anyhow::Error::new(error).context("opening SPA file")))?;
+    fn file(
+        &self,
+        path: &Path,
+        request: &HttpRequest,
+        cache: &'static str,
+    ) -> Result<HttpResponse, ApiError> {
+        let file = NamedFile::open(path).map_err(|error| {
+            ApiError::Internal(anyhow::Error::new(error).context("opening SPA file"))
+        })?;
         let mut response = file.use_etag(true).into_response(request);
-        response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static(cache));
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static(cache));
         Ok(response)
     }
 }
@@ -71,7 +92,10 @@ mod tests {
 
     #[test]
     fn refuses_paths_that_leave_dist() {
-        assert_eq!(safe_relative_path("/assets/app.js"), Some(PathBuf::from("assets/app.js")));
+        assert_eq!(
+            safe_relative_path("/assets/app.js"),
+            Some(PathBuf::from("assets/app.js"))
+        );
         assert_eq!(safe_relative_path("/"), Some(PathBuf::new()));
         assert_eq!(safe_relative_path("/../etc/passwd"), None);
         assert_eq!(safe_relative_path("/assets/..%2f"), None);

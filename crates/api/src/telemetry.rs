@@ -6,10 +6,10 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
+use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::HttpMessage;
 use actix_web::middleware::Next;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tracing::Instrument;
@@ -25,15 +25,27 @@ pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id"
 /// Installs the global subscriber once; later calls (tests) are no-ops.
 /// Events at or above `alerts` are also queued as owner alerts.
 pub fn init_tracing(format: LogFormat, alerts: AlertLevel) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,actix_server=warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,actix_server=warn"));
     let (alert_layer, receiver) = alerting::layer(alerts).unzip();
     if let Some(receiver) = receiver {
         alerting::park_receiver(receiver);
     }
-    let registry = tracing_subscriber::registry().with(filter).with(alert_layer);
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(alert_layer);
     let _ = match format {
-        LogFormat::Json => registry.with(tracing_subscriber::fmt::layer().json().flatten_event(true).with_current_span(true)).try_init(),
-        LogFormat::Pretty => registry.with(tracing_subscriber::fmt::layer().compact()).try_init(),
+        LogFormat::Json => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true),
+            )
+            .try_init(),
+        LogFormat::Pretty => registry
+            .with(tracing_subscriber::fmt::layer().compact())
+            .try_init(),
     };
 }
 
@@ -46,11 +58,13 @@ impl PrometheusMetrics {
     pub fn global() -> Self {
         static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
         let handle = HANDLE.get_or_init(|| {
-            PrometheusBuilder::new().install_recorder().unwrap_or_else(|_| {
-                // Another recorder is already installed (only possible in
-                // tests that install their own): keep a detached one.
-                PrometheusBuilder::new().build_recorder().handle()
-            })
+            PrometheusBuilder::new()
+                .install_recorder()
+                .unwrap_or_else(|_| {
+                    // Another recorder is already installed (only possible in
+                    // tests that install their own): keep a detached one.
+                    PrometheusBuilder::new().build_recorder().handle()
+                })
         });
         Self(handle.clone())
     }
@@ -65,7 +79,13 @@ fn request_id(request: &ServiceRequest) -> String {
         .headers()
         .get(&REQUEST_ID_HEADER)
         .and_then(|value| value.to_str().ok())
-        .filter(|id| !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .filter(|id| {
+            !id.is_empty()
+                && id.len() <= 64
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }
@@ -81,7 +101,9 @@ pub async fn observe_request(
     let id = request_id(&request);
     request.extensions_mut().insert(RequestId(id.clone()));
     let method = request.method().to_string();
-    let route = request.match_pattern().unwrap_or_else(|| "<unmatched>".to_owned());
+    let route = request
+        .match_pattern()
+        .unwrap_or_else(|| "<unmatched>".to_owned());
     let span = tracing::info_span!("request", request_id = %id, %method, %route);
     let started = Instant::now();
 
@@ -93,9 +115,15 @@ pub async fn observe_request(
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.to_string()).increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route).record(elapsed.as_secs_f64());
+    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
+        .record(elapsed.as_secs_f64());
     span.in_scope(|| {
-        tracing::info!(status, latency_ms = elapsed.as_secs_f64() * 1000.0, path = response.request().path(), "request finished");
+        tracing::info!(
+            status,
+            latency_ms = elapsed.as_secs_f64() * 1000.0,
+            path = response.request().path(),
+            "request finished"
+        );
     });
     Ok(response)
 }

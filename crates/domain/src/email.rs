@@ -27,7 +27,9 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
         if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
             return Err(invalid());
         }
@@ -58,18 +60,33 @@ mod tests {
 
     #[test]
     fn normalises_case_and_whitespace() {
-        assert_eq!(Email::parse("  Budi@Example.ID ").map(|e| e.to_string()), Ok("budi@example.id".to_owned()));
+        assert_eq!(
+            Email::parse("  Budi@Example.ID ").map(|e| e.to_string()),
+            Ok("budi@example.id".to_owned())
+        );
     }
 
     #[test]
     fn rejects_malformed_addresses() {
-        for bad in ["", "budi", "budi@", "@example.id", "budi@example", "bu di@example.id", "budi@exa..mple.id", "a@b@c.id"] {
+        for bad in [
+            "",
+            "budi",
+            "budi@",
+            "@example.id",
+            "budi@example",
+            "bu di@example.id",
+            "budi@exa..mple.id",
+            "a@b@c.id",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn masks_the_local_part() {
-        assert_eq!(Email::parse("budi.santoso@example.id").map(|e| e.masked()), Ok("bu***@example.id".to_owned()));
+        assert_eq!(
+            Email::parse("budi.santoso@example.id").map(|e| e.masked()),
+            Ok("bu***@example.id".to_owned())
+        );
     }
 }

@@ -91,7 +91,10 @@ impl Money {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch(self.currency, other.currency));
         }
-        let minor = self.minor.checked_add(other.minor).ok_or(MoneyError::Overflow)?;
+        let minor = self
+            .minor
+            .checked_add(other.minor)
+            .ok_or(MoneyError::Overflow)?;
         Ok(Money::new(minor, self.currency))
     }
 }
@@ -134,7 +137,10 @@ mod tests {
 
     #[test]
     fn formats_rupiah_with_dot_grouping() {
-        assert_eq!(Money::new(1_500_000, Currency::Idr).to_string(), "Rp 1.500.000");
+        assert_eq!(
+            Money::new(1_500_000, Currency::Idr).to_string(),
+            "Rp 1.500.000"
+        );
         assert_eq!(Money::new(-999, Currency::Idr).to_string(), "-Rp 999");
         assert_eq!(Money::new(1250, Currency::Usd).to_string(), "US$ 12,50");
     }
@@ -147,7 +153,10 @@ mod tests {
             rupiah.checked_add(dollars),
             Err(MoneyError::CurrencyMismatch(Currency::Idr, Currency::Usd))
         );
-        assert_eq!(rupiah.checked_add(rupiah), Ok(Money::new(2000, Currency::Idr)));
+        assert_eq!(
+            rupiah.checked_add(rupiah),
+            Ok(Money::new(2000, Currency::Idr))
+        );
     }
 
     #[test]
@@ -160,6 +169,9 @@ mod tests {
     #[test]
     fn overflow_is_an_error() {
         let max = Money::new(i64::MAX, Currency::Idr);
-        assert_eq!(max.checked_add(Money::new(1, Currency::Idr)), Err(MoneyError::Overflow));
+        assert_eq!(
+            max.checked_add(Money::new(1, Currency::Idr)),
+            Err(MoneyError::Overflow)
+        );
     }
 }

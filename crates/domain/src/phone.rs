@@ -59,14 +59,32 @@ mod tests {
 
     #[test]
     fn normalises_every_common_spelling() {
-        for input in ["081234567890", "0812-3456-7890", "6281234567890", "+62 812 3456 7890", "(0812) 3456.7890"] {
-            assert_eq!(PhoneId::parse(input).map(|p| p.to_string()), Ok("+6281234567890".to_owned()), "{input}");
+        for input in [
+            "081234567890",
+            "0812-3456-7890",
+            "6281234567890",
+            "+62 812 3456 7890",
+            "(0812) 3456.7890",
+        ] {
+            assert_eq!(
+                PhoneId::parse(input).map(|p| p.to_string()),
+                Ok("+6281234567890".to_owned()),
+                "{input}"
+            );
         }
     }
 
     #[test]
     fn rejects_foreign_and_malformed_numbers() {
-        for bad in ["", "12345", "+1 415 555 0100", "0812abc4567", "00812345678", "+0812345678", "08123"] {
+        for bad in [
+            "",
+            "12345",
+            "+1 415 555 0100",
+            "0812abc4567",
+            "00812345678",
+            "+0812345678",
+            "08123",
+        ] {
             assert!(PhoneId::parse(bad).is_err(), "{bad}");
         }
     }

@@ -68,7 +68,10 @@ macro_rules! user_record {
     };
 }
 
-pub async fn find_by_email(conn: &mut PgConnection, email: &Email) -> Result<Option<UserRecord>, sqlx::Error> {
+pub async fn find_by_email(
+    conn: &mut PgConnection,
+    email: &Email,
+) -> Result<Option<UserRecord>, sqlx::Error> {
     let row = sqlx::query!(
         r#"SELECT id, email, password_hash, email_verified_at, roles, status, otp_enabled, locked_until
            FROM app_user WHERE email = $1"#,
@@ -79,7 +82,10 @@ pub async fn find_by_email(conn: &mut PgConnection, email: &Email) -> Result<Opt
     Ok(row.map(|row| user_record!(row)))
 }
 
-pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> Result<Option<UserRecord>, sqlx::Error> {
+pub async fn find_by_id(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<UserRecord>, sqlx::Error> {
     let row = sqlx::query!(
         r#"SELECT id, email, password_hash, email_verified_at, roles, status, otp_enabled, locked_until
            FROM app_user WHERE id = $1"#,
@@ -176,7 +182,11 @@ impl NewAccount {
         let password = errors.check("password", "weak_password", NewPassword::parse(password));
         let name = text(&mut errors, "name", name, 200);
         match (email, password) {
-            (Some(email), Some(password)) if errors.is_empty() => Ok(Self { email, password, name }),
+            (Some(email), Some(password)) if errors.is_empty() => Ok(Self {
+                email,
+                password,
+                name,
+            }),
             _ => Err(errors),
         }
     }
@@ -192,7 +202,12 @@ fn text(errors: &mut ValidationErrors, field: &str, value: &str, max: usize) -> 
     value.to_owned()
 }
 
-fn optional_text(errors: &mut ValidationErrors, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+fn optional_text(
+    errors: &mut ValidationErrors,
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Option<String> {
     let value = value.map(str::trim).filter(|value| !value.is_empty())?;
     if value.chars().count() > max {
         errors.add(field, "too_long", format!("at most {max} characters"));
@@ -201,7 +216,10 @@ fn optional_text(errors: &mut ValidationErrors, field: &str, value: Option<&str>
 }
 
 /// What is still missing before checkout, as field paths.
-fn missing_for_checkout(profile: Option<&Profile>, address: Option<&BillingAddress>) -> Vec<String> {
+fn missing_for_checkout(
+    profile: Option<&Profile>,
+    address: Option<&BillingAddress>,
+) -> Vec<String> {
     let mut missing = Vec::new();
     match profile {
         None => missing.extend(["profile.full_name", "profile.phone"].map(str::to_owned)),
@@ -210,8 +228,14 @@ fn missing_for_checkout(profile: Option<&Profile>, address: Option<&BillingAddre
     }
     if address.is_none() {
         missing.extend(
-            ["billing_address.line1", "billing_address.city", "billing_address.province", "billing_address.postal_code", "billing_address.country"]
-                .map(str::to_owned),
+            [
+                "billing_address.line1",
+                "billing_address.city",
+                "billing_address.province",
+                "billing_address.postal_code",
+                "billing_address.country",
+            ]
+            .map(str::to_owned),
         );
     }
     missing
@@ -232,10 +256,27 @@ async fn load_account(pool: &PgPool, user: Uuid) -> Result<Account, IdentityErro
     .fetch_optional(pool)
     .await?
     .ok_or(IdentityError::NotFound("account"))?;
-    let profile = row.full_name.map(|full_name| Profile { full_name, phone: row.phone, company: row.company });
-    let billing_address = match (row.line1, row.city, row.province, row.postal_code, row.country) {
+    let profile = row.full_name.map(|full_name| Profile {
+        full_name,
+        phone: row.phone,
+        company: row.company,
+    });
+    let billing_address = match (
+        row.line1,
+        row.city,
+        row.province,
+        row.postal_code,
+        row.country,
+    ) {
         (Some(line1), Some(city), Some(province), Some(postal_code), Some(country)) => {
-            Some(BillingAddress { line1, line2: row.line2, city, province, postal_code, country })
+            Some(BillingAddress {
+                line1,
+                line2: row.line2,
+                city,
+                province,
+                postal_code,
+                country,
+            })
         }
         _ => None,
     };
@@ -275,7 +316,12 @@ impl Identity {
         Err(IdentityError::OnboardingIncomplete(errors))
     }
 
-    pub async fn update_profile(&self, principal: &Principal, client: &ClientInfo, input: UpdateProfileRequest) -> Result<Account, IdentityError> {
+    pub async fn update_profile(
+        &self,
+        principal: &Principal,
+        client: &ClientInfo,
+        input: UpdateProfileRequest,
+    ) -> Result<Account, IdentityError> {
         let mut errors = ValidationErrors::new();
         let full_name = text(&mut errors, "full_name", &input.full_name, 200);
         let phone = errors.check("phone", "invalid_phone", PhoneId::parse(&input.phone));
@@ -296,7 +342,11 @@ impl Identity {
         .execute(&mut *tx)
         .await?;
         if principal.is_staff() {
-            let after = Profile { full_name, phone, company };
+            let after = Profile {
+                full_name,
+                phone,
+                company,
+            };
             let entry = AuditRecord {
                 action: "account.profile_updated",
                 entity_type: "user",
@@ -323,16 +373,37 @@ impl Identity {
         let province = text(&mut errors, "province", &input.province, 100);
         let postal_code = input.postal_code.trim().to_owned();
         if postal_code.len() != 5 || !postal_code.bytes().all(|b| b.is_ascii_digit()) {
-            errors.add("postal_code", "invalid_format", "an Indonesian postal code has 5 digits");
+            errors.add(
+                "postal_code",
+                "invalid_format",
+                "an Indonesian postal code has 5 digits",
+            );
         }
-        let country = input.country.as_deref().map(str::trim).filter(|c| !c.is_empty()).unwrap_or("ID").to_ascii_uppercase();
+        let country = input
+            .country
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .unwrap_or("ID")
+            .to_ascii_uppercase();
         if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
-            errors.add("country", "invalid_format", "a two-letter country code, e.g. ID");
+            errors.add(
+                "country",
+                "invalid_format",
+                "a two-letter country code, e.g. ID",
+            );
         }
         errors.into_result()?;
 
         let before = self.account(principal.user_id).await?.billing_address;
-        let after = BillingAddress { line1, line2, city, province, postal_code, country };
+        let after = BillingAddress {
+            line1,
+            line2,
+            city,
+            province,
+            postal_code,
+            country,
+        };
         let mut tx = self.pool.begin().await?;
         sqlx::query!(
             r#"INSERT INTO billing_address (user_id, line1, line2, city, province, postal_code, country)
@@ -364,17 +435,43 @@ impl Identity {
     }
 
     /// Changes the password and signs out every other session.
-    pub async fn change_password(&self, principal: &Principal, client: &ClientInfo, input: ChangePasswordRequest) -> Result<(), IdentityError> {
-        let new_password = NewPassword::parse(&input.new_password).map_err(|error| ValidationErrors::single("new_password", "weak_password", error.to_string()))?;
+    pub async fn change_password(
+        &self,
+        principal: &Principal,
+        client: &ClientInfo,
+        input: ChangePasswordRequest,
+    ) -> Result<(), IdentityError> {
+        let new_password = NewPassword::parse(&input.new_password).map_err(|error| {
+            ValidationErrors::single("new_password", "weak_password", error.to_string())
+        })?;
         let mut conn = self.pool.acquire().await?;
-        let user = find_by_id(&mut conn, principal.user_id).await?.ok_or(IdentityError::NotFound("account"))?;
+        let user = find_by_id(&mut conn, principal.user_id)
+            .await?
+            .ok_or(IdentityError::NotFound("account"))?;
         if !password::verify(&input.current_password, user.password_hash.as_deref()).await {
-            return Err(ValidationErrors::single("current_password", "wrong_password", "the current password is wrong").into());
+            return Err(ValidationErrors::single(
+                "current_password",
+                "wrong_password",
+                "the current password is wrong",
+            )
+            .into());
         }
         let hash = new_password.hash().await?;
         let mut tx = self.pool.begin().await?;
-        sqlx::query!("UPDATE app_user SET password_hash = $2 WHERE id = $1", principal.user_id, hash).execute(&mut *tx).await?;
-        session::revoke_all(&mut tx, principal.user_id, principal.session_id, "password changed").await?;
+        sqlx::query!(
+            "UPDATE app_user SET password_hash = $2 WHERE id = $1",
+            principal.user_id,
+            hash
+        )
+        .execute(&mut *tx)
+        .await?;
+        session::revoke_all(
+            &mut tx,
+            principal.user_id,
+            principal.session_id,
+            "password changed",
+        )
+        .await?;
         if principal.is_staff() {
             let entry = AuditRecord {
                 action: "account.password_changed",
@@ -390,13 +487,27 @@ impl Identity {
     }
 
     /// Emails a code that confirms a change of the two-factor setting.
-    pub async fn start_settings_challenge(&self, principal: &Principal) -> Result<OtpChallenge, IdentityError> {
+    pub async fn start_settings_challenge(
+        &self,
+        principal: &Principal,
+    ) -> Result<OtpChallenge, IdentityError> {
         let mut conn = self.pool.acquire().await?;
-        let user = find_by_id(&mut conn, principal.user_id).await?.ok_or(IdentityError::NotFound("account"))?;
-        let email = Email::parse(&user.email).map_err(|error| IdentityError::Internal(error.into()))?;
+        let user = find_by_id(&mut conn, principal.user_id)
+            .await?
+            .ok_or(IdentityError::NotFound("account"))?;
+        let email =
+            Email::parse(&user.email).map_err(|error| IdentityError::Internal(error.into()))?;
         let subject = user.id.to_string();
-        let issued = self.otp.issue(OtpPurpose::ConfirmSettings, &subject, &subject).await?;
-        self.send_now(catalog::SETTINGS_CODE, &email, &[("code", issued.code.clone())]).await?;
+        let issued = self
+            .otp
+            .issue(OtpPurpose::ConfirmSettings, &subject, &subject)
+            .await?;
+        self.send_now(
+            catalog::SETTINGS_CODE,
+            &email,
+            &[("code", issued.code.clone())],
+        )
+        .await?;
         Ok(OtpChallenge {
             challenge_id: subject,
             sent_to: email.masked(),
@@ -406,7 +517,12 @@ impl Identity {
     }
 
     /// Turns two-factor sign-in on or off, confirmed by the emailed code.
-    pub async fn set_otp(&self, principal: &Principal, client: &ClientInfo, input: UpdateOtpRequest) -> Result<Account, IdentityError> {
+    pub async fn set_otp(
+        &self,
+        principal: &Principal,
+        client: &ClientInfo,
+        input: UpdateOtpRequest,
+    ) -> Result<Account, IdentityError> {
         if !input.enabled && principal.is_staff() {
             return Err(IdentityError::OtpRequiredForStaff);
         }
@@ -414,12 +530,23 @@ impl Identity {
         if input.challenge_id != subject {
             return Err(IdentityError::OtpExpired);
         }
-        self.otp.verify(OtpPurpose::ConfirmSettings, &subject, input.code.trim()).await?;
-        let mut tx = self.pool.begin().await?;
-        let before = sqlx::query_scalar!("SELECT otp_enabled FROM app_user WHERE id = $1 FOR UPDATE", principal.user_id)
-            .fetch_one(&mut *tx)
+        self.otp
+            .verify(OtpPurpose::ConfirmSettings, &subject, input.code.trim())
             .await?;
-        sqlx::query!("UPDATE app_user SET otp_enabled = $2 WHERE id = $1", principal.user_id, input.enabled).execute(&mut *tx).await?;
+        let mut tx = self.pool.begin().await?;
+        let before = sqlx::query_scalar!(
+            "SELECT otp_enabled FROM app_user WHERE id = $1 FOR UPDATE",
+            principal.user_id
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query!(
+            "UPDATE app_user SET otp_enabled = $2 WHERE id = $1",
+            principal.user_id,
+            input.enabled
+        )
+        .execute(&mut *tx)
+        .await?;
         if principal.is_staff() {
             let entry = AuditRecord {
                 action: "account.otp_changed",

@@ -36,7 +36,12 @@ pub struct NewApiToken {
 }
 
 /// Creates a token; returns it and its secret (shown to the user once).
-pub async fn create(conn: &mut PgConnection, user: Uuid, user_roles: &[Role], input: NewApiToken) -> Result<(ApiToken, String), crate::IdentityError> {
+pub async fn create(
+    conn: &mut PgConnection,
+    user: Uuid,
+    user_roles: &[Role],
+    input: NewApiToken,
+) -> Result<(ApiToken, String), crate::IdentityError> {
     let mut errors = ValidationErrors::new();
     let name = input.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
@@ -44,12 +49,20 @@ pub async fn create(conn: &mut PgConnection, user: Uuid, user_roles: &[Role], in
     }
     let roles = input.roles.unwrap_or_else(|| user_roles.to_vec());
     if roles.is_empty() || roles.iter().any(|role| !user_roles.contains(role)) {
-        errors.add("roles", "not_allowed", "a token can only carry roles you hold yourself");
+        errors.add(
+            "roles",
+            "not_allowed",
+            "a token can only carry roles you hold yourself",
+        );
     }
     if let Some(days) = input.expires_in_days
         && !(1..=3650).contains(&days)
     {
-        errors.add("expires_in_days", "out_of_range", "expiry must be between 1 and 3650 days");
+        errors.add(
+            "expires_in_days",
+            "out_of_range",
+            "expiry must be between 1 and 3650 days",
+        );
     }
     errors.into_result()?;
 
@@ -60,13 +73,20 @@ pub async fn create(conn: &mut PgConnection, user: Uuid, user_roles: &[Role], in
     .fetch_one(&mut *conn)
     .await?;
     if active >= MAX_ACTIVE_TOKENS {
-        return Err(ValidationErrors::single("name", "too_many", format!("at most {MAX_ACTIVE_TOKENS} active tokens; revoke one first")).into());
+        return Err(ValidationErrors::single(
+            "name",
+            "too_many",
+            format!("at most {MAX_ACTIVE_TOKENS} active tokens; revoke one first"),
+        )
+        .into());
     }
 
     let secret = format!("{TOKEN_PREFIX}{}", random_secret());
     let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
     let id = Uuid::now_v7();
-    let expires_at = input.expires_in_days.map(|days| Utc::now() + chrono::Duration::days(days));
+    let expires_at = input
+        .expires_in_days
+        .map(|days| Utc::now() + chrono::Duration::days(days));
     let row = sqlx::query!(
         r#"INSERT INTO api_token (id, user_id, name, prefix, token_hash, roles, expires_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at"#,
@@ -80,7 +100,16 @@ pub async fn create(conn: &mut PgConnection, user: Uuid, user_roles: &[Role], in
     )
     .fetch_one(&mut *conn)
     .await?;
-    let token = ApiToken { id, name, prefix, roles, created_at: row.created_at, last_used_at: None, expires_at, revoked: false };
+    let token = ApiToken {
+        id,
+        name,
+        prefix,
+        roles,
+        created_at: row.created_at,
+        last_used_at: None,
+        expires_at,
+        revoked: false,
+    };
     Ok((token, secret))
 }
 
@@ -120,7 +149,10 @@ pub async fn revoke(conn: &mut PgConnection, user: Uuid, token: Uuid) -> Result<
 
 /// The token's owner and effective roles, if the secret is a live token of
 /// an active account.
-pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<Option<(Uuid, Uuid, Vec<Role>)>, sqlx::Error> {
+pub async fn authenticate(
+    pool: &PgPool,
+    secret: &str,
+) -> Result<Option<(Uuid, Uuid, Vec<Role>)>, sqlx::Error> {
     let row = sqlx::query!(
         r#"SELECT t.id, t.user_id, t.roles, u.roles AS user_roles
            FROM api_token t JOIN app_user u ON u.id = t.user_id
@@ -141,20 +173,31 @@ pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<Option<(Uuid, U
     .execute(pool)
     .await?;
     let held = roles_from_db(&row.user_roles);
-    let roles = roles_from_db(&row.roles).into_iter().filter(|role| held.contains(role)).collect();
+    let roles = roles_from_db(&row.roles)
+        .into_iter()
+        .filter(|role| held.contains(role))
+        .collect();
     Ok(Some((row.id, row.user_id, roles)))
 }
 
 pub async fn revoke_all(conn: &mut PgConnection, user: Uuid) -> Result<u64, sqlx::Error> {
-    let result = sqlx::query!("UPDATE api_token SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user)
-        .execute(conn)
-        .await?;
+    let result = sqlx::query!(
+        "UPDATE api_token SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+        user
+    )
+    .execute(conn)
+    .await?;
     Ok(result.rows_affected())
 }
 
 impl crate::Identity {
     /// Creates a token for the caller; a staff member's new token is audited.
-    pub async fn create_api_token(&self, principal: &crate::Principal, client: &crate::ClientInfo, input: NewApiToken) -> Result<(ApiToken, String), crate::IdentityError> {
+    pub async fn create_api_token(
+        &self,
+        principal: &crate::Principal,
+        client: &crate::ClientInfo,
+        input: NewApiToken,
+    ) -> Result<(ApiToken, String), crate::IdentityError> {
         let mut tx = self.pool.begin().await?;
         let (token, secret) = create(&mut tx, principal.user_id, &principal.roles, input).await?;
         if principal.is_staff() {
@@ -163,7 +206,9 @@ impl crate::Identity {
                 entity_type: "api_token",
                 entity_id: token.id.to_string(),
                 before: None,
-                after: Some(serde_json::json!({ "name": token.name, "prefix": token.prefix, "roles": token.roles, "expires_at": token.expires_at })),
+                after: Some(
+                    serde_json::json!({ "name": token.name, "prefix": token.prefix, "roles": token.roles, "expires_at": token.expires_at }),
+                ),
             };
             crate::audit::record(&mut tx, &crate::Actor::user(principal, client), entry).await?;
         }
@@ -172,11 +217,22 @@ impl crate::Identity {
     }
 
     /// Revokes one of the caller's tokens; `false` if there was no such live token.
-    pub async fn revoke_api_token(&self, principal: &crate::Principal, client: &crate::ClientInfo, token: Uuid) -> Result<bool, crate::IdentityError> {
+    pub async fn revoke_api_token(
+        &self,
+        principal: &crate::Principal,
+        client: &crate::ClientInfo,
+        token: Uuid,
+    ) -> Result<bool, crate::IdentityError> {
         let mut tx = self.pool.begin().await?;
         let revoked = revoke(&mut tx, principal.user_id, token).await?;
         if revoked && principal.is_staff() {
-            let entry = crate::audit::AuditRecord { action: "api_token.revoked", entity_type: "api_token", entity_id: token.to_string(), before: None, after: None };
+            let entry = crate::audit::AuditRecord {
+                action: "api_token.revoked",
+                entity_type: "api_token",
+                entity_id: token.to_string(),
+                before: None,
+                after: None,
+            };
             crate::audit::record(&mut tx, &crate::Actor::user(principal, client), entry).await?;
         }
         tx.commit().await?;

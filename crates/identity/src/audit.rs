@@ -21,7 +21,11 @@ pub struct AuditRecord<'a> {
     pub after: Option<serde_json::Value>,
 }
 
-pub async fn record(conn: &mut PgConnection, actor: &Actor, entry: AuditRecord<'_>) -> Result<(), sqlx::Error> {
+pub async fn record(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    entry: AuditRecord<'_>,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"INSERT INTO audit_log (actor_id, actor_email, action, entity_type, entity_id, before, after, ip, request_id)
            VALUES ($1, (SELECT email FROM app_user WHERE id = $1), $2, $3, $4, $5, $6, $7, $8)"#,
@@ -37,18 +41,25 @@ pub async fn record(conn: &mut PgConnection, actor: &Actor, entry: AuditRecord<'
     .execute(&mut *conn)
     .await?;
     if is_alerted(entry.action) {
-        let who = sqlx::query_scalar!("SELECT email FROM app_user WHERE id = $1", actor.user_id).fetch_optional(&mut *conn).await?;
+        let who = sqlx::query_scalar!("SELECT email FROM app_user WHERE id = $1", actor.user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
         let alert = NewAlert {
             kind: AlertKind::Change,
             source: entry.action.to_owned(),
-            title: format!("{}: {} {}", entry.action, entry.entity_type, entry.entity_id),
+            title: format!(
+                "{}: {} {}",
+                entry.action, entry.entity_type, entry.entity_id
+            ),
             detail: format!("by {}", who.unwrap_or_else(|| "the system".to_owned())),
         };
-        alert::raise(conn, &alert).await.map_err(|error| match error {
-            NotifyError::Database(error) => error,
-            // Queueing the alert failed; the change must not commit without it.
-            other => sqlx::Error::Protocol(other.to_string()),
-        })?;
+        alert::raise(conn, &alert)
+            .await
+            .map_err(|error| match error {
+                NotifyError::Database(error) => error,
+                // Queueing the alert failed; the change must not commit without it.
+                other => sqlx::Error::Protocol(other.to_string()),
+            })?;
     }
     Ok(())
 }
@@ -67,7 +78,13 @@ const ALERTED_ACTIONS: &[&str] = &[
 ];
 
 fn is_alerted(action: &str) -> bool {
-    ALERTED_ACTIONS.iter().any(|alerted| if alerted.ends_with('.') { action.starts_with(alerted) } else { action == *alerted })
+    ALERTED_ACTIONS.iter().any(|alerted| {
+        if alerted.ends_with('.') {
+            action.starts_with(alerted)
+        } else {
+            action == *alerted
+        }
+    })
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -96,7 +113,10 @@ pub struct AuditFilter {
 }
 
 /// Newest first. Returns the page and the cursor of the next one.
-pub async fn list(pool: &PgPool, filter: &AuditFilter) -> Result<(Vec<AuditEntry>, Option<i64>), sqlx::Error> {
+pub async fn list(
+    pool: &PgPool,
+    filter: &AuditFilter,
+) -> Result<(Vec<AuditEntry>, Option<i64>), sqlx::Error> {
     let limit = filter.limit.clamp(1, 100);
     let mut entries = sqlx::query_as!(
         AuditEntry,

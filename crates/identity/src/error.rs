@@ -66,12 +66,18 @@ impl From<RateLimitError> for IdentityError {
 impl From<OtpError> for IdentityError {
     fn from(error: OtpError) -> Self {
         match error {
-            OtpError::Invalid { remaining_attempts } => IdentityError::OtpInvalid { remaining_attempts },
+            OtpError::Invalid { remaining_attempts } => {
+                IdentityError::OtpInvalid { remaining_attempts }
+            }
             OtpError::Expired | OtpError::TooManyAttempts => IdentityError::OtpExpired,
             OtpError::Cooldown { retry_after } | OtpError::HourlyCapReached { retry_after } => {
                 IdentityError::RateLimited { retry_after }
             }
-            OtpError::Malformed => IdentityError::Validation(ValidationErrors::single("code", "invalid_format", "the code is 6 digits")),
+            OtpError::Malformed => IdentityError::Validation(ValidationErrors::single(
+                "code",
+                "invalid_format",
+                "the code is 6 digits",
+            )),
             other => IdentityError::Internal(anyhow::Error::new(other).context("one-time codes")),
         }
     }

@@ -76,11 +76,17 @@ pub struct Actor {
 
 impl Actor {
     pub fn user(principal: &Principal, client: &ClientInfo) -> Self {
-        Self { user_id: Some(principal.user_id), client: client.clone() }
+        Self {
+            user_id: Some(principal.user_id),
+            client: client.clone(),
+        }
     }
 
     pub fn system() -> Self {
-        Self { user_id: None, client: ClientInfo::default() }
+        Self {
+            user_id: None,
+            client: ClientInfo::default(),
+        }
     }
 }
 
@@ -133,8 +139,18 @@ fn render_failed(error: NotifyError) -> IdentityError {
 }
 
 impl Identity {
-    pub fn new(pool: PgPool, redis: ConnectionManager, keys: Arc<KeySet>, mailer: Mailer, config: IdentityConfig) -> Self {
-        let otp = OtpStore::new(redis.clone(), config.redis_prefix.clone(), &config.otp_pepper);
+    pub fn new(
+        pool: PgPool,
+        redis: ConnectionManager,
+        keys: Arc<KeySet>,
+        mailer: Mailer,
+        config: IdentityConfig,
+    ) -> Self {
+        let otp = OtpStore::new(
+            redis.clone(),
+            config.redis_prefix.clone(),
+            &config.otp_pepper,
+        );
         let limiter = RateLimiter::new(redis.clone(), config.redis_prefix.clone());
         Self {
             pool,
@@ -168,11 +184,25 @@ impl Identity {
         if bearer.starts_with(api_token::TOKEN_PREFIX) {
             let (token, user, roles) = api_token::authenticate(&self.pool, bearer)
                 .await?
-                .ok_or_else(|| IdentityError::Unauthenticated("unknown, expired or revoked API token".to_owned()))?;
-            return Ok(Principal { user_id: user, roles, session_id: None, api_token_id: Some(token) });
+                .ok_or_else(|| {
+                    IdentityError::Unauthenticated(
+                        "unknown, expired or revoked API token".to_owned(),
+                    )
+                })?;
+            return Ok(Principal {
+                user_id: user,
+                roles,
+                session_id: None,
+                api_token_id: Some(token),
+            });
         }
         let claims = self.keys.verify(bearer)?;
-        Ok(Principal { user_id: claims.sub, roles: claims.roles, session_id: Some(claims.sid), api_token_id: None })
+        Ok(Principal {
+            user_id: claims.sub,
+            roles: claims.roles,
+            session_id: Some(claims.sid),
+            api_token_id: None,
+        })
     }
 
     fn link(&self, path_and_query: &str) -> String {
@@ -186,13 +216,34 @@ impl Identity {
     /// Sends an event's email at once, rendered from its current template.
     /// Used for messages carrying a secret (codes, links), which must not
     /// rest in the outbox.
-    async fn send_now(&self, event: &str, to: &domain::Email, values: &[(&str, String)]) -> Result<(), IdentityError> {
-        let message = notify::template::render_event(&self.pool, event, Language::Id, values).await.map_err(render_failed)?;
-        let email = OutgoingEmail { to: to.clone(), subject: message.subject, text: message.text, html: message.html };
-        self.mailer.send(&email).await.map_err(IdentityError::MailUnavailable)
+    async fn send_now(
+        &self,
+        event: &str,
+        to: &domain::Email,
+        values: &[(&str, String)],
+    ) -> Result<(), IdentityError> {
+        let message = notify::template::render_event(&self.pool, event, Language::Id, values)
+            .await
+            .map_err(render_failed)?;
+        let email = OutgoingEmail {
+            to: to.clone(),
+            subject: message.subject,
+            text: message.text,
+            html: message.html,
+        };
+        self.mailer
+            .send(&email)
+            .await
+            .map_err(IdentityError::MailUnavailable)
     }
 
-    fn token_pair(&self, user: Uuid, roles: &[Role], session: Uuid, refresh_token: String) -> Result<TokenPair, IdentityError> {
+    fn token_pair(
+        &self,
+        user: Uuid,
+        roles: &[Role],
+        session: Uuid,
+        refresh_token: String,
+    ) -> Result<TokenPair, IdentityError> {
         Ok(TokenPair {
             access_token: self.keys.issue(user, roles, session)?,
             token_type: "Bearer".to_owned(),

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use domain::{Email, ValidationErrors};
-use redis::AsyncCommands;
 use notify::template::{Language, catalog};
+use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -101,7 +101,9 @@ struct PendingLogin {
 }
 
 fn parse_email(input: &str) -> Result<Email, IdentityError> {
-    Email::parse(input).map_err(|error| ValidationErrors::single("email", "invalid_email", error.to_string()).into())
+    Email::parse(input).map_err(|error| {
+        ValidationErrors::single("email", "invalid_email", error.to_string()).into()
+    })
 }
 
 /// Rate-limit subjects: the client IP, or `unknown` behind a broken proxy.
@@ -110,9 +112,19 @@ fn ip(client: &ClientInfo) -> &str {
 }
 
 impl Identity {
-    pub async fn register(&self, client: &ClientInfo, input: RegisterRequest) -> Result<RegisterResponse, IdentityError> {
-        self.limiter.hit(&limits::REGISTER_PER_IP, ip(client)).await?;
-        let NewAccount { email, password, name } = NewAccount::parse(&input.email, &input.password, &input.name)?;
+    pub async fn register(
+        &self,
+        client: &ClientInfo,
+        input: RegisterRequest,
+    ) -> Result<RegisterResponse, IdentityError> {
+        self.limiter
+            .hit(&limits::REGISTER_PER_IP, ip(client))
+            .await?;
+        let NewAccount {
+            email,
+            password,
+            name,
+        } = NewAccount::parse(&input.email, &input.password, &input.name)?;
         let hash = password.hash().await?;
         let user = Uuid::now_v7();
         let mut tx = self.pool.begin().await?;
@@ -128,7 +140,13 @@ impl Identity {
         if inserted.rows_affected() == 0 {
             return Err(IdentityError::EmailTaken);
         }
-        sqlx::query!("INSERT INTO user_profile (user_id, full_name) VALUES ($1, $2)", user, name).execute(&mut *tx).await?;
+        sqlx::query!(
+            "INSERT INTO user_profile (user_id, full_name) VALUES ($1, $2)",
+            user,
+            name
+        )
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
 
         let verification_sent = match self.send_verification(user, &email, &name).await {
@@ -138,26 +156,65 @@ impl Identity {
                 false
             }
         };
-        Ok(RegisterResponse { user_id: user, email: email.to_string(), verification_sent })
+        Ok(RegisterResponse {
+            user_id: user,
+            email: email.to_string(),
+            verification_sent,
+        })
     }
 
-    async fn send_verification(&self, user: Uuid, email: &Email, name: &str) -> Result<(), IdentityError> {
+    async fn send_verification(
+        &self,
+        user: Uuid,
+        email: &Email,
+        name: &str,
+    ) -> Result<(), IdentityError> {
         let subject = user.to_string();
-        let issued = self.otp.issue(OtpPurpose::VerifyEmail, &subject, &subject).await?;
-        let link = self.link(&format!("/verify-email?email={}&code={}", urlencode(email.as_str()), issued.code));
-        self.send_now(catalog::VERIFY_EMAIL, email, &[("name", name.to_owned()), ("code", issued.code.clone()), ("link", link)]).await
+        let issued = self
+            .otp
+            .issue(OtpPurpose::VerifyEmail, &subject, &subject)
+            .await?;
+        let link = self.link(&format!(
+            "/verify-email?email={}&code={}",
+            urlencode(email.as_str()),
+            issued.code
+        ));
+        self.send_now(
+            catalog::VERIFY_EMAIL,
+            email,
+            &[
+                ("name", name.to_owned()),
+                ("code", issued.code.clone()),
+                ("link", link),
+            ],
+        )
+        .await
     }
 
-    pub async fn verify_email(&self, client: &ClientInfo, input: VerifyEmailRequest) -> Result<(), IdentityError> {
-        self.limiter.hit(&limits::VERIFY_EMAIL_PER_IP, ip(client)).await?;
+    pub async fn verify_email(
+        &self,
+        client: &ClientInfo,
+        input: VerifyEmailRequest,
+    ) -> Result<(), IdentityError> {
+        self.limiter
+            .hit(&limits::VERIFY_EMAIL_PER_IP, ip(client))
+            .await?;
         let email = parse_email(&input.email)?;
         let mut conn = self.pool.acquire().await?;
         // An unknown address looks like an expired code: no account probing.
-        let user = find_by_email(&mut conn, &email).await?.ok_or(IdentityError::OtpExpired)?;
+        let user = find_by_email(&mut conn, &email)
+            .await?
+            .ok_or(IdentityError::OtpExpired)?;
         if user.email_verified {
             return Ok(());
         }
-        self.otp.verify(OtpPurpose::VerifyEmail, &user.id.to_string(), input.code.trim()).await?;
+        self.otp
+            .verify(
+                OtpPurpose::VerifyEmail,
+                &user.id.to_string(),
+                input.code.trim(),
+            )
+            .await?;
         sqlx::query!("UPDATE app_user SET email_verified_at = now() WHERE id = $1 AND email_verified_at IS NULL", user.id)
             .execute(&mut *conn)
             .await?;
@@ -166,31 +223,56 @@ impl Identity {
 
     /// Sends a new verification code. Says nothing about whether the account
     /// exists, except through the cooldown.
-    pub async fn resend_verification(&self, client: &ClientInfo, input: EmailOnlyRequest) -> Result<(), IdentityError> {
-        self.limiter.hit(&limits::VERIFY_EMAIL_PER_IP, ip(client)).await?;
+    pub async fn resend_verification(
+        &self,
+        client: &ClientInfo,
+        input: EmailOnlyRequest,
+    ) -> Result<(), IdentityError> {
+        self.limiter
+            .hit(&limits::VERIFY_EMAIL_PER_IP, ip(client))
+            .await?;
         let email = parse_email(&input.email)?;
         let mut conn = self.pool.acquire().await?;
-        let Some(user) = find_by_email(&mut conn, &email).await? else { return Ok(()) };
+        let Some(user) = find_by_email(&mut conn, &email).await? else {
+            return Ok(());
+        };
         if user.email_verified {
             return Ok(());
         }
-        let name = sqlx::query_scalar!("SELECT full_name FROM user_profile WHERE user_id = $1", user.id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .unwrap_or_default();
+        let name = sqlx::query_scalar!(
+            "SELECT full_name FROM user_profile WHERE user_id = $1",
+            user.id
+        )
+        .fetch_optional(&mut *conn)
+        .await?
+        .unwrap_or_default();
         self.send_verification(user.id, &email, &name).await
     }
 
-    pub async fn login(&self, client: &ClientInfo, input: LoginRequest) -> Result<LoginResponse, IdentityError> {
+    pub async fn login(
+        &self,
+        client: &ClientInfo,
+        input: LoginRequest,
+    ) -> Result<LoginResponse, IdentityError> {
         let email = parse_email(&input.email)?;
         self.limiter.hit(&limits::LOGIN_PER_IP, ip(client)).await?;
-        self.limiter.hit(&limits::LOGIN_PER_ACCOUNT, email.as_str()).await?;
+        self.limiter
+            .hit(&limits::LOGIN_PER_ACCOUNT, email.as_str())
+            .await?;
         let mut conn = self.pool.acquire().await?;
         let user = find_by_email(&mut conn, &email).await?;
-        if let Some(until) = user.as_ref().and_then(|user| user.locked_until).filter(|until| *until > Utc::now()) {
+        if let Some(until) = user
+            .as_ref()
+            .and_then(|user| user.locked_until)
+            .filter(|until| *until > Utc::now())
+        {
             return Err(IdentityError::AccountLocked { until });
         }
-        let password_ok = password::verify(&input.password, user.as_ref().and_then(|user| user.password_hash.as_deref())).await;
+        let password_ok = password::verify(
+            &input.password,
+            user.as_ref().and_then(|user| user.password_hash.as_deref()),
+        )
+        .await;
         let user = match user {
             Some(user) if password_ok => user,
             Some(user) => {
@@ -199,30 +281,49 @@ impl Identity {
             }
             None => return Err(IdentityError::InvalidCredentials),
         };
-        sqlx::query!("UPDATE app_user SET failed_login_count = 0, locked_until = NULL WHERE id = $1", user.id)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query!(
+            "UPDATE app_user SET failed_login_count = 0, locked_until = NULL WHERE id = $1",
+            user.id
+        )
+        .execute(&mut *conn)
+        .await?;
         // The per-account budget guards against guessing; the right password
         // ends the guessing, so it starts afresh.
-        self.limiter.reset(&limits::LOGIN_PER_ACCOUNT, email.as_str()).await?;
+        self.limiter
+            .reset(&limits::LOGIN_PER_ACCOUNT, email.as_str())
+            .await?;
         match user.status {
             UserStatus::Active => {}
-            UserStatus::Disabled | UserStatus::Invited => return Err(IdentityError::AccountDisabled),
+            UserStatus::Disabled | UserStatus::Invited => {
+                return Err(IdentityError::AccountDisabled);
+            }
         }
         if !user.email_verified {
             return Err(IdentityError::EmailNotVerified);
         }
         if user.otp_required() {
             let challenge = self.start_login_challenge(&user, &email).await?;
-            return Ok(LoginResponse { status: LoginStatus::OtpRequired, tokens: None, otp_challenge: Some(challenge) });
+            return Ok(LoginResponse {
+                status: LoginStatus::OtpRequired,
+                tokens: None,
+                otp_challenge: Some(challenge),
+            });
         }
         let tokens = self.open_session(&user, client).await?;
-        Ok(LoginResponse { status: LoginStatus::Authenticated, tokens: Some(tokens), otp_challenge: None })
+        Ok(LoginResponse {
+            status: LoginStatus::Authenticated,
+            tokens: Some(tokens),
+            otp_challenge: None,
+        })
     }
 
     /// Counts a wrong password; at the threshold the account locks and its
     /// owner is told by email.
-    async fn record_failed_login(&self, user: &UserRecord, email: &Email) -> Result<(), IdentityError> {
+    async fn record_failed_login(
+        &self,
+        user: &UserRecord,
+        email: &Email,
+    ) -> Result<(), IdentityError> {
         let lock_seconds = LOCKOUT_DURATION.as_secs_f64();
         let locked = sqlx::query_scalar!(
             r#"UPDATE app_user
@@ -240,21 +341,48 @@ impl Identity {
             tracing::warn!(user = %user.id, "account locked after repeated failed sign-ins");
             // Carries no secret, so it goes through the outbox and is retried.
             let values = [("minutes", (LOCKOUT_DURATION.as_secs() / 60).to_string())];
-            let message = notify::template::render_event(&self.pool, catalog::ACCOUNT_LOCKED, Language::Id, &values).await.map_err(render_failed)?;
+            let message = notify::template::render_event(
+                &self.pool,
+                catalog::ACCOUNT_LOCKED,
+                Language::Id,
+                &values,
+            )
+            .await
+            .map_err(render_failed)?;
             let mut tx = self.pool.begin().await?;
-            notify::outbox::enqueue_email(&mut tx, email, catalog::ACCOUNT_LOCKED, &message).await.map_err(render_failed)?;
+            notify::outbox::enqueue_email(&mut tx, email, catalog::ACCOUNT_LOCKED, &message)
+                .await
+                .map_err(render_failed)?;
             tx.commit().await?;
         }
         Ok(())
     }
 
-    async fn start_login_challenge(&self, user: &UserRecord, email: &Email) -> Result<OtpChallenge, IdentityError> {
+    async fn start_login_challenge(
+        &self,
+        user: &UserRecord,
+        email: &Email,
+    ) -> Result<OtpChallenge, IdentityError> {
         let challenge = random_secret();
-        let issued = self.otp.issue(OtpPurpose::Login, &challenge, &user.id.to_string()).await?;
-        let pending = serde_json::to_string(&PendingLogin { user_id: user.id, email: email.to_string() }).map_err(anyhow::Error::from)?;
+        let issued = self
+            .otp
+            .issue(OtpPurpose::Login, &challenge, &user.id.to_string())
+            .await?;
+        let pending = serde_json::to_string(&PendingLogin {
+            user_id: user.id,
+            email: email.to_string(),
+        })
+        .map_err(anyhow::Error::from)?;
         let mut redis = self.redis.clone();
-        let _: () = redis.set_ex(self.redis_key("login_challenge", &challenge), pending, issued.expires_in.as_secs().max(1)).await?;
-        self.send_now(catalog::LOGIN_CODE, email, &[("code", issued.code.clone())]).await?;
+        let _: () = redis
+            .set_ex(
+                self.redis_key("login_challenge", &challenge),
+                pending,
+                issued.expires_in.as_secs().max(1),
+            )
+            .await?;
+        self.send_now(catalog::LOGIN_CODE, email, &[("code", issued.code.clone())])
+            .await?;
         Ok(OtpChallenge {
             challenge_id: challenge,
             sent_to: email.masked(),
@@ -265,33 +393,70 @@ impl Identity {
 
     async fn pending_login(&self, challenge: &str) -> Result<PendingLogin, IdentityError> {
         let mut redis = self.redis.clone();
-        let stored: Option<String> = redis.get(self.redis_key("login_challenge", challenge)).await?;
+        let stored: Option<String> = redis
+            .get(self.redis_key("login_challenge", challenge))
+            .await?;
         let stored = stored.ok_or(IdentityError::OtpExpired)?;
         serde_json::from_str(&stored).map_err(|error| IdentityError::Internal(error.into()))
     }
 
-    pub async fn verify_login_otp(&self, client: &ClientInfo, input: LoginOtpRequest) -> Result<TokenPair, IdentityError> {
-        self.limiter.hit(&limits::OTP_VERIFY_PER_IP, ip(client)).await?;
+    pub async fn verify_login_otp(
+        &self,
+        client: &ClientInfo,
+        input: LoginOtpRequest,
+    ) -> Result<TokenPair, IdentityError> {
+        self.limiter
+            .hit(&limits::OTP_VERIFY_PER_IP, ip(client))
+            .await?;
         let pending = self.pending_login(&input.challenge_id).await?;
-        self.otp.verify(OtpPurpose::Login, &input.challenge_id, input.code.trim()).await?;
+        self.otp
+            .verify(OtpPurpose::Login, &input.challenge_id, input.code.trim())
+            .await?;
         let mut redis = self.redis.clone();
-        let _: () = redis.del(self.redis_key("login_challenge", &input.challenge_id)).await?;
+        let _: () = redis
+            .del(self.redis_key("login_challenge", &input.challenge_id))
+            .await?;
         let mut conn = self.pool.acquire().await?;
-        let user = find_by_id(&mut conn, pending.user_id).await?.ok_or(IdentityError::InvalidCredentials)?;
+        let user = find_by_id(&mut conn, pending.user_id)
+            .await?
+            .ok_or(IdentityError::InvalidCredentials)?;
         if user.status != UserStatus::Active {
             return Err(IdentityError::AccountDisabled);
         }
         self.open_session(&user, client).await
     }
 
-    pub async fn resend_login_otp(&self, client: &ClientInfo, input: ChallengeRequest) -> Result<OtpChallenge, IdentityError> {
-        self.limiter.hit(&limits::OTP_RESEND_PER_IP, ip(client)).await?;
+    pub async fn resend_login_otp(
+        &self,
+        client: &ClientInfo,
+        input: ChallengeRequest,
+    ) -> Result<OtpChallenge, IdentityError> {
+        self.limiter
+            .hit(&limits::OTP_RESEND_PER_IP, ip(client))
+            .await?;
         let pending = self.pending_login(&input.challenge_id).await?;
         let email = parse_email(&pending.email)?;
-        let issued = self.otp.issue(OtpPurpose::Login, &input.challenge_id, &pending.user_id.to_string()).await?;
+        let issued = self
+            .otp
+            .issue(
+                OtpPurpose::Login,
+                &input.challenge_id,
+                &pending.user_id.to_string(),
+            )
+            .await?;
         let mut redis = self.redis.clone();
-        let _: () = redis.expire(self.redis_key("login_challenge", &input.challenge_id), i64::try_from(issued.expires_in.as_secs()).unwrap_or(300)).await?;
-        self.send_now(catalog::LOGIN_CODE, &email, &[("code", issued.code.clone())]).await?;
+        let _: () = redis
+            .expire(
+                self.redis_key("login_challenge", &input.challenge_id),
+                i64::try_from(issued.expires_in.as_secs()).unwrap_or(300),
+            )
+            .await?;
+        self.send_now(
+            catalog::LOGIN_CODE,
+            &email,
+            &[("code", issued.code.clone())],
+        )
+        .await?;
         Ok(OtpChallenge {
             challenge_id: input.challenge_id,
             sent_to: email.masked(),
@@ -300,30 +465,57 @@ impl Identity {
         })
     }
 
-    async fn open_session(&self, user: &UserRecord, client: &ClientInfo) -> Result<TokenPair, IdentityError> {
+    async fn open_session(
+        &self,
+        user: &UserRecord,
+        client: &ClientInfo,
+    ) -> Result<TokenPair, IdentityError> {
         let mut tx = self.pool.begin().await?;
         let (session, refresh) = session::create(&mut tx, user.id, client).await?;
-        sqlx::query!("UPDATE app_user SET last_login_at = now() WHERE id = $1", user.id).execute(&mut *tx).await?;
+        sqlx::query!(
+            "UPDATE app_user SET last_login_at = now() WHERE id = $1",
+            user.id
+        )
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         self.token_pair(user.id, &user.roles, session, refresh)
     }
 
     /// Exchanges a refresh token for a new pair. The roles in the new access
     /// token are read afresh, so role changes apply within one token lifetime.
-    pub async fn refresh(&self, client: &ClientInfo, input: RefreshTokenRequest) -> Result<TokenPair, IdentityError> {
-        self.limiter.hit(&limits::REFRESH_PER_IP, ip(client)).await?;
+    pub async fn refresh(
+        &self,
+        client: &ClientInfo,
+        input: RefreshTokenRequest,
+    ) -> Result<TokenPair, IdentityError> {
+        self.limiter
+            .hit(&limits::REFRESH_PER_IP, ip(client))
+            .await?;
         let mut tx = self.pool.begin().await?;
         let rotation = session::rotate(&mut tx, input.refresh_token.trim()).await?;
         let (session_id, user_id, refresh) = match rotation {
-            Rotation::Rotated { session, user, token } => (session, user, token),
-            Rotation::Invalid => return Err(IdentityError::Unauthenticated("the refresh token is unknown, expired or revoked".to_owned())),
+            Rotation::Rotated {
+                session,
+                user,
+                token,
+            } => (session, user, token),
+            Rotation::Invalid => {
+                return Err(IdentityError::Unauthenticated(
+                    "the refresh token is unknown, expired or revoked".to_owned(),
+                ));
+            }
             Rotation::Reused => {
                 tx.commit().await?;
                 tracing::warn!("refresh token reused: its session was revoked");
-                return Err(IdentityError::Unauthenticated("the refresh token was already used; the session has been revoked".to_owned()));
+                return Err(IdentityError::Unauthenticated(
+                    "the refresh token was already used; the session has been revoked".to_owned(),
+                ));
             }
         };
-        let user = find_by_id(&mut tx, user_id).await?.ok_or(IdentityError::NotFound("account"))?;
+        let user = find_by_id(&mut tx, user_id)
+            .await?
+            .ok_or(IdentityError::NotFound("account"))?;
         if user.status != UserStatus::Active {
             session::revoke(&mut tx, session_id, "account disabled").await?;
             tx.commit().await?;
@@ -340,30 +532,55 @@ impl Identity {
     }
 
     /// Emails a reset link when the account exists; answers the same either way.
-    pub async fn forgot_password(&self, client: &ClientInfo, input: EmailOnlyRequest) -> Result<(), IdentityError> {
+    pub async fn forgot_password(
+        &self,
+        client: &ClientInfo,
+        input: EmailOnlyRequest,
+    ) -> Result<(), IdentityError> {
         let email = parse_email(&input.email)?;
         self.limiter.hit(&limits::RESET_PER_IP, ip(client)).await?;
-        self.limiter.hit(&limits::RESET_PER_ACCOUNT, email.as_str()).await?;
+        self.limiter
+            .hit(&limits::RESET_PER_ACCOUNT, email.as_str())
+            .await?;
         let mut conn = self.pool.acquire().await?;
-        let Some(user) = find_by_email(&mut conn, &email).await? else { return Ok(()) };
+        let Some(user) = find_by_email(&mut conn, &email).await? else {
+            return Ok(());
+        };
         if user.status != UserStatus::Active {
             return Ok(());
         }
         let token = random_secret();
         let mut redis = self.redis.clone();
-        let _: () = redis.set_ex(self.redis_key("password_reset", &sha256_hex(token.as_bytes())), user.id.to_string(), RESET_TOKEN_TTL.as_secs()).await?;
+        let _: () = redis
+            .set_ex(
+                self.redis_key("password_reset", &sha256_hex(token.as_bytes())),
+                user.id.to_string(),
+                RESET_TOKEN_TTL.as_secs(),
+            )
+            .await?;
         let link = self.link(&format!("/reset-password?token={token}"));
-        self.send_now(catalog::PASSWORD_RESET, &email, &[("link", link)]).await
+        self.send_now(catalog::PASSWORD_RESET, &email, &[("link", link)])
+            .await
     }
 
     /// Sets a new password from a reset link, signs out every session and
     /// lifts a lockout.
-    pub async fn reset_password(&self, client: &ClientInfo, input: ResetPasswordRequest) -> Result<(), IdentityError> {
+    pub async fn reset_password(
+        &self,
+        client: &ClientInfo,
+        input: ResetPasswordRequest,
+    ) -> Result<(), IdentityError> {
         self.limiter.hit(&limits::RESET_PER_IP, ip(client)).await?;
-        let password = NewPassword::parse(&input.new_password).map_err(|error| ValidationErrors::single("new_password", "weak_password", error.to_string()))?;
+        let password = NewPassword::parse(&input.new_password).map_err(|error| {
+            ValidationErrors::single("new_password", "weak_password", error.to_string())
+        })?;
         let mut redis = self.redis.clone();
-        let user: Option<String> = redis.get_del(self.redis_key("password_reset", &sha256_hex(input.token.trim().as_bytes()))).await?;
-        let user: Uuid = user.and_then(|id| id.parse().ok()).ok_or(IdentityError::LinkExpired)?;
+        let user: Option<String> = redis
+            .get_del(self.redis_key("password_reset", &sha256_hex(input.token.trim().as_bytes())))
+            .await?;
+        let user: Uuid = user
+            .and_then(|id| id.parse().ok())
+            .ok_or(IdentityError::LinkExpired)?;
         let hash = password.hash().await?;
         let mut tx = self.pool.begin().await?;
         sqlx::query!("UPDATE app_user SET password_hash = $2, failed_login_count = 0, locked_until = NULL WHERE id = $1", user, hash)
@@ -380,7 +597,9 @@ pub(crate) fn urlencode(value: &str) -> String {
     value
         .bytes()
         .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (byte as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (byte as char).to_string()
+            }
             other => format!("%{other:02X}"),
         })
         .collect()

@@ -429,10 +429,6 @@ fn is_well_formed(code: &str) -> bool {
     code.len() == CODE_DIGITS && code.bytes().all(|b| b.is_ascii_digit())
 }
 
-
-
-
-
 fn unexpected_status() -> OtpError {
     OtpError::Redis(redis::RedisError::from((
         redis::ErrorKind::UnexpectedReturnType,

@@ -32,7 +32,10 @@ impl NewPassword {
 
     pub async fn hash(self) -> anyhow::Result<String> {
         tokio::task::spawn_blocking(move || {
-            Argon2::default().hash_password(self.0.as_bytes()).map(|hash| hash.to_string()).map_err(|error| anyhow::anyhow!("hashing password: {error}"))
+            Argon2::default()
+                .hash_password(self.0.as_bytes())
+                .map(|hash| hash.to_string())
+                .map_err(|error| anyhow::anyhow!("hashing password: {error}"))
         })
         .await?
     }
@@ -46,8 +49,12 @@ pub async fn verify(candidate: &str, stored: Option<&str>) -> bool {
     let stored_hash = stored.map(str::to_owned);
     tokio::task::spawn_blocking(move || {
         let hash_text = stored_hash.as_deref().unwrap_or(DUMMY);
-        let Ok(hash) = PasswordHash::new(hash_text) else { return false };
-        let matches = Argon2::default().verify_password(candidate.as_bytes(), &hash).is_ok();
+        let Ok(hash) = PasswordHash::new(hash_text) else {
+            return false;
+        };
+        let matches = Argon2::default()
+            .verify_password(candidate.as_bytes(), &hash)
+            .is_ok();
         matches && stored_hash.is_some()
     })
     .await

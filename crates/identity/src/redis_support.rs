@@ -26,7 +26,9 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Redis wants a positive integer of milliseconds for `PX`/`PEXPIRE`.
 pub(crate) fn duration_to_millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX).max(1)
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 pub(crate) fn retry_after_from_millis(ms_left: i64) -> Duration {
@@ -52,6 +54,9 @@ mod tests {
 
     #[test]
     fn hashes_are_lowercase_hex_sha256() {
-        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

@@ -7,7 +7,9 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Client,
@@ -19,7 +21,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [Role::Client, Role::Reseller, Role::Sysadmin, Role::Business, Role::Finance, Role::Owner];
+    pub const ALL: [Role; 6] = [
+        Role::Client,
+        Role::Reseller,
+        Role::Sysadmin,
+        Role::Business,
+        Role::Finance,
+        Role::Owner,
+    ];
     pub const STAFF: [Role; 4] = [Role::Sysadmin, Role::Business, Role::Finance, Role::Owner];
 
     pub fn as_str(self) -> &'static str {
@@ -52,13 +61,19 @@ impl FromStr for Role {
     type Err = UnknownRole;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Role::ALL.into_iter().find(|role| role.as_str() == value).ok_or_else(|| UnknownRole(value.to_owned()))
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == value)
+            .ok_or_else(|| UnknownRole(value.to_owned()))
     }
 }
 
 /// Roles as stored (`TEXT[]`), skipping any the code no longer knows.
 pub fn roles_from_db(values: &[String]) -> Vec<Role> {
-    let mut roles: Vec<Role> = values.iter().filter_map(|value| value.parse().ok()).collect();
+    let mut roles: Vec<Role> = values
+        .iter()
+        .filter_map(|value| value.parse().ok())
+        .collect();
     roles.sort();
     roles.dedup();
     roles

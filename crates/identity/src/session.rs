@@ -28,7 +28,11 @@ pub fn hash_secret(secret: &str) -> Vec<u8> {
 }
 
 /// Starts a session and returns it with its first refresh token.
-pub async fn create(conn: &mut PgConnection, user: Uuid, client: &ClientInfo) -> Result<(Uuid, String), sqlx::Error> {
+pub async fn create(
+    conn: &mut PgConnection,
+    user: Uuid,
+    client: &ClientInfo,
+) -> Result<(Uuid, String), sqlx::Error> {
     let session = Uuid::now_v7();
     let ttl = REFRESH_TOKEN_TTL.as_secs_f64();
     sqlx::query!(
@@ -46,16 +50,27 @@ pub async fn create(conn: &mut PgConnection, user: Uuid, client: &ClientInfo) ->
     Ok((session, token))
 }
 
-async fn issue_refresh_token(conn: &mut PgConnection, session: Uuid) -> Result<String, sqlx::Error> {
+async fn issue_refresh_token(
+    conn: &mut PgConnection,
+    session: Uuid,
+) -> Result<String, sqlx::Error> {
     let token = random_secret();
-    sqlx::query!("INSERT INTO refresh_token (token_hash, session_id) VALUES ($1, $2)", hash_secret(&token), session)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO refresh_token (token_hash, session_id) VALUES ($1, $2)",
+        hash_secret(&token),
+        session
+    )
+    .execute(conn)
+    .await?;
     Ok(token)
 }
 
 pub enum Rotation {
-    Rotated { session: Uuid, user: Uuid, token: String },
+    Rotated {
+        session: Uuid,
+        user: Uuid,
+        token: String,
+    },
     /// Unknown, expired or revoked: nothing happened.
     Invalid,
     /// A token that was already rotated came back: it was copied. The whole
@@ -87,13 +102,31 @@ pub async fn rotate(conn: &mut PgConnection, presented: &str) -> Result<Rotation
         revoke(conn, row.session_id, "refresh token reused").await?;
         return Ok(Rotation::Reused);
     }
-    sqlx::query!("UPDATE refresh_token SET used_at = now() WHERE token_hash = $1", hash).execute(&mut *conn).await?;
-    sqlx::query!("UPDATE auth_session SET last_used_at = now() WHERE id = $1", row.session_id).execute(&mut *conn).await?;
+    sqlx::query!(
+        "UPDATE refresh_token SET used_at = now() WHERE token_hash = $1",
+        hash
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "UPDATE auth_session SET last_used_at = now() WHERE id = $1",
+        row.session_id
+    )
+    .execute(&mut *conn)
+    .await?;
     let token = issue_refresh_token(conn, row.session_id).await?;
-    Ok(Rotation::Rotated { session: row.session_id, user: row.user_id, token })
+    Ok(Rotation::Rotated {
+        session: row.session_id,
+        user: row.user_id,
+        token,
+    })
 }
 
-pub async fn revoke(conn: &mut PgConnection, session: Uuid, reason: &str) -> Result<bool, sqlx::Error> {
+pub async fn revoke(
+    conn: &mut PgConnection,
+    session: Uuid,
+    reason: &str,
+) -> Result<bool, sqlx::Error> {
     let result = sqlx::query!(
         "UPDATE auth_session SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL",
         session,
@@ -116,7 +149,12 @@ pub async fn revoke_by_token(conn: &mut PgConnection, presented: &str) -> Result
     Ok(())
 }
 
-pub async fn revoke_all(conn: &mut PgConnection, user: Uuid, except: Option<Uuid>, reason: &str) -> Result<u64, sqlx::Error> {
+pub async fn revoke_all(
+    conn: &mut PgConnection,
+    user: Uuid,
+    except: Option<Uuid>,
+    reason: &str,
+) -> Result<u64, sqlx::Error> {
     let result = sqlx::query!(
         r#"UPDATE auth_session SET revoked_at = now(), revoked_reason = $3
            WHERE user_id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR id <> $2)"#,
@@ -140,7 +178,11 @@ pub struct Session {
     pub current: bool,
 }
 
-pub async fn list_active(pool: &PgPool, user: Uuid, current: Option<Uuid>) -> Result<Vec<Session>, sqlx::Error> {
+pub async fn list_active(
+    pool: &PgPool,
+    user: Uuid,
+    current: Option<Uuid>,
+) -> Result<Vec<Session>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"SELECT id, created_at, last_used_at, user_agent, ip FROM auth_session
            WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()

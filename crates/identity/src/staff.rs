@@ -64,13 +64,20 @@ fn staff_roles(field: &str, roles: &[Role], errors: &mut ValidationErrors) -> Ve
     roles.sort();
     roles.dedup();
     if roles.is_empty() || roles.iter().any(|role| !role.is_staff()) {
-        errors.add(field, "invalid_roles", "choose one or more staff roles: sysadmin, business, finance, owner");
+        errors.add(
+            field,
+            "invalid_roles",
+            "choose one or more staff roles: sysadmin, business, finance, owner",
+        );
     }
     roles
 }
 
 /// Staff accounts, all of them or the one with `only`.
-async fn fetch_members(conn: &mut PgConnection, only: Option<Uuid>) -> Result<Vec<StaffMember>, sqlx::Error> {
+async fn fetch_members(
+    conn: &mut PgConnection,
+    only: Option<Uuid>,
+) -> Result<Vec<StaffMember>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"SELECT u.id, u.email, u.roles, u.status, u.created_at, u.last_login_at, p.full_name AS "name?"
            FROM app_user u LEFT JOIN user_profile p ON p.user_id = u.id
@@ -94,7 +101,10 @@ async fn fetch_members(conn: &mut PgConnection, only: Option<Uuid>) -> Result<Ve
         .collect())
 }
 
-async fn load_member(conn: &mut PgConnection, id: Uuid) -> Result<Option<StaffMember>, sqlx::Error> {
+async fn load_member(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<StaffMember>, sqlx::Error> {
     Ok(fetch_members(conn, Some(id)).await?.pop())
 }
 
@@ -115,7 +125,11 @@ async fn ensure_another_owner(conn: &mut PgConnection, losing: Uuid) -> Result<(
     )
     .fetch_all(conn)
     .await?;
-    if others.is_empty() { Err(IdentityError::LastOwner) } else { Ok(()) }
+    if others.is_empty() {
+        Err(IdentityError::LastOwner)
+    } else {
+        Ok(())
+    }
 }
 
 impl Identity {
@@ -125,7 +139,11 @@ impl Identity {
     }
 
     /// Creates an invited staff account and emails its acceptance link.
-    pub async fn invite_staff(&self, actor: &Actor, input: InviteStaffRequest) -> Result<StaffMember, IdentityError> {
+    pub async fn invite_staff(
+        &self,
+        actor: &Actor,
+        input: InviteStaffRequest,
+    ) -> Result<StaffMember, IdentityError> {
         let mut errors = ValidationErrors::new();
         let email = errors.check("email", "invalid_email", Email::parse(&input.email));
         let name = input.name.trim().to_owned();
@@ -134,7 +152,11 @@ impl Identity {
         }
         let roles = staff_roles("roles", &input.roles, &mut errors);
         errors.into_result()?;
-        let Some(email) = email else { return Err(IdentityError::Internal(anyhow::anyhow!("validated email missing"))) };
+        let Some(email) = email else {
+            return Err(IdentityError::Internal(anyhow::anyhow!(
+                "validated email missing"
+            )));
+        };
 
         let user = Uuid::now_v7();
         let token = random_secret();
@@ -151,7 +173,13 @@ impl Identity {
         if inserted.rows_affected() == 0 {
             return Err(IdentityError::EmailTaken);
         }
-        sqlx::query!("INSERT INTO user_profile (user_id, full_name) VALUES ($1, $2)", user, name).execute(&mut *tx).await?;
+        sqlx::query!(
+            "INSERT INTO user_profile (user_id, full_name) VALUES ($1, $2)",
+            user,
+            name
+        )
+        .execute(&mut *tx)
+        .await?;
         let ttl = INVITATION_TTL.as_secs_f64();
         sqlx::query!(
             r#"INSERT INTO staff_invitation (token_hash, user_id, invited_by, expires_at)
@@ -163,7 +191,9 @@ impl Identity {
         )
         .execute(&mut *tx)
         .await?;
-        let member = load_member(&mut tx, user).await?.ok_or(IdentityError::NotFound("staff member"))?;
+        let member = load_member(&mut tx, user)
+            .await?
+            .ok_or(IdentityError::NotFound("staff member"))?;
         let entry = AuditRecord {
             action: "staff.invited",
             entity_type: "user",
@@ -174,22 +204,38 @@ impl Identity {
         audit::record(&mut tx, actor, entry).await?;
         // Sent before commit: an invitation nobody received is not created.
         let link = self.link(&format!("/accept-invitation?token={token}"));
-        self.send_now(catalog::STAFF_INVITATION, &email, &[("name", name.clone()), ("link", link)]).await?;
+        self.send_now(
+            catalog::STAFF_INVITATION,
+            &email,
+            &[("name", name.clone()), ("link", link)],
+        )
+        .await?;
         tx.commit().await?;
         Ok(member)
     }
 
     /// The invited person sets their name and password; their email is
     /// verified by having received the link.
-    pub async fn accept_invitation(&self, input: AcceptInvitationRequest) -> Result<(), IdentityError> {
+    pub async fn accept_invitation(
+        &self,
+        input: AcceptInvitationRequest,
+    ) -> Result<(), IdentityError> {
         let mut errors = ValidationErrors::new();
-        let password = errors.check("password", "weak_password", NewPassword::parse(&input.password));
+        let password = errors.check(
+            "password",
+            "weak_password",
+            NewPassword::parse(&input.password),
+        );
         let name = input.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 200 {
             errors.add("name", "required", "your name (1 to 200 characters)");
         }
         errors.into_result()?;
-        let Some(password) = password else { return Err(IdentityError::Internal(anyhow::anyhow!("validated password missing"))) };
+        let Some(password) = password else {
+            return Err(IdentityError::Internal(anyhow::anyhow!(
+                "validated password missing"
+            )));
+        };
         let hash = password.hash().await?;
 
         let mut tx = self.pool.begin().await?;
@@ -209,28 +255,63 @@ impl Identity {
         )
         .execute(&mut *tx)
         .await?;
-        sqlx::query!("UPDATE user_profile SET full_name = $2 WHERE user_id = $1", user, name).execute(&mut *tx).await?;
-        let entry = AuditRecord { action: "staff.invitation_accepted", entity_type: "user", entity_id: user.to_string(), before: None, after: None };
-        audit::record(&mut tx, &Actor { user_id: Some(user), client: Default::default() }, entry).await?;
+        sqlx::query!(
+            "UPDATE user_profile SET full_name = $2 WHERE user_id = $1",
+            user,
+            name
+        )
+        .execute(&mut *tx)
+        .await?;
+        let entry = AuditRecord {
+            action: "staff.invitation_accepted",
+            entity_type: "user",
+            entity_id: user.to_string(),
+            before: None,
+            after: None,
+        };
+        audit::record(
+            &mut tx,
+            &Actor {
+                user_id: Some(user),
+                client: Default::default(),
+            },
+            entry,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    pub async fn set_staff_roles(&self, actor: &Actor, member: Uuid, input: SetRolesRequest) -> Result<StaffMember, IdentityError> {
+    pub async fn set_staff_roles(
+        &self,
+        actor: &Actor,
+        member: Uuid,
+        input: SetRolesRequest,
+    ) -> Result<StaffMember, IdentityError> {
         let mut errors = ValidationErrors::new();
         let roles = staff_roles("roles", &input.roles, &mut errors);
         errors.into_result()?;
         let mut tx = self.pool.begin().await?;
-        let before = load_member(&mut tx, member).await?.ok_or(IdentityError::NotFound("staff member"))?;
+        let before = load_member(&mut tx, member)
+            .await?
+            .ok_or(IdentityError::NotFound("staff member"))?;
         if before.roles.contains(&Role::Owner) && !roles.contains(&Role::Owner) {
             ensure_another_owner(&mut tx, member).await?;
         }
-        sqlx::query!("UPDATE app_user SET roles = $2 WHERE id = $1", member, &roles_to_db(&roles)).execute(&mut *tx).await?;
+        sqlx::query!(
+            "UPDATE app_user SET roles = $2 WHERE id = $1",
+            member,
+            &roles_to_db(&roles)
+        )
+        .execute(&mut *tx)
+        .await?;
         if before.roles.iter().any(|role| !roles.contains(role)) {
             // Losing a role takes effect now, not when old tokens expire.
             session::revoke_all(&mut tx, member, None, "roles reduced").await?;
         }
-        let after = load_member(&mut tx, member).await?.ok_or(IdentityError::NotFound("staff member"))?;
+        let after = load_member(&mut tx, member)
+            .await?
+            .ok_or(IdentityError::NotFound("staff member"))?;
         let entry = AuditRecord {
             action: "staff.roles_changed",
             entity_type: "user",
@@ -244,22 +325,43 @@ impl Identity {
     }
 
     /// Disables a staff account and ends its sessions and API tokens.
-    pub async fn disable_staff(&self, actor: &Actor, member: Uuid) -> Result<StaffMember, IdentityError> {
+    pub async fn disable_staff(
+        &self,
+        actor: &Actor,
+        member: Uuid,
+    ) -> Result<StaffMember, IdentityError> {
         if actor.user_id == Some(member) {
-            return Err(IdentityError::Forbidden("you cannot disable your own account"));
+            return Err(IdentityError::Forbidden(
+                "you cannot disable your own account",
+            ));
         }
-        self.set_staff_status(actor, member, StaffStatus::Disabled).await
+        self.set_staff_status(actor, member, StaffStatus::Disabled)
+            .await
     }
 
-    pub async fn enable_staff(&self, actor: &Actor, member: Uuid) -> Result<StaffMember, IdentityError> {
-        self.set_staff_status(actor, member, StaffStatus::Active).await
+    pub async fn enable_staff(
+        &self,
+        actor: &Actor,
+        member: Uuid,
+    ) -> Result<StaffMember, IdentityError> {
+        self.set_staff_status(actor, member, StaffStatus::Active)
+            .await
     }
 
-    async fn set_staff_status(&self, actor: &Actor, member: Uuid, status: StaffStatus) -> Result<StaffMember, IdentityError> {
+    async fn set_staff_status(
+        &self,
+        actor: &Actor,
+        member: Uuid,
+        status: StaffStatus,
+    ) -> Result<StaffMember, IdentityError> {
         let mut tx = self.pool.begin().await?;
-        let before = load_member(&mut tx, member).await?.ok_or(IdentityError::NotFound("staff member"))?;
+        let before = load_member(&mut tx, member)
+            .await?
+            .ok_or(IdentityError::NotFound("staff member"))?;
         if before.status == StaffStatus::Invited {
-            return Err(IdentityError::Forbidden("an invited account becomes active when the invitation is accepted"));
+            return Err(IdentityError::Forbidden(
+                "an invited account becomes active when the invitation is accepted",
+            ));
         }
         if status == StaffStatus::Disabled {
             if before.roles.contains(&Role::Owner) {
@@ -268,11 +370,27 @@ impl Identity {
             session::revoke_all(&mut tx, member, None, "account disabled").await?;
             api_token::revoke_all(&mut tx, member).await?;
         }
-        let db_status = if status == StaffStatus::Disabled { "disabled" } else { "active" };
-        sqlx::query!("UPDATE app_user SET status = $2 WHERE id = $1", member, db_status).execute(&mut *tx).await?;
-        let after = load_member(&mut tx, member).await?.ok_or(IdentityError::NotFound("staff member"))?;
+        let db_status = if status == StaffStatus::Disabled {
+            "disabled"
+        } else {
+            "active"
+        };
+        sqlx::query!(
+            "UPDATE app_user SET status = $2 WHERE id = $1",
+            member,
+            db_status
+        )
+        .execute(&mut *tx)
+        .await?;
+        let after = load_member(&mut tx, member)
+            .await?
+            .ok_or(IdentityError::NotFound("staff member"))?;
         let entry = AuditRecord {
-            action: if status == StaffStatus::Disabled { "staff.disabled" } else { "staff.enabled" },
+            action: if status == StaffStatus::Disabled {
+                "staff.disabled"
+            } else {
+                "staff.enabled"
+            },
             entity_type: "user",
             entity_id: member.to_string(),
             before: Some(serde_json::json!({ "status": before.status })),
@@ -284,8 +402,17 @@ impl Identity {
     }
 
     /// `juragan create-owner`: the first account of a new shop.
-    pub async fn create_owner(&self, email: &str, name: &str, password: &str) -> Result<Uuid, IdentityError> {
-        let NewAccount { email, password, name } = NewAccount::parse(email, password, name)?;
+    pub async fn create_owner(
+        &self,
+        email: &str,
+        name: &str,
+        password: &str,
+    ) -> Result<Uuid, IdentityError> {
+        let NewAccount {
+            email,
+            password,
+            name,
+        } = NewAccount::parse(email, password, name)?;
         let hash = password.hash().await?;
         let user = Uuid::now_v7();
         let mut tx = self.pool.begin().await?;
@@ -301,8 +428,20 @@ impl Identity {
         if inserted.rows_affected() == 0 {
             return Err(IdentityError::EmailTaken);
         }
-        sqlx::query!("INSERT INTO user_profile (user_id, full_name) VALUES ($1, $2)", user, name).execute(&mut *tx).await?;
-        let entry = AuditRecord { action: "staff.owner_created", entity_type: "user", entity_id: user.to_string(), before: None, after: Some(serde_json::json!({ "email": email, "roles": ["owner"] })) };
+        sqlx::query!(
+            "INSERT INTO user_profile (user_id, full_name) VALUES ($1, $2)",
+            user,
+            name
+        )
+        .execute(&mut *tx)
+        .await?;
+        let entry = AuditRecord {
+            action: "staff.owner_created",
+            entity_type: "user",
+            entity_id: user.to_string(),
+            before: None,
+            after: Some(serde_json::json!({ "email": email, "roles": ["owner"] })),
+        };
         audit::record(&mut tx, &Actor::system(), entry).await?;
         tx.commit().await?;
         Ok(user)

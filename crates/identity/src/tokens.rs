@@ -87,7 +87,8 @@ impl KeySet {
         let mut signing = None;
         for (index, pem) in pems.iter().enumerate() {
             let invalid = |reason: String| KeyError::InvalidKey { index, reason };
-            let secret = p256::SecretKey::from_pkcs8_pem(pem).map_err(|error| invalid(error.to_string()))?;
+            let secret =
+                p256::SecretKey::from_pkcs8_pem(pem).map_err(|error| invalid(error.to_string()))?;
             let point = secret.public_key().to_encoded_point(false);
             let (Some(x), Some(y)) = (point.x(), point.y()) else {
                 return Err(invalid("public key has no coordinates".to_owned()));
@@ -98,17 +99,29 @@ impl KeySet {
             let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()));
             let jwk = serde_json::json!({ "kty": "EC", "crv": "P-256", "x": x, "y": y, "kid": kid, "use": "sig", "alg": "ES256" });
             if signing.is_none() {
-                let der = secret.to_pkcs8_pem(LineEnding::LF).map_err(|error| invalid(error.to_string()))?;
-                let encoding = EncodingKey::from_ec_pem(der.as_bytes()).map_err(|error| invalid(error.to_string()))?;
+                let der = secret
+                    .to_pkcs8_pem(LineEnding::LF)
+                    .map_err(|error| invalid(error.to_string()))?;
+                let encoding = EncodingKey::from_ec_pem(der.as_bytes())
+                    .map_err(|error| invalid(error.to_string()))?;
                 signing = Some((kid.clone(), encoding));
             }
             if let std::collections::hash_map::Entry::Vacant(slot) = verifying.entry(kid.clone()) {
                 order.push(kid);
-                slot.insert(VerifyingKey { public_point: point.as_bytes().to_vec(), jwk });
+                slot.insert(VerifyingKey {
+                    public_point: point.as_bytes().to_vec(),
+                    jwk,
+                });
             }
         }
         let (signing_kid, signing) = signing.ok_or(KeyError::NoKeys)?;
-        Ok(Self { signing_kid, signing, verifying, order, issuer: issuer.to_owned() })
+        Ok(Self {
+            signing_kid,
+            signing,
+            verifying,
+            order,
+            issuer: issuer.to_owned(),
+        })
     }
 
     pub fn signing_kid(&self) -> &str {
@@ -117,7 +130,12 @@ impl KeySet {
 
     /// The public keys as a JWKS document (RFC 7517).
     pub fn jwks(&self) -> serde_json::Value {
-        let keys: Vec<&serde_json::Value> = self.order.iter().filter_map(|kid| self.verifying.get(kid)).map(|key| &key.jwk).collect();
+        let keys: Vec<&serde_json::Value> = self
+            .order
+            .iter()
+            .filter_map(|kid| self.verifying.get(kid))
+            .map(|key| &key.jwk)
+            .collect();
         serde_json::json!({ "keys": keys })
     }
 
@@ -135,7 +153,8 @@ impl KeySet {
         };
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.signing_kid.clone());
-        jsonwebtoken::encode(&header, &claims, &self.signing).map_err(|error| TokenError::Invalid(error.to_string()))
+        jsonwebtoken::encode(&header, &claims, &self.signing)
+            .map_err(|error| TokenError::Invalid(error.to_string()))
     }
 
     /// Accepts only ES256 tokens signed by one of our keys, for our audience
@@ -147,7 +166,9 @@ impl KeySet {
     /// jsonwebtoken signs with); the checks are the ones RFC 7519 asks for.
     pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
         let mut parts = token.split('.');
-        let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Err(TokenError::Malformed);
         };
         let header: JoseHeader = URL_SAFE_NO_PAD
@@ -158,12 +179,21 @@ impl KeySet {
         if header.alg != "ES256" {
             return Err(TokenError::WrongAlgorithm);
         }
-        let key = header.kid.as_deref().and_then(|kid| self.verifying.get(kid)).ok_or(TokenError::UnknownKey)?;
-        let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| TokenError::Malformed)?;
+        let key = header
+            .kid
+            .as_deref()
+            .and_then(|kid| self.verifying.get(kid))
+            .ok_or(TokenError::UnknownKey)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| TokenError::Malformed)?;
         let (signed, _) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
-        ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_FIXED, &key.public_point)
-            .verify(signed.as_bytes(), &signature)
-            .map_err(|_| TokenError::Invalid("bad signature".to_owned()))?;
+        ring::signature::UnparsedPublicKey::new(
+            &ring::signature::ECDSA_P256_SHA256_FIXED,
+            &key.public_point,
+        )
+        .verify(signed.as_bytes(), &signature)
+        .map_err(|_| TokenError::Invalid("bad signature".to_owned()))?;
         let claims: AccessClaims = URL_SAFE_NO_PAD
             .decode(payload)
             .ok()
@@ -209,25 +239,38 @@ mod tests {
 
     fn new_key() -> String {
         let secret = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
-        secret.to_pkcs8_pem(LineEnding::LF).map(|pem| pem.to_string()).unwrap_or_default()
+        secret
+            .to_pkcs8_pem(LineEnding::LF)
+            .map(|pem| pem.to_string())
+            .unwrap_or_default()
     }
 
     #[test]
     fn issued_tokens_verify_and_carry_their_claims() {
         let keys = KeySet::from_pems(&[new_key()], "https://shop.test").expect("valid key");
         let user = Uuid::new_v4();
-        let token = keys.issue(user, &[Role::Finance], Uuid::new_v4()).expect("signs");
+        let token = keys
+            .issue(user, &[Role::Finance], Uuid::new_v4())
+            .expect("signs");
         let claims = keys.verify(&token).expect("verifies");
-        assert_eq!((claims.sub, claims.roles, claims.aud.as_str()), (user, vec![Role::Finance], AUDIENCE));
+        assert_eq!(
+            (claims.sub, claims.roles, claims.aud.as_str()),
+            (user, vec![Role::Finance], AUDIENCE)
+        );
     }
 
     #[test]
     fn rotation_keeps_old_tokens_valid_until_their_key_is_dropped() {
         let (old, new) = (new_key(), new_key());
         let before = KeySet::from_pems(std::slice::from_ref(&old), "iss").expect("valid");
-        let token = before.issue(Uuid::new_v4(), &[Role::Client], Uuid::new_v4()).expect("signs");
+        let token = before
+            .issue(Uuid::new_v4(), &[Role::Client], Uuid::new_v4())
+            .expect("signs");
         let during = KeySet::from_pems(&[new.clone(), old], "iss").expect("valid");
-        assert!(during.verify(&token).is_ok(), "old token still valid after the new key signs");
+        assert!(
+            during.verify(&token).is_ok(),
+            "old token still valid after the new key signs"
+        );
         assert_ne!(during.signing_kid(), before.signing_kid());
         assert_eq!(during.jwks()["keys"].as_array().map(Vec::len), Some(2));
         let after = KeySet::from_pems(&[new], "iss").expect("valid");
@@ -238,7 +281,9 @@ mod tests {
     fn tokens_for_another_issuer_or_tampered_are_refused() {
         let pem = new_key();
         let keys = KeySet::from_pems(std::slice::from_ref(&pem), "iss-a").expect("valid");
-        let token = keys.issue(Uuid::new_v4(), &[Role::Owner], Uuid::new_v4()).expect("signs");
+        let token = keys
+            .issue(Uuid::new_v4(), &[Role::Owner], Uuid::new_v4())
+            .expect("signs");
         let other = KeySet::from_pems(&[pem], "iss-b").expect("valid");
         assert!(matches!(other.verify(&token), Err(TokenError::Invalid(_))));
         let mut tampered = token.clone();

@@ -15,7 +15,9 @@ mod runner;
 mod schedule;
 
 pub use maintenance::{PRUNE_FINISHED_JOBS, register_maintenance};
-pub use queue::{JobId, JobRecord, JobStatus, NewJob, enqueue, find_job, queue_summary, QueueSummary};
+pub use queue::{
+    JobId, JobRecord, JobStatus, NewJob, QueueSummary, enqueue, find_job, queue_summary,
+};
 pub use registry::{JobContext, JobError, Registry, Schedule};
 pub use runner::{JobRunner, RunnerConfig, RunnerHandle};
 pub use schedule::fire_due_schedules;

@@ -15,7 +15,11 @@ const DEAD_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 pub fn register_maintenance(registry: &mut Registry) {
     registry
         .handle(PRUNE_FINISHED_JOBS, prune_finished_jobs)
-        .every(PRUNE_FINISHED_JOBS, PRUNE_FINISHED_JOBS, Duration::from_secs(3600));
+        .every(
+            PRUNE_FINISHED_JOBS,
+            PRUNE_FINISHED_JOBS,
+            Duration::from_secs(3600),
+        );
 }
 
 async fn prune_finished_jobs(context: JobContext) -> Result<(), JobError> {

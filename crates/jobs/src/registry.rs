@@ -52,7 +52,8 @@ impl From<sqlx::Error> for JobError {
     }
 }
 
-pub(crate) type Handler = Arc<dyn Fn(JobContext) -> BoxFuture<'static, Result<(), JobError>> + Send + Sync>;
+pub(crate) type Handler =
+    Arc<dyn Fn(JobContext) -> BoxFuture<'static, Result<(), JobError>> + Send + Sync>;
 
 /// A job kind that the runners enqueue once per `interval`.
 #[derive(Debug, Clone)]

@@ -13,10 +13,10 @@ use sqlx::PgPool;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::Error;
 use crate::queue::{self, ClaimedJob, JobId};
 use crate::registry::{JobContext, JobError, Registry};
 use crate::schedule;
-use crate::Error;
 
 /// Tuning of one runner. The defaults suit production; tests shorten them.
 #[derive(Debug, Clone)]
@@ -76,7 +76,12 @@ impl JobRunner {
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "juragan".to_owned());
         let unique = uuid::Uuid::new_v4().simple().to_string();
         let id = format!("{host}-{}-{}", std::process::id(), &unique[..8]);
-        Self { pool, registry: Arc::new(registry), config, id }
+        Self {
+            pool,
+            registry: Arc::new(registry),
+            config,
+            id,
+        }
     }
 
     pub fn id(&self) -> &str {
@@ -172,8 +177,12 @@ impl JobRunner {
         if !in_flight.is_empty() {
             let ids: Vec<JobId> = in_flight.into_iter().collect();
             match queue::release(&self.pool, &self.id, &ids).await {
-                Ok(released) => tracing::info!(runner = %self.id, released, "released unfinished jobs"),
-                Err(error) => tracing::error!(runner = %self.id, %error, "releasing jobs failed; their leases will expire"),
+                Ok(released) => {
+                    tracing::info!(runner = %self.id, released, "released unfinished jobs")
+                }
+                Err(error) => {
+                    tracing::error!(runner = %self.id, %error, "releasing jobs failed; their leases will expire")
+                }
             }
         }
         tracing::info!(runner = %self.id, "job runner stopped");
@@ -184,7 +193,9 @@ impl JobRunner {
             return;
         }
         let ids: Vec<JobId> = in_flight.iter().copied().collect();
-        if let Err(error) = queue::extend_leases(&self.pool, &self.id, &ids, self.config.lease).await {
+        if let Err(error) =
+            queue::extend_leases(&self.pool, &self.id, &ids, self.config.lease).await
+        {
             tracing::warn!(runner = %self.id, %error, "extending job leases failed");
         }
     }
@@ -208,20 +219,37 @@ impl JobRunner {
                 let refund_attempt = matches!(failure, JobError::RetryAfter { .. });
                 let message = failure.to_string();
                 match retry_after {
-                    Some(delay) => tracing::warn!(job = id, %kind, attempt = job.attempt, ?delay, error = %message, "job failed, will retry"),
-                    None => tracing::error!(job = id, %kind, attempt = job.attempt, error = %message, "job is dead"),
+                    Some(delay) => {
+                        tracing::warn!(job = id, %kind, attempt = job.attempt, ?delay, error = %message, "job failed, will retry")
+                    }
+                    None => {
+                        tracing::error!(job = id, %kind, attempt = job.attempt, error = %message, "job is dead")
+                    }
                 }
-                queue::mark_failed(&self.pool, &self.id, id, &message, retry_after, refund_attempt).await
+                queue::mark_failed(
+                    &self.pool,
+                    &self.id,
+                    id,
+                    &message,
+                    retry_after,
+                    refund_attempt,
+                )
+                .await
             }
         };
         let result = if outcome.is_ok() { "done" } else { "failed" };
-        metrics::counter!("juragan_jobs_total", "kind" => kind.clone(), "result" => result).increment(1);
+        metrics::counter!("juragan_jobs_total", "kind" => kind.clone(), "result" => result)
+            .increment(1);
         metrics::histogram!("juragan_job_duration_seconds", "kind" => kind.clone())
             .record(started.elapsed().as_secs_f64());
         match recorded {
             Ok(true) => {}
-            Ok(false) => tracing::warn!(job = id, %kind, "lease was lost before the job finished; another runner owns it"),
-            Err(error) => tracing::error!(job = id, %kind, %error, "recording the job's result failed"),
+            Ok(false) => {
+                tracing::warn!(job = id, %kind, "lease was lost before the job finished; another runner owns it")
+            }
+            Err(error) => {
+                tracing::error!(job = id, %kind, %error, "recording the job's result failed")
+            }
         }
         id
     }

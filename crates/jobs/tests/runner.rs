@@ -6,7 +6,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use jobs::{JobError, JobRunner, JobStatus, NewJob, Registry, RunnerConfig, enqueue, find_job, queue_summary};
+use jobs::{
+    JobError, JobRunner, JobStatus, NewJob, Registry, RunnerConfig, enqueue, find_job,
+    queue_summary,
+};
 use sqlx::PgPool;
 
 fn fast_config() -> RunnerConfig {
@@ -29,14 +32,20 @@ where
 {
     let started = Instant::now();
     while !condition().await {
-        assert!(started.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        assert!(
+            started.elapsed() < limit,
+            "timed out after {limit:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
 
 async fn enqueue_now(pool: &PgPool, kind: &str, payload: serde_json::Value) -> i64 {
     let mut conn = pool.acquire().await.unwrap();
-    enqueue(&mut conn, NewJob::new(kind, &payload).unwrap()).await.unwrap().unwrap()
+    enqueue(&mut conn, NewJob::new(kind, &payload).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 type Executions = Arc<Mutex<Vec<(String, i64)>>>;
@@ -65,14 +74,22 @@ async fn two_runners_never_run_the_same_job(pool: PgPool) {
         enqueue_now(&pool, "test.record", serde_json::json!({ "n": n })).await;
     }
     let executions: Executions = Arc::default();
-    let first = JobRunner::new(pool.clone(), recording_registry("first", &executions), fast_config())
-        .start()
-        .await
-        .unwrap();
-    let second = JobRunner::new(pool.clone(), recording_registry("second", &executions), fast_config())
-        .start()
-        .await
-        .unwrap();
+    let first = JobRunner::new(
+        pool.clone(),
+        recording_registry("first", &executions),
+        fast_config(),
+    )
+    .start()
+    .await
+    .unwrap();
+    let second = JobRunner::new(
+        pool.clone(),
+        recording_registry("second", &executions),
+        fast_config(),
+    )
+    .start()
+    .await
+    .unwrap();
 
     wait_until(Duration::from_secs(60), "all jobs done", || async {
         queue_summary(&pool).await.unwrap().done == total
@@ -86,15 +103,32 @@ async fn two_runners_never_run_the_same_job(pool: PgPool) {
     for (_, id) in &executions {
         *runs_per_job.entry(*id).or_default() += 1;
     }
-    assert_eq!(runs_per_job.len(), usize::try_from(total).unwrap(), "every job ran");
-    assert!(runs_per_job.values().all(|runs| *runs == 1), "no job ran twice");
-    let by_first = executions.iter().filter(|(label, _)| label == "first").count();
-    assert!(by_first > 0 && by_first < executions.len(), "both runners took work ({by_first} of {})", executions.len());
+    assert_eq!(
+        runs_per_job.len(),
+        usize::try_from(total).unwrap(),
+        "every job ran"
+    );
+    assert!(
+        runs_per_job.values().all(|runs| *runs == 1),
+        "no job ran twice"
+    );
+    let by_first = executions
+        .iter()
+        .filter(|(label, _)| label == "first")
+        .count();
+    assert!(
+        by_first > 0 && by_first < executions.len(),
+        "both runners took work ({by_first} of {})",
+        executions.len()
+    );
 }
 
 #[sqlx::test(migrations = "../../migrations")]
 async fn a_killed_runner_leaves_its_job_to_another_after_the_lease(pool: PgPool) {
-    let config = RunnerConfig { lease: Duration::from_secs(2), ..fast_config() };
+    let config = RunnerConfig {
+        lease: Duration::from_secs(2),
+        ..fast_config()
+    };
     let started = Arc::new(tokio::sync::Notify::new());
     let mut doomed_registry = Registry::new();
     let signal = Arc::clone(&started);
@@ -107,9 +141,14 @@ async fn a_killed_runner_leaves_its_job_to_another_after_the_lease(pool: PgPool)
             Ok(())
         }
     });
-    let doomed = JobRunner::new(pool.clone(), doomed_registry, config.clone()).start().await.unwrap();
+    let doomed = JobRunner::new(pool.clone(), doomed_registry, config.clone())
+        .start()
+        .await
+        .unwrap();
     let job = enqueue_now(&pool, "test.slow", serde_json::json!({})).await;
-    tokio::time::timeout(Duration::from_secs(10), started.notified()).await.expect("job started");
+    tokio::time::timeout(Duration::from_secs(10), started.notified())
+        .await
+        .expect("job started");
     let killed_at = Instant::now();
     doomed.kill();
 
@@ -119,22 +158,37 @@ async fn a_killed_runner_leaves_its_job_to_another_after_the_lease(pool: PgPool)
     survivor_registry.handle("test.slow", move |context| {
         let record = Arc::clone(&record);
         async move {
-            record.lock().unwrap().push(("survivor".to_owned(), context.id));
+            record
+                .lock()
+                .unwrap()
+                .push(("survivor".to_owned(), context.id));
             Ok(())
         }
     });
-    let survivor = JobRunner::new(pool.clone(), survivor_registry, config).start().await.unwrap();
+    let survivor = JobRunner::new(pool.clone(), survivor_registry, config)
+        .start()
+        .await
+        .unwrap();
 
     tokio::time::sleep(Duration::from_millis(500)).await;
     let while_leased = find_job(&pool, job).await.unwrap().unwrap();
-    assert_eq!(while_leased.status, JobStatus::Running, "the lease still protects the job");
+    assert_eq!(
+        while_leased.status,
+        JobStatus::Running,
+        "the lease still protects the job"
+    );
     assert!(executions.lock().unwrap().is_empty());
 
-    wait_until(Duration::from_secs(15), "survivor finished the job", || async {
-        find_job(&pool, job).await.unwrap().unwrap().status == JobStatus::Done
-    })
+    wait_until(
+        Duration::from_secs(15),
+        "survivor finished the job",
+        || async { find_job(&pool, job).await.unwrap().unwrap().status == JobStatus::Done },
+    )
     .await;
-    assert!(killed_at.elapsed() >= Duration::from_millis(1500), "taken over only after the lease expired");
+    assert!(
+        killed_at.elapsed() >= Duration::from_millis(1500),
+        "taken over only after the lease expired"
+    );
     survivor.shutdown().await;
 
     let finished = find_job(&pool, job).await.unwrap().unwrap();
@@ -144,7 +198,10 @@ async fn a_killed_runner_leaves_its_job_to_another_after_the_lease(pool: PgPool)
 
 #[sqlx::test(migrations = "../../migrations")]
 async fn a_live_runner_keeps_its_lease_on_a_job_longer_than_the_lease(pool: PgPool) {
-    let config = RunnerConfig { lease: Duration::from_millis(600), ..fast_config() };
+    let config = RunnerConfig {
+        lease: Duration::from_millis(600),
+        ..fast_config()
+    };
     let executions: Executions = Arc::default();
     let registry_for = |label: &'static str| {
         let mut registry = Registry::new();
@@ -159,8 +216,14 @@ async fn a_live_runner_keeps_its_lease_on_a_job_longer_than_the_lease(pool: PgPo
         });
         registry
     };
-    let first = JobRunner::new(pool.clone(), registry_for("first"), config.clone()).start().await.unwrap();
-    let second = JobRunner::new(pool.clone(), registry_for("second"), config).start().await.unwrap();
+    let first = JobRunner::new(pool.clone(), registry_for("first"), config.clone())
+        .start()
+        .await
+        .unwrap();
+    let second = JobRunner::new(pool.clone(), registry_for("second"), config)
+        .start()
+        .await
+        .unwrap();
     let job = enqueue_now(&pool, "test.long", serde_json::json!({})).await;
 
     wait_until(Duration::from_secs(15), "long job done", || async {
@@ -169,7 +232,11 @@ async fn a_live_runner_keeps_its_lease_on_a_job_longer_than_the_lease(pool: PgPo
     .await;
     first.shutdown().await;
     second.shutdown().await;
-    assert_eq!(executions.lock().unwrap().len(), 1, "heartbeats kept the other runner off the job");
+    assert_eq!(
+        executions.lock().unwrap().len(),
+        1,
+        "heartbeats kept the other runner off the job"
+    );
     assert_eq!(find_job(&pool, job).await.unwrap().unwrap().attempts, 1);
 }
 
@@ -189,7 +256,12 @@ async fn a_periodic_job_fires_exactly_once_per_period_with_three_runners(pool: P
                 }
             })
             .every("test-tick", "test.tick", Duration::from_secs(1));
-        handles.push(JobRunner::new(pool.clone(), registry, fast_config()).start().await.unwrap());
+        handles.push(
+            JobRunner::new(pool.clone(), registry, fast_config())
+                .start()
+                .await
+                .unwrap(),
+        );
     }
     tokio::time::sleep(Duration::from_millis(4200)).await;
     for handle in handles {
@@ -206,35 +278,62 @@ async fn a_periodic_job_fires_exactly_once_per_period_with_three_runners(pool: P
         .iter()
         .map(|key| key.rsplit('@').next().unwrap().parse().unwrap())
         .collect();
-    assert!((4..=6).contains(&starts.len()), "about one job per second over 4.2 s, got {starts:?}");
-    assert!(starts.windows(2).all(|pair| pair[1] == pair[0] + 1), "one job for each consecutive period: {starts:?}");
+    assert!(
+        (4..=6).contains(&starts.len()),
+        "about one job per second over 4.2 s, got {starts:?}"
+    );
+    assert!(
+        starts.windows(2).all(|pair| pair[1] == pair[0] + 1),
+        "one job for each consecutive period: {starts:?}"
+    );
 
     let executions = executions.lock().unwrap().clone();
     let distinct: BTreeSet<i64> = executions.iter().map(|(_, id)| *id).collect();
-    assert_eq!(distinct.len(), executions.len(), "no periodic job ran twice");
-    assert_eq!(executions.len(), starts.len(), "every period's job ran once");
+    assert_eq!(
+        distinct.len(),
+        executions.len(),
+        "no periodic job ran twice"
+    );
+    assert_eq!(
+        executions.len(),
+        starts.len(),
+        "every period's job ran once"
+    );
     let total: i64 = sqlx::query_scalar("SELECT count(*) FROM job WHERE kind = 'test.tick'")
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(usize::try_from(total).unwrap(), starts.len(), "nothing left queued or duplicated");
+    assert_eq!(
+        usize::try_from(total).unwrap(),
+        starts.len(),
+        "nothing left queued or duplicated"
+    );
 }
 
 #[sqlx::test(migrations = "../../migrations")]
 async fn failing_jobs_retry_with_backoff_then_die(pool: PgPool) {
     let mut registry = Registry::new();
     registry
-        .handle("test.flaky", |_| async { Err(JobError::Retry(anyhow::anyhow!("remote said 503"))) })
-        .handle("test.broken", |_| async { Err(JobError::Permanent("payload names no product".to_owned())) })
+        .handle("test.flaky", |_| async {
+            Err(JobError::Retry(anyhow::anyhow!("remote said 503")))
+        })
+        .handle("test.broken", |_| async {
+            Err(JobError::Permanent("payload names no product".to_owned()))
+        })
         .handle("test.panics", |context| async move {
             assert!(context.attempt > 1, "first attempt panics");
             Ok(())
         });
-    let runner = JobRunner::new(pool.clone(), registry, fast_config()).start().await.unwrap();
+    let runner = JobRunner::new(pool.clone(), registry, fast_config())
+        .start()
+        .await
+        .unwrap();
 
     let flaky = {
         let mut conn = pool.acquire().await.unwrap();
-        let job = NewJob::new("test.flaky", &serde_json::json!({})).unwrap().max_attempts(3);
+        let job = NewJob::new("test.flaky", &serde_json::json!({}))
+            .unwrap()
+            .max_attempts(3);
         enqueue(&mut conn, job).await.unwrap().unwrap()
     };
     let broken = enqueue_now(&pool, "test.broken", serde_json::json!({})).await;
@@ -251,9 +350,17 @@ async fn failing_jobs_retry_with_backoff_then_die(pool: PgPool) {
     assert_eq!((flaky.status, flaky.attempts), (JobStatus::Dead, 3));
     assert_eq!(flaky.last_error.as_deref(), Some("remote said 503"));
     let broken = find_job(&pool, broken).await.unwrap().unwrap();
-    assert_eq!((broken.status, broken.attempts), (JobStatus::Dead, 1), "permanent errors are not retried");
+    assert_eq!(
+        (broken.status, broken.attempts),
+        (JobStatus::Dead, 1),
+        "permanent errors are not retried"
+    );
     let panics = find_job(&pool, panics).await.unwrap().unwrap();
-    assert_eq!((panics.status, panics.attempts), (JobStatus::Done, 2), "a panic is retried like an error");
+    assert_eq!(
+        (panics.status, panics.attempts),
+        (JobStatus::Done, 2),
+        "a panic is retried like an error"
+    );
 }
 
 #[sqlx::test(migrations = "../../migrations")]
@@ -268,8 +375,14 @@ async fn shutdown_finishes_short_jobs_and_releases_long_ones(pool: PgPool) {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             Ok(())
         });
-    let config = RunnerConfig { shutdown_grace: Duration::from_millis(800), ..fast_config() };
-    let runner = JobRunner::new(pool.clone(), registry, config).start().await.unwrap();
+    let config = RunnerConfig {
+        shutdown_grace: Duration::from_millis(800),
+        ..fast_config()
+    };
+    let runner = JobRunner::new(pool.clone(), registry, config)
+        .start()
+        .await
+        .unwrap();
     let short = enqueue_now(&pool, "test.short", serde_json::json!({})).await;
     let endless = enqueue_now(&pool, "test.endless", serde_json::json!({})).await;
     wait_until(Duration::from_secs(10), "both claimed", || async {
@@ -279,46 +392,87 @@ async fn shutdown_finishes_short_jobs_and_releases_long_ones(pool: PgPool) {
 
     let stopping = Instant::now();
     runner.shutdown().await;
-    assert!(stopping.elapsed() < Duration::from_secs(5), "shutdown is bounded by the grace period");
+    assert!(
+        stopping.elapsed() < Duration::from_secs(5),
+        "shutdown is bounded by the grace period"
+    );
 
-    assert_eq!(find_job(&pool, short).await.unwrap().unwrap().status, JobStatus::Done);
+    assert_eq!(
+        find_job(&pool, short).await.unwrap().unwrap().status,
+        JobStatus::Done
+    );
     let released = find_job(&pool, endless).await.unwrap().unwrap();
-    assert_eq!(released.status, JobStatus::Queued, "released for another runner");
-    assert_eq!(released.attempts, 0, "an interrupted attempt does not count");
+    assert_eq!(
+        released.status,
+        JobStatus::Queued,
+        "released for another runner"
+    );
+    assert_eq!(
+        released.attempts, 0,
+        "an interrupted attempt does not count"
+    );
     assert!(released.locked_by.is_none());
 }
 
 #[sqlx::test(migrations = "../../migrations")]
 async fn enqueue_follows_the_callers_transaction_and_dedupes(pool: PgPool) {
     let mut tx = pool.begin().await.unwrap();
-    enqueue(&mut tx, NewJob::new("test.record", &serde_json::json!({})).unwrap()).await.unwrap();
+    enqueue(
+        &mut tx,
+        NewJob::new("test.record", &serde_json::json!({})).unwrap(),
+    )
+    .await
+    .unwrap();
     tx.rollback().await.unwrap();
-    assert_eq!(queue_summary(&pool).await.unwrap().queued, 0, "rolled back with the transaction");
+    assert_eq!(
+        queue_summary(&pool).await.unwrap().queued,
+        0,
+        "rolled back with the transaction"
+    );
 
     let mut conn = pool.acquire().await.unwrap();
-    let job = || NewJob::new("test.record", &serde_json::json!({})).unwrap().dedupe_key("invoice:42:reminder");
+    let job = || {
+        NewJob::new("test.record", &serde_json::json!({}))
+            .unwrap()
+            .dedupe_key("invoice:42:reminder")
+    };
     assert!(enqueue(&mut conn, job()).await.unwrap().is_some());
-    assert!(enqueue(&mut conn, job()).await.unwrap().is_none(), "same key, no second job");
+    assert!(
+        enqueue(&mut conn, job()).await.unwrap().is_none(),
+        "same key, no second job"
+    );
     assert_eq!(queue_summary(&pool).await.unwrap().queued, 1);
 }
 
 #[sqlx::test(migrations = "../../migrations")]
 async fn a_job_scheduled_for_later_waits(pool: PgPool) {
     let executions: Executions = Arc::default();
-    let runner = JobRunner::new(pool.clone(), recording_registry("only", &executions), fast_config())
-        .start()
-        .await
-        .unwrap();
+    let runner = JobRunner::new(
+        pool.clone(),
+        recording_registry("only", &executions),
+        fast_config(),
+    )
+    .start()
+    .await
+    .unwrap();
     let at = chrono::Utc::now() + chrono::Duration::milliseconds(800);
     let job = {
         let mut conn = pool.acquire().await.unwrap();
-        enqueue(&mut conn, NewJob::new("test.record", &serde_json::json!({})).unwrap().run_at(at))
-            .await
-            .unwrap()
-            .unwrap()
+        enqueue(
+            &mut conn,
+            NewJob::new("test.record", &serde_json::json!({}))
+                .unwrap()
+                .run_at(at),
+        )
+        .await
+        .unwrap()
+        .unwrap()
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(find_job(&pool, job).await.unwrap().unwrap().status, JobStatus::Queued);
+    assert_eq!(
+        find_job(&pool, job).await.unwrap().unwrap().status,
+        JobStatus::Queued
+    );
     wait_until(Duration::from_secs(10), "scheduled job ran", || async {
         find_job(&pool, job).await.unwrap().unwrap().status == JobStatus::Done
     })
@@ -338,21 +492,43 @@ async fn retry_after_is_waited_out_and_never_uses_up_attempts(pool: PgPool) {
             let mut calls = counter.lock().unwrap();
             *calls += 1;
             if *calls <= 4 {
-                return Err(JobError::RetryAfter { delay: Duration::from_millis(30), reason: "429 retry after".to_owned() });
+                return Err(JobError::RetryAfter {
+                    delay: Duration::from_millis(30),
+                    reason: "429 retry after".to_owned(),
+                });
             }
             Ok(())
         }
     });
-    let runner = JobRunner::new(pool.clone(), registry, fast_config()).start().await.unwrap();
+    let runner = JobRunner::new(pool.clone(), registry, fast_config())
+        .start()
+        .await
+        .unwrap();
     let job = {
         let mut conn = pool.acquire().await.unwrap();
-        enqueue(&mut conn, NewJob::new("test.flooded", &serde_json::json!({})).unwrap().max_attempts(2)).await.unwrap().unwrap()
+        enqueue(
+            &mut conn,
+            NewJob::new("test.flooded", &serde_json::json!({}))
+                .unwrap()
+                .max_attempts(2),
+        )
+        .await
+        .unwrap()
+        .unwrap()
     };
     wait_until(Duration::from_secs(10), "flooded job done", || async {
         find_job(&pool, job).await.unwrap().unwrap().status == JobStatus::Done
     })
     .await;
     runner.shutdown().await;
-    assert_eq!(*calls.lock().unwrap(), 5, "four flood answers, then success, despite max_attempts 2");
-    assert_eq!(find_job(&pool, job).await.unwrap().unwrap().attempts, 1, "only the successful attempt counts");
+    assert_eq!(
+        *calls.lock().unwrap(),
+        5,
+        "four flood answers, then success, despite max_attempts 2"
+    );
+    assert_eq!(
+        find_job(&pool, job).await.unwrap().unwrap().attempts,
+        1,
+        "only the successful attempt counts"
+    );
 }

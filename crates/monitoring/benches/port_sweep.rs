@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use monitoring::probe::{
-    DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, DownReason, Host, ProbeOutcome, ProbeResult, ProbeTarget, Prober, ProberConfig,
-    raise_fd_limit,
+    DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, DownReason, Host, ProbeOutcome, ProbeResult, ProbeTarget,
+    Prober, ProberConfig, raise_fd_limit,
 };
 use nix::sys::resource::{UsageWho, getrusage};
 use socket2::{Domain, Socket, Type};
@@ -74,18 +74,30 @@ fn listen(address: SocketAddr, backlog: i32) -> io::Result<Socket> {
 /// lets the kernel pick a free port; a later `AddrInUse` means someone holds
 /// that port on a wildcard address, so the caller retries with another.
 fn bind_listeners() -> io::Result<(u16, Vec<Socket>, Vec<Socket>)> {
-    let first = listen(SocketAddr::from((loopback_address(1, 0), 0)), LISTEN_BACKLOG)?;
-    let port = first.local_addr()?.as_socket().map_or(0, |address| address.port());
+    let first = listen(
+        SocketAddr::from((loopback_address(1, 0), 0)),
+        LISTEN_BACKLOG,
+    )?;
+    let port = first
+        .local_addr()?
+        .as_socket()
+        .map_or(0, |address| address.port());
     let mut listening = vec![first];
     for index in 1..LISTENING {
-        listening.push(listen(SocketAddr::from((loopback_address(1, index), port)), LISTEN_BACKLOG)?);
+        listening.push(listen(
+            SocketAddr::from((loopback_address(1, index), port)),
+            LISTEN_BACKLOG,
+        )?);
     }
     // Backlog 0 holds exactly one completed connection on Linux; once the
     // filler below occupies it, the kernel drops every further SYN (with
     // tcp_abort_on_overflow = 0), so a connect hangs until its timeout.
     let mut hanging = Vec::with_capacity(HANGING);
     for index in 0..HANGING {
-        hanging.push(listen(SocketAddr::from((loopback_address(2, index), port)), 0)?);
+        hanging.push(listen(
+            SocketAddr::from((loopback_address(2, index), port)),
+            0,
+        )?);
     }
     Ok((port, listening, hanging))
 }
@@ -104,7 +116,8 @@ fn build_fixture() -> Fixture {
     let fillers: Vec<StdTcpStream> = (0..HANGING)
         .map(|index| {
             let address = SocketAddr::from((loopback_address(2, index), port));
-            StdTcpStream::connect_timeout(&address, Duration::from_secs(1)).expect("fill a black hole's accept queue")
+            StdTcpStream::connect_timeout(&address, Duration::from_secs(1))
+                .expect("fill a black hole's accept queue")
         })
         .collect();
     listeners.extend(black_holes);
@@ -116,18 +129,36 @@ fn build_fixture() -> Fixture {
     let mut expected = Vec::with_capacity(TARGETS);
     for id in 0..TARGETS {
         let (address, kind) = match id % 10 {
-            0 => (loopback_address(2, post_increment(&mut hanging)), Expected::Timeout),
+            0 => (
+                loopback_address(2, post_increment(&mut hanging)),
+                Expected::Timeout,
+            ),
             // Nothing is bound on 127.3.0.0/16, and no wildcard listener holds
             // `port` (the binds above would have failed), so the kernel resets.
-            1 => (loopback_address(3, post_increment(&mut refused)), Expected::Refused),
-            _ => (loopback_address(1, post_increment(&mut listening)), Expected::Up),
+            1 => (
+                loopback_address(3, post_increment(&mut refused)),
+                Expected::Refused,
+            ),
+            _ => (
+                loopback_address(1, post_increment(&mut listening)),
+                Expected::Up,
+            ),
         };
         let id = i64::try_from(id).expect("id fits i64");
-        targets.push(ProbeTarget { id, host: Host::from(IpAddr::V4(address)), port });
+        targets.push(ProbeTarget {
+            id,
+            host: Host::from(IpAddr::V4(address)),
+            port,
+        });
         expected.push(kind);
     }
     assert_eq!((listening, refused, hanging), (LISTENING, REFUSED, HANGING));
-    Fixture { targets, expected, _listeners: listeners, _fillers: fillers }
+    Fixture {
+        targets,
+        expected,
+        _listeners: listeners,
+        _fillers: fillers,
+    }
 }
 
 fn post_increment(counter: &mut usize) -> usize {
@@ -138,8 +169,12 @@ fn post_increment(counter: &mut usize) -> usize {
 fn outcome_kind(outcome: &ProbeOutcome) -> Option<Expected> {
     match outcome {
         ProbeOutcome::Up { .. } => Some(Expected::Up),
-        ProbeOutcome::Down { reason: DownReason::Refused } => Some(Expected::Refused),
-        ProbeOutcome::Down { reason: DownReason::Timeout } => Some(Expected::Timeout),
+        ProbeOutcome::Down {
+            reason: DownReason::Refused,
+        } => Some(Expected::Refused),
+        ProbeOutcome::Down {
+            reason: DownReason::Timeout,
+        } => Some(Expected::Timeout),
         ProbeOutcome::Down { .. } => None,
     }
 }
@@ -147,18 +182,31 @@ fn outcome_kind(outcome: &ProbeOutcome) -> Option<Expected> {
 /// Checks that each kind of target behaves as intended before timing anything,
 /// in particular that a black hole times out rather than refusing.
 async fn verify_fixture(fixture: &Fixture) {
-    let prober = Prober::new(ProberConfig { timeout: Duration::from_millis(500), concurrency: 8 });
+    let prober = Prober::new(ProberConfig {
+        timeout: Duration::from_millis(500),
+        concurrency: 8,
+    });
     for kind in [Expected::Up, Expected::Refused, Expected::Timeout] {
-        let index = fixture.expected.iter().position(|expected| *expected == kind).expect("every kind is present");
+        let index = fixture
+            .expected
+            .iter()
+            .position(|expected| *expected == kind)
+            .expect("every kind is present");
         let result = prober.probe(fixture.targets[index].clone()).await;
-        assert_eq!(outcome_kind(&result.outcome), Some(kind), "fixture check of {kind:?}: {:?}", result.outcome);
+        assert_eq!(
+            outcome_kind(&result.outcome),
+            Some(kind),
+            "fixture check of {kind:?}: {:?}",
+            result.outcome
+        );
     }
 }
 
 fn cpu_time() -> Duration {
     let usage = getrusage(UsageWho::RUSAGE_SELF).expect("getrusage");
     let seconds = |time: nix::sys::time::TimeVal| {
-        Duration::from_secs(u64::try_from(time.tv_sec()).unwrap_or(0)) + Duration::from_micros(u64::try_from(time.tv_usec()).unwrap_or(0))
+        Duration::from_secs(u64::try_from(time.tv_sec()).unwrap_or(0))
+            + Duration::from_micros(u64::try_from(time.tv_usec()).unwrap_or(0))
     };
     seconds(usage.user_time()) + seconds(usage.system_time())
 }
@@ -182,12 +230,21 @@ async fn measure_sweep(fixture: &Fixture) -> SweepRun {
     // Spawned, as `juragan serve` would run it: a worker thread drives the
     // sweep, not the thread blocked in `block_on`.
     let results: Vec<ProbeResult> =
-        tokio::spawn(async move { Prober::default().sweep(targets).await }).await.expect("sweep task");
+        tokio::spawn(async move { Prober::default().sweep(targets).await })
+            .await
+            .expect("sweep task");
     let wall = started.elapsed();
     let cpu = cpu_time().saturating_sub(cpu_before);
 
     assert_eq!(results.len(), TARGETS, "one result per target");
-    let mut run = SweepRun { wall, cpu, answering_done: Duration::ZERO, counts: [0; 3], other: 0, mismatches: 0 };
+    let mut run = SweepRun {
+        wall,
+        cpu,
+        answering_done: Duration::ZERO,
+        counts: [0; 3],
+        other: 0,
+        mismatches: 0,
+    };
     for result in &results {
         let expected = fixture.expected[usize::try_from(result.id).expect("our ids are indices")];
         let actual = outcome_kind(&result.outcome);
@@ -199,7 +256,9 @@ async fn measure_sweep(fixture: &Fixture) -> SweepRun {
             run.mismatches += 1;
         }
         if expected != Expected::Timeout {
-            let finished = (result.checked_at - started_at).to_std().unwrap_or(Duration::ZERO);
+            let finished = (result.checked_at - started_at)
+                .to_std()
+                .unwrap_or(Duration::ZERO);
             run.answering_done = run.answering_done.max(finished);
         }
     }
@@ -240,7 +299,12 @@ fn measure_baseline(fixture: &Fixture) -> Baseline {
             mismatches += 1;
         }
     }
-    Baseline { wall: started.elapsed(), cpu: cpu_time().saturating_sub(cpu_before), checked: sample.len(), mismatches }
+    Baseline {
+        wall: started.elapsed(),
+        cpu: cpu_time().saturating_sub(cpu_before),
+        checked: sample.len(),
+        mismatches,
+    }
 }
 
 fn met(ok: bool) -> &'static str {
@@ -263,10 +327,15 @@ fn main() {
         fd_limit >= (TARGETS + HANGING + 4_096) as u64,
         "RLIMIT_NOFILE hard limit {fd_limit} is too low for this benchmark"
     );
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
 
-    eprintln!("port_sweep: binding {LISTENING} listeners and {HANGING} black holes on 127.0.0.0/8 (fd limit {fd_limit})");
+    eprintln!(
+        "port_sweep: binding {LISTENING} listeners and {HANGING} black holes on 127.0.0.0/8 (fd limit {fd_limit})"
+    );
     // Plain (socket2/std) sockets, outside the runtime: nothing in the
     // process polls them, so the sweep's CPU time is the prober's alone.
     let fixture = build_fixture();
@@ -300,7 +369,10 @@ fn main() {
 
     let ours_rate = rate(ours);
     let ours_cpu_per_10k = cpu_per_10k(ours);
-    let worst_wall = runs.iter().map(|run| run.wall.as_secs_f64()).fold(0.0, f64::max);
+    let worst_wall = runs
+        .iter()
+        .map(|run| run.wall.as_secs_f64())
+        .fold(0.0, f64::max);
     let worst_rate = runs.iter().map(rate).fold(f64::INFINITY, f64::min);
     let worst_cpu_per_10k = runs.iter().map(cpu_per_10k).fold(0.0, f64::max);
     let total_mismatches: usize = runs.iter().map(|run| run.mismatches).sum();
@@ -312,15 +384,34 @@ fn main() {
     let base_cpu_per_10k = baseline.cpu.as_secs_f64() * 10_000.0 / baseline.checked as f64;
 
     println!("## Port sweep\n");
-    println!("Workload: one `Prober::sweep` over {TARGETS} loopback targets with the default {timeout:.0} s timeout and");
-    println!("concurrency {DEFAULT_CONCURRENCY}, spawned on a 2-worker tokio runtime: {LISTENING} listening (never-accepted");
-    println!("listeners: the handshake completes in the backlog), {REFUSED} refused (nothing bound on the address), {HANGING}");
-    println!("black-holed (listeners with a full accept queue: the kernel drops the SYN and the connect hangs until the");
-    println!("timeout), interleaved, each on its own 127.x.y.z address. Median of {SWEEPS} sweeps by wall time. Baseline: the");
-    println!("seed's checker (`socket.create_connection(host, port, timeout=3)` one target after another, here");
-    println!("`TcpStream::connect_timeout` on one thread) measured over {} answering targets and projected to the", baseline.checked);
-    println!("full sweep as `time per check × {ANSWERING} + {HANGING} × {timeout:.0} s`. CPU is user + system time of the whole");
-    println!("process (`getrusage`), which on loopback includes the kernel's work for both ends of every handshake.\n");
+    println!(
+        "Workload: one `Prober::sweep` over {TARGETS} loopback targets with the default {timeout:.0} s timeout and"
+    );
+    println!(
+        "concurrency {DEFAULT_CONCURRENCY}, spawned on a 2-worker tokio runtime: {LISTENING} listening (never-accepted"
+    );
+    println!(
+        "listeners: the handshake completes in the backlog), {REFUSED} refused (nothing bound on the address), {HANGING}"
+    );
+    println!(
+        "black-holed (listeners with a full accept queue: the kernel drops the SYN and the connect hangs until the"
+    );
+    println!(
+        "timeout), interleaved, each on its own 127.x.y.z address. Median of {SWEEPS} sweeps by wall time. Baseline: the"
+    );
+    println!(
+        "seed's checker (`socket.create_connection(host, port, timeout=3)` one target after another, here"
+    );
+    println!(
+        "`TcpStream::connect_timeout` on one thread) measured over {} answering targets and projected to the",
+        baseline.checked
+    );
+    println!(
+        "full sweep as `time per check × {ANSWERING} + {HANGING} × {timeout:.0} s`. CPU is user + system time of the whole"
+    );
+    println!(
+        "process (`getrusage`), which on loopback includes the kernel's work for both ends of every handshake.\n"
+    );
     println!("| workload | ours | baseline | ratio (> 1: ours better) |");
     println!("| --- | ---: | ---: | ---: |");
     println!(
@@ -335,7 +426,10 @@ fn main() {
         base_answering,
         base_answering / ours.answering_done.as_secs_f64()
     );
-    println!("| checks/s over the answering targets | {ours_rate:.0} | {base_rate:.0} | {:.2}× |", ours_rate / base_rate);
+    println!(
+        "| checks/s over the answering targets | {ours_rate:.0} | {base_rate:.0} | {:.2}× |",
+        ours_rate / base_rate
+    );
     println!(
         "| CPU per 10,000 checks | {ours_cpu_per_10k:.3} s | {base_cpu_per_10k:.3} s | {:.2}× |",
         base_cpu_per_10k / ours_cpu_per_10k
@@ -350,11 +444,21 @@ fn main() {
         baseline.checked
     );
     println!();
-    println!("The sweep lasts about one timeout after its last hanging check starts: with {DEFAULT_CONCURRENCY} slots, every hanging");
-    println!("target gets a slot as soon as the answering ones ahead of it free theirs. On loopback a round trip costs");
-    println!("nothing, so a blocking connect is just its syscalls and the sequential loop gets through answering targets");
-    println!("faster than the engine, which also pays an epoll registration, a reactor turn and a wake-up per socket (the");
-    println!("CPU row). The engine wins by overlapping waits: the {HANGING} hanging checks cost one timeout instead of");
+    println!(
+        "The sweep lasts about one timeout after its last hanging check starts: with {DEFAULT_CONCURRENCY} slots, every hanging"
+    );
+    println!(
+        "target gets a slot as soon as the answering ones ahead of it free theirs. On loopback a round trip costs"
+    );
+    println!(
+        "nothing, so a blocking connect is just its syscalls and the sequential loop gets through answering targets"
+    );
+    println!(
+        "faster than the engine, which also pays an epoll registration, a reactor turn and a wake-up per socket (the"
+    );
+    println!(
+        "CPU row). The engine wins by overlapping waits: the {HANGING} hanging checks cost one timeout instead of"
+    );
     println!(
         "{HANGING}, and on a real network each of the baseline's {ANSWERING} answering checks would also wait one round trip\n(`{ANSWERING} × RTT`: {:.0} s at 10 ms).\n",
         ANSWERING as f64 * 0.010
@@ -379,11 +483,21 @@ fn main() {
         met(total_mismatches == 0)
     );
     println!();
-    println!("The same {TARGETS} targets as monitored hosts in PostgreSQL, swept by the checker itself (`checker::sweep_once`:");
-    println!("claim the due batch, probe, write back), twice; all hosts start PENDING with the default 2 failures before DOWN.");
-    println!("The write is one statement per sweep (states, hourly rollups and state-change rows together, `UPDATE … FROM");
-    println!("unnest(…)` with data-modifying CTEs); the rows it adds to `host_state_change` are counted.\n");
-    println!("| sweep | wall (claim + probe + write) | of which claim + write | hosts written | state-change rows | rollup rows |");
+    println!(
+        "The same {TARGETS} targets as monitored hosts in PostgreSQL, swept by the checker itself (`checker::sweep_once`:"
+    );
+    println!(
+        "claim the due batch, probe, write back), twice; all hosts start PENDING with the default 2 failures before DOWN."
+    );
+    println!(
+        "The write is one statement per sweep (states, hourly rollups and state-change rows together, `UPDATE … FROM"
+    );
+    println!(
+        "unnest(…)` with data-modifying CTEs); the rows it adds to `host_state_change` are counted.\n"
+    );
+    println!(
+        "| sweep | wall (claim + probe + write) | of which claim + write | hosts written | state-change rows | rollup rows |"
+    );
     println!("| --- | ---: | ---: | ---: | ---: | ---: |");
     for (index, sweep) in with_database.iter().enumerate() {
         println!(
@@ -397,8 +511,13 @@ fn main() {
             sweep.rollup_rows
         );
     }
-    let exact = with_database.iter().all(|sweep| sweep.change_rows == sweep.expected_changes && sweep.checked == TARGETS);
-    println!("\nTarget: one batched write per sweep plus one row per state change — {}.\n", met(exact));
+    let exact = with_database
+        .iter()
+        .all(|sweep| sweep.change_rows == sweep.expected_changes && sweep.checked == TARGETS);
+    println!(
+        "\nTarget: one batched write per sweep plus one row per state change — {}.\n",
+        met(exact)
+    );
 }
 
 struct CheckerSweep {
@@ -416,13 +535,30 @@ struct CheckerSweep {
 async fn measure_checker(fixture: &Fixture) -> Vec<CheckerSweep> {
     use monitoring::checker::{CheckerConfig, sweep_once};
     use sqlx::Connection;
-    let server = std::env::var("BENCH_PG_SERVER_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
+    let server = std::env::var("BENCH_PG_SERVER_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
     let name = format!("juragan_bench_sweep_{}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres")).await.expect("connect to PostgreSQL");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.expect("create the bench database");
-    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(&format!("{server}/{name}")).await.expect("connect");
-    sqlx::migrate!("../../migrations").run(&pool).await.expect("migrate");
-    let (addresses, ports): (Vec<String>, Vec<i32>) = fixture.targets.iter().map(|target| (target.host.to_string(), i32::from(target.port))).unzip();
+    let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create the bench database");
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(4)
+        .connect(&format!("{server}/{name}"))
+        .await
+        .expect("connect");
+    sqlx::migrate!("../../migrations")
+        .run(&pool)
+        .await
+        .expect("migrate");
+    let (addresses, ports): (Vec<String>, Vec<i32>) = fixture
+        .targets
+        .iter()
+        .map(|target| (target.host.to_string(), i32::from(target.port)))
+        .unzip();
     sqlx::query(
         "INSERT INTO monitored_host (name, address, port, next_check_at)
          SELECT 'host-' || n, address, port, now() - interval '1 second' FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS t(address, port, n)",
@@ -432,22 +568,39 @@ async fn measure_checker(fixture: &Fixture) -> Vec<CheckerSweep> {
     .execute(&pool)
     .await
     .expect("insert the hosts");
-    let config = CheckerConfig { batch_size: i64::try_from(TARGETS).unwrap_or(i64::MAX), replica: "bench".to_owned(), ..CheckerConfig::default() };
+    let config = CheckerConfig {
+        batch_size: i64::try_from(TARGETS).unwrap_or(i64::MAX),
+        replica: "bench".to_owned(),
+        ..CheckerConfig::default()
+    };
     let prober = Prober::new(config.prober.clone());
     let count = |sql: &'static str| {
         let pool = pool.clone();
-        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.expect("count") }
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .expect("count")
+        }
     };
     let mut sweeps = Vec::new();
     // Sweep 1: 8,000 PENDING → UP; sweep 2: the 2,000 failing PENDING → DOWN.
-    for expected_changes in [i64::try_from(LISTENING).unwrap_or(0), i64::try_from(REFUSED + HANGING).unwrap_or(0)] {
-        sqlx::query("UPDATE monitored_host SET next_check_at = now() - interval '1 second'").execute(&pool).await.expect("make due");
+    for expected_changes in [
+        i64::try_from(LISTENING).unwrap_or(0),
+        i64::try_from(REFUSED + HANGING).unwrap_or(0),
+    ] {
+        sqlx::query("UPDATE monitored_host SET next_check_at = now() - interval '1 second'")
+            .execute(&pool)
+            .await
+            .expect("make due");
         let probe_only = Instant::now();
         prober.sweep(fixture.targets.clone()).await;
         let probe_time = probe_only.elapsed();
         let changes_before = count("SELECT count(*) FROM host_state_change").await;
         let started = Instant::now();
-        let report = sweep_once(&pool, &prober, &config).await.expect("a checker sweep");
+        let report = sweep_once(&pool, &prober, &config)
+            .await
+            .expect("a checker sweep");
         let wall = started.elapsed();
         sweeps.push(CheckerSweep {
             wall,
@@ -459,6 +612,11 @@ async fn measure_checker(fixture: &Fixture) -> Vec<CheckerSweep> {
         });
     }
     pool.close().await;
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut admin).await.expect("drop");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await
+    .expect("drop");
     sweeps
 }

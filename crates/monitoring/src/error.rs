@@ -28,7 +28,11 @@ impl MonitoringError {
     /// A unique violation on `(name, address, port)` is a duplicate host.
     pub(crate) fn from_write(error: sqlx::Error) -> Self {
         match &error {
-            sqlx::Error::Database(database) if database.constraint() == Some("monitored_host_name_address_port_key") => MonitoringError::Duplicate,
+            sqlx::Error::Database(database)
+                if database.constraint() == Some("monitored_host_name_address_port_key") =>
+            {
+                MonitoringError::Duplicate
+            }
             _ => MonitoringError::Database(error),
         }
     }

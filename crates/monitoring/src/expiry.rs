@@ -27,7 +27,12 @@ pub struct ExpiryReport {
 pub fn register_jobs(registry: &mut Registry, interval: Duration, warn_days: Vec<i32>) {
     registry.handle(EXPIRY_JOB, move |context: JobContext| {
         let warn_days = warn_days.clone();
-        async move { check(&context.pool, &warn_days).await.map(|_| ()).map_err(|error| JobError::Retry(anyhow::anyhow!(error.to_string()))) }
+        async move {
+            check(&context.pool, &warn_days)
+                .await
+                .map(|_| ())
+                .map_err(|error| JobError::Retry(anyhow::anyhow!(error.to_string())))
+        }
     });
     registry.every(EXPIRY_JOB, EXPIRY_JOB, interval);
 }
@@ -43,8 +48,18 @@ struct Due {
     customer_id: Option<Uuid>,
 }
 
-async fn send(conn: &mut PgConnection, templates: &mut TemplateCache, event: &str, due: &Due, extra: &[(&str, String)]) -> Result<(), MonitoringError> {
-    let mut values = vec![("name", due.name.clone()), ("host", due.host.clone()), ("expires_on", date(due.expires_on))];
+async fn send(
+    conn: &mut PgConnection,
+    templates: &mut TemplateCache,
+    event: &str,
+    due: &Due,
+    extra: &[(&str, String)],
+) -> Result<(), MonitoringError> {
+    let mut values = vec![
+        ("name", due.name.clone()),
+        ("host", due.host.clone()),
+        ("expires_on", date(due.expires_on)),
+    ];
     values.extend(extra.iter().cloned());
     let message = templates.render(conn, event, &values).await?;
     telegram_chat::notify_staff(conn, event, &message).await?;
@@ -65,9 +80,17 @@ pub async fn check(pool: &PgPool, warn_days: &[i32]) -> Result<ExpiryReport, Mon
     )
     .fetch_all(&mut *tx)
     .await?;
-    let mut report = ExpiryReport { expired: expired.len(), warned: 0 };
+    let mut report = ExpiryReport {
+        expired: expired.len(),
+        warned: 0,
+    };
     for row in expired {
-        let due = Due { name: row.name, host: format!("{}:{}", row.address, row.port), expires_on: row.expires_on, customer_id: row.customer_id };
+        let due = Due {
+            name: row.name,
+            host: format!("{}:{}", row.address, row.port),
+            expires_on: row.expires_on,
+            customer_id: row.customer_id,
+        };
         send(&mut tx, &mut templates, catalog::HOST_EXPIRED, &due, &[]).await?;
     }
 
@@ -85,13 +108,41 @@ pub async fn check(pool: &PgPool, warn_days: &[i32]) -> Result<ExpiryReport, Mon
         .await?;
         for row in soon {
             // The tightest threshold the host is inside of, warned once.
-            let Some(threshold) = warn_days.iter().copied().filter(|days| row.days_left <= *days).min() else { continue };
-            if row.expiry_warned_days.is_some_and(|warned| warned <= threshold) {
+            let Some(threshold) = warn_days
+                .iter()
+                .copied()
+                .filter(|days| row.days_left <= *days)
+                .min()
+            else {
+                continue;
+            };
+            if row
+                .expiry_warned_days
+                .is_some_and(|warned| warned <= threshold)
+            {
                 continue;
             }
-            sqlx::query!("UPDATE monitored_host SET expiry_warned_days = $2 WHERE id = $1", row.id, threshold).execute(&mut *tx).await?;
-            let due = Due { name: row.name, host: format!("{}:{}", row.address, row.port), expires_on: row.expires_on, customer_id: row.customer_id };
-            send(&mut tx, &mut templates, catalog::HOST_EXPIRING, &due, &[("days", row.days_left.to_string())]).await?;
+            sqlx::query!(
+                "UPDATE monitored_host SET expiry_warned_days = $2 WHERE id = $1",
+                row.id,
+                threshold
+            )
+            .execute(&mut *tx)
+            .await?;
+            let due = Due {
+                name: row.name,
+                host: format!("{}:{}", row.address, row.port),
+                expires_on: row.expires_on,
+                customer_id: row.customer_id,
+            };
+            send(
+                &mut tx,
+                &mut templates,
+                catalog::HOST_EXPIRING,
+                &due,
+                &[("days", row.days_left.to_string())],
+            )
+            .await?;
             report.warned += 1;
         }
     }

@@ -69,12 +69,21 @@ impl HostInput {
         if name.is_empty() || name.chars().count() > 200 {
             errors.add("name", "invalid_length", "a name of 1 to 200 characters");
         }
-        let address = errors.check("address", "invalid_address", Host::parse(self.address.trim()));
+        let address = errors.check(
+            "address",
+            "invalid_address",
+            Host::parse(self.address.trim()),
+        );
         let port = u16::try_from(self.port).ok().filter(|port| *port > 0);
         if port.is_none() {
             errors.add("port", "out_of_range", "a port from 1 to 65535");
         }
-        let currency = match self.currency.as_deref().map(str::trim).filter(|code| !code.is_empty()) {
+        let currency = match self
+            .currency
+            .as_deref()
+            .map(str::trim)
+            .filter(|code| !code.is_empty())
+        {
             None => Some(Currency::Idr),
             Some(code) => errors.check("currency", "unknown_currency", Currency::from_str(code)),
         };
@@ -87,18 +96,37 @@ impl HostInput {
         }
         let check_interval_seconds = self.check_interval_seconds.unwrap_or(300);
         if !(30..=86_400).contains(&check_interval_seconds) {
-            errors.add("check_interval_seconds", "out_of_range", "30 to 86400 seconds");
+            errors.add(
+                "check_interval_seconds",
+                "out_of_range",
+                "30 to 86400 seconds",
+            );
         }
         let failures_before_down = self.failures_before_down.unwrap_or(2);
         if !(1..=10).contains(&failures_before_down) {
-            errors.add("failures_before_down", "out_of_range", "1 to 10 failed checks");
+            errors.add(
+                "failures_before_down",
+                "out_of_range",
+                "1 to 10 failed checks",
+            );
         }
-        if self.renotify_minutes.is_some_and(|minutes| !(5..=10_080).contains(&minutes)) {
-            errors.add("renotify_minutes", "out_of_range", "5 to 10080 minutes, or none");
+        if self
+            .renotify_minutes
+            .is_some_and(|minutes| !(5..=10_080).contains(&minutes))
+        {
+            errors.add(
+                "renotify_minutes",
+                "out_of_range",
+                "5 to 10080 minutes, or none",
+            );
         }
         errors.into_result()?;
         let (Some(address), Some(port), Some(currency)) = (address, port, currency) else {
-            return Err(ValidationErrors::single("address", "invalid", "invalid host"));
+            return Err(ValidationErrors::single(
+                "address",
+                "invalid",
+                "invalid host",
+            ));
         };
         Ok(ValidHost {
             name,
@@ -246,13 +274,21 @@ pub struct HostFilter {
     pub search: Option<String>,
 }
 
-pub async fn list(pool: &PgPool, filter: &HostFilter) -> Result<Vec<MonitoredHost>, MonitoringError> {
+pub async fn list(
+    pool: &PgPool,
+    filter: &HostFilter,
+) -> Result<Vec<MonitoredHost>, MonitoringError> {
     let query = format!(
         "{SELECT_HOSTS} WHERE ($1::text IS NULL OR h.status = $1)
            AND ($2::text IS NULL OR h.name ILIKE '%' || $2 || '%' OR h.address ILIKE '%' || $2 || '%')
          ORDER BY h.name, h.id"
     );
-    let search = filter.search.as_deref().map(str::trim).filter(|search| !search.is_empty()).map(|search| search.replace(['%', '_'], ""));
+    let search = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|search| !search.is_empty())
+        .map(|search| search.replace(['%', '_'], ""));
     let rows = sqlx::query_as::<_, HostRow>(sqlx::AssertSqlSafe(query))
         .bind(filter.status.map(HostStatus::as_str))
         .bind(search)
@@ -262,19 +298,31 @@ pub async fn list(pool: &PgPool, filter: &HostFilter) -> Result<Vec<MonitoredHos
 }
 
 pub async fn find(conn: &mut PgConnection, id: i64) -> Result<MonitoredHost, MonitoringError> {
-    let row = sqlx::query_as::<_, HostRow>(sqlx::AssertSqlSafe(format!("{SELECT_HOSTS} WHERE h.id = $1")))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(MonitoringError::NotFound("no such host"))?;
+    let row = sqlx::query_as::<_, HostRow>(sqlx::AssertSqlSafe(format!(
+        "{SELECT_HOSTS} WHERE h.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(MonitoringError::NotFound("no such host"))?;
     Ok(row.into())
 }
 
-async fn check_customer(conn: &mut PgConnection, customer: Option<Uuid>) -> Result<(), MonitoringError> {
+async fn check_customer(
+    conn: &mut PgConnection,
+    customer: Option<Uuid>,
+) -> Result<(), MonitoringError> {
     if let Some(customer) = customer {
-        let exists = sqlx::query_scalar!("SELECT id FROM app_user WHERE id = $1", customer).fetch_optional(conn).await?;
+        let exists = sqlx::query_scalar!("SELECT id FROM app_user WHERE id = $1", customer)
+            .fetch_optional(conn)
+            .await?;
         if exists.is_none() {
-            return Err(ValidationErrors::single("customer_id", "unknown", "no account with this id").into());
+            return Err(ValidationErrors::single(
+                "customer_id",
+                "unknown",
+                "no account with this id",
+            )
+            .into());
         }
     }
     Ok(())
@@ -286,7 +334,10 @@ async fn check_customer(conn: &mut PgConnection, customer: Option<Uuid>) -> Resu
 pub(crate) const SPREAD_FIRST_CHECK: &str = "now() + make_interval(secs => ((id * 0.6180339887) - floor(id * 0.6180339887)) * check_interval_seconds)";
 
 /// Adds a host (and its sale, unless `record_sale` is false).
-pub async fn create(conn: &mut PgConnection, input: &HostInput) -> Result<MonitoredHost, MonitoringError> {
+pub async fn create(
+    conn: &mut PgConnection,
+    input: &HostInput,
+) -> Result<MonitoredHost, MonitoringError> {
     let host = input.validate()?;
     check_customer(conn, host.customer_id).await?;
     let id = sqlx::query_scalar!(
@@ -310,10 +361,12 @@ pub async fn create(conn: &mut PgConnection, input: &HostInput) -> Result<Monito
     .fetch_one(&mut *conn)
     .await
     .map_err(MonitoringError::from_write)?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE monitored_host SET next_check_at = {SPREAD_FIRST_CHECK} WHERE id = $1")))
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE monitored_host SET next_check_at = {SPREAD_FIRST_CHECK} WHERE id = $1"
+    )))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     if input.record_sale.unwrap_or(true) {
         sqlx::query!(
             "INSERT INTO sale (kind, sold_on, name, item_type, qty, price_minor, currency, host_id) VALUES ('host', shop_today(), $1, 'vps', 1, $2, $3, $4)",
@@ -331,7 +384,11 @@ pub async fn create(conn: &mut PgConnection, input: &HostInput) -> Result<Monito
 /// Changes a host. A new address or port is checked again from scratch, a
 /// shorter interval brings the next check forward, and a renewed expiry
 /// date re-arms the expiry messages.
-pub async fn update(conn: &mut PgConnection, id: i64, input: &HostInput) -> Result<MonitoredHost, MonitoringError> {
+pub async fn update(
+    conn: &mut PgConnection,
+    id: i64,
+    input: &HostInput,
+) -> Result<MonitoredHost, MonitoringError> {
     let host = input.validate()?;
     check_customer(conn, host.customer_id).await?;
     let updated = sqlx::query_scalar!(
@@ -371,7 +428,9 @@ pub async fn update(conn: &mut PgConnection, id: i64, input: &HostInput) -> Resu
 
 /// Removes a host and its history; its sales stay in the book.
 pub async fn delete(conn: &mut PgConnection, id: i64) -> Result<(), MonitoringError> {
-    let deleted = sqlx::query!("DELETE FROM monitored_host WHERE id = $1", id).execute(conn).await?;
+    let deleted = sqlx::query!("DELETE FROM monitored_host WHERE id = $1", id)
+        .execute(conn)
+        .await?;
     if deleted.rows_affected() == 0 {
         return Err(MonitoringError::NotFound("no such host"));
     }
@@ -424,11 +483,15 @@ pub struct HostDetail {
 pub async fn detail(pool: &PgPool, id: i64) -> Result<HostDetail, MonitoringError> {
     let mut conn = pool.acquire().await?;
     let host = find(&mut conn, id).await?;
-    let uptime = crate::status::uptime_of(&mut conn, &[id]).await?.pop().map(|(_, uptime)| uptime).unwrap_or(Uptime {
-        last_24h: None,
-        last_7d: None,
-        last_30d: None,
-    });
+    let uptime = crate::status::uptime_of(&mut conn, &[id])
+        .await?
+        .pop()
+        .map(|(_, uptime)| uptime)
+        .unwrap_or(Uptime {
+            last_24h: None,
+            last_7d: None,
+            last_30d: None,
+        });
     let changes = sqlx::query_as!(
         StateChange,
         "SELECT from_status, to_status, reason, at FROM host_state_change WHERE host_id = $1 ORDER BY at DESC, id DESC LIMIT 50",
@@ -443,10 +506,19 @@ pub async fn detail(pool: &PgPool, id: i64) -> Result<HostDetail, MonitoringErro
     )
     .fetch_all(&mut *conn)
     .await?;
-    Ok(HostDetail { host, uptime, changes, maintenance })
+    Ok(HostDetail {
+        host,
+        uptime,
+        changes,
+        maintenance,
+    })
 }
 
-pub async fn add_maintenance(conn: &mut PgConnection, host_id: i64, input: &NewMaintenanceWindow) -> Result<MaintenanceWindow, MonitoringError> {
+pub async fn add_maintenance(
+    conn: &mut PgConnection,
+    host_id: i64,
+    input: &NewMaintenanceWindow,
+) -> Result<MaintenanceWindow, MonitoringError> {
     let mut errors = ValidationErrors::new();
     if input.ends_at <= input.starts_at {
         errors.add("ends_at", "before_start", "the window ends after it starts");
@@ -471,8 +543,18 @@ pub async fn add_maintenance(conn: &mut PgConnection, host_id: i64, input: &NewM
     .await?)
 }
 
-pub async fn remove_maintenance(conn: &mut PgConnection, host_id: i64, window_id: i64) -> Result<(), MonitoringError> {
-    let deleted = sqlx::query!("DELETE FROM maintenance_window WHERE id = $1 AND host_id = $2", window_id, host_id).execute(conn).await?;
+pub async fn remove_maintenance(
+    conn: &mut PgConnection,
+    host_id: i64,
+    window_id: i64,
+) -> Result<(), MonitoringError> {
+    let deleted = sqlx::query!(
+        "DELETE FROM maintenance_window WHERE id = $1 AND host_id = $2",
+        window_id,
+        host_id
+    )
+    .execute(conn)
+    .await?;
     if deleted.rows_affected() == 0 {
         return Err(MonitoringError::NotFound("no such maintenance window"));
     }

@@ -17,7 +17,9 @@ use uuid::Uuid;
 use crate::MonitoringError;
 use crate::host::SPREAD_FIRST_CHECK;
 use crate::probe::Host;
-use crate::spreadsheet::{self, AccountSaleExportRow, HostExportRow, ImportPreview, Port, Quantity, ShortText};
+use crate::spreadsheet::{
+    self, AccountSaleExportRow, HostExportRow, ImportPreview, Port, Quantity, ShortText,
+};
 
 /// How long an unconfirmed preview is kept.
 pub const PREVIEW_TTL: Duration = Duration::from_secs(60 * 60);
@@ -43,15 +45,27 @@ pub struct ImportResult {
 }
 
 /// Parses the upload and keeps its preview; nothing else is written.
-pub async fn stage(pool: &PgPool, created_by: Option<Uuid>, file_name: &str, bytes: Vec<u8>) -> Result<StagedImport, MonitoringError> {
+pub async fn stage(
+    pool: &PgPool,
+    created_by: Option<Uuid>,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> Result<StagedImport, MonitoringError> {
     // Parsing a large workbook takes a while: off the async workers.
     let preview = tokio::task::spawn_blocking(move || spreadsheet::preview(&bytes))
         .await
-        .map_err(|error| MonitoringError::Internal(format!("the import parser stopped: {error}")))??;
+        .map_err(|error| {
+            MonitoringError::Internal(format!("the import parser stopped: {error}"))
+        })??;
     let id = Uuid::new_v4();
-    let file_name: String = file_name.chars().filter(|c| !c.is_control()).take(200).collect();
+    let file_name: String = file_name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
     let ttl = f64::from(u32::try_from(PREVIEW_TTL.as_secs()).unwrap_or(3600));
-    let json = serde_json::to_value(&preview).map_err(|error| MonitoringError::Internal(error.to_string()))?;
+    let json = serde_json::to_value(&preview)
+        .map_err(|error| MonitoringError::Internal(error.to_string()))?;
     let expires_at = sqlx::query_scalar!(
         "INSERT INTO import_preview (id, created_by, file_name, preview, expires_at) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING expires_at",
         id,
@@ -62,11 +76,18 @@ pub async fn stage(pool: &PgPool, created_by: Option<Uuid>, file_name: &str, byt
     )
     .fetch_one(pool)
     .await?;
-    Ok(StagedImport { id, file_name, expires_at, preview })
+    Ok(StagedImport {
+        id,
+        file_name,
+        expires_at,
+        preview,
+    })
 }
 
 fn decode(value: serde_json::Value) -> Result<ImportPreview, MonitoringError> {
-    serde_json::from_value(value).map_err(|error| MonitoringError::Internal(format!("a stored preview does not decode: {error}")))
+    serde_json::from_value(value).map_err(|error| {
+        MonitoringError::Internal(format!("a stored preview does not decode: {error}"))
+    })
 }
 
 pub async fn load(pool: &PgPool, id: Uuid) -> Result<StagedImport, MonitoringError> {
@@ -74,11 +95,21 @@ pub async fn load(pool: &PgPool, id: Uuid) -> Result<StagedImport, MonitoringErr
         .fetch_optional(pool)
         .await?
         .ok_or(MonitoringError::NotFound("no such import, or it expired"))?;
-    Ok(StagedImport { id: row.id, file_name: row.file_name, expires_at: row.expires_at, preview: decode(row.preview)? })
+    Ok(StagedImport {
+        id: row.id,
+        file_name: row.file_name,
+        expires_at: row.expires_at,
+        preview: decode(row.preview)?,
+    })
 }
 
 pub async fn cancel(conn: &mut PgConnection, id: Uuid) -> Result<(), MonitoringError> {
-    if sqlx::query!("DELETE FROM import_preview WHERE id = $1", id).execute(conn).await?.rows_affected() == 0 {
+    if sqlx::query!("DELETE FROM import_preview WHERE id = $1", id)
+        .execute(conn)
+        .await?
+        .rows_affected()
+        == 0
+    {
         return Err(MonitoringError::NotFound("no such import"));
     }
     Ok(())
@@ -91,14 +122,18 @@ fn currency_of(price: Option<Money>) -> Currency {
 /// Writes the preview's valid rows; the preview is used up. In the
 /// caller's transaction, so it all happens or nothing does.
 pub async fn confirm(conn: &mut PgConnection, id: Uuid) -> Result<ImportResult, MonitoringError> {
-    let stored = sqlx::query_scalar!("DELETE FROM import_preview WHERE id = $1 AND expires_at > now() RETURNING preview", id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(MonitoringError::NotFound("no such import, or it expired"))?;
+    let stored = sqlx::query_scalar!(
+        "DELETE FROM import_preview WHERE id = $1 AND expires_at > now() RETURNING preview",
+        id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(MonitoringError::NotFound("no such import, or it expired"))?;
     let preview = decode(stored)?;
     let mut result = ImportResult::default();
 
-    let (mut names, mut addresses, mut ports, mut expiries, mut prices, mut currencies, mut rows) = (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut names, mut addresses, mut ports, mut expiries, mut prices, mut currencies, mut rows) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     for row in &preview.hosts {
         match (&row.name, &row.ip, row.port, row.problems.is_empty()) {
             (Some(name), Some(ip), Some(port), true) => {
@@ -139,13 +174,19 @@ pub async fn confirm(conn: &mut PgConnection, id: Uuid) -> Result<ImportResult, 
     )
     .fetch_all(&mut *conn)
     .await?;
-    let created: Vec<i64> = upserted.iter().filter(|row| row.created).map(|row| row.id).collect();
+    let created: Vec<i64> = upserted
+        .iter()
+        .filter(|row| row.created)
+        .map(|row| row.id)
+        .collect();
     result.hosts_created = created.len() as u64;
     result.hosts_updated = (upserted.len() - created.len()) as u64;
-    sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE monitored_host SET next_check_at = {SPREAD_FIRST_CHECK} WHERE id = ANY($1)")))
-        .bind(&created)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE monitored_host SET next_check_at = {SPREAD_FIRST_CHECK} WHERE id = ANY($1)"
+    )))
+    .bind(&created)
+    .execute(&mut *conn)
+    .await?;
     result.host_sales_recorded = sqlx::query!(
         r#"INSERT INTO sale (kind, sold_on, name, item_type, qty, price_minor, currency, host_id)
            SELECT 'host', shop_today(), name, 'vps', 1, coalesce(price_minor, 0), currency, id FROM monitored_host WHERE id = ANY($1)"#,
@@ -155,15 +196,34 @@ pub async fn confirm(conn: &mut PgConnection, id: Uuid) -> Result<ImportResult, 
     .await?
     .rows_affected();
 
-    let (mut dates, mut sale_names, mut merchants, mut types, mut quantities, mut sale_prices, mut sale_currencies) = (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (
+        mut dates,
+        mut sale_names,
+        mut merchants,
+        mut types,
+        mut quantities,
+        mut sale_prices,
+        mut sale_currencies,
+    ) = (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     for row in &preview.account_sales {
         match (row.sold_at, &row.name, row.problems.is_empty()) {
             (Some(sold_at), Some(name), true) => {
                 dates.push(sold_at);
                 sale_names.push(name.as_str().to_owned());
-                merchants.push(row.merchant.as_ref().map(|text| text.as_str().to_owned()).unwrap_or_default());
-                types.push(row.account_type.as_ref().map(|text| text.as_str().to_owned()).unwrap_or_default());
-                quantities.push(i32::try_from(row.qty.map_or(1, Quantity::get)).unwrap_or(i32::MAX));
+                merchants.push(
+                    row.merchant
+                        .as_ref()
+                        .map(|text| text.as_str().to_owned())
+                        .unwrap_or_default(),
+                );
+                types.push(
+                    row.account_type
+                        .as_ref()
+                        .map(|text| text.as_str().to_owned())
+                        .unwrap_or_default(),
+                );
+                quantities
+                    .push(i32::try_from(row.qty.map_or(1, Quantity::get)).unwrap_or(i32::MAX));
                 sale_prices.push(row.price.map_or(0, Money::minor));
                 sale_currencies.push(currency_of(row.price).code().to_owned());
             }
@@ -204,7 +264,9 @@ pub async fn export(pool: &PgPool) -> Result<Vec<u8>, MonitoringError> {
                 ip: Host::parse(&row.address).ok()?,
                 port: Port::new(u16::try_from(row.port).ok()?).ok()?,
                 expire_date: row.expires_on,
-                price: row.price_minor.map(|minor| Money::new(minor, currency(&row.currency))),
+                price: row
+                    .price_minor
+                    .map(|minor| Money::new(minor, currency(&row.currency))),
             })
         })
         .collect();

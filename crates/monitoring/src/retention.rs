@@ -22,21 +22,36 @@ pub struct PruneReport {
 /// Keeps `days` of history (at least 31, so the 30-day uptime stays whole).
 pub async fn prune(pool: &PgPool, days: u32) -> Result<PruneReport, MonitoringError> {
     let days = i32::try_from(days.max(31)).unwrap_or(i32::MAX);
-    let rollups = sqlx::query!("DELETE FROM host_check_hourly WHERE hour < now() - make_interval(days => $1)", days)
+    let rollups = sqlx::query!(
+        "DELETE FROM host_check_hourly WHERE hour < now() - make_interval(days => $1)",
+        days
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    let state_changes = sqlx::query!(
+        "DELETE FROM host_state_change WHERE at < now() - make_interval(days => $1)",
+        days
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    let import_previews = sqlx::query!("DELETE FROM import_preview WHERE expires_at < now()")
         .execute(pool)
         .await?
         .rows_affected();
-    let state_changes = sqlx::query!("DELETE FROM host_state_change WHERE at < now() - make_interval(days => $1)", days)
-        .execute(pool)
-        .await?
-        .rows_affected();
-    let import_previews = sqlx::query!("DELETE FROM import_preview WHERE expires_at < now()").execute(pool).await?.rows_affected();
-    Ok(PruneReport { rollups, state_changes, import_previews })
+    Ok(PruneReport {
+        rollups,
+        state_changes,
+        import_previews,
+    })
 }
 
 pub fn register_jobs(registry: &mut Registry, days: u32) {
     registry.handle(PRUNE_JOB, move |context: JobContext| async move {
-        let report = prune(&context.pool, days).await.map_err(|error| JobError::Retry(anyhow::anyhow!(error.to_string())))?;
+        let report = prune(&context.pool, days)
+            .await
+            .map_err(|error| JobError::Retry(anyhow::anyhow!(error.to_string())))?;
         tracing::info!(?report, "monitoring history pruned");
         Ok(())
     });

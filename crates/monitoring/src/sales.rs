@@ -80,7 +80,11 @@ impl From<SaleRow> for Sale {
     fn from(row: SaleRow) -> Self {
         Sale {
             id: row.id,
-            kind: if row.kind == "host" { SaleKind::Host } else { SaleKind::Account },
+            kind: if row.kind == "host" {
+                SaleKind::Host
+            } else {
+                SaleKind::Account
+            },
             sold_on: row.sold_on,
             name: row.name,
             merchant: row.merchant,
@@ -123,12 +127,23 @@ fn validate(input: &SaleInput) -> Result<ValidSale, ValidationErrors> {
     if input.price_minor < 0 {
         errors.add("price_minor", "negative", "a price cannot be negative");
     }
-    let currency = match input.currency.as_deref().map(str::trim).filter(|code| !code.is_empty()) {
+    let currency = match input
+        .currency
+        .as_deref()
+        .map(str::trim)
+        .filter(|code| !code.is_empty())
+    {
         None => Some(Currency::Idr),
         Some(code) => errors.check("currency", "unknown_currency", Currency::from_str(code)),
     };
     errors.into_result()?;
-    Ok(ValidSale { name, merchant, item_type, qty, currency: currency.unwrap_or(Currency::Idr) })
+    Ok(ValidSale {
+        name,
+        merchant,
+        item_type,
+        qty,
+        currency: currency.unwrap_or(Currency::Idr),
+    })
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -143,7 +158,12 @@ pub struct SaleFilter {
 }
 
 fn search_term(filter: &SaleFilter) -> Option<String> {
-    filter.search.as_deref().map(str::trim).filter(|search| !search.is_empty()).map(|search| search.replace(['%', '_'], ""))
+    filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|search| !search.is_empty())
+        .map(|search| search.replace(['%', '_'], ""))
 }
 
 fn currency_filter(filter: &SaleFilter) -> Result<Option<&'static str>, MonitoringError> {
@@ -151,7 +171,9 @@ fn currency_filter(filter: &SaleFilter) -> Result<Option<&'static str>, Monitori
         None => Ok(None),
         Some(code) => Currency::from_str(code)
             .map(|currency| Some(currency.code()))
-            .map_err(|error| ValidationErrors::single("currency", "unknown_currency", error.to_string()).into()),
+            .map_err(|error| {
+                ValidationErrors::single("currency", "unknown_currency", error.to_string()).into()
+            }),
     }
 }
 
@@ -171,10 +193,7 @@ pub async fn list(pool: &PgPool, filter: &SaleFilter) -> Result<Vec<Sale>, Monit
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(Sale::from)
-        .collect())
+    Ok(rows.into_iter().map(Sale::from).collect())
 }
 
 async fn find(conn: &mut PgConnection, id: i64) -> Result<Sale, MonitoringError> {
@@ -207,7 +226,11 @@ pub async fn create(conn: &mut PgConnection, input: &SaleInput) -> Result<Sale, 
     find(conn, id).await
 }
 
-pub async fn update(conn: &mut PgConnection, id: i64, input: &SaleInput) -> Result<Sale, MonitoringError> {
+pub async fn update(
+    conn: &mut PgConnection,
+    id: i64,
+    input: &SaleInput,
+) -> Result<Sale, MonitoringError> {
     let sale = validate(input)?;
     let updated = sqlx::query!(
         "UPDATE sale SET kind = $2, sold_on = $3, name = $4, merchant = $5, item_type = $6, qty = $7, price_minor = $8, currency = $9 WHERE id = $1",
@@ -230,7 +253,12 @@ pub async fn update(conn: &mut PgConnection, id: i64, input: &SaleInput) -> Resu
 }
 
 pub async fn delete(conn: &mut PgConnection, id: i64) -> Result<(), MonitoringError> {
-    if sqlx::query!("DELETE FROM sale WHERE id = $1", id).execute(conn).await?.rows_affected() == 0 {
+    if sqlx::query!("DELETE FROM sale WHERE id = $1", id)
+        .execute(conn)
+        .await?
+        .rows_affected()
+        == 0
+    {
         return Err(MonitoringError::NotFound("no such sale"));
     }
     Ok(())
@@ -249,7 +277,10 @@ pub struct MonthlyTotal {
 
 /// Totals per month and currency, newest month first, under the same
 /// filter as the list. Currencies are never added together.
-pub async fn monthly_totals(pool: &PgPool, filter: &SaleFilter) -> Result<Vec<MonthlyTotal>, MonitoringError> {
+pub async fn monthly_totals(
+    pool: &PgPool,
+    filter: &SaleFilter,
+) -> Result<Vec<MonthlyTotal>, MonitoringError> {
     Ok(sqlx::query_as!(
         MonthlyTotal,
         r#"SELECT to_char(date_trunc('month', sold_on), 'YYYY-MM') AS "month!", currency, count(*) AS "sales!",

@@ -55,18 +55,30 @@ pub async fn public_page(pool: &PgPool) -> Result<StatusPage, MonitoringError> {
             last_checked_at: row.last_checked_at,
             response_time_ms: row.last_latency_ms,
             days_left: row.days_left,
-            expiring: row.days_left.is_some_and(|days| (0..=EXPIRING_BADGE_DAYS).contains(&days)),
+            expiring: row
+                .days_left
+                .is_some_and(|days| (0..=EXPIRING_BADGE_DAYS).contains(&days)),
             expired: row.days_left.is_some_and(|days| days < 0),
             in_maintenance: row.in_maintenance,
-            uptime: uptimes.remove(&row.id).unwrap_or(Uptime { last_24h: None, last_7d: None, last_30d: None }),
+            uptime: uptimes.remove(&row.id).unwrap_or(Uptime {
+                last_24h: None,
+                last_7d: None,
+                last_30d: None,
+            }),
         })
         .collect();
-    Ok(StatusPage { hosts, generated_at: Utc::now() })
+    Ok(StatusPage {
+        hosts,
+        generated_at: Utc::now(),
+    })
 }
 
 /// Uptime of each host over 24 h, 7 d and 30 d from the hourly rollups, in
 /// one query.
-pub async fn uptime_of(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<(i64, Uptime)>, MonitoringError> {
+pub async fn uptime_of(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> Result<Vec<(i64, Uptime)>, MonitoringError> {
     let rows = sqlx::query!(
         r#"SELECT host_id,
                   sum(checks) FILTER (WHERE hour >= now() - interval '24 hours') AS checks_24h,
@@ -83,7 +95,9 @@ pub async fn uptime_of(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<(i64,
     .fetch_all(conn)
     .await?;
     let percent = |up: Option<i64>, checks: Option<i64>| match (up, checks) {
-        (Some(up), Some(checks)) if checks > 0 => Some((up as f64 * 10_000.0 / checks as f64).round() / 100.0),
+        (Some(up), Some(checks)) if checks > 0 => {
+            Some((up as f64 * 10_000.0 / checks as f64).round() / 100.0)
+        }
         _ => None,
     };
     Ok(rows

@@ -14,14 +14,20 @@ use sqlx::PgPool;
 
 fn config(replica: &str) -> CheckerConfig {
     CheckerConfig {
-        prober: ProberConfig { timeout: Duration::from_millis(500), concurrency: 256 },
+        prober: ProberConfig {
+            timeout: Duration::from_millis(500),
+            concurrency: 256,
+        },
         replica: replica.to_owned(),
         ..CheckerConfig::default()
     }
 }
 
 fn closed_port() -> SocketAddr {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap()
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
 }
 
 fn input(name: &str, address: SocketAddr) -> HostInput {
@@ -41,19 +47,33 @@ async fn add(pool: &PgPool, name: &str, address: SocketAddr) -> i64 {
 
 /// Makes every host due now.
 async fn due_now(pool: &PgPool) {
-    sqlx::query("UPDATE monitored_host SET next_check_at = now() - interval '1 second'").execute(pool).await.unwrap();
+    sqlx::query("UPDATE monitored_host SET next_check_at = now() - interval '1 second'")
+        .execute(pool)
+        .await
+        .unwrap();
 }
 
 async fn staff_chat(pool: &PgPool) {
-    sqlx::query("INSERT INTO telegram_chat (chat_id, kind, label) VALUES (4242, 'staff', 'Admin')").execute(pool).await.unwrap();
+    sqlx::query("INSERT INTO telegram_chat (chat_id, kind, label) VALUES (4242, 'staff', 'Admin')")
+        .execute(pool)
+        .await
+        .unwrap();
 }
 
 async fn messages(pool: &PgPool, event: &str) -> Vec<String> {
-    sqlx::query_scalar("SELECT body FROM outbox_message WHERE event = $1 ORDER BY id").bind(event).fetch_all(pool).await.unwrap()
+    sqlx::query_scalar("SELECT body FROM outbox_message WHERE event = $1 ORDER BY id")
+        .bind(event)
+        .fetch_all(pool)
+        .await
+        .unwrap()
 }
 
 async fn status(pool: &PgPool, id: i64) -> String {
-    sqlx::query_scalar("SELECT status FROM monitored_host WHERE id = $1").bind(id).fetch_one(pool).await.unwrap()
+    sqlx::query_scalar("SELECT status FROM monitored_host WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 #[sqlx::test(migrations = "../../migrations")]
@@ -68,12 +88,25 @@ async fn a_sweep_marks_up_and_down_and_tells_staff_and_the_customer(pool: PgPool
         .execute(&pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE monitored_host SET customer_id = $1 WHERE id = $2").bind(customer).bind(down).execute(&pool).await.unwrap();
+    sqlx::query("UPDATE monitored_host SET customer_id = $1 WHERE id = $2")
+        .bind(customer)
+        .bind(down)
+        .execute(&pool)
+        .await
+        .unwrap();
     due_now(&pool).await;
 
     let prober = Prober::new(config("a").prober);
     let report = sweep_once(&pool, &prober, &config("a")).await.unwrap();
-    assert_eq!((report.checked, report.up, report.failed, report.state_changes), (2, 1, 1, 2));
+    assert_eq!(
+        (
+            report.checked,
+            report.up,
+            report.failed,
+            report.state_changes
+        ),
+        (2, 1, 1, 2)
+    );
     assert_eq!(status(&pool, up).await, "up");
     assert_eq!(status(&pool, down).await, "down");
 
@@ -82,13 +115,32 @@ async fn a_sweep_marks_up_and_down_and_tells_staff_and_the_customer(pool: PgPool
         .fetch_all(&pool)
         .await
         .unwrap();
-    assert_eq!(down_messages, [("email".to_owned(), "pelanggan@example.test".to_owned()), ("telegram".to_owned(), "4242".to_owned())]);
+    assert_eq!(
+        down_messages,
+        [
+            ("email".to_owned(), "pelanggan@example.test".to_owned()),
+            ("telegram".to_owned(), "4242".to_owned())
+        ]
+    );
     assert!(messages(&pool, "monitoring.host_down").await[0].contains("VPS-DOWN"));
     // One row per change, one rollup row per host and hour; nothing is due now.
-    let changes: i64 = sqlx::query_scalar("SELECT count(*) FROM host_state_change").fetch_one(&pool).await.unwrap();
-    let rollups: Vec<(i32, i32)> = sqlx::query_as("SELECT checks, up_checks FROM host_check_hourly ORDER BY host_id").fetch_all(&pool).await.unwrap();
+    let changes: i64 = sqlx::query_scalar("SELECT count(*) FROM host_state_change")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let rollups: Vec<(i32, i32)> =
+        sqlx::query_as("SELECT checks, up_checks FROM host_check_hourly ORDER BY host_id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     assert_eq!((changes, rollups), (2, vec![(1, 1), (1, 0)]));
-    assert_eq!(sweep_once(&pool, &prober, &config("a")).await.unwrap().checked, 0);
+    assert_eq!(
+        sweep_once(&pool, &prober, &config("a"))
+            .await
+            .unwrap()
+            .checked,
+        0
+    );
 
     // The port opens: DOWN → UP is announced, and the next check is
     // counted in the same hourly row.
@@ -97,14 +149,25 @@ async fn a_sweep_marks_up_and_down_and_tells_staff_and_the_customer(pool: PgPool
     let report = sweep_once(&pool, &prober, &config("a")).await.unwrap();
     assert_eq!((report.up, report.state_changes), (2, 1));
     assert_eq!(status(&pool, down).await, "up");
-    assert_eq!(messages(&pool, "monitoring.host_up").await.len(), 2, "staff chat and customer email");
-    let checks: i64 = sqlx::query_scalar("SELECT sum(checks) FROM host_check_hourly").fetch_one(&pool).await.unwrap();
+    assert_eq!(
+        messages(&pool, "monitoring.host_up").await.len(),
+        2,
+        "staff chat and customer email"
+    );
+    let checks: i64 = sqlx::query_scalar("SELECT sum(checks) FROM host_check_hourly")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(checks, 4);
     drop((listener, reopened));
 }
 
 async fn closed_port_of(pool: &PgPool, id: i64) -> SocketAddr {
-    let port: i32 = sqlx::query_scalar("SELECT port FROM monitored_host WHERE id = $1").bind(id).fetch_one(pool).await.unwrap();
+    let port: i32 = sqlx::query_scalar("SELECT port FROM monitored_host WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap();
     SocketAddr::from((Ipv4Addr::LOCALHOST, u16::try_from(port).unwrap()))
 }
 
@@ -113,7 +176,10 @@ async fn pending_comes_before_down_and_maintenance_keeps_quiet(pool: PgPool) {
     staff_chat(&pool).await;
     let quiet = add(&pool, "VPS-MAINT", closed_port()).await;
     let loud = add(&pool, "VPS-LOUD", closed_port()).await;
-    sqlx::query("UPDATE monitored_host SET failures_before_down = 2").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE monitored_host SET failures_before_down = 2")
+        .execute(&pool)
+        .await
+        .unwrap();
     sqlx::query("INSERT INTO maintenance_window (host_id, starts_at, ends_at) VALUES ($1, now() - interval '1 minute', now() + interval '1 hour')")
         .bind(quiet)
         .execute(&pool)
@@ -122,17 +188,33 @@ async fn pending_comes_before_down_and_maintenance_keeps_quiet(pool: PgPool) {
     let prober = Prober::new(config("a").prober);
     due_now(&pool).await;
     sweep_once(&pool, &prober, &config("a")).await.unwrap();
-    assert_eq!((status(&pool, quiet).await, status(&pool, loud).await), ("pending".to_owned(), "pending".to_owned()));
-    assert!(messages(&pool, "monitoring.host_down").await.is_empty(), "one failure is not an outage");
+    assert_eq!(
+        (status(&pool, quiet).await, status(&pool, loud).await),
+        ("pending".to_owned(), "pending".to_owned())
+    );
+    assert!(
+        messages(&pool, "monitoring.host_down").await.is_empty(),
+        "one failure is not an outage"
+    );
     due_now(&pool).await;
     sweep_once(&pool, &prober, &config("a")).await.unwrap();
-    assert_eq!((status(&pool, quiet).await, status(&pool, loud).await), ("down".to_owned(), "down".to_owned()));
+    assert_eq!(
+        (status(&pool, quiet).await, status(&pool, loud).await),
+        ("down".to_owned(), "down".to_owned())
+    );
     let down = messages(&pool, "monitoring.host_down").await;
-    assert_eq!(down.len(), 1, "only the host outside maintenance alerts: {down:?}");
+    assert_eq!(
+        down.len(),
+        1,
+        "only the host outside maintenance alerts: {down:?}"
+    );
     assert!(down[0].contains("VPS-LOUD"));
 
     // Still down when the window ends: now it is announced, once.
-    sqlx::query("UPDATE maintenance_window SET ends_at = now() - interval '1 second'").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE maintenance_window SET ends_at = now() - interval '1 second'")
+        .execute(&pool)
+        .await
+        .unwrap();
     for _ in 0..2 {
         due_now(&pool).await;
         sweep_once(&pool, &prober, &config("a")).await.unwrap();
@@ -146,17 +228,34 @@ async fn pending_comes_before_down_and_maintenance_keeps_quiet(pool: PgPool) {
 async fn a_host_that_stays_down_is_announced_again_after_renotify_minutes(pool: PgPool) {
     staff_chat(&pool).await;
     let id = add(&pool, "VPS-LAMA", closed_port()).await;
-    sqlx::query("UPDATE monitored_host SET renotify_minutes = 30").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE monitored_host SET renotify_minutes = 30")
+        .execute(&pool)
+        .await
+        .unwrap();
     let prober = Prober::new(config("a").prober);
     due_now(&pool).await;
     sweep_once(&pool, &prober, &config("a")).await.unwrap();
     due_now(&pool).await;
     sweep_once(&pool, &prober, &config("a")).await.unwrap();
-    assert_eq!(messages(&pool, "monitoring.host_down").await.len(), 1, "not again within 30 minutes");
-    sqlx::query("UPDATE monitored_host SET down_notified_at = now() - interval '31 minutes' WHERE id = $1").bind(id).execute(&pool).await.unwrap();
+    assert_eq!(
+        messages(&pool, "monitoring.host_down").await.len(),
+        1,
+        "not again within 30 minutes"
+    );
+    sqlx::query(
+        "UPDATE monitored_host SET down_notified_at = now() - interval '31 minutes' WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&pool)
+    .await
+    .unwrap();
     due_now(&pool).await;
     sweep_once(&pool, &prober, &config("a")).await.unwrap();
-    assert_eq!(messages(&pool, "monitoring.host_down").await.len(), 2, "repeated after 30 minutes");
+    assert_eq!(
+        messages(&pool, "monitoring.host_down").await.len(),
+        2,
+        "repeated after 30 minutes"
+    );
 }
 
 #[sqlx::test(migrations = "../../migrations")]
@@ -166,11 +265,20 @@ async fn many_hosts_down_in_one_sweep_send_one_grouped_message(pool: PgPool) {
         add(&pool, &format!("VPS-{n:02}"), closed_port()).await;
     }
     due_now(&pool).await;
-    sweep_once(&pool, &Prober::new(config("a").prober), &config("a")).await.unwrap();
+    sweep_once(&pool, &Prober::new(config("a").prober), &config("a"))
+        .await
+        .unwrap();
     let grouped = messages(&pool, "monitoring.hosts_down").await;
     assert_eq!(grouped.len(), 1);
-    assert!(grouped[0].contains("VPS-00") && grouped[0].contains("VPS-07"), "{}", grouped[0]);
-    assert!(messages(&pool, "monitoring.host_down").await.is_empty(), "no per-host flood to the staff chat");
+    assert!(
+        grouped[0].contains("VPS-00") && grouped[0].contains("VPS-07"),
+        "{}",
+        grouped[0]
+    );
+    assert!(
+        messages(&pool, "monitoring.host_down").await.is_empty(),
+        "no per-host flood to the staff chat"
+    );
 }
 
 #[sqlx::test(migrations = "../../migrations")]
@@ -186,15 +294,31 @@ async fn when_the_canary_fails_too_nothing_goes_down_and_one_alert_says_why(pool
         let report = sweep_once(&pool, &prober, &offline).await.unwrap();
         assert!(report.network_down);
     }
-    assert_eq!(status(&pool, host).await, "pending", "the host is not blamed for the checker's network");
-    assert_eq!(messages(&pool, "monitoring.checker_offline").await.len(), 1, "announced once");
-    let counted: Option<i64> = sqlx::query_scalar("SELECT sum(checks) FROM host_check_hourly").fetch_one(&pool).await.unwrap();
+    assert_eq!(
+        status(&pool, host).await,
+        "pending",
+        "the host is not blamed for the checker's network"
+    );
+    assert_eq!(
+        messages(&pool, "monitoring.checker_offline").await.len(),
+        1,
+        "announced once"
+    );
+    let counted: Option<i64> = sqlx::query_scalar("SELECT sum(checks) FROM host_check_hourly")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(counted, None, "offline checks do not count against uptime");
 
     // The network is back (the canary answers): the host goes down now.
     let listener = TcpListener::bind(canary).unwrap();
     due_now(&pool).await;
-    assert!(!sweep_once(&pool, &prober, &offline).await.unwrap().network_down);
+    assert!(
+        !sweep_once(&pool, &prober, &offline)
+            .await
+            .unwrap()
+            .network_down
+    );
     assert_eq!(status(&pool, host).await, "down");
     drop(listener);
 }
@@ -216,7 +340,13 @@ async fn replicas_check_each_host_once_and_take_over_a_dead_replicas_claims(pool
         .await
         .unwrap();
 
-    let replicas: Vec<CheckerConfig> = ["a", "b", "c"].iter().map(|name| CheckerConfig { batch_size: 50, ..config(name) }).collect();
+    let replicas: Vec<CheckerConfig> = ["a", "b", "c"]
+        .iter()
+        .map(|name| CheckerConfig {
+            batch_size: 50,
+            ..config(name)
+        })
+        .collect();
     let sweeps = replicas.iter().map(|replica| {
         let pool = pool.clone();
         let replica = replica.clone();
@@ -233,19 +363,35 @@ async fn replicas_check_each_host_once_and_take_over_a_dead_replicas_claims(pool
         }
     });
     let per_replica = futures::future::join_all(sweeps).await;
-    assert_eq!(per_replica.iter().sum::<usize>(), 500, "the dead replica's claims are not taken yet: {per_replica:?}");
-    assert!(per_replica.iter().all(|checked| *checked > 0), "the work is shared: {per_replica:?}");
+    assert_eq!(
+        per_replica.iter().sum::<usize>(),
+        500,
+        "the dead replica's claims are not taken yet: {per_replica:?}"
+    );
+    assert!(
+        per_replica.iter().all(|checked| *checked > 0),
+        "the work is shared: {per_replica:?}"
+    );
 
     tokio::time::sleep(Duration::from_millis(2_100)).await;
     let prober = Prober::new(replicas[0].prober.clone());
     let mut taken_over = 0;
     for _ in 0..10 {
-        taken_over += sweep_once(&pool, &prober, &replicas[0]).await.unwrap().checked;
+        taken_over += sweep_once(&pool, &prober, &replicas[0])
+            .await
+            .unwrap()
+            .checked;
     }
     assert_eq!(taken_over, 100, "lapsed claims are taken over");
-    let checks: Vec<i32> = sqlx::query_scalar("SELECT checks FROM host_check_hourly").fetch_all(&pool).await.unwrap();
+    let checks: Vec<i32> = sqlx::query_scalar("SELECT checks FROM host_check_hourly")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
     assert_eq!(checks.len(), 600);
-    assert!(checks.iter().all(|count| *count == 1), "every host checked exactly once");
+    assert!(
+        checks.iter().all(|count| *count == 1),
+        "every host checked exactly once"
+    );
     // Spread: the next checks of 600 hosts with one interval do not bunch up.
     let busiest: i64 = sqlx::query_scalar("SELECT max(n) FROM (SELECT count(*) AS n FROM monitored_host GROUP BY date_trunc('second', next_check_at)) s")
         .fetch_one(&pool)
@@ -258,36 +404,70 @@ async fn replicas_check_each_host_once_and_take_over_a_dead_replicas_claims(pool
 #[sqlx::test(migrations = "../../migrations")]
 async fn hosts_added_together_are_spread_over_their_interval(pool: PgPool) {
     for n in 0..300 {
-        add(&pool, &format!("vps-{n}"), SocketAddr::from((Ipv4Addr::LOCALHOST, 22))).await;
+        add(
+            &pool,
+            &format!("vps-{n}"),
+            SocketAddr::from((Ipv4Addr::LOCALHOST, 22)),
+        )
+        .await;
     }
     // 300 hosts over a 60 s interval: 5 per second on average.
     let busiest: i64 = sqlx::query_scalar("SELECT max(n) FROM (SELECT count(*) AS n FROM monitored_host GROUP BY date_trunc('second', next_check_at)) s")
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert!(busiest <= 10, "at most 10 hosts due in one second, got {busiest}");
+    assert!(
+        busiest <= 10,
+        "at most 10 hosts due in one second, got {busiest}"
+    );
 }
 
 #[sqlx::test(migrations = "../../migrations")]
 async fn expiry_is_announced_once_and_rearmed_by_renewal(pool: PgPool) {
     staff_chat(&pool).await;
-    let id = add(&pool, "VPS-EXP", SocketAddr::from((Ipv4Addr::LOCALHOST, 22))).await;
-    sqlx::query("UPDATE monitored_host SET expires_on = shop_today() - 1 WHERE id = $1").bind(id).execute(&pool).await.unwrap();
+    let id = add(
+        &pool,
+        "VPS-EXP",
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 22)),
+    )
+    .await;
+    sqlx::query("UPDATE monitored_host SET expires_on = shop_today() - 1 WHERE id = $1")
+        .bind(id)
+        .execute(&pool)
+        .await
+        .unwrap();
     assert_eq!(expiry::check(&pool, &[7, 3, 1]).await.unwrap().expired, 1);
-    assert_eq!(expiry::check(&pool, &[7, 3, 1]).await.unwrap().expired, 0, "once per date");
+    assert_eq!(
+        expiry::check(&pool, &[7, 3, 1]).await.unwrap().expired,
+        0,
+        "once per date"
+    );
     assert_eq!(messages(&pool, "monitoring.host_expired").await.len(), 1);
 
     // Renewed for 5 days: the flag resets, the 7-day warning goes out once,
     // and passing the 3-day mark warns again.
     let mut tx = pool.begin().await.unwrap();
-    let renewed: NaiveDateOffset = sqlx::query_as("SELECT shop_today() + 5").fetch_one(&mut *tx).await.unwrap();
+    let renewed: NaiveDateOffset = sqlx::query_as("SELECT shop_today() + 5")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
     let mut renew = input("VPS-EXP", SocketAddr::from((Ipv4Addr::LOCALHOST, 22)));
     renew.expires_on = Some(renewed.0);
     host::update(&mut tx, id, &renew).await.unwrap();
     tx.commit().await.unwrap();
-    let flag: bool = sqlx::query_scalar("SELECT expiry_notified FROM monitored_host WHERE id = $1").bind(id).fetch_one(&pool).await.unwrap();
+    let flag: bool = sqlx::query_scalar("SELECT expiry_notified FROM monitored_host WHERE id = $1")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert!(!flag, "renewal re-arms the expiry message");
-    assert_eq!(expiry::check(&pool, &[7, 3, 1]).await.unwrap(), expiry::ExpiryReport { expired: 0, warned: 1 });
+    assert_eq!(
+        expiry::check(&pool, &[7, 3, 1]).await.unwrap(),
+        expiry::ExpiryReport {
+            expired: 0,
+            warned: 1
+        }
+    );
     assert_eq!(expiry::check(&pool, &[7, 3, 1]).await.unwrap().warned, 0);
     sqlx::query("UPDATE monitored_host SET expires_on = shop_today() + 2, expiry_warned_days = 7 WHERE id = $1").bind(id).execute(&pool).await.unwrap();
     assert_eq!(expiry::check(&pool, &[7, 3, 1]).await.unwrap().warned, 1);
@@ -301,7 +481,12 @@ struct NaiveDateOffset(chrono::NaiveDate);
 
 #[sqlx::test(migrations = "../../migrations")]
 async fn old_history_and_expired_previews_are_pruned(pool: PgPool) {
-    let id = add(&pool, "VPS-OLD", SocketAddr::from((Ipv4Addr::LOCALHOST, 22))).await;
+    let id = add(
+        &pool,
+        "VPS-OLD",
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 22)),
+    )
+    .await;
     sqlx::query(
         "INSERT INTO host_check_hourly (host_id, hour, checks, up_checks, latency_sum_ms)
          VALUES ($1, date_trunc('hour', now()) - interval '100 days', 12, 12, 30), ($1, date_trunc('hour', now()) - interval '1 day', 12, 11, 30)",
@@ -320,9 +505,22 @@ async fn old_history_and_expired_previews_are_pruned(pool: PgPool) {
         .await
         .unwrap();
     let report = monitoring::retention::prune(&pool, 90).await.unwrap();
-    assert_eq!(report, monitoring::retention::PruneReport { rollups: 1, state_changes: 1, import_previews: 1 });
+    assert_eq!(
+        report,
+        monitoring::retention::PruneReport {
+            rollups: 1,
+            state_changes: 1,
+            import_previews: 1
+        }
+    );
     // Never below 31 days: the 30-day uptime keeps its data.
-    assert_eq!(monitoring::retention::prune(&pool, 1).await.unwrap().rollups, 0);
+    assert_eq!(
+        monitoring::retention::prune(&pool, 1)
+            .await
+            .unwrap()
+            .rollups,
+        0
+    );
 }
 
 #[sqlx::test(migrations = "../../migrations")]
@@ -332,13 +530,21 @@ async fn a_shorter_interval_brings_the_next_check_forward(pool: PgPool) {
     slow.check_interval_seconds = Some(3600);
     let mut tx = pool.begin().await.unwrap();
     let created = host::create(&mut tx, &slow).await.unwrap();
-    sqlx::query("UPDATE monitored_host SET next_check_at = now() + interval '50 minutes' WHERE id = $1").bind(created.id).execute(&mut *tx).await.unwrap();
+    sqlx::query(
+        "UPDATE monitored_host SET next_check_at = now() + interval '50 minutes' WHERE id = $1",
+    )
+    .bind(created.id)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
     slow.check_interval_seconds = Some(30);
     host::update(&mut tx, created.id, &slow).await.unwrap();
-    let soon: bool = sqlx::query_scalar("SELECT next_check_at <= now() + interval '30 seconds' FROM monitored_host WHERE id = $1")
-        .bind(created.id)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let soon: bool = sqlx::query_scalar(
+        "SELECT next_check_at <= now() + interval '30 seconds' FROM monitored_host WHERE id = $1",
+    )
+    .bind(created.id)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
     assert!(soon, "the next check comes within the new interval");
 }

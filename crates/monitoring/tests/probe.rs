@@ -6,7 +6,9 @@
 use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdTcpListener, TcpStream as StdTcpStream};
 use std::time::{Duration, Instant};
 
-use monitoring::probe::{DownReason, Host, ProbeOutcome, ProbeResult, ProbeTarget, Prober, ProberConfig};
+use monitoring::probe::{
+    DownReason, Host, ProbeOutcome, ProbeResult, ProbeTarget, Prober, ProberConfig,
+};
 use socket2::{Domain, Socket, Type};
 use tokio::net::TcpListener;
 
@@ -15,17 +17,26 @@ const SHORT_TIMEOUT: Duration = Duration::from_millis(300);
 const SLACK: Duration = Duration::from_millis(250);
 
 fn prober(timeout: Duration, concurrency: usize) -> Prober {
-    Prober::new(ProberConfig { timeout, concurrency })
+    Prober::new(ProberConfig {
+        timeout,
+        concurrency,
+    })
 }
 
 fn target(id: i64, address: SocketAddr) -> ProbeTarget {
-    ProbeTarget { id, host: Host::from(address.ip()), port: address.port() }
+    ProbeTarget {
+        id,
+        host: Host::from(address.ip()),
+        port: address.port(),
+    }
 }
 
 async fn live_listener() -> TcpListener {
     // Never accepted: a completed handshake waiting in the backlog is what
     // the probe sees as "up".
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("bind a loopback listener")
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .expect("bind a loopback listener")
 }
 
 /// An address nothing listens on: bind to learn a free port, then let it go.
@@ -45,11 +56,22 @@ struct BlackHole {
 
 fn black_hole() -> BlackHole {
     let listener = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
-    listener.bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into()).expect("bind");
+    listener
+        .bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into())
+        .expect("bind");
     listener.listen(0).expect("listen");
-    let address = listener.local_addr().expect("local address").as_socket().expect("an IP address");
-    let filler = StdTcpStream::connect_timeout(&address, Duration::from_secs(1)).expect("fill the accept queue");
-    BlackHole { address, _listener: listener, _filler: filler }
+    let address = listener
+        .local_addr()
+        .expect("local address")
+        .as_socket()
+        .expect("an IP address");
+    let filler = StdTcpStream::connect_timeout(&address, Duration::from_secs(1))
+        .expect("fill the accept queue");
+    BlackHole {
+        address,
+        _listener: listener,
+        _filler: filler,
+    }
 }
 
 fn only(results: Vec<ProbeResult>) -> ProbeResult {
@@ -63,11 +85,20 @@ async fn a_listening_port_is_up_with_its_latency() {
     let address = listener.local_addr().expect("local address");
     let before = chrono::Utc::now();
 
-    let result = only(prober(SHORT_TIMEOUT, 8).sweep(vec![target(7, address)]).await);
+    let result = only(
+        prober(SHORT_TIMEOUT, 8)
+            .sweep(vec![target(7, address)])
+            .await,
+    );
 
     assert_eq!(result.id, 7);
-    let ProbeOutcome::Up { latency } = result.outcome else { panic!("expected up, got {:?}", result.outcome) };
-    assert!(latency > Duration::ZERO && latency < SHORT_TIMEOUT, "latency {latency:?}");
+    let ProbeOutcome::Up { latency } = result.outcome else {
+        panic!("expected up, got {:?}", result.outcome)
+    };
+    assert!(
+        latency > Duration::ZERO && latency < SHORT_TIMEOUT,
+        "latency {latency:?}"
+    );
     assert!(result.checked_at >= before);
 }
 
@@ -77,16 +108,31 @@ async fn an_ipv6_literal_is_checked_too() {
     let address = listener.local_addr().expect("local address");
     let host = Host::parse("::1").expect("IPv6 literal");
 
-    let result = prober(SHORT_TIMEOUT, 8).probe(ProbeTarget { id: 1, host, port: address.port() }).await;
+    let result = prober(SHORT_TIMEOUT, 8)
+        .probe(ProbeTarget {
+            id: 1,
+            host,
+            port: address.port(),
+        })
+        .await;
 
     assert!(result.outcome.is_up(), "{:?}", result.outcome);
 }
 
 #[tokio::test]
 async fn a_closed_port_is_refused() {
-    let result = only(prober(SHORT_TIMEOUT, 8).sweep(vec![target(1, closed_port())]).await);
+    let result = only(
+        prober(SHORT_TIMEOUT, 8)
+            .sweep(vec![target(1, closed_port())])
+            .await,
+    );
 
-    assert_eq!(result.outcome, ProbeOutcome::Down { reason: DownReason::Refused });
+    assert_eq!(
+        result.outcome,
+        ProbeOutcome::Down {
+            reason: DownReason::Refused
+        }
+    );
 }
 
 #[tokio::test]
@@ -94,11 +140,23 @@ async fn a_black_holed_port_times_out_after_the_timeout_and_no_later() {
     let hole = black_hole();
     let started = Instant::now();
 
-    let result = only(prober(SHORT_TIMEOUT, 8).sweep(vec![target(1, hole.address)]).await);
+    let result = only(
+        prober(SHORT_TIMEOUT, 8)
+            .sweep(vec![target(1, hole.address)])
+            .await,
+    );
 
     let elapsed = started.elapsed();
-    assert_eq!(result.outcome, ProbeOutcome::Down { reason: DownReason::Timeout });
-    assert!(elapsed >= SHORT_TIMEOUT && elapsed < SHORT_TIMEOUT + SLACK, "took {elapsed:?}");
+    assert_eq!(
+        result.outcome,
+        ProbeOutcome::Down {
+            reason: DownReason::Timeout
+        }
+    );
+    assert!(
+        elapsed >= SHORT_TIMEOUT && elapsed < SHORT_TIMEOUT + SLACK,
+        "took {elapsed:?}"
+    );
 }
 
 #[tokio::test]
@@ -110,11 +168,17 @@ async fn localhost_is_resolved_and_checked() {
         .expect("resolve localhost")
         .next()
         .expect("localhost has an address");
-    let listener = TcpListener::bind((first.ip(), 0)).await.expect("bind the first localhost address");
+    let listener = TcpListener::bind((first.ip(), 0))
+        .await
+        .expect("bind the first localhost address");
     let port = listener.local_addr().expect("local address").port();
     let host = Host::parse("localhost").expect("localhost is a hostname");
 
-    let result = only(prober(Duration::from_secs(2), 8).sweep(vec![ProbeTarget { id: 3, host, port }]).await);
+    let result = only(
+        prober(Duration::from_secs(2), 8)
+            .sweep(vec![ProbeTarget { id: 3, host, port }])
+            .await,
+    );
 
     assert!(result.outcome.is_up(), "{:?}", result.outcome);
 }
@@ -126,10 +190,27 @@ async fn an_unresolvable_name_fails_dns_within_the_timeout() {
     let check_timeout = Duration::from_secs(2);
     let started = Instant::now();
 
-    let result = only(prober(check_timeout, 8).sweep(vec![ProbeTarget { id: 9, host, port: 22 }]).await);
+    let result = only(
+        prober(check_timeout, 8)
+            .sweep(vec![ProbeTarget {
+                id: 9,
+                host,
+                port: 22,
+            }])
+            .await,
+    );
 
-    assert_eq!(result.outcome, ProbeOutcome::Down { reason: DownReason::DnsFailed });
-    assert!(started.elapsed() < check_timeout + SLACK, "took {:?}", started.elapsed());
+    assert_eq!(
+        result.outcome,
+        ProbeOutcome::Down {
+            reason: DownReason::DnsFailed
+        }
+    );
+    assert!(
+        started.elapsed() < check_timeout + SLACK,
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -140,17 +221,51 @@ async fn a_mixed_batch_returns_one_result_per_target() {
         target(1, listener.local_addr().expect("local address")),
         target(2, closed_port()),
         target(3, hole.address),
-        ProbeTarget { id: 4, host: Host::parse("no-such-host.invalid").expect("valid name"), port: 80 },
+        ProbeTarget {
+            id: 4,
+            host: Host::parse("no-such-host.invalid").expect("valid name"),
+            port: 80,
+        },
     ];
 
     let mut results = prober(SHORT_TIMEOUT, 8).sweep(targets).await;
     results.sort_by_key(|result| result.id);
 
-    let outcomes: Vec<_> = results.iter().map(|result| (result.id, &result.outcome)).collect();
-    assert!(matches!(outcomes[0], (1, ProbeOutcome::Up { .. })), "{outcomes:?}");
-    assert_eq!(outcomes[1], (2, &ProbeOutcome::Down { reason: DownReason::Refused }));
-    assert_eq!(outcomes[2], (3, &ProbeOutcome::Down { reason: DownReason::Timeout }));
-    assert_eq!(outcomes[3], (4, &ProbeOutcome::Down { reason: DownReason::DnsFailed }));
+    let outcomes: Vec<_> = results
+        .iter()
+        .map(|result| (result.id, &result.outcome))
+        .collect();
+    assert!(
+        matches!(outcomes[0], (1, ProbeOutcome::Up { .. })),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes[1],
+        (
+            2,
+            &ProbeOutcome::Down {
+                reason: DownReason::Refused
+            }
+        )
+    );
+    assert_eq!(
+        outcomes[2],
+        (
+            3,
+            &ProbeOutcome::Down {
+                reason: DownReason::Timeout
+            }
+        )
+    );
+    assert_eq!(
+        outcomes[3],
+        (
+            4,
+            &ProbeOutcome::Down {
+                reason: DownReason::DnsFailed
+            }
+        )
+    );
     assert_eq!(results.len(), 4);
 }
 
@@ -158,27 +273,45 @@ async fn a_mixed_batch_returns_one_result_per_target() {
 async fn concurrency_bounds_the_checks_in_flight() {
     // Four hanging targets through two slots: two rounds of the timeout.
     let holes: Vec<BlackHole> = (0..4).map(|_| black_hole()).collect();
-    let targets = holes.iter().zip(1..).map(|(hole, id)| target(id, hole.address)).collect();
+    let targets = holes
+        .iter()
+        .zip(1..)
+        .map(|(hole, id)| target(id, hole.address))
+        .collect();
     let started = Instant::now();
 
     let results = prober(SHORT_TIMEOUT, 2).sweep(targets).await;
 
     let elapsed = started.elapsed();
     assert_eq!(results.len(), 4);
-    assert!(results.iter().all(|result| result.outcome == ProbeOutcome::Down { reason: DownReason::Timeout }));
-    assert!(elapsed >= 2 * SHORT_TIMEOUT && elapsed < 2 * SHORT_TIMEOUT + SLACK, "took {elapsed:?}");
+    assert!(results.iter().all(|result| result.outcome
+        == ProbeOutcome::Down {
+            reason: DownReason::Timeout
+        }));
+    assert!(
+        elapsed >= 2 * SHORT_TIMEOUT && elapsed < 2 * SHORT_TIMEOUT + SLACK,
+        "took {elapsed:?}"
+    );
 }
 
 #[tokio::test]
 async fn enough_concurrency_overlaps_the_hanging_checks() {
     let holes: Vec<BlackHole> = (0..4).map(|_| black_hole()).collect();
-    let targets = holes.iter().zip(1..).map(|(hole, id)| target(id, hole.address)).collect();
+    let targets = holes
+        .iter()
+        .zip(1..)
+        .map(|(hole, id)| target(id, hole.address))
+        .collect();
     let started = Instant::now();
 
     let results = prober(SHORT_TIMEOUT, 4).sweep(targets).await;
 
     assert_eq!(results.len(), 4);
-    assert!(started.elapsed() < SHORT_TIMEOUT + SLACK, "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < SHORT_TIMEOUT + SLACK,
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]

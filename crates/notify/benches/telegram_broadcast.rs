@@ -34,7 +34,10 @@ const WORKER_ENV: &str = "BENCH_BROADCAST_WORKER";
 const LEASE: Duration = Duration::from_secs(5);
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
 }
 
 fn redis_url() -> String {
@@ -46,18 +49,48 @@ fn redis_url() -> String {
 async fn worker() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let database = std::env::var("BENCH_DATABASE_URL").unwrap();
-    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(5).connect(&database).await.unwrap();
-    let redis = redis::aio::ConnectionManager::new(redis::Client::open(redis_url()).unwrap()).await.unwrap();
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(5)
+        .connect(&database)
+        .await
+        .unwrap();
+    let redis = redis::aio::ConnectionManager::new(redis::Client::open(redis_url()).unwrap())
+        .await
+        .unwrap();
     let rate: u32 = env_or("BENCH_TELEGRAM_RATE", 29);
     let prefix = std::env::var("BENCH_THROTTLE_PREFIX").unwrap();
     let throttle = SendThrottle::new(redis, &prefix, rate, Duration::from_secs(1));
-    let client = TelegramClient::new(&std::env::var("BENCH_TELEGRAM_URL").unwrap(), "123456:sandbox-token", Duration::from_secs(10)).unwrap();
-    let sender: Arc<dyn BroadcastSender> = Arc::new(TelegramSender(TelegramDelivery { client: Arc::new(client), throttle: Arc::new(throttle) }));
+    let client = TelegramClient::new(
+        &std::env::var("BENCH_TELEGRAM_URL").unwrap(),
+        "123456:sandbox-token",
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    let sender: Arc<dyn BroadcastSender> = Arc::new(TelegramSender(TelegramDelivery {
+        client: Arc::new(client),
+        throttle: Arc::new(throttle),
+    }));
     let mut registry = Registry::new();
-    broadcast::register_jobs(&mut registry, Senders { email: None, telegram: Some(sender) });
-    let config = RunnerConfig { poll_interval: Duration::from_millis(50), lease: LEASE, ..RunnerConfig::default() };
-    let runner = JobRunner::new(pool.clone(), registry, config).start().await.unwrap();
-    let id: i64 = std::env::var("BENCH_BROADCAST_ID").unwrap().parse().unwrap();
+    broadcast::register_jobs(
+        &mut registry,
+        Senders {
+            email: None,
+            telegram: Some(sender),
+        },
+    );
+    let config = RunnerConfig {
+        poll_interval: Duration::from_millis(50),
+        lease: LEASE,
+        ..RunnerConfig::default()
+    };
+    let runner = JobRunner::new(pool.clone(), registry, config)
+        .start()
+        .await
+        .unwrap();
+    let id: i64 = std::env::var("BENCH_BROADCAST_ID")
+        .unwrap()
+        .parse()
+        .unwrap();
     while broadcast::find(&pool, id).await.unwrap().unwrap().status == "running" {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -78,7 +111,10 @@ impl Setup {
     fn spawn_worker(&self, broadcast_id: i64, prefix: &str) -> Child {
         Command::new(std::env::current_exe().unwrap())
             .env(WORKER_ENV, "1")
-            .env("BENCH_DATABASE_URL", format!("{}/{}", self.server, self.name))
+            .env(
+                "BENCH_DATABASE_URL",
+                format!("{}/{}", self.server, self.name),
+            )
             .env("BENCH_TELEGRAM_URL", self.fake.base_url())
             .env("BENCH_THROTTLE_PREFIX", prefix)
             .env("BENCH_BROADCAST_ID", broadcast_id.to_string())
@@ -88,7 +124,12 @@ impl Setup {
 
     async fn start_broadcast(&self) -> i64 {
         self.fake.clear_sent();
-        let input = NewBroadcast { channel: Channel::Telegram, subject: None, body: "Promo akhir tahun: VPS diskon 20%".to_owned(), photo_url: None };
+        let input = NewBroadcast {
+            channel: Channel::Telegram,
+            subject: None,
+            body: "Promo akhir tahun: VPS diskon 20%".to_owned(),
+            photo_url: None,
+        };
         let mut tx = self.pool.begin().await.unwrap();
         let id = broadcast::create(&mut tx, None, &input).await.unwrap();
         tx.commit().await.unwrap();
@@ -96,14 +137,19 @@ impl Setup {
     }
 
     async fn wait_done(&self, id: i64) -> broadcast::Broadcast {
-        let bound = Duration::from_secs_f64(self.recipients as f64 / f64::from(self.limit) * 2.0 + 60.0);
+        let bound =
+            Duration::from_secs_f64(self.recipients as f64 / f64::from(self.limit) * 2.0 + 60.0);
         let started = Instant::now();
         loop {
             let found = broadcast::find(&self.pool, id).await.unwrap().unwrap();
             if found.status != "running" {
                 return found;
             }
-            assert!(started.elapsed() < bound, "the broadcast did not finish in {bound:?}: {:?}", found.progress);
+            assert!(
+                started.elapsed() < bound,
+                "the broadcast did not finish in {bound:?}: {:?}",
+                found.progress
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
@@ -126,7 +172,11 @@ impl Setup {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     if std::env::var(WORKER_ENV).is_ok() {
         runtime.block_on(worker());
     } else {
@@ -135,14 +185,24 @@ fn main() {
 }
 
 async fn parent() {
-    let server = std::env::var("BENCH_PG_SERVER_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
+    let server = std::env::var("BENCH_PG_SERVER_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
     let recipients: i64 = env_or("BENCH_BROADCAST_RECIPIENTS", 10_000);
     let limit: u32 = env_or("BENCH_TELEGRAM_LIMIT", 30);
     let rate: u32 = env_or("BENCH_TELEGRAM_RATE", 29);
     let name = format!("juragan_bench_broadcast_{}", std::process::id());
-    let mut admin = PgConnection::connect(&format!("{server}/postgres")).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.unwrap();
-    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(5).connect(&format!("{server}/{name}")).await.unwrap();
+    let mut admin = PgConnection::connect(&format!("{server}/postgres"))
+        .await
+        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(5)
+        .connect(&format!("{server}/{name}"))
+        .await
+        .unwrap();
     sqlx::migrate!("../../migrations").run(&pool).await.unwrap();
     sqlx::query(
         "WITH users AS (
@@ -159,21 +219,40 @@ async fn parent() {
 
     // The fake refuses a send when `limit` were accepted in the last second
     // (429, retry_after 1), as Telegram's flood control does.
-    let config = TelegramFakeConfig { max_stored_messages: usize::try_from(recipients).unwrap() * 2, ..TelegramFakeConfig::default() };
-    let fake = TelegramFake::start("127.0.0.1:0".parse().unwrap(), config).await.unwrap();
+    let config = TelegramFakeConfig {
+        max_stored_messages: usize::try_from(recipients).unwrap() * 2,
+        ..TelegramFakeConfig::default()
+    };
+    let fake = TelegramFake::start("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap();
     fake.set_rate_limit(Some(RateLimit::new(limit, 1)));
-    let setup = Setup { server: server.clone(), name: name.clone(), pool, fake, recipients, limit };
+    let setup = Setup {
+        server: server.clone(),
+        name: name.clone(),
+        pool,
+        fake,
+        recipients,
+        limit,
+    };
 
-    eprintln!("broadcast bench: run 1, {recipients} recipients, throttle {rate}/s, limit {limit}/s (floor {:.1} s)", setup.floor().as_secs_f64());
+    eprintln!(
+        "broadcast bench: run 1, {recipients} recipients, throttle {rate}/s, limit {limit}/s (floor {:.1} s)",
+        setup.floor().as_secs_f64()
+    );
     let first = setup.start_broadcast().await;
     let started = Instant::now();
-    let mut worker = setup.spawn_worker(first, &format!("bench:broadcast:{}:1", std::process::id()));
+    let mut worker =
+        setup.spawn_worker(first, &format!("bench:broadcast:{}:1", std::process::id()));
     let done = setup.wait_done(first).await;
     let total = started.elapsed();
     worker.wait().unwrap();
     let (span, per_chat) = setup.sends();
     let uninterrupted_max = per_chat.values().copied().max().unwrap_or(0);
-    eprintln!("run 1: {:?} total, {:?} first→last, {:?}", total, span, done.progress);
+    eprintln!(
+        "run 1: {:?} total, {:?} first→last, {:?}",
+        total, span, done.progress
+    );
 
     eprintln!("broadcast bench: run 2, killed halfway");
     let second = setup.start_broadcast().await;
@@ -182,7 +261,10 @@ async fn parent() {
     let mut killed = setup.spawn_worker(second, &prefix);
     let half = usize::try_from(recipients / 2).unwrap();
     while setup.fake.sent().len() < half {
-        assert!(started.elapsed() < setup.floor() * 2 + Duration::from_secs(60), "run 2 never got halfway");
+        assert!(
+            started.elapsed() < setup.floor() * 2 + Duration::from_secs(60),
+            "run 2 never got halfway"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     killed.kill().unwrap();
@@ -202,18 +284,38 @@ async fn parent() {
     let missing = usize::try_from(recipients).unwrap() - per_chat_killed.len();
 
     setup.pool.close().await;
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut admin).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
 
     let floor = setup.floor().as_secs_f64();
     let ratio = span.as_secs_f64() / floor;
     println!("## Telegram broadcast\n");
-    println!("Workload: a Telegram broadcast to {recipients} linked clients through the real Bot API client");
-    println!("and the Redis send throttle at {rate} messages/s, against the sandbox fake enforcing Telegram's");
-    println!("flood limit ({limit} sends per sliding second, else 429 `retry_after` 1). Each run is a job in a");
-    println!("worker process of its own. The floor is what the limit allows: {recipients} sends {:.1} ms apart.", 1000.0 / f64::from(limit));
-    println!("The throttle runs one send per second below the limit: at exactly {limit}/s any network jitter");
-    println!("puts {limit} sends into one sliding second and trips the flood limit (each 429 costs a whole second).\n");
-    println!("| run | first → last send | floor | ratio | whole broadcast | sent | unknown | failed |");
+    println!(
+        "Workload: a Telegram broadcast to {recipients} linked clients through the real Bot API client"
+    );
+    println!(
+        "and the Redis send throttle at {rate} messages/s, against the sandbox fake enforcing Telegram's"
+    );
+    println!(
+        "flood limit ({limit} sends per sliding second, else 429 `retry_after` 1). Each run is a job in a"
+    );
+    println!(
+        "worker process of its own. The floor is what the limit allows: {recipients} sends {:.1} ms apart.",
+        1000.0 / f64::from(limit)
+    );
+    println!(
+        "The throttle runs one send per second below the limit: at exactly {limit}/s any network jitter"
+    );
+    println!(
+        "puts {limit} sends into one sliding second and trips the flood limit (each 429 costs a whole second).\n"
+    );
+    println!(
+        "| run | first → last send | floor | ratio | whole broadcast | sent | unknown | failed |"
+    );
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     println!(
         "| uninterrupted | {:.1} s | {floor:.1} s | {ratio:.3}× | {:.1} s | {} | {} | {} |",

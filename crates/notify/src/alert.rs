@@ -91,21 +91,35 @@ pub enum AlertDelivery {
 
 fn window_start(now: DateTime<Utc>) -> DateTime<Utc> {
     let width = i64::try_from(WINDOW.as_secs()).unwrap_or(60);
-    Utc.timestamp_opt(now.timestamp() - now.timestamp().rem_euclid(width), 0).single().unwrap_or(now)
+    Utc.timestamp_opt(now.timestamp() - now.timestamp().rem_euclid(width), 0)
+        .single()
+        .unwrap_or(now)
 }
 
 fn clip(text: &str, max: usize) -> String {
     let text = text.trim();
-    if text.chars().count() <= max { text.to_owned() } else { format!("{}…", text.chars().take(max - 1).collect::<String>()) }
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(max - 1).collect::<String>())
+    }
 }
 
 /// Records an alert and sends or holds it, in the caller's transaction.
 pub async fn raise(conn: &mut PgConnection, alert: &NewAlert) -> Result<Delivery, NotifyError> {
     let title = clip(&alert.title, 500);
-    let title = if title.is_empty() { "(no message)".to_owned() } else { title };
+    let title = if title.is_empty() {
+        "(no message)".to_owned()
+    } else {
+        title
+    };
     let detail = clip(&alert.detail, 2000);
-    sqlx::query!("SELECT pg_advisory_xact_lock($1)", LOCK_KEY).execute(&mut *conn).await?;
-    let now = sqlx::query_scalar!(r#"SELECT now() AS "now!""#).fetch_one(&mut *conn).await?;
+    sqlx::query!("SELECT pg_advisory_xact_lock($1)", LOCK_KEY)
+        .execute(&mut *conn)
+        .await?;
+    let now = sqlx::query_scalar!(r#"SELECT now() AS "now!""#)
+        .fetch_one(&mut *conn)
+        .await?;
     let start = window_start(now);
     let sent = sqlx::query_scalar!(
         r#"SELECT count(*) AS "count!" FROM owner_alert WHERE delivery = 'sent' AND created_at >= $1"#,
@@ -113,7 +127,11 @@ pub async fn raise(conn: &mut PgConnection, alert: &NewAlert) -> Result<Delivery
     )
     .fetch_one(&mut *conn)
     .await?;
-    let delivery = if sent < BURST { Delivery::Sent } else { Delivery::Held };
+    let delivery = if sent < BURST {
+        Delivery::Sent
+    } else {
+        Delivery::Held
+    };
     sqlx::query!(
         "INSERT INTO owner_alert (kind, source, title, detail, delivery) VALUES ($1, $2, $3, $4, $5)",
         alert.kind.as_str(),
@@ -130,20 +148,35 @@ pub async fn raise(conn: &mut PgConnection, alert: &NewAlert) -> Result<Delivery
                 AlertKind::Error => "⚠️ Juragan error",
                 AlertKind::Change => "🔧 Juragan change",
             };
-            let text = if detail.is_empty() { title } else { format!("{title}\n{detail}") };
-            let message = RenderedMessage { subject: heading.to_owned(), text: format!("{text}\n({})", alert.source), html: String::new() };
+            let text = if detail.is_empty() {
+                title
+            } else {
+                format!("{title}\n{detail}")
+            };
+            let message = RenderedMessage {
+                subject: heading.to_owned(),
+                text: format!("{text}\n({})", alert.source),
+                html: String::new(),
+            };
             send_to_alert_chats(conn, &message).await?;
         }
         Delivery::Held => {
-            let window_end = start + chrono::Duration::from_std(WINDOW).unwrap_or_else(|_| chrono::Duration::seconds(60));
-            let job = NewJob::new(SUMMARY_JOB, &serde_json::json!({}))?.run_at(window_end).dedupe_key(format!("owner-alert-summary:{}", start.timestamp()));
+            let window_end = start
+                + chrono::Duration::from_std(WINDOW)
+                    .unwrap_or_else(|_| chrono::Duration::seconds(60));
+            let job = NewJob::new(SUMMARY_JOB, &serde_json::json!({}))?
+                .run_at(window_end)
+                .dedupe_key(format!("owner-alert-summary:{}", start.timestamp()));
             jobs::enqueue(conn, job).await?;
         }
     }
     Ok(delivery)
 }
 
-async fn send_to_alert_chats(conn: &mut PgConnection, message: &RenderedMessage) -> Result<(), NotifyError> {
+async fn send_to_alert_chats(
+    conn: &mut PgConnection,
+    message: &RenderedMessage,
+) -> Result<(), NotifyError> {
     let chats = sqlx::query_scalar!("SELECT chat_id FROM telegram_chat WHERE kind = 'staff' AND receives_alerts AND blocked_at IS NULL")
         .fetch_all(&mut *conn)
         .await?;
@@ -156,7 +189,9 @@ async fn send_to_alert_chats(conn: &mut PgConnection, message: &RenderedMessage)
 /// Sends every held alert as one message, counted by title.
 pub async fn send_summary(pool: &PgPool) -> Result<usize, NotifyError> {
     let mut tx = pool.begin().await?;
-    sqlx::query!("SELECT pg_advisory_xact_lock($1)", LOCK_KEY).execute(&mut *tx).await?;
+    sqlx::query!("SELECT pg_advisory_xact_lock($1)", LOCK_KEY)
+        .execute(&mut *tx)
+        .await?;
     let held = sqlx::query!(
         "UPDATE owner_alert SET delivery = 'summarised' WHERE delivery = 'held' RETURNING kind, title, created_at"
     )
@@ -167,11 +202,14 @@ pub async fn send_summary(pool: &PgPool) -> Result<usize, NotifyError> {
     }
     let mut by_title: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for alert in &held {
-        *by_title.entry((alert.kind.as_str(), alert.title.as_str())).or_default() += 1;
+        *by_title
+            .entry((alert.kind.as_str(), alert.title.as_str()))
+            .or_default() += 1;
     }
-    let (first, last) = held.iter().fold((held[0].created_at, held[0].created_at), |(first, last), alert| {
-        (first.min(alert.created_at), last.max(alert.created_at))
-    });
+    let (first, last) = held.iter().fold(
+        (held[0].created_at, held[0].created_at),
+        |(first, last), alert| (first.min(alert.created_at), last.max(alert.created_at)),
+    );
     let mut text = format!(
         "{} more alerts between {} and {} UTC:\n",
         held.len(),
@@ -184,9 +222,17 @@ pub async fn send_summary(pool: &PgPool) -> Result<usize, NotifyError> {
         let _ = writeln!(text, "{count} × [{kind}] {}", clip(title, 200));
     }
     if ranked.len() > 10 {
-        let _ = writeln!(text, "… and {} other kinds; see the alerts page.", ranked.len() - 10);
+        let _ = writeln!(
+            text,
+            "… and {} other kinds; see the alerts page.",
+            ranked.len() - 10
+        );
     }
-    let message = RenderedMessage { subject: "⚠️ Juragan alert summary".to_owned(), text, html: String::new() };
+    let message = RenderedMessage {
+        subject: "⚠️ Juragan alert summary".to_owned(),
+        text,
+        html: String::new(),
+    };
     send_to_alert_chats(&mut tx, &message).await?;
     tx.commit().await?;
     Ok(held.len())
@@ -194,12 +240,19 @@ pub async fn send_summary(pool: &PgPool) -> Result<usize, NotifyError> {
 
 pub fn register_jobs(registry: &mut Registry) {
     registry.handle(SUMMARY_JOB, |context: JobContext| async move {
-        send_summary(&context.pool).await.map(|_| ()).map_err(|error| JobError::Retry(anyhow::anyhow!(error.to_string())))
+        send_summary(&context.pool)
+            .await
+            .map(|_| ())
+            .map_err(|error| JobError::Retry(anyhow::anyhow!(error.to_string())))
     });
 }
 
 /// The newest alerts first.
-pub async fn list(pool: &PgPool, before_id: Option<i64>, limit: i64) -> Result<(Vec<OwnerAlert>, Option<i64>), NotifyError> {
+pub async fn list(
+    pool: &PgPool,
+    before_id: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<OwnerAlert>, Option<i64>), NotifyError> {
     let limit = limit.clamp(1, 100);
     let rows = sqlx::query!(
         r#"SELECT id, kind, source, title, detail, delivery, created_at FROM owner_alert
@@ -213,7 +266,11 @@ pub async fn list(pool: &PgPool, before_id: Option<i64>, limit: i64) -> Result<(
         .into_iter()
         .map(|row| OwnerAlert {
             id: row.id,
-            kind: if row.kind == "change" { AlertKind::Change } else { AlertKind::Error },
+            kind: if row.kind == "change" {
+                AlertKind::Change
+            } else {
+                AlertKind::Error
+            },
             source: row.source,
             title: row.title,
             detail: row.detail,

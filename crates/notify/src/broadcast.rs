@@ -84,7 +84,11 @@ pub trait BroadcastSender: Send + Sync {
 
     /// The recipient refused the message for good: remember it beyond
     /// this broadcast (Telegram marks the chat blocked).
-    fn recipient_blocked<'a>(&'a self, _pool: &'a PgPool, _recipient: &'a str) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>> {
+    fn recipient_blocked<'a>(
+        &'a self,
+        _pool: &'a PgPool,
+        _recipient: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>> {
         Box::pin(async { Ok(()) })
     }
 }
@@ -95,14 +99,24 @@ pub struct EmailSender(pub Mailer);
 impl BroadcastSender for EmailSender {
     fn send<'a>(&'a self, recipient: &'a str, content: &'a BroadcastContent) -> SendFuture<'a> {
         Box::pin(async move {
-            let to = Email::parse(recipient).map_err(|error| SendFailure::Permanent(error.to_string()))?;
+            let to = Email::parse(recipient)
+                .map_err(|error| SendFailure::Permanent(error.to_string()))?;
             let mut html = text_to_html(&content.body);
             if let Some(photo) = &content.photo_url {
                 let photo = photo.replace('"', "%22");
-                html = format!("<p><img src=\"{photo}\" alt=\"\" style=\"max-width:100%\"></p>{html}");
+                html =
+                    format!("<p><img src=\"{photo}\" alt=\"\" style=\"max-width:100%\"></p>{html}");
             }
-            let email = OutgoingEmail { to, subject: content.subject.clone(), text: content.body.clone(), html };
-            self.0.send(&email).await.map_err(|error| SendFailure::Transient(error.to_string()))
+            let email = OutgoingEmail {
+                to,
+                subject: content.subject.clone(),
+                text: content.body.clone(),
+                html,
+            };
+            self.0
+                .send(&email)
+                .await
+                .map_err(|error| SendFailure::Transient(error.to_string()))
         })
     }
 }
@@ -114,12 +128,28 @@ pub struct TelegramSender(pub TelegramDelivery);
 impl BroadcastSender for TelegramSender {
     fn send<'a>(&'a self, recipient: &'a str, content: &'a BroadcastContent) -> SendFuture<'a> {
         Box::pin(async move {
-            let chat_id: i64 = recipient.parse().map_err(|_| SendFailure::Permanent(format!("`{recipient}` is not a chat id")))?;
+            let chat_id: i64 = recipient
+                .parse()
+                .map_err(|_| SendFailure::Permanent(format!("`{recipient}` is not a chat id")))?;
             let TelegramDelivery { client, throttle } = &self.0;
-            throttle.acquire(chat_id).await.map_err(|error| SendFailure::Transient(error.to_string()))?;
+            throttle
+                .acquire(chat_id)
+                .await
+                .map_err(|error| SendFailure::Transient(error.to_string()))?;
             let sent = match &content.photo_url {
-                Some(url) => client.send_photo(chat_id, InputFile::Url(url.clone()), Some(&content.body), None).await.map(|_| ()),
-                None => client.send_message(chat_id, &content.body, None).await.map(|_| ()),
+                Some(url) => client
+                    .send_photo(
+                        chat_id,
+                        InputFile::Url(url.clone()),
+                        Some(&content.body),
+                        None,
+                    )
+                    .await
+                    .map(|_| ()),
+                None => client
+                    .send_message(chat_id, &content.body, None)
+                    .await
+                    .map(|_| ()),
             };
             sent.map_err(|error| match error {
                 TelegramError::Blocked(reason) => SendFailure::Blocked(reason),
@@ -138,7 +168,11 @@ impl BroadcastSender for TelegramSender {
         })
     }
 
-    fn recipient_blocked<'a>(&'a self, pool: &'a PgPool, recipient: &'a str) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>> {
+    fn recipient_blocked<'a>(
+        &'a self,
+        pool: &'a PgPool,
+        recipient: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>> {
         Box::pin(async move {
             match recipient.parse() {
                 Ok(chat_id) => telegram_chat::mark_blocked(pool, chat_id).await,
@@ -189,20 +223,42 @@ fn validate(input: &NewBroadcast) -> Result<(String, String, Option<String>), No
     let mut errors = ValidationErrors::new();
     let body = input.body.trim().to_owned();
     if body.is_empty() || body.chars().count() > 4096 {
-        errors.add("body", "invalid_length", "the message has 1 to 4096 characters");
+        errors.add(
+            "body",
+            "invalid_length",
+            "the message has 1 to 4096 characters",
+        );
     }
-    let subject = input.subject.as_deref().map(str::trim).unwrap_or_default().to_owned();
+    let subject = input
+        .subject
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned();
     if input.channel == Channel::Email && (subject.is_empty() || subject.chars().count() > 200) {
-        errors.add("subject", "required", "an email broadcast needs a subject (at most 200 characters)");
+        errors.add(
+            "subject",
+            "required",
+            "an email broadcast needs a subject (at most 200 characters)",
+        );
     }
-    let photo_url = input.photo_url.as_deref().map(str::trim).filter(|url| !url.is_empty()).map(str::to_owned);
+    let photo_url = input
+        .photo_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|url| !url.is_empty())
+        .map(str::to_owned);
     if let Some(url) = &photo_url
         && (!url.starts_with("https://") || url.len() > 2000 || url.contains(char::is_whitespace))
     {
         errors.add("photo_url", "invalid_url", "an https:// image address");
     }
     if input.channel == Channel::Telegram && photo_url.is_some() && body.chars().count() > 1024 {
-        errors.add("body", "too_long_for_caption", "a photo caption has at most 1024 characters");
+        errors.add(
+            "body",
+            "too_long_for_caption",
+            "a photo caption has at most 1024 characters",
+        );
     }
     errors.into_result()?;
     Ok((subject, body, photo_url))
@@ -210,7 +266,11 @@ fn validate(input: &NewBroadcast) -> Result<(String, String, Option<String>), No
 
 /// Creates a broadcast to every current recipient of the channel and queues
 /// its job, all in the caller's transaction.
-pub async fn create(conn: &mut PgConnection, created_by: Option<Uuid>, input: &NewBroadcast) -> Result<i64, NotifyError> {
+pub async fn create(
+    conn: &mut PgConnection,
+    created_by: Option<Uuid>,
+    input: &NewBroadcast,
+) -> Result<i64, NotifyError> {
     let (subject, body, photo_url) = validate(input)?;
     let id = sqlx::query_scalar!(
         "INSERT INTO broadcast (channel, subject, body, photo_url, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -246,7 +306,12 @@ pub async fn create(conn: &mut PgConnection, created_by: Option<Uuid>, input: &N
             .await?;
         }
     }
-    jobs::enqueue(conn, NewJob::new(BROADCAST_JOB, &serde_json::json!({ "broadcast_id": id }))?.dedupe_key(format!("broadcast:{id}"))).await?;
+    jobs::enqueue(
+        conn,
+        NewJob::new(BROADCAST_JOB, &serde_json::json!({ "broadcast_id": id }))?
+            .dedupe_key(format!("broadcast:{id}")),
+    )
+    .await?;
     Ok(id)
 }
 
@@ -282,7 +347,11 @@ async fn fetch(pool: &PgPool, only: Option<i64>) -> Result<Vec<Broadcast>, Notif
         .into_iter()
         .map(|row| Broadcast {
             id: row.id,
-            channel: if row.channel == "telegram" { Channel::Telegram } else { Channel::Email },
+            channel: if row.channel == "telegram" {
+                Channel::Telegram
+            } else {
+                Channel::Email
+            },
             subject: row.subject,
             body: row.body,
             photo_url: row.photo_url,
@@ -330,16 +399,32 @@ struct Payload {
 async fn run(context: JobContext, senders: Senders) -> Result<(), JobError> {
     let id = context.payload::<Payload>()?.broadcast_id;
     let pool = &context.pool;
-    let Some(broadcast) = sqlx::query!("SELECT channel, subject, body, photo_url FROM broadcast WHERE id = $1", id).fetch_optional(pool).await? else {
-        return Err(JobError::Permanent(format!("broadcast {id} does not exist")));
+    let Some(broadcast) = sqlx::query!(
+        "SELECT channel, subject, body, photo_url FROM broadcast WHERE id = $1",
+        id
+    )
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Err(JobError::Permanent(format!(
+            "broadcast {id} does not exist"
+        )));
     };
-    let channel = if broadcast.channel == "telegram" { Channel::Telegram } else { Channel::Email };
+    let channel = if broadcast.channel == "telegram" {
+        Channel::Telegram
+    } else {
+        Channel::Email
+    };
     let sender = match channel {
         Channel::Email => senders.email.clone(),
         Channel::Telegram => senders.telegram.clone(),
     }
     .ok_or_else(|| JobError::Permanent(format!("no sender for channel {}", broadcast.channel)))?;
-    let content = BroadcastContent { subject: broadcast.subject, body: broadcast.body, photo_url: broadcast.photo_url };
+    let content = BroadcastContent {
+        subject: broadcast.subject,
+        body: broadcast.body,
+        photo_url: broadcast.photo_url,
+    };
 
     // Whatever an earlier, interrupted run was sending may have arrived.
     sqlx::query!(
@@ -350,7 +435,9 @@ async fn run(context: JobContext, senders: Senders) -> Result<(), JobError> {
     .await?;
 
     loop {
-        let status = sqlx::query_scalar!("SELECT status FROM broadcast WHERE id = $1", id).fetch_one(pool).await?;
+        let status = sqlx::query_scalar!("SELECT status FROM broadcast WHERE id = $1", id)
+            .fetch_one(pool)
+            .await?;
         if status != "running" {
             return Ok(());
         }
@@ -415,7 +502,11 @@ async fn deliver_row(
 
 /// Sends to one recipient, waiting out `retry_after` exactly and retrying
 /// transient failures a few times with backoff.
-async fn deliver_one(sender: &dyn BroadcastSender, recipient: &str, content: &BroadcastContent) -> (&'static str, Option<String>) {
+async fn deliver_one(
+    sender: &dyn BroadcastSender,
+    recipient: &str,
+    content: &BroadcastContent,
+) -> (&'static str, Option<String>) {
     let mut transient_failures = 0;
     loop {
         match sender.send(recipient, content).await {

@@ -9,8 +9,18 @@ use crate::{NotifyError, outbox, telegram_link};
 
 /// Queues `message` to an active client's email and linked Telegram chat;
 /// returns how many messages were queued.
-pub async fn notify_client(conn: &mut PgConnection, user_id: Uuid, event: &str, message: &RenderedMessage) -> Result<usize, NotifyError> {
-    let email = sqlx::query_scalar!("SELECT email FROM app_user WHERE id = $1 AND status = 'active'", user_id).fetch_optional(&mut *conn).await?;
+pub async fn notify_client(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    event: &str,
+    message: &RenderedMessage,
+) -> Result<usize, NotifyError> {
+    let email = sqlx::query_scalar!(
+        "SELECT email FROM app_user WHERE id = $1 AND status = 'active'",
+        user_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     let Some(email) = email.and_then(|email| domain::Email::parse(&email).ok()) else {
         return Ok(0);
     };

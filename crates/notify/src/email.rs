@@ -49,7 +49,9 @@ impl Mailer {
     /// `smtp://host:port` (plain, for the local sink), `smtp://user:pass@host:587?tls=required`
     /// (STARTTLS) or `smtps://user:pass@host:465`.
     pub fn from_url(url: &str, from: &str) -> Result<Self, NotifyError> {
-        let from: Mailbox = from.parse().map_err(|error| NotifyError::Config(format!("MAIL_FROM: {error}")))?;
+        let from: Mailbox = from
+            .parse()
+            .map_err(|error| NotifyError::Config(format!("MAIL_FROM: {error}")))?;
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|error| NotifyError::Config(format!("SMTP_URL: {error}")))?
             .timeout(Some(Duration::from_secs(10)))
@@ -58,12 +60,22 @@ impl Mailer {
     }
 
     pub async fn send(&self, email: &OutgoingEmail) -> Result<(), NotifyError> {
-        let to: Mailbox = email.to.as_str().parse().map_err(|error: lettre::address::AddressError| NotifyError::Message(error.to_string()))?;
+        let to: Mailbox =
+            email
+                .to
+                .as_str()
+                .parse()
+                .map_err(|error: lettre::address::AddressError| {
+                    NotifyError::Message(error.to_string())
+                })?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(email.subject.clone())
-            .multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))
+            .multipart(MultiPart::alternative_plain_html(
+                email.text.clone(),
+                email.html.clone(),
+            ))
             .map_err(|error| NotifyError::Message(error.to_string()))?;
         self.transport.send(message).await?;
         tracing::info!(to = %email.to.masked(), subject = %email.subject, "email sent");
@@ -73,7 +85,8 @@ impl Mailer {
 
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mailer").field("from", &self.from.to_string()).finish_non_exhaustive()
+        f.debug_struct("Mailer")
+            .field("from", &self.from.to_string())
+            .finish_non_exhaustive()
     }
 }
-

@@ -13,12 +13,12 @@ use utoipa::ToSchema;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::NotifyError;
 use crate::email::{Mailer, OutgoingEmail};
 use crate::telegram::{TelegramClient, TelegramError};
 use crate::telegram_chat;
-use crate::throttle::SendThrottle;
 use crate::template::{RenderedMessage, text_to_html};
-use crate::NotifyError;
+use crate::throttle::SendThrottle;
 
 pub const DELIVER_JOB: &str = "notify.deliver";
 const MAX_ATTEMPTS: u16 = 8;
@@ -29,7 +29,12 @@ struct DeliverPayload {
 }
 
 /// Queues an email; commits or rolls back with the caller's transaction.
-pub async fn enqueue_email(conn: &mut PgConnection, to: &Email, event: &str, message: &RenderedMessage) -> Result<i64, NotifyError> {
+pub async fn enqueue_email(
+    conn: &mut PgConnection,
+    to: &Email,
+    event: &str,
+    message: &RenderedMessage,
+) -> Result<i64, NotifyError> {
     let id = sqlx::query_scalar!(
         "INSERT INTO outbox_message (channel, recipient, event, subject, body) VALUES ('email', $1, $2, $3, $4) RETURNING id",
         to.as_str(),
@@ -44,8 +49,17 @@ pub async fn enqueue_email(conn: &mut PgConnection, to: &Email, event: &str, mes
 }
 
 /// Queues a Telegram message to a chat (plain text).
-pub async fn enqueue_telegram(conn: &mut PgConnection, chat_id: i64, event: &str, message: &RenderedMessage) -> Result<i64, NotifyError> {
-    let text = if message.subject.is_empty() { message.text.clone() } else { format!("{}\n\n{}", message.subject, message.text) };
+pub async fn enqueue_telegram(
+    conn: &mut PgConnection,
+    chat_id: i64,
+    event: &str,
+    message: &RenderedMessage,
+) -> Result<i64, NotifyError> {
+    let text = if message.subject.is_empty() {
+        message.text.clone()
+    } else {
+        format!("{}\n\n{}", message.subject, message.text)
+    };
     let id = sqlx::query_scalar!(
         "INSERT INTO outbox_message (channel, recipient, event, subject, body) VALUES ('telegram', $1, $2, $3, $4) RETURNING id",
         chat_id.to_string(),
@@ -60,7 +74,11 @@ pub async fn enqueue_telegram(conn: &mut PgConnection, chat_id: i64, event: &str
 }
 
 async fn enqueue_delivery(conn: &mut PgConnection, outbox_id: i64) -> Result<(), NotifyError> {
-    jobs::enqueue(conn, NewJob::new(DELIVER_JOB, &DeliverPayload { outbox_id })?.max_attempts(MAX_ATTEMPTS)).await?;
+    jobs::enqueue(
+        conn,
+        NewJob::new(DELIVER_JOB, &DeliverPayload { outbox_id })?.max_attempts(MAX_ATTEMPTS),
+    )
+    .await?;
     Ok(())
 }
 
@@ -81,7 +99,9 @@ pub struct TelegramDelivery {
 
 /// Registers the delivery job of this process.
 pub fn register_jobs(registry: &mut Registry, delivery: Delivery) {
-    registry.handle(DELIVER_JOB, move |context| deliver(context, delivery.clone()));
+    registry.handle(DELIVER_JOB, move |context| {
+        deliver(context, delivery.clone())
+    });
 }
 
 enum Outcome {
@@ -92,15 +112,26 @@ enum Outcome {
     Dead(String),
 }
 
-async fn send_telegram(pool: &PgPool, telegram: Option<&TelegramDelivery>, recipient: &str, body: &str) -> Result<Outcome, JobError> {
+async fn send_telegram(
+    pool: &PgPool,
+    telegram: Option<&TelegramDelivery>,
+    recipient: &str,
+    body: &str,
+) -> Result<Outcome, JobError> {
     let Ok(chat_id) = recipient.parse::<i64>() else {
-        return Ok(Outcome::Dead(format!("`{recipient}` is not a Telegram chat id")));
+        return Ok(Outcome::Dead(format!(
+            "`{recipient}` is not a Telegram chat id"
+        )));
     };
     let Some(telegram) = telegram else {
-        return Ok(Outcome::Failed("Telegram is not configured (TELEGRAM_BOT_TOKEN)".to_owned()));
+        return Ok(Outcome::Failed(
+            "Telegram is not configured (TELEGRAM_BOT_TOKEN)".to_owned(),
+        ));
     };
     if telegram_chat::is_blocked(pool, chat_id).await? {
-        return Ok(Outcome::Blocked("the chat blocked the bot earlier".to_owned()));
+        return Ok(Outcome::Blocked(
+            "the chat blocked the bot earlier".to_owned(),
+        ));
     }
     if let Err(error) = telegram.throttle.acquire(chat_id).await {
         return Ok(Outcome::Failed(error.to_string()));
@@ -116,7 +147,10 @@ async fn send_telegram(pool: &PgPool, telegram: Option<&TelegramDelivery>, recip
             if let Err(error) = telegram.throttle.pause_all(delay).await {
                 tracing::warn!(%error, "could not pause the shared Telegram throttle");
             }
-            Outcome::Retry { delay, reason: format!("Telegram asked to retry after {} s", delay.as_secs()) }
+            Outcome::Retry {
+                delay,
+                reason: format!("Telegram asked to retry after {} s", delay.as_secs()),
+            }
         }
         Err(error) if error.is_retryable() => Outcome::Failed(error.to_string()),
         Err(error) => Outcome::Dead(error.to_string()),
@@ -126,11 +160,17 @@ async fn send_telegram(pool: &PgPool, telegram: Option<&TelegramDelivery>, recip
 async fn deliver(context: JobContext, delivery: Delivery) -> Result<(), JobError> {
     let mailer = &delivery.mailer;
     let payload: DeliverPayload = context.payload()?;
-    let Some(row) = sqlx::query!("SELECT channel, recipient, subject, body, status FROM outbox_message WHERE id = $1", payload.outbox_id)
-        .fetch_optional(&context.pool)
-        .await?
+    let Some(row) = sqlx::query!(
+        "SELECT channel, recipient, subject, body, status FROM outbox_message WHERE id = $1",
+        payload.outbox_id
+    )
+    .fetch_optional(&context.pool)
+    .await?
     else {
-        return Err(JobError::Permanent(format!("outbox message {} does not exist", payload.outbox_id)));
+        return Err(JobError::Permanent(format!(
+            "outbox message {} does not exist",
+            payload.outbox_id
+        )));
     };
     if row.status == "sent" || row.status == "blocked" {
         // A retried or duplicated job: the message already reached its end.
@@ -139,7 +179,12 @@ async fn deliver(context: JobContext, delivery: Delivery) -> Result<(), JobError
     let outcome = match row.channel.as_str() {
         "email" => match Email::parse(&row.recipient) {
             Ok(to) => {
-                let email = OutgoingEmail { to, subject: row.subject.clone(), text: row.body.clone(), html: text_to_html(&row.body) };
+                let email = OutgoingEmail {
+                    to,
+                    subject: row.subject.clone(),
+                    text: row.body.clone(),
+                    html: text_to_html(&row.body),
+                };
                 match mailer.send(&email).await {
                     Ok(()) => Outcome::Sent,
                     Err(error) => Outcome::Failed(error.to_string()),
@@ -147,7 +192,15 @@ async fn deliver(context: JobContext, delivery: Delivery) -> Result<(), JobError
             }
             Err(error) => Outcome::Dead(error.to_string()),
         },
-        "telegram" => send_telegram(&context.pool, delivery.telegram.as_ref(), &row.recipient, &row.body).await?,
+        "telegram" => {
+            send_telegram(
+                &context.pool,
+                delivery.telegram.as_ref(),
+                &row.recipient,
+                &row.body,
+            )
+            .await?
+        }
         other => Outcome::Dead(format!("unknown channel `{other}`")),
     };
     let last_attempt = context.attempt >= context.max_attempts;
@@ -170,7 +223,13 @@ async fn deliver(context: JobContext, delivery: Delivery) -> Result<(), JobError
             Err(JobError::Permanent(reason))
         }
         Outcome::Failed(reason) => {
-            mark(&context.pool, payload.outbox_id, if last_attempt { "dead" } else { "failed" }, Some(&reason)).await?;
+            mark(
+                &context.pool,
+                payload.outbox_id,
+                if last_attempt { "dead" } else { "failed" },
+                Some(&reason),
+            )
+            .await?;
             Err(JobError::Retry(anyhow::anyhow!(reason)))
         }
         Outcome::Retry { delay, reason } => {
@@ -182,7 +241,12 @@ async fn deliver(context: JobContext, delivery: Delivery) -> Result<(), JobError
     }
 }
 
-async fn mark(pool: &PgPool, id: i64, status: &str, error: Option<&str>) -> Result<(), sqlx::Error> {
+async fn mark(
+    pool: &PgPool,
+    id: i64,
+    status: &str,
+    error: Option<&str>,
+) -> Result<(), sqlx::Error> {
     sqlx::query!("UPDATE outbox_message SET status = $2, attempts = attempts + 1, last_error = $3 WHERE id = $1", id, status, error)
         .execute(pool)
         .await?;
@@ -215,7 +279,10 @@ pub struct OutboxFilter {
 }
 
 /// Newest first, with the cursor of the next page.
-pub async fn list(pool: &PgPool, filter: &OutboxFilter) -> Result<(Vec<OutboxMessage>, Option<i64>), NotifyError> {
+pub async fn list(
+    pool: &PgPool,
+    filter: &OutboxFilter,
+) -> Result<(Vec<OutboxMessage>, Option<i64>), NotifyError> {
     let limit = filter.limit.clamp(1, 100);
     let mut items = sqlx::query_as!(
         OutboxMessage,
@@ -241,7 +308,10 @@ pub async fn list(pool: &PgPool, filter: &OutboxFilter) -> Result<(Vec<OutboxMes
 
 /// Queues a failed or dead message again. `None` if there is no such
 /// message or it was already sent.
-pub async fn resend(conn: &mut PgConnection, id: i64) -> Result<Option<OutboxMessage>, NotifyError> {
+pub async fn resend(
+    conn: &mut PgConnection,
+    id: i64,
+) -> Result<Option<OutboxMessage>, NotifyError> {
     let updated = sqlx::query_scalar!(
         "UPDATE outbox_message SET status = 'pending', last_error = NULL WHERE id = $1 AND status IN ('failed', 'dead') RETURNING id",
         id

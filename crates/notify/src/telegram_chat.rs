@@ -44,13 +44,26 @@ pub async fn list_staff(pool: &PgPool) -> Result<Vec<StaffChat>, NotifyError> {
 }
 
 /// Adds (or relabels and unblocks) a staff chat.
-pub async fn upsert_staff(conn: &mut PgConnection, input: &NewStaffChat) -> Result<StaffChat, NotifyError> {
+pub async fn upsert_staff(
+    conn: &mut PgConnection,
+    input: &NewStaffChat,
+) -> Result<StaffChat, NotifyError> {
     let label = input.label.trim();
     if label.is_empty() || label.chars().count() > 100 {
-        return Err(ValidationErrors::single("label", "invalid_length", "a label of 1 to 100 characters").into());
+        return Err(ValidationErrors::single(
+            "label",
+            "invalid_length",
+            "a label of 1 to 100 characters",
+        )
+        .into());
     }
     if input.chat_id == 0 {
-        return Err(ValidationErrors::single("chat_id", "invalid", "a Telegram chat id is a non-zero number").into());
+        return Err(ValidationErrors::single(
+            "chat_id",
+            "invalid",
+            "a Telegram chat id is a non-zero number",
+        )
+        .into());
     }
     let chat = sqlx::query_as!(
         StaffChat,
@@ -68,14 +81,27 @@ pub async fn upsert_staff(conn: &mut PgConnection, input: &NewStaffChat) -> Resu
 }
 
 pub async fn remove_staff(conn: &mut PgConnection, chat_id: i64) -> Result<bool, NotifyError> {
-    let result = sqlx::query!("DELETE FROM telegram_chat WHERE chat_id = $1 AND kind = 'staff'", chat_id).execute(conn).await?;
+    let result = sqlx::query!(
+        "DELETE FROM telegram_chat WHERE chat_id = $1 AND kind = 'staff'",
+        chat_id
+    )
+    .execute(conn)
+    .await?;
     Ok(result.rows_affected() == 1)
 }
 
 /// Queues `message` to every staff chat that has not blocked the bot.
 /// Returns how many were queued.
-pub async fn notify_staff(conn: &mut PgConnection, event: &str, message: &RenderedMessage) -> Result<usize, NotifyError> {
-    let chats = sqlx::query_scalar!("SELECT chat_id FROM telegram_chat WHERE kind = 'staff' AND blocked_at IS NULL").fetch_all(&mut *conn).await?;
+pub async fn notify_staff(
+    conn: &mut PgConnection,
+    event: &str,
+    message: &RenderedMessage,
+) -> Result<usize, NotifyError> {
+    let chats = sqlx::query_scalar!(
+        "SELECT chat_id FROM telegram_chat WHERE kind = 'staff' AND blocked_at IS NULL"
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     for chat in &chats {
         outbox::enqueue_telegram(conn, *chat, event, message).await?;
     }
@@ -83,10 +109,16 @@ pub async fn notify_staff(conn: &mut PgConnection, event: &str, message: &Render
 }
 
 /// Queues a test message to a staff chat; `None` if it is not one.
-pub async fn send_test_message(conn: &mut PgConnection, chat_id: i64) -> Result<Option<outbox::OutboxMessage>, NotifyError> {
-    let known = sqlx::query_scalar!("SELECT chat_id FROM telegram_chat WHERE chat_id = $1 AND kind = 'staff'", chat_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+pub async fn send_test_message(
+    conn: &mut PgConnection,
+    chat_id: i64,
+) -> Result<Option<outbox::OutboxMessage>, NotifyError> {
+    let known = sqlx::query_scalar!(
+        "SELECT chat_id FROM telegram_chat WHERE chat_id = $1 AND kind = 'staff'",
+        chat_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     if known.is_none() {
         return Ok(None);
     }
@@ -100,13 +132,21 @@ pub async fn send_test_message(conn: &mut PgConnection, chat_id: i64) -> Result<
 }
 
 pub(crate) async fn is_blocked(pool: &PgPool, chat_id: i64) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query_scalar!("SELECT blocked_at IS NOT NULL AS \"blocked!\" FROM telegram_chat WHERE chat_id = $1", chat_id)
-        .fetch_optional(pool)
-        .await?
-        .unwrap_or(false))
+    Ok(sqlx::query_scalar!(
+        "SELECT blocked_at IS NOT NULL AS \"blocked!\" FROM telegram_chat WHERE chat_id = $1",
+        chat_id
+    )
+    .fetch_optional(pool)
+    .await?
+    .unwrap_or(false))
 }
 
 pub(crate) async fn mark_blocked(pool: &PgPool, chat_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query!("UPDATE telegram_chat SET blocked_at = now() WHERE chat_id = $1 AND blocked_at IS NULL", chat_id).execute(pool).await?;
+    sqlx::query!(
+        "UPDATE telegram_chat SET blocked_at = now() WHERE chat_id = $1 AND blocked_at IS NULL",
+        chat_id
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }

@@ -59,10 +59,18 @@ fn hash(code: &str) -> Vec<u8> {
 pub async fn create_code(conn: &mut PgConnection, user_id: Uuid) -> Result<LinkCode, NotifyError> {
     let code: String = {
         let mut rng = rand::rng();
-        (0..CODE_LEN).map(|_| char::from(CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())])).collect()
+        (0..CODE_LEN)
+            .map(|_| char::from(CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())]))
+            .collect()
     };
-    sqlx::query!("DELETE FROM telegram_link_code WHERE user_id = $1 AND used_at IS NULL", user_id).execute(&mut *conn).await?;
-    let ttl = chrono::Duration::from_std(CODE_TTL).unwrap_or_else(|_| chrono::Duration::minutes(15));
+    sqlx::query!(
+        "DELETE FROM telegram_link_code WHERE user_id = $1 AND used_at IS NULL",
+        user_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    let ttl =
+        chrono::Duration::from_std(CODE_TTL).unwrap_or_else(|_| chrono::Duration::minutes(15));
     let expires_at = sqlx::query_scalar!(
         "INSERT INTO telegram_link_code (code_hash, user_id, expires_at) VALUES ($1, $2, now() + $3::interval) RETURNING expires_at",
         hash(&code),
@@ -86,7 +94,12 @@ pub async fn linked_chat(pool: &PgPool, user_id: Uuid) -> Result<Option<LinkedCh
 
 /// Forgets the client's chat; returns whether there was one.
 pub async fn unlink(conn: &mut PgConnection, user_id: Uuid) -> Result<bool, NotifyError> {
-    let result = sqlx::query!("DELETE FROM telegram_chat WHERE kind = 'client' AND user_id = $1", user_id).execute(conn).await?;
+    let result = sqlx::query!(
+        "DELETE FROM telegram_chat WHERE kind = 'client' AND user_id = $1",
+        user_id
+    )
+    .execute(conn)
+    .await?;
     Ok(result.rows_affected() == 1)
 }
 
@@ -100,7 +113,10 @@ pub async fn chat_of(conn: &mut PgConnection, user_id: Uuid) -> Result<Option<i6
 /// What handling one message did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Handled {
-    Linked { user_id: Uuid, chat_id: i64 },
+    Linked {
+        user_id: Uuid,
+        chat_id: i64,
+    },
     /// A `/start` with a code that is unknown, used or expired.
     BadCode,
     /// Anything else: answered with a short help text.
@@ -111,23 +127,36 @@ pub enum Handled {
 
 /// Handles one incoming message in the caller's transaction; replies go
 /// through the outbox.
-pub async fn handle_message(conn: &mut PgConnection, message: &IncomingMessage) -> Result<Handled, NotifyError> {
+pub async fn handle_message(
+    conn: &mut PgConnection,
+    message: &IncomingMessage,
+) -> Result<Handled, NotifyError> {
     if message.chat.kind != "private" {
         return Ok(Handled::Ignored);
     }
     let chat_id = message.chat.id;
-    let language = match message.from.as_ref().and_then(|from| from.language_code.as_deref()) {
+    let language = match message
+        .from
+        .as_ref()
+        .and_then(|from| from.language_code.as_deref())
+    {
         Some(code) if code.starts_with("en") => Language::En,
         _ => Language::Id,
     };
     let text = message.text.as_deref().unwrap_or_default().trim();
     let mut words = text.split_whitespace();
     // `/start` may arrive as `/start@BotName` in clients that add the name.
-    let is_start = words.next().is_some_and(|command| command == "/start" || command.starts_with("/start@"));
+    let is_start = words
+        .next()
+        .is_some_and(|command| command == "/start" || command.starts_with("/start@"));
     let Some(code) = words.next().filter(|_| is_start) else {
         let help = match language {
-            Language::Id => "Untuk menghubungkan akun, buka menu Telegram di area klien Juragan lalu tekan tombol hubungkan.",
-            Language::En => "To link your account, open the Telegram section of the Juragan client area and press the link button.",
+            Language::Id => {
+                "Untuk menghubungkan akun, buka menu Telegram di area klien Juragan lalu tekan tombol hubungkan."
+            }
+            Language::En => {
+                "To link your account, open the Telegram section of the Juragan client area and press the link button."
+            }
         };
         reply(conn, chat_id, "telegram.help", help).await?;
         return Ok(Handled::Other);
@@ -140,8 +169,12 @@ pub async fn handle_message(conn: &mut PgConnection, message: &IncomingMessage) 
     .await?;
     let Some(user_id) = user_id else {
         let refused = match language {
-            Language::Id => "Kode tautan tidak dikenal atau sudah kedaluwarsa. Buat tautan baru dari area klien Juragan.",
-            Language::En => "This link code is unknown or has expired. Create a new link in the Juragan client area.",
+            Language::Id => {
+                "Kode tautan tidak dikenal atau sudah kedaluwarsa. Buat tautan baru dari area klien Juragan."
+            }
+            Language::En => {
+                "This link code is unknown or has expired. Create a new link in the Juragan client area."
+            }
         };
         reply(conn, chat_id, "telegram.bad_code", refused).await?;
         return Ok(Handled::BadCode);
@@ -149,14 +182,23 @@ pub async fn handle_message(conn: &mut PgConnection, message: &IncomingMessage) 
     let label = message
         .from
         .as_ref()
-        .map(|from| from.username.as_ref().map_or_else(|| from.first_name.clone(), |username| format!("@{username}")))
+        .map(|from| {
+            from.username.as_ref().map_or_else(
+                || from.first_name.clone(),
+                |username| format!("@{username}"),
+            )
+        })
         .unwrap_or_else(|| chat_id.to_string());
     let label: String = label.chars().take(100).collect();
     // A chat belongs to one account: linking it again moves it, and the
     // account's earlier chat is replaced. A staff chat stays a staff chat.
-    sqlx::query!("DELETE FROM telegram_chat WHERE kind = 'client' AND (user_id = $1 OR chat_id = $2)", user_id, chat_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM telegram_chat WHERE kind = 'client' AND (user_id = $1 OR chat_id = $2)",
+        user_id,
+        chat_id
+    )
+    .execute(&mut *conn)
+    .await?;
     let inserted = sqlx::query!(
         "INSERT INTO telegram_chat (chat_id, kind, label, user_id) VALUES ($1, 'client', $2, $3) ON CONFLICT (chat_id) DO NOTHING",
         chat_id,
@@ -166,34 +208,58 @@ pub async fn handle_message(conn: &mut PgConnection, message: &IncomingMessage) 
     .execute(&mut *conn)
     .await?;
     if inserted.rows_affected() == 0 {
-        reply(conn, chat_id, "telegram.bad_code", "Chat ini dipakai sebagai chat staf. / This chat is a staff chat.").await?;
+        reply(
+            conn,
+            chat_id,
+            "telegram.bad_code",
+            "Chat ini dipakai sebagai chat staf. / This chat is a staff chat.",
+        )
+        .await?;
         return Ok(Handled::BadCode);
     }
     let name = sqlx::query_scalar!("SELECT coalesce(p.full_name, u.email) AS \"name!\" FROM app_user u LEFT JOIN user_profile p ON p.user_id = u.id WHERE u.id = $1", user_id)
         .fetch_one(&mut *conn)
         .await?;
-    let message = render_event_in(conn, catalog::TELEGRAM_LINKED, language, &[("name", name)]).await?;
+    let message =
+        render_event_in(conn, catalog::TELEGRAM_LINKED, language, &[("name", name)]).await?;
     outbox::enqueue_telegram(conn, chat_id, catalog::TELEGRAM_LINKED, &message).await?;
     Ok(Handled::Linked { user_id, chat_id })
 }
 
-async fn reply(conn: &mut PgConnection, chat_id: i64, event: &str, text: &str) -> Result<(), NotifyError> {
-    let message = RenderedMessage { subject: String::new(), text: text.to_owned(), html: String::new() };
+async fn reply(
+    conn: &mut PgConnection,
+    chat_id: i64,
+    event: &str,
+    text: &str,
+) -> Result<(), NotifyError> {
+    let message = RenderedMessage {
+        subject: String::new(),
+        text: text.to_owned(),
+        html: String::new(),
+    };
     outbox::enqueue_telegram(conn, chat_id, event, &message).await?;
     Ok(())
 }
 
 /// Reads the pending updates once and handles them; returns how many.
 /// `wait` is getUpdates' long-poll timeout.
-pub async fn poll_once(pool: &PgPool, client: &TelegramClient, wait: Duration) -> Result<usize, PollError> {
-    let offset = sqlx::query_scalar!("SELECT next_update_id FROM telegram_poll_state").fetch_one(pool).await?;
+pub async fn poll_once(
+    pool: &PgPool,
+    client: &TelegramClient,
+    wait: Duration,
+) -> Result<usize, PollError> {
+    let offset = sqlx::query_scalar!("SELECT next_update_id FROM telegram_poll_state")
+        .fetch_one(pool)
+        .await?;
     let wait_secs = u32::try_from(wait.as_secs()).unwrap_or(0);
     let updates = client.get_updates(offset, wait_secs).await?;
     let count = updates.len();
     for update in updates {
         handle_update(pool, &update).await?;
     }
-    sqlx::query!("UPDATE telegram_poll_state SET polled_at = now()").execute(pool).await?;
+    sqlx::query!("UPDATE telegram_poll_state SET polled_at = now()")
+        .execute(pool)
+        .await?;
     Ok(count)
 }
 
@@ -202,11 +268,19 @@ async fn handle_update(pool: &PgPool, update: &Update) -> Result<(), PollError> 
     let mut tx = pool.begin().await?;
     if let Some(message) = &update.message {
         let handled = handle_message(&mut tx, message).await?;
-        tracing::info!(update_id = update.update_id, chat_id = message.chat.id, ?handled, "Telegram update handled");
+        tracing::info!(
+            update_id = update.update_id,
+            chat_id = message.chat.id,
+            ?handled,
+            "Telegram update handled"
+        );
     }
-    sqlx::query!("UPDATE telegram_poll_state SET next_update_id = greatest(next_update_id, $1::bigint + 1)", update.update_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE telegram_poll_state SET next_update_id = greatest(next_update_id, $1::bigint + 1)",
+        update.update_id
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -224,13 +298,24 @@ pub enum PollError {
 /// Polls every `interval`, with a long poll shorter than the interval so one
 /// run ends before the next is due.
 pub fn register_jobs(registry: &mut Registry, client: Arc<TelegramClient>, interval: Duration) {
-    let wait = interval.saturating_sub(Duration::from_secs(2)).min(Duration::from_secs(20));
-    registry.handle(POLL_JOB, move |context| poll_job(context, client.clone(), wait));
+    let wait = interval
+        .saturating_sub(Duration::from_secs(2))
+        .min(Duration::from_secs(20));
+    registry.handle(POLL_JOB, move |context| {
+        poll_job(context, client.clone(), wait)
+    });
     registry.every(POLL_JOB, POLL_JOB, interval);
 }
 
-async fn poll_job(context: JobContext, client: Arc<TelegramClient>, wait: Duration) -> Result<(), JobError> {
+async fn poll_job(
+    context: JobContext,
+    client: Arc<TelegramClient>,
+    wait: Duration,
+) -> Result<(), JobError> {
     // Never retried: a retry would run beside the next period's poll, and
     // Telegram refuses two concurrent polls. The next period tries again.
-    poll_once(&context.pool, &client, wait).await.map(|_| ()).map_err(|error| JobError::Permanent(error.to_string()))
+    poll_once(&context.pool, &client, wait)
+        .await
+        .map(|_| ())
+        .map_err(|error| JobError::Permanent(error.to_string()))
 }

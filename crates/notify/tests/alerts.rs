@@ -7,7 +7,12 @@ use notify::alert::{self, AlertKind, BURST, Delivery, NewAlert};
 use sqlx::PgPool;
 
 fn error(title: &str) -> NewAlert {
-    NewAlert { kind: AlertKind::Error, source: "billing::invoice".to_owned(), title: title.to_owned(), detail: "invoice=42".to_owned() }
+    NewAlert {
+        kind: AlertKind::Error,
+        source: "billing::invoice".to_owned(),
+        title: title.to_owned(),
+        detail: "invoice=42".to_owned(),
+    }
 }
 
 async fn alert_chats(pool: &PgPool) {
@@ -30,7 +35,10 @@ async fn telegram_bodies(pool: &PgPool, chat: i64) -> Vec<String> {
 /// Waits for the next window when less than 10 s of this one are left, so
 /// that what a test raises falls into one window.
 async fn stay_in_one_window(pool: &PgPool) {
-    let now: f64 = sqlx::query_scalar("SELECT extract(epoch FROM now())::float8").fetch_one(pool).await.unwrap();
+    let now: f64 = sqlx::query_scalar("SELECT extract(epoch FROM now())::float8")
+        .fetch_one(pool)
+        .await
+        .unwrap();
     let into_window = now.rem_euclid(60.0);
     if into_window > 50.0 {
         tokio::time::sleep(std::time::Duration::from_secs_f64(60.0 - into_window + 0.2)).await;
@@ -51,16 +59,37 @@ async fn a_storm_sends_a_few_alerts_then_one_summary(pool: PgPool) {
 
     let mut deliveries = Vec::new();
     for n in 0..40 {
-        let title = if n % 4 == 0 { "payment gateway timed out" } else { "could not charge" };
+        let title = if n % 4 == 0 {
+            "payment gateway timed out"
+        } else {
+            "could not charge"
+        };
         deliveries.push(raise(&pool, &error(title)).await);
     }
-    let sent = deliveries.iter().filter(|delivery| **delivery == Delivery::Sent).count();
+    let sent = deliveries
+        .iter()
+        .filter(|delivery| **delivery == Delivery::Sent)
+        .count();
     assert_eq!(sent, usize::try_from(BURST).unwrap());
-    assert_eq!(telegram_bodies(&pool, 111).await.len(), sent, "each sent alert reaches the alert chat");
-    assert!(telegram_bodies(&pool, 222).await.is_empty(), "chats without alerts get none");
+    assert_eq!(
+        telegram_bodies(&pool, 111).await.len(),
+        sent,
+        "each sent alert reaches the alert chat"
+    );
+    assert!(
+        telegram_bodies(&pool, 222).await.is_empty(),
+        "chats without alerts get none"
+    );
 
-    let summaries: i64 = sqlx::query_scalar("SELECT count(*) FROM job WHERE kind = $1").bind(alert::SUMMARY_JOB).fetch_one(&pool).await.unwrap();
-    assert_eq!(summaries, 1, "one summary job per window, however many were held");
+    let summaries: i64 = sqlx::query_scalar("SELECT count(*) FROM job WHERE kind = $1")
+        .bind(alert::SUMMARY_JOB)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        summaries, 1,
+        "one summary job per window, however many were held"
+    );
 
     assert_eq!(alert::send_summary(&pool).await.unwrap(), 35);
     let bodies = telegram_bodies(&pool, 111).await;
@@ -68,7 +97,10 @@ async fn a_storm_sends_a_few_alerts_then_one_summary(pool: PgPool) {
     let summary = bodies.last().unwrap();
     assert!(summary.contains("35 more alerts"), "{summary}");
     assert!(summary.contains("× [error] could not charge"), "{summary}");
-    assert!(summary.contains("× [error] payment gateway timed out"), "{summary}");
+    assert!(
+        summary.contains("× [error] payment gateway timed out"),
+        "{summary}"
+    );
     // Nothing is held any more: a second summary sends nothing.
     assert_eq!(alert::send_summary(&pool).await.unwrap(), 0);
     assert_eq!(telegram_bodies(&pool, 111).await.len(), sent + 1);
@@ -100,7 +132,12 @@ async fn alerts_are_listed_newest_first_with_their_delivery(pool: PgPool) {
         raise(&pool, &error(&format!("e{n}"))).await;
     }
     let (page, next) = alert::list(&pool, None, 3).await.unwrap();
-    assert_eq!(page.iter().map(|alert| alert.title.as_str()).collect::<Vec<_>>(), ["e6", "e5", "e4"]);
+    assert_eq!(
+        page.iter()
+            .map(|alert| alert.title.as_str())
+            .collect::<Vec<_>>(),
+        ["e6", "e5", "e4"]
+    );
     assert_eq!(page[0].delivery, alert::AlertDelivery::Held);
     let (rest, _) = alert::list(&pool, next, 10).await.unwrap();
     assert_eq!(rest.len(), 4);

@@ -8,7 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use jobs::{JobRunner, Registry, RunnerConfig};
-use notify::broadcast::{self, BroadcastContent, BroadcastSender, Channel, NewBroadcast, SendFailure, SendFuture, Senders};
+use notify::broadcast::{
+    self, BroadcastContent, BroadcastSender, Channel, NewBroadcast, SendFailure, SendFuture,
+    Senders,
+};
 use sqlx::PgPool;
 
 /// Records every delivery; slow enough that a kill lands mid-broadcast.
@@ -23,7 +26,9 @@ impl BroadcastSender for RecordingSender {
         Box::pin(async move {
             tokio::time::sleep(Duration::from_millis(10)).await;
             if self.blocked.iter().any(|blocked| blocked == recipient) {
-                return Err(SendFailure::Blocked("Forbidden: bot was blocked by the user".to_owned()));
+                return Err(SendFailure::Blocked(
+                    "Forbidden: bot was blocked by the user".to_owned(),
+                ));
             }
             self.delivered.lock().unwrap().push(recipient.to_owned());
             Ok(())
@@ -45,29 +50,53 @@ async fn seed_clients(pool: &PgPool, count: usize) {
 fn runner(pool: &PgPool, sender: &Arc<RecordingSender>) -> JobRunner {
     let mut registry = Registry::new();
     let sender: Arc<dyn BroadcastSender> = sender.clone();
-    broadcast::register_jobs(&mut registry, Senders { email: Some(sender), telegram: None });
-    let config = RunnerConfig { poll_interval: Duration::from_millis(20), lease: Duration::from_secs(2), ..RunnerConfig::default() };
+    broadcast::register_jobs(
+        &mut registry,
+        Senders {
+            email: Some(sender),
+            telegram: None,
+        },
+    );
+    let config = RunnerConfig {
+        poll_interval: Duration::from_millis(20),
+        lease: Duration::from_secs(2),
+        ..RunnerConfig::default()
+    };
     JobRunner::new(pool.clone(), registry, config)
 }
 
 #[sqlx::test(migrations = "../../migrations")]
 async fn a_broadcast_killed_halfway_resumes_without_sending_anyone_twice(pool: PgPool) {
     seed_clients(&pool, 200).await;
-    let input = NewBroadcast { channel: Channel::Email, subject: Some("Promo".to_owned()), body: "Diskon 20%".to_owned(), photo_url: None };
+    let input = NewBroadcast {
+        channel: Channel::Email,
+        subject: Some("Promo".to_owned()),
+        body: "Diskon 20%".to_owned(),
+        photo_url: None,
+    };
     let mut tx = pool.begin().await.unwrap();
     let id = broadcast::create(&mut tx, None, &input).await.unwrap();
     tx.commit().await.unwrap();
 
-    let first_sender = Arc::new(RecordingSender { blocked: vec!["client7@example.test".to_owned()], ..Default::default() });
+    let first_sender = Arc::new(RecordingSender {
+        blocked: vec!["client7@example.test".to_owned()],
+        ..Default::default()
+    });
     let first = runner(&pool, &first_sender).start().await.unwrap();
     let started = Instant::now();
     while first_sender.delivered.lock().unwrap().len() < 60 {
-        assert!(started.elapsed() < Duration::from_secs(20), "the broadcast never got going");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the broadcast never got going"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     first.kill();
 
-    let second_sender = Arc::new(RecordingSender { blocked: vec!["client7@example.test".to_owned()], ..Default::default() });
+    let second_sender = Arc::new(RecordingSender {
+        blocked: vec!["client7@example.test".to_owned()],
+        ..Default::default()
+    });
     let second = runner(&pool, &second_sender).start().await.unwrap();
     let started = Instant::now();
     let done = loop {
@@ -75,32 +104,60 @@ async fn a_broadcast_killed_halfway_resumes_without_sending_anyone_twice(pool: P
         if broadcast.status == "done" {
             break broadcast;
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "not finished: {:?}", broadcast.progress);
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "not finished: {:?}",
+            broadcast.progress
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     second.shutdown().await;
 
     let mut deliveries: HashMap<String, usize> = HashMap::new();
-    for recipient in first_sender.delivered.lock().unwrap().iter().chain(second_sender.delivered.lock().unwrap().iter()) {
+    for recipient in first_sender
+        .delivered
+        .lock()
+        .unwrap()
+        .iter()
+        .chain(second_sender.delivered.lock().unwrap().iter())
+    {
         *deliveries.entry(recipient.clone()).or_default() += 1;
     }
-    assert!(deliveries.values().all(|count| *count == 1), "someone got the message twice");
-    assert!(!second_sender.delivered.lock().unwrap().is_empty(), "the second runner did part of the work");
+    assert!(
+        deliveries.values().all(|count| *count == 1),
+        "someone got the message twice"
+    );
+    assert!(
+        !second_sender.delivered.lock().unwrap().is_empty(),
+        "the second runner did part of the work"
+    );
 
     let progress = done.progress;
     assert_eq!(progress.total, 200);
     assert_eq!(progress.blocked, 1);
     assert_eq!(progress.remaining, 0);
-    assert_eq!(usize::try_from(progress.sent).unwrap(), deliveries.len(), "every recorded send is a delivery");
+    assert_eq!(
+        usize::try_from(progress.sent).unwrap(),
+        deliveries.len(),
+        "every recorded send is a delivery"
+    );
     // Only the sends in flight when the runner died can be unknown.
-    assert!(progress.unknown <= broadcast::SENDS_IN_FLIGHT as i64, "{progress:?}");
+    assert!(
+        progress.unknown <= broadcast::SENDS_IN_FLIGHT as i64,
+        "{progress:?}"
+    );
     assert_eq!(progress.sent + progress.blocked + progress.unknown, 200);
 }
 
 #[sqlx::test(migrations = "../../migrations")]
 async fn a_cancelled_broadcast_stops(pool: PgPool) {
     seed_clients(&pool, 300).await;
-    let input = NewBroadcast { channel: Channel::Email, subject: Some("Promo".to_owned()), body: "Diskon".to_owned(), photo_url: None };
+    let input = NewBroadcast {
+        channel: Channel::Email,
+        subject: Some("Promo".to_owned()),
+        body: "Diskon".to_owned(),
+        photo_url: None,
+    };
     let mut tx = pool.begin().await.unwrap();
     let id = broadcast::create(&mut tx, None, &input).await.unwrap();
     tx.commit().await.unwrap();
@@ -114,7 +171,11 @@ async fn a_cancelled_broadcast_stops(pool: PgPool) {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let after_cancel = sender.delivered.lock().unwrap().len();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(sender.delivered.lock().unwrap().len(), after_cancel, "nothing more is sent");
+    assert_eq!(
+        sender.delivered.lock().unwrap().len(),
+        after_cancel,
+        "nothing more is sent"
+    );
     assert!(after_cancel < 300);
     handle.shutdown().await;
     let broadcast = broadcast::find(&pool, id).await.unwrap().unwrap();
@@ -124,12 +185,28 @@ async fn a_cancelled_broadcast_stops(pool: PgPool) {
 #[sqlx::test(migrations = "../../migrations")]
 async fn bad_broadcasts_are_refused_and_write_nothing(pool: PgPool) {
     let mut tx = pool.begin().await.unwrap();
-    let no_subject = NewBroadcast { channel: Channel::Email, subject: None, body: "x".to_owned(), photo_url: Some("ftp://nope".to_owned()) };
-    let error = broadcast::create(&mut tx, None, &no_subject).await.unwrap_err();
-    let notify::NotifyError::Validation(errors) = error else { panic!("validation error expected") };
-    let fields: Vec<&str> = errors.errors().iter().map(|error| error.field.as_str()).collect();
+    let no_subject = NewBroadcast {
+        channel: Channel::Email,
+        subject: None,
+        body: "x".to_owned(),
+        photo_url: Some("ftp://nope".to_owned()),
+    };
+    let error = broadcast::create(&mut tx, None, &no_subject)
+        .await
+        .unwrap_err();
+    let notify::NotifyError::Validation(errors) = error else {
+        panic!("validation error expected")
+    };
+    let fields: Vec<&str> = errors
+        .errors()
+        .iter()
+        .map(|error| error.field.as_str())
+        .collect();
     assert_eq!(fields, ["subject", "photo_url"]);
     tx.rollback().await.unwrap();
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM broadcast").fetch_one(&pool).await.unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM broadcast")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(count, 0);
 }

@@ -5,13 +5,13 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "telegram/broadcast.rs"]
+mod broadcast;
 #[path = "telegram/client.rs"]
 mod client;
 #[path = "telegram/helpers.rs"]
 mod helpers;
-#[path = "telegram/throttle.rs"]
-mod throttle;
 #[path = "telegram/linking.rs"]
 mod linking;
-#[path = "telegram/broadcast.rs"]
-mod broadcast;
+#[path = "telegram/throttle.rs"]
+mod throttle;

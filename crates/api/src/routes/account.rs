@@ -3,10 +3,13 @@
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use identity::OtpChallenge;
-use identity::account::{Account, ChangePasswordRequest, UpdateBillingAddressRequest, UpdateOtpRequest, UpdateProfileRequest};
+use identity::Role;
+use identity::account::{
+    Account, ChangePasswordRequest, UpdateBillingAddressRequest, UpdateOtpRequest,
+    UpdateProfileRequest,
+};
 use identity::api_token::{self, ApiToken, NewApiToken};
 use identity::session::{self, Session};
-use identity::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -44,8 +47,13 @@ pub fn configure(config: &mut ServiceConfig) {
     )
 )]
 #[get("/api/v1/account")]
-async fn get_account(auth: Auth<AnyUser>, state: web::Data<AppState>) -> Result<web::Json<Account>, ApiError> {
-    Ok(web::Json(state.identity.account(auth.principal.user_id).await?))
+async fn get_account(
+    auth: Auth<AnyUser>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Account>, ApiError> {
+    Ok(web::Json(
+        state.identity.account(auth.principal.user_id).await?,
+    ))
 }
 
 /// Set name, phone (normalised to +62) and company.
@@ -61,8 +69,17 @@ async fn get_account(auth: Auth<AnyUser>, state: web::Data<AppState>) -> Result<
     )
 )]
 #[put("/api/v1/account/profile")]
-async fn update_profile(auth: Auth<AnyUser>, state: web::Data<AppState>, body: web::Json<UpdateProfileRequest>) -> Result<web::Json<Account>, ApiError> {
-    Ok(web::Json(state.identity.update_profile(&auth.principal, &auth.client, body.into_inner()).await?))
+async fn update_profile(
+    auth: Auth<AnyUser>,
+    state: web::Data<AppState>,
+    body: web::Json<UpdateProfileRequest>,
+) -> Result<web::Json<Account>, ApiError> {
+    Ok(web::Json(
+        state
+            .identity
+            .update_profile(&auth.principal, &auth.client, body.into_inner())
+            .await?,
+    ))
 }
 
 /// Set the billing address used on invoices.
@@ -83,7 +100,12 @@ async fn update_billing_address(
     state: web::Data<AppState>,
     body: web::Json<UpdateBillingAddressRequest>,
 ) -> Result<web::Json<Account>, ApiError> {
-    Ok(web::Json(state.identity.update_billing_address(&auth.principal, &auth.client, body.into_inner()).await?))
+    Ok(web::Json(
+        state
+            .identity
+            .update_billing_address(&auth.principal, &auth.client, body.into_inner())
+            .await?,
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -104,8 +126,14 @@ pub struct CheckoutReadiness {
     )
 )]
 #[get("/api/v1/account/checkout-readiness")]
-async fn checkout_readiness(auth: Auth<AnyUser>, state: web::Data<AppState>) -> Result<web::Json<CheckoutReadiness>, ApiError> {
-    state.identity.require_checkout_ready(auth.principal.user_id).await?;
+async fn checkout_readiness(
+    auth: Auth<AnyUser>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<CheckoutReadiness>, ApiError> {
+    state
+        .identity
+        .require_checkout_ready(auth.principal.user_id)
+        .await?;
     Ok(web::Json(CheckoutReadiness { ready: true }))
 }
 
@@ -122,8 +150,15 @@ async fn checkout_readiness(auth: Auth<AnyUser>, state: web::Data<AppState>) -> 
     )
 )]
 #[post("/api/v1/account/password")]
-async fn change_password(auth: Auth<AnyUser>, state: web::Data<AppState>, body: web::Json<ChangePasswordRequest>) -> Result<HttpResponse, ApiError> {
-    state.identity.change_password(&auth.principal, &auth.client, body.into_inner()).await?;
+async fn change_password(
+    auth: Auth<AnyUser>,
+    state: web::Data<AppState>,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .identity
+        .change_password(&auth.principal, &auth.client, body.into_inner())
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -140,8 +175,16 @@ async fn change_password(auth: Auth<AnyUser>, state: web::Data<AppState>, body: 
     )
 )]
 #[post("/api/v1/account/otp/challenge")]
-async fn start_otp_challenge(auth: Auth<AnyUser>, state: web::Data<AppState>) -> Result<web::Json<OtpChallenge>, ApiError> {
-    Ok(web::Json(state.identity.start_settings_challenge(&auth.principal).await?))
+async fn start_otp_challenge(
+    auth: Auth<AnyUser>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<OtpChallenge>, ApiError> {
+    Ok(web::Json(
+        state
+            .identity
+            .start_settings_challenge(&auth.principal)
+            .await?,
+    ))
 }
 
 /// Turn two-factor sign-in on or off (staff cannot turn it off).
@@ -159,8 +202,17 @@ async fn start_otp_challenge(auth: Auth<AnyUser>, state: web::Data<AppState>) ->
     )
 )]
 #[put("/api/v1/account/otp")]
-async fn update_otp(auth: Auth<AnyUser>, state: web::Data<AppState>, body: web::Json<UpdateOtpRequest>) -> Result<web::Json<Account>, ApiError> {
-    Ok(web::Json(state.identity.set_otp(&auth.principal, &auth.client, body.into_inner()).await?))
+async fn update_otp(
+    auth: Auth<AnyUser>,
+    state: web::Data<AppState>,
+    body: web::Json<UpdateOtpRequest>,
+) -> Result<web::Json<Account>, ApiError> {
+    Ok(web::Json(
+        state
+            .identity
+            .set_otp(&auth.principal, &auth.client, body.into_inner())
+            .await?,
+    ))
 }
 
 /// Active sessions (signed-in devices), the current one marked.
@@ -175,8 +227,18 @@ async fn update_otp(auth: Auth<AnyUser>, state: web::Data<AppState>, body: web::
     )
 )]
 #[get("/api/v1/account/sessions")]
-async fn list_sessions(auth: Auth<AnyUser>, state: web::Data<AppState>) -> Result<web::Json<Vec<Session>>, ApiError> {
-    Ok(web::Json(session::list_active(&state.pool, auth.principal.user_id, auth.principal.session_id).await?))
+async fn list_sessions(
+    auth: Auth<AnyUser>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<Session>>, ApiError> {
+    Ok(web::Json(
+        session::list_active(
+            &state.pool,
+            auth.principal.user_id,
+            auth.principal.session_id,
+        )
+        .await?,
+    ))
 }
 
 /// Sign a session out.
@@ -193,7 +255,11 @@ async fn list_sessions(auth: Auth<AnyUser>, state: web::Data<AppState>) -> Resul
     )
 )]
 #[delete("/api/v1/account/sessions/{id}")]
-async fn revoke_session(auth: Auth<AnyUser>, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+async fn revoke_session(
+    auth: Auth<AnyUser>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     if !session::revoke_own(&state.pool, auth.principal.user_id, id.into_inner()).await? {
         return Err(ApiError::NotFound("no such active session".to_owned()));
     }
@@ -212,8 +278,13 @@ async fn revoke_session(auth: Auth<AnyUser>, state: web::Data<AppState>, id: web
     )
 )]
 #[get("/api/v1/account/api-tokens")]
-async fn list_api_tokens(auth: Auth<AnyUser>, state: web::Data<AppState>) -> Result<web::Json<Vec<ApiToken>>, ApiError> {
-    Ok(web::Json(api_token::list(&state.pool, auth.principal.user_id).await?))
+async fn list_api_tokens(
+    auth: Auth<AnyUser>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<ApiToken>>, ApiError> {
+    Ok(web::Json(
+        api_token::list(&state.pool, auth.principal.user_id).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -245,10 +316,21 @@ pub struct CreatedApiToken {
     )
 )]
 #[post("/api/v1/account/api-tokens")]
-async fn create_api_token(auth: Auth<AnyUser>, state: web::Data<AppState>, body: web::Json<CreateApiTokenRequest>) -> Result<HttpResponse, ApiError> {
+async fn create_api_token(
+    auth: Auth<AnyUser>,
+    state: web::Data<AppState>,
+    body: web::Json<CreateApiTokenRequest>,
+) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let input = NewApiToken { name: body.name, roles: body.roles, expires_in_days: body.expires_in_days };
-    let (token, secret) = state.identity.create_api_token(&auth.principal, &auth.client, input).await?;
+    let input = NewApiToken {
+        name: body.name,
+        roles: body.roles,
+        expires_in_days: body.expires_in_days,
+    };
+    let (token, secret) = state
+        .identity
+        .create_api_token(&auth.principal, &auth.client, input)
+        .await?;
     Ok(HttpResponse::Created().json(CreatedApiToken { token, secret }))
 }
 
@@ -266,8 +348,16 @@ async fn create_api_token(auth: Auth<AnyUser>, state: web::Data<AppState>, body:
     )
 )]
 #[delete("/api/v1/account/api-tokens/{id}")]
-async fn revoke_api_token(auth: Auth<AnyUser>, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    if !state.identity.revoke_api_token(&auth.principal, &auth.client, id.into_inner()).await? {
+async fn revoke_api_token(
+    auth: Auth<AnyUser>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    if !state
+        .identity
+        .revoke_api_token(&auth.principal, &auth.client, id.into_inner())
+        .await?
+    {
         return Err(ApiError::NotFound("no such live API token".to_owned()));
     }
     Ok(HttpResponse::NoContent().finish())

@@ -4,8 +4,9 @@ use actix_web::{HttpResponse, get, post, web};
 use identity::OtpChallenge;
 use identity::TokenPair;
 use identity::login::{
-    ChallengeRequest, EmailOnlyRequest, LoginOtpRequest, LoginRequest, LoginResponse, RefreshTokenRequest, RegisterRequest, RegisterResponse,
-    ResetPasswordRequest, VerifyEmailRequest,
+    ChallengeRequest, EmailOnlyRequest, LoginOtpRequest, LoginRequest, LoginResponse,
+    RefreshTokenRequest, RegisterRequest, RegisterResponse, ResetPasswordRequest,
+    VerifyEmailRequest,
 };
 use identity::staff::AcceptInvitationRequest;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -42,8 +43,15 @@ pub fn configure(config: &mut ServiceConfig) {
     )
 )]
 #[post("/api/v1/auth/register")]
-async fn register(state: web::Data<AppState>, client: Client, body: web::Json<RegisterRequest>) -> Result<HttpResponse, ApiError> {
-    let created = state.identity.register(&client.0, body.into_inner()).await?;
+async fn register(
+    state: web::Data<AppState>,
+    client: Client,
+    body: web::Json<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let created = state
+        .identity
+        .register(&client.0, body.into_inner())
+        .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -59,8 +67,15 @@ async fn register(state: web::Data<AppState>, client: Client, body: web::Json<Re
     )
 )]
 #[post("/api/v1/auth/verify-email")]
-async fn verify_email(state: web::Data<AppState>, client: Client, body: web::Json<VerifyEmailRequest>) -> Result<HttpResponse, ApiError> {
-    state.identity.verify_email(&client.0, body.into_inner()).await?;
+async fn verify_email(
+    state: web::Data<AppState>,
+    client: Client,
+    body: web::Json<VerifyEmailRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .identity
+        .verify_email(&client.0, body.into_inner())
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -75,8 +90,15 @@ async fn verify_email(state: web::Data<AppState>, client: Client, body: web::Jso
     )
 )]
 #[post("/api/v1/auth/verify-email/resend")]
-async fn resend_verification(state: web::Data<AppState>, client: Client, body: web::Json<EmailOnlyRequest>) -> Result<HttpResponse, ApiError> {
-    state.identity.resend_verification(&client.0, body.into_inner()).await?;
+async fn resend_verification(
+    state: web::Data<AppState>,
+    client: Client,
+    body: web::Json<EmailOnlyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .identity
+        .resend_verification(&client.0, body.into_inner())
+        .await?;
     Ok(HttpResponse::Accepted().finish())
 }
 
@@ -94,8 +116,14 @@ async fn resend_verification(state: web::Data<AppState>, client: Client, body: w
     )
 )]
 #[post("/api/v1/auth/login")]
-async fn login(state: web::Data<AppState>, client: Client, body: web::Json<LoginRequest>) -> Result<web::Json<LoginResponse>, ApiError> {
-    Ok(web::Json(state.identity.login(&client.0, body.into_inner()).await?))
+async fn login(
+    state: web::Data<AppState>,
+    client: Client,
+    body: web::Json<LoginRequest>,
+) -> Result<web::Json<LoginResponse>, ApiError> {
+    Ok(web::Json(
+        state.identity.login(&client.0, body.into_inner()).await?,
+    ))
 }
 
 /// Finish signing in with the emailed code.
@@ -110,8 +138,17 @@ async fn login(state: web::Data<AppState>, client: Client, body: web::Json<Login
     )
 )]
 #[post("/api/v1/auth/login/otp")]
-async fn login_otp(state: web::Data<AppState>, client: Client, body: web::Json<LoginOtpRequest>) -> Result<web::Json<TokenPair>, ApiError> {
-    Ok(web::Json(state.identity.verify_login_otp(&client.0, body.into_inner()).await?))
+async fn login_otp(
+    state: web::Data<AppState>,
+    client: Client,
+    body: web::Json<LoginOtpRequest>,
+) -> Result<web::Json<TokenPair>, ApiError> {
+    Ok(web::Json(
+        state
+            .identity
+            .verify_login_otp(&client.0, body.into_inner())
+            .await?,
+    ))
 }
 
 /// Email a new sign-in code (60 s cooldown, hourly cap).
@@ -125,8 +162,17 @@ async fn login_otp(state: web::Data<AppState>, client: Client, body: web::Json<L
     )
 )]
 #[post("/api/v1/auth/login/otp/resend")]
-async fn resend_login_otp(state: web::Data<AppState>, client: Client, body: web::Json<ChallengeRequest>) -> Result<web::Json<OtpChallenge>, ApiError> {
-    Ok(web::Json(state.identity.resend_login_otp(&client.0, body.into_inner()).await?))
+async fn resend_login_otp(
+    state: web::Data<AppState>,
+    client: Client,
+    body: web::Json<ChallengeRequest>,
+) -> Result<web::Json<OtpChallenge>, ApiError> {
+    Ok(web::Json(
+        state
+            .identity
+            .resend_login_otp(&client.0, body.into_inner())
+            .await?,
+    ))
 }
 
 /// Exchange a refresh token for a new token pair. Each refresh token works
@@ -141,14 +187,23 @@ async fn resend_login_otp(state: web::Data<AppState>, client: Client, body: web:
     )
 )]
 #[post("/api/v1/auth/refresh")]
-async fn refresh(state: web::Data<AppState>, client: Client, body: web::Json<RefreshTokenRequest>) -> Result<web::Json<TokenPair>, ApiError> {
-    Ok(web::Json(state.identity.refresh(&client.0, body.into_inner()).await?))
+async fn refresh(
+    state: web::Data<AppState>,
+    client: Client,
+    body: web::Json<RefreshTokenRequest>,
+) -> Result<web::Json<TokenPair>, ApiError> {
+    Ok(web::Json(
+        state.identity.refresh(&client.0, body.into_inner()).await?,
+    ))
 }
 
 /// Sign out: revokes the session of this refresh token.
 #[utoipa::path(tag = "auth", operation_id = "logout", responses((status = 204, description = "Signed out")))]
 #[post("/api/v1/auth/logout")]
-async fn logout(state: web::Data<AppState>, body: web::Json<RefreshTokenRequest>) -> Result<HttpResponse, ApiError> {
+async fn logout(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshTokenRequest>,
+) -> Result<HttpResponse, ApiError> {
     state.identity.logout(body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -164,8 +219,15 @@ async fn logout(state: web::Data<AppState>, body: web::Json<RefreshTokenRequest>
     )
 )]
 #[post("/api/v1/auth/password/forgot")]
-async fn forgot_password(state: web::Data<AppState>, client: Client, body: web::Json<EmailOnlyRequest>) -> Result<HttpResponse, ApiError> {
-    state.identity.forgot_password(&client.0, body.into_inner()).await?;
+async fn forgot_password(
+    state: web::Data<AppState>,
+    client: Client,
+    body: web::Json<EmailOnlyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .identity
+        .forgot_password(&client.0, body.into_inner())
+        .await?;
     Ok(HttpResponse::Accepted().finish())
 }
 
@@ -180,8 +242,15 @@ async fn forgot_password(state: web::Data<AppState>, client: Client, body: web::
     )
 )]
 #[post("/api/v1/auth/password/reset")]
-async fn reset_password(state: web::Data<AppState>, client: Client, body: web::Json<ResetPasswordRequest>) -> Result<HttpResponse, ApiError> {
-    state.identity.reset_password(&client.0, body.into_inner()).await?;
+async fn reset_password(
+    state: web::Data<AppState>,
+    client: Client,
+    body: web::Json<ResetPasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .identity
+        .reset_password(&client.0, body.into_inner())
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -196,7 +265,10 @@ async fn reset_password(state: web::Data<AppState>, client: Client, body: web::J
     )
 )]
 #[post("/api/v1/auth/invitations/accept")]
-async fn accept_invitation(state: web::Data<AppState>, body: web::Json<AcceptInvitationRequest>) -> Result<HttpResponse, ApiError> {
+async fn accept_invitation(
+    state: web::Data<AppState>,
+    body: web::Json<AcceptInvitationRequest>,
+) -> Result<HttpResponse, ApiError> {
     state.identity.accept_invitation(body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -209,5 +281,7 @@ async fn accept_invitation(state: web::Data<AppState>, body: web::Json<AcceptInv
 )]
 #[get("/.well-known/jwks.json")]
 async fn jwks(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=300")).json(state.identity.keys().jwks())
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .json(state.identity.keys().jwks())
 }

@@ -29,9 +29,8 @@ pub fn configure(config: &mut ServiceConfig) {
 pub(crate) fn parse_cursor(cursor: Option<&str>) -> Result<Option<i64>, crate::error::ApiError> {
     match cursor {
         None | Some("") => Ok(None),
-        Some(cursor) => cursor
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| crate::error::ApiError::BadRequest("cursor is not one this API gave out".to_owned())),
+        Some(cursor) => cursor.parse::<i64>().map(Some).map_err(|_| {
+            crate::error::ApiError::BadRequest("cursor is not one this API gave out".to_owned())
+        }),
     }
 }

@@ -5,7 +5,10 @@ use actix_web::http::header::{self, ContentDisposition, DispositionParam, Dispos
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use futures::StreamExt;
 use identity::audit::{self, AuditRecord};
-use monitoring::host::{self, HostDetail, HostFilter, HostInput, HostStatus, MaintenanceWindow, MonitoredHost, NewMaintenanceWindow};
+use monitoring::host::{
+    self, HostDetail, HostFilter, HostInput, HostStatus, MaintenanceWindow, MonitoredHost,
+    NewMaintenanceWindow,
+};
 use monitoring::import::{self, ImportResult, StagedImport};
 use monitoring::spreadsheet::MAX_UPLOAD_BYTES;
 use monitoring::status::{self, StatusPage};
@@ -38,7 +41,11 @@ pub fn configure(config: &mut ServiceConfig) {
 /// Who runs the monitor: the owner, sysadmins and the business side.
 pub struct MonitorStaff;
 impl Policy for MonitorStaff {
-    const ROLES: &'static [identity::Role] = &[identity::Role::Owner, identity::Role::Sysadmin, identity::Role::Business];
+    const ROLES: &'static [identity::Role] = &[
+        identity::Role::Owner,
+        identity::Role::Sysadmin,
+        identity::Role::Business,
+    ];
 }
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -50,7 +57,13 @@ async fn audited<T: serde::Serialize>(
     entity_id: String,
     after: Option<&T>,
 ) -> Result<(), ApiError> {
-    let entry = AuditRecord { action, entity_type: "monitored_host", entity_id, before: None, after: after.map(|value| serde_json::json!(value)) };
+    let entry = AuditRecord {
+        action,
+        entity_type: "monitored_host",
+        entity_id,
+        before: None,
+        after: after.map(|value| serde_json::json!(value)),
+    };
     audit::record(tx, &auth.actor(), entry).await?;
     Ok(())
 }
@@ -77,8 +90,15 @@ pub struct HostQuery {
     )
 )]
 #[get("/api/v1/monitoring/hosts")]
-async fn list_hosts(_auth: Auth<MonitorStaff>, state: web::Data<AppState>, query: web::Query<HostQuery>) -> Result<web::Json<Vec<MonitoredHost>>, ApiError> {
-    let filter = HostFilter { status: query.status, search: query.q.clone() };
+async fn list_hosts(
+    _auth: Auth<MonitorStaff>,
+    state: web::Data<AppState>,
+    query: web::Query<HostQuery>,
+) -> Result<web::Json<Vec<MonitoredHost>>, ApiError> {
+    let filter = HostFilter {
+        status: query.status,
+        search: query.q.clone(),
+    };
     Ok(web::Json(host::list(&state.pool, &filter).await?))
 }
 
@@ -98,10 +118,21 @@ async fn list_hosts(_auth: Auth<MonitorStaff>, state: web::Data<AppState>, query
     )
 )]
 #[post("/api/v1/monitoring/hosts")]
-async fn create_host(auth: Auth<MonitorStaff>, state: web::Data<AppState>, body: web::Json<HostInput>) -> Result<HttpResponse, ApiError> {
+async fn create_host(
+    auth: Auth<MonitorStaff>,
+    state: web::Data<AppState>,
+    body: web::Json<HostInput>,
+) -> Result<HttpResponse, ApiError> {
     let mut tx = state.pool.begin().await?;
     let created = host::create(&mut tx, &body).await?;
-    audited(&mut tx, &auth, "host.created", created.id.to_string(), Some(&created)).await?;
+    audited(
+        &mut tx,
+        &auth,
+        "host.created",
+        created.id.to_string(),
+        Some(&created),
+    )
+    .await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -122,7 +153,11 @@ async fn create_host(auth: Auth<MonitorStaff>, state: web::Data<AppState>, body:
     )
 )]
 #[get("/api/v1/monitoring/hosts/{id}")]
-async fn get_host(_auth: Auth<MonitorStaff>, state: web::Data<AppState>, id: web::Path<i64>) -> Result<web::Json<HostDetail>, ApiError> {
+async fn get_host(
+    _auth: Auth<MonitorStaff>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<HostDetail>, ApiError> {
     Ok(web::Json(host::detail(&state.pool, id.into_inner()).await?))
 }
 
@@ -144,10 +179,22 @@ async fn get_host(_auth: Auth<MonitorStaff>, state: web::Data<AppState>, id: web
     )
 )]
 #[put("/api/v1/monitoring/hosts/{id}")]
-async fn update_host(auth: Auth<MonitorStaff>, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<HostInput>) -> Result<web::Json<MonitoredHost>, ApiError> {
+async fn update_host(
+    auth: Auth<MonitorStaff>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<HostInput>,
+) -> Result<web::Json<MonitoredHost>, ApiError> {
     let mut tx = state.pool.begin().await?;
     let updated = host::update(&mut tx, id.into_inner(), &body).await?;
-    audited(&mut tx, &auth, "host.updated", updated.id.to_string(), Some(&updated)).await?;
+    audited(
+        &mut tx,
+        &auth,
+        "host.updated",
+        updated.id.to_string(),
+        Some(&updated),
+    )
+    .await?;
     tx.commit().await?;
     Ok(web::Json(updated))
 }
@@ -167,7 +214,11 @@ async fn update_host(auth: Auth<MonitorStaff>, state: web::Data<AppState>, id: w
     )
 )]
 #[delete("/api/v1/monitoring/hosts/{id}")]
-async fn delete_host(auth: Auth<MonitorStaff>, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+async fn delete_host(
+    auth: Auth<MonitorStaff>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let mut tx = state.pool.begin().await?;
     host::delete(&mut tx, id).await?;
@@ -192,11 +243,23 @@ async fn delete_host(auth: Auth<MonitorStaff>, state: web::Data<AppState>, id: w
     )
 )]
 #[post("/api/v1/monitoring/hosts/{id}/maintenance")]
-async fn add_maintenance(auth: Auth<MonitorStaff>, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<NewMaintenanceWindow>) -> Result<HttpResponse, ApiError> {
+async fn add_maintenance(
+    auth: Auth<MonitorStaff>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<NewMaintenanceWindow>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let mut tx = state.pool.begin().await?;
     let window = host::add_maintenance(&mut tx, id, &body).await?;
-    audited(&mut tx, &auth, "host.maintenance_planned", id.to_string(), Some(&window)).await?;
+    audited(
+        &mut tx,
+        &auth,
+        "host.maintenance_planned",
+        id.to_string(),
+        Some(&window),
+    )
+    .await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(window))
 }
@@ -216,11 +279,22 @@ async fn add_maintenance(auth: Auth<MonitorStaff>, state: web::Data<AppState>, i
     )
 )]
 #[delete("/api/v1/monitoring/hosts/{id}/maintenance/{window_id}")]
-async fn remove_maintenance(auth: Auth<MonitorStaff>, state: web::Data<AppState>, path: web::Path<(i64, i64)>) -> Result<HttpResponse, ApiError> {
+async fn remove_maintenance(
+    auth: Auth<MonitorStaff>,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
     let (id, window) = path.into_inner();
     let mut tx = state.pool.begin().await?;
     host::remove_maintenance(&mut tx, id, window).await?;
-    audited::<()>(&mut tx, &auth, "host.maintenance_removed", id.to_string(), None).await?;
+    audited::<()>(
+        &mut tx,
+        &auth,
+        "host.maintenance_removed",
+        id.to_string(),
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -272,14 +346,22 @@ async fn upload_import(
     query: web::Query<UploadQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or_default();
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
     let essence = content_type.split(';').next().unwrap_or_default().trim();
     if essence != XLSX && essence != "application/octet-stream" {
         return Err(ApiError::UnsupportedMediaType { expected: XLSX });
     }
     let bytes = read_body(payload, MAX_UPLOAD_BYTES).await?;
-    let file_name = query.file_name.clone().unwrap_or_else(|| "upload.xlsx".to_owned());
-    let staged = import::stage(&state.pool, Some(auth.principal.user_id), &file_name, bytes).await?;
+    let file_name = query
+        .file_name
+        .clone()
+        .unwrap_or_else(|| "upload.xlsx".to_owned());
+    let staged =
+        import::stage(&state.pool, Some(auth.principal.user_id), &file_name, bytes).await?;
     Ok(HttpResponse::Created().json(staged))
 }
 
@@ -298,7 +380,11 @@ async fn upload_import(
     )
 )]
 #[get("/api/v1/monitoring/imports/{id}")]
-async fn get_import(_auth: Auth<MonitorStaff>, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<web::Json<StagedImport>, ApiError> {
+async fn get_import(
+    _auth: Auth<MonitorStaff>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<StagedImport>, ApiError> {
     Ok(web::Json(import::load(&state.pool, id.into_inner()).await?))
 }
 
@@ -319,11 +405,21 @@ async fn get_import(_auth: Auth<MonitorStaff>, state: web::Data<AppState>, id: w
     )
 )]
 #[post("/api/v1/monitoring/imports/{id}/confirm")]
-async fn confirm_import(auth: Auth<MonitorStaff>, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<web::Json<ImportResult>, ApiError> {
+async fn confirm_import(
+    auth: Auth<MonitorStaff>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<ImportResult>, ApiError> {
     let id = id.into_inner();
     let mut tx = state.pool.begin().await?;
     let result = import::confirm(&mut tx, id).await?;
-    let entry = AuditRecord { action: "import.confirmed", entity_type: "import", entity_id: id.to_string(), before: None, after: Some(serde_json::json!(result)) };
+    let entry = AuditRecord {
+        action: "import.confirmed",
+        entity_type: "import",
+        entity_id: id.to_string(),
+        before: None,
+        after: Some(serde_json::json!(result)),
+    };
     audit::record(&mut tx, &auth.actor(), entry).await?;
     tx.commit().await?;
     Ok(web::Json(result))
@@ -344,7 +440,11 @@ async fn confirm_import(auth: Auth<MonitorStaff>, state: web::Data<AppState>, id
     )
 )]
 #[delete("/api/v1/monitoring/imports/{id}")]
-async fn cancel_import(_auth: Auth<MonitorStaff>, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+async fn cancel_import(
+    _auth: Auth<MonitorStaff>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.acquire().await?;
     import::cancel(&mut conn, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -364,12 +464,18 @@ async fn cancel_import(_auth: Auth<MonitorStaff>, state: web::Data<AppState>, id
     )
 )]
 #[get("/api/v1/monitoring/export")]
-async fn export_workbook(_auth: Auth<MonitorStaff>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn export_workbook(
+    _auth: Auth<MonitorStaff>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let bytes = import::export(&state.pool).await?;
     let name = format!("juragan-{}.xlsx", chrono::Utc::now().format("%Y%m%d"));
     Ok(HttpResponse::Ok()
         .content_type(XLSX)
-        .insert_header(ContentDisposition { disposition: DispositionType::Attachment, parameters: vec![DispositionParam::Filename(name)] })
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(name)],
+        })
         .body(bytes))
 }
 

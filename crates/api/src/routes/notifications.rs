@@ -5,7 +5,9 @@ use identity::audit::{self, AuditRecord};
 use notify::broadcast::{self, Broadcast, Channel, NewBroadcast};
 use notify::outbox::{self, OutboxFilter, OutboxMessage};
 use notify::telegram_chat::{self, NewStaffChat, StaffChat};
-use notify::template::{self, EventTemplates, Language, RenderedMessage, RollbackTarget, TemplateVersion};
+use notify::template::{
+    self, EventTemplates, Language, RenderedMessage, RollbackTarget, TemplateVersion,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -40,7 +42,8 @@ impl Policy for Broadcasters {
 }
 
 fn language(value: &str) -> Result<Language, ApiError> {
-    Language::parse(value).ok_or_else(|| ApiError::NotFound(format!("no language `{value}` (id or en)")))
+    Language::parse(value)
+        .ok_or_else(|| ApiError::NotFound(format!("no language `{value}` (id or en)")))
 }
 
 /// Every event that sends messages, its placeholders, and the template in use per language.
@@ -56,7 +59,10 @@ fn language(value: &str) -> Result<Language, ApiError> {
     )
 )]
 #[get("/api/v1/notifications/templates")]
-async fn list_templates(_auth: Auth<OwnerOnly>, state: web::Data<AppState>) -> Result<web::Json<Vec<EventTemplates>>, ApiError> {
+async fn list_templates(
+    _auth: Auth<OwnerOnly>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<EventTemplates>>, ApiError> {
     Ok(web::Json(template::list(&state.pool).await?))
 }
 
@@ -75,9 +81,15 @@ async fn list_templates(_auth: Auth<OwnerOnly>, state: web::Data<AppState>) -> R
     )
 )]
 #[get("/api/v1/notifications/templates/{event}/{language}")]
-async fn template_history(_auth: Auth<OwnerOnly>, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<web::Json<Vec<TemplateVersion>>, ApiError> {
+async fn template_history(
+    _auth: Auth<OwnerOnly>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<web::Json<Vec<TemplateVersion>>, ApiError> {
     let (event, language_code) = path.into_inner();
-    Ok(web::Json(template::history(&state.pool, &event, language(&language_code)?).await?))
+    Ok(web::Json(
+        template::history(&state.pool, &event, language(&language_code)?).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -113,7 +125,15 @@ async fn save_template(
     let (event, language_code) = path.into_inner();
     let language = language(&language_code)?;
     let mut tx = state.pool.begin().await?;
-    let (before, after) = template::save(&mut tx, Some(auth.principal.user_id), &event, language, &body.subject, &body.body).await?;
+    let (before, after) = template::save(
+        &mut tx,
+        Some(auth.principal.user_id),
+        &event,
+        language,
+        &body.subject,
+        &body.body,
+    )
+    .await?;
     audit_template_change(&mut tx, &auth, "template.edited", &before, &after).await?;
     tx.commit().await?;
     Ok(web::Json(after))
@@ -161,7 +181,11 @@ async fn preview_template(
 ) -> Result<web::Json<RenderedMessage>, ApiError> {
     let (event, language_code) = path.into_inner();
     language(&language_code)?;
-    Ok(web::Json(template::preview(&event, &body.subject, &body.body)?))
+    Ok(web::Json(template::preview(
+        &event,
+        &body.subject,
+        &body.body,
+    )?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -193,9 +217,18 @@ async fn rollback_template(
 ) -> Result<web::Json<TemplateVersion>, ApiError> {
     let (event, language_code) = path.into_inner();
     let language = language(&language_code)?;
-    let target = body.version_id.map_or(RollbackTarget::BuiltIn, RollbackTarget::Version);
+    let target = body
+        .version_id
+        .map_or(RollbackTarget::BuiltIn, RollbackTarget::Version);
     let mut tx = state.pool.begin().await?;
-    let (before, after) = template::rollback(&mut tx, Some(auth.principal.user_id), &event, language, target).await?;
+    let (before, after) = template::rollback(
+        &mut tx,
+        Some(auth.principal.user_id),
+        &event,
+        language,
+        target,
+    )
+    .await?;
     audit_template_change(&mut tx, &auth, "template.rolled_back", &before, &after).await?;
     tx.commit().await?;
     Ok(web::Json(after))
@@ -234,12 +267,24 @@ pub struct OutboxPage {
     )
 )]
 #[get("/api/v1/notifications/outbox")]
-async fn list_outbox(_auth: Auth<StaffOnly>, state: web::Data<AppState>, query: web::Query<OutboxQuery>) -> Result<web::Json<OutboxPage>, ApiError> {
+async fn list_outbox(
+    _auth: Auth<StaffOnly>,
+    state: web::Data<AppState>,
+    query: web::Query<OutboxQuery>,
+) -> Result<web::Json<OutboxPage>, ApiError> {
     let query = query.into_inner();
     let before_id = crate::routes::parse_cursor(query.cursor.as_deref())?;
-    let filter = OutboxFilter { status: query.status, channel: query.channel, before_id, limit: query.limit.unwrap_or(50) };
+    let filter = OutboxFilter {
+        status: query.status,
+        channel: query.channel,
+        before_id,
+        limit: query.limit.unwrap_or(50),
+    };
     let (items, next) = outbox::list(&state.pool, &filter).await?;
-    Ok(web::Json(OutboxPage { items, next_cursor: next.map(|id| id.to_string()) }))
+    Ok(web::Json(OutboxPage {
+        items,
+        next_cursor: next.map(|id| id.to_string()),
+    }))
 }
 
 /// Queue a failed or dead message for delivery again.
@@ -257,9 +302,15 @@ async fn list_outbox(_auth: Auth<StaffOnly>, state: web::Data<AppState>, query: 
     )
 )]
 #[post("/api/v1/notifications/outbox/{id}/resend")]
-async fn resend_outbox_message(_auth: Auth<StaffOnly>, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+async fn resend_outbox_message(
+    _auth: Auth<StaffOnly>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let mut tx = state.pool.begin().await?;
-    let message = outbox::resend(&mut tx, id.into_inner()).await?.ok_or_else(|| ApiError::NotFound("no failed or dead message with this id".to_owned()))?;
+    let message = outbox::resend(&mut tx, id.into_inner())
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no failed or dead message with this id".to_owned()))?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(message))
 }
@@ -281,10 +332,17 @@ async fn resend_outbox_message(_auth: Auth<StaffOnly>, state: web::Data<AppState
     )
 )]
 #[post("/api/v1/notifications/broadcasts")]
-async fn create_broadcast(auth: Auth<Broadcasters>, state: web::Data<AppState>, body: web::Json<NewBroadcast>) -> Result<HttpResponse, ApiError> {
+async fn create_broadcast(
+    auth: Auth<Broadcasters>,
+    state: web::Data<AppState>,
+    body: web::Json<NewBroadcast>,
+) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     if input.channel == Channel::Telegram && state.telegram.is_none() {
-        return Err(ApiError::Rejected { code: "telegram_unavailable", detail: "this shop has no Telegram bot configured".to_owned() });
+        return Err(ApiError::Rejected {
+            code: "telegram_unavailable",
+            detail: "this shop has no Telegram bot configured".to_owned(),
+        });
     }
     let mut tx = state.pool.begin().await?;
     let id = broadcast::create(&mut tx, Some(auth.principal.user_id), &input).await?;
@@ -293,11 +351,15 @@ async fn create_broadcast(auth: Auth<Broadcasters>, state: web::Data<AppState>, 
         entity_type: "broadcast",
         entity_id: id.to_string(),
         before: None,
-        after: Some(serde_json::json!({ "channel": input.channel, "subject": input.subject, "body": input.body, "photo_url": input.photo_url })),
+        after: Some(
+            serde_json::json!({ "channel": input.channel, "subject": input.subject, "body": input.body, "photo_url": input.photo_url }),
+        ),
     };
     audit::record(&mut tx, &auth.actor(), entry).await?;
     tx.commit().await?;
-    let created = broadcast::find(&state.pool, id).await?.ok_or_else(|| ApiError::NotFound("broadcast".to_owned()))?;
+    let created = broadcast::find(&state.pool, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("broadcast".to_owned()))?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -314,7 +376,10 @@ async fn create_broadcast(auth: Auth<Broadcasters>, state: web::Data<AppState>, 
     )
 )]
 #[get("/api/v1/notifications/broadcasts")]
-async fn list_broadcasts(_auth: Auth<Broadcasters>, state: web::Data<AppState>) -> Result<web::Json<Vec<Broadcast>>, ApiError> {
+async fn list_broadcasts(
+    _auth: Auth<Broadcasters>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<Broadcast>>, ApiError> {
     Ok(web::Json(broadcast::list(&state.pool).await?))
 }
 
@@ -333,8 +398,15 @@ async fn list_broadcasts(_auth: Auth<Broadcasters>, state: web::Data<AppState>) 
     )
 )]
 #[get("/api/v1/notifications/broadcasts/{id}")]
-async fn get_broadcast(_auth: Auth<Broadcasters>, state: web::Data<AppState>, id: web::Path<i64>) -> Result<web::Json<Broadcast>, ApiError> {
-    broadcast::find(&state.pool, id.into_inner()).await?.map(web::Json).ok_or_else(|| ApiError::NotFound("no such broadcast".to_owned()))
+async fn get_broadcast(
+    _auth: Auth<Broadcasters>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Broadcast>, ApiError> {
+    broadcast::find(&state.pool, id.into_inner())
+        .await?
+        .map(web::Json)
+        .ok_or_else(|| ApiError::NotFound("no such broadcast".to_owned()))
 }
 
 /// Stop a running broadcast; what was sent stays sent.
@@ -352,16 +424,31 @@ async fn get_broadcast(_auth: Auth<Broadcasters>, state: web::Data<AppState>, id
     )
 )]
 #[post("/api/v1/notifications/broadcasts/{id}/cancel")]
-async fn cancel_broadcast(auth: Auth<Broadcasters>, state: web::Data<AppState>, id: web::Path<i64>) -> Result<web::Json<Broadcast>, ApiError> {
+async fn cancel_broadcast(
+    auth: Auth<Broadcasters>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Broadcast>, ApiError> {
     let id = id.into_inner();
     let mut tx = state.pool.begin().await?;
     if !broadcast::cancel(&mut tx, id).await? {
-        return Err(ApiError::NotFound("no running broadcast with this id".to_owned()));
+        return Err(ApiError::NotFound(
+            "no running broadcast with this id".to_owned(),
+        ));
     }
-    let entry = AuditRecord { action: "broadcast.cancelled", entity_type: "broadcast", entity_id: id.to_string(), before: None, after: None };
+    let entry = AuditRecord {
+        action: "broadcast.cancelled",
+        entity_type: "broadcast",
+        entity_id: id.to_string(),
+        before: None,
+        after: None,
+    };
     audit::record(&mut tx, &auth.actor(), entry).await?;
     tx.commit().await?;
-    broadcast::find(&state.pool, id).await?.map(web::Json).ok_or_else(|| ApiError::NotFound("no such broadcast".to_owned()))
+    broadcast::find(&state.pool, id)
+        .await?
+        .map(web::Json)
+        .ok_or_else(|| ApiError::NotFound("no such broadcast".to_owned()))
 }
 
 /// The staff Telegram chats that receive staff notifications.
@@ -377,7 +464,10 @@ async fn cancel_broadcast(auth: Auth<Broadcasters>, state: web::Data<AppState>, 
     )
 )]
 #[get("/api/v1/notifications/staff-chats")]
-async fn list_staff_chats(_auth: Auth<OwnerOnly>, state: web::Data<AppState>) -> Result<web::Json<Vec<StaffChat>>, ApiError> {
+async fn list_staff_chats(
+    _auth: Auth<OwnerOnly>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<StaffChat>>, ApiError> {
     Ok(web::Json(telegram_chat::list_staff(&state.pool).await?))
 }
 
@@ -395,7 +485,11 @@ async fn list_staff_chats(_auth: Auth<OwnerOnly>, state: web::Data<AppState>) ->
     )
 )]
 #[post("/api/v1/notifications/staff-chats")]
-async fn add_staff_chat(auth: Auth<OwnerOnly>, state: web::Data<AppState>, body: web::Json<NewStaffChat>) -> Result<web::Json<StaffChat>, ApiError> {
+async fn add_staff_chat(
+    auth: Auth<OwnerOnly>,
+    state: web::Data<AppState>,
+    body: web::Json<NewStaffChat>,
+) -> Result<web::Json<StaffChat>, ApiError> {
     let mut tx = state.pool.begin().await?;
     let chat = telegram_chat::upsert_staff(&mut tx, &body).await?;
     let entry = AuditRecord {
@@ -403,7 +497,9 @@ async fn add_staff_chat(auth: Auth<OwnerOnly>, state: web::Data<AppState>, body:
         entity_type: "telegram_chat",
         entity_id: chat.chat_id.to_string(),
         before: None,
-        after: Some(serde_json::json!({ "label": chat.label, "receives_alerts": chat.receives_alerts })),
+        after: Some(
+            serde_json::json!({ "label": chat.label, "receives_alerts": chat.receives_alerts }),
+        ),
     };
     audit::record(&mut tx, &auth.actor(), entry).await?;
     tx.commit().await?;
@@ -425,13 +521,23 @@ async fn add_staff_chat(auth: Auth<OwnerOnly>, state: web::Data<AppState>, body:
     )
 )]
 #[delete("/api/v1/notifications/staff-chats/{chat_id}")]
-async fn remove_staff_chat(auth: Auth<OwnerOnly>, state: web::Data<AppState>, chat_id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+async fn remove_staff_chat(
+    auth: Auth<OwnerOnly>,
+    state: web::Data<AppState>,
+    chat_id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let chat_id = chat_id.into_inner();
     let mut tx = state.pool.begin().await?;
     if !telegram_chat::remove_staff(&mut tx, chat_id).await? {
         return Err(ApiError::NotFound("no such staff chat".to_owned()));
     }
-    let entry = AuditRecord { action: "staff_chat.removed", entity_type: "telegram_chat", entity_id: chat_id.to_string(), before: None, after: None };
+    let entry = AuditRecord {
+        action: "staff_chat.removed",
+        entity_type: "telegram_chat",
+        entity_id: chat_id.to_string(),
+        before: None,
+        after: None,
+    };
     audit::record(&mut tx, &auth.actor(), entry).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
@@ -452,9 +558,15 @@ async fn remove_staff_chat(auth: Auth<OwnerOnly>, state: web::Data<AppState>, ch
     )
 )]
 #[post("/api/v1/notifications/staff-chats/{chat_id}/test")]
-async fn test_staff_chat(_auth: Auth<OwnerOnly>, state: web::Data<AppState>, chat_id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+async fn test_staff_chat(
+    _auth: Auth<OwnerOnly>,
+    state: web::Data<AppState>,
+    chat_id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let mut tx = state.pool.begin().await?;
-    let message = telegram_chat::send_test_message(&mut tx, chat_id.into_inner()).await?.ok_or_else(|| ApiError::NotFound("no such staff chat".to_owned()))?;
+    let message = telegram_chat::send_test_message(&mut tx, chat_id.into_inner())
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such staff chat".to_owned()))?;
     tx.commit().await?;
     Ok(HttpResponse::Accepted().json(message))
 }

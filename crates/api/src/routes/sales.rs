@@ -13,13 +13,21 @@ use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(list_sales).service(create_sale).service(update_sale).service(delete_sale);
+    config
+        .service(list_sales)
+        .service(create_sale)
+        .service(update_sale)
+        .service(delete_sale);
 }
 
 /// Who keeps the sales book: the owner, the business side and finance.
 pub struct SalesStaff;
 impl Policy for SalesStaff {
-    const ROLES: &'static [identity::Role] = &[identity::Role::Owner, identity::Role::Business, identity::Role::Finance];
+    const ROLES: &'static [identity::Role] = &[
+        identity::Role::Owner,
+        identity::Role::Business,
+        identity::Role::Finance,
+    ];
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -59,16 +67,38 @@ pub struct SalesBook {
     )
 )]
 #[get("/api/v1/sales")]
-async fn list_sales(_auth: Auth<SalesStaff>, state: web::Data<AppState>, query: web::Query<SaleQuery>) -> Result<web::Json<SalesBook>, ApiError> {
+async fn list_sales(
+    _auth: Auth<SalesStaff>,
+    state: web::Data<AppState>,
+    query: web::Query<SaleQuery>,
+) -> Result<web::Json<SalesBook>, ApiError> {
     let query = query.into_inner();
-    let filter = SaleFilter { kind: query.kind, from: query.from, to: query.to, currency: query.currency, search: query.q };
+    let filter = SaleFilter {
+        kind: query.kind,
+        from: query.from,
+        to: query.to,
+        currency: query.currency,
+        search: query.q,
+    };
     let items = sales::list(&state.pool, &filter).await?;
     let totals = sales::monthly_totals(&state.pool, &filter).await?;
     Ok(web::Json(SalesBook { items, totals }))
 }
 
-async fn audited(tx: &mut sqlx::PgConnection, auth: &Auth<SalesStaff>, action: &str, id: i64, after: Option<&Sale>) -> Result<(), ApiError> {
-    let entry = AuditRecord { action, entity_type: "sale", entity_id: id.to_string(), before: None, after: after.map(|sale| serde_json::json!(sale)) };
+async fn audited(
+    tx: &mut sqlx::PgConnection,
+    auth: &Auth<SalesStaff>,
+    action: &str,
+    id: i64,
+    after: Option<&Sale>,
+) -> Result<(), ApiError> {
+    let entry = AuditRecord {
+        action,
+        entity_type: "sale",
+        entity_id: id.to_string(),
+        before: None,
+        after: after.map(|sale| serde_json::json!(sale)),
+    };
     audit::record(tx, &auth.actor(), entry).await?;
     Ok(())
 }
@@ -87,7 +117,11 @@ async fn audited(tx: &mut sqlx::PgConnection, auth: &Auth<SalesStaff>, action: &
     )
 )]
 #[post("/api/v1/sales")]
-async fn create_sale(auth: Auth<SalesStaff>, state: web::Data<AppState>, body: web::Json<SaleInput>) -> Result<HttpResponse, ApiError> {
+async fn create_sale(
+    auth: Auth<SalesStaff>,
+    state: web::Data<AppState>,
+    body: web::Json<SaleInput>,
+) -> Result<HttpResponse, ApiError> {
     let mut tx = state.pool.begin().await?;
     let sale = sales::create(&mut tx, &body).await?;
     audited(&mut tx, &auth, "sale.created", sale.id, Some(&sale)).await?;
@@ -111,7 +145,12 @@ async fn create_sale(auth: Auth<SalesStaff>, state: web::Data<AppState>, body: w
     )
 )]
 #[put("/api/v1/sales/{id}")]
-async fn update_sale(auth: Auth<SalesStaff>, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<SaleInput>) -> Result<web::Json<Sale>, ApiError> {
+async fn update_sale(
+    auth: Auth<SalesStaff>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<SaleInput>,
+) -> Result<web::Json<Sale>, ApiError> {
     let mut tx = state.pool.begin().await?;
     let sale = sales::update(&mut tx, id.into_inner(), &body).await?;
     audited(&mut tx, &auth, "sale.updated", sale.id, Some(&sale)).await?;
@@ -134,7 +173,11 @@ async fn update_sale(auth: Auth<SalesStaff>, state: web::Data<AppState>, id: web
     )
 )]
 #[delete("/api/v1/sales/{id}")]
-async fn delete_sale(auth: Auth<SalesStaff>, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+async fn delete_sale(
+    auth: Auth<SalesStaff>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let mut tx = state.pool.begin().await?;
     sales::delete(&mut tx, id).await?;

@@ -36,7 +36,10 @@ pub fn configure(config: &mut ServiceConfig) {
     )
 )]
 #[get("/api/v1/staff")]
-async fn list_staff(_auth: Auth<OwnerOnly>, state: web::Data<AppState>) -> Result<web::Json<Vec<StaffMember>>, ApiError> {
+async fn list_staff(
+    _auth: Auth<OwnerOnly>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<StaffMember>>, ApiError> {
     Ok(web::Json(state.identity.list_staff().await?))
 }
 
@@ -56,8 +59,15 @@ async fn list_staff(_auth: Auth<OwnerOnly>, state: web::Data<AppState>) -> Resul
     )
 )]
 #[post("/api/v1/staff/invitations")]
-async fn invite_staff(auth: Auth<OwnerOnly>, state: web::Data<AppState>, body: web::Json<InviteStaffRequest>) -> Result<HttpResponse, ApiError> {
-    let member = state.identity.invite_staff(&auth.actor(), body.into_inner()).await?;
+async fn invite_staff(
+    auth: Auth<OwnerOnly>,
+    state: web::Data<AppState>,
+    body: web::Json<InviteStaffRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let member = state
+        .identity
+        .invite_staff(&auth.actor(), body.into_inner())
+        .await?;
     Ok(HttpResponse::Created().json(member))
 }
 
@@ -84,7 +94,12 @@ async fn set_staff_roles(
     id: web::Path<Uuid>,
     body: web::Json<SetRolesRequest>,
 ) -> Result<web::Json<StaffMember>, ApiError> {
-    Ok(web::Json(state.identity.set_staff_roles(&auth.actor(), id.into_inner(), body.into_inner()).await?))
+    Ok(web::Json(
+        state
+            .identity
+            .set_staff_roles(&auth.actor(), id.into_inner(), body.into_inner())
+            .await?,
+    ))
 }
 
 /// Disable a staff account; its sessions and API tokens end at once.
@@ -103,8 +118,17 @@ async fn set_staff_roles(
     )
 )]
 #[post("/api/v1/staff/{id}/disable")]
-async fn disable_staff(auth: Auth<OwnerOnly>, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<web::Json<StaffMember>, ApiError> {
-    Ok(web::Json(state.identity.disable_staff(&auth.actor(), id.into_inner()).await?))
+async fn disable_staff(
+    auth: Auth<OwnerOnly>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<StaffMember>, ApiError> {
+    Ok(web::Json(
+        state
+            .identity
+            .disable_staff(&auth.actor(), id.into_inner())
+            .await?,
+    ))
 }
 
 /// Enable a disabled staff account.
@@ -122,8 +146,17 @@ async fn disable_staff(auth: Auth<OwnerOnly>, state: web::Data<AppState>, id: we
     )
 )]
 #[post("/api/v1/staff/{id}/enable")]
-async fn enable_staff(auth: Auth<OwnerOnly>, state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<web::Json<StaffMember>, ApiError> {
-    Ok(web::Json(state.identity.enable_staff(&auth.actor(), id.into_inner()).await?))
+async fn enable_staff(
+    auth: Auth<OwnerOnly>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<StaffMember>, ApiError> {
+    Ok(web::Json(
+        state
+            .identity
+            .enable_staff(&auth.actor(), id.into_inner())
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -164,7 +197,11 @@ pub struct AuditPage {
     )
 )]
 #[get("/api/v1/audit-log")]
-async fn audit_log(_auth: Auth<OwnerOnly>, state: web::Data<AppState>, query: web::Query<AuditQuery>) -> Result<web::Json<AuditPage>, ApiError> {
+async fn audit_log(
+    _auth: Auth<OwnerOnly>,
+    state: web::Data<AppState>,
+    query: web::Query<AuditQuery>,
+) -> Result<web::Json<AuditPage>, ApiError> {
     let query = query.into_inner();
     let before_id = crate::routes::parse_cursor(query.cursor.as_deref())?;
     let filter = AuditFilter {
@@ -177,5 +214,8 @@ async fn audit_log(_auth: Auth<OwnerOnly>, state: web::Data<AppState>, query: we
         limit: query.limit.unwrap_or(50),
     };
     let (items, next) = audit::list(&state.pool, &filter).await?;
-    Ok(web::Json(AuditPage { items, next_cursor: next.map(|id| id.to_string()) }))
+    Ok(web::Json(AuditPage {
+        items,
+        next_cursor: next.map(|id| id.to_string()),
+    }))
 }

@@ -14,7 +14,11 @@ use crate::telemetry::PrometheusMetrics;
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(healthz).service(readyz).service(metrics).service(openapi_json);
+    config
+        .service(healthz)
+        .service(readyz)
+        .service(metrics)
+        .service(openapi_json);
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -47,7 +51,10 @@ pub struct ReadinessCheck {
 #[utoipa::path(tag = "system", operation_id = "healthz", responses((status = 200, description = "The process is alive", body = Health)))]
 #[get("/healthz")]
 async fn healthz() -> web::Json<Health> {
-    web::Json(Health { status: "ok".to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() })
+    web::Json(Health {
+        status: "ok".to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    })
 }
 
 /// Readiness: PostgreSQL and Redis both answer within two seconds. A load
@@ -63,19 +70,31 @@ async fn healthz() -> web::Json<Health> {
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let database = check("database", async {
-        sqlx::query_scalar!("SELECT 1 AS \"one!\"").fetch_one(&state.pool).await.map(|_| ()).map_err(|error| match error {
-            sqlx::Error::PoolTimedOut => "connection pool timed out".to_owned(),
-            other => other.to_string(),
-        })
+        sqlx::query_scalar!("SELECT 1 AS \"one!\"")
+            .fetch_one(&state.pool)
+            .await
+            .map(|_| ())
+            .map_err(|error| match error {
+                sqlx::Error::PoolTimedOut => "connection pool timed out".to_owned(),
+                other => other.to_string(),
+            })
     });
     let mut redis = state.redis.clone();
     let redis = check("redis", async move {
-        redis::cmd("PING").query_async::<String>(&mut redis).await.map(|_| ()).map_err(|error| error.to_string())
+        redis::cmd("PING")
+            .query_async::<String>(&mut redis)
+            .await
+            .map(|_| ())
+            .map_err(|error| error.to_string())
     });
     let (database, redis) = futures::join!(database, redis);
     let checks = vec![database, redis];
     let ready = checks.iter().all(|check| check.ok);
-    let mut response = if ready { HttpResponse::Ok() } else { HttpResponse::ServiceUnavailable() };
+    let mut response = if ready {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::ServiceUnavailable()
+    };
     response.json(Readiness { ready, checks })
 }
 
@@ -88,7 +107,12 @@ async fn check(name: &str, probe: impl Future<Output = Result<(), String>>) -> R
     if let Err(error) = &outcome {
         tracing::warn!(check = name, %error, "readiness check failed");
     }
-    ReadinessCheck { name: name.to_owned(), ok: outcome.is_ok(), latency_ms, error: outcome.err() }
+    ReadinessCheck {
+        name: name.to_owned(),
+        ok: outcome.is_ok(),
+        latency_ms,
+        error: outcome.err(),
+    }
 }
 
 /// Prometheus metrics: requests and latency per route, job counts.
@@ -99,7 +123,9 @@ async fn check(name: &str, probe: impl Future<Output = Result<(), String>>) -> R
 )]
 #[get("/metrics")]
 async fn metrics(metrics: web::Data<PrometheusMetrics>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics.render())
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(metrics.render())
 }
 
 /// This API's OpenAPI 3.1 document (the same as `openapi/openapi.json`).
@@ -110,5 +136,7 @@ async fn metrics(metrics: web::Data<PrometheusMetrics>) -> HttpResponse {
 )]
 #[get("/api/openapi.json")]
 async fn openapi_json(document: web::Data<OpenApiJson>) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(document.0.clone())
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document.0.clone())
 }

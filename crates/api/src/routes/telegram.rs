@@ -14,7 +14,11 @@ use crate::routes::parse_cursor;
 use crate::state::{AppState, Telegram};
 
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(get_telegram_link).service(create_telegram_link_code).service(unlink_telegram).service(list_owner_alerts);
+    config
+        .service(get_telegram_link)
+        .service(create_telegram_link_code)
+        .service(unlink_telegram)
+        .service(list_owner_alerts);
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -36,7 +40,10 @@ pub struct TelegramLinkCode {
 }
 
 fn bot(state: &AppState) -> Result<&Telegram, ApiError> {
-    state.telegram.as_ref().ok_or_else(|| ApiError::Rejected { code: "telegram_unavailable", detail: "this shop has no Telegram bot configured".to_owned() })
+    state.telegram.as_ref().ok_or_else(|| ApiError::Rejected {
+        code: "telegram_unavailable",
+        detail: "this shop has no Telegram bot configured".to_owned(),
+    })
 }
 
 /// Whether the signed-in user's Telegram is linked, and to which chat.
@@ -51,9 +58,15 @@ fn bot(state: &AppState) -> Result<&Telegram, ApiError> {
     )
 )]
 #[get("/api/v1/account/telegram")]
-async fn get_telegram_link(auth: Auth<AnyUser>, state: web::Data<AppState>) -> Result<web::Json<TelegramLinkStatus>, ApiError> {
+async fn get_telegram_link(
+    auth: Auth<AnyUser>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<TelegramLinkStatus>, ApiError> {
     let chat = telegram_link::linked_chat(&state.pool, auth.principal.user_id).await?;
-    Ok(web::Json(TelegramLinkStatus { available: state.telegram.is_some(), chat }))
+    Ok(web::Json(TelegramLinkStatus {
+        available: state.telegram.is_some(),
+        chat,
+    }))
 }
 
 /// A one-time code (valid 15 minutes) and the deep link that sends it to the
@@ -72,13 +85,25 @@ async fn get_telegram_link(auth: Auth<AnyUser>, state: web::Data<AppState>) -> R
     )
 )]
 #[post("/api/v1/account/telegram/link-code")]
-async fn create_telegram_link_code(auth: Auth<AnyUser>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let bot_username = bot(&state)?.bot_username().await.map_err(|error| ApiError::Unavailable(error.to_string()))?.to_owned();
+async fn create_telegram_link_code(
+    auth: Auth<AnyUser>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let bot_username = bot(&state)?
+        .bot_username()
+        .await
+        .map_err(|error| ApiError::Unavailable(error.to_string()))?
+        .to_owned();
     let mut tx = state.pool.begin().await?;
     let code = telegram_link::create_code(&mut tx, auth.principal.user_id).await?;
     tx.commit().await?;
     let deep_link = format!("https://t.me/{bot_username}?start={}", code.code);
-    Ok(HttpResponse::Created().json(TelegramLinkCode { code: code.code, deep_link, bot_username, expires_at: code.expires_at }))
+    Ok(HttpResponse::Created().json(TelegramLinkCode {
+        code: code.code,
+        deep_link,
+        bot_username,
+        expires_at: code.expires_at,
+    }))
 }
 
 /// Stop sending to the linked Telegram chat.
@@ -94,7 +119,10 @@ async fn create_telegram_link_code(auth: Auth<AnyUser>, state: web::Data<AppStat
     )
 )]
 #[delete("/api/v1/account/telegram")]
-async fn unlink_telegram(auth: Auth<AnyUser>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn unlink_telegram(
+    auth: Auth<AnyUser>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let mut tx = state.pool.begin().await?;
     if !telegram_link::unlink(&mut tx, auth.principal.user_id).await? {
         return Err(ApiError::NotFound("no Telegram chat is linked".to_owned()));
@@ -133,8 +161,15 @@ pub struct OwnerAlertPage {
     )
 )]
 #[get("/api/v1/notifications/alerts")]
-async fn list_owner_alerts(_auth: Auth<OwnerOnly>, state: web::Data<AppState>, query: web::Query<AlertQuery>) -> Result<web::Json<OwnerAlertPage>, ApiError> {
+async fn list_owner_alerts(
+    _auth: Auth<OwnerOnly>,
+    state: web::Data<AppState>,
+    query: web::Query<AlertQuery>,
+) -> Result<web::Json<OwnerAlertPage>, ApiError> {
     let before = parse_cursor(query.cursor.as_deref())?;
     let (items, next) = alert::list(&state.pool, before, query.limit.unwrap_or(50)).await?;
-    Ok(web::Json(OwnerAlertPage { items, next_cursor: next.map(|id| id.to_string()) }))
+    Ok(web::Json(OwnerAlertPage {
+        items,
+        next_cursor: next.map(|id| id.to_string()),
+    }))
 }

@@ -4,16 +4,16 @@
 
 mod helpers;
 
+mod accounts;
 mod errors;
 mod monitoring;
 mod notifications;
 mod openapi;
-mod accounts;
-mod sign_in;
-mod staff;
-mod telegram;
-mod tokens;
 mod replicas;
 mod roles;
+mod sign_in;
 mod spa;
+mod staff;
 mod system;
+mod telegram;
+mod tokens;

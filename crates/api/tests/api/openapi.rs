@@ -23,11 +23,26 @@ async fn the_documentation_ui_works_offline(pool: PgPool) {
     assert_eq!(page.status().as_u16(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("swagger-ui"));
-    assert!(!html.contains("cdn.") && !html.contains("unpkg.com"), "nothing loaded from the internet");
-    let initializer = app.get("/api/docs/swagger-initializer.js").await.text().await.unwrap();
-    assert!(initializer.contains("/api/openapi.json"), "the UI reads the served document: {initializer}");
+    assert!(
+        !html.contains("cdn.") && !html.contains("unpkg.com"),
+        "nothing loaded from the internet"
+    );
+    let initializer = app
+        .get("/api/docs/swagger-initializer.js")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        initializer.contains("/api/openapi.json"),
+        "the UI reads the served document: {initializer}"
+    );
     let bundle = app.get("/api/docs/swagger-ui-bundle.js").await;
-    assert_eq!(bundle.status().as_u16(), 200, "the UI's script is vendored into the binary");
+    assert_eq!(
+        bundle.status().as_u16(),
+        200,
+        "the UI's script is vendored into the binary"
+    );
 }
 
 #[test]
@@ -36,7 +51,10 @@ fn every_operation_has_an_id_a_tag_and_a_summary() {
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             for field in ["operationId", "tags", "summary"] {
-                assert!(operation.get(field).is_some(), "{method} {path} lacks {field}");
+                assert!(
+                    operation.get(field).is_some(),
+                    "{method} {path} lacks {field}"
+                );
             }
         }
     }

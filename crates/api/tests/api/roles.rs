@@ -36,7 +36,9 @@ fn concrete(path: &str) -> String {
     let mut rest = path;
     while let Some(start) = rest.find('{') {
         out.push_str(&rest[..start]);
-        let end = rest[start..].find('}').map_or(rest.len(), |end| start + end + 1);
+        let end = rest[start..]
+            .find('}')
+            .map_or(rest.len(), |end| start + end + 1);
         out.push_str(&uuid::Uuid::now_v7().to_string());
         rest = &rest[end..];
     }
@@ -54,13 +56,28 @@ async fn every_endpoint_admits_exactly_its_declared_roles(pool: PgPool) {
             let name = format!("{} {path}", method.to_uppercase());
             let declared = operation.get("x-roles").and_then(|roles| roles.as_array());
             let Some(declared) = declared else {
-                assert!(PUBLIC.contains(&name.as_str()), "{name} declares no x-roles and is not listed as public");
+                assert!(
+                    PUBLIC.contains(&name.as_str()),
+                    "{name} declares no x-roles and is not listed as public"
+                );
                 continue;
             };
-            assert!(!PUBLIC.contains(&name.as_str()), "{name} is listed public but declares roles");
-            assert!(operation.get("security").is_some(), "{name} declares roles but no bearer security");
-            let allowed: Vec<Role> = declared.iter().map(|role| role.as_str().unwrap().parse().unwrap()).collect();
-            assert!(allowed.contains(&Role::Owner), "{name}: the owner may do everything");
+            assert!(
+                !PUBLIC.contains(&name.as_str()),
+                "{name} is listed public but declares roles"
+            );
+            assert!(
+                operation.get("security").is_some(),
+                "{name} declares roles but no bearer security"
+            );
+            let allowed: Vec<Role> = declared
+                .iter()
+                .map(|role| role.as_str().unwrap().parse().unwrap())
+                .collect();
+            assert!(
+                allowed.contains(&Role::Owner),
+                "{name}: the owner may do everything"
+            );
 
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let url = app.url(&concrete(path));
@@ -78,7 +95,11 @@ async fn every_endpoint_admits_exactly_its_declared_roles(pool: PgPool) {
             let anonymous = send(None).await.unwrap();
             assert_eq!(anonymous.status().as_u16(), 401, "{name} without a token");
             let garbage = send(Some("not-a-token".to_owned())).await.unwrap();
-            assert_eq!(garbage.status().as_u16(), 401, "{name} with a garbage token");
+            assert_eq!(
+                garbage.status().as_u16(),
+                401,
+                "{name} with a garbage token"
+            );
 
             for role in Role::ALL {
                 let response = send(Some(app.token_with_roles(&[role]))).await.unwrap();
@@ -88,11 +109,17 @@ async fn every_endpoint_admits_exactly_its_declared_roles(pool: PgPool) {
                 if allowed.contains(&role) {
                     assert!(!refused, "{name} must admit {role}, got {status} {body}");
                 } else {
-                    assert!(status == 403 && body["code"] == "forbidden", "{name} must refuse {role}, got {status} {body}");
+                    assert!(
+                        status == 403 && body["code"] == "forbidden",
+                        "{name} must refuse {role}, got {status} {body}"
+                    );
                 }
                 checked += 1;
             }
         }
     }
-    assert!(checked >= 6 * 18, "the matrix covered {checked} role × endpoint pairs");
+    assert!(
+        checked >= 6 * 18,
+        "the matrix covered {checked} role × endpoint pairs"
+    );
 }

@@ -11,24 +11,55 @@ async fn a_client_registers_verifies_and_signs_in(pool: PgPool) {
     let registered = app.post_json("/api/v1/auth/register", serde_json::json!({"email": " Budi@Example.TEST ", "password": PASSWORD, "name": "Budi"})).await;
     assert_eq!(registered.status().as_u16(), 201);
     let body: serde_json::Value = registered.json().await.unwrap();
-    assert_eq!((body["email"].as_str(), body["verification_sent"].as_bool()), (Some("budi@example.test"), Some(true)));
+    assert_eq!(
+        (body["email"].as_str(), body["verification_sent"].as_bool()),
+        (Some("budi@example.test"), Some(true))
+    );
 
-    let early = app.post_json("/api/v1/auth/login", serde_json::json!({"email": "budi@example.test", "password": PASSWORD})).await;
+    let early = app
+        .post_json(
+            "/api/v1/auth/login",
+            serde_json::json!({"email": "budi@example.test", "password": PASSWORD}),
+        )
+        .await;
     assert_problem(early, 403, "email_not_verified").await;
 
     let code = code_from_mail(&app, "budi@example.test", "Verifikasi").await;
     let mail = app.mail.messages_to("budi@example.test").pop().unwrap();
-    assert!(mail.text_body.as_deref().unwrap_or_default().contains("/verify-email?email=budi%40example.test&code="), "the mail links to the verify page");
+    assert!(
+        mail.text_body
+            .as_deref()
+            .unwrap_or_default()
+            .contains("/verify-email?email=budi%40example.test&code="),
+        "the mail links to the verify page"
+    );
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    let refused = app.post_json("/api/v1/auth/verify-email", serde_json::json!({"email": "budi@example.test", "code": wrong})).await;
+    let refused = app
+        .post_json(
+            "/api/v1/auth/verify-email",
+            serde_json::json!({"email": "budi@example.test", "code": wrong}),
+        )
+        .await;
     assert_problem(refused, 422, "otp_invalid").await;
-    let verified = app.post_json("/api/v1/auth/verify-email", serde_json::json!({"email": "budi@example.test", "code": code})).await;
+    let verified = app
+        .post_json(
+            "/api/v1/auth/verify-email",
+            serde_json::json!({"email": "budi@example.test", "code": code}),
+        )
+        .await;
     assert_eq!(verified.status().as_u16(), 204);
 
     let tokens = app.login("budi@example.test", PASSWORD).await;
     assert_eq!(tokens["token_type"], "Bearer");
     assert_eq!(tokens["expires_in"], 900);
-    let account = app.authed(reqwest::Method::GET, "/api/v1/account", tokens["access_token"].as_str().unwrap(), None).await;
+    let account = app
+        .authed(
+            reqwest::Method::GET,
+            "/api/v1/account",
+            tokens["access_token"].as_str().unwrap(),
+            None,
+        )
+        .await;
     let account: serde_json::Value = account.json().await.unwrap();
     assert_eq!(account["roles"], serde_json::json!(["client"]));
     assert_eq!(account["email_verified"], true);
@@ -37,16 +68,34 @@ async fn a_client_registers_verifies_and_signs_in(pool: PgPool) {
 #[sqlx::test(migrations = "../../migrations")]
 async fn bad_registrations_name_every_field_and_write_nothing(pool: PgPool) {
     let app = spawn_app(pool.clone()).await;
-    let response = app.post_json("/api/v1/auth/register", serde_json::json!({"email": "not-an-email", "password": "short", "name": " "})).await;
+    let response = app
+        .post_json(
+            "/api/v1/auth/register",
+            serde_json::json!({"email": "not-an-email", "password": "short", "name": " "}),
+        )
+        .await;
     let problem = assert_problem(response, 422, "validation_failed").await;
-    let mut fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|error| error["field"].as_str().unwrap()).collect();
+    let mut fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| error["field"].as_str().unwrap())
+        .collect();
     fields.sort_unstable();
     assert_eq!(fields, ["email", "name", "password"]);
-    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM app_user").fetch_one(&pool).await.unwrap();
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM app_user")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(users, 0);
 
     app.register_verified_client("siti@example.test").await;
-    let again = app.post_json("/api/v1/auth/register", serde_json::json!({"email": "SITI@example.test", "password": PASSWORD, "name": "Siti"})).await;
+    let again = app
+        .post_json(
+            "/api/v1/auth/register",
+            serde_json::json!({"email": "SITI@example.test", "password": PASSWORD, "name": "Siti"}),
+        )
+        .await;
     assert_problem(again, 409, "email_taken").await;
 }
 
@@ -54,26 +103,57 @@ async fn bad_registrations_name_every_field_and_write_nothing(pool: PgPool) {
 async fn staff_must_answer_the_emailed_code(pool: PgPool) {
     let app = spawn_app(pool).await;
     app.create_user("finance@juragan.test", &["finance"]).await;
-    let response = app.post_json("/api/v1/auth/login", serde_json::json!({"email": "finance@juragan.test", "password": PASSWORD})).await;
+    let response = app
+        .post_json(
+            "/api/v1/auth/login",
+            serde_json::json!({"email": "finance@juragan.test", "password": PASSWORD}),
+        )
+        .await;
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["status"], "otp_required");
     assert!(body["tokens"].is_null());
     assert_eq!(body["otp_challenge"]["sent_to"], "fi***@juragan.test");
-    let challenge = body["otp_challenge"]["challenge_id"].as_str().unwrap().to_owned();
+    let challenge = body["otp_challenge"]["challenge_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let code = code_from_mail(&app, "finance@juragan.test", "Kode masuk").await;
 
     let wrong = if code == "123456" { "654321" } else { "123456" };
-    let refused = app.post_json("/api/v1/auth/login/otp", serde_json::json!({"challenge_id": challenge, "code": wrong})).await;
+    let refused = app
+        .post_json(
+            "/api/v1/auth/login/otp",
+            serde_json::json!({"challenge_id": challenge, "code": wrong}),
+        )
+        .await;
     let problem = assert_problem(refused, 422, "otp_invalid").await;
-    assert!(problem["detail"].as_str().unwrap().contains('4'), "attempts left: {problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains('4'),
+        "attempts left: {problem}"
+    );
 
-    let resend = app.post_json("/api/v1/auth/login/otp/resend", serde_json::json!({"challenge_id": challenge})).await;
+    let resend = app
+        .post_json(
+            "/api/v1/auth/login/otp/resend",
+            serde_json::json!({"challenge_id": challenge}),
+        )
+        .await;
     let problem = assert_problem(resend, 429, "rate_limited").await;
     assert!(problem["detail"].as_str().is_some());
 
-    let accepted = app.post_json("/api/v1/auth/login/otp", serde_json::json!({"challenge_id": challenge, "code": code})).await;
+    let accepted = app
+        .post_json(
+            "/api/v1/auth/login/otp",
+            serde_json::json!({"challenge_id": challenge, "code": code}),
+        )
+        .await;
     assert_eq!(accepted.status().as_u16(), 200);
-    let replay = app.post_json("/api/v1/auth/login/otp", serde_json::json!({"challenge_id": challenge, "code": code})).await;
+    let replay = app
+        .post_json(
+            "/api/v1/auth/login/otp",
+            serde_json::json!({"challenge_id": challenge, "code": code}),
+        )
+        .await;
     assert_problem(replay, 410, "otp_expired").await;
 }
 
@@ -81,17 +161,40 @@ async fn staff_must_answer_the_emailed_code(pool: PgPool) {
 async fn five_wrong_codes_kill_the_code(pool: PgPool) {
     let app = spawn_app(pool).await;
     app.create_user("owner@juragan.test", &["owner"]).await;
-    let body: serde_json::Value =
-        app.post_json("/api/v1/auth/login", serde_json::json!({"email": "owner@juragan.test", "password": PASSWORD})).await.json().await.unwrap();
-    let challenge = body["otp_challenge"]["challenge_id"].as_str().unwrap().to_owned();
+    let body: serde_json::Value = app
+        .post_json(
+            "/api/v1/auth/login",
+            serde_json::json!({"email": "owner@juragan.test", "password": PASSWORD}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let challenge = body["otp_challenge"]["challenge_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let code = code_from_mail(&app, "owner@juragan.test", "Kode masuk").await;
     let wrong = if code == "999999" { "888888" } else { "999999" };
     for attempt in 1..=5 {
-        let response = app.post_json("/api/v1/auth/login/otp", serde_json::json!({"challenge_id": challenge, "code": wrong})).await;
+        let response = app
+            .post_json(
+                "/api/v1/auth/login/otp",
+                serde_json::json!({"challenge_id": challenge, "code": wrong}),
+            )
+            .await;
         let status = response.status().as_u16();
-        assert!(status == 422 || (attempt == 5 && status == 410), "attempt {attempt}: {status}");
+        assert!(
+            status == 422 || (attempt == 5 && status == 410),
+            "attempt {attempt}: {status}"
+        );
     }
-    let too_late = app.post_json("/api/v1/auth/login/otp", serde_json::json!({"challenge_id": challenge, "code": code})).await;
+    let too_late = app
+        .post_json(
+            "/api/v1/auth/login/otp",
+            serde_json::json!({"challenge_id": challenge, "code": code}),
+        )
+        .await;
     assert_problem(too_late, 410, "otp_expired").await;
 }
 
@@ -100,30 +203,67 @@ async fn repeated_wrong_passwords_lock_the_account_and_tell_its_owner(pool: PgPo
     let app = spawn_app(pool).await;
     app.register_verified_client("rina@example.test").await;
     for _ in 0..5 {
-        let response = app.post_json("/api/v1/auth/login", serde_json::json!({"email": "rina@example.test", "password": "wrong-password-1"})).await;
+        let response = app
+            .post_json(
+                "/api/v1/auth/login",
+                serde_json::json!({"email": "rina@example.test", "password": "wrong-password-1"}),
+            )
+            .await;
         assert_problem(response, 401, "invalid_credentials").await;
     }
-    let locked = app.post_json("/api/v1/auth/login", serde_json::json!({"email": "rina@example.test", "password": PASSWORD})).await;
+    let locked = app
+        .post_json(
+            "/api/v1/auth/login",
+            serde_json::json!({"email": "rina@example.test", "password": PASSWORD}),
+        )
+        .await;
     assert_problem(locked, 423, "account_locked").await;
     let notice = app
         .mail
         .wait_for_message(
-            |mail| mail.envelope_to.iter().any(|to| to == "rina@example.test") && mail.subject.as_deref().unwrap_or_default().contains("dikunci"),
+            |mail| {
+                mail.envelope_to.iter().any(|to| to == "rina@example.test")
+                    && mail
+                        .subject
+                        .as_deref()
+                        .unwrap_or_default()
+                        .contains("dikunci")
+            },
             std::time::Duration::from_secs(15),
         )
         .await;
-    assert!(notice.is_ok(), "the account owner is told by email (through the outbox)");
+    assert!(
+        notice.is_ok(),
+        "the account owner is told by email (through the outbox)"
+    );
 }
 
 #[sqlx::test(migrations = "../../migrations")]
 async fn sign_in_attempts_are_rate_limited_with_retry_after(pool: PgPool) {
     let app = spawn_app(pool).await;
     for _ in 0..10 {
-        let response = app.post_json("/api/v1/auth/login", serde_json::json!({"email": "nobody@example.test", "password": "whatever-123"})).await;
+        let response = app
+            .post_json(
+                "/api/v1/auth/login",
+                serde_json::json!({"email": "nobody@example.test", "password": "whatever-123"}),
+            )
+            .await;
         assert_eq!(response.status().as_u16(), 401);
     }
-    let limited = app.post_json("/api/v1/auth/login", serde_json::json!({"email": "nobody@example.test", "password": "whatever-123"})).await;
-    let retry_after: u64 = limited.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    let limited = app
+        .post_json(
+            "/api/v1/auth/login",
+            serde_json::json!({"email": "nobody@example.test", "password": "whatever-123"}),
+        )
+        .await;
+    let retry_after: u64 = limited
+        .headers()
+        .get("retry-after")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry_after > 0 && retry_after <= 600);
     assert_problem(limited, 429, "rate_limited").await;
 }
@@ -135,15 +275,30 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_session(pool: PgPool
     let first = app.login("agus@example.test", PASSWORD).await;
     let old_refresh = first["refresh_token"].as_str().unwrap().to_owned();
 
-    let rotated = app.post_json("/api/v1/auth/refresh", serde_json::json!({"refresh_token": old_refresh})).await;
+    let rotated = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            serde_json::json!({"refresh_token": old_refresh}),
+        )
+        .await;
     assert_eq!(rotated.status().as_u16(), 200);
     let second: serde_json::Value = rotated.json().await.unwrap();
     let new_refresh = second["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(new_refresh, old_refresh);
 
-    let stolen = app.post_json("/api/v1/auth/refresh", serde_json::json!({"refresh_token": old_refresh})).await;
+    let stolen = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            serde_json::json!({"refresh_token": old_refresh}),
+        )
+        .await;
     assert_problem(stolen, 401, "unauthorized").await;
-    let family_gone = app.post_json("/api/v1/auth/refresh", serde_json::json!({"refresh_token": new_refresh})).await;
+    let family_gone = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            serde_json::json!({"refresh_token": new_refresh}),
+        )
+        .await;
     assert_problem(family_gone, 401, "unauthorized").await;
 }
 
@@ -153,9 +308,19 @@ async fn sign_out_ends_the_session(pool: PgPool) {
     app.register_verified_client("dewi@example.test").await;
     let tokens = app.login("dewi@example.test", PASSWORD).await;
     let refresh = tokens["refresh_token"].as_str().unwrap();
-    let out = app.post_json("/api/v1/auth/logout", serde_json::json!({"refresh_token": refresh})).await;
+    let out = app
+        .post_json(
+            "/api/v1/auth/logout",
+            serde_json::json!({"refresh_token": refresh}),
+        )
+        .await;
     assert_eq!(out.status().as_u16(), 204);
-    let after = app.post_json("/api/v1/auth/refresh", serde_json::json!({"refresh_token": refresh})).await;
+    let after = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            serde_json::json!({"refresh_token": refresh}),
+        )
+        .await;
     assert_problem(after, 401, "unauthorized").await;
 }
 
@@ -164,26 +329,75 @@ async fn a_forgotten_password_is_reset_by_the_emailed_link(pool: PgPool) {
     let app = spawn_app(pool).await;
     app.register_verified_client("joko@example.test").await;
     let old_session = app.login("joko@example.test", PASSWORD).await;
-    let unknown = app.post_json("/api/v1/auth/password/forgot", serde_json::json!({"email": "ghost@example.test"})).await;
-    assert_eq!(unknown.status().as_u16(), 202, "unknown addresses get the same answer");
-    let known = app.post_json("/api/v1/auth/password/forgot", serde_json::json!({"email": "joko@example.test"})).await;
+    let unknown = app
+        .post_json(
+            "/api/v1/auth/password/forgot",
+            serde_json::json!({"email": "ghost@example.test"}),
+        )
+        .await;
+    assert_eq!(
+        unknown.status().as_u16(),
+        202,
+        "unknown addresses get the same answer"
+    );
+    let known = app
+        .post_json(
+            "/api/v1/auth/password/forgot",
+            serde_json::json!({"email": "joko@example.test"}),
+        )
+        .await;
     assert_eq!(known.status().as_u16(), 202);
     let mail = app
         .mail
-        .wait_for_message(|mail| mail.subject.as_deref().unwrap_or_default().contains("kata sandi"), std::time::Duration::from_secs(10))
+        .wait_for_message(
+            |mail| {
+                mail.subject
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains("kata sandi")
+            },
+            std::time::Duration::from_secs(10),
+        )
         .await
         .unwrap();
     let text = mail.text_body.clone().unwrap_or_default();
-    let token = text.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
+    let token = text
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
 
-    let weak = app.post_json("/api/v1/auth/password/reset", serde_json::json!({"token": token, "new_password": "short"})).await;
+    let weak = app
+        .post_json(
+            "/api/v1/auth/password/reset",
+            serde_json::json!({"token": token, "new_password": "short"}),
+        )
+        .await;
     assert_problem(weak, 422, "validation_failed").await;
-    let reset = app.post_json("/api/v1/auth/password/reset", serde_json::json!({"token": token, "new_password": "kata-sandi-baru-456"})).await;
+    let reset = app
+        .post_json(
+            "/api/v1/auth/password/reset",
+            serde_json::json!({"token": token, "new_password": "kata-sandi-baru-456"}),
+        )
+        .await;
     assert_eq!(reset.status().as_u16(), 204);
-    let reused = app.post_json("/api/v1/auth/password/reset", serde_json::json!({"token": token, "new_password": "kata-sandi-baru-789"})).await;
+    let reused = app
+        .post_json(
+            "/api/v1/auth/password/reset",
+            serde_json::json!({"token": token, "new_password": "kata-sandi-baru-789"}),
+        )
+        .await;
     assert_problem(reused, 410, "token_expired").await;
 
-    let old = app.post_json("/api/v1/auth/refresh", serde_json::json!({"refresh_token": old_session["refresh_token"]})).await;
+    let old = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            serde_json::json!({"refresh_token": old_session["refresh_token"]}),
+        )
+        .await;
     assert_problem(old, 401, "unauthorized").await;
     app.login("joko@example.test", "kata-sandi-baru-456").await;
 }
@@ -192,16 +406,51 @@ async fn a_forgotten_password_is_reset_by_the_emailed_link(pool: PgPool) {
 async fn a_challenge_started_on_one_replica_finishes_on_another(pool: PgPool) {
     let first = spawn_app(pool).await;
     let second = spawn_replica(&first).await;
-    first.create_user("sysadmin@juragan.test", &["sysadmin"]).await;
-    let body: serde_json::Value =
-        first.post_json("/api/v1/auth/login", serde_json::json!({"email": "sysadmin@juragan.test", "password": PASSWORD})).await.json().await.unwrap();
-    let challenge = body["otp_challenge"]["challenge_id"].as_str().unwrap().to_owned();
+    first
+        .create_user("sysadmin@juragan.test", &["sysadmin"])
+        .await;
+    let body: serde_json::Value = first
+        .post_json(
+            "/api/v1/auth/login",
+            serde_json::json!({"email": "sysadmin@juragan.test", "password": PASSWORD}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let challenge = body["otp_challenge"]["challenge_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let code = code_from_mail(&first, "sysadmin@juragan.test", "Kode masuk").await;
-    let tokens: serde_json::Value =
-        second.post_json("/api/v1/auth/login/otp", serde_json::json!({"challenge_id": challenge, "code": code})).await.json().await.unwrap();
-    let refreshed = first.post_json("/api/v1/auth/refresh", serde_json::json!({"refresh_token": tokens["refresh_token"]})).await;
-    assert_eq!(refreshed.status().as_u16(), 200, "a token from one replica refreshes on another");
-    let account = second.authed(reqwest::Method::GET, "/api/v1/account", tokens["access_token"].as_str().unwrap(), None).await;
+    let tokens: serde_json::Value = second
+        .post_json(
+            "/api/v1/auth/login/otp",
+            serde_json::json!({"challenge_id": challenge, "code": code}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let refreshed = first
+        .post_json(
+            "/api/v1/auth/refresh",
+            serde_json::json!({"refresh_token": tokens["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(
+        refreshed.status().as_u16(),
+        200,
+        "a token from one replica refreshes on another"
+    );
+    let account = second
+        .authed(
+            reqwest::Method::GET,
+            "/api/v1/account",
+            tokens["access_token"].as_str().unwrap(),
+            None,
+        )
+        .await;
     assert_eq!(account.status().as_u16(), 200);
 }
 

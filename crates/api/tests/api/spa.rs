@@ -9,7 +9,10 @@ async fn pages_fall_back_to_the_app_for_history_routing(pool: PgPool) {
         let response = app.get(path).await;
         assert_eq!(response.status().as_u16(), 200, "{path}");
         assert_eq!(response.headers().get("cache-control").unwrap(), "no-cache");
-        assert!(response.text().await.unwrap().contains("<div id=app>"), "{path}");
+        assert!(
+            response.text().await.unwrap().contains("<div id=app>"),
+            "{path}"
+        );
     }
 }
 
@@ -18,8 +21,24 @@ async fn hashed_assets_are_served_immutable_and_missing_files_are_404(pool: PgPo
     let app = spawn_app(pool).await;
     let asset = app.get("/assets/app-1234.js").await;
     assert_eq!(asset.status().as_u16(), 200);
-    assert!(asset.headers().get("cache-control").unwrap().to_str().unwrap().contains("immutable"));
-    assert!(asset.headers().get("content-type").unwrap().to_str().unwrap().contains("javascript"));
+    assert!(
+        asset
+            .headers()
+            .get("cache-control")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert!(
+        asset
+            .headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("javascript")
+    );
     assert_eq!(app.get("/favicon.svg").await.status().as_u16(), 200);
     assert_problem(app.get("/assets/missing-5678.js").await, 404, "not_found").await;
 }
@@ -31,7 +50,13 @@ async fn paths_cannot_climb_out_of_the_app_directory(pool: PgPool) {
         let response = app.get(path).await;
         let status = response.status().as_u16();
         let body = response.text().await.unwrap();
-        assert!(!body.contains("[workspace]") && !body.contains("[package]"), "{path} leaked a file");
-        assert!(status == 404 || body.contains("<div id=app>"), "{path}: {status}");
+        assert!(
+            !body.contains("[workspace]") && !body.contains("[package]"),
+            "{path} leaked a file"
+        );
+        assert!(
+            status == 404 || body.contains("<div id=app>"),
+            "{path}: {status}"
+        );
     }
 }

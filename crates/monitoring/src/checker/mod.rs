@@ -136,7 +136,9 @@ async fn claim(pool: &PgPool, config: &CheckerConfig) -> Result<Vec<ClaimedHost>
                 status: HostStatus::from_db(&row.status),
                 consecutive_failures: row.consecutive_failures,
                 failures_before_down: row.failures_before_down,
-                interval: Duration::from_secs(u64::try_from(row.check_interval_seconds).unwrap_or(300)),
+                interval: Duration::from_secs(
+                    u64::try_from(row.check_interval_seconds).unwrap_or(300),
+                ),
                 due_at: row.next_check_at,
             },
             status_changed_at: row.status_changed_at,
@@ -159,7 +161,11 @@ fn describe(reason: &DownReason) -> String {
 }
 
 /// Claims what is due, checks it, and writes the results; one sweep.
-pub async fn sweep_once(pool: &PgPool, prober: &Prober, config: &CheckerConfig) -> Result<SweepReport, MonitoringError> {
+pub async fn sweep_once(
+    pool: &PgPool,
+    prober: &Prober,
+    config: &CheckerConfig,
+) -> Result<SweepReport, MonitoringError> {
     let hosts = claim(pool, config).await?;
     if hosts.is_empty() {
         return Ok(SweepReport::default());
@@ -168,28 +174,52 @@ pub async fn sweep_once(pool: &PgPool, prober: &Prober, config: &CheckerConfig) 
     let mut results: Vec<Option<CheckResult>> = vec![None; hosts.len()];
     for (index, host) in hosts.iter().enumerate() {
         match (Host::parse(&host.address), u16::try_from(host.port)) {
-            (Ok(address), Ok(port)) => targets.push(ProbeTarget { id: i64::try_from(index).unwrap_or(i64::MAX), host: address, port }),
+            (Ok(address), Ok(port)) => targets.push(ProbeTarget {
+                id: i64::try_from(index).unwrap_or(i64::MAX),
+                host: address,
+                port,
+            }),
             // Stored before validation tightened, or edited by hand.
-            _ => results[index] = Some(CheckResult::Down { reason: "invalid address or port".to_owned() }),
+            _ => {
+                results[index] = Some(CheckResult::Down {
+                    reason: "invalid address or port".to_owned(),
+                })
+            }
         }
     }
     for (index, (host, port)) in config.canaries.iter().enumerate() {
-        targets.push(ProbeTarget { id: -1 - i64::try_from(index).unwrap_or(0), host: host.clone(), port: *port });
+        targets.push(ProbeTarget {
+            id: -1 - i64::try_from(index).unwrap_or(0),
+            host: host.clone(),
+            port: *port,
+        });
     }
     let mut canaries_up = 0;
     for probe in prober.sweep(targets).await {
         let result = match probe.outcome {
-            ProbeOutcome::Up { latency } => CheckResult::Up { latency_ms: i32::try_from(latency.as_millis()).unwrap_or(i32::MAX) },
-            ProbeOutcome::Down { reason } => CheckResult::Down { reason: describe(&reason) },
+            ProbeOutcome::Up { latency } => CheckResult::Up {
+                latency_ms: i32::try_from(latency.as_millis()).unwrap_or(i32::MAX),
+            },
+            ProbeOutcome::Down { reason } => CheckResult::Down {
+                reason: describe(&reason),
+            },
         };
         match usize::try_from(probe.id) {
             Ok(index) => results[index] = Some(result),
             Err(_) => canaries_up += usize::from(matches!(result, CheckResult::Up { .. })),
         }
     }
-    let any_failed = results.iter().any(|result| !matches!(result, Some(CheckResult::Up { .. })));
+    let any_failed = results
+        .iter()
+        .any(|result| !matches!(result, Some(CheckResult::Up { .. })));
     let network_down = !config.canaries.is_empty() && canaries_up == 0 && any_failed;
-    let results: Vec<CheckResult> =
-        results.into_iter().map(|result| result.unwrap_or(CheckResult::Down { reason: "not checked".to_owned() })).collect();
+    let results: Vec<CheckResult> = results
+        .into_iter()
+        .map(|result| {
+            result.unwrap_or(CheckResult::Down {
+                reason: "not checked".to_owned(),
+            })
+        })
+        .collect();
     notices::record(pool, config, &hosts, &results, network_down).await
 }

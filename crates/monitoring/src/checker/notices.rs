@@ -15,12 +15,17 @@ use crate::host::HostStatus;
 
 /// The shop's wall clock in messages (WIB).
 pub(crate) fn local_time(at: DateTime<Utc>) -> String {
-    let wib = chrono::FixedOffset::east_opt(7 * 3600).map_or_else(|| at.naive_utc(), |offset| at.with_timezone(&offset).naive_local());
+    let wib = chrono::FixedOffset::east_opt(7 * 3600).map_or_else(
+        || at.naive_utc(),
+        |offset| at.with_timezone(&offset).naive_local(),
+    );
     format!("{} WIB", wib.format("%d/%m/%Y %H:%M"))
 }
 
 fn duration_words(from: Option<DateTime<Utc>>, to: DateTime<Utc>) -> String {
-    let Some(from) = from else { return "?".to_owned() };
+    let Some(from) = from else {
+        return "?".to_owned();
+    };
     let minutes = (to - from).num_minutes().max(0);
     match minutes {
         0 => "< 1 menit".to_owned(),
@@ -31,7 +36,11 @@ fn duration_words(from: Option<DateTime<Utc>>, to: DateTime<Utc>) -> String {
 }
 
 fn host_label(host: &ClaimedHost) -> String {
-    if host.address.contains(':') { format!("[{}]:{}", host.address, host.port) } else { format!("{}:{}", host.address, host.port) }
+    if host.address.contains(':') {
+        format!("[{}]:{}", host.address, host.port)
+    } else {
+        format!("{}:{}", host.address, host.port)
+    }
 }
 
 pub(crate) async fn record(
@@ -42,9 +51,15 @@ pub(crate) async fn record(
     network_down: bool,
 ) -> Result<SweepReport, MonitoringError> {
     let now = Utc::now();
-    let mut report = SweepReport { checked: hosts.len(), network_down, ..SweepReport::default() };
-    let (mut ids, mut statuses, mut failures, mut latencies, mut errors, mut next_checks) = (vec![], vec![], vec![], vec![], vec![], vec![]);
-    let (mut changed, mut from_statuses, mut counted, mut ups, mut notified) = (vec![], vec![], vec![], vec![], vec![]);
+    let mut report = SweepReport {
+        checked: hosts.len(),
+        network_down,
+        ..SweepReport::default()
+    };
+    let (mut ids, mut statuses, mut failures, mut latencies, mut errors, mut next_checks) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut changed, mut from_statuses, mut counted, mut ups, mut notified) =
+        (vec![], vec![], vec![], vec![], vec![]);
     let mut went_down = Vec::new();
     let mut came_up = Vec::new();
     let mut still_down = Vec::new();
@@ -65,7 +80,10 @@ pub(crate) async fn record(
                 notify_down = true;
             }
             // UP is news only after a DOWN that was announced.
-            if transition.status == HostStatus::Up && previous == HostStatus::Down && host.down_notified_at.is_some() {
+            if transition.status == HostStatus::Up
+                && previous == HostStatus::Down
+                && host.down_notified_at.is_some()
+            {
                 came_up.push(host);
             }
         } else if transition.status == HostStatus::Down && !host.in_maintenance {
@@ -75,7 +93,9 @@ pub(crate) async fn record(
                     went_down.push((host, error.clone().unwrap_or_default()));
                     notify_down = true;
                 }
-                (Some(last), Some(minutes)) if now - last >= chrono::Duration::minutes(i64::from(minutes)) => {
+                (Some(last), Some(minutes))
+                    if now - last >= chrono::Duration::minutes(i64::from(minutes)) =>
+                {
                     still_down.push((host, error.clone().unwrap_or_default()));
                     notify_down = true;
                 }
@@ -89,7 +109,13 @@ pub(crate) async fn record(
         errors.push(error);
         next_checks.push(transition.next_check_at);
         changed.push(transition.changed_from.is_some());
-        from_statuses.push(transition.changed_from.unwrap_or(transition.status).as_str().to_owned());
+        from_statuses.push(
+            transition
+                .changed_from
+                .unwrap_or(transition.status)
+                .as_str()
+                .to_owned(),
+        );
         counted.push(transition.counted);
         ups.push(is_up);
         notified.push(notify_down);
@@ -152,11 +178,28 @@ pub(crate) async fn record(
     }
     announce_down(&mut tx, &mut templates, config, &went_down, now).await?;
     for (host, error) in &still_down {
-        let message = host_message(&mut tx, &mut templates, catalog::HOST_DOWN, host, &[("since", local_time(host.status_changed_at.unwrap_or(now))), ("error", error.clone())]).await?;
+        let message = host_message(
+            &mut tx,
+            &mut templates,
+            catalog::HOST_DOWN,
+            host,
+            &[
+                ("since", local_time(host.status_changed_at.unwrap_or(now))),
+                ("error", error.clone()),
+            ],
+        )
+        .await?;
         telegram_chat::notify_staff(&mut tx, catalog::HOST_DOWN, &message).await?;
     }
     for host in &came_up {
-        let message = host_message(&mut tx, &mut templates, catalog::HOST_UP, host, &[("downtime", duration_words(host.status_changed_at, now))]).await?;
+        let message = host_message(
+            &mut tx,
+            &mut templates,
+            catalog::HOST_UP,
+            host,
+            &[("downtime", duration_words(host.status_changed_at, now))],
+        )
+        .await?;
         telegram_chat::notify_staff(&mut tx, catalog::HOST_UP, &message).await?;
         tell_customer(&mut tx, host, catalog::HOST_UP, &message).await?;
     }
@@ -176,7 +219,12 @@ async fn host_message(
     Ok(templates.render(conn, event, &values).await?)
 }
 
-async fn tell_customer(conn: &mut PgConnection, host: &ClaimedHost, event: &str, message: &RenderedMessage) -> Result<(), MonitoringError> {
+async fn tell_customer(
+    conn: &mut PgConnection,
+    host: &ClaimedHost,
+    event: &str,
+    message: &RenderedMessage,
+) -> Result<(), MonitoringError> {
     if let Some(customer) = host.customer_id {
         notify_client(conn, customer, event, message).await?;
     }
@@ -194,11 +242,24 @@ async fn announce_down(
 ) -> Result<(), MonitoringError> {
     let grouped = went_down.len() >= config.group_threshold.max(2);
     if grouped {
-        let mut lines: Vec<String> = went_down.iter().take(30).map(|(host, error)| format!("{} ({}): {error}", host.name, host_label(host))).collect();
+        let mut lines: Vec<String> = went_down
+            .iter()
+            .take(30)
+            .map(|(host, error)| format!("{} ({}): {error}", host.name, host_label(host)))
+            .collect();
         if went_down.len() > 30 {
             lines.push(format!("… +{}", went_down.len() - 30));
         }
-        let message = templates.render(conn, catalog::HOSTS_DOWN, &[("count", went_down.len().to_string()), ("hosts", lines.join("\n"))]).await?;
+        let message = templates
+            .render(
+                conn,
+                catalog::HOSTS_DOWN,
+                &[
+                    ("count", went_down.len().to_string()),
+                    ("hosts", lines.join("\n")),
+                ],
+            )
+            .await?;
         telegram_chat::notify_staff(conn, catalog::HOSTS_DOWN, &message).await?;
     }
     for (host, error) in went_down {
@@ -206,7 +267,14 @@ async fn announce_down(
             // Staff heard about it in the grouped message; nobody else to tell.
             continue;
         }
-        let message = host_message(conn, templates, catalog::HOST_DOWN, host, &[("since", local_time(now)), ("error", error.clone())]).await?;
+        let message = host_message(
+            conn,
+            templates,
+            catalog::HOST_DOWN,
+            host,
+            &[("since", local_time(now)), ("error", error.clone())],
+        )
+        .await?;
         if !grouped {
             telegram_chat::notify_staff(conn, catalog::HOST_DOWN, &message).await?;
         }
@@ -217,13 +285,27 @@ async fn announce_down(
 
 /// Once per outage of the checker's own network, whichever replica sees it
 /// first.
-async fn announce_offline(conn: &mut PgConnection, templates: &mut TemplateCache, config: &CheckerConfig) -> Result<(), MonitoringError> {
+async fn announce_offline(
+    conn: &mut PgConnection,
+    templates: &mut TemplateCache,
+    config: &CheckerConfig,
+) -> Result<(), MonitoringError> {
     let first = sqlx::query_scalar!("UPDATE monitor_state SET network_down_since = now() WHERE network_down_since IS NULL RETURNING true")
         .fetch_optional(&mut *conn)
         .await?;
     if first.is_some() {
-        let canaries: Vec<String> = config.canaries.iter().map(|(host, port)| format!("{host}:{port}")).collect();
-        let message = templates.render(conn, catalog::CHECKER_OFFLINE, &[("canary", canaries.join(", "))]).await?;
+        let canaries: Vec<String> = config
+            .canaries
+            .iter()
+            .map(|(host, port)| format!("{host}:{port}"))
+            .collect();
+        let message = templates
+            .render(
+                conn,
+                catalog::CHECKER_OFFLINE,
+                &[("canary", canaries.join(", "))],
+            )
+            .await?;
         telegram_chat::notify_staff(conn, catalog::CHECKER_OFFLINE, &message).await?;
         tracing::warn!(canaries = %canaries.join(", "), "the port checker lost its network; host states are frozen");
     }

@@ -48,8 +48,13 @@ pub struct Transition {
 /// The next due time on the host's own schedule: the old due time plus as
 /// many whole intervals as needed to be in the future. Keeping the phase
 /// keeps hosts spread evenly over the interval.
-fn next_on_schedule(due_at: DateTime<Utc>, interval: Duration, now: DateTime<Utc>) -> DateTime<Utc> {
-    let interval = chrono::Duration::from_std(interval).unwrap_or_else(|_| chrono::Duration::seconds(300));
+fn next_on_schedule(
+    due_at: DateTime<Utc>,
+    interval: Duration,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let interval =
+        chrono::Duration::from_std(interval).unwrap_or_else(|_| chrono::Duration::seconds(300));
     if interval <= chrono::Duration::zero() {
         return now;
     }
@@ -62,15 +67,34 @@ fn next_on_schedule(due_at: DateTime<Utc>, interval: Duration, now: DateTime<Utc
     due_at + interval * i32::try_from(steps).unwrap_or(i32::MAX)
 }
 
-pub fn apply(state: &HostState, result: &CheckResult, network_down: bool, now: DateTime<Utc>) -> Transition {
-    let retry = now + chrono::Duration::from_std(RETRY_AFTER_FAILURE.min(state.interval)).unwrap_or_else(|_| chrono::Duration::seconds(30));
+pub fn apply(
+    state: &HostState,
+    result: &CheckResult,
+    network_down: bool,
+    now: DateTime<Utc>,
+) -> Transition {
+    let retry = now
+        + chrono::Duration::from_std(RETRY_AFTER_FAILURE.min(state.interval))
+            .unwrap_or_else(|_| chrono::Duration::seconds(30));
     let (status, failures, next_check_at, counted) = match result {
-        CheckResult::Up { .. } => (HostStatus::Up, 0, next_on_schedule(state.due_at, state.interval, now), true),
-        CheckResult::Down { .. } if network_down => (state.status, state.consecutive_failures, retry, false),
+        CheckResult::Up { .. } => (
+            HostStatus::Up,
+            0,
+            next_on_schedule(state.due_at, state.interval, now),
+            true,
+        ),
+        CheckResult::Down { .. } if network_down => {
+            (state.status, state.consecutive_failures, retry, false)
+        }
         CheckResult::Down { .. } => {
             let failures = state.consecutive_failures.saturating_add(1);
             if failures >= state.failures_before_down {
-                (HostStatus::Down, failures, next_on_schedule(state.due_at, state.interval, now), true)
+                (
+                    HostStatus::Down,
+                    failures,
+                    next_on_schedule(state.due_at, state.interval, now),
+                    true,
+                )
             } else {
                 (HostStatus::Pending, failures, retry, true)
             }
@@ -94,26 +118,51 @@ mod tests {
     }
 
     fn state(status: HostStatus, failures: i32) -> HostState {
-        HostState { status, consecutive_failures: failures, failures_before_down: 2, interval: Duration::from_secs(300), due_at: at(0) }
+        HostState {
+            status,
+            consecutive_failures: failures,
+            failures_before_down: 2,
+            interval: Duration::from_secs(300),
+            due_at: at(0),
+        }
     }
 
-    const DOWN: CheckResult = CheckResult::Down { reason: String::new() };
+    const DOWN: CheckResult = CheckResult::Down {
+        reason: String::new(),
+    };
     const UP: CheckResult = CheckResult::Up { latency_ms: 3 };
 
     #[test]
     fn two_failures_make_down_and_one_success_makes_up() {
         let first = apply(&state(HostStatus::Up, 0), &DOWN, false, at(1));
-        assert_eq!((first.status, first.consecutive_failures, first.changed_from), (HostStatus::Pending, 1, Some(HostStatus::Up)));
-        assert_eq!(first.next_check_at, at(31), "a failing host is checked again soon");
+        assert_eq!(
+            (first.status, first.consecutive_failures, first.changed_from),
+            (HostStatus::Pending, 1, Some(HostStatus::Up))
+        );
+        assert_eq!(
+            first.next_check_at,
+            at(31),
+            "a failing host is checked again soon"
+        );
 
         let second = apply(&state(HostStatus::Pending, 1), &DOWN, false, at(31));
-        assert_eq!((second.status, second.consecutive_failures, second.changed_from), (HostStatus::Down, 2, Some(HostStatus::Pending)));
+        assert_eq!(
+            (
+                second.status,
+                second.consecutive_failures,
+                second.changed_from
+            ),
+            (HostStatus::Down, 2, Some(HostStatus::Pending))
+        );
 
         let still = apply(&state(HostStatus::Down, 2), &DOWN, false, at(100));
         assert_eq!((still.status, still.changed_from), (HostStatus::Down, None));
 
         let back = apply(&state(HostStatus::Down, 5), &UP, false, at(200));
-        assert_eq!((back.status, back.consecutive_failures, back.changed_from), (HostStatus::Up, 0, Some(HostStatus::Down)));
+        assert_eq!(
+            (back.status, back.consecutive_failures, back.changed_from),
+            (HostStatus::Up, 0, Some(HostStatus::Down))
+        );
     }
 
     #[test]
@@ -126,7 +175,10 @@ mod tests {
     #[test]
     fn a_new_host_goes_from_pending_to_up_without_a_false_alarm() {
         let first = apply(&state(HostStatus::Pending, 0), &UP, false, at(1));
-        assert_eq!((first.status, first.changed_from), (HostStatus::Up, Some(HostStatus::Pending)));
+        assert_eq!(
+            (first.status, first.changed_from),
+            (HostStatus::Up, Some(HostStatus::Pending))
+        );
     }
 
     #[test]
@@ -142,7 +194,15 @@ mod tests {
     fn when_the_checker_is_offline_failures_change_nothing() {
         let host = state(HostStatus::Up, 0);
         let offline = apply(&host, &DOWN, true, at(1));
-        assert_eq!((offline.status, offline.consecutive_failures, offline.changed_from, offline.counted), (HostStatus::Up, 0, None, false));
+        assert_eq!(
+            (
+                offline.status,
+                offline.consecutive_failures,
+                offline.changed_from,
+                offline.counted
+            ),
+            (HostStatus::Up, 0, None, false)
+        );
         // A success is still a success.
         assert!(apply(&host, &UP, true, at(1)).counted);
     }

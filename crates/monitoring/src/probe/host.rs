@@ -46,7 +46,9 @@ pub enum HostError {
     EmptyLabel,
     #[error("the label `{label}` is longer than {MAX_LABEL_LEN} characters")]
     LabelTooLong { label: String },
-    #[error("the character {character:?} is not allowed in a hostname (letters, digits, `-` and `.` only)")]
+    #[error(
+        "the character {character:?} is not allowed in a hostname (letters, digits, `-` and `.` only)"
+    )]
     InvalidCharacter { character: char },
     #[error("the label `{label}` must not start or end with `-`")]
     HyphenAtLabelEdge { label: String },
@@ -106,9 +108,14 @@ impl Host {
 /// Checks the RFC 1123 rules label by label and returns the lowercased name.
 fn parse_hostname(input: &str) -> Result<String, HostError> {
     if input.len() > MAX_HOSTNAME_LEN {
-        return Err(HostError::TooLong { len: input.chars().count() });
+        return Err(HostError::TooLong {
+            len: input.chars().count(),
+        });
     }
-    if let Some(character) = input.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.')) {
+    if let Some(character) = input
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.'))
+    {
         return Err(HostError::InvalidCharacter { character });
     }
     let mut last_label = "";
@@ -117,17 +124,23 @@ fn parse_hostname(input: &str) -> Result<String, HostError> {
             return Err(HostError::EmptyLabel);
         }
         if label.len() > MAX_LABEL_LEN {
-            return Err(HostError::LabelTooLong { label: label.to_owned() });
+            return Err(HostError::LabelTooLong {
+                label: label.to_owned(),
+            });
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Err(HostError::HyphenAtLabelEdge { label: label.to_owned() });
+            return Err(HostError::HyphenAtLabelEdge {
+                label: label.to_owned(),
+            });
         }
         last_label = label;
     }
     // RFC 1123 §2.1: a name must be distinguishable from a dotted-decimal
     // address, which a numeric top-level label would not be (`10.0.0.256`).
     if last_label.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(HostError::NumericTopLevelLabel { label: last_label.to_owned() });
+        return Err(HostError::NumericTopLevelLabel {
+            label: last_label.to_owned(),
+        });
     }
     Ok(input.to_ascii_lowercase())
 }
@@ -186,9 +199,22 @@ mod tests {
 
     #[test]
     fn accepts_ip_literals() {
-        for input in ["192.0.2.7", "127.0.0.1", "0.0.0.0", "255.255.255.255", "::1", "2001:db8::42", "::ffff:192.0.2.1", "fe80::1"] {
+        for input in [
+            "192.0.2.7",
+            "127.0.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "::1",
+            "2001:db8::42",
+            "::ffff:192.0.2.1",
+            "fe80::1",
+        ] {
             let host = parsed(input);
-            assert_eq!(host.ip(), Some(input.parse().expect("test literal is an IP")), "{input}");
+            assert_eq!(
+                host.ip(),
+                Some(input.parse().expect("test literal is an IP")),
+                "{input}"
+            );
             assert_eq!(host.hostname(), None);
         }
     }
@@ -205,7 +231,10 @@ mod tests {
             "xn--bcher-kva.example",
             "host.a1",
             &"a".repeat(63),
-            &format!("{}.com", ["a".repeat(63), "b".repeat(63), "c".repeat(63)].join(".")),
+            &format!(
+                "{}.com",
+                ["a".repeat(63), "b".repeat(63), "c".repeat(63)].join(".")
+            ),
         ] {
             let host = parsed(input);
             assert_eq!(host.hostname(), Some(input), "{input}");
@@ -215,18 +244,32 @@ mod tests {
 
     #[test]
     fn lowercases_hostnames() {
-        assert_eq!(parsed("VPS1.Example.COM").hostname(), Some("vps1.example.com"));
+        assert_eq!(
+            parsed("VPS1.Example.COM").hostname(),
+            Some("vps1.example.com")
+        );
         assert_eq!(parsed("VPS1.Example.COM"), parsed("vps1.example.com"));
     }
 
     #[test]
     fn length_limits_are_inclusive() {
-        let at_limit = format!("{}.{}.{}.{}", "a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(61));
+        let at_limit = format!(
+            "{}.{}.{}.{}",
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(61)
+        );
         assert_eq!(at_limit.len(), 253);
         parsed(&at_limit);
         let over = format!("{at_limit}e");
         assert_eq!(rejected(&over), HostError::TooLong { len: 254 });
-        assert_eq!(rejected(&"a".repeat(64)), HostError::LabelTooLong { label: "a".repeat(64) });
+        assert_eq!(
+            rejected(&"a".repeat(64)),
+            HostError::LabelTooLong {
+                label: "a".repeat(64)
+            }
+        );
     }
 
     #[test]
@@ -237,8 +280,14 @@ mod tests {
         assert_eq!(rejected("example.com?x=1"), HostError::HasPath);
         assert_eq!(rejected("example.com:3389"), HostError::HasPort);
         assert_eq!(rejected("10.0.0.1:22"), HostError::HasPort);
-        assert_eq!(rejected("[::1]:22"), HostError::InvalidCharacter { character: '[' });
-        assert_eq!(rejected("[::1]"), HostError::InvalidCharacter { character: '[' });
+        assert_eq!(
+            rejected("[::1]:22"),
+            HostError::InvalidCharacter { character: '[' }
+        );
+        assert_eq!(
+            rejected("[::1]"),
+            HostError::InvalidCharacter { character: '[' }
+        );
     }
 
     #[test]
@@ -247,9 +296,24 @@ mod tests {
         assert_eq!(rejected(".example.com"), HostError::EmptyLabel);
         assert_eq!(rejected("example..com"), HostError::EmptyLabel);
         assert_eq!(rejected("example.com."), HostError::EmptyLabel);
-        assert_eq!(rejected("-vps.example.com"), HostError::HyphenAtLabelEdge { label: "-vps".to_owned() });
-        assert_eq!(rejected("vps-.example.com"), HostError::HyphenAtLabelEdge { label: "vps-".to_owned() });
-        assert_eq!(rejected("example.-com"), HostError::HyphenAtLabelEdge { label: "-com".to_owned() });
+        assert_eq!(
+            rejected("-vps.example.com"),
+            HostError::HyphenAtLabelEdge {
+                label: "-vps".to_owned()
+            }
+        );
+        assert_eq!(
+            rejected("vps-.example.com"),
+            HostError::HyphenAtLabelEdge {
+                label: "vps-".to_owned()
+            }
+        );
+        assert_eq!(
+            rejected("example.-com"),
+            HostError::HyphenAtLabelEdge {
+                label: "-com".to_owned()
+            }
+        );
     }
 
     #[test]
@@ -264,14 +328,30 @@ mod tests {
             ("fe80::1%eth0", ':'),
             ("a*.example.com", '*'),
         ] {
-            assert_eq!(rejected(input), HostError::InvalidCharacter { character }, "{input}");
+            assert_eq!(
+                rejected(input),
+                HostError::InvalidCharacter { character },
+                "{input}"
+            );
         }
     }
 
     #[test]
     fn rejects_numeric_top_level_labels_and_bad_ipv4() {
-        for (input, label) in [("256.1.1.1", "1"), ("10.0.0.256", "256"), ("1.2.3", "3"), ("123", "123"), ("example.123", "123")] {
-            assert_eq!(rejected(input), HostError::NumericTopLevelLabel { label: label.to_owned() }, "{input}");
+        for (input, label) in [
+            ("256.1.1.1", "1"),
+            ("10.0.0.256", "256"),
+            ("1.2.3", "3"),
+            ("123", "123"),
+            ("example.123", "123"),
+        ] {
+            assert_eq!(
+                rejected(input),
+                HostError::NumericTopLevelLabel {
+                    label: label.to_owned()
+                },
+                "{input}"
+            );
         }
     }
 
@@ -282,7 +362,10 @@ mod tests {
             assert_eq!(host.to_string(), input);
             let json = serde_json::to_string(&host).expect("serialize");
             assert_eq!(json, format!("\"{input}\""));
-            assert_eq!(serde_json::from_str::<Host>(&json).expect("deserialize"), host);
+            assert_eq!(
+                serde_json::from_str::<Host>(&json).expect("deserialize"),
+                host
+            );
         }
         assert!(serde_json::from_str::<Host>("\"http://x\"").is_err());
     }

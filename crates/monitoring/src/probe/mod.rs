@@ -9,6 +9,6 @@ mod sweep;
 
 pub use host::{Host, HostError};
 pub use sweep::{
-    DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, DownReason, ProbeOutcome, ProbeResult, ProbeTarget, Prober, ProberConfig,
-    all_down, raise_fd_limit,
+    DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, DownReason, ProbeOutcome, ProbeResult, ProbeTarget,
+    Prober, ProberConfig, all_down, raise_fd_limit,
 };

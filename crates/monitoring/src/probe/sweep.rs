@@ -50,8 +50,12 @@ pub struct ProbeResult {
 pub enum ProbeOutcome {
     /// The handshake completed. `latency` runs from the start of the check to
     /// the completed connect, name resolution included.
-    Up { latency: Duration },
-    Down { reason: DownReason },
+    Up {
+        latency: Duration,
+    },
+    Down {
+        reason: DownReason,
+    },
 }
 
 impl ProbeOutcome {
@@ -86,7 +90,10 @@ pub struct ProberConfig {
 
 impl Default for ProberConfig {
     fn default() -> Self {
-        Self { timeout: DEFAULT_TIMEOUT, concurrency: DEFAULT_CONCURRENCY }
+        Self {
+            timeout: DEFAULT_TIMEOUT,
+            concurrency: DEFAULT_CONCURRENCY,
+        }
     }
 }
 
@@ -120,7 +127,9 @@ impl Prober {
         let check_timeout = self.config.timeout;
         let concurrency = self.effective_concurrency(targets.len());
         let mut results = Vec::with_capacity(targets.len());
-        let mut checks = futures::stream::iter(targets).map(|target| check(target, check_timeout)).buffer_unordered(concurrency);
+        let mut checks = futures::stream::iter(targets)
+            .map(|target| check(target, check_timeout))
+            .buffer_unordered(concurrency);
         while let Some(result) = checks.next().await {
             results.push(result);
         }
@@ -141,7 +150,9 @@ impl Prober {
         let Ok((soft_limit, _hard)) = rlimit::getrlimit(rlimit::Resource::NOFILE) else {
             return configured;
         };
-        let available = usize::try_from(soft_limit.saturating_sub(FDS_RESERVED_FOR_THE_REST).max(1)).unwrap_or(usize::MAX);
+        let available =
+            usize::try_from(soft_limit.saturating_sub(FDS_RESERVED_FOR_THE_REST).max(1))
+                .unwrap_or(usize::MAX);
         if configured > available {
             tracing::warn!(
                 configured,
@@ -173,10 +184,16 @@ pub fn all_down(results: &[ProbeResult]) -> bool {
 async fn check(target: ProbeTarget, check_timeout: Duration) -> ProbeResult {
     let started = Instant::now();
     let outcome = match connect(&target.host, target.port, started + check_timeout).await {
-        Ok(()) => ProbeOutcome::Up { latency: started.elapsed() },
+        Ok(()) => ProbeOutcome::Up {
+            latency: started.elapsed(),
+        },
         Err(reason) => ProbeOutcome::Down { reason },
     };
-    ProbeResult { id: target.id, outcome, checked_at: Utc::now() }
+    ProbeResult {
+        id: target.id,
+        outcome,
+        checked_at: Utc::now(),
+    }
 }
 
 /// Resolves (when needed) and connects before `deadline`, then closes the
@@ -198,7 +215,11 @@ async fn connect(host: &Host, port: u16, deadline: Instant) -> Result<(), DownRe
 /// `socket.create_connection` would try first. A resolver that does not
 /// answer before the deadline counts as a DNS failure, not a host timeout:
 /// the operator has to look at DNS, not at the server.
-async fn resolve_first(host: &Host, port: u16, deadline: Instant) -> Result<SocketAddr, DownReason> {
+async fn resolve_first(
+    host: &Host,
+    port: u16,
+    deadline: Instant,
+) -> Result<SocketAddr, DownReason> {
     let name = host.hostname().ok_or(DownReason::DnsFailed)?;
     match timeout_at(deadline, tokio::net::lookup_host((name, port))).await {
         Ok(Ok(mut addresses)) => addresses.next().ok_or(DownReason::DnsFailed),
@@ -210,7 +231,9 @@ fn classify(error: &io::Error) -> DownReason {
     match error.kind() {
         io::ErrorKind::ConnectionRefused => DownReason::Refused,
         io::ErrorKind::TimedOut => DownReason::Timeout,
-        io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => DownReason::Unreachable,
+        io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
+            DownReason::Unreachable
+        }
         _ => DownReason::Other(error.to_string()),
     }
 }
@@ -224,16 +247,33 @@ mod tests {
         let kind = |kind: io::ErrorKind| classify(&io::Error::from(kind));
         assert_eq!(kind(io::ErrorKind::ConnectionRefused), DownReason::Refused);
         assert_eq!(kind(io::ErrorKind::TimedOut), DownReason::Timeout);
-        assert_eq!(kind(io::ErrorKind::HostUnreachable), DownReason::Unreachable);
-        assert_eq!(kind(io::ErrorKind::NetworkUnreachable), DownReason::Unreachable);
-        assert!(matches!(kind(io::ErrorKind::AddrNotAvailable), DownReason::Other(_)));
+        assert_eq!(
+            kind(io::ErrorKind::HostUnreachable),
+            DownReason::Unreachable
+        );
+        assert_eq!(
+            kind(io::ErrorKind::NetworkUnreachable),
+            DownReason::Unreachable
+        );
+        assert!(matches!(
+            kind(io::ErrorKind::AddrNotAvailable),
+            DownReason::Other(_)
+        ));
     }
 
     #[test]
     fn all_down_needs_at_least_one_result() {
-        let result = |outcome| ProbeResult { id: 1, outcome, checked_at: Utc::now() };
-        let down = result(ProbeOutcome::Down { reason: DownReason::Timeout });
-        let up = result(ProbeOutcome::Up { latency: Duration::from_millis(1) });
+        let result = |outcome| ProbeResult {
+            id: 1,
+            outcome,
+            checked_at: Utc::now(),
+        };
+        let down = result(ProbeOutcome::Down {
+            reason: DownReason::Timeout,
+        });
+        let up = result(ProbeOutcome::Up {
+            latency: Duration::from_millis(1),
+        });
         assert!(!all_down(&[]));
         assert!(all_down(&[down.clone(), down.clone()]));
         assert!(!all_down(&[down, up]));
@@ -241,7 +281,12 @@ mod tests {
 
     #[test]
     fn concurrency_is_at_least_one_and_at_most_the_batch() {
-        let prober = |concurrency| Prober::new(ProberConfig { concurrency, ..ProberConfig::default() });
+        let prober = |concurrency| {
+            Prober::new(ProberConfig {
+                concurrency,
+                ..ProberConfig::default()
+            })
+        };
         assert_eq!(prober(0).effective_concurrency(10), 1);
         assert_eq!(prober(8).effective_concurrency(3), 3);
         assert_eq!(prober(8).effective_concurrency(0), 1);

@@ -83,7 +83,11 @@ impl TelegramClient {
     /// `getUpdates`: the updates from `offset` on (which confirms every
     /// earlier one), waiting up to `timeout_secs` for the first. The HTTP
     /// client's own timeout must be longer than `timeout_secs`.
-    pub async fn get_updates(&self, offset: i64, timeout_secs: u32) -> Result<Vec<Update>, TelegramError> {
+    pub async fn get_updates(
+        &self,
+        offset: i64,
+        timeout_secs: u32,
+    ) -> Result<Vec<Update>, TelegramError> {
         let body = json!({ "offset": offset, "timeout": timeout_secs, "limit": 100, "allowed_updates": ["message"] });
         self.call("getUpdates", Body::Json(body)).await
     }

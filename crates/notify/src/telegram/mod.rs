@@ -15,4 +15,7 @@ pub use client::{TELEGRAM_API_URL, TelegramClient};
 pub use error::TelegramError;
 pub use retry::{RetryDecision, RetryPolicy};
 pub use split::{MAX_MESSAGE_LEN, split_text, strip_html};
-pub use types::{BotUser, DocumentSource, IncomingChat, IncomingMessage, InputFile, ParseMode, PhotoSource, SentMessage, TelegramUser, Update};
+pub use types::{
+    BotUser, DocumentSource, IncomingChat, IncomingMessage, InputFile, ParseMode, PhotoSource,
+    SentMessage, TelegramUser, Update,
+};

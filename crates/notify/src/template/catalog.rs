@@ -22,7 +22,9 @@ impl Language {
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|language| language.as_str() == value)
+        Self::ALL
+            .into_iter()
+            .find(|language| language.as_str() == value)
     }
 }
 
@@ -54,12 +56,30 @@ impl EventDefinition {
     }
 }
 
-const fn required(name: &'static str, description: &'static str, sample: &'static str) -> Placeholder {
-    Placeholder { name, required: true, description, sample }
+const fn required(
+    name: &'static str,
+    description: &'static str,
+    sample: &'static str,
+) -> Placeholder {
+    Placeholder {
+        name,
+        required: true,
+        description,
+        sample,
+    }
 }
 
-const fn optional(name: &'static str, description: &'static str, sample: &'static str) -> Placeholder {
-    Placeholder { name, required: false, description, sample }
+const fn optional(
+    name: &'static str,
+    description: &'static str,
+    sample: &'static str,
+) -> Placeholder {
+    Placeholder {
+        name,
+        required: false,
+        description,
+        sample,
+    }
 }
 
 const NAME: Placeholder = optional("name", "the recipient's name", "Budi Santoso");
@@ -85,13 +105,24 @@ pub static EVENTS: &[EventDefinition] = &[
     EventDefinition {
         key: VERIFY_EMAIL,
         description: "A new client confirms their email address",
-        placeholders: &[NAME, CODE, required("link", "the verification link", "https://toko.example.id/verify-email?email=budi%40example.id&code=482913")],
+        placeholders: &[
+            NAME,
+            CODE,
+            required(
+                "link",
+                "the verification link",
+                "https://toko.example.id/verify-email?email=budi%40example.id&code=482913",
+            ),
+        ],
         defaults: [
             (
                 "Verifikasi email Juragan",
                 "Halo {name},\n\nKode verifikasi Anda: {code}\nAtau buka tautan ini: {link}\n\nKode berlaku 30 menit.",
             ),
-            ("Verify your Juragan email", "Hello {name},\n\nYour verification code: {code}\nOr open this link: {link}\n\nThe code is valid for 30 minutes."),
+            (
+                "Verify your Juragan email",
+                "Hello {name},\n\nYour verification code: {code}\nOr open this link: {link}\n\nThe code is valid for 30 minutes.",
+            ),
         ],
     },
     EventDefinition {
@@ -99,8 +130,14 @@ pub static EVENTS: &[EventDefinition] = &[
         description: "The second sign-in step sends a one-time code",
         placeholders: &[NAME, CODE],
         defaults: [
-            ("Kode masuk Juragan", "Kode masuk Anda: {code}\nBerlaku 5 menit. Abaikan email ini jika Anda tidak sedang masuk."),
-            ("Your Juragan sign-in code", "Your sign-in code: {code}\nValid for 5 minutes. Ignore this email if you are not signing in."),
+            (
+                "Kode masuk Juragan",
+                "Kode masuk Anda: {code}\nBerlaku 5 menit. Abaikan email ini jika Anda tidak sedang masuk.",
+            ),
+            (
+                "Your Juragan sign-in code",
+                "Your sign-in code: {code}\nValid for 5 minutes. Ignore this email if you are not signing in.",
+            ),
         ],
     },
     EventDefinition {
@@ -108,17 +145,36 @@ pub static EVENTS: &[EventDefinition] = &[
         description: "A change of the two-factor setting is confirmed with a code",
         placeholders: &[NAME, CODE],
         defaults: [
-            ("Konfirmasi perubahan keamanan Juragan", "Kode konfirmasi perubahan keamanan: {code}\nBerlaku 5 menit."),
-            ("Confirm a Juragan security change", "Confirmation code for your security change: {code}\nValid for 5 minutes."),
+            (
+                "Konfirmasi perubahan keamanan Juragan",
+                "Kode konfirmasi perubahan keamanan: {code}\nBerlaku 5 menit.",
+            ),
+            (
+                "Confirm a Juragan security change",
+                "Confirmation code for your security change: {code}\nValid for 5 minutes.",
+            ),
         ],
     },
     EventDefinition {
         key: PASSWORD_RESET,
         description: "Someone asked to reset a forgotten password",
-        placeholders: &[NAME, required("link", "the reset link (valid 1 hour)", "https://toko.example.id/reset-password?token=abc123")],
+        placeholders: &[
+            NAME,
+            required(
+                "link",
+                "the reset link (valid 1 hour)",
+                "https://toko.example.id/reset-password?token=abc123",
+            ),
+        ],
         defaults: [
-            ("Atur ulang kata sandi Juragan", "Buka tautan ini dalam 1 jam untuk mengatur ulang kata sandi:\n{link}\n\nAbaikan email ini jika Anda tidak memintanya."),
-            ("Reset your Juragan password", "Open this link within 1 hour to reset your password:\n{link}\n\nIgnore this email if you did not ask for it."),
+            (
+                "Atur ulang kata sandi Juragan",
+                "Buka tautan ini dalam 1 jam untuk mengatur ulang kata sandi:\n{link}\n\nAbaikan email ini jika Anda tidak memintanya.",
+            ),
+            (
+                "Reset your Juragan password",
+                "Open this link within 1 hour to reset your password:\n{link}\n\nIgnore this email if you did not ask for it.",
+            ),
         ],
     },
     EventDefinition {
@@ -139,10 +195,23 @@ pub static EVENTS: &[EventDefinition] = &[
     EventDefinition {
         key: STAFF_INVITATION,
         description: "The owner invites a staff member",
-        placeholders: &[NAME, required("link", "the invitation link (valid 7 days)", "https://toko.example.id/accept-invitation?token=abc123")],
+        placeholders: &[
+            NAME,
+            required(
+                "link",
+                "the invitation link (valid 7 days)",
+                "https://toko.example.id/accept-invitation?token=abc123",
+            ),
+        ],
         defaults: [
-            ("Undangan staf Juragan", "Halo {name},\n\nAnda diundang sebagai staf Juragan. Buka tautan ini dalam 7 hari:\n{link}"),
-            ("Juragan staff invitation", "Hello {name},\n\nYou are invited to join Juragan's staff. Open this link within 7 days:\n{link}"),
+            (
+                "Undangan staf Juragan",
+                "Halo {name},\n\nAnda diundang sebagai staf Juragan. Buka tautan ini dalam 7 hari:\n{link}",
+            ),
+            (
+                "Juragan staff invitation",
+                "Hello {name},\n\nYou are invited to join Juragan's staff. Open this link within 7 days:\n{link}",
+            ),
         ],
     },
     EventDefinition {
@@ -150,62 +219,133 @@ pub static EVENTS: &[EventDefinition] = &[
         description: "A client linked their Telegram account (sent to that chat)",
         placeholders: &[NAME],
         defaults: [
-            ("Telegram terhubung", "Halo {name}, akun Telegram ini sekarang terhubung ke akun Juragan Anda. Notifikasi akan dikirim ke sini."),
-            ("Telegram linked", "Hello {name}, this Telegram account is now linked to your Juragan account. Notifications will arrive here."),
+            (
+                "Telegram terhubung",
+                "Halo {name}, akun Telegram ini sekarang terhubung ke akun Juragan Anda. Notifikasi akan dikirim ke sini.",
+            ),
+            (
+                "Telegram linked",
+                "Hello {name}, this Telegram account is now linked to your Juragan account. Notifications will arrive here.",
+            ),
         ],
     },
     EventDefinition {
         key: HOST_DOWN,
         description: "A monitored host stopped answering (staff chats, and the linked customer by email)",
-        placeholders: &[HOST_NAME, HOST, optional("since", "when it went down", "23/11/2026 14:05 WIB"), optional("error", "why the check failed", "connection refused")],
+        placeholders: &[
+            HOST_NAME,
+            HOST,
+            optional("since", "when it went down", "23/11/2026 14:05 WIB"),
+            optional("error", "why the check failed", "connection refused"),
+        ],
         defaults: [
-            ("🔴 DOWN: {name}", "{name} ({host}) tidak dapat dihubungi sejak {since}.\nPenyebab: {error}"),
-            ("🔴 DOWN: {name}", "{name} ({host}) has been unreachable since {since}.\nReason: {error}"),
+            (
+                "🔴 DOWN: {name}",
+                "{name} ({host}) tidak dapat dihubungi sejak {since}.\nPenyebab: {error}",
+            ),
+            (
+                "🔴 DOWN: {name}",
+                "{name} ({host}) has been unreachable since {since}.\nReason: {error}",
+            ),
         ],
     },
     EventDefinition {
         key: HOST_UP,
         description: "A monitored host answers again",
-        placeholders: &[HOST_NAME, HOST, optional("downtime", "how long it was down", "12 menit")],
+        placeholders: &[
+            HOST_NAME,
+            HOST,
+            optional("downtime", "how long it was down", "12 menit"),
+        ],
         defaults: [
-            ("🟢 UP: {name}", "{name} ({host}) kembali normal setelah down {downtime}."),
-            ("🟢 UP: {name}", "{name} ({host}) is back after {downtime} down."),
+            (
+                "🟢 UP: {name}",
+                "{name} ({host}) kembali normal setelah down {downtime}.",
+            ),
+            (
+                "🟢 UP: {name}",
+                "{name} ({host}) is back after {downtime} down.",
+            ),
         ],
     },
     EventDefinition {
         key: HOSTS_DOWN,
         description: "Many hosts went down in one sweep: one message instead of a flood",
-        placeholders: &[required("count", "how many went down", "14"), required("hosts", "their names and addresses, one per line", "VPS-SG-01 (103.28.12.7:3389)\nVPS-SG-02 (103.28.12.8:3389)")],
+        placeholders: &[
+            required("count", "how many went down", "14"),
+            required(
+                "hosts",
+                "their names and addresses, one per line",
+                "VPS-SG-01 (103.28.12.7:3389)\nVPS-SG-02 (103.28.12.8:3389)",
+            ),
+        ],
         defaults: [
-            ("🔴 {count} host DOWN", "{count} host tidak dapat dihubungi pada pengecekan yang sama:\n{hosts}"),
-            ("🔴 {count} hosts DOWN", "{count} hosts became unreachable in the same sweep:\n{hosts}"),
+            (
+                "🔴 {count} host DOWN",
+                "{count} host tidak dapat dihubungi pada pengecekan yang sama:\n{hosts}",
+            ),
+            (
+                "🔴 {count} hosts DOWN",
+                "{count} hosts became unreachable in the same sweep:\n{hosts}",
+            ),
         ],
     },
     EventDefinition {
         key: HOST_EXPIRED,
         description: "A monitored host passed its expiry date (sent once per date)",
-        placeholders: &[HOST_NAME, HOST, required("expires_on", "the expiry date", "20/11/2026")],
+        placeholders: &[
+            HOST_NAME,
+            HOST,
+            required("expires_on", "the expiry date", "20/11/2026"),
+        ],
         defaults: [
-            ("⛔ EXPIRED: {name}", "Masa aktif {name} ({host}) berakhir pada {expires_on}."),
-            ("⛔ EXPIRED: {name}", "{name} ({host}) expired on {expires_on}."),
+            (
+                "⛔ EXPIRED: {name}",
+                "Masa aktif {name} ({host}) berakhir pada {expires_on}.",
+            ),
+            (
+                "⛔ EXPIRED: {name}",
+                "{name} ({host}) expired on {expires_on}.",
+            ),
         ],
     },
     EventDefinition {
         key: HOST_EXPIRING,
         description: "A monitored host expires soon (at the configured days before)",
-        placeholders: &[HOST_NAME, HOST, required("expires_on", "the expiry date", "30/11/2026"), required("days", "days left", "7")],
+        placeholders: &[
+            HOST_NAME,
+            HOST,
+            required("expires_on", "the expiry date", "30/11/2026"),
+            required("days", "days left", "7"),
+        ],
         defaults: [
-            ("⏳ Segera berakhir: {name}", "Masa aktif {name} ({host}) berakhir {days} hari lagi, pada {expires_on}."),
-            ("⏳ Expiring soon: {name}", "{name} ({host}) expires in {days} days, on {expires_on}."),
+            (
+                "⏳ Segera berakhir: {name}",
+                "Masa aktif {name} ({host}) berakhir {days} hari lagi, pada {expires_on}.",
+            ),
+            (
+                "⏳ Expiring soon: {name}",
+                "{name} ({host}) expires in {days} days, on {expires_on}.",
+            ),
         ],
     },
     EventDefinition {
         key: CHECKER_OFFLINE,
         description: "The checker lost its own network (the canary fails too): hosts are not marked down",
-        placeholders: &[required("canary", "the canary targets that failed", "1.1.1.1:53")],
+        placeholders: &[required(
+            "canary",
+            "the canary targets that failed",
+            "1.1.1.1:53",
+        )],
         defaults: [
-            ("⚠️ Pemantau kehilangan jaringan", "Target kanari {canary} juga gagal, jadi jaringan pemantau sendiri yang bermasalah. Status host tidak diubah sampai jaringan pulih."),
-            ("⚠️ The monitor lost its network", "The canary {canary} fails too, so the monitor's own network is at fault. Host states stay as they are until it recovers."),
+            (
+                "⚠️ Pemantau kehilangan jaringan",
+                "Target kanari {canary} juga gagal, jadi jaringan pemantau sendiri yang bermasalah. Status host tidak diubah sampai jaringan pulih.",
+            ),
+            (
+                "⚠️ The monitor lost its network",
+                "The canary {canary} fails too, so the monitor's own network is at fault. Host states stay as they are until it recovers.",
+            ),
         ],
     },
 ];

@@ -67,7 +67,12 @@ fn builtin(definition: &EventDefinition, language: Language) -> TemplateVersion 
     }
 }
 
-async fn versions(conn: &mut PgConnection, event: &str, language: Language, limit: i64) -> Result<Vec<TemplateVersion>, sqlx::Error> {
+async fn versions(
+    conn: &mut PgConnection,
+    event: &str,
+    language: Language,
+    limit: i64,
+) -> Result<Vec<TemplateVersion>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"SELECT v.id, v.subject, v.body, v.source, v.created_at, u.email AS "email?"
            FROM message_template_version v LEFT JOIN app_user u ON u.id = v.created_by
@@ -95,9 +100,16 @@ async fn versions(conn: &mut PgConnection, event: &str, language: Language, limi
 }
 
 /// The template in use: the newest version, or the built-in text.
-pub async fn current(conn: &mut PgConnection, event: &str, language: Language) -> Result<TemplateVersion, NotifyError> {
+pub async fn current(
+    conn: &mut PgConnection,
+    event: &str,
+    language: Language,
+) -> Result<TemplateVersion, NotifyError> {
     let definition = definition(event)?;
-    Ok(versions(conn, event, language, 1).await?.pop().unwrap_or_else(|| builtin(definition, language)))
+    Ok(versions(conn, event, language, 1)
+        .await?
+        .pop()
+        .unwrap_or_else(|| builtin(definition, language)))
 }
 
 pub async fn list(pool: &PgPool) -> Result<Vec<EventTemplates>, NotifyError> {
@@ -119,7 +131,11 @@ pub async fn list(pool: &PgPool) -> Result<Vec<EventTemplates>, NotifyError> {
 }
 
 /// Every saved version, newest first (at most 200), then the built-in text.
-pub async fn history(pool: &PgPool, event: &str, language: Language) -> Result<Vec<TemplateVersion>, NotifyError> {
+pub async fn history(
+    pool: &PgPool,
+    event: &str,
+    language: Language,
+) -> Result<Vec<TemplateVersion>, NotifyError> {
     let definition = definition(event)?;
     let mut conn = pool.acquire().await?;
     let mut all = versions(&mut conn, event, language, 200).await?;
@@ -130,10 +146,18 @@ pub async fn history(pool: &PgPool, event: &str, language: Language) -> Result<V
 fn check(definition: &EventDefinition, subject: &str, body: &str) -> Result<(), NotifyError> {
     let mut errors = ValidationErrors::new();
     if subject.trim().is_empty() || subject.chars().count() > 200 {
-        errors.add("subject", "invalid_length", "the subject has 1 to 200 characters");
+        errors.add(
+            "subject",
+            "invalid_length",
+            "the subject has 1 to 200 characters",
+        );
     }
     if body.trim().is_empty() || body.chars().count() > 8000 {
-        errors.add("body", "invalid_length", "the body has 1 to 8000 characters");
+        errors.add(
+            "body",
+            "invalid_length",
+            "the body has 1 to 8000 characters",
+        );
     }
     for (field, problem) in render::validate(definition, subject, body) {
         let code = match problem {
@@ -225,20 +249,41 @@ async fn insert(
 pub fn preview(event: &str, subject: &str, body: &str) -> Result<RenderedMessage, NotifyError> {
     let definition = definition(event)?;
     check(definition, subject, body)?;
-    let sample = |name: &str| definition.placeholders.iter().find(|placeholder| placeholder.name == name).map(|placeholder| placeholder.sample.to_owned());
+    let sample = |name: &str| {
+        definition
+            .placeholders
+            .iter()
+            .find(|placeholder| placeholder.name == name)
+            .map(|placeholder| placeholder.sample.to_owned())
+    };
     fill(subject, body, &sample)
 }
 
 /// Renders the template in use for `event` with real values.
-pub async fn render_event(pool: &PgPool, event: &str, language: Language, values: &[(&str, String)]) -> Result<RenderedMessage, NotifyError> {
+pub async fn render_event(
+    pool: &PgPool,
+    event: &str,
+    language: Language,
+    values: &[(&str, String)],
+) -> Result<RenderedMessage, NotifyError> {
     let mut conn = pool.acquire().await?;
     render_event_in(&mut conn, event, language, values).await
 }
 
 /// [`render_event`] inside the caller's transaction.
-pub async fn render_event_in(conn: &mut PgConnection, event: &str, language: Language, values: &[(&str, String)]) -> Result<RenderedMessage, NotifyError> {
+pub async fn render_event_in(
+    conn: &mut PgConnection,
+    event: &str,
+    language: Language,
+    values: &[(&str, String)],
+) -> Result<RenderedMessage, NotifyError> {
     let template = current(conn, event, language).await?;
-    let value = |name: &str| values.iter().find(|(key, _)| *key == name).map(|(_, value)| value.clone());
+    let value = |name: &str| {
+        values
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.clone())
+    };
     fill(&template.subject, &template.body, &value)
 }
 
@@ -252,27 +297,53 @@ pub struct TemplateCache {
 
 impl TemplateCache {
     pub fn new(language: Language) -> Self {
-        TemplateCache { language, loaded: std::collections::HashMap::new() }
+        TemplateCache {
+            language,
+            loaded: std::collections::HashMap::new(),
+        }
     }
 
-    pub async fn render(&mut self, conn: &mut PgConnection, event: &str, values: &[(&str, String)]) -> Result<RenderedMessage, NotifyError> {
+    pub async fn render(
+        &mut self,
+        conn: &mut PgConnection,
+        event: &str,
+        values: &[(&str, String)],
+    ) -> Result<RenderedMessage, NotifyError> {
         if !self.loaded.contains_key(event) {
             let template = current(conn, event, self.language).await?;
             self.loaded.insert(event.to_owned(), template);
         }
-        let template = self.loaded.get(event).ok_or_else(|| NotifyError::UnknownTemplate(event.to_owned()))?;
-        let value = |name: &str| values.iter().find(|(key, _)| *key == name).map(|(_, value)| value.clone());
+        let template = self
+            .loaded
+            .get(event)
+            .ok_or_else(|| NotifyError::UnknownTemplate(event.to_owned()))?;
+        let value = |name: &str| {
+            values
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.clone())
+        };
         fill(&template.subject, &template.body, &value)
     }
 }
 
-fn fill(subject: &str, body: &str, value: &dyn Fn(&str) -> Option<String>) -> Result<RenderedMessage, NotifyError> {
-    let subject = render::render(subject, value).map_err(|error| NotifyError::Message(error.to_string()))?;
+fn fill(
+    subject: &str,
+    body: &str,
+    value: &dyn Fn(&str) -> Option<String>,
+) -> Result<RenderedMessage, NotifyError> {
+    let subject =
+        render::render(subject, value).map_err(|error| NotifyError::Message(error.to_string()))?;
     // A subject is one line, whatever a value contains.
     let subject = subject.replace(['\r', '\n'], " ");
-    let text = render::render(body, value).map_err(|error| NotifyError::Message(error.to_string()))?;
+    let text =
+        render::render(body, value).map_err(|error| NotifyError::Message(error.to_string()))?;
     let html = text_to_html(&text);
-    Ok(RenderedMessage { subject, text, html })
+    Ok(RenderedMessage {
+        subject,
+        text,
+        html,
+    })
 }
 
 /// Plain text to simple HTML: escaped, paragraphs and line breaks kept,
@@ -285,11 +356,17 @@ pub fn text_to_html(text: &str) -> String {
             format!("<p>{}</p>", lines.join("<br>"))
         })
         .collect();
-    format!("<div style=\"font-family:sans-serif;font-size:15px;line-height:1.5\">{}</div>", paragraphs.join(""))
+    format!(
+        "<div style=\"font-family:sans-serif;font-size:15px;line-height:1.5\">{}</div>",
+        paragraphs.join("")
+    )
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn linkify(line: &str) -> String {
@@ -312,16 +389,26 @@ mod tests {
 
     #[test]
     fn html_is_escaped_with_links_and_paragraphs() {
-        let html = text_to_html("Halo <b>Budi</b>\nbaris dua\n\nBuka https://toko.example.id/x?a=1&b=2");
+        let html =
+            text_to_html("Halo <b>Budi</b>\nbaris dua\n\nBuka https://toko.example.id/x?a=1&b=2");
         assert!(html.contains("Halo &lt;b&gt;Budi&lt;/b&gt;<br>baris dua</p><p>"));
         assert!(html.contains("<a href=\"https://toko.example.id/x?a=1&amp;b=2\">"));
     }
 
     #[test]
     fn previews_fill_samples_and_refuse_bad_templates() {
-        let rendered = preview(catalog::ACCOUNT_LOCKED, "Dikunci", "Halo {name}").map(|m| m.subject);
-        assert!(matches!(rendered, Err(NotifyError::Validation(_))), "minutes is required");
-        let rendered = preview(catalog::ACCOUNT_LOCKED, "Dikunci", "Halo {name}, {minutes} menit").expect("valid");
+        let rendered =
+            preview(catalog::ACCOUNT_LOCKED, "Dikunci", "Halo {name}").map(|m| m.subject);
+        assert!(
+            matches!(rendered, Err(NotifyError::Validation(_))),
+            "minutes is required"
+        );
+        let rendered = preview(
+            catalog::ACCOUNT_LOCKED,
+            "Dikunci",
+            "Halo {name}, {minutes} menit",
+        )
+        .expect("valid");
         assert_eq!(rendered.text, "Halo Budi Santoso, 15 menit");
     }
 }

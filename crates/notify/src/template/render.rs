@@ -42,9 +42,16 @@ fn pieces(template: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
                 text_start = index;
             }
             b'{' => {
-                let end = template[index..].find('}').map(|offset| index + offset).ok_or(TemplateError::UnbalancedBrace(index))?;
+                let end = template[index..]
+                    .find('}')
+                    .map(|offset| index + offset)
+                    .ok_or(TemplateError::UnbalancedBrace(index))?;
                 let name = &template[index + 1..end];
-                if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+                if name.is_empty()
+                    || !name
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                {
                     return Err(TemplateError::UnbalancedBrace(index));
                 }
                 out.push(Piece::Text(&template[text_start..index]));
@@ -61,7 +68,11 @@ fn pieces(template: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
 }
 
 /// Every problem of a subject + body pair for an event, as (field, error).
-pub fn validate(event: &EventDefinition, subject: &str, body: &str) -> Vec<(&'static str, TemplateError)> {
+pub fn validate(
+    event: &EventDefinition,
+    subject: &str,
+    body: &str,
+) -> Vec<(&'static str, TemplateError)> {
     let mut problems = Vec::new();
     let mut used = BTreeSet::new();
     for (field, text) in [("subject", subject), ("body", body)] {
@@ -69,10 +80,15 @@ pub fn validate(event: &EventDefinition, subject: &str, body: &str) -> Vec<(&'st
             Ok(parts) => {
                 for part in parts {
                     if let Piece::Slot(name) = part {
-                        if event.placeholders.iter().any(|placeholder| placeholder.name == name) {
+                        if event
+                            .placeholders
+                            .iter()
+                            .any(|placeholder| placeholder.name == name)
+                        {
                             used.insert(name.to_owned());
                         } else {
-                            problems.push((field, TemplateError::UnknownPlaceholder(name.to_owned())));
+                            problems
+                                .push((field, TemplateError::UnknownPlaceholder(name.to_owned())));
                         }
                     }
                 }
@@ -80,7 +96,11 @@ pub fn validate(event: &EventDefinition, subject: &str, body: &str) -> Vec<(&'st
             Err(error) => problems.push((field, error)),
         }
     }
-    for placeholder in event.placeholders.iter().filter(|placeholder| placeholder.required) {
+    for placeholder in event
+        .placeholders
+        .iter()
+        .filter(|placeholder| placeholder.required)
+    {
         if !used.contains(placeholder.name) {
             problems.push(("body", TemplateError::MissingPlaceholder(placeholder.name)));
         }
@@ -90,7 +110,10 @@ pub fn validate(event: &EventDefinition, subject: &str, body: &str) -> Vec<(&'st
 
 /// Fills the slots from `value_of`; a slot without a value renders empty
 /// (only optional placeholders can lack one: saving checked the rest).
-pub fn render(template: &str, value_of: &dyn Fn(&str) -> Option<String>) -> Result<String, TemplateError> {
+pub fn render(
+    template: &str,
+    value_of: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, TemplateError> {
     let mut out = String::with_capacity(template.len() + 32);
     for piece in pieces(template)? {
         match piece {
@@ -109,7 +132,10 @@ mod tests {
 
     #[test]
     fn renders_slots_and_literal_braces() {
-        let rendered = render("Halo {name}, {{kode}} {code}", &|name| Some(format!("<{name}>"))).expect("valid");
+        let rendered = render("Halo {name}, {{kode}} {code}", &|name| {
+            Some(format!("<{name}>"))
+        })
+        .expect("valid");
         assert_eq!(rendered, "Halo <name>, {kode} <code>");
     }
 
@@ -120,17 +146,33 @@ mod tests {
         let problems = validate(locked, "Dikunci {order_id}", "Dikunci sebentar");
         assert_eq!(
             problems,
-            vec![("subject", TemplateError::UnknownPlaceholder("order_id".to_owned())), ("body", TemplateError::MissingPlaceholder("minutes"))]
+            vec![
+                (
+                    "subject",
+                    TemplateError::UnknownPlaceholder("order_id".to_owned())
+                ),
+                ("body", TemplateError::MissingPlaceholder("minutes"))
+            ]
         );
-        assert!(matches!(validate(locked, "x", "{minutes").as_slice(), [("body", TemplateError::UnbalancedBrace(0)), ..]));
-        assert!(matches!(validate(locked, "x", "{minutes} }").as_slice(), [("body", TemplateError::UnbalancedBrace(10)), ..]));
+        assert!(matches!(
+            validate(locked, "x", "{minutes").as_slice(),
+            [("body", TemplateError::UnbalancedBrace(0)), ..]
+        ));
+        assert!(matches!(
+            validate(locked, "x", "{minutes} }").as_slice(),
+            [("body", TemplateError::UnbalancedBrace(10)), ..]
+        ));
     }
 
     #[test]
     fn every_built_in_text_is_valid() {
         for definition in super::super::catalog::EVENTS {
             for (subject, body) in definition.defaults {
-                assert!(validate(definition, subject, body).is_empty(), "{}", definition.key);
+                assert!(
+                    validate(definition, subject, body).is_empty(),
+                    "{}",
+                    definition.key
+                );
             }
         }
     }

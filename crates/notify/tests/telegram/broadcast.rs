@@ -33,13 +33,32 @@ async fn linked_clients(pool: &PgPool, count: i32) {
     .unwrap();
 }
 
-async fn runner(pool: &PgPool, fake: &TelegramFakeHandle, prefix: &str, per_second: u32) -> JobRunner {
-    let throttle = SendThrottle::new(redis().await, prefix, per_second, Duration::from_secs(1)).with_max_wait(WAIT);
-    let delivery = TelegramDelivery { client: Arc::new(client_for(fake)), throttle: Arc::new(throttle) };
+async fn runner(
+    pool: &PgPool,
+    fake: &TelegramFakeHandle,
+    prefix: &str,
+    per_second: u32,
+) -> JobRunner {
+    let throttle = SendThrottle::new(redis().await, prefix, per_second, Duration::from_secs(1))
+        .with_max_wait(WAIT);
+    let delivery = TelegramDelivery {
+        client: Arc::new(client_for(fake)),
+        throttle: Arc::new(throttle),
+    };
     let sender: Arc<dyn BroadcastSender> = Arc::new(TelegramSender(delivery));
     let mut registry = Registry::new();
-    broadcast::register_jobs(&mut registry, Senders { email: None, telegram: Some(sender) });
-    let config = RunnerConfig { poll_interval: Duration::from_millis(20), lease: Duration::from_secs(2), ..RunnerConfig::default() };
+    broadcast::register_jobs(
+        &mut registry,
+        Senders {
+            email: None,
+            telegram: Some(sender),
+        },
+    );
+    let config = RunnerConfig {
+        poll_interval: Duration::from_millis(20),
+        lease: Duration::from_secs(2),
+        ..RunnerConfig::default()
+    };
     JobRunner::new(pool.clone(), registry, config)
 }
 
@@ -63,7 +82,11 @@ async fn wait_done(pool: &PgPool, id: i64, bound: Duration) -> broadcast::Broadc
         if found.status == "done" {
             return found;
         }
-        assert!(started.elapsed() < bound, "not finished: {:?}", found.progress);
+        assert!(
+            started.elapsed() < bound,
+            "not finished: {:?}",
+            found.progress
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -74,17 +97,37 @@ async fn linked_clients_get_the_photo_once_and_a_blocked_chat_is_marked(pool: Pg
     let fake = spawn_fake().await;
     fake.block_chat(900_005);
     let id = start_broadcast(&pool, Some("https://cdn.example.id/promo.jpg")).await;
-    let runner = runner(&pool, &fake, &fresh_prefix(), 200).await.start().await.unwrap();
+    let runner = runner(&pool, &fake, &fresh_prefix(), 200)
+        .await
+        .start()
+        .await
+        .unwrap();
     let done = wait_done(&pool, id, Duration::from_secs(20)).await;
     runner.shutdown().await;
 
-    assert_eq!(done.progress.total, 20, "the disabled client's chat is not a recipient");
-    assert_eq!((done.progress.sent, done.progress.blocked, done.progress.remaining), (19, 1, 0));
+    assert_eq!(
+        done.progress.total, 20,
+        "the disabled client's chat is not a recipient"
+    );
+    assert_eq!(
+        (
+            done.progress.sent,
+            done.progress.blocked,
+            done.progress.remaining
+        ),
+        (19, 1, 0)
+    );
     let sent = fake.sent();
     assert_eq!(sent.len(), 19);
-    assert!(sent.iter().all(|message| message.kind == MessageKind::Photo && message.content().contains("diskon 20%")));
+    assert!(
+        sent.iter().all(|message| message.kind == MessageKind::Photo
+            && message.content().contains("diskon 20%"))
+    );
     let blocked: Option<chrono::DateTime<chrono::Utc>> =
-        sqlx::query_scalar("SELECT blocked_at FROM telegram_chat WHERE chat_id = 900005").fetch_one(&pool).await.unwrap();
+        sqlx::query_scalar("SELECT blocked_at FROM telegram_chat WHERE chat_id = 900005")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert!(blocked.is_some(), "the blocked chat is marked");
 
     // The next broadcast leaves the blocked chat out.
@@ -92,7 +135,15 @@ async fn linked_clients_get_the_photo_once_and_a_blocked_chat_is_marked(pool: Pg
     let mut tx = pool.begin().await.unwrap();
     broadcast::cancel(&mut tx, next).await.unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(broadcast::find(&pool, next).await.unwrap().unwrap().progress.total, 19);
+    assert_eq!(
+        broadcast::find(&pool, next)
+            .await
+            .unwrap()
+            .unwrap()
+            .progress
+            .total,
+        19
+    );
 }
 
 #[sqlx::test(migrations = "../../migrations")]
@@ -103,10 +154,19 @@ async fn a_flood_limit_is_waited_out_and_nobody_is_skipped(pool: PgPool) {
     // Telegram answers 429 retry_after 1 and the sender must wait it out.
     fake.set_rate_limit(Some(RateLimit::new(5, 1)));
     let id = start_broadcast(&pool, None).await;
-    let runner = runner(&pool, &fake, &fresh_prefix(), 50).await.start().await.unwrap();
+    let runner = runner(&pool, &fake, &fresh_prefix(), 50)
+        .await
+        .start()
+        .await
+        .unwrap();
     let done = wait_done(&pool, id, Duration::from_secs(30)).await;
     runner.shutdown().await;
-    assert_eq!((done.progress.sent, done.progress.failed), (12, 0), "{:?}", done.progress);
+    assert_eq!(
+        (done.progress.sent, done.progress.failed),
+        (12, 0),
+        "{:?}",
+        done.progress
+    );
     assert_eq!(fake.sent().len(), 12);
 }
 
@@ -116,7 +176,11 @@ async fn a_kill_halfway_sends_nobody_the_broadcast_twice(pool: PgPool) {
     let fake = spawn_fake().await;
     let prefix = fresh_prefix();
     let id = start_broadcast(&pool, None).await;
-    let first = runner(&pool, &fake, &prefix, 40).await.start().await.unwrap();
+    let first = runner(&pool, &fake, &prefix, 40)
+        .await
+        .start()
+        .await
+        .unwrap();
     let started = Instant::now();
     while fake.sent().len() < 25 {
         assert!(started.elapsed() < WAIT, "the broadcast never got going");
@@ -124,7 +188,11 @@ async fn a_kill_halfway_sends_nobody_the_broadcast_twice(pool: PgPool) {
     }
     first.kill();
 
-    let second = runner(&pool, &fake, &prefix, 40).await.start().await.unwrap();
+    let second = runner(&pool, &fake, &prefix, 40)
+        .await
+        .start()
+        .await
+        .unwrap();
     let done = wait_done(&pool, id, Duration::from_secs(30)).await;
     second.shutdown().await;
 
@@ -132,8 +200,20 @@ async fn a_kill_halfway_sends_nobody_the_broadcast_twice(pool: PgPool) {
     for message in fake.sent() {
         *per_chat.entry(message.chat_id).or_default() += 1;
     }
-    assert!(per_chat.values().all(|count| *count == 1), "someone got it twice: {per_chat:?}");
-    assert!(done.progress.unknown <= broadcast::SENDS_IN_FLIGHT as i64, "{:?}", done.progress);
-    assert_eq!(done.progress.sent + done.progress.unknown, 60, "{:?}", done.progress);
+    assert!(
+        per_chat.values().all(|count| *count == 1),
+        "someone got it twice: {per_chat:?}"
+    );
+    assert!(
+        done.progress.unknown <= broadcast::SENDS_IN_FLIGHT as i64,
+        "{:?}",
+        done.progress
+    );
+    assert_eq!(
+        done.progress.sent + done.progress.unknown,
+        60,
+        "{:?}",
+        done.progress
+    );
     assert!(per_chat.len() >= 60 - broadcast::SENDS_IN_FLIGHT);
 }
