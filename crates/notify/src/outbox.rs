@@ -111,10 +111,10 @@ async fn deliver(context: JobContext, senders: Senders) -> Result<(), JobError> 
             };
             sender.send(&row.recipient, &message).await
         }
-        None => Err(SendFailure::Transient(format!(
-            "{} is not configured (TELEGRAM_BOT_TOKEN)",
-            row.channel.as_str()
-        ))),
+        None => Err(SendFailure::Transient(match row.channel {
+            Channel::Telegram => "Telegram is not configured (TELEGRAM_BOT_TOKEN)".to_owned(),
+            Channel::Email => "email is not configured (SMTP_URL)".to_owned(),
+        })),
     };
     let last_attempt = context.attempt >= context.max_attempts;
     let id = payload.outbox_id;
