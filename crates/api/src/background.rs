@@ -1,8 +1,6 @@
 //! The jobs this process can run: every feature crate registers its job
 //! kinds and schedules here, and every replica registers the same set.
 
-use std::sync::Arc;
-
 use jobs::Registry;
 
 use crate::state::AppState;
@@ -16,20 +14,9 @@ pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
         .telegram
         .as_ref()
         .map(|telegram| telegram.delivery.clone());
-    notify::outbox::register_jobs(
-        &mut registry,
-        notify::outbox::Delivery {
-            mailer: mailer.clone(),
-            telegram: telegram.clone(),
-        },
-    );
-    let senders = notify::broadcast::Senders {
-        email: Some(Arc::new(notify::broadcast::EmailSender(mailer))),
-        telegram: telegram.clone().map(|delivery| {
-            Arc::new(notify::broadcast::TelegramSender(delivery))
-                as Arc<dyn notify::broadcast::BroadcastSender>
-        }),
-    };
+    // The outbox and broadcasts deliver through the same senders.
+    let senders = notify::delivery::Senders::new(mailer, telegram.clone(), &state.pool);
+    notify::outbox::register_jobs(&mut registry, senders.clone());
     notify::broadcast::register_jobs(&mut registry, senders);
     notify::alert::register_jobs(&mut registry);
     if let Some(delivery) = telegram

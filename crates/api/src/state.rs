@@ -5,7 +5,7 @@ use std::sync::Arc;
 use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 
-use notify::outbox::TelegramDelivery;
+use notify::delivery::TelegramDelivery;
 use tokio::sync::OnceCell;
 
 use crate::config::Settings;

@@ -12,3 +12,7 @@ pub use email::{Email, InvalidEmail};
 pub use money::{Currency, Money, MoneyError};
 pub use phone::{InvalidPhone, PhoneId};
 pub use validation::{FieldError, ValidationErrors};
+
+/// The most items one page of a cursor-paged list holds: a larger `limit`
+/// is clamped to it, and the OpenAPI document shows it as the maximum.
+pub const PAGE_SIZE_MAX: i64 = 100;

@@ -16,6 +16,8 @@ use crate::session::{hash_secret, random_secret};
 pub const TOKEN_PREFIX: &str = "jrg_";
 const MAX_ACTIVE_TOKENS: i64 = 20;
 
+/// The longest token name (characters); the OpenAPI schema shows it.
+pub const NAME_MAX_CHARS: usize = 100;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiToken {
     pub id: Uuid,
@@ -44,8 +46,12 @@ pub async fn create(
 ) -> Result<(ApiToken, String), crate::IdentityError> {
     let mut errors = ValidationErrors::new();
     let name = input.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.add("name", "invalid_length", "name must be 1 to 100 characters");
+    if name.is_empty() || name.chars().count() > NAME_MAX_CHARS {
+        errors.add(
+            "name",
+            "invalid_length",
+            format!("name must be 1 to {NAME_MAX_CHARS} characters"),
+        );
     }
     let roles = input.roles.unwrap_or_else(|| user_roles.to_vec());
     if roles.is_empty() || roles.iter().any(|role| !user_roles.contains(role)) {

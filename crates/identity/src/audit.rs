@@ -117,7 +117,7 @@ pub async fn list(
     pool: &PgPool,
     filter: &AuditFilter,
 ) -> Result<(Vec<AuditEntry>, Option<i64>), sqlx::Error> {
-    let limit = filter.limit.clamp(1, 100);
+    let limit = filter.limit.clamp(1, domain::PAGE_SIZE_MAX);
     let mut entries = sqlx::query_as!(
         AuditEntry,
         r#"SELECT id, at, actor_id, actor_email, action, entity_type, entity_id, before, after
@@ -140,7 +140,7 @@ pub async fn list(
     )
     .fetch_all(pool)
     .await?;
-    let next = if entries.len() > usize::try_from(limit).unwrap_or(100) {
+    let next = if entries.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
         entries.pop();
         entries.last().map(|entry| entry.id)
     } else {

@@ -20,6 +20,8 @@ use crate::{Actor, Identity, IdentityError, api_token, session};
 
 const INVITATION_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// The longest name of a person (characters); the OpenAPI schema shows it.
+pub const NAME_MAX_CHARS: usize = 200;
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum StaffStatus {
@@ -147,8 +149,12 @@ impl Identity {
         let mut errors = ValidationErrors::new();
         let email = errors.check("email", "invalid_email", Email::parse(&input.email));
         let name = input.name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > 200 {
-            errors.add("name", "required", "a name (1 to 200 characters)");
+        if name.is_empty() || name.chars().count() > NAME_MAX_CHARS {
+            errors.add(
+                "name",
+                "required",
+                format!("a name (1 to {NAME_MAX_CHARS} characters)"),
+            );
         }
         let roles = staff_roles("roles", &input.roles, &mut errors);
         errors.into_result()?;
@@ -227,8 +233,12 @@ impl Identity {
             NewPassword::parse(&input.password),
         );
         let name = input.name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > 200 {
-            errors.add("name", "required", "your name (1 to 200 characters)");
+        if name.is_empty() || name.chars().count() > NAME_MAX_CHARS {
+            errors.add(
+                "name",
+                "required",
+                format!("your name (1 to {NAME_MAX_CHARS} characters)"),
+            );
         }
         errors.into_result()?;
         let Some(password) = password else {

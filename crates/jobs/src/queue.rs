@@ -10,25 +10,15 @@ use crate::Error;
 
 pub type JobId = i64;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// The `status` column of `job` (checked text in the database).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum JobStatus {
     Queued,
     Running,
     Done,
     Dead,
-}
-
-impl JobStatus {
-    fn from_db(value: &str) -> Self {
-        match value {
-            "running" => JobStatus::Running,
-            "done" => JobStatus::Done,
-            "dead" => JobStatus::Dead,
-            // The CHECK constraint allows nothing else.
-            _ => JobStatus::Queued,
-        }
-    }
 }
 
 /// A job to put on the queue.
@@ -111,7 +101,7 @@ pub struct JobRecord {
 
 pub async fn find_job(pool: &PgPool, id: JobId) -> Result<Option<JobRecord>, Error> {
     let row = sqlx::query!(
-        r#"SELECT id, kind, payload, status, attempts, max_attempts, run_at, locked_by,
+        r#"SELECT id, kind, payload, status AS "status: JobStatus", attempts, max_attempts, run_at, locked_by,
                   last_error, dedupe_key, finished_at
            FROM job WHERE id = $1"#,
         id
@@ -122,7 +112,7 @@ pub async fn find_job(pool: &PgPool, id: JobId) -> Result<Option<JobRecord>, Err
         id: row.id,
         kind: row.kind,
         payload: row.payload,
-        status: JobStatus::from_db(&row.status),
+        status: row.status,
         attempts: row.attempts,
         max_attempts: row.max_attempts,
         run_at: row.run_at,
@@ -143,12 +133,14 @@ pub struct QueueSummary {
 }
 
 pub async fn queue_summary(pool: &PgPool) -> Result<QueueSummary, Error> {
-    let rows = sqlx::query!(r#"SELECT status, count(*) AS "count!" FROM job GROUP BY status"#)
-        .fetch_all(pool)
-        .await?;
+    let rows = sqlx::query!(
+        r#"SELECT status AS "status: JobStatus", count(*) AS "count!" FROM job GROUP BY status"#
+    )
+    .fetch_all(pool)
+    .await?;
     let mut summary = QueueSummary::default();
     for row in rows {
-        match JobStatus::from_db(&row.status) {
+        match row.status {
             JobStatus::Queued => summary.queued = row.count,
             JobStatus::Running => summary.running = row.count,
             JobStatus::Done => summary.done = row.count,

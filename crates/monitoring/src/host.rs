@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::MonitoringError;
 use crate::probe::Host;
+pub use crate::uptime::Uptime;
 
 /// What staff send to add or change a host.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -62,12 +63,21 @@ pub struct ValidHost {
     pub renotify_minutes: Option<i32>,
 }
 
+/// The longest host name and notes (characters); the OpenAPI schema shows
+/// them.
+pub const NAME_MAX_CHARS: usize = 200;
+pub const NOTES_MAX_CHARS: usize = 2000;
+
 impl HostInput {
     pub fn validate(&self) -> Result<ValidHost, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let name = self.name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > 200 {
-            errors.add("name", "invalid_length", "a name of 1 to 200 characters");
+        if name.is_empty() || name.chars().count() > NAME_MAX_CHARS {
+            errors.add(
+                "name",
+                "invalid_length",
+                format!("a name of 1 to {NAME_MAX_CHARS} characters"),
+            );
         }
         let address = errors.check(
             "address",
@@ -91,8 +101,12 @@ impl HostInput {
             errors.add("price_minor", "negative", "a price cannot be negative");
         }
         let notes = self.notes.as_deref().unwrap_or_default().trim().to_owned();
-        if notes.chars().count() > 2000 {
-            errors.add("notes", "too_long", "at most 2000 characters");
+        if notes.chars().count() > NOTES_MAX_CHARS {
+            errors.add(
+                "notes",
+                "too_long",
+                format!("at most {NOTES_MAX_CHARS} characters"),
+            );
         }
         let check_interval_seconds = self.check_interval_seconds.unwrap_or(300);
         if !(30..=86_400).contains(&check_interval_seconds) {
@@ -146,9 +160,12 @@ impl HostInput {
     }
 }
 
-/// `pending` (not yet known, or failing but not yet down), `up` or `down`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// `pending` (not yet known, or failing but not yet down), `up` or `down`;
+/// checked text in the database (`monitored_host.status` and the state
+/// changes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
 #[serde(rename_all = "lowercase")]
+#[sqlx(type_name = "text", rename_all = "lowercase")]
 pub enum HostStatus {
     Pending,
     Up,
@@ -161,14 +178,6 @@ impl HostStatus {
             HostStatus::Pending => "pending",
             HostStatus::Up => "up",
             HostStatus::Down => "down",
-        }
-    }
-
-    pub(crate) fn from_db(value: &str) -> Self {
-        match value {
-            "up" => HostStatus::Up,
-            "down" => HostStatus::Down,
-            _ => HostStatus::Pending,
         }
     }
 }
@@ -228,7 +237,7 @@ struct HostRow {
     check_interval_seconds: i32,
     failures_before_down: i32,
     renotify_minutes: Option<i32>,
-    status: String,
+    status: HostStatus,
     last_checked_at: Option<DateTime<Utc>>,
     last_latency_ms: Option<i32>,
     last_error: Option<String>,
@@ -256,7 +265,7 @@ impl From<HostRow> for MonitoredHost {
             check_interval_seconds: row.check_interval_seconds,
             failures_before_down: row.failures_before_down,
             renotify_minutes: row.renotify_minutes,
-            status: HostStatus::from_db(&row.status),
+            status: row.status,
             last_checked_at: row.last_checked_at,
             last_latency_ms: row.last_latency_ms,
             last_error: row.last_error,
@@ -439,8 +448,8 @@ pub async fn delete(conn: &mut PgConnection, id: i64) -> Result<(), MonitoringEr
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StateChange {
-    pub from_status: String,
-    pub to_status: String,
+    pub from_status: HostStatus,
+    pub to_status: HostStatus,
     pub reason: Option<String>,
     pub at: DateTime<Utc>,
 }
@@ -461,15 +470,6 @@ pub struct NewMaintenanceWindow {
     pub reason: String,
 }
 
-/// Uptime over a period as a percentage of checks that found the host up;
-/// `None` when there were no checks.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Uptime {
-    pub last_24h: Option<f64>,
-    pub last_7d: Option<f64>,
-    pub last_30d: Option<f64>,
-}
-
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HostDetail {
     pub host: MonitoredHost,
@@ -483,7 +483,7 @@ pub struct HostDetail {
 pub async fn detail(pool: &PgPool, id: i64) -> Result<HostDetail, MonitoringError> {
     let mut conn = pool.acquire().await?;
     let host = find(&mut conn, id).await?;
-    let uptime = crate::status::uptime_of(&mut conn, &[id])
+    let uptime = crate::uptime::uptime_of(&mut conn, &[id])
         .await?
         .pop()
         .map(|(_, uptime)| uptime)
@@ -494,7 +494,7 @@ pub async fn detail(pool: &PgPool, id: i64) -> Result<HostDetail, MonitoringErro
         });
     let changes = sqlx::query_as!(
         StateChange,
-        "SELECT from_status, to_status, reason, at FROM host_state_change WHERE host_id = $1 ORDER BY at DESC, id DESC LIMIT 50",
+        r#"SELECT from_status AS "from_status: HostStatus", to_status AS "to_status: HostStatus", reason, at FROM host_state_change WHERE host_id = $1 ORDER BY at DESC, id DESC LIMIT 50"#,
         id
     )
     .fetch_all(&mut *conn)

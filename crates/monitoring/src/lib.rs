@@ -13,5 +13,6 @@ pub mod retention;
 pub mod sales;
 pub mod spreadsheet;
 pub mod status;
+pub mod uptime;
 
 pub use error::MonitoringError;

@@ -6,11 +6,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 use utoipa::ToSchema;
 
 use crate::MonitoringError;
-use crate::host::{HostStatus, Uptime};
+use crate::host::HostStatus;
+use crate::uptime::{Uptime, uptime_of};
 
 /// Days before expiry from which the page shows the "expiring" badge.
 pub const EXPIRING_BADGE_DAYS: i64 = 7;
@@ -39,7 +40,7 @@ pub struct StatusPage {
 pub async fn public_page(pool: &PgPool) -> Result<StatusPage, MonitoringError> {
     let mut conn = pool.acquire().await?;
     let rows = sqlx::query!(
-        r#"SELECT h.id, h.name, h.status, h.last_checked_at, h.last_latency_ms, (h.expires_on - shop_today())::bigint AS days_left,
+        r#"SELECT h.id, h.name, h.status AS "status: HostStatus", h.last_checked_at, h.last_latency_ms, (h.expires_on - shop_today())::bigint AS days_left,
                   EXISTS (SELECT 1 FROM maintenance_window m WHERE m.host_id = h.id AND now() >= m.starts_at AND now() < m.ends_at) AS "in_maintenance!"
            FROM monitored_host h WHERE h.is_public ORDER BY h.name, h.id"#
     )
@@ -51,7 +52,7 @@ pub async fn public_page(pool: &PgPool) -> Result<StatusPage, MonitoringError> {
         .into_iter()
         .map(|row| PublicHostStatus {
             name: row.name,
-            status: HostStatus::from_db(&row.status),
+            status: row.status,
             last_checked_at: row.last_checked_at,
             response_time_ms: row.last_latency_ms,
             days_left: row.days_left,
@@ -71,46 +72,4 @@ pub async fn public_page(pool: &PgPool) -> Result<StatusPage, MonitoringError> {
         hosts,
         generated_at: Utc::now(),
     })
-}
-
-/// Uptime of each host over 24 h, 7 d and 30 d from the hourly rollups, in
-/// one query.
-pub async fn uptime_of(
-    conn: &mut PgConnection,
-    ids: &[i64],
-) -> Result<Vec<(i64, Uptime)>, MonitoringError> {
-    let rows = sqlx::query!(
-        r#"SELECT host_id,
-                  sum(checks) FILTER (WHERE hour >= now() - interval '24 hours') AS checks_24h,
-                  sum(up_checks) FILTER (WHERE hour >= now() - interval '24 hours') AS up_24h,
-                  sum(checks) FILTER (WHERE hour >= now() - interval '7 days') AS checks_7d,
-                  sum(up_checks) FILTER (WHERE hour >= now() - interval '7 days') AS up_7d,
-                  sum(checks) AS checks_30d,
-                  sum(up_checks) AS up_30d
-           FROM host_check_hourly
-           WHERE host_id = ANY($1) AND hour >= now() - interval '30 days'
-           GROUP BY host_id"#,
-        ids
-    )
-    .fetch_all(conn)
-    .await?;
-    let percent = |up: Option<i64>, checks: Option<i64>| match (up, checks) {
-        (Some(up), Some(checks)) if checks > 0 => {
-            Some((up as f64 * 10_000.0 / checks as f64).round() / 100.0)
-        }
-        _ => None,
-    };
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            (
-                row.host_id,
-                Uptime {
-                    last_24h: percent(row.up_24h, row.checks_24h),
-                    last_7d: percent(row.up_7d, row.checks_7d),
-                    last_30d: percent(row.up_30d, row.checks_30d),
-                },
-            )
-        })
-        .collect())
 }

@@ -22,8 +22,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jobs::{JobRunner, Registry, RunnerConfig};
-use notify::broadcast::{self, BroadcastSender, Channel, NewBroadcast, Senders, TelegramSender};
-use notify::outbox::TelegramDelivery;
+use notify::broadcast::{self, BroadcastStatus, NewBroadcast};
+use notify::delivery::{Channel, Sender, Senders, TelegramDelivery, TelegramSender};
 use notify::telegram::TelegramClient;
 use notify::throttle::SendThrottle;
 use sandbox::telegram::{RateLimit, TelegramFake, TelegramFakeConfig, TelegramFakeHandle};
@@ -66,10 +66,13 @@ async fn worker() {
         Duration::from_secs(10),
     )
     .unwrap();
-    let sender: Arc<dyn BroadcastSender> = Arc::new(TelegramSender(TelegramDelivery {
-        client: Arc::new(client),
-        throttle: Arc::new(throttle),
-    }));
+    let sender: Arc<dyn Sender> = Arc::new(TelegramSender::new(
+        TelegramDelivery {
+            client: Arc::new(client),
+            throttle: Arc::new(throttle),
+        },
+        pool.clone(),
+    ));
     let mut registry = Registry::new();
     broadcast::register_jobs(
         &mut registry,
@@ -91,7 +94,7 @@ async fn worker() {
         .unwrap()
         .parse()
         .unwrap();
-    while broadcast::find(&pool, id).await.unwrap().unwrap().status == "running" {
+    while broadcast::find(&pool, id).await.unwrap().unwrap().status == BroadcastStatus::Running {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     runner.shutdown().await;
@@ -142,7 +145,7 @@ impl Setup {
         let started = Instant::now();
         loop {
             let found = broadcast::find(&self.pool, id).await.unwrap().unwrap();
-            if found.status != "running" {
+            if found.status != BroadcastStatus::Running {
                 return found;
             }
             assert!(

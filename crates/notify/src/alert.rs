@@ -253,7 +253,7 @@ pub async fn list(
     before_id: Option<i64>,
     limit: i64,
 ) -> Result<(Vec<OwnerAlert>, Option<i64>), NotifyError> {
-    let limit = limit.clamp(1, 100);
+    let limit = limit.clamp(1, domain::PAGE_SIZE_MAX);
     let rows = sqlx::query!(
         r#"SELECT id, kind, source, title, detail, delivery, created_at FROM owner_alert
            WHERE ($1::bigint IS NULL OR id < $1) ORDER BY id DESC LIMIT $2"#,
@@ -282,7 +282,7 @@ pub async fn list(
             created_at: row.created_at,
         })
         .collect();
-    let next = if items.len() > usize::try_from(limit).unwrap_or(100) {
+    let next = if items.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
         items.pop();
         items.last().map(|item| item.id)
     } else {

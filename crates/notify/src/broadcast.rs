@@ -6,13 +6,10 @@
 //! gets the message twice, at the price of not knowing whether the few
 //! messages in flight when the process died arrived.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use domain::{Email, ValidationErrors};
+use domain::ValidationErrors;
 use futures::{StreamExt, TryStreamExt};
 use jobs::{JobContext, JobError, NewJob, Registry};
 use serde::{Deserialize, Serialize};
@@ -21,165 +18,46 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::NotifyError;
-use crate::email::{Mailer, OutgoingEmail};
-use crate::outbox::TelegramDelivery;
-use crate::telegram::{InputFile, TelegramError};
-use crate::telegram_chat;
-use crate::template::text_to_html;
+pub use crate::delivery::Channel;
+use crate::delivery::{Message, SendFailure, Sender, Senders};
 
 pub const BROADCAST_JOB: &str = "notify.broadcast";
 const BATCH: i64 = 50;
 /// Sends in flight at once within one broadcast. A crash leaves at most
 /// this many recipients `unknown`; nobody is ever sent the message twice.
 pub const SENDS_IN_FLIGHT: usize = 4;
+/// The longest message (one Telegram message), email subject (characters)
+/// and photo address (bytes); the OpenAPI schema shows them.
+pub const BODY_MAX_CHARS: usize = 4096;
+pub const SUBJECT_MAX_CHARS: usize = 200;
+pub const PHOTO_URL_MAX_LEN: usize = 2000;
 /// Attempts per recipient for transient failures before it is marked failed.
 const SEND_ATTEMPTS: u32 = 3;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// A broadcast runs until every recipient has an outcome, or staff cancel it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, sqlx::Type)]
 #[serde(rename_all = "lowercase")]
-pub enum Channel {
-    Email,
-    Telegram,
+#[sqlx(type_name = "text", rename_all = "lowercase")]
+pub enum BroadcastStatus {
+    Running,
+    Done,
+    Cancelled,
 }
 
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Telegram => "telegram",
-        }
-    }
-}
-
-/// What went wrong sending to one recipient.
-#[derive(Debug)]
-pub enum SendFailure {
-    /// The recipient refuses our messages (Telegram 403): never retried.
-    Blocked(String),
-    /// The service asks us to wait exactly this long, then retry.
-    RetryAfter(Duration),
-    /// Worth another try (network, 5xx).
-    Transient(String),
-    /// Will never work for this recipient.
-    Permanent(String),
-}
-
-pub struct BroadcastContent {
-    pub subject: String,
-    pub body: String,
-    pub photo_url: Option<String>,
-}
-
-pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SendFailure>> + Send + 'a>>;
-
-/// Delivers a broadcast to one recipient of a channel.
-pub trait BroadcastSender: Send + Sync {
-    fn send<'a>(&'a self, recipient: &'a str, content: &'a BroadcastContent) -> SendFuture<'a>;
-
-    /// A flood limit holds for the whole sender (every replica), not one
-    /// recipient: told before the run waits it out.
-    fn pause_all<'a>(&'a self, _delay: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
-        Box::pin(async {})
-    }
-
-    /// The recipient refused the message for good: remember it beyond
-    /// this broadcast (Telegram marks the chat blocked).
-    fn recipient_blocked<'a>(
-        &'a self,
-        _pool: &'a PgPool,
-        _recipient: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>> {
-        Box::pin(async { Ok(()) })
-    }
-}
-
-/// Email broadcasts go through the SMTP mailer.
-pub struct EmailSender(pub Mailer);
-
-impl BroadcastSender for EmailSender {
-    fn send<'a>(&'a self, recipient: &'a str, content: &'a BroadcastContent) -> SendFuture<'a> {
-        Box::pin(async move {
-            let to = Email::parse(recipient)
-                .map_err(|error| SendFailure::Permanent(error.to_string()))?;
-            let mut html = text_to_html(&content.body);
-            if let Some(photo) = &content.photo_url {
-                let photo = photo.replace('"', "%22");
-                html =
-                    format!("<p><img src=\"{photo}\" alt=\"\" style=\"max-width:100%\"></p>{html}");
-            }
-            let email = OutgoingEmail {
-                to,
-                subject: content.subject.clone(),
-                text: content.body.clone(),
-                html,
-            };
-            self.0
-                .send(&email)
-                .await
-                .map_err(|error| SendFailure::Transient(error.to_string()))
-        })
-    }
-}
-
-/// Telegram broadcasts: a photo with the text as its caption, or the text,
-/// each send waiting for its slot in the bot's shared send rate.
-pub struct TelegramSender(pub TelegramDelivery);
-
-impl BroadcastSender for TelegramSender {
-    fn send<'a>(&'a self, recipient: &'a str, content: &'a BroadcastContent) -> SendFuture<'a> {
-        Box::pin(async move {
-            let chat_id: i64 = recipient
-                .parse()
-                .map_err(|_| SendFailure::Permanent(format!("`{recipient}` is not a chat id")))?;
-            let TelegramDelivery { client, throttle } = &self.0;
-            throttle
-                .acquire(chat_id)
-                .await
-                .map_err(|error| SendFailure::Transient(error.to_string()))?;
-            let sent = match &content.photo_url {
-                Some(url) => client
-                    .send_photo(
-                        chat_id,
-                        InputFile::Url(url.clone()),
-                        Some(&content.body),
-                        None,
-                    )
-                    .await
-                    .map(|_| ()),
-                None => client
-                    .send_message(chat_id, &content.body, None)
-                    .await
-                    .map(|_| ()),
-            };
-            sent.map_err(|error| match error {
-                TelegramError::Blocked(reason) => SendFailure::Blocked(reason),
-                TelegramError::RetryAfter(delay) => SendFailure::RetryAfter(delay),
-                error if error.is_retryable() => SendFailure::Transient(error.to_string()),
-                error => SendFailure::Permanent(error.to_string()),
-            })
-        })
-    }
-
-    fn pause_all<'a>(&'a self, delay: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
-        Box::pin(async move {
-            if let Err(error) = self.0.throttle.pause_all(delay).await {
-                tracing::warn!(%error, "could not pause the shared Telegram throttle");
-            }
-        })
-    }
-
-    fn recipient_blocked<'a>(
-        &'a self,
-        pool: &'a PgPool,
-        recipient: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>> {
-        Box::pin(async move {
-            match recipient.parse() {
-                Ok(chat_id) => telegram_chat::mark_blocked(pool, chat_id).await,
-                Err(_) => Ok(()),
-            }
-        })
-    }
+/// One recipient's delivery: `sending` just before the send, `unknown`
+/// when a process stopped in between (possibly delivered), `skipped` when
+/// the broadcast was cancelled first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "lowercase")]
+#[sqlx(type_name = "text", rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    Pending,
+    Sending,
+    Sent,
+    Failed,
+    Blocked,
+    Unknown,
+    Skipped,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -212,8 +90,7 @@ pub struct Broadcast {
     pub subject: String,
     pub body: String,
     pub photo_url: Option<String>,
-    /// `running`, `done` or `cancelled`.
-    pub status: String,
+    pub status: BroadcastStatus,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
     pub progress: BroadcastProgress,
@@ -222,11 +99,11 @@ pub struct Broadcast {
 fn validate(input: &NewBroadcast) -> Result<(String, String, Option<String>), NotifyError> {
     let mut errors = ValidationErrors::new();
     let body = input.body.trim().to_owned();
-    if body.is_empty() || body.chars().count() > 4096 {
+    if body.is_empty() || body.chars().count() > BODY_MAX_CHARS {
         errors.add(
             "body",
             "invalid_length",
-            "the message has 1 to 4096 characters",
+            format!("the message has 1 to {BODY_MAX_CHARS} characters"),
         );
     }
     let subject = input
@@ -235,11 +112,13 @@ fn validate(input: &NewBroadcast) -> Result<(String, String, Option<String>), No
         .map(str::trim)
         .unwrap_or_default()
         .to_owned();
-    if input.channel == Channel::Email && (subject.is_empty() || subject.chars().count() > 200) {
+    if input.channel == Channel::Email
+        && (subject.is_empty() || subject.chars().count() > SUBJECT_MAX_CHARS)
+    {
         errors.add(
             "subject",
             "required",
-            "an email broadcast needs a subject (at most 200 characters)",
+            format!("an email broadcast needs a subject (at most {SUBJECT_MAX_CHARS} characters)"),
         );
     }
     let photo_url = input
@@ -249,7 +128,9 @@ fn validate(input: &NewBroadcast) -> Result<(String, String, Option<String>), No
         .filter(|url| !url.is_empty())
         .map(str::to_owned);
     if let Some(url) = &photo_url
-        && (!url.starts_with("https://") || url.len() > 2000 || url.contains(char::is_whitespace))
+        && (!url.starts_with("https://")
+            || url.len() > PHOTO_URL_MAX_LEN
+            || url.contains(char::is_whitespace))
     {
         errors.add("photo_url", "invalid_url", "an https:// image address");
     }
@@ -274,7 +155,7 @@ pub async fn create(
     let (subject, body, photo_url) = validate(input)?;
     let id = sqlx::query_scalar!(
         "INSERT INTO broadcast (channel, subject, body, photo_url, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        input.channel.as_str(),
+        input.channel as _,
         subject,
         body,
         photo_url,
@@ -326,7 +207,7 @@ pub async fn cancel(conn: &mut PgConnection, id: i64) -> Result<bool, NotifyErro
 /// the newest 50. The SPA polls this every few seconds while one runs.
 async fn fetch(pool: &PgPool, only: Option<i64>) -> Result<Vec<Broadcast>, NotifyError> {
     let rows = sqlx::query!(
-        r#"SELECT b.id, b.channel, b.subject, b.body, b.photo_url, b.status, b.created_at, b.finished_at,
+        r#"SELECT b.id, b.channel AS "channel: Channel", b.subject, b.body, b.photo_url, b.status AS "status: BroadcastStatus", b.created_at, b.finished_at,
                   count(r.recipient) AS "total!",
                   count(r.recipient) FILTER (WHERE r.status = 'sent') AS "sent!",
                   count(r.recipient) FILTER (WHERE r.status = 'failed') AS "failed!",
@@ -347,11 +228,7 @@ async fn fetch(pool: &PgPool, only: Option<i64>) -> Result<Vec<Broadcast>, Notif
         .into_iter()
         .map(|row| Broadcast {
             id: row.id,
-            channel: if row.channel == "telegram" {
-                Channel::Telegram
-            } else {
-                Channel::Email
-            },
+            channel: row.channel,
             subject: row.subject,
             body: row.body,
             photo_url: row.photo_url,
@@ -380,13 +257,6 @@ pub async fn list(pool: &PgPool) -> Result<Vec<Broadcast>, NotifyError> {
     fetch(pool, None).await
 }
 
-/// The senders of each channel this process can deliver to.
-#[derive(Clone, Default)]
-pub struct Senders {
-    pub email: Option<Arc<dyn BroadcastSender>>,
-    pub telegram: Option<Arc<dyn BroadcastSender>>,
-}
-
 pub fn register_jobs(registry: &mut Registry, senders: Senders) {
     registry.handle(BROADCAST_JOB, move |context| run(context, senders.clone()));
 }
@@ -400,7 +270,7 @@ async fn run(context: JobContext, senders: Senders) -> Result<(), JobError> {
     let id = context.payload::<Payload>()?.broadcast_id;
     let pool = &context.pool;
     let Some(broadcast) = sqlx::query!(
-        "SELECT channel, subject, body, photo_url FROM broadcast WHERE id = $1",
+        r#"SELECT channel AS "channel: Channel", subject, body, photo_url FROM broadcast WHERE id = $1"#,
         id
     )
     .fetch_optional(pool)
@@ -410,17 +280,16 @@ async fn run(context: JobContext, senders: Senders) -> Result<(), JobError> {
             "broadcast {id} does not exist"
         )));
     };
-    let channel = if broadcast.channel == "telegram" {
-        Channel::Telegram
-    } else {
-        Channel::Email
-    };
-    let sender = match channel {
-        Channel::Email => senders.email.clone(),
-        Channel::Telegram => senders.telegram.clone(),
-    }
-    .ok_or_else(|| JobError::Permanent(format!("no sender for channel {}", broadcast.channel)))?;
-    let content = BroadcastContent {
+    let sender = senders
+        .for_channel(broadcast.channel)
+        .cloned()
+        .ok_or_else(|| {
+            JobError::Permanent(format!(
+                "no sender for channel {}",
+                broadcast.channel.as_str()
+            ))
+        })?;
+    let content = Message {
         subject: broadcast.subject,
         body: broadcast.body,
         photo_url: broadcast.photo_url,
@@ -435,10 +304,13 @@ async fn run(context: JobContext, senders: Senders) -> Result<(), JobError> {
     .await?;
 
     loop {
-        let status = sqlx::query_scalar!("SELECT status FROM broadcast WHERE id = $1", id)
-            .fetch_one(pool)
-            .await?;
-        if status != "running" {
+        let status = sqlx::query_scalar!(
+            r#"SELECT status AS "status: BroadcastStatus" FROM broadcast WHERE id = $1"#,
+            id
+        )
+        .fetch_one(pool)
+        .await?;
+        if status != BroadcastStatus::Running {
             return Ok(());
         }
         // Only one run of a broadcast's job holds its lease at a time, so the
@@ -469,8 +341,8 @@ async fn run(context: JobContext, senders: Senders) -> Result<(), JobError> {
 async fn deliver_row(
     pool: &PgPool,
     id: i64,
-    sender: &dyn BroadcastSender,
-    content: &BroadcastContent,
+    sender: &dyn Sender,
+    content: &Message,
     recipient: String,
 ) -> Result<(), JobError> {
     let claimed = sqlx::query!(
@@ -484,15 +356,12 @@ async fn deliver_row(
         return Ok(());
     }
     let (status, error) = deliver_one(sender, &recipient, content).await;
-    if status == "blocked" {
-        sender.recipient_blocked(pool, &recipient).await?;
-    }
     sqlx::query!(
         r#"UPDATE broadcast_recipient SET status = $3, error = $4, sent_at = CASE WHEN $3 = 'sent' THEN now() END
            WHERE broadcast_id = $1 AND recipient = $2"#,
         id,
         recipient,
-        status,
+        status as _,
         error
     )
     .execute(pool)
@@ -500,27 +369,27 @@ async fn deliver_row(
     Ok(())
 }
 
-/// Sends to one recipient, waiting out `retry_after` exactly and retrying
-/// transient failures a few times with backoff.
+/// Sends to one recipient, waiting out `retry_after` exactly (the sender
+/// already paused every replica) and retrying transient failures a few
+/// times with backoff.
 async fn deliver_one(
-    sender: &dyn BroadcastSender,
+    sender: &dyn Sender,
     recipient: &str,
-    content: &BroadcastContent,
-) -> (&'static str, Option<String>) {
+    content: &Message,
+) -> (DeliveryStatus, Option<String>) {
     let mut transient_failures = 0;
     loop {
         match sender.send(recipient, content).await {
-            Ok(()) => return ("sent", None),
-            Err(SendFailure::Blocked(reason)) => return ("blocked", Some(reason)),
-            Err(SendFailure::Permanent(reason)) => return ("failed", Some(reason)),
+            Ok(()) => return (DeliveryStatus::Sent, None),
+            Err(SendFailure::Blocked(reason)) => return (DeliveryStatus::Blocked, Some(reason)),
+            Err(SendFailure::Permanent(reason)) => return (DeliveryStatus::Failed, Some(reason)),
             Err(SendFailure::RetryAfter(delay)) => {
-                sender.pause_all(delay).await;
                 tokio::time::sleep(delay).await;
             }
             Err(SendFailure::Transient(reason)) => {
                 transient_failures += 1;
                 if transient_failures >= SEND_ATTEMPTS {
-                    return ("failed", Some(reason));
+                    return (DeliveryStatus::Failed, Some(reason));
                 }
                 tokio::time::sleep(Duration::from_millis(200 * 2u64.pow(transient_failures))).await;
             }

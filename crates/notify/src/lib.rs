@@ -5,6 +5,7 @@
 pub mod alert;
 pub mod broadcast;
 pub mod client_notice;
+pub mod delivery;
 pub mod email;
 pub mod outbox;
 pub mod telegram;

@@ -10,15 +10,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 use utoipa::ToSchema;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use crate::NotifyError;
-use crate::email::{Mailer, OutgoingEmail};
-use crate::telegram::{TelegramClient, TelegramError};
-use crate::telegram_chat;
-use crate::template::{RenderedMessage, text_to_html};
-use crate::throttle::SendThrottle;
+use crate::delivery::{Channel, Message, SendFailure, Senders};
+use crate::template::RenderedMessage;
 
 pub const DELIVER_JOB: &str = "notify.deliver";
 const MAX_ATTEMPTS: u16 = 8;
@@ -82,86 +76,18 @@ async fn enqueue_delivery(conn: &mut PgConnection, outbox_id: i64) -> Result<(),
     Ok(())
 }
 
-/// How this process delivers each channel. Telegram is optional: without a
-/// bot token its messages wait (and retry) until one is configured.
-#[derive(Clone)]
-pub struct Delivery {
-    pub mailer: Mailer,
-    pub telegram: Option<TelegramDelivery>,
-}
-
-/// The bot client and the send throttle shared by every replica.
-#[derive(Clone)]
-pub struct TelegramDelivery {
-    pub client: Arc<TelegramClient>,
-    pub throttle: Arc<SendThrottle>,
-}
-
 /// Registers the delivery job of this process.
-pub fn register_jobs(registry: &mut Registry, delivery: Delivery) {
+pub fn register_jobs(registry: &mut Registry, senders: Senders) {
     registry.handle(DELIVER_JOB, move |context| {
-        deliver(context, delivery.clone())
+        deliver(context, senders.clone())
     });
 }
 
-enum Outcome {
-    Sent,
-    Blocked(String),
-    Failed(String),
-    Retry { delay: Duration, reason: String },
-    Dead(String),
-}
-
-async fn send_telegram(
-    pool: &PgPool,
-    telegram: Option<&TelegramDelivery>,
-    recipient: &str,
-    body: &str,
-) -> Result<Outcome, JobError> {
-    let Ok(chat_id) = recipient.parse::<i64>() else {
-        return Ok(Outcome::Dead(format!(
-            "`{recipient}` is not a Telegram chat id"
-        )));
-    };
-    let Some(telegram) = telegram else {
-        return Ok(Outcome::Failed(
-            "Telegram is not configured (TELEGRAM_BOT_TOKEN)".to_owned(),
-        ));
-    };
-    if telegram_chat::is_blocked(pool, chat_id).await? {
-        return Ok(Outcome::Blocked(
-            "the chat blocked the bot earlier".to_owned(),
-        ));
-    }
-    if let Err(error) = telegram.throttle.acquire(chat_id).await {
-        return Ok(Outcome::Failed(error.to_string()));
-    }
-    Ok(match telegram.client.send_text(chat_id, body, None).await {
-        Ok(_) => Outcome::Sent,
-        Err(TelegramError::Blocked(reason)) => {
-            telegram_chat::mark_blocked(pool, chat_id).await?;
-            Outcome::Blocked(reason)
-        }
-        Err(TelegramError::RetryAfter(delay)) => {
-            // Telegram limits the whole bot: every replica waits it out.
-            if let Err(error) = telegram.throttle.pause_all(delay).await {
-                tracing::warn!(%error, "could not pause the shared Telegram throttle");
-            }
-            Outcome::Retry {
-                delay,
-                reason: format!("Telegram asked to retry after {} s", delay.as_secs()),
-            }
-        }
-        Err(error) if error.is_retryable() => Outcome::Failed(error.to_string()),
-        Err(error) => Outcome::Dead(error.to_string()),
-    })
-}
-
-async fn deliver(context: JobContext, delivery: Delivery) -> Result<(), JobError> {
-    let mailer = &delivery.mailer;
+async fn deliver(context: JobContext, senders: Senders) -> Result<(), JobError> {
     let payload: DeliverPayload = context.payload()?;
     let Some(row) = sqlx::query!(
-        "SELECT channel, recipient, subject, body, status FROM outbox_message WHERE id = $1",
+        r#"SELECT channel AS "channel: Channel", recipient, subject, body, status AS "status: OutboxStatus"
+           FROM outbox_message WHERE id = $1"#,
         payload.outbox_id
     )
     .fetch_optional(&context.pool)
@@ -172,70 +98,58 @@ async fn deliver(context: JobContext, delivery: Delivery) -> Result<(), JobError
             payload.outbox_id
         )));
     };
-    if row.status == "sent" || row.status == "blocked" {
+    if matches!(row.status, OutboxStatus::Sent | OutboxStatus::Blocked) {
         // A retried or duplicated job: the message already reached its end.
         return Ok(());
     }
-    let outcome = match row.channel.as_str() {
-        "email" => match Email::parse(&row.recipient) {
-            Ok(to) => {
-                let email = OutgoingEmail {
-                    to,
-                    subject: row.subject.clone(),
-                    text: row.body.clone(),
-                    html: text_to_html(&row.body),
-                };
-                match mailer.send(&email).await {
-                    Ok(()) => Outcome::Sent,
-                    Err(error) => Outcome::Failed(error.to_string()),
-                }
-            }
-            Err(error) => Outcome::Dead(error.to_string()),
-        },
-        "telegram" => {
-            send_telegram(
-                &context.pool,
-                delivery.telegram.as_ref(),
-                &row.recipient,
-                &row.body,
-            )
-            .await?
+    let sent = match senders.for_channel(row.channel) {
+        Some(sender) => {
+            let message = Message {
+                subject: row.subject,
+                body: row.body,
+                photo_url: None,
+            };
+            sender.send(&row.recipient, &message).await
         }
-        other => Outcome::Dead(format!("unknown channel `{other}`")),
+        None => Err(SendFailure::Transient(match row.channel {
+            Channel::Telegram => "Telegram is not configured (TELEGRAM_BOT_TOKEN)".to_owned(),
+            Channel::Email => "email is not configured (SMTP_URL)".to_owned(),
+        })),
     };
     let last_attempt = context.attempt >= context.max_attempts;
-    match outcome {
-        Outcome::Sent => {
+    let id = payload.outbox_id;
+    match sent {
+        Ok(()) => {
             sqlx::query!(
                 "UPDATE outbox_message SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1",
-                payload.outbox_id
+                id
             )
             .execute(&context.pool)
             .await?;
             Ok(())
         }
-        Outcome::Blocked(reason) => {
-            mark(&context.pool, payload.outbox_id, "blocked", Some(&reason)).await?;
+        Err(SendFailure::Blocked(reason)) => {
+            mark(&context.pool, id, OutboxStatus::Blocked, &reason).await?;
             Ok(())
         }
-        Outcome::Dead(reason) => {
-            mark(&context.pool, payload.outbox_id, "dead", Some(&reason)).await?;
+        Err(SendFailure::Permanent(reason)) => {
+            mark(&context.pool, id, OutboxStatus::Dead, &reason).await?;
             Err(JobError::Permanent(reason))
         }
-        Outcome::Failed(reason) => {
-            mark(
-                &context.pool,
-                payload.outbox_id,
-                if last_attempt { "dead" } else { "failed" },
-                Some(&reason),
-            )
-            .await?;
+        Err(SendFailure::Transient(reason)) => {
+            let status = if last_attempt {
+                OutboxStatus::Dead
+            } else {
+                OutboxStatus::Failed
+            };
+            mark(&context.pool, id, status, &reason).await?;
             Err(JobError::Retry(anyhow::anyhow!(reason)))
         }
-        Outcome::Retry { delay, reason } => {
+        Err(SendFailure::RetryAfter(delay)) => {
             // A flood limit never makes a message dead: the job runner gives
             // the attempt back.
-            mark(&context.pool, payload.outbox_id, "failed", Some(&reason)).await?;
+            let reason = format!("Telegram asked to retry after {} s", delay.as_secs());
+            mark(&context.pool, id, OutboxStatus::Failed, &reason).await?;
             Err(JobError::RetryAfter { delay, reason })
         }
     }
@@ -244,26 +158,42 @@ async fn deliver(context: JobContext, delivery: Delivery) -> Result<(), JobError
 async fn mark(
     pool: &PgPool,
     id: i64,
-    status: &str,
-    error: Option<&str>,
+    status: OutboxStatus,
+    error: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query!("UPDATE outbox_message SET status = $2, attempts = attempts + 1, last_error = $3 WHERE id = $1", id, status, error)
+    sqlx::query!(
+        "UPDATE outbox_message SET status = $2, attempts = attempts + 1, last_error = $3 WHERE id = $1",
+        id,
+        status as _,
+        error
+    )
         .execute(pool)
         .await?;
     Ok(())
 }
 
+/// Where a message stands: `pending`, `sent`, `failed` (will retry),
+/// `dead` (gave up) or `blocked` (the recipient refuses our messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "lowercase")]
+#[sqlx(type_name = "text", rename_all = "lowercase")]
+pub enum OutboxStatus {
+    Pending,
+    Sent,
+    Failed,
+    Dead,
+    Blocked,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OutboxMessage {
     pub id: i64,
-    /// `email` or `telegram`.
-    pub channel: String,
+    pub channel: Channel,
     pub recipient: String,
     pub event: String,
     pub subject: String,
     pub body: String,
-    /// `pending`, `sent`, `failed` (will retry), `dead` (gave up) or `blocked`.
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -272,8 +202,8 @@ pub struct OutboxMessage {
 
 #[derive(Debug, Clone, Default)]
 pub struct OutboxFilter {
-    pub status: Option<String>,
-    pub channel: Option<String>,
+    pub status: Option<OutboxStatus>,
+    pub channel: Option<Channel>,
     pub before_id: Option<i64>,
     pub limit: i64,
 }
@@ -283,21 +213,21 @@ pub async fn list(
     pool: &PgPool,
     filter: &OutboxFilter,
 ) -> Result<(Vec<OutboxMessage>, Option<i64>), NotifyError> {
-    let limit = filter.limit.clamp(1, 100);
+    let limit = filter.limit.clamp(1, domain::PAGE_SIZE_MAX);
     let mut items = sqlx::query_as!(
         OutboxMessage,
-        r#"SELECT id, channel, recipient, event, subject, body, status, attempts, last_error, created_at, sent_at
+        r#"SELECT id, channel AS "channel: Channel", recipient, event, subject, body, status AS "status: OutboxStatus", attempts, last_error, created_at, sent_at
            FROM outbox_message
            WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR channel = $2) AND ($3::bigint IS NULL OR id < $3)
            ORDER BY id DESC LIMIT $4"#,
-        filter.status,
-        filter.channel,
+        filter.status as _,
+        filter.channel as _,
         filter.before_id,
         limit + 1
     )
     .fetch_all(pool)
     .await?;
-    let next = if items.len() > usize::try_from(limit).unwrap_or(100) {
+    let next = if items.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
         items.pop();
         items.last().map(|item| item.id)
     } else {
@@ -328,7 +258,7 @@ pub async fn resend(
 pub async fn find(conn: &mut PgConnection, id: i64) -> Result<Option<OutboxMessage>, NotifyError> {
     Ok(sqlx::query_as!(
         OutboxMessage,
-        r#"SELECT id, channel, recipient, event, subject, body, status, attempts, last_error, created_at, sent_at
+        r#"SELECT id, channel AS "channel: Channel", recipient, event, subject, body, status AS "status: OutboxStatus", attempts, last_error, created_at, sent_at
            FROM outbox_message WHERE id = $1"#,
         id
     )

@@ -12,6 +12,9 @@ use crate::NotifyError;
 use crate::outbox;
 use crate::template::RenderedMessage;
 
+/// The longest chat label (characters); the OpenAPI schema shows it.
+pub const LABEL_MAX_CHARS: usize = 100;
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StaffChat {
     pub chat_id: i64,
@@ -49,11 +52,11 @@ pub async fn upsert_staff(
     input: &NewStaffChat,
 ) -> Result<StaffChat, NotifyError> {
     let label = input.label.trim();
-    if label.is_empty() || label.chars().count() > 100 {
+    if label.is_empty() || label.chars().count() > LABEL_MAX_CHARS {
         return Err(ValidationErrors::single(
             "label",
             "invalid_length",
-            "a label of 1 to 100 characters",
+            format!("a label of 1 to {LABEL_MAX_CHARS} characters"),
         )
         .into());
     }
@@ -129,24 +132,4 @@ pub async fn send_test_message(
     };
     let id = outbox::enqueue_telegram(conn, chat_id, "staff_chat.test", &message).await?;
     outbox::find(conn, id).await
-}
-
-pub(crate) async fn is_blocked(pool: &PgPool, chat_id: i64) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query_scalar!(
-        "SELECT blocked_at IS NOT NULL AS \"blocked!\" FROM telegram_chat WHERE chat_id = $1",
-        chat_id
-    )
-    .fetch_optional(pool)
-    .await?
-    .unwrap_or(false))
-}
-
-pub(crate) async fn mark_blocked(pool: &PgPool, chat_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE telegram_chat SET blocked_at = now() WHERE chat_id = $1 AND blocked_at IS NULL",
-        chat_id
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
 }

@@ -8,10 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use jobs::{JobRunner, Registry, RunnerConfig};
-use notify::broadcast::{
-    self, BroadcastContent, BroadcastSender, Channel, NewBroadcast, SendFailure, SendFuture,
-    Senders,
-};
+use notify::broadcast::{self, BroadcastStatus, NewBroadcast};
+use notify::delivery::{Channel, Message, SendFailure, SendFuture, Sender, Senders};
 use sqlx::PgPool;
 
 /// Records every delivery; slow enough that a kill lands mid-broadcast.
@@ -21,8 +19,8 @@ struct RecordingSender {
     blocked: Vec<String>,
 }
 
-impl BroadcastSender for RecordingSender {
-    fn send<'a>(&'a self, recipient: &'a str, _content: &'a BroadcastContent) -> SendFuture<'a> {
+impl Sender for RecordingSender {
+    fn send<'a>(&'a self, recipient: &'a str, _message: &'a Message) -> SendFuture<'a> {
         Box::pin(async move {
             tokio::time::sleep(Duration::from_millis(10)).await;
             if self.blocked.iter().any(|blocked| blocked == recipient) {
@@ -49,7 +47,7 @@ async fn seed_clients(pool: &PgPool, count: usize) {
 
 fn runner(pool: &PgPool, sender: &Arc<RecordingSender>) -> JobRunner {
     let mut registry = Registry::new();
-    let sender: Arc<dyn BroadcastSender> = sender.clone();
+    let sender: Arc<dyn Sender> = sender.clone();
     broadcast::register_jobs(
         &mut registry,
         Senders {
@@ -101,7 +99,7 @@ async fn a_broadcast_killed_halfway_resumes_without_sending_anyone_twice(pool: P
     let started = Instant::now();
     let done = loop {
         let broadcast = broadcast::find(&pool, id).await.unwrap().unwrap();
-        if broadcast.status == "done" {
+        if broadcast.status == BroadcastStatus::Done {
             break broadcast;
         }
         assert!(
@@ -179,7 +177,7 @@ async fn a_cancelled_broadcast_stops(pool: PgPool) {
     assert!(after_cancel < 300);
     handle.shutdown().await;
     let broadcast = broadcast::find(&pool, id).await.unwrap().unwrap();
-    assert_eq!(broadcast.status, "cancelled");
+    assert_eq!(broadcast.status, BroadcastStatus::Cancelled);
 }
 
 #[sqlx::test(migrations = "../../migrations")]

@@ -1,14 +1,15 @@
 import { computed, ref, shallowRef } from 'vue'
 import { api as defaultApi, ApiProblem, toApiProblem, type ApiClient } from '../api/client'
 import type { components } from '../api/schema'
+import { BROADCAST_STATUSES, CHANNELS } from '../api/enums'
 
 export type Broadcast = components['schemas']['Broadcast']
 export type BroadcastProgress = components['schemas']['BroadcastProgress']
 export type NewBroadcast = components['schemas']['NewBroadcast']
 export type BroadcastChannel = components['schemas']['Channel']
 
-export const BROADCAST_CHANNELS = ['email', 'telegram'] as const satisfies readonly BroadcastChannel[]
-export const BROADCAST_STATUSES = ['running', 'done', 'cancelled'] as const
+/** The generated schema's enums (`Channel`, `BroadcastStatus`). */
+export { BROADCAST_STATUSES, CHANNELS as BROADCAST_CHANNELS }
 /** Fields a new broadcast can be refused for (`errors[].field` of a 422). */
 export const BROADCAST_FIELDS = ['channel', 'subject', 'body', 'photo_url'] as const
 /** The longest message the API takes. */

@@ -1,6 +1,7 @@
 import { reactive, ref, shallowRef } from 'vue'
 import { api as defaultApi, deleteTolerating404, expectOk, toApiProblem, unwrap, type ApiClient, type ApiProblem } from '../api/client'
 import type { components } from '../api/schema'
+import { HOST_STATUSES } from '../api/enums'
 
 export type MonitoredHost = components['schemas']['MonitoredHost']
 export type HostInput = components['schemas']['HostInput']
@@ -11,7 +12,8 @@ export type StateChange = components['schemas']['StateChange']
 export type MaintenanceWindow = components['schemas']['MaintenanceWindow']
 export type NewMaintenanceWindow = components['schemas']['NewMaintenanceWindow']
 
-export const HOST_STATUSES = ['up', 'down', 'pending'] as const satisfies readonly HostStatus[]
+/** The generated schema's `HostStatus` enum, for the status filter. */
+export { HOST_STATUSES }
 
 /** Fields a host can be refused for (`errors[].field` of a 422), shown beside their inputs. */
 export const HOST_FIELDS = [

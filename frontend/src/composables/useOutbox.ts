@@ -1,14 +1,14 @@
 import { reactive } from 'vue'
 import { api as defaultApi, ApiProblem, toApiProblem, type ApiClient } from '../api/client'
 import type { components } from '../api/schema'
+import { CHANNELS, OUTBOX_STATUSES, type Channel, type OutboxStatus } from '../api/enums'
 import { useCursorPages } from './useCursorPages'
 
 export type OutboxMessage = components['schemas']['OutboxMessage']
 
-export const OUTBOX_STATUSES = ['pending', 'sent', 'failed', 'dead', 'blocked'] as const
-export type OutboxStatus = (typeof OUTBOX_STATUSES)[number]
-export const OUTBOX_CHANNELS = ['email', 'telegram'] as const
-export type OutboxChannel = (typeof OUTBOX_CHANNELS)[number]
+/** The filter menus' lists: the enums of the generated schema. */
+export { OUTBOX_STATUSES, CHANNELS as OUTBOX_CHANNELS, type OutboxStatus }
+export type OutboxChannel = Channel
 export const OUTBOX_PAGE_SIZE = 50
 
 export interface OutboxFilters {

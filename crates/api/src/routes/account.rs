@@ -43,7 +43,6 @@ pub fn configure(config: &mut ServiceConfig) {
     extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
     responses(
         (status = 200, description = "The account", body = Account),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/account")]
@@ -64,7 +63,6 @@ async fn get_account(
     extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
     responses(
         (status = 200, description = "Updated account", body = Account),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, e.g. a non-Indonesian phone", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -90,7 +88,6 @@ async fn update_profile(
     extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
     responses(
         (status = 200, description = "Updated account", body = Account),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -121,7 +118,6 @@ pub struct CheckoutReadiness {
     extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
     responses(
         (status = 200, description = "Ready", body = CheckoutReadiness),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`onboarding_incomplete`: `errors` names each missing field", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -145,7 +141,6 @@ async fn checkout_readiness(
     extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
     responses(
         (status = 204, description = "Changed"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Wrong current password or weak new one", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -170,7 +165,6 @@ async fn change_password(
     extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
     responses(
         (status = 200, description = "Code sent", body = OtpChallenge),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Cooldown: see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -195,7 +189,6 @@ async fn start_otp_challenge(
     extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
     responses(
         (status = 200, description = "Updated account", body = Account),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`otp_required_for_staff`", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`otp_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`otp_invalid`", body = Problem, content_type = "application/problem+json"),
@@ -223,7 +216,6 @@ async fn update_otp(
     extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
     responses(
         (status = 200, description = "Sessions, most recently used first (at most 100)", body = [Session]),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/account/sessions")]
@@ -250,7 +242,6 @@ async fn list_sessions(
     params(("id" = Uuid, Path, description = "Session id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such active session of yours", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -274,7 +265,6 @@ async fn revoke_session(
     extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
     responses(
         (status = 200, description = "Tokens, newest first", body = [ApiToken]),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/account/api-tokens")]
@@ -311,7 +301,6 @@ pub struct CreatedApiToken {
     extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
     responses(
         (status = 201, description = "Created; the secret is in the answer only", body = CreatedApiToken),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid name, roles you do not hold, or too many tokens", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -343,7 +332,6 @@ async fn create_api_token(
     params(("id" = Uuid, Path, description = "Token id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such live token of yours", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -85,8 +85,6 @@ pub struct HostQuery {
     params(HostQuery),
     responses(
         (status = 200, description = "Hosts by name", body = [MonitoredHost]),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/monitoring/hosts")]
@@ -111,8 +109,6 @@ async fn list_hosts(
     extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
     responses(
         (status = 201, description = "Added", body = MonitoredHost),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Same name, address and port exist (`duplicate_host`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (address, port, currency, …)", body = Problem, content_type = "application/problem+json"),
     )
@@ -147,8 +143,6 @@ async fn create_host(
     params(("id" = i64, Path, description = "Host id")),
     responses(
         (status = 200, description = "The host", body = HostDetail),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such host", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -171,8 +165,6 @@ async fn get_host(
     params(("id" = i64, Path, description = "Host id")),
     responses(
         (status = 200, description = "Saved", body = MonitoredHost),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such host", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Same name, address and port exist (`duplicate_host`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -208,8 +200,6 @@ async fn update_host(
     params(("id" = i64, Path, description = "Host id")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such host", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -236,8 +226,6 @@ async fn delete_host(
     params(("id" = i64, Path, description = "Host id")),
     responses(
         (status = 201, description = "Planned", body = MaintenanceWindow),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such host", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Ends before it starts, or longer than 31 days", body = Problem, content_type = "application/problem+json"),
     )
@@ -273,8 +261,6 @@ async fn add_maintenance(
     params(("id" = i64, Path, description = "Host id"), ("window_id" = i64, Path, description = "Window id")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such window", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -331,8 +317,6 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, A
     request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", description = "The workbook, at most 20 MiB"),
     responses(
         (status = 201, description = "The preview, kept under its id", body = StagedImport),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than 20 MiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as an .xlsx or octet-stream body", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not an .xlsx (`not_xlsx`: .xls, CSV…), unsafe (`unsafe_workbook`: zip bomb), damaged (`corrupt_workbook`), no VPS/AKUN sheet (`no_known_sheets`) or too many rows", body = Problem, content_type = "application/problem+json"),
@@ -374,8 +358,6 @@ async fn upload_import(
     params(("id" = Uuid, Path, description = "Import id")),
     responses(
         (status = 200, description = "The preview", body = StagedImport),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such import, or it expired", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -399,8 +381,6 @@ async fn get_import(
     params(("id" = Uuid, Path, description = "Import id")),
     responses(
         (status = 200, description = "What was written", body = ImportResult),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such import, it expired, or it was already confirmed or cancelled", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -434,8 +414,6 @@ async fn confirm_import(
     params(("id" = Uuid, Path, description = "Import id")),
     responses(
         (status = 204, description = "Discarded"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such import", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -459,8 +437,6 @@ async fn cancel_import(
     extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
     responses(
         (status = 200, description = "The workbook", body = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/monitoring/export")]

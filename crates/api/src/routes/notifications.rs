@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use identity::audit::{self, AuditRecord};
 use notify::broadcast::{self, Broadcast, Channel, NewBroadcast};
-use notify::outbox::{self, OutboxFilter, OutboxMessage};
+use notify::outbox::{self, OutboxFilter, OutboxMessage, OutboxStatus};
 use notify::telegram_chat::{self, NewStaffChat, StaffChat};
 use notify::template::{
     self, EventTemplates, Language, RenderedMessage, RollbackTarget, TemplateVersion,
@@ -54,8 +54,6 @@ fn language(value: &str) -> Result<Language, ApiError> {
     extensions(("x-roles" = json!(["owner"]))),
     responses(
         (status = 200, description = "Events and their templates", body = [EventTemplates]),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/notifications/templates")]
@@ -75,8 +73,6 @@ async fn list_templates(
     params(("event" = String, Path, description = "e.g. `auth.account_locked`"), ("language" = String, Path, description = "`id` or `en`")),
     responses(
         (status = 200, description = "Versions", body = [TemplateVersion]),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event or language", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -109,8 +105,6 @@ pub struct TemplateText {
     params(("event" = String, Path, description = "e.g. `auth.account_locked`"), ("language" = String, Path, description = "`id` or `en`")),
     responses(
         (status = 200, description = "The new version, now in use", body = TemplateVersion),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event or language", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid template", body = Problem, content_type = "application/problem+json"),
     )
@@ -167,8 +161,6 @@ async fn audit_template_change(
     params(("event" = String, Path, description = "e.g. `auth.account_locked`"), ("language" = String, Path, description = "`id` or `en`")),
     responses(
         (status = 200, description = "Rendered subject, text and HTML", body = RenderedMessage),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event or language", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid template", body = Problem, content_type = "application/problem+json"),
     )
@@ -203,8 +195,6 @@ pub struct RollbackRequest {
     params(("event" = String, Path, description = "e.g. `auth.account_locked`"), ("language" = String, Path, description = "`id` or `en`")),
     responses(
         (status = 200, description = "The restored text, now in use", body = TemplateVersion),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event, language or version", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -236,10 +226,8 @@ async fn rollback_template(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct OutboxQuery {
-    /// `pending`, `sent`, `failed`, `dead` or `blocked`.
-    pub status: Option<String>,
-    /// `email` or `telegram`.
-    pub channel: Option<String>,
+    pub status: Option<OutboxStatus>,
+    pub channel: Option<Channel>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// 1 to 100, default 50.
@@ -262,8 +250,6 @@ pub struct OutboxPage {
     responses(
         (status = 200, description = "A page of messages", body = OutboxPage),
         (status = 400, description = "Malformed cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Staff only", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/notifications/outbox")]
@@ -296,8 +282,6 @@ async fn list_outbox(
     params(("id" = i64, Path, description = "Outbox message id")),
     responses(
         (status = 200, description = "Queued again", body = OutboxMessage),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Staff only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No failed or dead message with this id", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -326,8 +310,6 @@ async fn resend_outbox_message(
     extensions(("x-roles" = json!(["business", "owner"]))),
     responses(
         (status = 201, description = "Queued; poll it for progress", body = Broadcast),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Business staff or owner only", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or Telegram without a configured bot (`telegram_unavailable`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -371,8 +353,6 @@ async fn create_broadcast(
     extensions(("x-roles" = json!(["business", "owner"]))),
     responses(
         (status = 200, description = "Broadcasts, newest first", body = [Broadcast]),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Business staff or owner only", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/notifications/broadcasts")]
@@ -392,8 +372,6 @@ async fn list_broadcasts(
     params(("id" = i64, Path, description = "Broadcast id")),
     responses(
         (status = 200, description = "The broadcast", body = Broadcast),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Business staff or owner only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such broadcast", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -418,8 +396,6 @@ async fn get_broadcast(
     params(("id" = i64, Path, description = "Broadcast id")),
     responses(
         (status = 200, description = "Cancelled", body = Broadcast),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Business staff or owner only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No running broadcast with this id", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -459,8 +435,6 @@ async fn cancel_broadcast(
     extensions(("x-roles" = json!(["owner"]))),
     responses(
         (status = 200, description = "Staff chats", body = [StaffChat]),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/notifications/staff-chats")]
@@ -479,8 +453,6 @@ async fn list_staff_chats(
     extensions(("x-roles" = json!(["owner"]))),
     responses(
         (status = 200, description = "Saved", body = StaffChat),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -515,8 +487,6 @@ async fn add_staff_chat(
     params(("chat_id" = i64, Path, description = "Telegram chat id")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such staff chat", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -552,8 +522,6 @@ async fn remove_staff_chat(
     params(("chat_id" = i64, Path, description = "Telegram chat id")),
     responses(
         (status = 202, description = "Queued; follow it in the outbox", body = OutboxMessage),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such staff chat", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -61,8 +61,6 @@ pub struct SalesBook {
     params(SaleQuery),
     responses(
         (status = 200, description = "The sales book", body = SalesBook),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Sales staff only", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown currency", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -111,8 +109,6 @@ async fn audited(
     extensions(("x-roles" = json!(["owner", "business", "finance"]))),
     responses(
         (status = 201, description = "Recorded", body = Sale),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Sales staff only", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -138,8 +134,6 @@ async fn create_sale(
     params(("id" = i64, Path, description = "Sale id")),
     responses(
         (status = 200, description = "Saved", body = Sale),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Sales staff only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such sale", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
@@ -167,8 +161,6 @@ async fn update_sale(
     params(("id" = i64, Path, description = "Sale id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Sales staff only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such sale", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -31,8 +31,6 @@ pub fn configure(config: &mut ServiceConfig) {
     extensions(("x-roles" = json!(["owner"]))),
     responses(
         (status = 200, description = "Staff, oldest first", body = [StaffMember]),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/staff")]
@@ -51,8 +49,6 @@ async fn list_staff(
     extensions(("x-roles" = json!(["owner"]))),
     responses(
         (status = 201, description = "Invited", body = StaffMember),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields or non-staff roles", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The invitation email could not be sent; nothing was created", body = Problem, content_type = "application/problem+json"),
@@ -80,8 +76,6 @@ async fn invite_staff(
     params(("id" = Uuid, Path, description = "Staff member id")),
     responses(
         (status = 200, description = "Updated", body = StaffMember),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such staff member", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`last_owner`: the shop needs an active owner", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid roles", body = Problem, content_type = "application/problem+json"),
@@ -111,7 +105,6 @@ async fn set_staff_roles(
     params(("id" = Uuid, Path, description = "Staff member id")),
     responses(
         (status = 200, description = "Disabled", body = StaffMember),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Owner only; not yourself", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such staff member", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`last_owner`", body = Problem, content_type = "application/problem+json"),
@@ -140,8 +133,6 @@ async fn disable_staff(
     params(("id" = Uuid, Path, description = "Staff member id")),
     responses(
         (status = 200, description = "Enabled", body = StaffMember),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such staff member", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -192,8 +183,6 @@ pub struct AuditPage {
     responses(
         (status = 200, description = "A page of entries", body = AuditPage),
         (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/audit-log")]

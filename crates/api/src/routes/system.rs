@@ -7,7 +7,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::openapi::OpenApiJson;
 use crate::state::AppState;
 use crate::telemetry::PrometheusMetrics;
 
@@ -127,6 +126,11 @@ async fn metrics(metrics: web::Data<PrometheusMetrics>) -> HttpResponse {
         .content_type("text/plain; version=0.0.4")
         .body(metrics.render())
 }
+
+/// The rendered OpenAPI document, shared by all workers. The document is
+/// collected from these routes (`crate::openapi`), so the route only serves
+/// what the application renders at start.
+pub struct OpenApiJson(pub String);
 
 /// This API's OpenAPI 3.1 document (the same as `openapi/openapi.json`).
 #[utoipa::path(

@@ -54,7 +54,6 @@ fn bot(state: &AppState) -> Result<&Telegram, ApiError> {
     extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
     responses(
         (status = 200, description = "Link status", body = TelegramLinkStatus),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/account/telegram")]
@@ -79,7 +78,6 @@ async fn get_telegram_link(
     extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
     responses(
         (status = 201, description = "A new code", body = TelegramLinkCode),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No Telegram bot is configured (`telegram_unavailable`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Telegram could not be reached to name the bot", body = Problem, content_type = "application/problem+json"),
     )
@@ -114,7 +112,6 @@ async fn create_telegram_link_code(
     extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
     responses(
         (status = 204, description = "Unlinked"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No Telegram chat is linked", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -156,8 +153,6 @@ pub struct OwnerAlertPage {
     responses(
         (status = 200, description = "A page of alerts", body = OwnerAlertPage),
         (status = 400, description = "Bad cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/notifications/alerts")]

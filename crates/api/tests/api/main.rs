@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod errors;
+mod modules;
 mod monitoring;
 mod notifications;
 mod openapi;

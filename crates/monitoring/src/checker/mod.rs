@@ -115,7 +115,7 @@ async fn claim(pool: &PgPool, config: &CheckerConfig) -> Result<Vec<ClaimedHost>
                ORDER BY next_check_at LIMIT $2 FOR UPDATE SKIP LOCKED)
            UPDATE monitored_host h SET claimed_by = $1, claimed_until = now() + make_interval(secs => $3)
            FROM due WHERE h.id = due.id
-           RETURNING h.id, h.name, h.address, h.port, h.status, h.consecutive_failures, h.failures_before_down,
+           RETURNING h.id, h.name, h.address, h.port, h.status AS "status: HostStatus", h.consecutive_failures, h.failures_before_down,
                      h.check_interval_seconds, h.next_check_at, h.status_changed_at, h.down_notified_at, h.renotify_minutes,
                      h.customer_id,
                      EXISTS (SELECT 1 FROM maintenance_window m WHERE m.host_id = h.id AND now() >= m.starts_at AND now() < m.ends_at) AS "in_maintenance!""#,
@@ -133,7 +133,7 @@ async fn claim(pool: &PgPool, config: &CheckerConfig) -> Result<Vec<ClaimedHost>
             address: row.address,
             port: row.port,
             state: HostState {
-                status: HostStatus::from_db(&row.status),
+                status: row.status,
                 consecutive_failures: row.consecutive_failures,
                 failures_before_down: row.failures_before_down,
                 interval: Duration::from_secs(

@@ -18,6 +18,11 @@ pub use render::TemplateError;
 use crate::NotifyError;
 
 /// A template as it stands for one event and language.
+
+/// The longest template subject and body (characters); the OpenAPI schema
+/// shows them.
+pub const SUBJECT_MAX_CHARS: usize = 200;
+pub const BODY_MAX_CHARS: usize = 8000;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TemplateVersion {
     /// None for the built-in text (never edited).
@@ -145,18 +150,18 @@ pub async fn history(
 
 fn check(definition: &EventDefinition, subject: &str, body: &str) -> Result<(), NotifyError> {
     let mut errors = ValidationErrors::new();
-    if subject.trim().is_empty() || subject.chars().count() > 200 {
+    if subject.trim().is_empty() || subject.chars().count() > SUBJECT_MAX_CHARS {
         errors.add(
             "subject",
             "invalid_length",
-            "the subject has 1 to 200 characters",
+            format!("the subject has 1 to {SUBJECT_MAX_CHARS} characters"),
         );
     }
-    if body.trim().is_empty() || body.chars().count() > 8000 {
+    if body.trim().is_empty() || body.chars().count() > BODY_MAX_CHARS {
         errors.add(
             "body",
             "invalid_length",
-            "the body has 1 to 8000 characters",
+            format!("the body has 1 to {BODY_MAX_CHARS} characters"),
         );
     }
     for (field, problem) in render::validate(definition, subject, body) {

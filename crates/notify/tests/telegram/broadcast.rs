@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jobs::{JobRunner, Registry, RunnerConfig};
-use notify::broadcast::{self, BroadcastSender, Channel, NewBroadcast, Senders, TelegramSender};
-use notify::outbox::TelegramDelivery;
+use notify::broadcast::{self, BroadcastStatus, NewBroadcast};
+use notify::delivery::{Channel, Sender, Senders, TelegramDelivery, TelegramSender};
 use notify::throttle::SendThrottle;
 use sandbox::telegram::{MessageKind, RateLimit, TelegramFakeHandle};
 use sqlx::PgPool;
@@ -45,7 +45,7 @@ async fn runner(
         client: Arc::new(client_for(fake)),
         throttle: Arc::new(throttle),
     };
-    let sender: Arc<dyn BroadcastSender> = Arc::new(TelegramSender(delivery));
+    let sender: Arc<dyn Sender> = Arc::new(TelegramSender::new(delivery, pool.clone()));
     let mut registry = Registry::new();
     broadcast::register_jobs(
         &mut registry,
@@ -79,7 +79,7 @@ async fn wait_done(pool: &PgPool, id: i64, bound: Duration) -> broadcast::Broadc
     let started = Instant::now();
     loop {
         let found = broadcast::find(pool, id).await.unwrap().unwrap();
-        if found.status == "done" {
+        if found.status == BroadcastStatus::Done {
             return found;
         }
         assert!(

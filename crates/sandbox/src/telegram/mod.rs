@@ -20,8 +20,7 @@ mod message;
 mod params;
 mod server;
 mod state;
-pub(crate) mod web;
-mod webhook;
+pub(crate) mod webhook;
 
 use std::{io, net::SocketAddr, sync::Arc, time::Duration};
 

@@ -4,6 +4,7 @@
 
 pub(crate) mod html;
 mod smtp;
+mod telegram;
 
 use std::{io, net::SocketAddr};
 
@@ -91,7 +92,7 @@ fn routes(config: &mut web::ServiceConfig) {
             web::get().to(|| async { HttpResponse::Ok().body("ok") }),
         )
         .configure(smtp::routes)
-        .configure(crate::telegram::web::routes);
+        .configure(telegram::routes);
 }
 
 async fn index(state: web::Data<WebState>) -> HttpResponse {
@@ -101,7 +102,7 @@ async fn index(state: web::Data<WebState>) -> HttpResponse {
          Nothing here leaves this machine.</p>\
          {mail}{telegram}",
         mail = smtp::index_section(&state),
-        telegram = crate::telegram::web::index_section(&state),
+        telegram = telegram::index_section(&state),
     );
     html::response(StatusCode::OK, html::page("Juragan sandbox", &body))
 }

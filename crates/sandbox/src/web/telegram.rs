@@ -9,8 +9,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{IncomingMessage, RateLimit, webhook};
-use crate::web::{WebState, html};
+use super::{WebState, html};
+use crate::telegram::{IncomingMessage, RateLimit, webhook};
 
 /// The longest delay a script may set: enough for any client timeout.
 const MAX_DELAY: Duration = Duration::from_secs(120);

@@ -12,6 +12,9 @@ use utoipa_actix_web::AppExt;
 use crate::error::{Problem, ProblemFieldError};
 use crate::routes;
 
+mod limits;
+mod shared_responses;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -67,6 +70,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     describe_roles(&mut document);
+    shared_responses::add(&mut document);
+    limits::add(&mut document);
     document
 }
 
@@ -111,9 +116,6 @@ pub fn document_json() -> String {
     json.push('\n');
     json
 }
-
-/// The rendered document, shared by all workers.
-pub struct OpenApiJson(pub String);
 
 /// The methods each documented path answers, for telling 404 from 405.
 pub struct RouteTable {

@@ -1,0 +1,150 @@
+//! Every constraint the server enforces on a field, shown in the schema, so
+//! a request the document allows is one the server accepts. Each limit is a
+//! constant of the crate that checks it; this table only says which field
+//! of which schema it applies to (utoipa's attributes take literals only,
+//! so the limits cannot be written on the fields themselves).
+
+use utoipa::openapi::path::Parameter;
+use utoipa::openapi::schema::{Object, Schema};
+use utoipa::openapi::{OpenApi, RefOr};
+
+/// A string's length (characters) from `min` to `max`.
+struct Length {
+    min: Option<usize>,
+    max: usize,
+}
+
+const fn at_most(max: usize) -> Length {
+    Length { min: None, max }
+}
+
+fn field_limits() -> Vec<(&'static str, &'static str, Length)> {
+    let password = || Length {
+        min: Some(identity::password::MIN_LENGTH),
+        max: identity::password::MAX_LENGTH,
+    };
+    vec![
+        ("RegisterRequest", "password", password()),
+        ("AcceptInvitationRequest", "password", password()),
+        ("ResetPasswordRequest", "new_password", password()),
+        ("ChangePasswordRequest", "new_password", password()),
+        (
+            "RegisterRequest",
+            "name",
+            at_most(identity::staff::NAME_MAX_CHARS),
+        ),
+        (
+            "InviteStaffRequest",
+            "name",
+            at_most(identity::staff::NAME_MAX_CHARS),
+        ),
+        (
+            "AcceptInvitationRequest",
+            "name",
+            at_most(identity::staff::NAME_MAX_CHARS),
+        ),
+        (
+            "CreateApiTokenRequest",
+            "name",
+            at_most(identity::api_token::NAME_MAX_CHARS),
+        ),
+        (
+            "NewStaffChat",
+            "label",
+            at_most(notify::telegram_chat::LABEL_MAX_CHARS),
+        ),
+        (
+            "NewBroadcast",
+            "body",
+            at_most(notify::broadcast::BODY_MAX_CHARS),
+        ),
+        (
+            "NewBroadcast",
+            "subject",
+            at_most(notify::broadcast::SUBJECT_MAX_CHARS),
+        ),
+        (
+            "NewBroadcast",
+            "photo_url",
+            at_most(notify::broadcast::PHOTO_URL_MAX_LEN),
+        ),
+        (
+            "TemplateText",
+            "subject",
+            at_most(notify::template::SUBJECT_MAX_CHARS),
+        ),
+        (
+            "TemplateText",
+            "body",
+            at_most(notify::template::BODY_MAX_CHARS),
+        ),
+        (
+            "HostInput",
+            "name",
+            at_most(monitoring::host::NAME_MAX_CHARS),
+        ),
+        (
+            "HostInput",
+            "notes",
+            at_most(monitoring::host::NOTES_MAX_CHARS),
+        ),
+    ]
+}
+
+/// The `cursor` of a paged list is the id the previous page ended at (see
+/// `routes::parse_cursor`): digits only, and few enough to fit an i64.
+pub const CURSOR_PATTERN: &str = "^[0-9]{0,18}$";
+
+pub(super) fn add(document: &mut OpenApi) {
+    if let Some(components) = document.components.as_mut() {
+        for (schema, field, length) in field_limits() {
+            let Some(object) = components.schemas.get_mut(schema).and_then(as_object) else {
+                panic!("the OpenAPI document has no schema {schema} for its limits");
+            };
+            let Some(property) = object.properties.get_mut(field).and_then(as_object) else {
+                panic!("schema {schema} has no string field {field} for its limit");
+            };
+            property.min_length = length.min;
+            property.max_length = Some(length.max);
+        }
+    }
+    for item in document.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                if let RefOr::T(parameter) = parameter {
+                    constrain_parameter(parameter);
+                }
+            }
+        }
+    }
+}
+
+fn constrain_parameter(parameter: &mut Parameter) {
+    let Some(object) = parameter.schema.as_mut().and_then(as_object) else {
+        return;
+    };
+    match parameter.name.as_str() {
+        "cursor" => object.pattern = Some(CURSOR_PATTERN.to_owned()),
+        "limit" => {
+            object.minimum = Some(1.into());
+            object.maximum = Some(domain::PAGE_SIZE_MAX.into());
+        }
+        _ => {}
+    }
+}
+
+fn as_object(schema: &mut RefOr<Schema>) -> Option<&mut Object> {
+    match schema {
+        RefOr::T(Schema::Object(object)) => Some(object),
+        _ => None,
+    }
+}
