@@ -72,7 +72,9 @@ export interface paths {
         get: operations["listApiTokens"];
         put?: never;
         /**
-         * Create a personal API token for an integration.
+         * Create a personal API token for an integration. Needs a sign-in from the
+         *     last 5 minutes or the current password (or an emailed code) in the request.
+         *     A staff member's new token is audited and the owners are alerted.
          * @description **Roles:** client, reseller, sysadmin, business, finance, owner
          */
         post: operations["createApiToken"];
@@ -93,7 +95,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Revoke a personal API token.
+         * Revoke a personal API token; it stops at once.
          * @description **Roles:** client, reseller, sysadmin, business, finance, owner
          */
         delete: operations["revokeApiToken"];
@@ -192,7 +194,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Change the password; every other session is signed out.
+         * Change the password; every other session is signed out at once, and the
+         *     API tokens are revoked unless `keep_api_tokens` is true.
          * @description **Roles:** client, reseller, sysadmin, business, finance, owner
          */
         post: operations["changePassword"];
@@ -253,7 +256,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Sign a session out.
+         * Sign a session out; its access tokens stop at once.
          * @description **Roles:** client, reseller, sysadmin, business, finance, owner
          */
         delete: operations["revokeSession"];
@@ -1070,6 +1073,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/staff/{id}/api-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A staff member's personal API tokens (never their secrets).
+         * @description **Roles:** owner
+         */
+        get: operations["listStaffApiTokens"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/{id}/api-tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a staff member's API token: it stops at once. Audited, and the owners are alerted.
+         * @description **Roles:** owner
+         */
+        delete: operations["revokeStaffApiToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/staff/{id}/disable": {
         parameters: {
             query?: never;
@@ -1265,7 +1308,7 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
-            expires_at?: string | null;
+            expires_at: string;
             /** Format: uuid */
             id: string;
             /** Format: date-time */
@@ -1344,6 +1387,11 @@ export interface components {
         };
         ChangePasswordRequest: {
             current_password: string;
+            /**
+             * @description Keep your personal API tokens working. By default a password change
+             *     revokes them all, since a changed password often means a leaked one.
+             */
+            keep_api_tokens?: boolean;
             new_password: string;
         };
         /** @enum {string} */
@@ -1353,11 +1401,19 @@ export interface components {
         };
         CreateApiTokenRequest: {
             /**
+             * @description Needed when the sign-in is older than 5 minutes (or `otp_challenge_id`
+             *     + `otp_code` from `POST /account/otp/challenge`).
+             */
+            current_password?: string | null;
+            /**
              * Format: int64
-             * @description 1 to 3650; no expiry when omitted.
+             * @description 1 to 365, default 90. Capped at the end of the session making the
+             *     token: a token never outlives the sign-in that made it.
              */
             expires_in_days?: number | null;
             name: string;
+            otp_challenge_id?: string | null;
+            otp_code?: string | null;
             /** @description A subset of your roles; all of them when omitted. */
             roles?: components["schemas"]["Role"][] | null;
         };
@@ -2188,7 +2244,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid name, roles you do not hold, or too many tokens */
+            /** @description `step_up_required`: sign-in older than 5 minutes, send `current_password`; `interactive_session_required`: an API token cannot do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `otp_expired` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid name, expiry, roles you do not hold, too many tokens, or a wrong current password or code */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2220,6 +2294,15 @@ export interface operations {
             };
             /** @description Not signed in */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `interactive_session_required`: an API token cannot do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2349,7 +2432,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `otp_required_for_staff` */
+            /** @description `otp_required_for_staff`; `interactive_session_required`: an API token cannot do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2405,6 +2488,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `interactive_session_required`: an API token cannot do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Cooldown: see Retry-After */
             429: {
                 headers: {
@@ -2438,6 +2530,15 @@ export interface operations {
             };
             /** @description Not signed in */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `interactive_session_required`: an API token cannot do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2548,6 +2649,15 @@ export interface operations {
             };
             /** @description Not signed in */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `interactive_session_required`: an API token cannot do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4988,6 +5098,106 @@ export interface operations {
             };
             /** @description The invitation email could not be sent; nothing was created */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listStaffApiTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Staff member id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tokens, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiToken"][];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Owner only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such staff member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeStaffApiToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Staff member id */
+                id: string;
+                /** @description Token id: a token of that member */
+                token_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Owner only; `interactive_session_required` with an API token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such live token of that member */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
