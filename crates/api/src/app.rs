@@ -141,6 +141,11 @@ impl Application {
             .with_context(|| format!("binding {}", settings.http_addr))?;
         let port = listener.local_addr()?.port();
         let identity = build_identity(&settings, pool.clone(), redis.clone())?;
+        // A replica serves nothing before it knows the current revocations.
+        identity
+            .start_revocation_sync()
+            .await
+            .context("loading the revocation list from Redis")?;
         let settings = Arc::new(settings);
         let telegram = build_telegram(&settings, redis.clone())?;
         let state = AppState {

@@ -237,6 +237,15 @@ impl From<identity::IdentityError> for ApiError {
                 code: "forbidden",
                 detail,
             },
+            E::InteractiveSessionRequired => ApiError::Forbidden {
+                code: "interactive_session_required",
+                detail,
+            },
+            E::StepUpRequired => ApiError::Forbidden {
+                code: "step_up_required",
+                detail,
+            },
+            E::RevocationsUnavailable => ApiError::Unavailable(detail),
             E::OtpRequiredForStaff => ApiError::Forbidden {
                 code: "otp_required_for_staff",
                 detail,

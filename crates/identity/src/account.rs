@@ -14,7 +14,9 @@ use crate::audit::{self, AuditRecord};
 use crate::otp::OtpPurpose;
 use crate::password::{self, NewPassword};
 use crate::role::{Role, any_staff, roles_from_db};
-use crate::{Actor, ClientInfo, Identity, IdentityError, OtpChallenge, Principal, session};
+use crate::{
+    Actor, ClientInfo, Identity, IdentityError, OtpChallenge, Principal, api_token, session,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserStatus {
@@ -158,6 +160,10 @@ pub struct UpdateBillingAddressRequest {
 pub struct ChangePasswordRequest {
     pub current_password: String,
     pub new_password: String,
+    /// Keep your personal API tokens working. By default a password change
+    /// revokes them all, since a changed password often means a leaked one.
+    #[serde(default)]
+    pub keep_api_tokens: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -434,13 +440,16 @@ impl Identity {
         self.account(principal.user_id).await
     }
 
-    /// Changes the password and signs out every other session.
+    /// Changes the password, signs out every other session (their access
+    /// tokens stop at once) and revokes the API tokens unless asked to keep
+    /// them.
     pub async fn change_password(
         &self,
         principal: &Principal,
         client: &ClientInfo,
         input: ChangePasswordRequest,
     ) -> Result<(), IdentityError> {
+        principal.require_interactive()?;
         let new_password = NewPassword::parse(&input.new_password).map_err(|error| {
             ValidationErrors::single("new_password", "weak_password", error.to_string())
         })?;
@@ -465,20 +474,29 @@ impl Identity {
         )
         .execute(&mut *tx)
         .await?;
-        session::revoke_all(
+        let sessions = session::revoke_all(
             &mut tx,
             principal.user_id,
             principal.session_id,
             "password changed",
         )
         .await?;
+        let revoked_tokens = if input.keep_api_tokens {
+            0
+        } else {
+            api_token::revoke_all(&mut tx, principal.user_id).await?
+        };
+        self.revocations.revoke_sessions(&sessions).await?;
         if principal.is_staff() {
             let entry = AuditRecord {
                 action: "account.password_changed",
                 entity_type: "user",
                 entity_id: principal.user_id.to_string(),
                 before: None,
-                after: None,
+                after: Some(serde_json::json!({
+                    "sessions_signed_out": sessions.len(),
+                    "api_tokens_revoked": revoked_tokens,
+                })),
             };
             audit::record(&mut tx, &Actor::user(principal, client), entry).await?;
         }
@@ -491,6 +509,7 @@ impl Identity {
         &self,
         principal: &Principal,
     ) -> Result<OtpChallenge, IdentityError> {
+        principal.require_interactive()?;
         let mut conn = self.pool.acquire().await?;
         let user = find_by_id(&mut conn, principal.user_id)
             .await?
@@ -523,6 +542,7 @@ impl Identity {
         client: &ClientInfo,
         input: UpdateOtpRequest,
     ) -> Result<Account, IdentityError> {
+        principal.require_interactive()?;
         if !input.enabled && principal.is_staff() {
             return Err(IdentityError::OtpRequiredForStaff);
         }

@@ -75,6 +75,7 @@ const ALERTED_ACTIONS: &[&str] = &[
     "staff.owner_created",
     "staff_chat.",
     "integration.",
+    "api_token.",
 ];
 
 fn is_alerted(action: &str) -> bool {

@@ -44,6 +44,14 @@ pub enum IdentityError {
     OnboardingIncomplete(ValidationErrors),
     #[error("the shop must keep at least one active owner")]
     LastOwner,
+    #[error("sign-in checks are unavailable for a moment; retry shortly")]
+    RevocationsUnavailable,
+    #[error("an API token cannot do this: sign in to the app")]
+    InteractiveSessionRequired,
+    #[error(
+        "confirm with your password (or an emailed code): your sign-in is older than 5 minutes"
+    )]
+    StepUpRequired,
     #[error("email could not be sent; try again shortly")]
     MailUnavailable(#[source] notify::NotifyError),
     #[error(transparent)]

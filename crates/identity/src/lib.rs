@@ -15,6 +15,7 @@ pub mod otp;
 pub mod password;
 pub mod rate_limit;
 mod redis_support;
+pub mod revocation;
 pub mod role;
 pub mod session;
 pub mod staff;
@@ -36,6 +37,8 @@ pub use tokens::KeySet;
 
 use crate::otp::OtpStore;
 use crate::rate_limit::RateLimiter;
+use crate::revocation::{Refusal, Revocations};
+use crate::tokens::VerifiedCache;
 
 /// Where a request came from, for rate limits, sessions and the audit log.
 #[derive(Debug, Clone, Default)]
@@ -63,6 +66,15 @@ impl Principal {
 
     pub fn is_staff(&self) -> bool {
         role::any_staff(&self.roles)
+    }
+
+    /// Refuses personal API tokens: they are for integrations, so they can
+    /// neither manage credentials nor sign sessions out.
+    pub fn require_interactive(&self) -> Result<(), IdentityError> {
+        if self.api_token_id.is_some() {
+            return Err(IdentityError::InteractiveSessionRequired);
+        }
+        Ok(())
     }
 }
 
@@ -132,6 +144,8 @@ pub struct Identity {
     limiter: RateLimiter,
     mailer: Mailer,
     public_base_url: String,
+    revocations: Revocations,
+    verified: Arc<VerifiedCache>,
 }
 
 fn render_failed(error: NotifyError) -> IdentityError {
@@ -152,7 +166,10 @@ impl Identity {
             &config.otp_pepper,
         );
         let limiter = RateLimiter::new(redis.clone(), config.redis_prefix.clone());
+        let revocations = Revocations::new(redis.clone(), &config.redis_prefix);
         Self {
+            revocations,
+            verified: Arc::default(),
             pool,
             redis,
             redis_prefix: config.redis_prefix,
@@ -170,6 +187,16 @@ impl Identity {
         self
     }
 
+    /// Loads the revocation list and keeps this replica's mirror of it
+    /// current; until then every access token is refused.
+    pub async fn start_revocation_sync(&self) -> Result<(), IdentityError> {
+        Ok(self.revocations.start().await?)
+    }
+
+    pub fn revocations(&self) -> &Revocations {
+        &self.revocations
+    }
+
     pub fn keys(&self) -> &KeySet {
         &self.keys
     }
@@ -179,7 +206,10 @@ impl Identity {
     }
 
     /// Resolves a bearer credential: an access token (verified offline, no
-    /// database) or a personal API token (`jrg_…`, looked up).
+    /// database; revocations checked in memory, see [`revocation`]) or a
+    /// personal API token (`jrg_…`, looked up, so it stops at once when
+    /// revoked or when its user is disabled, and its roles never exceed the
+    /// user's current ones).
     pub async fn authenticate(&self, bearer: &str) -> Result<Principal, IdentityError> {
         if bearer.starts_with(api_token::TOKEN_PREFIX) {
             let (token, user, roles) = api_token::authenticate(&self.pool, bearer)
@@ -196,7 +226,16 @@ impl Identity {
                 api_token_id: Some(token),
             });
         }
-        let claims = self.keys.verify(bearer)?;
+        let claims = self.verified.verify(&self.keys, bearer)?;
+        match self.revocations.check(&claims) {
+            Ok(()) => {}
+            Err(Refusal::Revoked) => {
+                return Err(IdentityError::Unauthenticated(
+                    "this session was signed out or the account changed".to_owned(),
+                ));
+            }
+            Err(Refusal::Unavailable) => return Err(IdentityError::RevocationsUnavailable),
+        }
         Ok(Principal {
             user_id: claims.sub,
             roles: claims.roles,

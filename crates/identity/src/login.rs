@@ -18,7 +18,9 @@ use crate::otp::OtpPurpose;
 use crate::password::{self, NewPassword};
 use crate::redis_support::sha256_hex;
 use crate::session::{self, Rotation, random_secret};
-use crate::{ClientInfo, Identity, IdentityError, OtpChallenge, TokenPair, render_failed};
+use crate::{
+    ClientInfo, Identity, IdentityError, OtpChallenge, TokenPair, api_token, render_failed,
+};
 
 const RESET_TOKEN_TTL: Duration = Duration::from_secs(3600);
 
@@ -505,7 +507,8 @@ impl Identity {
                     "the refresh token is unknown, expired or revoked".to_owned(),
                 ));
             }
-            Rotation::Reused => {
+            Rotation::Reused { session } => {
+                self.revocations.revoke_sessions(&[session]).await?;
                 tx.commit().await?;
                 tracing::warn!("refresh token reused: its session was revoked");
                 return Err(IdentityError::Unauthenticated(
@@ -518,6 +521,7 @@ impl Identity {
             .ok_or(IdentityError::NotFound("account"))?;
         if user.status != UserStatus::Active {
             session::revoke(&mut tx, session_id, "account disabled").await?;
+            self.revocations.revoke_sessions(&[session_id]).await?;
             tx.commit().await?;
             return Err(IdentityError::AccountDisabled);
         }
@@ -526,8 +530,14 @@ impl Identity {
     }
 
     pub async fn logout(&self, input: RefreshTokenRequest) -> Result<(), IdentityError> {
-        let mut conn = self.pool.acquire().await?;
-        session::revoke_by_token(&mut conn, input.refresh_token.trim()).await?;
+        let mut tx = self.pool.begin().await?;
+        if let Some(session) = session::revoke_by_token(&mut tx, input.refresh_token.trim()).await?
+        {
+            // Before the commit: a sign-out Redis cannot record fails
+            // whole, and the user can retry it.
+            self.revocations.revoke_sessions(&[session]).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -563,8 +573,9 @@ impl Identity {
             .await
     }
 
-    /// Sets a new password from a reset link, signs out every session and
-    /// lifts a lockout.
+    /// Sets a new password from a reset link, signs out every session (their
+    /// access tokens stop at once), revokes every API token and lifts a
+    /// lockout.
     pub async fn reset_password(
         &self,
         client: &ClientInfo,
@@ -586,7 +597,12 @@ impl Identity {
         sqlx::query!("UPDATE app_user SET password_hash = $2, failed_login_count = 0, locked_until = NULL WHERE id = $1", user, hash)
             .execute(&mut *tx)
             .await?;
-        session::revoke_all(&mut tx, user, None, "password reset").await?;
+        let sessions = session::revoke_all(&mut tx, user, None, "password reset").await?;
+        // A reset means someone else may know the old password: every token
+        // goes, API tokens included, whatever the user had chosen before.
+        api_token::revoke_all(&mut tx, user).await?;
+        self.revocations.revoke_sessions(&sessions).await?;
+        self.revocations.revoke_user_tokens(user).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -74,8 +74,8 @@ pub enum Rotation {
     /// Unknown, expired or revoked: nothing happened.
     Invalid,
     /// A token that was already rotated came back: it was copied. The whole
-    /// session has been revoked.
-    Reused,
+    /// session has been revoked (the caller publishes the revocation).
+    Reused { session: Uuid },
 }
 
 /// Rotates a refresh token inside the caller's transaction. The row lock
@@ -100,7 +100,9 @@ pub async fn rotate(conn: &mut PgConnection, presented: &str) -> Result<Rotation
     }
     if row.used_at.is_some() {
         revoke(conn, row.session_id, "refresh token reused").await?;
-        return Ok(Rotation::Reused);
+        return Ok(Rotation::Reused {
+            session: row.session_id,
+        });
     }
     sqlx::query!(
         "UPDATE refresh_token SET used_at = now() WHERE token_hash = $1",
@@ -137,34 +139,39 @@ pub async fn revoke(
     Ok(result.rows_affected() == 1)
 }
 
-/// Revokes the session a refresh token belongs to (sign-out).
-pub async fn revoke_by_token(conn: &mut PgConnection, presented: &str) -> Result<(), sqlx::Error> {
-    sqlx::query!(
+/// Revokes the session a refresh token belongs to (sign-out); returns it.
+pub async fn revoke_by_token(
+    conn: &mut PgConnection,
+    presented: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
         r#"UPDATE auth_session SET revoked_at = now(), revoked_reason = 'signed out'
-           WHERE revoked_at IS NULL AND id = (SELECT session_id FROM refresh_token WHERE token_hash = $1)"#,
+           WHERE revoked_at IS NULL AND id = (SELECT session_id FROM refresh_token WHERE token_hash = $1)
+           RETURNING id"#,
         hash_secret(presented)
     )
-    .execute(conn)
-    .await?;
-    Ok(())
+    .fetch_optional(conn)
+    .await
 }
 
+/// Revokes every live session of the user but `except`; returns them, so
+/// their access tokens can be revoked too.
 pub async fn revoke_all(
     conn: &mut PgConnection,
     user: Uuid,
     except: Option<Uuid>,
     reason: &str,
-) -> Result<u64, sqlx::Error> {
-    let result = sqlx::query!(
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
         r#"UPDATE auth_session SET revoked_at = now(), revoked_reason = $3
-           WHERE user_id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR id <> $2)"#,
+           WHERE user_id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR id <> $2)
+           RETURNING id"#,
         user,
         except,
         reason
     )
-    .execute(conn)
-    .await?;
-    Ok(result.rows_affected())
+    .fetch_all(conn)
+    .await
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -205,14 +212,53 @@ pub async fn list_active(
 }
 
 /// Revokes one of the user's own sessions; `false` if it is not theirs.
-pub async fn revoke_own(pool: &PgPool, user: Uuid, session: Uuid) -> Result<bool, sqlx::Error> {
+pub async fn revoke_own(
+    conn: &mut PgConnection,
+    user: Uuid,
+    session: Uuid,
+) -> Result<bool, sqlx::Error> {
     let result = sqlx::query!(
         r#"UPDATE auth_session SET revoked_at = now(), revoked_reason = 'revoked by user'
            WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL"#,
         session,
         user
     )
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(result.rows_affected() == 1)
+}
+
+/// When the session was opened and when it ends: step-up and API-token
+/// expiry are measured against them.
+pub async fn sign_in_times(
+    conn: &mut PgConnection,
+    session: Uuid,
+) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT created_at, expires_at FROM auth_session WHERE id = $1 AND revoked_at IS NULL",
+        session
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|row| (row.created_at, row.expires_at)))
+}
+
+impl crate::Identity {
+    /// Signs one of the caller's sessions out, its access tokens included.
+    pub async fn end_own_session(
+        &self,
+        principal: &crate::Principal,
+        session: Uuid,
+    ) -> Result<bool, crate::IdentityError> {
+        principal.require_interactive()?;
+        let mut tx = self.pool.begin().await?;
+        if !revoke_own(&mut tx, principal.user_id, session).await? {
+            return Ok(false);
+        }
+        // Published before the commit: if Redis cannot take it, the
+        // session stays as it was instead of half-ending.
+        self.revocations.revoke_sessions(&[session]).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
 }

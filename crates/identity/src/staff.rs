@@ -118,6 +118,34 @@ fn status_from_db(value: &str) -> StaffStatus {
     }
 }
 
+/// Locks the acting owner's row (and the member's, in one statement in id
+/// order so two owners acting on each other queue instead of deadlocking)
+/// and re-reads the actor's status and roles: a token issued before the
+/// actor was demoted or disabled can never change staff, whatever it says.
+pub(crate) async fn lock_acting_owner(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    member: Option<Uuid>,
+) -> Result<(), IdentityError> {
+    let Some(actor_id) = actor.user_id else {
+        return Err(IdentityError::Forbidden("only an active owner can do this"));
+    };
+    let ids: Vec<Uuid> = std::iter::once(actor_id).chain(member).collect();
+    let rows = sqlx::query!(
+        "SELECT id, roles, status FROM app_user WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        &ids
+    )
+    .fetch_all(conn)
+    .await?;
+    let acting = rows.iter().find(|row| row.id == actor_id);
+    match acting {
+        Some(row) if row.status == "active" && roles_from_db(&row.roles).contains(&Role::Owner) => {
+            Ok(())
+        }
+        _ => Err(IdentityError::Forbidden("only an active owner can do this")),
+    }
+}
+
 /// Refuses a change that would leave no active owner. Locks the owners so
 /// two concurrent demotions cannot both pass.
 async fn ensure_another_owner(conn: &mut PgConnection, losing: Uuid) -> Result<(), IdentityError> {
@@ -167,6 +195,7 @@ impl Identity {
         let user = Uuid::now_v7();
         let token = random_secret();
         let mut tx = self.pool.begin().await?;
+        lock_acting_owner(&mut tx, actor, None).await?;
         let inserted = sqlx::query!(
             r#"INSERT INTO app_user (id, email, roles, status, otp_enabled) VALUES ($1, $2, $3, 'invited', true)
                ON CONFLICT (email) DO NOTHING"#,
@@ -302,6 +331,7 @@ impl Identity {
         let roles = staff_roles("roles", &input.roles, &mut errors);
         errors.into_result()?;
         let mut tx = self.pool.begin().await?;
+        lock_acting_owner(&mut tx, actor, Some(member)).await?;
         let before = load_member(&mut tx, member)
             .await?
             .ok_or(IdentityError::NotFound("staff member"))?;
@@ -317,7 +347,13 @@ impl Identity {
         .await?;
         if before.roles.iter().any(|role| !roles.contains(role)) {
             // Losing a role takes effect now, not when old tokens expire.
-            session::revoke_all(&mut tx, member, None, "roles reduced").await?;
+            let sessions = session::revoke_all(&mut tx, member, None, "roles reduced").await?;
+            self.revocations.revoke_sessions(&sessions).await?;
+        }
+        if before.roles != roles {
+            // Access tokens carry roles: every token issued before the
+            // change stops, and a refresh issues one with the new roles.
+            self.revocations.revoke_user_tokens(member).await?;
         }
         let after = load_member(&mut tx, member)
             .await?
@@ -365,6 +401,7 @@ impl Identity {
         status: StaffStatus,
     ) -> Result<StaffMember, IdentityError> {
         let mut tx = self.pool.begin().await?;
+        lock_acting_owner(&mut tx, actor, Some(member)).await?;
         let before = load_member(&mut tx, member)
             .await?
             .ok_or(IdentityError::NotFound("staff member"))?;
@@ -377,8 +414,10 @@ impl Identity {
             if before.roles.contains(&Role::Owner) {
                 ensure_another_owner(&mut tx, member).await?;
             }
-            session::revoke_all(&mut tx, member, None, "account disabled").await?;
+            let sessions = session::revoke_all(&mut tx, member, None, "account disabled").await?;
             api_token::revoke_all(&mut tx, member).await?;
+            self.revocations.revoke_sessions(&sessions).await?;
+            self.revocations.revoke_user_tokens(member).await?;
         }
         let db_status = if status == StaffStatus::Disabled {
             "disabled"

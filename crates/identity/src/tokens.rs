@@ -57,6 +57,16 @@ pub struct AccessClaims {
     pub roles: Vec<Role>,
     /// The session (refresh-token family) the token was issued for.
     pub sid: Uuid,
+    /// `iat` in milliseconds: a "not valid before" set in the same second
+    /// as a new sign-in must not end the new token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat_ms: Option<i64>,
+}
+
+impl AccessClaims {
+    pub fn issued_at_ms(&self) -> i64 {
+        self.iat_ms.unwrap_or(self.iat.saturating_mul(1000))
+    }
 }
 
 struct VerifyingKey {
@@ -140,12 +150,14 @@ impl KeySet {
     }
 
     pub fn issue(&self, user: Uuid, roles: &[Role], session: Uuid) -> Result<String, TokenError> {
-        let now = Utc::now().timestamp();
+        let now_ms = Utc::now().timestamp_millis();
+        let now = now_ms.div_euclid(1000);
         let claims = AccessClaims {
             iss: self.issuer.clone(),
             aud: AUDIENCE.to_owned(),
             sub: user,
             iat: now,
+            iat_ms: Some(now_ms),
             exp: now + i64::try_from(ACCESS_TOKEN_TTL.as_secs()).unwrap_or(900),
             jti: Uuid::new_v4(),
             roles: roles.to_vec(),
@@ -216,8 +228,62 @@ impl KeySet {
     }
 }
 
+/// Access tokens already verified by this process, by the SHA-256 of the
+/// whole token: a repeated token costs a hash and a lookup instead of an
+/// ES256 verification. Only exact tokens hit, so a tampered one is verified
+/// (and refused) like a new one; entries leave when their token expires.
+/// Revocation is checked after this cache, so a cached token stops as soon
+/// as it is revoked.
+pub struct VerifiedCache {
+    entries: std::sync::RwLock<HashMap<[u8; 32], AccessClaims>>,
+}
+
+/// Bounds the memory a flood of distinct valid tokens can take.
+const VERIFIED_CACHE_CAPACITY: usize = 50_000;
+
+impl Default for VerifiedCache {
+    fn default() -> Self {
+        Self {
+            entries: std::sync::RwLock::new(HashMap::new()),
+        }
+    }
+}
+
+impl VerifiedCache {
+    /// The token's claims, verified now or earlier.
+    pub fn verify(&self, keys: &KeySet, token: &str) -> Result<AccessClaims, TokenError> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let now = Utc::now().timestamp();
+        {
+            let entries = self
+                .entries
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(claims) = entries.get(&digest) {
+                if claims.exp + LEEWAY_SECONDS < now {
+                    return Err(TokenError::Expired);
+                }
+                return Ok(claims.clone());
+            }
+        }
+        let claims = keys.verify(token)?;
+        let mut entries = self
+            .entries
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if entries.len() >= VERIFIED_CACHE_CAPACITY {
+            entries.retain(|_, cached| cached.exp + LEEWAY_SECONDS >= now);
+            if entries.len() >= VERIFIED_CACHE_CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(digest, claims.clone());
+        Ok(claims)
+    }
+}
+
 /// Clock skew tolerated between replicas, in seconds.
-const LEEWAY_SECONDS: i64 = 30;
+pub(crate) const LEEWAY_SECONDS: i64 = 30;
 
 /// Splits a value holding one or more PEM blocks into the blocks.
 pub fn split_pem_blocks(text: &str) -> Vec<String> {

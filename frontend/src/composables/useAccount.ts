@@ -35,9 +35,10 @@ export function useAccount(api: ApiClient = defaultApi) {
     return data
   }
 
-  async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+  /** Other sessions end at once; the API tokens are revoked unless `keepApiTokens`. */
+  async function changePassword(currentPassword: string, newPassword: string, keepApiTokens = false): Promise<void> {
     const { response } = await api.POST('/api/v1/account/password', {
-      body: { current_password: currentPassword, new_password: newPassword },
+      body: { current_password: currentPassword, new_password: newPassword, keep_api_tokens: keepApiTokens },
     })
     if (!response.ok) throw ApiProblem.unexpected(response)
   }

@@ -133,7 +133,8 @@ async fn checkout_readiness(
     Ok(web::Json(CheckoutReadiness { ready: true }))
 }
 
-/// Change the password; every other session is signed out.
+/// Change the password; every other session is signed out at once, and the
+/// API tokens are revoked unless `keep_api_tokens` is true.
 #[utoipa::path(
     tag = "account",
     operation_id = "changePassword",
@@ -141,6 +142,7 @@ async fn checkout_readiness(
     extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
     responses(
         (status = 204, description = "Changed"),
+        (status = 403, description = "`interactive_session_required`: an API token cannot do this", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Wrong current password or weak new one", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -165,6 +167,7 @@ async fn change_password(
     extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
     responses(
         (status = 200, description = "Code sent", body = OtpChallenge),
+        (status = 403, description = "`interactive_session_required`: an API token cannot do this", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Cooldown: see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -189,7 +192,7 @@ async fn start_otp_challenge(
     extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
     responses(
         (status = 200, description = "Updated account", body = Account),
-        (status = 403, description = "`otp_required_for_staff`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`otp_required_for_staff`; `interactive_session_required`: an API token cannot do this", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`otp_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`otp_invalid`", body = Problem, content_type = "application/problem+json"),
     )
@@ -233,7 +236,7 @@ async fn list_sessions(
     ))
 }
 
-/// Sign a session out.
+/// Sign a session out; its access tokens stop at once.
 #[utoipa::path(
     tag = "account",
     operation_id = "revokeSession",
@@ -242,6 +245,7 @@ async fn list_sessions(
     params(("id" = Uuid, Path, description = "Session id")),
     responses(
         (status = 204, description = "Revoked"),
+        (status = 403, description = "`interactive_session_required`: an API token cannot do this", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such active session of yours", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -251,7 +255,11 @@ async fn revoke_session(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    if !session::revoke_own(&state.pool, auth.principal.user_id, id.into_inner()).await? {
+    if !state
+        .identity
+        .end_own_session(&auth.principal, id.into_inner())
+        .await?
+    {
         return Err(ApiError::NotFound("no such active session".to_owned()));
     }
     Ok(HttpResponse::NoContent().finish())
@@ -282,8 +290,14 @@ pub struct CreateApiTokenRequest {
     pub name: String,
     /// A subset of your roles; all of them when omitted.
     pub roles: Option<Vec<Role>>,
-    /// 1 to 3650; no expiry when omitted.
+    /// 1 to 365, default 90. Capped at the end of the session making the
+    /// token: a token never outlives the sign-in that made it.
     pub expires_in_days: Option<i64>,
+    /// Needed when the sign-in is older than 5 minutes (or `otp_challenge_id`
+    /// + `otp_code` from `POST /account/otp/challenge`).
+    pub current_password: Option<String>,
+    pub otp_challenge_id: Option<String>,
+    pub otp_code: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -293,7 +307,9 @@ pub struct CreatedApiToken {
     pub secret: String,
 }
 
-/// Create a personal API token for an integration.
+/// Create a personal API token for an integration. Needs a sign-in from the
+/// last 5 minutes or the current password (or an emailed code) in the request.
+/// A staff member's new token is audited and the owners are alerted.
 #[utoipa::path(
     tag = "account",
     operation_id = "createApiToken",
@@ -301,7 +317,9 @@ pub struct CreatedApiToken {
     extensions(("x-roles" = json!(["client", "reseller", "sysadmin", "business", "finance", "owner"]))),
     responses(
         (status = 201, description = "Created; the secret is in the answer only", body = CreatedApiToken),
-        (status = 422, description = "Invalid name, roles you do not hold, or too many tokens", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`step_up_required`: sign-in older than 5 minutes, send `current_password`; `interactive_session_required`: an API token cannot do this", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`otp_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid name, expiry, roles you do not hold, too many tokens, or a wrong current password or code", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/account/api-tokens")]
@@ -315,6 +333,9 @@ async fn create_api_token(
         name: body.name,
         roles: body.roles,
         expires_in_days: body.expires_in_days,
+        current_password: body.current_password,
+        otp_challenge_id: body.otp_challenge_id,
+        otp_code: body.otp_code,
     };
     let (token, secret) = state
         .identity
@@ -323,7 +344,7 @@ async fn create_api_token(
     Ok(HttpResponse::Created().json(CreatedApiToken { token, secret }))
 }
 
-/// Revoke a personal API token.
+/// Revoke a personal API token; it stops at once.
 #[utoipa::path(
     tag = "account",
     operation_id = "revokeApiToken",
@@ -332,6 +353,7 @@ async fn create_api_token(
     params(("id" = Uuid, Path, description = "Token id")),
     responses(
         (status = 204, description = "Revoked"),
+        (status = 403, description = "`interactive_session_required`: an API token cannot do this", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such live token of yours", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -1,7 +1,8 @@
 //! Staff management and the audit log: the owner's endpoints.
 
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
+use identity::api_token::ApiToken;
 use identity::audit::{self, AuditEntry, AuditFilter};
 use identity::staff::{InviteStaffRequest, SetRolesRequest, StaffMember};
 use serde::{Deserialize, Serialize};
@@ -20,7 +21,68 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(set_staff_roles)
         .service(disable_staff)
         .service(enable_staff)
+        .service(list_staff_api_tokens)
+        .service(revoke_staff_api_token)
         .service(audit_log);
+}
+
+/// A staff member's personal API tokens (never their secrets).
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "listStaffApiTokens",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner"]))),
+    params(("id" = Uuid, Path, description = "Staff member id")),
+    responses(
+        (status = 200, description = "Tokens, newest first", body = [ApiToken]),
+        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such staff member", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/staff/{id}/api-tokens")]
+async fn list_staff_api_tokens(
+    _auth: Auth<OwnerOnly>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<ApiToken>>, ApiError> {
+    Ok(web::Json(
+        state.identity.staff_api_tokens(id.into_inner()).await?,
+    ))
+}
+
+/// Revoke a staff member's API token: it stops at once. Audited, and the owners are alerted.
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "revokeStaffApiToken",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner"]))),
+    params(
+        ("id" = Uuid, Path, description = "Staff member id"),
+        ("token_id" = Uuid, Path, description = "Token id: a token of that member"),
+    ),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 403, description = "Owner only; `interactive_session_required` with an API token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such live token of that member", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/api/v1/staff/{id}/api-tokens/{token_id}")]
+async fn revoke_staff_api_token(
+    auth: Auth<OwnerOnly>,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (member, token) = path.into_inner();
+    if !state
+        .identity
+        .revoke_staff_api_token(&auth.principal, &auth.client, member, token)
+        .await?
+    {
+        return Err(ApiError::NotFound(
+            "no such live API token of this staff member".to_owned(),
+        ));
+    }
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Every staff account (active, disabled, invited).

@@ -11,6 +11,7 @@ mod monitoring;
 mod notifications;
 mod openapi;
 mod replicas;
+mod revocation;
 mod roles;
 mod sign_in;
 mod spa;
