@@ -27,7 +27,7 @@ pub struct HostInput {
     pub expires_on: Option<NaiveDate>,
     /// Price in minor units of `currency` (whole rupiah, US cents), 0 to
     /// [`bounds::MAX_PRICE_MINOR`].
-    #[schema(minimum = 0, maximum = 1000000000000)]
+    #[schema(minimum = 0, maximum = 1000000000000.0)]
     pub price_minor: Option<i64>,
     /// `IDR` (default) or `USD`.
     pub currency: Option<String>,

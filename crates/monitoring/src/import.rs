@@ -27,8 +27,8 @@ use crate::host::SPREAD_FIRST_CHECK;
 use crate::probe::Host;
 use crate::sales;
 use crate::spreadsheet::{
-    self, AccountSaleExportRow, AccountSaleRow, Field, HostExportRow, HostRow, ImportSummary,
-    Port, Quantity, RowProblem, RowSink, ShortText, SpreadsheetError,
+    self, AccountSaleExportRow, AccountSaleRow, Field, HostExportRow, HostRow, ImportSummary, Port,
+    Quantity, RowProblem, RowSink, ShortText, SpreadsheetError,
 };
 
 /// How long an unconfirmed preview is kept.
@@ -435,8 +435,15 @@ pub async fn stage(
                 write_host_rows(&mut tx, id, &mut host_seq, &rows, &mut hosts).await
             }
             Batch::AccountSales(rows, repeats) => {
-                write_sale_rows(&mut tx, id, &mut sale_seq, &rows, &repeats, &mut account_sales)
-                    .await
+                write_sale_rows(
+                    &mut tx,
+                    id,
+                    &mut sale_seq,
+                    &rows,
+                    &repeats,
+                    &mut account_sales,
+                )
+                .await
             }
         };
         if result.is_err() {

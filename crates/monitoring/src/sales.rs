@@ -44,7 +44,7 @@ pub struct SaleInput {
     #[schema(minimum = 1, maximum = 10000)]
     pub qty: Option<i32>,
     /// In minor units of `currency`, 0 to [`bounds::MAX_PRICE_MINOR`].
-    #[schema(minimum = 0, maximum = 1000000000000)]
+    #[schema(minimum = 0, maximum = 1000000000000.0)]
     pub price_minor: i64,
     /// `IDR` (default) or `USD`.
     pub currency: Option<String>,

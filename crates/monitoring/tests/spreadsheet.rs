@@ -850,7 +850,10 @@ fn export_then_import_gives_back_exactly_the_same_values() {
             ip: address("srv.example.com"),
             port: port(8080),
             expire_date: Some(date(2000, 3, 1)),
-            price: Some(Money::new(monitoring::bounds::MAX_PRICE_MINOR, Currency::Usd)),
+            price: Some(Money::new(
+                monitoring::bounds::MAX_PRICE_MINOR,
+                Currency::Usd,
+            )),
         },
     ];
     let sales = vec![

@@ -157,7 +157,15 @@ async fn update_sale(
     let id = id.into_inner();
     let before = sales::find(&mut tx, id).await?;
     let sale = sales::update(&mut tx, id, &body).await?;
-    audited(&mut tx, &auth, "sale.updated", sale.id, Some(&before), Some(&sale)).await?;
+    audited(
+        &mut tx,
+        &auth,
+        "sale.updated",
+        sale.id,
+        Some(&before),
+        Some(&sale),
+    )
+    .await?;
     tx.commit().await?;
     Ok(web::Json(sale))
 }

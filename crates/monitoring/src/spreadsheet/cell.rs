@@ -195,10 +195,7 @@ pub(crate) fn quantity(cell: CellValue<'_>) -> FieldResult<Quantity> {
             Problem::new(
                 ProblemCode::InvalidQty,
                 cell,
-                format_args!(
-                    "is not a whole number from 1 to {}",
-                    crate::bounds::MAX_QTY
-                ),
+                format_args!("is not a whole number from 1 to {}", crate::bounds::MAX_QTY),
             )
         })
 }
