@@ -14,6 +14,7 @@ NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextes
 help:
 	@echo "make dev      run everything (demo data, sandbox fakes) at http://127.0.0.1:8080"
 	@echo "make test     every test: Rust, SPA unit, browser end-to-end"
+	@echo "make lint     rustfmt, clippy, ESLint and the SPA type check"
 	@echo "make bench    benchmarks (release build), written to BENCHMARKS.md"
 	@echo "make openapi  regenerate openapi/openapi.json and the SPA's typed client"
 
@@ -64,9 +65,11 @@ sqlx-prepare: services
 	  DATABASE_URL="$$PG_SERVER_URL/juragan_sqlx" sqlx migrate run --source migrations && \
 	  DATABASE_URL="$$PG_SERVER_URL/juragan_sqlx" SQLX_OFFLINE=false cargo sqlx prepare --workspace
 
-lint:
+# Formatting, Rust lints, ESLint and the SPA's type check: what CI runs before the tests.
+lint: frontend-deps
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	cd frontend && npm run lint && npm run typecheck
 
 clean:
 	cargo clean

@@ -12,7 +12,7 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import ExcelJS from 'exceljs'
-import { BASE_URL, SANDBOX_URL, WAIT, assert, runJourney, sel, shot, signInWithCode } from './support.mjs'
+import { BASE_URL, SANDBOX_URL, assert, runJourney, sel, shot, signInWithCode } from './support.mjs'
 
 const OWNER_EMAIL = process.env.E2E_OWNER_EMAIL
 const OWNER_PASSWORD = process.env.E2E_OWNER_PASSWORD

@@ -4,7 +4,11 @@ import App from './App.vue'
 import { i18n } from './i18n'
 import { createAppRouter, isProtected, loginLocation } from './router'
 import { useSessionStore } from './stores/session'
+import { applyColorTokens } from './theme'
 import './styles.css'
+
+// The colour tokens as CSS variables, before anything renders.
+applyColorTokens(document.documentElement)
 
 const app = createApp(App)
 const pinia = createPinia()

@@ -3,6 +3,7 @@ import type { paths } from './schema'
 import { ApiProblem, PROBLEM_JSON } from './problem'
 
 export { ApiProblem, isApiProblem, toApiProblem } from './problem'
+export { deleteTolerating404, expectOk, unwrap } from './unwrap'
 export type { Problem, FieldError } from './problem'
 
 /**

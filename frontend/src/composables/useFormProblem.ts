@@ -1,5 +1,6 @@
 import { computed, ref, shallowRef } from 'vue'
 import { toApiProblem, type ApiProblem, type FieldError } from '../api/client'
+import { useI18n } from 'vue-i18n'
 
 /**
  * The submit state of one form: `busy`, the last ApiProblem, and the server's per-field
@@ -53,4 +54,22 @@ export function useFormProblem() {
   }
 
   return { problem, busy, hasProblem: computed(() => problem.value !== null), fieldError, fieldStatus, fieldProps, fieldPropsWith, run, clear }
+}
+
+/**
+ * The submit state of an add / edit dialog whose server field errors are put in words from
+ * `${prefix}.fieldErrors.<field>.<code>` when we have a translation (else the server's message).
+ */
+export function useDialogSave(prefix: string) {
+  const { t, te } = useI18n()
+  const saving = useFormProblem()
+  function describe(field: string) {
+    return (e: FieldError) => {
+      const key = `${prefix}.fieldErrors.${field}.${e.code}`
+      return te(key) ? t(key) : e.message || e.code
+    }
+  }
+  /** Props for the NFormItem of `field` (the API's name for it). */
+  const fieldProps = (field: string) => saving.fieldPropsWith(field, describe(field))
+  return { saving, fieldProps }
 }

@@ -1,5 +1,5 @@
 import { reactive, ref, shallowRef } from 'vue'
-import { api as defaultApi, ApiProblem, toApiProblem, type ApiClient } from '../api/client'
+import { api as defaultApi, deleteTolerating404, expectOk, toApiProblem, unwrap, type ApiClient, type ApiProblem } from '../api/client'
 import type { components } from '../api/schema'
 
 export type MonitoredHost = components['schemas']['MonitoredHost']
@@ -101,8 +101,8 @@ export function useHosts(api: ApiClient = defaultApi) {
       if (filters.status) query.status = filters.status
       const q = filters.q.trim()
       if (q) query.q = q
-      const { data, response } = await api.GET('/api/v1/monitoring/hosts', { params: { query } })
-      if (!data) throw ApiProblem.unexpected(response)
+      const { data: answer, response } = await api.GET('/api/v1/monitoring/hosts', { params: { query } })
+      const data = unwrap(answer, response)
       if (mine !== generation) return
       hosts.value = data
       readAt.value = Date.now()
@@ -125,41 +125,35 @@ export function useHosts(api: ApiClient = defaultApi) {
   }
 
   async function create(body: HostInput): Promise<MonitoredHost> {
-    const { data, response } = await api.POST('/api/v1/monitoring/hosts', { body })
-    if (!data) throw ApiProblem.unexpected(response)
+    const { data: answer, response } = await api.POST('/api/v1/monitoring/hosts', { body })
+    const data = unwrap(answer, response)
     replace(data)
     return data
   }
 
   async function update(id: number, body: HostInput): Promise<MonitoredHost> {
-    const { data, response } = await api.PUT('/api/v1/monitoring/hosts/{id}', { params: { path: { id } }, body })
-    if (!data) throw ApiProblem.unexpected(response)
+    const { data: answer, response } = await api.PUT('/api/v1/monitoring/hosts/{id}', { params: { path: { id } }, body })
+    const data = unwrap(answer, response)
     replace(data)
     return data
   }
 
   /** Remove a host; one that is already gone (404) leaves the list too. */
   async function remove(id: number): Promise<void> {
-    try {
-      const { response } = await api.DELETE('/api/v1/monitoring/hosts/{id}', { params: { path: { id } } })
-      if (!response.ok) throw ApiProblem.unexpected(response)
-    } catch (e) {
-      const p = toApiProblem(e)
-      if (p.status !== 404) throw p
-    }
+    await deleteTolerating404(() => api.DELETE('/api/v1/monitoring/hosts/{id}', { params: { path: { id } } }))
     hosts.value = hosts.value.filter((h) => h.id !== id)
   }
 
   async function detail(id: number): Promise<HostDetail> {
-    const { data, response } = await api.GET('/api/v1/monitoring/hosts/{id}', { params: { path: { id } } })
-    if (!data) throw ApiProblem.unexpected(response)
+    const { data: answer, response } = await api.GET('/api/v1/monitoring/hosts/{id}', { params: { path: { id } } })
+    const data = unwrap(answer, response)
     replace(data.host)
     return data
   }
 
   async function addMaintenance(id: number, body: NewMaintenanceWindow): Promise<MaintenanceWindow> {
-    const { data, response } = await api.POST('/api/v1/monitoring/hosts/{id}/maintenance', { params: { path: { id } }, body })
-    if (!data) throw ApiProblem.unexpected(response)
+    const { data: answer, response } = await api.POST('/api/v1/monitoring/hosts/{id}/maintenance', { params: { path: { id } }, body })
+    const data = unwrap(answer, response)
     return data
   }
 
@@ -167,13 +161,13 @@ export function useHosts(api: ApiClient = defaultApi) {
     const { response } = await api.DELETE('/api/v1/monitoring/hosts/{id}/maintenance/{window_id}', {
       params: { path: { id, window_id: windowId } },
     })
-    if (!response.ok) throw ApiProblem.unexpected(response)
+    expectOk(response)
   }
 
   /** Every host and account sale as an .xlsx (fetched with the session's token). */
   async function exportWorkbook(): Promise<ExportedWorkbook> {
-    const { data, response } = await api.GET('/api/v1/monitoring/export', { parseAs: 'blob' })
-    if (!data) throw ApiProblem.unexpected(response)
+    const { data: answer, response } = await api.GET('/api/v1/monitoring/export', { parseAs: 'blob' })
+    const data = unwrap(answer, response)
     return { blob: data, fileName: fileNameOf(response, 'juragan.xlsx') }
   }
 

@@ -1,5 +1,6 @@
 import type { FormItemRule } from 'naive-ui'
 import { useI18n } from 'vue-i18n'
+import { parseMoney, type CurrencyCode } from '../lib/money'
 
 export const PASSWORD_MIN = 10
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
@@ -8,7 +9,10 @@ const CHAT_ID = /^-?\d{1,16}$/
 /** 08…, 628…, +628… with optional spaces or dashes; the server normalises to +62. */
 const PHONE_ID = /^(?:\+?62|0)8[\d\s-]{7,14}$/
 
-const isBlank = (v: unknown) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '')
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Nothing entered: null, undefined, or only white space. */
+export const isBlank = (v: unknown) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '')
 
 /**
  * Client-side checks for naive-ui forms, mirroring the API's rules so most mistakes are
@@ -18,8 +22,8 @@ const isBlank = (v: unknown) => v === null || v === undefined || (typeof v === '
 export function useRules() {
   const { t } = useI18n()
   const trigger = ['blur', 'input'] as const
-  const rule = (check: (v: unknown) => string | null): FormItemRule => ({
-    trigger: [...trigger],
+  const rule = (check: (v: unknown) => string | null, triggers: readonly string[] = trigger): FormItemRule => ({
+    trigger: [...triggers],
     validator: (_rule: FormItemRule, value: unknown) => {
       const message = check(value)
       return message ? new Error(message) : true
@@ -60,6 +64,34 @@ export function useRules() {
       const n = [...String(v)].length
       return n > max() ? t('validation.maxChars', { max: max(), over: n - max() }) : null
     })
+  /** Optional text of at most `max()` characters. */
+  const optionalMaxChars = (max: () => number) =>
+    rule((v) => {
+      const n = [...String(v ?? '')].length
+      return n > max() ? t('validation.maxChars', { max: max(), over: n - max() }) : null
+    })
+  /** A value picked from a control (date picker, select), checked when it changes. */
+  const picked = () => rule((v) => (v === null || v === undefined ? t('validation.required') : null), ['blur', 'change'])
+  /**
+   * A whole number from `min` to `max` typed as text; blank passes when `optional`.
+   * `message` replaces the default "from min to max" (e.g. "at least 1" for a quantity).
+   */
+  const wholeIn = (min: number, max: number, options: { optional?: boolean; message?: () => string } = {}) =>
+    rule((v) => {
+      if (isBlank(v)) return options.optional ? null : t('validation.required')
+      const text = String(v).trim()
+      const n = Number(text)
+      return /^\d+$/.test(text) && n >= min && n <= max ? null : (options.message?.() ?? t('validation.range', { min, max }))
+    })
+  /** An amount in major units of `currency()` (the money parser's rules); blank passes when `optional`. */
+  const money = (currency: () => CurrencyCode, options: { optional?: boolean } = {}) =>
+    rule((v) => {
+      if (options.optional && isBlank(v)) return null
+      const parsed = parseMoney(String(v ?? ''), currency())
+      return parsed.ok ? null : t(`money.errors.${parsed.error}`, { currency: currency() })
+    })
+  /** Empty, or a UUID (customer ids). */
+  const optionalUuid = (message: () => string) => rule((v) => (isBlank(v) || UUID.test(String(v).trim()) ? null : message()))
   /** A Telegram chat id: an optional minus (groups) and digits, not zero. */
   const chatId = () =>
     rule((v) => {
@@ -71,7 +103,26 @@ export function useRules() {
   const days = () =>
     rule((v) => (v === null || v === undefined || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 3650) ? null : t('validation.days')))
 
-  return { required, email, newPassword, sameAs, code, phone, postalCode, country, someRoles, days, httpsUrl, maxChars, chatId }
+  return {
+    required,
+    email,
+    newPassword,
+    sameAs,
+    code,
+    phone,
+    postalCode,
+    country,
+    someRoles,
+    days,
+    httpsUrl,
+    maxChars,
+    optionalMaxChars,
+    picked,
+    wholeIn,
+    money,
+    optionalUuid,
+    chatId,
+  }
 }
 
 /** Keep only digits (for 6-digit code inputs' `allow-input`). */

@@ -1,5 +1,5 @@
 import { computed, reactive, ref, shallowRef } from 'vue'
-import { api as defaultApi, ApiProblem, toApiProblem, type ApiClient } from '../api/client'
+import { api as defaultApi, deleteTolerating404, toApiProblem, unwrap, type ApiClient, type ApiProblem } from '../api/client'
 import type { components } from '../api/schema'
 
 export type Sale = components['schemas']['Sale']
@@ -78,8 +78,8 @@ export function useSales(api: ApiClient = defaultApi) {
       if (filters.currency) query.currency = filters.currency
       const q = filters.q.trim()
       if (q) query.q = q
-      const { data, response } = await api.GET('/api/v1/sales', { params: { query } })
-      if (!data) throw ApiProblem.unexpected(response)
+      const { data: answer, response } = await api.GET('/api/v1/sales', { params: { query } })
+      const data = unwrap(answer, response)
       if (mine !== generation) return
       items.value = data.items
       totals.value = data.totals
@@ -93,28 +93,22 @@ export function useSales(api: ApiClient = defaultApi) {
   }
 
   async function create(body: SaleInput): Promise<Sale> {
-    const { data, response } = await api.POST('/api/v1/sales', { body })
-    if (!data) throw ApiProblem.unexpected(response)
+    const { data: answer, response } = await api.POST('/api/v1/sales', { body })
+    const data = unwrap(answer, response)
     void load()
     return data
   }
 
   async function update(id: number, body: SaleInput): Promise<Sale> {
-    const { data, response } = await api.PUT('/api/v1/sales/{id}', { params: { path: { id } }, body })
-    if (!data) throw ApiProblem.unexpected(response)
+    const { data: answer, response } = await api.PUT('/api/v1/sales/{id}', { params: { path: { id } }, body })
+    const data = unwrap(answer, response)
     void load()
     return data
   }
 
   /** Delete a sale; one already gone (404) leaves the list too. */
   async function remove(id: number): Promise<void> {
-    try {
-      const { response } = await api.DELETE('/api/v1/sales/{id}', { params: { path: { id } } })
-      if (!response.ok) throw ApiProblem.unexpected(response)
-    } catch (e) {
-      const p = toApiProblem(e)
-      if (p.status !== 404) throw p
-    }
+    await deleteTolerating404(() => api.DELETE('/api/v1/sales/{id}', { params: { path: { id } } }))
     items.value = items.value.filter((s) => s.id !== id)
     void load()
   }
