@@ -61,7 +61,7 @@ async fn seed_monitoring(pool: &PgPool) -> anyhow::Result<()> {
                 ('VPS-SG-01', '127.0.0.1', 9, shop_today() + 30, 150000, 'IDR', true, 60, 'nothing listens on port 9: DOWN'),
                 ('RDP-US-02', 'localhost', 8080, shop_today() + 3, 1250, 'USD', true, 300, 'expiring soon'),
                 ('VPS-JKT-03', '127.0.0.1', 8080, shop_today() - 2, 200000, 'IDR', true, 300, 'expired')
-         ON CONFLICT (name, address, port) DO NOTHING RETURNING id, name, price_minor, currency",
+         ON CONFLICT ((lower(btrim(name))), address, port) DO NOTHING RETURNING id, name, price_minor, currency",
     )
     .fetch_all(pool)
     .await?;

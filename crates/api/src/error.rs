@@ -318,13 +318,14 @@ impl From<monitoring::MonitoringError> for ApiError {
                 ),
             },
             E::Spreadsheet(S::TooLarge { limit, .. }) => ApiError::PayloadTooLarge { limit },
+            E::Spreadsheet(S::Stopped(reason)) => ApiError::Internal(anyhow::anyhow!(reason)),
             E::Spreadsheet(spreadsheet) => {
                 let code = match &spreadsheet {
                     S::NotXlsx(_) => "not_xlsx",
                     S::ZipBomb(_) => "unsafe_workbook",
                     S::NoKnownSheets { .. } => "no_known_sheets",
                     S::TooManyRows { .. } => "too_many_rows",
-                    S::Corrupt(_) | S::TooLarge { .. } => "corrupt_workbook",
+                    S::Corrupt(_) | S::TooLarge { .. } | S::Stopped(_) => "corrupt_workbook",
                 };
                 ApiError::Rejected {
                     code,

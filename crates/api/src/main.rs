@@ -123,30 +123,45 @@ async fn main() -> anyhow::Result<()> {
                 .file_name()
                 .map(|name| name.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            // Staged like an upload: the rows go to the row tables as they
+            // are read, so the command never holds the whole file's rows.
             let staged = monitoring::import::stage(&pool, None, &name, bytes)
                 .await
                 .map_err(|error| anyhow::anyhow!("{error}"))?;
-            let summary = &staged.preview.summary;
+            let summary = &staged.summary;
             println!(
-                "hosts: {} rows, {} valid; account sales: {} rows, {} valid",
-                summary.hosts.total_rows,
-                summary.hosts.valid_rows,
-                summary.account_sales.total_rows,
-                summary.account_sales.valid_rows
+                "hosts: {} rows, {} valid ({} new, {} to update, {} unchanged); account sales: {} rows, {} valid ({} new, {} duplicates)",
+                summary.parsed.hosts.total_rows,
+                summary.parsed.hosts.valid_rows,
+                summary.hosts.new,
+                summary.hosts.update,
+                summary.hosts.unchanged,
+                summary.parsed.account_sales.total_rows,
+                summary.parsed.account_sales.valid_rows,
+                summary.account_sales.new,
+                summary.account_sales.duplicate
             );
-            let problems = staged
-                .preview
-                .hosts
+            let only_problems = monitoring::import::RowQuery {
+                status: Some(monitoring::import::RowStatus::Invalid),
+                offset: None,
+                limit: Some(100),
+            };
+            let host_rows = monitoring::import::hosts(&pool, staged.id, &only_problems)
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
+            let sale_rows = monitoring::import::account_sales(&pool, staged.id, &only_problems)
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
+            let problems = host_rows
+                .rows
                 .iter()
                 .map(|row| (&row.sheet, row.row, &row.problems))
                 .chain(
-                    staged
-                        .preview
-                        .account_sales
+                    sale_rows
+                        .rows
                         .iter()
                         .map(|row| (&row.sheet, row.row, &row.problems)),
-                )
-                .filter(|(_, _, problems)| !problems.is_empty());
+                );
             for (sheet, row, problems) in problems.take(100) {
                 let text: Vec<String> = problems
                     .iter()
@@ -163,11 +178,11 @@ async fn main() -> anyhow::Result<()> {
                 println!("dry run: nothing written");
                 return Ok(());
             }
-            let result = monitoring::import::confirm(&mut tx, staged.id)
+            let confirmed = monitoring::import::confirm(&mut tx, staged.id, false)
                 .await
                 .map_err(|error| anyhow::anyhow!("{error}"))?;
             tx.commit().await?;
-            println!("{}", serde_json::to_string_pretty(&result)?);
+            println!("{}", serde_json::to_string_pretty(&confirmed.outcome)?);
             Ok(())
         }
         Command::Openapi { .. } => Ok(()),

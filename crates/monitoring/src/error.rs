@@ -25,11 +25,12 @@ pub enum MonitoringError {
 }
 
 impl MonitoringError {
-    /// A unique violation on `(name, address, port)` is a duplicate host.
+    /// A unique violation on the host identity (name ignoring case and
+    /// surrounding spaces, address, port) is a duplicate host.
     pub(crate) fn from_write(error: sqlx::Error) -> Self {
         match &error {
             sqlx::Error::Database(database)
-                if database.constraint() == Some("monitored_host_name_address_port_key") =>
+                if database.constraint() == Some("monitored_host_identity_key") =>
             {
                 MonitoringError::Duplicate
             }

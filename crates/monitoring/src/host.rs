@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::MonitoringError;
+use crate::bounds;
 use crate::probe::Host;
 pub use crate::uptime::Uptime;
 
@@ -23,8 +24,11 @@ pub struct HostInput {
     pub address: String,
     /// 1 to 65535.
     pub port: i64,
+    /// From 2000-01-01 to 2099-12-31.
     pub expires_on: Option<NaiveDate>,
-    /// Price in minor units of `currency` (whole rupiah, US cents).
+    /// Price in minor units of `currency` (whole rupiah, US cents), 0 to
+    /// [`bounds::MAX_PRICE_MINOR`].
+    #[schema(minimum = 0, maximum = 1000000000000.0)]
     pub price_minor: Option<i64>,
     /// `IDR` (default) or `USD`.
     pub currency: Option<String>,
@@ -99,6 +103,21 @@ impl HostInput {
         };
         if self.price_minor.is_some_and(|price| price < 0) {
             errors.add("price_minor", "negative", "a price cannot be negative");
+        } else if self
+            .price_minor
+            .is_some_and(|price| price > bounds::MAX_PRICE_MINOR)
+        {
+            errors.add(
+                "price_minor",
+                "out_of_range",
+                format!("at most {} minor units", bounds::MAX_PRICE_MINOR),
+            );
+        }
+        if self
+            .expires_on
+            .is_some_and(|date| !bounds::date_in_range(date))
+        {
+            errors.add("expires_on", "out_of_range", bounds::DATE_RANGE);
         }
         let notes = self.notes.as_deref().unwrap_or_default().trim().to_owned();
         if notes.chars().count() > NOTES_MAX_CHARS {
@@ -377,15 +396,7 @@ pub async fn create(
     .execute(&mut *conn)
     .await?;
     if input.record_sale.unwrap_or(true) {
-        sqlx::query!(
-            "INSERT INTO sale (kind, sold_on, name, item_type, qty, price_minor, currency, host_id) VALUES ('host', shop_today(), $1, 'vps', 1, $2, $3, $4)",
-            host.name,
-            host.price_minor.unwrap_or(0),
-            host.currency.code(),
-            id
-        )
-        .execute(&mut *conn)
-        .await?;
+        crate::sales::record_host_sales(conn, &[id]).await?;
     }
     find(conn, id).await
 }

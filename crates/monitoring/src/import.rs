@@ -1,251 +1,1009 @@
-//! Excel import and export of hosts and account sales. An upload becomes a
-//! preview stored under an id until it expires; confirming it writes every
-//! valid row in one transaction (hosts upserted by name + address + port,
-//! a sale recorded for each new host, account sales inserted) and can
-//! happen once; cancelling discards it.
+//! Excel import and export of hosts and account sales. An upload is parsed
+//! row by row straight into two row tables keyed by the import id (batches
+//! written while the parser reads on), each row marked against the database
+//! as it goes in: a host is `new`, an `update` (with the fields that change)
+//! or `unchanged`; an account sale is `new` or a `duplicate` of one in the
+//! book or earlier in the file; a row with problems is `invalid`. The upload
+//! answers with the summary and the first page; the rows are served by page
+//! and status. Confirming writes the rows in one transaction, once;
+//! cancelling discards them. Re-importing never destroys data: a blank cell
+//! keeps the stored value, only a value changes it.
 
+use std::collections::HashSet;
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{Currency, Money};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
-use utoipa::ToSchema;
+use tokio::sync::mpsc;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::MonitoringError;
 use crate::host::SPREAD_FIRST_CHECK;
 use crate::probe::Host;
+use crate::sales;
 use crate::spreadsheet::{
-    self, AccountSaleExportRow, HostExportRow, ImportPreview, Port, Quantity, ShortText,
+    self, AccountSaleExportRow, AccountSaleRow, Field, HostExportRow, HostRow, ImportSummary, Port,
+    Quantity, RowProblem, RowSink, ShortText, SpreadsheetError,
 };
 
 /// How long an unconfirmed preview is kept.
 pub const PREVIEW_TTL: Duration = Duration::from_secs(60 * 60);
 
+/// Rows per page when the caller does not say, and at most.
+pub const DEFAULT_PAGE_ROWS: u32 = 50;
+pub const MAX_PAGE_ROWS: u32 = 500;
+
+/// Rows written per statement while the parser reads on: large enough that
+/// the per-statement cost vanishes, small enough that a batch in flight
+/// costs a few megabytes.
+const BATCH_ROWS: usize = 5_000;
+
+/// What a preview row would do if the import were confirmed now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RowStatus {
+    /// A host or sale not yet in the database.
+    New,
+    /// A known host whose row changes some fields (`changes` lists them).
+    Update,
+    /// A known host the row would leave as it is.
+    Unchanged,
+    /// An account sale identical to one in the book or earlier in the file;
+    /// skipped unless the confirm says `include_duplicates`.
+    Duplicate,
+    /// The row has problems and is skipped.
+    Invalid,
+}
+
+impl RowStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            RowStatus::New => "new",
+            RowStatus::Update => "update",
+            RowStatus::Unchanged => "unchanged",
+            RowStatus::Duplicate => "duplicate",
+            RowStatus::Invalid => "invalid",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, MonitoringError> {
+        Ok(match text {
+            "new" => RowStatus::New,
+            "update" => RowStatus::Update,
+            "unchanged" => RowStatus::Unchanged,
+            "duplicate" => RowStatus::Duplicate,
+            "invalid" => RowStatus::Invalid,
+            other => {
+                return Err(MonitoringError::Internal(format!(
+                    "unknown import row status {other}"
+                )));
+            }
+        })
+    }
+}
+
+/// Rows of one kind per status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StatusCounts {
+    pub new: u32,
+    pub update: u32,
+    pub unchanged: u32,
+    pub duplicate: u32,
+    /// Rows with problems.
+    pub invalid: u32,
+}
+
+impl StatusCounts {
+    fn add(&mut self, status: RowStatus, count: i64) {
+        let count = u32::try_from(count).unwrap_or(u32::MAX);
+        let slot = match status {
+            RowStatus::New => &mut self.new,
+            RowStatus::Update => &mut self.update,
+            RowStatus::Unchanged => &mut self.unchanged,
+            RowStatus::Duplicate => &mut self.duplicate,
+            RowStatus::Invalid => &mut self.invalid,
+        };
+        *slot = slot.saturating_add(count);
+    }
+
+    fn of(&self, status: Option<RowStatus>, total: u32) -> u32 {
+        match status {
+            None => total,
+            Some(RowStatus::New) => self.new,
+            Some(RowStatus::Update) => self.update,
+            Some(RowStatus::Unchanged) => self.unchanged,
+            Some(RowStatus::Duplicate) => self.duplicate,
+            Some(RowStatus::Invalid) => self.invalid,
+        }
+    }
+}
+
+/// The summary kept with a preview (the rows are in the row tables).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StagedSummary {
+    /// What the parser read: rows per kind and sheet, sheets left out.
+    pub parsed: ImportSummary,
+    /// `VPS` rows by what confirming would do.
+    pub hosts: StatusCounts,
+    /// `AKUN` rows by what confirming would do.
+    pub account_sales: StatusCounts,
+}
+
+/// A stored preview: its summary and the first page of each kind.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StagedImport {
     pub id: Uuid,
     pub file_name: String,
     pub expires_at: DateTime<Utc>,
-    /// Every row with its parsed values and problems, and the summary.
-    pub preview: ImportPreview,
+    pub summary: StagedSummary,
+    /// The first page of `VPS` rows (all statuses).
+    pub hosts: HostRowPage,
+    /// The first page of `AKUN` rows (all statuses).
+    pub account_sales: AccountSaleRowPage,
+}
+
+/// A field a re-import changes, with the stored and the new value as text
+/// (dates `YYYY-MM-DD`, prices in minor units).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldChange {
+    pub field: Field,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// One `VPS` row of a preview.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportHostRow {
+    pub sheet: String,
+    /// The row number Excel shows (1-based).
+    pub row: u32,
+    pub name: Option<String>,
+    /// The `ip` column: an IP address or a host name.
+    pub ip: Option<String>,
+    pub port: Option<u16>,
+    pub expire_date: Option<NaiveDate>,
+    #[schema(value_type = Option<crate::spreadsheet::PriceSchema>)]
+    pub price: Option<Money>,
+    pub problems: Vec<RowProblem>,
+    pub status: RowStatus,
+    /// For `update`: what changes.
+    pub changes: Vec<FieldChange>,
+}
+
+/// One `AKUN` row of a preview, with the values it would be recorded with
+/// (blank merchant and type are empty, blank qty is 1).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportAccountSaleRow {
+    pub sheet: String,
+    pub row: u32,
+    pub sold_at: Option<NaiveDate>,
+    pub name: Option<String>,
+    pub merchant: Option<String>,
+    #[serde(rename = "type")]
+    pub account_type: Option<String>,
+    pub qty: Option<u32>,
+    #[schema(value_type = Option<crate::spreadsheet::PriceSchema>)]
+    pub price: Option<Money>,
+    pub problems: Vec<RowProblem>,
+    pub status: RowStatus,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HostRowPage {
+    /// Rows matching the filter, on every page.
+    pub total: u32,
+    pub offset: u32,
+    pub rows: Vec<ImportHostRow>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AccountSaleRowPage {
+    pub total: u32,
+    pub offset: u32,
+    pub rows: Vec<ImportAccountSaleRow>,
+}
+
+/// Which rows of a preview to list.
+#[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RowQuery {
+    /// Only rows with this status (`invalid`: only problems); all when absent.
+    pub status: Option<RowStatus>,
+    /// Rows to skip (default 0).
+    pub offset: Option<u32>,
+    /// Rows per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct ImportResult {
     pub hosts_created: u64,
+    /// Known hosts whose stored values changed.
     pub hosts_updated: u64,
+    /// Known hosts the file left as they were.
+    pub hosts_unchanged: u64,
     /// Sales recorded for the new hosts.
     pub host_sales_recorded: u64,
     pub account_sales_created: u64,
+    /// Account sales identical to one in the book (or earlier in the file), left out.
+    pub account_sales_duplicates_skipped: u64,
     /// Rows with problems, left out.
     pub rows_skipped: u64,
 }
 
-/// Parses the upload and keeps its preview; nothing else is written.
-pub async fn stage(
-    pool: &PgPool,
-    created_by: Option<Uuid>,
-    file_name: &str,
-    bytes: Vec<u8>,
-) -> Result<StagedImport, MonitoringError> {
-    // Parsing a large workbook takes a while: off the async workers.
-    let preview = tokio::task::spawn_blocking(move || spreadsheet::preview(&bytes))
-        .await
-        .map_err(|error| {
-            MonitoringError::Internal(format!("the import parser stopped: {error}"))
-        })??;
-    let id = Uuid::new_v4();
-    let file_name: String = file_name
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
-    let ttl = f64::from(u32::try_from(PREVIEW_TTL.as_secs()).unwrap_or(3600));
-    let json = serde_json::to_value(&preview)
-        .map_err(|error| MonitoringError::Internal(error.to_string()))?;
-    let expires_at = sqlx::query_scalar!(
-        "INSERT INTO import_preview (id, created_by, file_name, preview, expires_at) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING expires_at",
-        id,
-        created_by,
-        file_name,
-        json,
-        ttl
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(StagedImport {
-        id,
-        file_name,
-        expires_at,
-        preview,
-    })
+/// A confirmed or cancelled import, for the audit log.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClosedImport<T> {
+    pub file_name: String,
+    pub summary: StagedSummary,
+    pub outcome: T,
 }
 
-fn decode(value: serde_json::Value) -> Result<ImportPreview, MonitoringError> {
-    serde_json::from_value(value).map_err(|error| {
-        MonitoringError::Internal(format!("a stored preview does not decode: {error}"))
-    })
+// ---------------------------------------------------------------------------
+// Staging
+
+/// A batch of parsed rows on its way from the parser thread to the writer.
+enum Batch {
+    Hosts(Vec<HostRow>),
+    /// The rows, and for each whether an identical valid row came earlier
+    /// in the file.
+    AccountSales(Vec<AccountSaleRow>, Vec<bool>),
 }
 
-pub async fn load(pool: &PgPool, id: Uuid) -> Result<StagedImport, MonitoringError> {
-    let row = sqlx::query!("SELECT id, file_name, expires_at, preview FROM import_preview WHERE id = $1 AND expires_at > now()", id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or(MonitoringError::NotFound("no such import, or it expired"))?;
-    Ok(StagedImport {
-        id: row.id,
-        file_name: row.file_name,
-        expires_at: row.expires_at,
-        preview: decode(row.preview)?,
-    })
+/// The parser thread's sink: rows go out in batches over a bounded
+/// channel, so the parser waits for the database rather than piling rows
+/// up in memory.
+struct BatchSink {
+    sender: mpsc::Sender<Batch>,
+    hosts: Vec<HostRow>,
+    sales: Vec<AccountSaleRow>,
+    repeats: Vec<bool>,
+    /// 128-bit fingerprints of the valid account-sale rows seen so far:
+    /// 16 bytes a row instead of the row itself.
+    seen_sales: HashSet<u128>,
+    hashers: (std::hash::RandomState, std::hash::RandomState),
 }
 
-pub async fn cancel(conn: &mut PgConnection, id: Uuid) -> Result<(), MonitoringError> {
-    if sqlx::query!("DELETE FROM import_preview WHERE id = $1", id)
-        .execute(conn)
-        .await?
-        .rows_affected()
-        == 0
-    {
-        return Err(MonitoringError::NotFound("no such import"));
+impl BatchSink {
+    fn new(sender: mpsc::Sender<Batch>) -> Self {
+        BatchSink {
+            sender,
+            hosts: Vec::with_capacity(BATCH_ROWS),
+            sales: Vec::with_capacity(BATCH_ROWS),
+            repeats: Vec::with_capacity(BATCH_ROWS),
+            seen_sales: HashSet::new(),
+            hashers: (std::hash::RandomState::new(), std::hash::RandomState::new()),
+        }
     }
-    Ok(())
+
+    fn send(&self, batch: Batch) -> Result<(), SpreadsheetError> {
+        self.sender
+            .blocking_send(batch)
+            .map_err(|_| SpreadsheetError::Stopped("the import writer stopped".to_owned()))
+    }
+
+    fn flush(&mut self) -> Result<(), SpreadsheetError> {
+        if !self.hosts.is_empty() {
+            let rows = std::mem::replace(&mut self.hosts, Vec::with_capacity(BATCH_ROWS));
+            self.send(Batch::Hosts(rows))?;
+        }
+        if !self.sales.is_empty() {
+            let rows = std::mem::replace(&mut self.sales, Vec::with_capacity(BATCH_ROWS));
+            let repeats = std::mem::replace(&mut self.repeats, Vec::with_capacity(BATCH_ROWS));
+            self.send(Batch::AccountSales(rows, repeats))?;
+        }
+        Ok(())
+    }
+
+    fn fingerprint(&self, key: &SaleKey) -> u128 {
+        let mut first = self.hashers.0.build_hasher();
+        let mut second = self.hashers.1.build_hasher();
+        key.hash(&mut first);
+        key.hash(&mut second);
+        (u128::from(first.finish()) << 64) | u128::from(second.finish())
+    }
+}
+
+impl RowSink for BatchSink {
+    fn host(&mut self, row: HostRow) -> Result<(), SpreadsheetError> {
+        self.hosts.push(row);
+        if self.hosts.len() >= BATCH_ROWS {
+            let rows = std::mem::replace(&mut self.hosts, Vec::with_capacity(BATCH_ROWS));
+            self.send(Batch::Hosts(rows))?;
+        }
+        Ok(())
+    }
+
+    fn account_sale(&mut self, row: AccountSaleRow) -> Result<(), SpreadsheetError> {
+        let repeat = match SaleKey::of(&row) {
+            Some(key) => {
+                let fingerprint = self.fingerprint(&key);
+                !self.seen_sales.insert(fingerprint)
+            }
+            None => false,
+        };
+        self.sales.push(row);
+        self.repeats.push(repeat);
+        if self.sales.len() >= BATCH_ROWS {
+            let rows = std::mem::replace(&mut self.sales, Vec::with_capacity(BATCH_ROWS));
+            let repeats = std::mem::replace(&mut self.repeats, Vec::with_capacity(BATCH_ROWS));
+            self.send(Batch::AccountSales(rows, repeats))?;
+        }
+        Ok(())
+    }
+}
+
+/// What makes two account sales the same sale, with the values they are
+/// recorded with (blank merchant and type empty, blank qty 1, no price 0 IDR).
+#[derive(Hash)]
+struct SaleKey<'r> {
+    sold_on: NaiveDate,
+    name: &'r str,
+    merchant: &'r str,
+    item_type: &'r str,
+    qty: i32,
+    price_minor: i64,
+    currency: &'static str,
+}
+
+impl<'r> SaleKey<'r> {
+    fn of(row: &'r AccountSaleRow) -> Option<Self> {
+        if !row.is_valid() {
+            return None;
+        }
+        Some(SaleKey {
+            sold_on: row.sold_at?,
+            name: row.name.as_ref()?.as_str(),
+            merchant: row.merchant.as_ref().map_or("", ShortText::as_str),
+            item_type: row.account_type.as_ref().map_or("", ShortText::as_str),
+            qty: i32::try_from(row.qty.map_or(1, Quantity::get)).unwrap_or(i32::MAX),
+            price_minor: row.price.map_or(0, Money::minor),
+            currency: currency_of(row.price).code(),
+        })
+    }
+}
+
+/// A text cell as it would be recorded: blank is empty for a valid row.
+fn text_or_blank(value: Option<&ShortText>, valid: bool) -> Option<&str> {
+    match value {
+        Some(text) => Some(text.as_str()),
+        None if valid => Some(""),
+        None => None,
+    }
 }
 
 fn currency_of(price: Option<Money>) -> Currency {
     price.map_or(Currency::Idr, Money::currency)
 }
 
+fn problems_json(problems: &[RowProblem]) -> Result<Option<String>, MonitoringError> {
+    if problems.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(problems)
+        .map(Some)
+        .map_err(|error| MonitoringError::Internal(error.to_string()))
+}
+
+/// Parses the upload into the row tables and keeps its summary; nothing
+/// else is written. The parser runs on a blocking thread and hands rows
+/// over in batches, written while it reads on, in one transaction: a file
+/// refused halfway leaves nothing behind.
+pub async fn stage(
+    pool: &PgPool,
+    created_by: Option<Uuid>,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> Result<StagedImport, MonitoringError> {
+    let id = Uuid::new_v4();
+    let file_name: String = file_name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    let (sender, mut receiver) = mpsc::channel::<Batch>(2);
+    let parser = tokio::task::spawn_blocking(move || {
+        let mut sink = BatchSink::new(sender);
+        let summary = spreadsheet::read_rows(&bytes, &mut sink)?;
+        sink.flush()?;
+        Ok::<_, SpreadsheetError>(summary)
+    });
+
+    let mut tx = pool.begin().await?;
+    let ttl = f64::from(u32::try_from(PREVIEW_TTL.as_secs()).unwrap_or(3600));
+    let expires_at = sqlx::query_scalar!(
+        "INSERT INTO import_preview (id, created_by, file_name, summary, expires_at) VALUES ($1, $2, $3, '{}', now() + make_interval(secs => $4)) RETURNING expires_at",
+        id,
+        created_by,
+        file_name,
+        ttl
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let (mut hosts, mut account_sales) = (StatusCounts::default(), StatusCounts::default());
+    let (mut host_seq, mut sale_seq) = (0_i32, 0_i32);
+    let mut written = Ok(());
+    while let Some(batch) = receiver.recv().await {
+        let result = match batch {
+            Batch::Hosts(rows) => {
+                write_host_rows(&mut tx, id, &mut host_seq, &rows, &mut hosts).await
+            }
+            Batch::AccountSales(rows, repeats) => {
+                write_sale_rows(
+                    &mut tx,
+                    id,
+                    &mut sale_seq,
+                    &rows,
+                    &repeats,
+                    &mut account_sales,
+                )
+                .await
+            }
+        };
+        if result.is_err() {
+            written = result;
+            break;
+        }
+    }
+    // Closing the channel stops a parser still reading after a failed write.
+    drop(receiver);
+    let parsed = parser.await.map_err(|error| {
+        MonitoringError::Internal(format!("the import parser stopped: {error}"))
+    })?;
+    written?;
+    let summary = StagedSummary {
+        parsed: parsed?,
+        hosts,
+        account_sales,
+    };
+    let json = serde_json::to_value(&summary)
+        .map_err(|error| MonitoringError::Internal(error.to_string()))?;
+    sqlx::query!(
+        "UPDATE import_preview SET summary = $2 WHERE id = $1",
+        id,
+        json
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    first_pages(pool, id, file_name, expires_at, summary).await
+}
+
+async fn write_host_rows(
+    conn: &mut PgConnection,
+    import_id: Uuid,
+    seq: &mut i32,
+    rows: &[HostRow],
+    counts: &mut StatusCounts,
+) -> Result<(), MonitoringError> {
+    let length = rows.len();
+    let (mut seqs, mut sheets, mut numbers) = (
+        Vec::with_capacity(length),
+        Vec::with_capacity(length),
+        Vec::with_capacity(length),
+    );
+    let (mut names, mut addresses, mut ports) = (
+        Vec::with_capacity(length),
+        Vec::with_capacity(length),
+        Vec::with_capacity(length),
+    );
+    let (mut expiries, mut prices, mut currencies, mut problems) = (
+        Vec::with_capacity(length),
+        Vec::with_capacity(length),
+        Vec::with_capacity(length),
+        Vec::with_capacity(length),
+    );
+    for row in rows {
+        *seq += 1;
+        seqs.push(*seq);
+        sheets.push(row.sheet.as_str());
+        numbers.push(i32::try_from(row.row).unwrap_or(i32::MAX));
+        names.push(row.name.as_ref().map(ShortText::as_str));
+        addresses.push(row.ip.as_ref().map(ToString::to_string));
+        ports.push(row.port.map(|port| i32::from(port.get())));
+        expiries.push(row.expire_date);
+        prices.push(row.price.map(Money::minor));
+        currencies.push(
+            row.price
+                .filter(|_| row.currency_stated)
+                .map(|price| price.currency().code()),
+        );
+        problems.push(problems_json(&row.problems)?);
+    }
+    // The host is matched as confirming would match it (name ignoring case
+    // and surrounding spaces, address, port); a blank cell never counts as
+    // a change. `unchanged`/`update` here and the writes in `confirm` follow
+    // the same rule.
+    let by_status = sqlx::query!(
+        r#"WITH r AS (
+               SELECT * FROM unnest($2::int[], $3::text[], $4::int[], $5::text[], $6::text[], $7::int[], $8::date[], $9::bigint[], $10::text[], $11::text[])
+                   AS r(seq, sheet, row_number, name, address, port, expires_on, price_minor, currency, problems)
+           ), matched AS (
+               SELECT r.*, h.id AS host_id, h.name AS old_name, h.expires_on AS old_expires_on,
+                      h.price_minor AS old_price_minor, h.currency AS old_currency,
+                      CASE WHEN h.id IS NOT NULL THEN array_remove(ARRAY[
+                          CASE WHEN r.name <> h.name THEN 'name' END,
+                          CASE WHEN r.expires_on IS NOT NULL AND r.expires_on IS DISTINCT FROM h.expires_on THEN 'expire_date' END,
+                          CASE WHEN r.price_minor IS NOT NULL AND r.price_minor IS DISTINCT FROM h.price_minor THEN 'price' END,
+                          CASE WHEN r.currency IS NOT NULL AND r.currency <> h.currency THEN 'currency' END], NULL) END AS changed
+               FROM r LEFT JOIN monitored_host h
+                   ON r.problems IS NULL AND lower(btrim(h.name)) = lower(btrim(r.name)) AND h.address = r.address AND h.port = r.port
+           ), inserted AS (
+               INSERT INTO import_host_row (import_id, seq, sheet, row_number, name, address, port, expires_on, price_minor, currency,
+                                            problems, status, changed, host_id, old_name, old_expires_on, old_price_minor, old_currency)
+               SELECT $1, seq, sheet, row_number, name, address, port, expires_on, price_minor, currency, problems::jsonb,
+                      CASE WHEN problems IS NOT NULL THEN 'invalid' WHEN host_id IS NULL THEN 'new'
+                           WHEN cardinality(changed) = 0 THEN 'unchanged' ELSE 'update' END,
+                      changed, host_id, old_name, old_expires_on, old_price_minor, old_currency
+               FROM matched
+               RETURNING status)
+           SELECT status AS "status!", count(*) AS "count!" FROM inserted GROUP BY status"#,
+        import_id,
+        &seqs,
+        &sheets as &[&str],
+        &numbers,
+        &names as &[Option<&str>],
+        &addresses as &[Option<String>],
+        &ports as &[Option<i32>],
+        &expiries as &[Option<NaiveDate>],
+        &prices as &[Option<i64>],
+        &currencies as &[Option<&str>],
+        &problems as &[Option<String>]
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in by_status {
+        counts.add(RowStatus::parse(&row.status)?, row.count);
+    }
+    Ok(())
+}
+
+async fn write_sale_rows(
+    conn: &mut PgConnection,
+    import_id: Uuid,
+    seq: &mut i32,
+    rows: &[AccountSaleRow],
+    repeats: &[bool],
+    counts: &mut StatusCounts,
+) -> Result<(), MonitoringError> {
+    let length = rows.len();
+    let (mut seqs, mut sheets, mut numbers, mut dates) = (
+        Vec::with_capacity(length),
+        Vec::with_capacity(length),
+        Vec::with_capacity(length),
+        Vec::with_capacity(length),
+    );
+    let (mut names, mut merchants, mut types, mut quantities) = (
+        Vec::with_capacity(length),
+        Vec::with_capacity(length),
+        Vec::with_capacity(length),
+        Vec::with_capacity(length),
+    );
+    let (mut prices, mut currencies, mut problems) = (
+        Vec::with_capacity(length),
+        Vec::with_capacity(length),
+        Vec::with_capacity(length),
+    );
+    for row in rows {
+        *seq += 1;
+        seqs.push(*seq);
+        sheets.push(row.sheet.as_str());
+        numbers.push(i32::try_from(row.row).unwrap_or(i32::MAX));
+        dates.push(row.sold_at);
+        names.push(row.name.as_ref().map(ShortText::as_str));
+        // A valid row is kept with the values it would be recorded with.
+        let valid = row.is_valid();
+        merchants.push(text_or_blank(row.merchant.as_ref(), valid));
+        types.push(text_or_blank(row.account_type.as_ref(), valid));
+        quantities.push(match row.qty {
+            Some(qty) => Some(i32::try_from(qty.get()).unwrap_or(i32::MAX)),
+            None if valid => Some(1),
+            None => None,
+        });
+        prices.push(match row.price {
+            Some(price) => Some(price.minor()),
+            None if valid => Some(0),
+            None => None,
+        });
+        currencies.push(match row.price {
+            Some(price) => Some(price.currency().code()),
+            None if valid => Some(Currency::Idr.code()),
+            None => None,
+        });
+        problems.push(problems_json(&row.problems)?);
+    }
+    let by_status = sqlx::query!(
+        r#"WITH r AS (
+               SELECT * FROM unnest($2::int[], $3::text[], $4::int[], $5::date[], $6::text[], $7::text[], $8::text[], $9::int[], $10::bigint[], $11::text[], $12::text[], $13::bool[])
+                   AS r(seq, sheet, row_number, sold_on, name, merchant, item_type, qty, price_minor, currency, problems, repeats_in_file)
+           ), inserted AS (
+               INSERT INTO import_sale_row (import_id, seq, sheet, row_number, sold_on, name, merchant, item_type, qty, price_minor, currency,
+                                            problems, repeats_in_file, status)
+               SELECT $1, r.seq, r.sheet, r.row_number, r.sold_on, r.name, r.merchant, r.item_type, r.qty, r.price_minor, r.currency,
+                      r.problems::jsonb, r.repeats_in_file,
+                      CASE WHEN r.problems IS NOT NULL THEN 'invalid'
+                           WHEN r.repeats_in_file OR EXISTS (
+                               SELECT 1 FROM sale s
+                               WHERE s.kind = 'account' AND s.sold_on = r.sold_on AND s.name = r.name AND s.merchant = r.merchant
+                                 AND s.item_type = r.item_type AND s.qty = r.qty AND s.price_minor = r.price_minor AND s.currency = r.currency)
+                           THEN 'duplicate' ELSE 'new' END
+               FROM r
+               RETURNING status)
+           SELECT status AS "status!", count(*) AS "count!" FROM inserted GROUP BY status"#,
+        import_id,
+        &seqs,
+        &sheets as &[&str],
+        &numbers,
+        &dates as &[Option<NaiveDate>],
+        &names as &[Option<&str>],
+        &merchants as &[Option<&str>],
+        &types as &[Option<&str>],
+        &quantities as &[Option<i32>],
+        &prices as &[Option<i64>],
+        &currencies as &[Option<&str>],
+        &problems as &[Option<String>],
+        repeats
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in by_status {
+        counts.add(RowStatus::parse(&row.status)?, row.count);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Reading a preview back
+
+struct StoredPreview {
+    file_name: String,
+    expires_at: DateTime<Utc>,
+    summary: StagedSummary,
+}
+
+fn decode(value: serde_json::Value) -> Result<StagedSummary, MonitoringError> {
+    serde_json::from_value(value).map_err(|error| {
+        MonitoringError::Internal(format!("a stored import summary does not decode: {error}"))
+    })
+}
+
+async fn stored(conn: &mut PgConnection, id: Uuid) -> Result<StoredPreview, MonitoringError> {
+    let row = sqlx::query!(
+        "SELECT file_name, expires_at, summary FROM import_preview WHERE id = $1 AND expires_at > now()",
+        id
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or(MonitoringError::NotFound("no such import, or it expired"))?;
+    Ok(StoredPreview {
+        file_name: row.file_name,
+        expires_at: row.expires_at,
+        summary: decode(row.summary)?,
+    })
+}
+
+async fn first_pages(
+    pool: &PgPool,
+    id: Uuid,
+    file_name: String,
+    expires_at: DateTime<Utc>,
+    summary: StagedSummary,
+) -> Result<StagedImport, MonitoringError> {
+    let query = RowQuery::default();
+    let hosts = host_page(pool, id, &summary, &query).await?;
+    let account_sales = account_sale_page(pool, id, &summary, &query).await?;
+    Ok(StagedImport {
+        id,
+        file_name,
+        expires_at,
+        summary,
+        hosts,
+        account_sales,
+    })
+}
+
+/// The preview's summary and first pages again (e.g. after a page reload).
+pub async fn load(pool: &PgPool, id: Uuid) -> Result<StagedImport, MonitoringError> {
+    let mut conn = pool.acquire().await?;
+    let preview = stored(&mut conn, id).await?;
+    drop(conn);
+    first_pages(
+        pool,
+        id,
+        preview.file_name,
+        preview.expires_at,
+        preview.summary,
+    )
+    .await
+}
+
+fn page_bounds(query: &RowQuery) -> (u32, u32) {
+    let limit = query
+        .limit
+        .unwrap_or(DEFAULT_PAGE_ROWS)
+        .clamp(1, MAX_PAGE_ROWS);
+    (query.offset.unwrap_or(0), limit)
+}
+
+fn problems_of(value: Option<serde_json::Value>) -> Result<Vec<RowProblem>, MonitoringError> {
+    value.map_or(Ok(Vec::new()), |value| {
+        serde_json::from_value(value).map_err(|error| {
+            MonitoringError::Internal(format!("stored row problems do not decode: {error}"))
+        })
+    })
+}
+
+fn money(minor: Option<i64>, currency: Option<&str>) -> Option<Money> {
+    let currency = currency.and_then(|code| Currency::from_str(code).ok());
+    minor.map(|minor| Money::new(minor, currency.unwrap_or(Currency::Idr)))
+}
+
+/// A page of `VPS` rows of a preview.
+pub async fn hosts(
+    pool: &PgPool,
+    id: Uuid,
+    query: &RowQuery,
+) -> Result<HostRowPage, MonitoringError> {
+    let mut conn = pool.acquire().await?;
+    let preview = stored(&mut conn, id).await?;
+    drop(conn);
+    host_page(pool, id, &preview.summary, query).await
+}
+
+async fn host_page(
+    pool: &PgPool,
+    id: Uuid,
+    summary: &StagedSummary,
+    query: &RowQuery,
+) -> Result<HostRowPage, MonitoringError> {
+    let (offset, limit) = page_bounds(query);
+    let rows = sqlx::query!(
+        r#"SELECT sheet, row_number, name, address, port, expires_on, price_minor, currency, problems, status,
+                  changed, old_name, old_expires_on, old_price_minor, old_currency
+           FROM import_host_row WHERE import_id = $1 AND ($2::text IS NULL OR status = $2)
+           ORDER BY seq OFFSET $3 LIMIT $4"#,
+        id,
+        query.status.map(RowStatus::as_str),
+        i64::from(offset),
+        i64::from(limit)
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut page = Vec::with_capacity(rows.len());
+    for row in rows {
+        // A row that does not state its currency shows the stored one.
+        let currency = row.currency.as_deref().or(row.old_currency.as_deref());
+        let changes = row
+            .changed
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|field| {
+                let (field, old, new) = match field.as_str() {
+                    "name" => (Field::Name, row.old_name.clone(), row.name.clone()),
+                    "expire_date" => (
+                        Field::ExpireDate,
+                        row.old_expires_on.map(|date| date.to_string()),
+                        row.expires_on.map(|date| date.to_string()),
+                    ),
+                    "price" => (
+                        Field::Price,
+                        row.old_price_minor.map(|minor| minor.to_string()),
+                        row.price_minor.map(|minor| minor.to_string()),
+                    ),
+                    "currency" => (
+                        Field::Currency,
+                        row.old_currency.clone(),
+                        row.currency.clone(),
+                    ),
+                    _ => return None,
+                };
+                Some(FieldChange { field, old, new })
+            })
+            .collect();
+        page.push(ImportHostRow {
+            sheet: row.sheet,
+            row: u32::try_from(row.row_number).unwrap_or(0),
+            name: row.name,
+            ip: row.address,
+            port: row.port.and_then(|port| u16::try_from(port).ok()),
+            expire_date: row.expires_on,
+            price: money(row.price_minor, currency),
+            problems: problems_of(row.problems)?,
+            status: RowStatus::parse(&row.status)?,
+            changes,
+        });
+    }
+    Ok(HostRowPage {
+        total: summary
+            .hosts
+            .of(query.status, summary.parsed.hosts.total_rows),
+        offset,
+        rows: page,
+    })
+}
+
+/// A page of `AKUN` rows of a preview.
+pub async fn account_sales(
+    pool: &PgPool,
+    id: Uuid,
+    query: &RowQuery,
+) -> Result<AccountSaleRowPage, MonitoringError> {
+    let mut conn = pool.acquire().await?;
+    let preview = stored(&mut conn, id).await?;
+    drop(conn);
+    account_sale_page(pool, id, &preview.summary, query).await
+}
+
+async fn account_sale_page(
+    pool: &PgPool,
+    id: Uuid,
+    summary: &StagedSummary,
+    query: &RowQuery,
+) -> Result<AccountSaleRowPage, MonitoringError> {
+    let (offset, limit) = page_bounds(query);
+    let rows = sqlx::query!(
+        r#"SELECT sheet, row_number, sold_on, name, merchant, item_type, qty, price_minor, currency, problems, status
+           FROM import_sale_row WHERE import_id = $1 AND ($2::text IS NULL OR status = $2)
+           ORDER BY seq OFFSET $3 LIMIT $4"#,
+        id,
+        query.status.map(RowStatus::as_str),
+        i64::from(offset),
+        i64::from(limit)
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut page = Vec::with_capacity(rows.len());
+    for row in rows {
+        page.push(ImportAccountSaleRow {
+            sheet: row.sheet,
+            row: u32::try_from(row.row_number).unwrap_or(0),
+            sold_at: row.sold_on,
+            name: row.name,
+            merchant: row.merchant,
+            account_type: row.item_type,
+            qty: row.qty.and_then(|qty| u32::try_from(qty).ok()),
+            price: money(row.price_minor, row.currency.as_deref()),
+            problems: problems_of(row.problems)?,
+            status: RowStatus::parse(&row.status)?,
+        });
+    }
+    Ok(AccountSaleRowPage {
+        total: summary
+            .account_sales
+            .of(query.status, summary.parsed.account_sales.total_rows),
+        offset,
+        rows: page,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Closing a preview
+
+/// Discards a preview and its rows.
+pub async fn cancel(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<ClosedImport<()>, MonitoringError> {
+    let row = sqlx::query!(
+        "DELETE FROM import_preview WHERE id = $1 RETURNING file_name, summary",
+        id
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or(MonitoringError::NotFound("no such import"))?;
+    Ok(ClosedImport {
+        file_name: row.file_name,
+        summary: decode(row.summary)?,
+        outcome: (),
+    })
+}
+
 /// Writes the preview's valid rows; the preview is used up. In the
-/// caller's transaction, so it all happens or nothing does.
-pub async fn confirm(conn: &mut PgConnection, id: Uuid) -> Result<ImportResult, MonitoringError> {
-    let stored = sqlx::query_scalar!(
-        "DELETE FROM import_preview WHERE id = $1 AND expires_at > now() RETURNING preview",
+/// caller's transaction, so it all happens or nothing does. Rows are
+/// matched against the database again here (it may have changed since the
+/// preview): a known host gets only the values the row has (a blank cell
+/// keeps the stored value), a new one is added with its sale, and account
+/// sales already in the book are skipped unless `include_duplicates`.
+pub async fn confirm(
+    conn: &mut PgConnection,
+    id: Uuid,
+    include_duplicates: bool,
+) -> Result<ClosedImport<ImportResult>, MonitoringError> {
+    // Locked: a second confirm (on any replica) waits, then finds nothing.
+    let preview = sqlx::query!(
+        "SELECT file_name, summary FROM import_preview WHERE id = $1 AND expires_at > now() FOR UPDATE",
         id
     )
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(MonitoringError::NotFound("no such import, or it expired"))?;
-    let preview = decode(stored)?;
-    let mut result = ImportResult::default();
+    let summary = decode(preview.summary)?;
+    let mut result = ImportResult {
+        rows_skipped: u64::from(summary.hosts.invalid) + u64::from(summary.account_sales.invalid),
+        ..ImportResult::default()
+    };
 
-    let (mut names, mut addresses, mut ports, mut expiries, mut prices, mut currencies, mut rows) =
-        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
-    for row in &preview.hosts {
-        match (&row.name, &row.ip, row.port, row.problems.is_empty()) {
-            (Some(name), Some(ip), Some(port), true) => {
-                names.push(name.as_str().to_owned());
-                addresses.push(ip.to_string());
-                ports.push(i32::from(port.get()));
-                expiries.push(row.expire_date);
-                prices.push(row.price.map(Money::minor));
-                currencies.push(currency_of(row.price).code().to_owned());
-                rows.push(i64::from(row.row));
-            }
-            _ => result.rows_skipped += 1,
-        }
-    }
     // A host listed twice: the lower row wins, as if the rows were applied in order.
-    let upserted = sqlx::query!(
+    let distinct_hosts = sqlx::query_scalar!(
+        r#"SELECT count(DISTINCT (lower(btrim(name)), address, port)) AS "count!" FROM import_host_row WHERE import_id = $1 AND problems IS NULL"#,
+        id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    result.hosts_updated = sqlx::query!(
         r#"WITH r AS (
-               SELECT DISTINCT ON (name, address, port) *
-               FROM unnest($1::text[], $2::text[], $3::int[], $4::date[], $5::bigint[], $6::text[], $7::bigint[])
-                   AS r(name, address, port, expires_on, price_minor, currency, row_number)
-               ORDER BY name, address, port, row_number DESC)
+               SELECT DISTINCT ON (lower(btrim(name)), address, port) name, address, port, expires_on, price_minor, currency
+               FROM import_host_row WHERE import_id = $1 AND problems IS NULL
+               ORDER BY lower(btrim(name)), address, port, seq DESC)
+           UPDATE monitored_host h SET
+               name = r.name,
+               expiry_notified = CASE WHEN r.expires_on IS NOT NULL AND r.expires_on IS DISTINCT FROM h.expires_on THEN false ELSE h.expiry_notified END,
+               expiry_warned_days = CASE WHEN r.expires_on IS NOT NULL AND r.expires_on IS DISTINCT FROM h.expires_on THEN NULL ELSE h.expiry_warned_days END,
+               expires_on = coalesce(r.expires_on, h.expires_on),
+               price_minor = coalesce(r.price_minor, h.price_minor),
+               currency = coalesce(r.currency, h.currency)
+           FROM r
+           WHERE lower(btrim(h.name)) = lower(btrim(r.name)) AND h.address = r.address AND h.port = r.port
+             AND (r.name <> h.name
+                  OR (r.expires_on IS NOT NULL AND r.expires_on IS DISTINCT FROM h.expires_on)
+                  OR (r.price_minor IS NOT NULL AND r.price_minor IS DISTINCT FROM h.price_minor)
+                  OR (r.currency IS NOT NULL AND r.currency <> h.currency))"#,
+        id
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let created = sqlx::query_scalar!(
+        r#"WITH r AS (
+               SELECT DISTINCT ON (lower(btrim(name)), address, port) name, address, port, expires_on, price_minor, currency, seq
+               FROM import_host_row WHERE import_id = $1 AND problems IS NULL
+               ORDER BY lower(btrim(name)), address, port, seq DESC)
            INSERT INTO monitored_host (name, address, port, expires_on, price_minor, currency)
-           SELECT name, address, port, expires_on, price_minor, currency FROM r
-           ON CONFLICT (name, address, port) DO UPDATE SET
-               expiry_notified = CASE WHEN monitored_host.expires_on IS DISTINCT FROM EXCLUDED.expires_on THEN false ELSE monitored_host.expiry_notified END,
-               expiry_warned_days = CASE WHEN monitored_host.expires_on IS DISTINCT FROM EXCLUDED.expires_on THEN NULL ELSE monitored_host.expiry_warned_days END,
-               expires_on = EXCLUDED.expires_on,
-               price_minor = coalesce(EXCLUDED.price_minor, monitored_host.price_minor),
-               currency = CASE WHEN EXCLUDED.price_minor IS NULL THEN monitored_host.currency ELSE EXCLUDED.currency END
-           RETURNING id, (xmax = 0) AS "created!""#,
-        &names,
-        &addresses,
-        &ports,
-        &expiries as &[Option<NaiveDate>],
-        &prices as &[Option<i64>],
-        &currencies,
-        &rows
+           SELECT name, address, port, expires_on, price_minor, coalesce(currency, 'IDR') FROM r
+           WHERE NOT EXISTS (
+               SELECT 1 FROM monitored_host h
+               WHERE lower(btrim(h.name)) = lower(btrim(r.name)) AND h.address = r.address AND h.port = r.port)
+           ORDER BY seq
+           ON CONFLICT DO NOTHING
+           RETURNING id"#,
+        id
     )
     .fetch_all(&mut *conn)
     .await?;
-    let created: Vec<i64> = upserted
-        .iter()
-        .filter(|row| row.created)
-        .map(|row| row.id)
-        .collect();
     result.hosts_created = created.len() as u64;
-    result.hosts_updated = (upserted.len() - created.len()) as u64;
+    result.hosts_unchanged = u64::try_from(distinct_hosts)
+        .unwrap_or(0)
+        .saturating_sub(result.hosts_created + result.hosts_updated);
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE monitored_host SET next_check_at = {SPREAD_FIRST_CHECK} WHERE id = ANY($1)"
     )))
     .bind(&created)
     .execute(&mut *conn)
     .await?;
-    result.host_sales_recorded = sqlx::query!(
-        r#"INSERT INTO sale (kind, sold_on, name, item_type, qty, price_minor, currency, host_id)
-           SELECT 'host', shop_today(), name, 'vps', 1, coalesce(price_minor, 0), currency, id FROM monitored_host WHERE id = ANY($1)"#,
-        &created
-    )
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    result.host_sales_recorded = sales::record_host_sales(conn, &created).await?;
 
-    let (
-        mut dates,
-        mut sale_names,
-        mut merchants,
-        mut types,
-        mut quantities,
-        mut sale_prices,
-        mut sale_currencies,
-    ) = (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
-    for row in &preview.account_sales {
-        match (row.sold_at, &row.name, row.problems.is_empty()) {
-            (Some(sold_at), Some(name), true) => {
-                dates.push(sold_at);
-                sale_names.push(name.as_str().to_owned());
-                merchants.push(
-                    row.merchant
-                        .as_ref()
-                        .map(|text| text.as_str().to_owned())
-                        .unwrap_or_default(),
-                );
-                types.push(
-                    row.account_type
-                        .as_ref()
-                        .map(|text| text.as_str().to_owned())
-                        .unwrap_or_default(),
-                );
-                quantities
-                    .push(i32::try_from(row.qty.map_or(1, Quantity::get)).unwrap_or(i32::MAX));
-                sale_prices.push(row.price.map_or(0, Money::minor));
-                sale_currencies.push(currency_of(row.price).code().to_owned());
-            }
-            _ => result.rows_skipped += 1,
-        }
-    }
-    result.account_sales_created = sqlx::query!(
-        r#"INSERT INTO sale (kind, sold_on, name, merchant, item_type, qty, price_minor, currency)
-           SELECT 'account', * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::text[])"#,
-        &dates,
-        &sale_names,
-        &merchants,
-        &types,
-        &quantities,
-        &sale_prices,
-        &sale_currencies
-    )
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    Ok(result)
+    let imported = sales::record_imported_account_sales(conn, id, include_duplicates).await?;
+    result.account_sales_created = imported.created;
+    result.account_sales_duplicates_skipped = imported.duplicates_skipped;
+
+    sqlx::query!("DELETE FROM import_preview WHERE id = $1", id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(ClosedImport {
+        file_name: preview.file_name,
+        summary,
+        outcome: result,
+    })
 }
+
+// ---------------------------------------------------------------------------
+// Export
 
 /// Every host and every account sale as an `.xlsx` that imports back to
 /// the same values.

@@ -3,6 +3,7 @@
 //! catalog with its Excel import and export. State changes enqueue
 //! notifications in the same transaction.
 
+pub mod bounds;
 pub mod checker;
 mod error;
 pub mod expiry;

@@ -10,6 +10,7 @@ use sqlx::{PgConnection, PgPool};
 use utoipa::ToSchema;
 
 use crate::MonitoringError;
+use crate::bounds;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -30,6 +31,7 @@ impl SaleKind {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct SaleInput {
     pub kind: SaleKind,
+    /// From 2000-01-01 to 2099-12-31.
     pub sold_on: NaiveDate,
     pub name: String,
     /// Where it was sold: a marketplace, a shop, a platform.
@@ -38,9 +40,11 @@ pub struct SaleInput {
     /// What was sold (e.g. `vps`, `rdp`, `netflix`).
     #[serde(default)]
     pub item_type: String,
-    /// At least 1 (default 1).
+    /// 1 (default) to [`bounds::MAX_QTY`].
+    #[schema(minimum = 1, maximum = 10000)]
     pub qty: Option<i32>,
-    /// In minor units of `currency`.
+    /// In minor units of `currency`, 0 to [`bounds::MAX_PRICE_MINOR`].
+    #[schema(minimum = 0, maximum = 1000000000000.0)]
     pub price_minor: i64,
     /// `IDR` (default) or `USD`.
     pub currency: Option<String>,
@@ -121,11 +125,24 @@ fn validate(input: &SaleInput) -> Result<ValidSale, ValidationErrors> {
         errors.add("item_type", "too_long", "at most 100 characters");
     }
     let qty = input.qty.unwrap_or(1);
-    if qty < 1 {
-        errors.add("qty", "out_of_range", "a quantity of at least 1");
+    if !(1..=bounds::MAX_QTY).contains(&qty) {
+        errors.add(
+            "qty",
+            "out_of_range",
+            format!("a quantity from 1 to {}", bounds::MAX_QTY),
+        );
     }
     if input.price_minor < 0 {
         errors.add("price_minor", "negative", "a price cannot be negative");
+    } else if input.price_minor > bounds::MAX_PRICE_MINOR {
+        errors.add(
+            "price_minor",
+            "out_of_range",
+            format!("at most {} minor units", bounds::MAX_PRICE_MINOR),
+        );
+    }
+    if !bounds::date_in_range(input.sold_on) {
+        errors.add("sold_on", "out_of_range", bounds::DATE_RANGE);
     }
     let currency = match input
         .currency
@@ -196,10 +213,12 @@ pub async fn list(pool: &PgPool, filter: &SaleFilter) -> Result<Vec<Sale>, Monit
     Ok(rows.into_iter().map(Sale::from).collect())
 }
 
-async fn find(conn: &mut PgConnection, id: i64) -> Result<Sale, MonitoringError> {
+/// One sale (for the audit log's "before" of an edit or delete, read in the
+/// same transaction as the change).
+pub async fn find(conn: &mut PgConnection, id: i64) -> Result<Sale, MonitoringError> {
     let row = sqlx::query_as!(
         SaleRow,
-        "SELECT id, kind, sold_on, name, merchant, item_type, qty, price_minor, currency, host_id, created_at FROM sale WHERE id = $1",
+        "SELECT id, kind, sold_on, name, merchant, item_type, qty, price_minor, currency, host_id, created_at FROM sale WHERE id = $1 FOR UPDATE",
         id
     )
     .fetch_optional(conn)
@@ -272,7 +291,18 @@ pub struct MonthlyTotal {
     pub currency: String,
     pub sales: i64,
     pub quantity: i64,
-    pub amount_minor: i64,
+    /// Summed exactly (PostgreSQL `numeric`), so no number of sales at the
+    /// largest price overflows it.
+    #[schema(value_type = i64)]
+    pub amount_minor: i128,
+}
+
+struct TotalRow {
+    month: String,
+    currency: String,
+    sales: i64,
+    quantity: i64,
+    amount_minor: String,
 }
 
 /// Totals per month and currency, newest month first, under the same
@@ -281,10 +311,10 @@ pub async fn monthly_totals(
     pool: &PgPool,
     filter: &SaleFilter,
 ) -> Result<Vec<MonthlyTotal>, MonitoringError> {
-    Ok(sqlx::query_as!(
-        MonthlyTotal,
+    let rows = sqlx::query_as!(
+        TotalRow,
         r#"SELECT to_char(date_trunc('month', sold_on), 'YYYY-MM') AS "month!", currency, count(*) AS "sales!",
-                  sum(qty)::bigint AS "quantity!", sum(price_minor * qty)::bigint AS "amount_minor!"
+                  sum(qty)::bigint AS "quantity!", sum(price_minor::numeric * qty)::text AS "amount_minor!"
            FROM sale
            WHERE ($1::text IS NULL OR kind = $1) AND ($2::date IS NULL OR sold_on >= $2) AND ($3::date IS NULL OR sold_on <= $3)
              AND ($4::text IS NULL OR currency = $4)
@@ -297,5 +327,83 @@ pub async fn monthly_totals(
         search_term(filter)
     )
     .fetch_all(pool)
-    .await?)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let amount_minor = row.amount_minor.parse::<i128>().map_err(|error| {
+                MonitoringError::Internal(format!("a sales total does not fit: {error}"))
+            })?;
+            Ok(MonthlyTotal {
+                month: row.month,
+                currency: row.currency,
+                sales: row.sales,
+                quantity: row.quantity,
+                amount_minor,
+            })
+        })
+        .collect()
+}
+
+/// Records the sale of a host just added: one `vps`, sold today in the shop,
+/// at the host's price (0 when it has none) and currency.
+pub(crate) async fn record_host_sales(
+    conn: &mut PgConnection,
+    host_ids: &[i64],
+) -> Result<u64, MonitoringError> {
+    Ok(sqlx::query!(
+        r#"INSERT INTO sale (kind, sold_on, name, item_type, qty, price_minor, currency, host_id)
+           SELECT 'host', shop_today(), name, 'vps', 1, coalesce(price_minor, 0), currency, id
+           FROM monitored_host WHERE id = ANY($1) ORDER BY id"#,
+        host_ids
+    )
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// What writing an import's account sales did.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ImportedSales {
+    pub created: u64,
+    /// Rows identical to a sale already in the book, or to an earlier row
+    /// of the same file, left out.
+    pub duplicates_skipped: u64,
+}
+
+/// Adds the valid account-sale rows of a staged import (`import_sale_row`)
+/// to the book. A row identical to a sale already in the book (date, name,
+/// merchant, type, qty, price, currency), or to an earlier row of the same
+/// file, is skipped unless `include_duplicates`. The book is compared
+/// again here, not only at preview time, so a sale typed in meanwhile is
+/// not doubled either.
+pub(crate) async fn record_imported_account_sales(
+    conn: &mut PgConnection,
+    import_id: uuid::Uuid,
+    include_duplicates: bool,
+) -> Result<ImportedSales, MonitoringError> {
+    let counts = sqlx::query!(
+        r#"WITH inserted AS (
+               INSERT INTO sale (kind, sold_on, name, merchant, item_type, qty, price_minor, currency)
+               SELECT 'account', r.sold_on, r.name, r.merchant, r.item_type, r.qty, r.price_minor, r.currency
+               FROM import_sale_row r
+               WHERE r.import_id = $1 AND r.problems IS NULL
+                 AND ($2 OR (NOT r.repeats_in_file AND NOT EXISTS (
+                     SELECT 1 FROM sale s
+                     WHERE s.kind = 'account' AND s.sold_on = r.sold_on AND s.name = r.name AND s.merchant = r.merchant
+                       AND s.item_type = r.item_type AND s.qty = r.qty AND s.price_minor = r.price_minor AND s.currency = r.currency)))
+               ORDER BY r.seq
+               RETURNING 1)
+           SELECT (SELECT count(*) FROM inserted) AS "created!",
+                  (SELECT count(*) FROM import_sale_row WHERE import_id = $1 AND problems IS NULL) AS "valid!""#,
+        import_id,
+        include_duplicates
+    )
+    .fetch_one(conn)
+    .await?;
+    let created = u64::try_from(counts.created).unwrap_or(0);
+    let valid = u64::try_from(counts.valid).unwrap_or(0);
+    Ok(ImportedSales {
+        created,
+        duplicates_skipped: valid.saturating_sub(created),
+    })
 }

@@ -500,7 +500,7 @@ async fn old_history_and_expired_previews_are_pruned(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    sqlx::query("INSERT INTO import_preview (id, file_name, preview, expires_at) VALUES (gen_random_uuid(), 'a.xlsx', '{}', now() - interval '1 minute')")
+    sqlx::query("INSERT INTO import_preview (id, file_name, summary, expires_at) VALUES (gen_random_uuid(), 'a.xlsx', '{}', now() - interval '1 minute')")
         .execute(&pool)
         .await
         .unwrap();

@@ -650,9 +650,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Upload an `.xlsx` (the raw file as the body) for a preview: every row of
-         *     the `VPS` and `AKUN` sheets with its parsed values and problems. Nothing
-         *     is written until the import is confirmed; the preview expires after an hour.
+         * Upload an `.xlsx` (the raw file as the body) for a preview: the summary
+         *     (rows per sheet, and per status: `new`, `update`, `unchanged`,
+         *     `duplicate`, `invalid`) and the first page of the `VPS` and `AKUN` rows;
+         *     further pages from `/imports/{id}/hosts` and `/imports/{id}/account-sales`.
+         *     Nothing is written until the import is confirmed; the preview expires
+         *     after an hour.
          * @description **Roles:** owner, sysadmin, business
          */
         post: operations["uploadImport"];
@@ -670,17 +673,38 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A stored preview again (e.g. after a page reload).
+         * A stored preview's summary and first pages again (e.g. after a page reload).
          * @description **Roles:** owner, sysadmin, business
          */
         get: operations["getImport"];
         put?: never;
         post?: never;
         /**
-         * Discard a preview.
+         * Discard a preview; the audit log records the file name and counts.
          * @description **Roles:** owner, sysadmin, business
          */
         delete: operations["cancelImport"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/imports/{id}/account-sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A page of a preview's `AKUN` rows, optionally only one status
+         *     (`duplicate`: already in the sales book or earlier in the file).
+         * @description **Roles:** owner, sysadmin, business
+         */
+        get: operations["listImportAccountSaleRows"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -696,12 +720,36 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Write the preview's valid rows in one transaction: hosts upserted by
-         *     name + address + port (new ones get a sale), account sales added. Rows
-         *     with problems are skipped. An import is confirmed once.
+         * Write the preview's valid rows in one transaction: a known host (same
+         *     name ignoring case and spaces, address and port) gets the values its row
+         *     has, a blank cell keeps the stored value; a new host is added with its
+         *     sale; account sales are added, except duplicates unless
+         *     `include_duplicates`. Rows with problems are skipped. An import is
+         *     confirmed once; the audit log records the file name and counts.
          * @description **Roles:** owner, sysadmin, business
          */
         post: operations["confirmImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/imports/{id}/hosts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A page of a preview's `VPS` rows, optionally only one status
+         *     (`invalid`: only rows with problems).
+         * @description **Roles:** owner, sysadmin, business
+         */
+        get: operations["listImportHostRows"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1275,26 +1323,12 @@ export interface components {
             profile?: components["schemas"]["Profile"] | null;
             roles: components["schemas"]["Role"][];
         };
-        /** @description One data row of an `AKUN` sheet: accounts sold on a marketplace. */
-        AccountSaleRow: {
-            merchant?: string | null;
-            name?: string | null;
-            price?: components["schemas"]["PreviewPrice"] | null;
-            problems: components["schemas"]["RowProblem"][];
-            /**
-             * Format: int32
-             * @description 1 when the cell is blank.
-             */
-            qty?: number | null;
-            /**
-             * Format: int32
-             * @description The row number Excel shows (1-based).
-             */
-            row: number;
-            sheet: string;
-            /** Format: date */
-            sold_at?: string | null;
-            type?: string | null;
+        AccountSaleRowPage: {
+            /** Format: int32 */
+            offset: number;
+            rows: components["schemas"]["ImportAccountSaleRow"][];
+            /** Format: int32 */
+            total: number;
         };
         /**
          * @description An alert's delivery as listed: sent alone, held for its window's
@@ -1437,6 +1471,15 @@ export interface components {
          * @enum {string}
          */
         Field: "name" | "ip" | "port" | "expire_date" | "price" | "currency" | "sold_at" | "merchant" | "type" | "qty";
+        /**
+         * @description A field a re-import changes, with the stored and the new value as text
+         *     (dates `YYYY-MM-DD`, prices in minor units).
+         */
+        FieldChange: {
+            field: components["schemas"]["Field"];
+            new?: string | null;
+            old?: string | null;
+        };
         Health: {
             /** @description Always `ok` when the process answers at all. */
             status: string;
@@ -1467,7 +1510,10 @@ export interface components {
              * @description The customer to email when the host goes down or up.
              */
             customer_id?: string | null;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description From 2000-01-01 to 2099-12-31.
+             */
             expires_on?: string | null;
             /**
              * Format: int32
@@ -1485,7 +1531,8 @@ export interface components {
             port: number;
             /**
              * Format: int64
-             * @description Price in minor units of `currency` (whole rupiah, US cents).
+             * @description Price in minor units of `currency` (whole rupiah, US cents), 0 to
+             *     [`bounds::MAX_PRICE_MINOR`].
              */
             price_minor?: number | null;
             /** @description Adding only: record the sale in the sales book (default true). */
@@ -1498,26 +1545,15 @@ export interface components {
             /** Format: int64 */
             service_id?: number | null;
         };
-        /**
-         * @description One data row of a `VPS` sheet. A value is `None` when its cell is blank
-         *     or could not be read; in the second case `problems` says why.
-         */
-        HostRow: {
-            /** Format: date */
-            expire_date?: string | null;
-            /** @description The `ip` column: an IP address or a host name ([`Host`]). */
-            ip?: string | null;
-            name?: string | null;
+        HostRowPage: {
             /** Format: int32 */
-            port?: number | null;
-            price?: components["schemas"]["PreviewPrice"] | null;
-            problems: components["schemas"]["RowProblem"][];
+            offset: number;
+            rows: components["schemas"]["ImportHostRow"][];
             /**
              * Format: int32
-             * @description The row number Excel shows (1-based).
+             * @description Rows matching the filter, on every page.
              */
-            row: number;
-            sheet: string;
+            total: number;
         };
         /**
          * @description `pending` (not yet known, or failing but not yet down), `up` or `down`.
@@ -1530,16 +1566,54 @@ export interface components {
         };
         /** @enum {string} */
         IgnoredSheetReason: "unrecognised_name" | "ambiguous_name" | "not_a_worksheet";
-        ImportPreview: {
-            /** @description Rows of the `AKUN` sheets, in sheet order then row order. */
-            account_sales: components["schemas"]["AccountSaleRow"][];
-            /** @description Rows of the `VPS` sheets, in sheet order then row order. */
-            hosts: components["schemas"]["HostRow"][];
-            summary: components["schemas"]["ImportSummary"];
+        /**
+         * @description One `AKUN` row of a preview, with the values it would be recorded with
+         *     (blank merchant and type are empty, blank qty is 1).
+         */
+        ImportAccountSaleRow: {
+            merchant?: string | null;
+            name?: string | null;
+            price?: components["schemas"]["PreviewPrice"] | null;
+            problems: components["schemas"]["RowProblem"][];
+            /** Format: int32 */
+            qty?: number | null;
+            /** Format: int32 */
+            row: number;
+            sheet: string;
+            /** Format: date */
+            sold_at?: string | null;
+            status: components["schemas"]["RowStatus"];
+            type?: string | null;
+        };
+        /** @description One `VPS` row of a preview. */
+        ImportHostRow: {
+            /** @description For `update`: what changes. */
+            changes: components["schemas"]["FieldChange"][];
+            /** Format: date */
+            expire_date?: string | null;
+            /** @description The `ip` column: an IP address or a host name. */
+            ip?: string | null;
+            name?: string | null;
+            /** Format: int32 */
+            port?: number | null;
+            price?: components["schemas"]["PreviewPrice"] | null;
+            problems: components["schemas"]["RowProblem"][];
+            /**
+             * Format: int32
+             * @description The row number Excel shows (1-based).
+             */
+            row: number;
+            sheet: string;
+            status: components["schemas"]["RowStatus"];
         };
         ImportResult: {
             /** Format: int64 */
             account_sales_created: number;
+            /**
+             * Format: int64
+             * @description Account sales identical to one in the book (or earlier in the file), left out.
+             */
+            account_sales_duplicates_skipped: number;
             /**
              * Format: int64
              * @description Sales recorded for the new hosts.
@@ -1547,7 +1621,15 @@ export interface components {
             host_sales_recorded: number;
             /** Format: int64 */
             hosts_created: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Known hosts the file left as they were.
+             */
+            hosts_unchanged: number;
+            /**
+             * Format: int64
+             * @description Known hosts whose stored values changed.
+             */
             hosts_updated: number;
             /**
              * Format: int64
@@ -1654,7 +1736,11 @@ export interface components {
         };
         /** @description One month's revenue in one currency (amounts are price × qty). */
         MonthlyTotal: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Summed exactly (PostgreSQL `numeric`), so no number of sales at the
+             *     largest price overflows it.
+             */
             amount_minor: number;
             currency: string;
             /** @description `YYYY-MM`. */
@@ -1881,6 +1967,11 @@ export interface components {
             /** @description English explanation quoting the cell; the SPA translates by `code`. */
             message: string;
         };
+        /**
+         * @description What a preview row would do if the import were confirmed now.
+         * @enum {string}
+         */
+        RowStatus: "new" | "update" | "unchanged" | "duplicate" | "invalid";
         Sale: {
             /** Format: date-time */
             created_at: string;
@@ -1914,15 +2005,18 @@ export interface components {
             name: string;
             /**
              * Format: int64
-             * @description In minor units of `currency`.
+             * @description In minor units of `currency`, 0 to [`bounds::MAX_PRICE_MINOR`].
              */
             price_minor: number;
             /**
              * Format: int32
-             * @description At least 1 (default 1).
+             * @description 1 (default) to [`bounds::MAX_QTY`].
              */
             qty?: number | null;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description From 2000-01-01 to 2099-12-31.
+             */
             sold_on: string;
         };
         /** @enum {string} */
@@ -1999,14 +2093,27 @@ export interface components {
         };
         /** @enum {string} */
         StaffStatus: "active" | "disabled" | "invited";
+        /** @description A stored preview: its summary and the first page of each kind. */
         StagedImport: {
+            /** @description The first page of `AKUN` rows (all statuses). */
+            account_sales: components["schemas"]["AccountSaleRowPage"];
             /** Format: date-time */
             expires_at: string;
             file_name: string;
+            /** @description The first page of `VPS` rows (all statuses). */
+            hosts: components["schemas"]["HostRowPage"];
             /** Format: uuid */
             id: string;
-            /** @description Every row with its parsed values and problems, and the summary. */
-            preview: components["schemas"]["ImportPreview"];
+            summary: components["schemas"]["StagedSummary"];
+        };
+        /** @description The summary kept with a preview (the rows are in the row tables). */
+        StagedSummary: {
+            /** @description `AKUN` rows by what confirming would do. */
+            account_sales: components["schemas"]["StatusCounts"];
+            /** @description `VPS` rows by what confirming would do. */
+            hosts: components["schemas"]["StatusCounts"];
+            /** @description What the parser read: rows per kind and sheet, sheets left out. */
+            parsed: components["schemas"]["ImportSummary"];
         };
         StateChange: {
             /** Format: date-time */
@@ -2014,6 +2121,22 @@ export interface components {
             from_status: string;
             reason?: string | null;
             to_status: string;
+        };
+        /** @description Rows of one kind per status. */
+        StatusCounts: {
+            /** Format: int32 */
+            duplicate: number;
+            /**
+             * Format: int32
+             * @description Rows with problems.
+             */
+            invalid: number;
+            /** Format: int32 */
+            new: number;
+            /** Format: int32 */
+            unchanged: number;
+            /** Format: int32 */
+            update: number;
         };
         StatusPage: {
             /** Format: date-time */
@@ -3766,7 +3889,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The preview, kept under its id */
+            /** @description The preview's summary and first pages, kept under its id */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -3920,9 +4043,72 @@ export interface operations {
             };
         };
     };
+    listImportAccountSaleRows: {
+        parameters: {
+            query?: {
+                /** @description Only rows with this status (`invalid`: only problems); all when absent. */
+                status?: components["schemas"]["RowStatus"];
+                /** @description Rows to skip (default 0). */
+                offset?: number;
+                /** @description Rows per page, 1 to 500 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Import id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountSaleRowPage"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Monitoring staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such import, or it expired */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     confirmImport: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Also add account sales identical to one already in the book or
+                 *     earlier in the file (default false: they are skipped).
+                 */
+                include_duplicates?: boolean | null;
+            };
             header?: never;
             path: {
                 /** @description Import id */
@@ -3960,6 +4146,63 @@ export interface operations {
                 };
             };
             /** @description No such import, it expired, or it was already confirmed or cancelled */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listImportHostRows: {
+        parameters: {
+            query?: {
+                /** @description Only rows with this status (`invalid`: only problems); all when absent. */
+                status?: components["schemas"]["RowStatus"];
+                /** @description Rows to skip (default 0). */
+                offset?: number;
+                /** @description Rows per page, 1 to 500 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Import id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostRowPage"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Monitoring staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such import, or it expired */
             404: {
                 headers: {
                     [name: string]: unknown;

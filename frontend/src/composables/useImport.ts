@@ -1,28 +1,40 @@
 import { shallowRef } from 'vue'
-import { api as defaultApi, ApiProblem, type ApiClient } from '../api/client'
+import { api as defaultApi, type ApiClient } from '../api/client'
+import { deleteTolerating404, unwrap } from '../api/unwrap'
 import type { components } from '../api/schema'
 
 export type ImportResult = components['schemas']['ImportResult']
 
 /*
- * The preview of an uploaded workbook, as the OpenAPI document types it (`ImportPreview` and
- * what it holds, from `crates/monitoring/src/spreadsheet/preview.rs`).
+ * The preview of an uploaded workbook, as the OpenAPI document types it: the summary (rows per
+ * sheet from the parser, and per status from the database) and pages of rows, each with its
+ * status (`new`, `update` with its changes, `unchanged`, `duplicate`, `invalid`).
  */
 type Schemas = components['schemas']
 export type ImportField = Schemas['Field']
 export type RowProblemCode = Schemas['ProblemCode']
 export type RowProblem = Schemas['RowProblem']
 export type PreviewMoney = Schemas['PreviewPrice']
-export type HostRow = Schemas['HostRow']
-export type AccountSaleRow = Schemas['AccountSaleRow']
+export type HostRow = Schemas['ImportHostRow']
+export type AccountSaleRow = Schemas['ImportAccountSaleRow']
+export type HostRowPage = Schemas['HostRowPage']
+export type AccountSaleRowPage = Schemas['AccountSaleRowPage']
+export type RowStatus = Schemas['RowStatus']
+export type StatusCounts = Schemas['StatusCounts']
+export type FieldChange = Schemas['FieldChange']
 export type RowCounts = Schemas['RowCounts']
 export type SheetKind = Schemas['SheetKind']
 export type SheetSummary = Schemas['SheetSummary']
 export type IgnoredSheetReason = Schemas['IgnoredSheetReason']
 export type IgnoredSheet = Schemas['IgnoredSheet']
 export type ImportSummary = Schemas['ImportSummary']
-export type ImportPreview = Schemas['ImportPreview']
 export type StagedImport = Schemas['StagedImport']
+
+/** Which rows a page lists: every row, or one status (`invalid`: only rows with problems). */
+export type RowFilter = RowStatus | 'all'
+
+/** Rows per page of each preview table (the server answers 50 by default). */
+export const PAGE_SIZE = 50
 
 /** Every row problem code, for the translations. */
 export const ROW_PROBLEM_CODES: readonly RowProblemCode[] = [
@@ -67,9 +79,9 @@ export function problemsOf(row: { problems: RowProblem[] }, field: ImportField):
 
 /**
  * The Excel import (owner, sysadmin, business): upload the raw .xlsx for a preview (nothing
- * written), read a stored preview again, confirm it (valid rows written, the rest skipped)
- * or cancel it. The preview can hold 100,000 rows: it is kept in a shallow ref (no deep
- * reactivity over every row).
+ * written; the answer is the summary and the first page of each kind), page through its rows by
+ * status, confirm it (valid rows written, duplicates only when asked) or cancel it. The rows stay
+ * on the server: a 100,000-row preview costs the browser one page at a time.
  */
 export function useImport(api: ApiClient = defaultApi) {
   const staged = shallowRef<StagedImport | null>(null)
@@ -84,35 +96,51 @@ export function useImport(api: ApiClient = defaultApi) {
       bodySerializer: (body: unknown) => body,
       headers: { 'Content-Type': XLSX_TYPE },
     })
-    if (!data) throw ApiProblem.unexpected(response)
-    staged.value = data as unknown as StagedImport
+    staged.value = unwrap(data, response)
     result.value = null
     return staged.value
   }
 
   async function load(id: string): Promise<StagedImport> {
     const { data, response } = await api.GET('/api/v1/monitoring/imports/{id}', { params: { path: { id } } })
-    if (!data) throw ApiProblem.unexpected(response)
-    staged.value = data as unknown as StagedImport
+    staged.value = unwrap(data, response)
     return staged.value
   }
 
-  async function confirm(id: string): Promise<ImportResult> {
-    const { data, response } = await api.POST('/api/v1/monitoring/imports/{id}/confirm', { params: { path: { id } } })
-    if (!data) throw ApiProblem.unexpected(response)
-    result.value = data
+  const pageQuery = (filter: RowFilter, page: number) => ({
+    ...(filter === 'all' ? {} : { status: filter }),
+    offset: (page - 1) * PAGE_SIZE,
+    limit: PAGE_SIZE,
+  })
+
+  /** One page (1-based) of the preview's VPS rows. */
+  async function hostPage(id: string, filter: RowFilter, page: number): Promise<HostRowPage> {
+    const { data, response } = await api.GET('/api/v1/monitoring/imports/{id}/hosts', {
+      params: { path: { id }, query: pageQuery(filter, page) },
+    })
+    return unwrap(data, response)
+  }
+
+  /** One page (1-based) of the preview's AKUN rows. */
+  async function salePage(id: string, filter: RowFilter, page: number): Promise<AccountSaleRowPage> {
+    const { data, response } = await api.GET('/api/v1/monitoring/imports/{id}/account-sales', {
+      params: { path: { id }, query: pageQuery(filter, page) },
+    })
+    return unwrap(data, response)
+  }
+
+  async function confirm(id: string, includeDuplicates = false): Promise<ImportResult> {
+    const { data, response } = await api.POST('/api/v1/monitoring/imports/{id}/confirm', {
+      params: { path: { id }, query: includeDuplicates ? { include_duplicates: true } : {} },
+    })
+    result.value = unwrap(data, response)
     staged.value = null
-    return data
+    return result.value
   }
 
   /** Discard the preview; one that is already gone (404: expired, confirmed elsewhere) is fine. */
   async function cancel(id: string): Promise<void> {
-    try {
-      const { response } = await api.DELETE('/api/v1/monitoring/imports/{id}', { params: { path: { id } } })
-      if (!response.ok) throw ApiProblem.unexpected(response)
-    } catch (e) {
-      if (!(e instanceof ApiProblem) || e.status !== 404) throw e
-    }
+    await deleteTolerating404(() => api.DELETE('/api/v1/monitoring/imports/{id}', { params: { path: { id } } }))
     staged.value = null
   }
 
@@ -121,5 +149,5 @@ export function useImport(api: ApiClient = defaultApi) {
     result.value = null
   }
 
-  return { staged, result, upload, load, confirm, cancel, reset }
+  return { staged, result, upload, load, hostPage, salePage, confirm, cancel, reset }
 }

@@ -1,5 +1,5 @@
 import type { HostDetail, MonitoredHost } from '../composables/useHosts'
-import type { AccountSaleRow, HostRow, ImportPreview, ImportResult, StagedImport } from '../composables/useImport'
+import type { AccountSaleRow, HostRow, ImportResult, ImportSummary, RowStatus, StagedImport, StatusCounts } from '../composables/useImport'
 import type { MonthlyTotal, Sale } from '../composables/useSales'
 import type { PublicHostStatus, StatusPage } from '../composables/useStatusPage'
 
@@ -96,6 +96,8 @@ export function hostRow(row: number, extra: Partial<HostRow> = {}): HostRow {
     expire_date: '2026-01-31',
     price: { minor: 150000, currency: 'IDR' },
     problems: [],
+    status: extra.problems?.length ? 'invalid' : 'new',
+    changes: [],
     ...extra,
   }
 }
@@ -111,8 +113,16 @@ export function accountRow(row: number, extra: Partial<AccountSaleRow> = {}): Ac
     qty: 1,
     price: { minor: 25000, currency: 'IDR' },
     problems: [],
+    status: extra.problems?.length ? 'invalid' : 'new',
     ...extra,
   }
+}
+
+/** Every row of a preview with the parser's summary (the server keeps it and answers by page). */
+export interface ImportPreview {
+  summary: ImportSummary
+  hosts: HostRow[]
+  account_sales: AccountSaleRow[]
 }
 
 /** A preview whose summary counts what `hosts` and `accountSales` hold. */
@@ -137,16 +147,35 @@ export function importPreview(hosts: HostRow[], accountSales: AccountSaleRow[], 
   }
 }
 
+/** Rows of one kind per status, as the server counts them. */
+function statusCounts(rows: { status: RowStatus }[]): StatusCounts {
+  const counts: StatusCounts = { new: 0, update: 0, unchanged: 0, duplicate: 0, invalid: 0 }
+  for (const row of rows) counts[row.status] += 1
+  return counts
+}
+
+/** The upload's answer for this preview: the summary and the first page of each kind. */
 export function stagedImport(preview: ImportPreview, extra: Partial<StagedImport> = {}): StagedImport {
   return {
     id: '0196f7a2-3c4d-7e5f-8a9b-0c1d2e3f4a5b',
     file_name: 'pelanggan.xlsx',
     expires_at: new Date(Date.now() + 3600_000).toISOString(),
-    preview,
+    summary: { parsed: preview.summary, hosts: statusCounts(preview.hosts), account_sales: statusCounts(preview.account_sales) },
+    hosts: { total: preview.hosts.length, offset: 0, rows: preview.hosts.slice(0, 50) },
+    account_sales: { total: preview.account_sales.length, offset: 0, rows: preview.account_sales.slice(0, 50) },
     ...extra,
   }
 }
 
 export function importResult(extra: Partial<ImportResult> = {}): ImportResult {
-  return { hosts_created: 2, hosts_updated: 0, host_sales_recorded: 2, account_sales_created: 1, rows_skipped: 4, ...extra }
+  return {
+    hosts_created: 2,
+    hosts_updated: 0,
+    hosts_unchanged: 0,
+    host_sales_recorded: 2,
+    account_sales_created: 1,
+    account_sales_duplicates_skipped: 0,
+    rows_skipped: 4,
+    ...extra,
+  }
 }

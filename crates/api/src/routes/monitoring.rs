@@ -9,7 +9,9 @@ use monitoring::host::{
     self, HostDetail, HostFilter, HostInput, HostStatus, MaintenanceWindow, MonitoredHost,
     NewMaintenanceWindow,
 };
-use monitoring::import::{self, ImportResult, StagedImport};
+use monitoring::import::{
+    self, AccountSaleRowPage, HostRowPage, ImportResult, RowQuery, StagedImport,
+};
 use monitoring::spreadsheet::MAX_UPLOAD_BYTES;
 use monitoring::status::{self, StatusPage};
 use serde::Deserialize;
@@ -32,6 +34,8 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(remove_maintenance)
         .service(upload_import)
         .service(get_import)
+        .service(import_host_rows)
+        .service(import_account_sale_rows)
         .service(confirm_import)
         .service(cancel_import)
         .service(export_workbook)
@@ -305,9 +309,12 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, A
     Ok(body)
 }
 
-/// Upload an `.xlsx` (the raw file as the body) for a preview: every row of
-/// the `VPS` and `AKUN` sheets with its parsed values and problems. Nothing
-/// is written until the import is confirmed; the preview expires after an hour.
+/// Upload an `.xlsx` (the raw file as the body) for a preview: the summary
+/// (rows per sheet, and per status: `new`, `update`, `unchanged`,
+/// `duplicate`, `invalid`) and the first page of the `VPS` and `AKUN` rows;
+/// further pages from `/imports/{id}/hosts` and `/imports/{id}/account-sales`.
+/// Nothing is written until the import is confirmed; the preview expires
+/// after an hour.
 #[utoipa::path(
     tag = "monitoring",
     operation_id = "uploadImport",
@@ -316,7 +323,7 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, A
     params(UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", description = "The workbook, at most 20 MiB"),
     responses(
-        (status = 201, description = "The preview, kept under its id", body = StagedImport),
+        (status = 201, description = "The preview's summary and first pages, kept under its id", body = StagedImport),
         (status = 413, description = "Larger than 20 MiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as an .xlsx or octet-stream body", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not an .xlsx (`not_xlsx`: .xls, CSV…), unsafe (`unsafe_workbook`: zip bomb), damaged (`corrupt_workbook`), no VPS/AKUN sheet (`no_known_sheets`) or too many rows", body = Problem, content_type = "application/problem+json"),
@@ -349,7 +356,7 @@ async fn upload_import(
     Ok(HttpResponse::Created().json(staged))
 }
 
-/// A stored preview again (e.g. after a page reload).
+/// A stored preview's summary and first pages again (e.g. after a page reload).
 #[utoipa::path(
     tag = "monitoring",
     operation_id = "getImport",
@@ -370,15 +377,77 @@ async fn get_import(
     Ok(web::Json(import::load(&state.pool, id.into_inner()).await?))
 }
 
-/// Write the preview's valid rows in one transaction: hosts upserted by
-/// name + address + port (new ones get a sale), account sales added. Rows
-/// with problems are skipped. An import is confirmed once.
+/// A page of a preview's `VPS` rows, optionally only one status
+/// (`invalid`: only rows with problems).
+#[utoipa::path(
+    tag = "monitoring",
+    operation_id = "listImportHostRows",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
+    params(("id" = Uuid, Path, description = "Import id"), RowQuery),
+    responses(
+        (status = 200, description = "The page", body = HostRowPage),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such import, or it expired", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/monitoring/imports/{id}/hosts")]
+async fn import_host_rows(
+    _auth: Auth<MonitorStaff>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    query: web::Query<RowQuery>,
+) -> Result<web::Json<HostRowPage>, ApiError> {
+    Ok(web::Json(
+        import::hosts(&state.pool, id.into_inner(), &query).await?,
+    ))
+}
+
+/// A page of a preview's `AKUN` rows, optionally only one status
+/// (`duplicate`: already in the sales book or earlier in the file).
+#[utoipa::path(
+    tag = "monitoring",
+    operation_id = "listImportAccountSaleRows",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
+    params(("id" = Uuid, Path, description = "Import id"), RowQuery),
+    responses(
+        (status = 200, description = "The page", body = AccountSaleRowPage),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such import, or it expired", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/monitoring/imports/{id}/account-sales")]
+async fn import_account_sale_rows(
+    _auth: Auth<MonitorStaff>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    query: web::Query<RowQuery>,
+) -> Result<web::Json<AccountSaleRowPage>, ApiError> {
+    Ok(web::Json(
+        import::account_sales(&state.pool, id.into_inner(), &query).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ConfirmQuery {
+    /// Also add account sales identical to one already in the book or
+    /// earlier in the file (default false: they are skipped).
+    pub include_duplicates: Option<bool>,
+}
+
+/// Write the preview's valid rows in one transaction: a known host (same
+/// name ignoring case and spaces, address and port) gets the values its row
+/// has, a blank cell keeps the stored value; a new host is added with its
+/// sale; account sales are added, except duplicates unless
+/// `include_duplicates`. Rows with problems are skipped. An import is
+/// confirmed once; the audit log records the file name and counts.
 #[utoipa::path(
     tag = "monitoring",
     operation_id = "confirmImport",
     security(("bearer" = [])),
     extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
-    params(("id" = Uuid, Path, description = "Import id")),
+    params(("id" = Uuid, Path, description = "Import id"), ConfirmQuery),
     responses(
         (status = 200, description = "What was written", body = ImportResult),
         (status = 404, description = "No such import, it expired, or it was already confirmed or cancelled", body = Problem, content_type = "application/problem+json"),
@@ -389,23 +458,30 @@ async fn confirm_import(
     auth: Auth<MonitorStaff>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
+    query: web::Query<ConfirmQuery>,
 ) -> Result<web::Json<ImportResult>, ApiError> {
     let id = id.into_inner();
+    let include_duplicates = query.include_duplicates.unwrap_or(false);
     let mut tx = state.pool.begin().await?;
-    let result = import::confirm(&mut tx, id).await?;
+    let confirmed = import::confirm(&mut tx, id, include_duplicates).await?;
     let entry = AuditRecord {
         action: "import.confirmed",
         entity_type: "import",
         entity_id: id.to_string(),
         before: None,
-        after: Some(serde_json::json!(result)),
+        after: Some(serde_json::json!({
+            "file_name": confirmed.file_name,
+            "include_duplicates": include_duplicates,
+            "rows": confirmed.summary,
+            "result": confirmed.outcome,
+        })),
     };
     audit::record(&mut tx, &auth.actor(), entry).await?;
     tx.commit().await?;
-    Ok(web::Json(result))
+    Ok(web::Json(confirmed.outcome))
 }
 
-/// Discard a preview.
+/// Discard a preview; the audit log records the file name and counts.
 #[utoipa::path(
     tag = "monitoring",
     operation_id = "cancelImport",
@@ -419,12 +495,25 @@ async fn confirm_import(
 )]
 #[delete("/api/v1/monitoring/imports/{id}")]
 async fn cancel_import(
-    _auth: Auth<MonitorStaff>,
+    auth: Auth<MonitorStaff>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.acquire().await?;
-    import::cancel(&mut conn, id.into_inner()).await?;
+    let id = id.into_inner();
+    let mut tx = state.pool.begin().await?;
+    let cancelled = import::cancel(&mut tx, id).await?;
+    let entry = AuditRecord {
+        action: "import.cancelled",
+        entity_type: "import",
+        entity_id: id.to_string(),
+        before: Some(serde_json::json!({
+            "file_name": cancelled.file_name,
+            "rows": cancelled.summary,
+        })),
+        after: None,
+    };
+    audit::record(&mut tx, &auth.actor(), entry).await?;
+    tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

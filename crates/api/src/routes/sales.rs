@@ -88,13 +88,15 @@ async fn audited(
     auth: &Auth<SalesStaff>,
     action: &str,
     id: i64,
+    before: Option<&Sale>,
     after: Option<&Sale>,
 ) -> Result<(), ApiError> {
+    // The whole sale before and after: enough to settle a dispute.
     let entry = AuditRecord {
         action,
         entity_type: "sale",
         entity_id: id.to_string(),
-        before: None,
+        before: before.map(|sale| serde_json::json!(sale)),
         after: after.map(|sale| serde_json::json!(sale)),
     };
     audit::record(tx, &auth.actor(), entry).await?;
@@ -120,7 +122,7 @@ async fn create_sale(
 ) -> Result<HttpResponse, ApiError> {
     let mut tx = state.pool.begin().await?;
     let sale = sales::create(&mut tx, &body).await?;
-    audited(&mut tx, &auth, "sale.created", sale.id, Some(&sale)).await?;
+    audited(&mut tx, &auth, "sale.created", sale.id, None, Some(&sale)).await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(sale))
 }
@@ -146,8 +148,18 @@ async fn update_sale(
     body: web::Json<SaleInput>,
 ) -> Result<web::Json<Sale>, ApiError> {
     let mut tx = state.pool.begin().await?;
-    let sale = sales::update(&mut tx, id.into_inner(), &body).await?;
-    audited(&mut tx, &auth, "sale.updated", sale.id, Some(&sale)).await?;
+    let id = id.into_inner();
+    let before = sales::find(&mut tx, id).await?;
+    let sale = sales::update(&mut tx, id, &body).await?;
+    audited(
+        &mut tx,
+        &auth,
+        "sale.updated",
+        sale.id,
+        Some(&before),
+        Some(&sale),
+    )
+    .await?;
     tx.commit().await?;
     Ok(web::Json(sale))
 }
@@ -172,8 +184,9 @@ async fn delete_sale(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let mut tx = state.pool.begin().await?;
+    let before = sales::find(&mut tx, id).await?;
     sales::delete(&mut tx, id).await?;
-    audited(&mut tx, &auth, "sale.deleted", id, None).await?;
+    audited(&mut tx, &auth, "sale.deleted", id, Some(&before), None).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -35,7 +35,6 @@ pub fn configure(config: &mut ServiceConfig) {
     params(("id" = Uuid, Path, description = "Staff member id")),
     responses(
         (status = 200, description = "Tokens, newest first", body = [ApiToken]),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such staff member", body = Problem, content_type = "application/problem+json"),
     )
 )]

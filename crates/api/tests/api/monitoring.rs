@@ -134,7 +134,7 @@ async fn an_import_previews_every_row_writes_nothing_until_confirmed_and_confirm
     let response = upload(&app, &token, XLSX, workbook.bytes.clone()).await;
     assert_eq!(response.status().as_u16(), 201);
     let staged: serde_json::Value = response.json().await.unwrap();
-    let summary = &staged["preview"]["summary"];
+    let summary = &staged["summary"]["parsed"];
     let (host_total, host_valid) = (
         summary["hosts"]["total_rows"].as_u64().unwrap(),
         summary["hosts"]["valid_rows"].as_u64().unwrap(),
@@ -144,7 +144,7 @@ async fn an_import_previews_every_row_writes_nothing_until_confirmed_and_confirm
         host_valid < 40,
         "the generator's defective rows are flagged"
     );
-    let flagged = staged["preview"]["hosts"]
+    let flagged = staged["hosts"]["rows"]
         .as_array()
         .unwrap()
         .iter()
@@ -172,7 +172,14 @@ async fn an_import_previews_every_row_writes_nothing_until_confirmed_and_confirm
         .json()
         .await
         .unwrap();
-    assert_eq!(again["preview"], staged["preview"]);
+    assert_eq!(
+        (&again["summary"], &again["hosts"], &again["account_sales"]),
+        (
+            &staged["summary"],
+            &staged["hosts"],
+            &staged["account_sales"]
+        )
+    );
 
     let response = app
         .authed(
@@ -225,6 +232,10 @@ async fn an_import_previews_every_row_writes_nothing_until_confirmed_and_confirm
         .await
         .unwrap();
     assert_eq!(result["hosts_created"], 0);
+    assert_eq!(
+        result["account_sales_created"], 0,
+        "the same sales again are duplicates: {result}"
+    );
     assert_eq!(count(&pool, "monitored_host").await, created);
 
     // Cancelled previews are gone.
@@ -342,7 +353,7 @@ async fn the_export_imports_back_cleanly(pool: PgPool) {
         .json()
         .await
         .unwrap();
-    let summary = &staged["preview"]["summary"];
+    let summary = &staged["summary"]["parsed"];
     assert_eq!(
         (
             summary["hosts"]["valid_rows"].as_u64(),
@@ -357,7 +368,16 @@ async fn the_export_imports_back_cleanly(pool: PgPool) {
         ),
         (Some(1), Some(1))
     );
-    let usd = staged["preview"]["hosts"]
+    assert_eq!(
+        (
+            &staged["summary"]["hosts"]["unchanged"],
+            &staged["summary"]["account_sales"]["duplicate"]
+        ),
+        (&serde_json::json!(3), &serde_json::json!(1)),
+        "an export read back changes nothing: {}",
+        staged["summary"]
+    );
+    let usd = staged["hosts"]["rows"]
         .as_array()
         .unwrap()
         .iter()
@@ -382,9 +402,23 @@ async fn the_export_imports_back_cleanly(pool: PgPool) {
     assert_eq!(
         (
             result["hosts_created"].as_i64(),
-            result["hosts_updated"].as_i64()
+            result["hosts_updated"].as_i64(),
+            result["hosts_unchanged"].as_i64(),
+            result["account_sales_created"].as_i64(),
         ),
-        (Some(0), Some(3))
+        (Some(0), Some(0), Some(3), Some(0)),
+        "{result}"
+    );
+    assert_eq!(
+        (
+            count(&pool, "monitored_host").await,
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sale WHERE kind = 'account'")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        ),
+        (3, 1),
+        "no host and no account sale doubled"
     );
 }
 
@@ -824,7 +858,7 @@ async fn an_expired_preview_cannot_be_confirmed_and_another_replica_sees_a_live_
         .json()
         .await
         .unwrap();
-    assert_eq!(seen["preview"]["summary"]["hosts"]["valid_rows"], 4);
+    assert_eq!(seen["summary"]["parsed"]["hosts"]["valid_rows"], 4);
 
     sqlx::query("UPDATE import_preview SET expires_at = now() - interval '1 second'")
         .execute(&pool)
@@ -862,5 +896,503 @@ async fn an_expired_preview_cannot_be_confirmed_and_another_replica_sees_a_live_
             count(&pool, "sale").await
         ),
         (0, 0)
+    );
+}
+
+/// A workbook with exactly these sheets, each a header row and rows of text
+/// or numbers as given (an empty string is a blank cell).
+fn workbook(sheets: &[(&str, &[&str], &[Vec<&str>])]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (name, header, rows) in sheets {
+        let sheet = book.add_worksheet();
+        sheet.set_name(*name).unwrap();
+        for (column, title) in header.iter().enumerate() {
+            sheet
+                .write_string(0, u16::try_from(column).unwrap(), *title)
+                .unwrap();
+        }
+        for (index, row) in rows.iter().enumerate() {
+            let line = u32::try_from(index + 1).unwrap();
+            for (column, value) in row.iter().enumerate() {
+                let column = u16::try_from(column).unwrap();
+                if value.is_empty() {
+                    continue;
+                }
+                match value.parse::<f64>() {
+                    Ok(number) => sheet.write_number(line, column, number).unwrap(),
+                    Err(_) => sheet.write_string(line, column, *value).unwrap(),
+                };
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+async fn confirm(app: &TestApp, token: &str, id: &str, query: &str) -> serde_json::Value {
+    let response = app
+        .authed(
+            Method::POST,
+            &format!("/api/v1/monitoring/imports/{id}/confirm{query}"),
+            token,
+            None,
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    response.json().await.unwrap()
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_reimport_keeps_what_blank_cells_leave_out_and_matches_names_ignoring_case(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let token = staff_token(&app, "owner@example.test", "owner").await;
+    let expires = shop_day(&pool, 90).await;
+    for (name, address, price, currency) in [
+        ("VPS-Keep", "10.0.0.1", 150_000, "IDR"),
+        ("vps-rename", "10.0.0.2", 1_000, "USD"),
+        ("No-Price-Column", "10.0.0.3", 75_000, "IDR"),
+    ] {
+        let body = serde_json::json!({ "name": name, "address": address, "port": 22, "price_minor": price, "currency": currency, "expires_on": expires });
+        assert_eq!(
+            app.authed(Method::POST, "/api/v1/monitoring/hosts", &token, Some(body))
+                .await
+                .status()
+                .as_u16(),
+            201
+        );
+    }
+    let later = shop_day(&pool, 200).await;
+    let later_text = later.as_str();
+    let bytes = workbook(&[
+        (
+            "VPS",
+            &["name", "ip", "port", "expire_date", "price", "currency"],
+            &[
+                // Blank expiry, price and currency: nothing changes.
+                vec!["VPS-Keep", "10.0.0.1", "22", "", "", ""],
+                // Another case and spaces: the same host, renamed, new date,
+                // price and currency kept.
+                vec![" VPS-RENAME ", "10.0.0.2", "22", later_text, "", ""],
+                vec!["VPS-New", "10.0.0.9", "3389", "", "50000", "IDR"],
+            ],
+        ),
+        (
+            "VPS lama",
+            &["name", "ip", "port"],
+            &[vec!["No-Price-Column", "10.0.0.3", "22"]],
+        ),
+    ]);
+    let response = upload(&app, &token, XLSX, bytes).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let staged: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        staged["summary"]["hosts"],
+        serde_json::json!({ "new": 1, "update": 1, "unchanged": 2, "duplicate": 0, "invalid": 0 })
+    );
+    let id = staged["id"].as_str().unwrap();
+    let updates: serde_json::Value = app
+        .authed(
+            Method::GET,
+            &format!("/api/v1/monitoring/imports/{id}/hosts?status=update"),
+            &token,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(updates["total"], 1);
+    let row = &updates["rows"][0];
+    assert_eq!(
+        (&row["status"], &row["row"]),
+        (&serde_json::json!("update"), &serde_json::json!(3))
+    );
+    assert_eq!(
+        row["changes"],
+        serde_json::json!([
+            { "field": "name", "old": "vps-rename", "new": "VPS-RENAME" },
+            { "field": "expire_date", "old": expires, "new": later },
+        ])
+    );
+    // Paging: one row at a time, in file order.
+    let second: serde_json::Value = app
+        .authed(
+            Method::GET,
+            &format!("/api/v1/monitoring/imports/{id}/hosts?offset=1&limit=1"),
+            &token,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            &second["total"],
+            second["rows"].as_array().unwrap().len(),
+            &second["rows"][0]["name"]
+        ),
+        (&serde_json::json!(4), 1, &serde_json::json!("VPS-RENAME"))
+    );
+
+    let result = confirm(&app, &token, id, "").await;
+    assert_eq!(
+        (
+            &result["hosts_created"],
+            &result["hosts_updated"],
+            &result["hosts_unchanged"]
+        ),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(1),
+            &serde_json::json!(2)
+        ),
+        "{result}"
+    );
+    let hosts: Vec<(String, Option<String>, Option<i64>, String)> = sqlx::query_as(
+        "SELECT name, expires_on::text, price_minor, currency FROM monitored_host ORDER BY address",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let expires_text = expires.clone();
+    assert_eq!(
+        hosts,
+        vec![
+            (
+                "VPS-Keep".to_owned(),
+                Some(expires_text.clone()),
+                Some(150_000),
+                "IDR".to_owned()
+            ),
+            (
+                "VPS-RENAME".to_owned(),
+                Some(later_text.to_owned()),
+                Some(1_000),
+                "USD".to_owned()
+            ),
+            (
+                "No-Price-Column".to_owned(),
+                Some(expires_text),
+                Some(75_000),
+                "IDR".to_owned()
+            ),
+            ("VPS-New".to_owned(), None, Some(50_000), "IDR".to_owned()),
+        ],
+        "blank cells and missing columns kept the stored values"
+    );
+    let audited: serde_json::Value =
+        sqlx::query_scalar("SELECT after FROM audit_log WHERE action = 'import.confirmed'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(audited["file_name"], "data.xlsx");
+    assert_eq!(audited["result"]["hosts_created"], 1);
+    assert_eq!(audited["rows"]["hosts"]["unchanged"], 2);
+
+    // A host differing only by case cannot be added by hand either.
+    let body = serde_json::json!({ "name": "vps-keep", "address": "10.0.0.1", "port": 22 });
+    assert_problem(
+        app.authed(Method::POST, "/api/v1/monitoring/hosts", &token, Some(body))
+            .await,
+        409,
+        "duplicate_host",
+    )
+    .await;
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn account_sales_already_in_the_book_or_the_file_are_skipped_unless_asked(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let token = staff_token(&app, "owner@example.test", "owner").await;
+    let day = shop_day(&pool, -3).await;
+    let day_text = day.as_str();
+    let sale = serde_json::json!({ "kind": "account", "sold_on": day, "name": "Netflix", "merchant": "Shopee", "item_type": "premium", "qty": 2, "price_minor": 45000, "currency": "IDR" });
+    assert_eq!(
+        app.authed(Method::POST, "/api/v1/sales", &token, Some(sale))
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    let header: &[&str] = &[
+        "date", "name", "merchant", "type", "qty", "price", "currency",
+    ];
+    let rows = vec![
+        vec![
+            day_text, "Netflix", "Shopee", "premium", "2", "45000", "IDR",
+        ],
+        vec![day_text, "Canva", "Tokopedia", "", "1", "20000", "IDR"],
+        vec![day_text, "Canva", "Tokopedia", "", "", "20000", "IDR"],
+        vec![day_text, "Canva", "Tokopedia", "", "3", "20000", "IDR"],
+        vec!["not a date", "Broken", "", "", "", "", ""],
+    ];
+    let bytes = workbook(&[("AKUN", header, &rows)]);
+    let staged: serde_json::Value = upload(&app, &token, XLSX, bytes.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        staged["summary"]["account_sales"],
+        serde_json::json!({ "new": 2, "update": 0, "unchanged": 0, "duplicate": 2, "invalid": 1 })
+    );
+    let id = staged["id"].as_str().unwrap();
+    let duplicates: serde_json::Value = app
+        .authed(
+            Method::GET,
+            &format!("/api/v1/monitoring/imports/{id}/account-sales?status=duplicate"),
+            &token,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let duplicate_rows: Vec<u64> = duplicates["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        duplicate_rows,
+        [2, 4],
+        "the book's sale, and a blank qty equal to 1"
+    );
+    let problems: serde_json::Value = app
+        .authed(
+            Method::GET,
+            &format!("/api/v1/monitoring/imports/{id}/account-sales?status=invalid"),
+            &token,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&problems["total"], &problems["rows"][0]["row"]),
+        (&serde_json::json!(1), &serde_json::json!(6))
+    );
+
+    let result = confirm(&app, &token, id, "").await;
+    assert_eq!(
+        (
+            &result["account_sales_created"],
+            &result["account_sales_duplicates_skipped"],
+            &result["rows_skipped"]
+        ),
+        (
+            &serde_json::json!(2),
+            &serde_json::json!(2),
+            &serde_json::json!(1)
+        )
+    );
+    let in_book = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sale WHERE kind = 'account'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(in_book().await, 3);
+
+    // Ticked "import duplicates too": every valid row goes in.
+    let staged: serde_json::Value = upload(&app, &token, XLSX, bytes)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(staged["summary"]["account_sales"]["duplicate"], 4);
+    let id = staged["id"].as_str().unwrap();
+    let result = confirm(&app, &token, id, "?include_duplicates=true").await;
+    assert_eq!(result["account_sales_created"], 4, "{result}");
+    assert_eq!(in_book().await, 7);
+
+    // A cancelled preview is audited with its file name and counts.
+    let staged: serde_json::Value =
+        upload(&app, &token, XLSX, workbook(&[("AKUN", header, &rows)]))
+            .await
+            .json()
+            .await
+            .unwrap();
+    let id = staged["id"].as_str().unwrap();
+    assert_eq!(
+        app.authed(
+            Method::DELETE,
+            &format!("/api/v1/monitoring/imports/{id}"),
+            &token,
+            None
+        )
+        .await
+        .status()
+        .as_u16(),
+        204
+    );
+    let cancelled: serde_json::Value =
+        sqlx::query_scalar("SELECT before FROM audit_log WHERE action = 'import.cancelled'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(cancelled["file_name"], "data.xlsx");
+    assert_eq!(cancelled["rows"]["account_sales"]["duplicate"], 4);
+    assert_eq!(count(&pool, "import_sale_row").await, 0);
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn sale_edits_and_deletes_keep_the_whole_sale_before_and_after(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let token = staff_token(&app, "finance@example.test", "finance").await;
+    let sale = serde_json::json!({ "kind": "account", "sold_on": shop_day(&pool, -1).await, "name": "Spotify", "qty": 1, "price_minor": 30000 });
+    let created: serde_json::Value = app
+        .authed(Method::POST, "/api/v1/sales", &token, Some(sale.clone()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let mut changed = sale.clone();
+    changed["price_minor"] = serde_json::json!(35000);
+    let updated: serde_json::Value = app
+        .authed(
+            Method::PUT,
+            &format!("/api/v1/sales/{id}"),
+            &token,
+            Some(changed),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        app.authed(Method::DELETE, &format!("/api/v1/sales/{id}"), &token, None)
+            .await
+            .status()
+            .as_u16(),
+        204
+    );
+    let entries: Vec<(String, Option<serde_json::Value>, Option<serde_json::Value>)> =
+        sqlx::query_as(
+            "SELECT action, before, after FROM audit_log WHERE entity_type = 'sale' ORDER BY id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        entries,
+        vec![
+            ("sale.created".to_owned(), None, Some(created.clone())),
+            (
+                "sale.updated".to_owned(),
+                Some(created),
+                Some(updated.clone())
+            ),
+            ("sale.deleted".to_owned(), Some(updated), None),
+        ]
+    );
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn prices_quantities_and_dates_have_bounds_and_the_largest_survive_totals_and_export(
+    pool: PgPool,
+) {
+    use monitoring::bounds::{MAX_DATE, MAX_PRICE_MINOR, MAX_QTY, MIN_DATE};
+    let app = spawn_app(pool.clone()).await;
+    let token = staff_token(&app, "owner@example.test", "owner").await;
+    let too_much = serde_json::json!({ "kind": "account", "sold_on": "2100-01-01", "name": "X", "qty": MAX_QTY + 1, "price_minor": MAX_PRICE_MINOR + 1 });
+    let problem = assert_problem(
+        app.authed(Method::POST, "/api/v1/sales", &token, Some(too_much))
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| error["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["qty", "price_minor", "sold_on"], "{problem}");
+    let host = serde_json::json!({ "name": "Big", "address": "10.0.0.1", "port": 22, "price_minor": MAX_PRICE_MINOR + 1, "expires_on": "1999-12-31" });
+    let problem = assert_problem(
+        app.authed(Method::POST, "/api/v1/monitoring/hosts", &token, Some(host))
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 2, "{problem}");
+    assert_eq!(count(&pool, "sale").await, 0);
+
+    // The largest accepted values, by hand...
+    let host = serde_json::json!({ "name": "Big", "address": "10.0.0.1", "port": 22, "price_minor": MAX_PRICE_MINOR, "currency": "USD", "expires_on": MAX_DATE });
+    assert_eq!(
+        app.authed(Method::POST, "/api/v1/monitoring/hosts", &token, Some(host))
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    let sale = serde_json::json!({ "kind": "account", "sold_on": MIN_DATE, "name": "Whale", "qty": MAX_QTY, "price_minor": MAX_PRICE_MINOR });
+    assert_eq!(
+        app.authed(Method::POST, "/api/v1/sales", &token, Some(sale))
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    // ...and a thousand of them: far beyond what a 64-bit total holds.
+    sqlx::query(
+        "INSERT INTO sale (kind, sold_on, name, qty, price_minor, currency)
+         SELECT 'account', $1, 'Whale', $2, $3, 'IDR' FROM generate_series(1, 999)",
+    )
+    .bind(MIN_DATE)
+    .bind(MAX_QTY)
+    .bind(MAX_PRICE_MINOR)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let book: serde_json::Value = app
+        .authed(Method::GET, "/api/v1/sales?kind=account", &token, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(book["items"][0]["price_minor"], MAX_PRICE_MINOR);
+    let total = &book["totals"][0];
+    let expected =
+        1000_u128 * u128::try_from(MAX_QTY).unwrap() * u128::try_from(MAX_PRICE_MINOR).unwrap();
+    assert!(expected > u128::try_from(i64::MAX).unwrap());
+    assert_eq!(
+        total["amount_minor"].to_string(),
+        expected.to_string(),
+        "{total}"
+    );
+
+    let response = app
+        .authed(Method::GET, "/api/v1/monitoring/export", &token, None)
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let staged: serde_json::Value =
+        upload(&app, &token, XLSX, response.bytes().await.unwrap().to_vec())
+            .await
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(
+        (
+            &staged["summary"]["hosts"]["unchanged"],
+            &staged["summary"]["account_sales"]["duplicate"],
+            &staged["summary"]["parsed"]["hosts"]["rows_with_problems"],
+            &staged["summary"]["parsed"]["account_sales"]["rows_with_problems"],
+        ),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(1000),
+            &serde_json::json!(0),
+            &serde_json::json!(0)
+        ),
+        "the largest values read back exactly: {}",
+        staged["summary"]
     );
 }

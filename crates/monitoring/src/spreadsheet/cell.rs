@@ -188,13 +188,14 @@ pub(crate) fn quantity(cell: CellValue<'_>) -> FieldResult<Quantity> {
     };
     number
         .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| i64::from(*n) <= i64::from(crate::bounds::MAX_QTY))
         .and_then(|n| Quantity::new(n).ok())
         .map(Some)
         .ok_or_else(|| {
             Problem::new(
                 ProblemCode::InvalidQty,
                 cell,
-                "is not a whole number of at least 1",
+                format_args!("is not a whole number from 1 to {}", crate::bounds::MAX_QTY),
             )
         })
 }
@@ -213,9 +214,19 @@ pub(crate) fn date(cell: CellValue<'_>, system: DateSystem) -> FieldResult<Naive
             ));
         }
     };
-    parsed
-        .map(Some)
-        .map_err(|error| Problem::new(ProblemCode::InvalidDate, cell, error))
+    match parsed {
+        Ok(date) if crate::bounds::date_in_range(date) => Ok(Some(date)),
+        Ok(_) => Err(Problem::new(
+            ProblemCode::InvalidDate,
+            cell,
+            format_args!(
+                "is outside the dates accepted ({} to {})",
+                crate::bounds::MIN_DATE,
+                crate::bounds::MAX_DATE
+            ),
+        )),
+        Err(error) => Err(Problem::new(ProblemCode::InvalidDate, cell, error)),
+    }
 }
 
 pub(crate) fn currency(cell: CellValue<'_>) -> FieldResult<Currency> {

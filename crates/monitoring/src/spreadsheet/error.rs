@@ -26,6 +26,11 @@ pub enum SpreadsheetError {
 
     #[error("sheet `{sheet}` has more than {limit} data rows; split the import into smaller files")]
     TooManyRows { sheet: String, limit: usize },
+
+    /// The row sink stopped taking rows (its consumer failed and reports
+    /// why itself); not the uploader's fault.
+    #[error("reading the workbook was stopped: {0}")]
+    Stopped(String),
 }
 
 /// What the upload looked like instead of an .xlsx workbook.

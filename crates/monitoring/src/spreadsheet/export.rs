@@ -9,7 +9,9 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
 use super::date::ymd;
 use super::error::ExportError;
 use super::preview::Field;
-use super::price::MAX_PRICE_MINOR;
+/// The largest amount in minor units a spreadsheet number holds exactly
+/// (15 significant digits).
+const EXACT_NUMBER_MINOR: i64 = 999_999_999_999_999;
 use super::values::{Port, Quantity, ShortText};
 use crate::probe::Host;
 
@@ -138,7 +140,13 @@ pub(crate) fn write_date(
     date: NaiveDate,
     formats: &Formats,
 ) -> Result<(), ExportError> {
-    let (year, month, day) = ymd(date).ok_or(ExportError::DateOutOfRange(date))?;
+    // A date Excel cannot show (before 1900 or after 9999; only an old row
+    // can hold one) is written as ISO text rather than failing the export:
+    // the export never fails on what the database holds.
+    let Some((year, month, day)) = ymd(date) else {
+        sheet.write_string(row, column, date.to_string())?;
+        return Ok(());
+    };
     sheet.write_date_with_format(
         row,
         column,
@@ -158,8 +166,13 @@ fn write_price(
     formats: &Formats,
 ) -> Result<(), ExportError> {
     let Some(price) = price else { return Ok(()) };
-    if price.minor().unsigned_abs() > MAX_PRICE_MINOR.unsigned_abs() {
-        return Err(ExportError::PriceOutOfRange(price.minor()));
+    if price.minor().unsigned_abs() > EXACT_NUMBER_MINOR.unsigned_abs() {
+        // Beyond what a spreadsheet number holds exactly: written as text in
+        // minor units (a re-import shows it as a problem) rather than
+        // failing the export or rounding it.
+        sheet.write_string(row, column, price.minor().to_string())?;
+        sheet.write_string(row, column + 1, price.currency().code())?;
+        return Ok(());
     }
     // Within 15 digits, dividing by the power of ten gives the f64 nearest
     // to the exact decimal, which the importer reads back exactly.

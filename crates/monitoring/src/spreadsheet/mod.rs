@@ -36,8 +36,9 @@ pub use error::{ExportError, NotXlsxReason, SpreadsheetError};
 pub use export::{AccountSaleExportRow, HostExportRow, write_workbook};
 pub use preview::{
     AccountSaleRow, Field, HostRow, IgnoredSheet, IgnoredSheetReason, ImportPreview, ImportSummary,
-    ProblemCode, RowCounts, RowProblem, SheetKind, SheetSummary,
+    PriceSchema, ProblemCode, RowCounts, RowProblem, SheetKind, SheetSummary,
 };
+pub use reader::RowSink;
 pub use values::{InvalidPort, InvalidQuantity, Port, Quantity, ShortText, ShortTextError};
 
 use archive::ArchiveLimits;
@@ -61,6 +62,21 @@ pub const MAX_ROWS_PER_WORKBOOK: usize = 300_000;
 /// sheet, or too many rows.
 pub fn preview(bytes: &[u8]) -> Result<ImportPreview, SpreadsheetError> {
     preview_with_limits(bytes, &Limits::default())
+}
+
+/// Reads an uploaded workbook row by row into `sink` (same rows, same
+/// refusals as [`preview`]) and returns the summary. The rows are never
+/// all in memory at once unless the sink keeps them.
+pub fn read_rows(bytes: &[u8], sink: &mut dyn RowSink) -> Result<ImportSummary, SpreadsheetError> {
+    let limits = Limits::default();
+    if bytes.len() > limits.max_upload_bytes {
+        return Err(SpreadsheetError::TooLarge {
+            size: bytes.len(),
+            limit: limits.max_upload_bytes,
+        });
+    }
+    archive::check_archive(bytes, &limits.archive)?;
+    reader::read_rows(bytes, &limits, sink)
 }
 
 /// Every bound on an upload, in one place (tests shrink them).

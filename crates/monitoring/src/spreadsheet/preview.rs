@@ -48,6 +48,11 @@ pub struct HostRow {
     pub expire_date: Option<NaiveDate>,
     #[schema(value_type = Option<PriceSchema>)]
     pub price: Option<Money>,
+    /// Whether the row says which currency `price` is in (a currency cell,
+    /// or `Rp`/`$`/`USD` in the price text). When it does not, a re-import
+    /// keeps the host's stored currency.
+    #[serde(default)]
+    pub currency_stated: bool,
     pub problems: Vec<RowProblem>,
 }
 

@@ -22,10 +22,11 @@
 
 use domain::{Currency, Money};
 
-/// The largest accepted amount in minor units: fifteen digits, so that every
-/// accepted price survives a round trip through a spreadsheet number (an f64
-/// holds 15 significant decimal digits exactly).
-pub(crate) const MAX_PRICE_MINOR: i64 = 999_999_999_999_999;
+/// The largest accepted amount in minor units: the shop's bound for every
+/// price ([`crate::bounds::MAX_PRICE_MINOR`], fewer than fifteen digits, so
+/// that every accepted price survives a round trip through a spreadsheet
+/// number: an f64 holds 15 significant decimal digits exactly).
+pub(crate) const MAX_PRICE_MINOR: i64 = crate::bounds::MAX_PRICE_MINOR;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum PriceError {

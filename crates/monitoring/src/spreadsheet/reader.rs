@@ -20,10 +20,62 @@ use super::preview::{
 /// Excel has 16,384 columns; a header row claiming more is not worth keeping.
 const MAX_HEADER_CELLS: usize = 16_384;
 
+/// Where the reader hands each finished row, in sheet order then row order:
+/// a caller that stores rows elsewhere (the import staging) never holds the
+/// whole workbook's rows in memory.
+pub trait RowSink {
+    /// A row of a `VPS` sheet.
+    fn host(&mut self, row: HostRow) -> Result<(), SpreadsheetError>;
+    /// A row of an `AKUN` sheet.
+    fn account_sale(&mut self, row: AccountSaleRow) -> Result<(), SpreadsheetError>;
+    /// The sheet about to be read declares about this many data rows.
+    fn reserve(&mut self, _kind: SheetKind, _rows: usize) {}
+}
+
+/// Collects every row: the in-memory [`ImportPreview`].
+impl RowSink for ImportPreview {
+    fn host(&mut self, row: HostRow) -> Result<(), SpreadsheetError> {
+        self.hosts.push(row);
+        Ok(())
+    }
+
+    fn account_sale(&mut self, row: AccountSaleRow) -> Result<(), SpreadsheetError> {
+        self.account_sales.push(row);
+        Ok(())
+    }
+
+    fn reserve(&mut self, kind: SheetKind, rows: usize) {
+        match kind {
+            SheetKind::Hosts => self.hosts.reserve(rows),
+            SheetKind::AccountSales => self.account_sales.reserve(rows),
+        }
+    }
+}
+
 pub(crate) fn read_preview(
     bytes: &[u8],
     limits: &Limits,
 ) -> Result<ImportPreview, SpreadsheetError> {
+    let mut preview = ImportPreview {
+        summary: ImportSummary {
+            hosts: RowCounts::default(),
+            account_sales: RowCounts::default(),
+            sheets: Vec::new(),
+            ignored_sheets: Vec::new(),
+        },
+        hosts: Vec::new(),
+        account_sales: Vec::new(),
+    };
+    preview.summary = read_rows(bytes, limits, &mut preview)?;
+    Ok(preview)
+}
+
+/// Reads every row of the workbook into `sink` and returns the summary.
+pub(crate) fn read_rows(
+    bytes: &[u8],
+    limits: &Limits,
+    sink: &mut dyn RowSink,
+) -> Result<ImportSummary, SpreadsheetError> {
     let mut workbook: Xlsx<Cursor<&[u8]>> =
         calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(corrupt)?;
     let system = if workbook.has_1904_epoch() {
@@ -48,28 +100,24 @@ pub(crate) fn read_preview(
         return Err(SpreadsheetError::NoKnownSheets { sheets });
     }
 
-    let mut preview = ImportPreview {
+    let mut sheet_reader = SheetReader {
+        system,
+        limits,
+        rows_in_workbook: 0,
         summary: ImportSummary {
             hosts: RowCounts::default(),
             account_sales: RowCounts::default(),
             sheets: Vec::with_capacity(to_read.len()),
             ignored_sheets,
         },
-        hosts: Vec::new(),
-        account_sales: Vec::new(),
-    };
-    let mut sheet_reader = SheetReader {
-        system,
-        limits,
-        rows_in_workbook: 0,
-        preview: &mut preview,
+        sink,
     };
     for (name, kind) in to_read {
         let mut cells = workbook.worksheet_cells_reader(&name).map_err(corrupt)?;
         let summary = sheet_reader.read(&mut cells, name, kind)?;
-        sheet_reader.preview.summary.sheets.push(summary);
+        sheet_reader.summary.sheets.push(summary);
     }
-    Ok(preview)
+    Ok(sheet_reader.summary)
 }
 
 /// `VPS` sheets hold hosts and `AKUN` sheets account sales, by a
@@ -134,7 +182,8 @@ struct SheetReader<'p> {
     system: DateSystem,
     limits: &'p Limits,
     rows_in_workbook: usize,
-    preview: &'p mut ImportPreview,
+    summary: ImportSummary,
+    sink: &'p mut dyn RowSink,
 }
 
 impl SheetReader<'_> {
@@ -216,11 +265,7 @@ impl SheetReader<'_> {
                 .max_rows_per_workbook
                 .saturating_sub(self.rows_in_workbook),
         );
-        let rows = declared_rows.min(allowed);
-        match kind {
-            SheetKind::Hosts => self.preview.hosts.reserve(rows),
-            SheetKind::AccountSales => self.preview.account_sales.reserve(rows),
-        }
+        self.sink.reserve(kind, declared_rows.min(allowed));
     }
 
     fn finish_row(
@@ -254,15 +299,15 @@ impl SheetReader<'_> {
             SheetKind::Hosts => {
                 let parsed = host_row(&summary.name, row, cells, columns, self.system);
                 let valid = parsed.is_valid();
-                self.preview.summary.hosts.count(valid);
-                self.preview.hosts.push(parsed);
+                self.summary.hosts.count(valid);
+                self.sink.host(parsed)?;
                 valid
             }
             SheetKind::AccountSales => {
                 let parsed = account_sale_row(&summary.name, row, cells, columns, self.system);
                 let valid = parsed.is_valid();
-                self.preview.summary.account_sales.count(valid);
-                self.preview.account_sales.push(parsed);
+                self.summary.account_sales.count(valid);
+                self.sink.account_sale(parsed)?;
                 valid
             }
         };
@@ -300,6 +345,7 @@ fn host_row(
         port,
         expire_date,
         price,
+        currency_stated: states_currency(cells),
         problems: problems.into_vec(),
     }
 }
@@ -334,6 +380,24 @@ fn account_sale_row(
         qty,
         price,
         problems: problems.into_vec(),
+    }
+}
+
+/// Whether the row names its currency: a filled currency cell, or a price
+/// written with a currency (`Rp 150.000`, `$12.50`, `12.5 USD`). A bare number
+/// is read as rupiah for a new host but does not say so.
+fn states_currency(cells: &RowCells<'_>) -> bool {
+    if !cells.get(Field::Currency).is_blank() {
+        return true;
+    }
+    match cells.get(Field::Price) {
+        CellValue::Text(text) => {
+            let lowercase = text.to_lowercase();
+            ["rp", "idr", "usd", "$"]
+                .iter()
+                .any(|marker| lowercase.contains(marker))
+        }
+        _ => false,
     }
 }
 

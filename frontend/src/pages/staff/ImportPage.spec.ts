@@ -8,7 +8,7 @@ import { createAppRouter } from '../../router'
 import { useSessionStore } from '../../stores/session'
 import { calls, flush, mockFetch, problem, type Route } from '../../test/fetch'
 import { account } from '../../test/identity'
-import { accountRow, hostRow, importPreview, importResult, stagedImport } from '../../test/monitoring'
+import { accountRow, hostRow, importPreview, importResult, stagedImport, type ImportPreview } from '../../test/monitoring'
 import type { HostRow } from '../../composables/useImport'
 
 const UPLOAD = 'POST /api/v1/monitoring/imports'
@@ -59,6 +59,22 @@ function acceptancePreview() {
   return importPreview(hosts, sales)
 }
 
+const HOST_PAGES = `GET /api/v1/monitoring/imports/${ID}/hosts`
+const SALE_PAGES = `GET /api/v1/monitoring/imports/${ID}/account-sales`
+
+/** The server's paging of the preview's rows: filtered by `status`, sliced by `offset` and `limit`. */
+function pagedRows(preview: ImportPreview): Record<string, Route> {
+  const page = <R extends { status: string }>(rows: R[]) => (request: Request) => {
+    const query = new URL(request.url).searchParams
+    const status = query.get('status')
+    const matching = status ? rows.filter((r) => r.status === status) : rows
+    const offset = Number(query.get('offset') ?? 0)
+    const limit = Number(query.get('limit') ?? 50)
+    return { body: { total: matching.length, offset, rows: matching.slice(offset, offset + limit) } }
+  }
+  return { [HOST_PAGES]: page(preview.hosts), [SALE_PAGES]: page(preview.account_sales) }
+}
+
 async function chooseAndUpload(w: VueWrapper) {
   await choose(w, workbook())
   await w.get($('import-upload')).trigger('click')
@@ -83,6 +99,7 @@ describe('ImportPage', () => {
         })
         return { status: 201, body: stagedImport(acceptancePreview()) }
       },
+      ...pagedRows(acceptancePreview()),
       [`POST /api/v1/monitoring/imports/${ID}/confirm`]: { body: importResult({ hosts_created: 2, host_sales_recorded: 2, account_sales_created: 1, rows_skipped: 4 }) },
     })
     expect(w.get($('import-page')).attributes('data-step')).toBe('1')
@@ -114,7 +131,9 @@ describe('ImportPage', () => {
     ])
     expect(hostRows[0]!.get('[data-field="ip"]').text()).toBe('127.0.0.1')
     expect(hostRows[0]!.get('[data-field="price"]').text()).toBe('IDR 150,000'.replace(' ', '\u00a0'))
-    expect(hostRows[0]!.get($('import-row-ok')).text()).toBe('OK')
+    expect(hostRows[0]!.get($('import-row-status')).text()).toBe('New')
+    expect(hostRows[0]!.get($('import-row-status')).attributes('data-status')).toBe('new')
+    expect(w.get(`${$('import-statuses-hosts')} [data-status="new"]`).attributes('data-count')).toBe('2')
     // Each problem sits next to its field, with the cell as it was written.
     const badIp = hostRows[2]!.get('[data-field="ip"]')
     expect(badIp.classes()).toContain('import-cell--problem')
@@ -129,16 +148,17 @@ describe('ImportPage', () => {
     expect(saleRows[1]!.findAll($('import-problem')).map((p) => p.attributes('data-field'))).toEqual(['name', 'qty'])
     expect(saleRows[1]!.get($('import-row-problems')).text()).toBe('2 problems')
 
-    // Only the rows with problems.
-    await w.get($('import-only-problems')).trigger('click')
-    await flush()
+    // Only the rows with problems: asked of the server, both kinds.
+    await w.get(`${$('import-only-problems')} input`).setValue(true)
+    await flush(10)
     expect(w.findAll($('import-host-row')).map((r) => r.attributes('data-row'))).toEqual(['4', '5', '6'])
     expect(w.findAll($('import-sale-row')).map((r) => r.attributes('data-row'))).toEqual(['3'])
 
     expect(w.get($('import-confirm')).text()).toBe('Save the 3 valid rows')
     await w.get($('import-confirm')).trigger('click')
     await flush(10)
-    expect(calls(fetch)).toEqual([UPLOAD, `POST /api/v1/monitoring/imports/${ID}/confirm`])
+    expect(calls(fetch)).toEqual([UPLOAD, HOST_PAGES, SALE_PAGES, `POST /api/v1/monitoring/imports/${ID}/confirm`])
+    expect(new URL((fetch.mock.calls[1]![0] as Request).url).searchParams.get('status')).toBe('invalid')
     expect(w.get($('import-page')).attributes('data-step')).toBe('3')
     expect(w.get($('import-result-hosts-created')).text()).toBe('2')
     expect(w.get($('import-result-host-sales')).text()).toBe('2')
@@ -208,8 +228,9 @@ describe('ImportPage', () => {
     const hosts = Array.from({ length: 20_000 }, (_, i) =>
       hostRow(i + 2, i % 1000 === 7 ? { ip: null, problems: [{ field: 'ip', code: 'invalid_ip', message: '`x y` bad' }] } : {}),
     )
+    const preview = importPreview(hosts, [])
     const { w, fetch } = await mountPage(
-      { [`GET /api/v1/monitoring/imports/${ID}`]: { body: stagedImport(importPreview(hosts, [])) } },
+      { [`GET /api/v1/monitoring/imports/${ID}`]: { body: stagedImport(preview) }, ...pagedRows(preview) },
       `/staff/hosts/import?id=${ID}`,
     )
     expect(calls(fetch)).toEqual([`GET /api/v1/monitoring/imports/${ID}`])
@@ -218,11 +239,12 @@ describe('ImportPage', () => {
     expect(w.get($('import-table-hosts')).text()).toContain('rows 1–50 of 20,000')
     const pages = w.get($('import-hosts-pagination'))
     await pages.findAll('.n-pagination-item').find((b) => b.text() === '2')!.trigger('click')
-    await flush()
+    await flush(10)
     expect(w.findAll($('import-host-row'))[0]!.attributes('data-row')).toBe('52')
+    expect(new URL((fetch.mock.calls.at(-1)![0] as Request).url).searchParams.get('offset')).toBe('50')
 
-    await w.get($('import-only-problems')).trigger('click')
-    await flush()
+    await w.get(`${$('import-only-problems')} input`).setValue(true)
+    await flush(10)
     expect(w.findAll($('import-host-row')).map((r) => r.attributes('data-row'))).toHaveLength(20)
     expect(w.find($('import-hosts-pagination')).exists()).toBe(false)
     expect(w.get($('import-account_sales-empty')).text()).toBe('No rows with problems.')

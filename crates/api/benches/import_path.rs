@@ -1,0 +1,373 @@
+//! The Excel import end to end, as a user meets it: a generated 100,000-row
+//! `VPS` + 50,000-row `AKUN` workbook uploaded over HTTP to the real app
+//! (release build, PostgreSQL, Redis), answered with the summary and the
+//! first page; the next page fetched; the import confirmed; then the same
+//! file uploaded again (every host now known, every sale a duplicate) and
+//! confirmed again. The server runs in a child process (this binary
+//! re-executed) so its resident memory is its own: RSS is read from
+//! `/proc/<pid>/status` (`VmRSS` sampled every 10 ms, `VmHWM` at the end).
+//! Prints a Markdown section (for BENCHMARKS.md) on stdout; progress goes to
+//! stderr.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use monitoring::spreadsheet::sample;
+
+const HOST_ROWS: usize = 100_000;
+const SALE_ROWS: usize = 50_000;
+const DEFECT_RATIO: f64 = 0.1;
+const SEED: u64 = 2025;
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+const UPLOAD_TARGET: Duration = Duration::from_millis(1_000);
+const CONFIRM_TARGET: Duration = Duration::from_millis(3_000);
+const RSS_GROWTH_TARGET_BYTES: u64 = 100_000_000;
+const RESPONSE_TARGET_BYTES: usize = 200_000;
+
+const SERVER_MODE_ENV: &str = "IMPORT_PATH_BENCH_SERVER";
+
+fn main() {
+    if let Ok(database_url) = std::env::var(SERVER_MODE_ENV) {
+        server(&database_url);
+    } else {
+        parent();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Child: the app, as `juragan serve` runs it
+
+#[actix_web::main]
+async fn server(database_url: &str) {
+    let settings = api::Settings::from_lookup(&|name| match name {
+        "APP_ENV" => Some("test".to_owned()),
+        "HTTP_ADDR" => Some("127.0.0.1:0".to_owned()),
+        "DATABASE_URL" => Some(database_url.to_owned()),
+        "REDIS_URL" => std::env::var("REDIS_URL").ok(),
+        "REDIS_KEY_PREFIX" => Some(format!("bench-import:{}:", std::process::id())),
+        "MONITOR_ENABLED" => Some("false".to_owned()),
+        _ => None,
+    })
+    .unwrap();
+    api::app::install_crypto_provider();
+    let pool = api::app::connect_database(&settings).await.unwrap();
+    let redis = api::app::connect_redis(&settings).await.unwrap();
+    let identity = api::app::build_identity(&settings, pool.clone(), redis).unwrap();
+    let owner = identity
+        .create_owner("owner@bench.test", "Bench Owner", "correct horse battery staple")
+        .await
+        .unwrap();
+    let token = identity
+        .keys()
+        .issue(owner, &[identity::Role::Owner], uuid::Uuid::now_v7())
+        .unwrap();
+    let app = api::app::Application::build_with_pool(settings, pool)
+        .await
+        .unwrap();
+    println!("port={} token={token}", app.port());
+    app.run_until_stopped().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------
+// Parent: database, server child, requests, report
+
+struct Server {
+    child: Child,
+    base: String,
+    token: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Samples the server's `VmRSS` every 10 ms: the highest since the last reset.
+struct RssSampler {
+    peak_kib: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+}
+
+impl RssSampler {
+    fn start(pid: u32) -> Self {
+        let peak_kib = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (peak, stopped) = (Arc::clone(&peak_kib), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) {
+                peak.fetch_max(status_kib(pid, "VmRSS:"), Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        });
+        RssSampler { peak_kib, stop }
+    }
+
+    fn take_peak(&self) -> u64 {
+        self.peak_kib.swap(0, Ordering::Relaxed) * 1024
+    }
+}
+
+impl Drop for RssSampler {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+struct Step {
+    name: &'static str,
+    elapsed: Duration,
+    response_bytes: usize,
+    rss_peak_bytes: u64,
+    rss_after_bytes: u64,
+}
+
+#[tokio::main]
+async fn parent() {
+    let server_url = std::env::var("BENCH_PG_SERVER_URL").expect("BENCH_PG_SERVER_URL");
+    eprintln!("generating {HOST_ROWS} VPS rows and {SALE_ROWS} AKUN rows...");
+    let workbook = sample::generate_workbook(HOST_ROWS, SALE_ROWS, DEFECT_RATIO, SEED).unwrap();
+
+    let name = format!("juragan_bench_import_{}", std::process::id());
+    let mut admin = {
+        use sqlx::Connection;
+        sqlx::PgConnection::connect(&format!("{server_url}/postgres"))
+            .await
+            .unwrap()
+    };
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let database_url = format!("{server_url}/{name}");
+    {
+        let pool = sqlx::PgPool::connect(&database_url).await.unwrap();
+        sqlx::migrate!("../../migrations").run(&pool).await.unwrap();
+        pool.close().await;
+    }
+
+    let result = run(&database_url, &workbook.bytes).await;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    let (steps, idle, hwm, settled) = result;
+    report(&workbook, &steps, idle, hwm, settled);
+}
+
+fn start_server(database_url: &str) -> Server {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .env(SERVER_MODE_ENV, database_url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let field = |key: &str| {
+        line.split_whitespace()
+            .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))
+            .unwrap_or_else(|| panic!("the server printed no {key}: {line}"))
+            .to_owned()
+    };
+    Server {
+        base: format!("http://127.0.0.1:{}", field("port")),
+        token: field("token"),
+        child,
+    }
+}
+
+async fn run(database_url: &str, bytes: &[u8]) -> (Vec<Step>, u64, u64, u64) {
+    let server = start_server(database_url);
+    let pid = server.child.id();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    // Warm up: the first request pays for connections and lazy statics.
+    let response = client
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle = status_kib(pid, "VmRSS:") * 1024;
+    let sampler = RssSampler::start(pid);
+    let mut steps = Vec::new();
+
+    for round in ["first import", "re-import"] {
+        eprintln!("{round}: upload");
+        sampler.take_peak();
+        let started = Instant::now();
+        let response = client
+            .post(format!(
+                "{}/api/v1/monitoring/imports?file_name=bench.xlsx",
+                server.base
+            ))
+            .bearer_auth(&server.token)
+            .header("content-type", XLSX)
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body = response.bytes().await.unwrap();
+        let elapsed = started.elapsed();
+        assert_eq!(status.as_u16(), 201, "{}", String::from_utf8_lossy(&body));
+        let staged: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            staged["summary"]["parsed"]["hosts"]["total_rows"],
+            HOST_ROWS,
+            "every row read"
+        );
+        steps.push(Step {
+            name: if round == "first import" {
+                "upload → summary + first page (empty database)"
+            } else {
+                "upload → summary + first page (re-import: 100k hosts known)"
+            },
+            elapsed,
+            response_bytes: body.len(),
+            rss_peak_bytes: sampler.take_peak(),
+            rss_after_bytes: status_kib(pid, "VmRSS:") * 1024,
+        });
+        let id = staged["id"].as_str().unwrap().to_owned();
+
+        let started = Instant::now();
+        let response = client
+            .get(format!(
+                "{}/api/v1/monitoring/imports/{id}/hosts?status=invalid&offset=5000&limit=50",
+                server.base
+            ))
+            .bearer_auth(&server.token)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+        let body = response.bytes().await.unwrap();
+        steps.push(Step {
+            name: "a later page, only problems (offset 5,000)",
+            elapsed: started.elapsed(),
+            response_bytes: body.len(),
+            rss_peak_bytes: sampler.take_peak(),
+            rss_after_bytes: status_kib(pid, "VmRSS:") * 1024,
+        });
+
+        eprintln!("{round}: confirm");
+        let started = Instant::now();
+        let response = client
+            .post(format!(
+                "{}/api/v1/monitoring/imports/{id}/confirm",
+                server.base
+            ))
+            .bearer_auth(&server.token)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body = response.bytes().await.unwrap();
+        assert_eq!(status.as_u16(), 200, "{}", String::from_utf8_lossy(&body));
+        let elapsed = started.elapsed();
+        let result: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        eprintln!("{round}: {result}");
+        steps.push(Step {
+            name: if round == "first import" {
+                "confirm (creates the hosts, their sales, the account sales)"
+            } else {
+                "confirm (re-import: nothing changes, duplicates skipped)"
+            },
+            elapsed,
+            response_bytes: body.len(),
+            rss_peak_bytes: sampler.take_peak(),
+            rss_after_bytes: status_kib(pid, "VmRSS:") * 1024,
+        });
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let settled = status_kib(pid, "VmRSS:") * 1024;
+    let hwm = status_kib(pid, "VmHWM:") * 1024;
+    drop(sampler);
+    drop(server);
+    (steps, idle, hwm, settled)
+}
+
+fn report(workbook: &sample::SampleWorkbook, steps: &[Step], idle: u64, hwm: u64, settled: u64) {
+    let mb = |bytes: u64| format!("{:.1} MB", bytes as f64 / 1e6);
+    let kb = |bytes: usize| format!("{:.1} KB", bytes as f64 / 1e3);
+    println!("## Spreadsheet import, end to end\n");
+    println!(
+        "Workload: one generated workbook (`spreadsheet::sample::generate_workbook`, {HOST_ROWS} `VPS` rows and \
+         {SALE_ROWS} `AKUN` rows, ~{:.0}% defective, {:.1} MB) uploaded over HTTP to the app built in release \
+         (`Application`, as `juragan serve` runs it, in a child process) on PostgreSQL and Redis, by the owner. \
+         Each upload is parsed row by row into the import row tables (unnest batches written while the parser \
+         reads on, each row marked new/update/unchanged/duplicate against the database) and answered with the \
+         summary and the first 50 rows of each kind. Then a later page, and the confirm. The same file is \
+         then imported a second time. RSS is the server process's: `VmRSS` sampled every 10 ms during each \
+         step, idle after start-up, and `VmHWM` at the end. One run: absolute times on this shared VM vary.\n",
+        DEFECT_RATIO * 100.0,
+        workbook.bytes.len() as f64 / 1e6,
+    );
+    println!("| step | wall time | response | server RSS peak (growth over idle) | server RSS after |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    for step in steps {
+        println!(
+            "| {} | {:.3} s | {} | {} (+{}) | {} |",
+            step.name,
+            step.elapsed.as_secs_f64(),
+            kb(step.response_bytes),
+            mb(step.rss_peak_bytes),
+            mb(step.rss_peak_bytes.saturating_sub(idle)),
+            mb(step.rss_after_bytes),
+        );
+    }
+    println!();
+    let upload = steps[0].elapsed.max(steps[3].elapsed);
+    let confirm = steps[2].elapsed.max(steps[5].elapsed);
+    let response = steps.iter().map(|step| step.response_bytes).max().unwrap_or(0);
+    let growth = hwm.saturating_sub(idle);
+    let verdict = |met: bool| if met { "met" } else { "NOT met" };
+    println!(
+        "Server RSS: idle {}, peak (`VmHWM`) {} (+{} over idle), 1 s after the last step {}.\n",
+        mb(idle),
+        mb(hwm),
+        mb(growth),
+        mb(settled)
+    );
+    println!(
+        "Targets: upload → first page ≤ {:.1} s — {} ({:.3} s, slower of the two uploads); confirm ≤ {:.1} s — {} \
+         ({:.3} s); server RSS growth ≤ {} — {} (+{}); response ≤ {} — {} ({}).\n",
+        UPLOAD_TARGET.as_secs_f64(),
+        verdict(upload <= UPLOAD_TARGET),
+        upload.as_secs_f64(),
+        CONFIRM_TARGET.as_secs_f64(),
+        verdict(confirm <= CONFIRM_TARGET),
+        confirm.as_secs_f64(),
+        mb(RSS_GROWTH_TARGET_BYTES),
+        verdict(growth <= RSS_GROWTH_TARGET_BYTES),
+        mb(growth),
+        kb(RESPONSE_TARGET_BYTES),
+        verdict(response <= RESPONSE_TARGET_BYTES),
+        kb(response),
+    );
+}

@@ -1,0 +1,73 @@
+//! The ranges of every number and date staff type for hosts and the sales
+//! book (by hand or in an imported workbook), named once: validation, the
+//! spreadsheet parser and the OpenAPI schema all read them from here. They
+//! are wide enough for any real sale and narrow enough that a row's amount
+//! (price × quantity) fits in 64 bits, a price survives a
+//! spreadsheet number exactly (at most 15 digits), and every date can be
+//! written to Excel.
+
+use chrono::NaiveDate;
+
+/// The largest price in minor units: 1,000,000,000,000 (a trillion rupiah,
+/// ten billion dollars).
+pub const MAX_PRICE_MINOR: i64 = 1_000_000_000_000;
+
+/// The largest quantity of one sale.
+pub const MAX_QTY: i32 = 10_000;
+
+/// The earliest sale or expiry date accepted.
+pub const MIN_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(date) => date,
+    None => panic!("2000-01-01 is a date"),
+};
+
+/// The latest sale or expiry date accepted.
+pub const MAX_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2099, 12, 31) {
+    Some(date) => date,
+    None => panic!("2099-12-31 is a date"),
+};
+
+/// Whether a date is in the accepted range.
+pub fn date_in_range(date: NaiveDate) -> bool {
+    (MIN_DATE..=MAX_DATE).contains(&date)
+}
+
+/// The message for a date outside the range (a test checks it against the
+/// two constants).
+pub const DATE_RANGE: &str = "a date from 2000-01-01 to 2099-12-31";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_largest_amount_of_a_row_fits_in_64_bits() {
+        let amount = i128::from(MAX_PRICE_MINOR) * i128::from(MAX_QTY);
+        assert!(amount < i128::from(i64::MAX) / 100);
+        assert!(MAX_PRICE_MINOR < 1_000_000_000_000_000, "15 digits at most");
+        assert_eq!(DATE_RANGE, format!("a date from {MIN_DATE} to {MAX_DATE}"));
+    }
+
+    /// utoipa takes only literals for `minimum`/`maximum`: this keeps them
+    /// equal to the constants.
+    #[test]
+    fn the_schema_shows_the_bounds() {
+        use utoipa::PartialSchema;
+        let sale = serde_json::to_value(crate::sales::SaleInput::schema()).expect("schema");
+        let host = serde_json::to_value(crate::host::HostInput::schema()).expect("schema");
+        let bound = |schema: &serde_json::Value, field: &str, which: &str| {
+            schema["properties"][field][which].as_f64()
+        };
+        assert_eq!(bound(&sale, "qty", "maximum"), Some(f64::from(MAX_QTY)));
+        assert_eq!(bound(&sale, "qty", "minimum"), Some(1.0));
+        assert_eq!(
+            bound(&sale, "price_minor", "maximum"),
+            Some(MAX_PRICE_MINOR as f64)
+        );
+        assert_eq!(
+            bound(&host, "price_minor", "maximum"),
+            Some(MAX_PRICE_MINOR as f64)
+        );
+        assert_eq!(bound(&host, "price_minor", "minimum"), Some(0.0));
+    }
+}
