@@ -387,7 +387,6 @@ async fn get_import(
     params(("id" = Uuid, Path, description = "Import id"), RowQuery),
     responses(
         (status = 200, description = "The page", body = HostRowPage),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such import, or it expired", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -413,7 +412,6 @@ async fn import_host_rows(
     params(("id" = Uuid, Path, description = "Import id"), RowQuery),
     responses(
         (status = 200, description = "The page", body = AccountSaleRowPage),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such import, or it expired", body = Problem, content_type = "application/problem+json"),
     )
 )]
