@@ -55,7 +55,8 @@ describe('StatusPage', () => {
     ])
     const [budi, sari, lama] = rows
     expect(budi!.get($('status-host-status')).text()).toBe('UP')
-    expect(budi!.get($('status-last-check')).text()).toBe('20 detik yang lalu')
+    // Checked 20 s before the fixture was built; mounting on a busy machine can take a few more.
+    expect(budi!.get($('status-last-check')).text()).toMatch(/^(2\d|[3-5]\d) detik yang lalu$/)
     expect(budi!.get($('status-response')).text()).toBe('18 ms')
     expect(budi!.get($('status-days-left')).text()).toBe('40 hari lagi')
     expect(budi!.get($('status-uptime-24h')).text()).toBe('100%')
