@@ -18,6 +18,7 @@ const MAX_ACTIVE_TOKENS: i64 = 20;
 
 /// The longest token name (characters); the OpenAPI schema shows it.
 pub const NAME_MAX_CHARS: usize = 100;
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiToken {
     pub id: Uuid,
