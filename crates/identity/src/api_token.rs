@@ -31,6 +31,7 @@ pub const STEP_UP_WINDOW: chrono::Duration = chrono::Duration::minutes(5);
 
 /// The longest token name (characters); the OpenAPI schema shows it.
 pub const NAME_MAX_CHARS: usize = 100;
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiToken {
     pub id: Uuid,

@@ -22,6 +22,7 @@ const INVITATION_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// The longest name of a person (characters); the OpenAPI schema shows it.
 pub const NAME_MAX_CHARS: usize = 200;
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum StaffStatus {

@@ -63,7 +63,7 @@ fn every_operation_has_an_id_a_tag_and_a_summary() {
 /// One way of getting a request wrong, and whether an operation can be
 /// asked that way.
 #[derive(Debug, Clone, Copy)]
-enum Wrong {
+enum Mistake {
     NoToken,
     WrongRole,
     BadPathValue,
@@ -135,21 +135,21 @@ async fn every_answer_to_a_wrong_request_is_documented(pool: PgPool) {
                 .find(|role| !roles.is_empty() && !roles.contains(role))
                 .map(|role| app.token_with_roles(&[role]));
             let cases = [
-                (Wrong::NoToken, !roles.is_empty()),
-                (Wrong::WrongRole, outsider.is_some()),
-                (Wrong::BadPathValue, has_path_integer),
-                (Wrong::BadQueryValue, has_query),
-                (Wrong::MalformedJson, has_body),
-                (Wrong::WrongContentType, has_body),
-                (Wrong::OversizedBody, has_body),
+                (Mistake::NoToken, !roles.is_empty()),
+                (Mistake::WrongRole, outsider.is_some()),
+                (Mistake::BadPathValue, has_path_integer),
+                (Mistake::BadQueryValue, has_query),
+                (Mistake::MalformedJson, has_body),
+                (Mistake::WrongContentType, has_body),
+                (Mistake::OversizedBody, has_body),
             ];
             for (wrong, applies) in cases {
                 if !applies {
                     continue;
                 }
-                let bad_path = matches!(wrong, Wrong::BadPathValue);
+                let bad_path = matches!(wrong, Mistake::BadPathValue);
                 let mut url = app.url(&concrete_path(path, operation, bad_path));
-                if matches!(wrong, Wrong::BadQueryValue) {
+                if matches!(wrong, Mistake::BadQueryValue) {
                     // Every query parameter at once, each of the wrong type
                     // or format for what it is.
                     let query: Vec<String> = operation["parameters"]
@@ -168,21 +168,21 @@ async fn every_answer_to_a_wrong_request_is_documented(pool: PgPool) {
                     &url,
                 );
                 let token = match wrong {
-                    Wrong::NoToken => None,
-                    Wrong::WrongRole => outsider.clone(),
+                    Mistake::NoToken => None,
+                    Mistake::WrongRole => outsider.clone(),
                     _ => admitted.clone(),
                 };
                 if let Some(token) = token {
                     request = request.bearer_auth(token);
                 }
                 request = match wrong {
-                    Wrong::MalformedJson => request
+                    Mistake::MalformedJson => request
                         .header("content-type", "application/json")
                         .body("{\"unterminated"),
-                    Wrong::WrongContentType => {
+                    Mistake::WrongContentType => {
                         request.header("content-type", "text/plain").body("hello")
                     }
-                    Wrong::OversizedBody => request
+                    Mistake::OversizedBody => request
                         .header("content-type", "application/json")
                         .body(format!("{{\"x\": \"{}\"}}", "a".repeat(200_000))),
                     _ if has_body => request.json(&serde_json::json!({})),

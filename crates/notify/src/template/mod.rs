@@ -17,12 +17,12 @@ pub use render::TemplateError;
 
 use crate::NotifyError;
 
-/// A template as it stands for one event and language.
-
 /// The longest template subject and body (characters); the OpenAPI schema
 /// shows them.
 pub const SUBJECT_MAX_CHARS: usize = 200;
 pub const BODY_MAX_CHARS: usize = 8000;
+
+/// A template as it stands for one event and language.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TemplateVersion {
     /// None for the built-in text (never edited).
