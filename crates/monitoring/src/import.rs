@@ -187,6 +187,7 @@ pub async fn confirm(conn: &mut PgConnection, id: Uuid) -> Result<ImportResult, 
     .bind(&created)
     .execute(&mut *conn)
     .await?;
+    crate::host::apply_new_host_visibility(conn, &created).await?;
     result.host_sales_recorded = sqlx::query!(
         r#"INSERT INTO sale (kind, sold_on, name, item_type, qty, price_minor, currency, host_id)
            SELECT 'host', shop_today(), name, 'vps', 1, coalesce(price_minor, 0), currency, id FROM monitored_host WHERE id = ANY($1)"#,

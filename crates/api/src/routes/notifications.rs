@@ -47,20 +47,22 @@ fn language(value: &str) -> Result<Language, ApiError> {
 }
 
 /// Every event that sends messages, its placeholders, and the template in use per language.
+/// Every staff role may read them (seed 003: admins preview what customers
+/// will be told); only the owner changes them.
 #[utoipa::path(
     tag = "notifications",
     operation_id = "listTemplates",
     security(("bearer" = [])),
-    extensions(("x-roles" = json!(["owner"]))),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business", "finance"]))),
     responses(
         (status = 200, description = "Events and their templates", body = [EventTemplates]),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Staff only", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/notifications/templates")]
 async fn list_templates(
-    _auth: Auth<OwnerOnly>,
+    _auth: Auth<StaffOnly>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Vec<EventTemplates>>, ApiError> {
     Ok(web::Json(template::list(&state.pool).await?))
@@ -71,18 +73,18 @@ async fn list_templates(
     tag = "notifications",
     operation_id = "templateHistory",
     security(("bearer" = [])),
-    extensions(("x-roles" = json!(["owner"]))),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business", "finance"]))),
     params(("event" = String, Path, description = "e.g. `auth.account_locked`"), ("language" = String, Path, description = "`id` or `en`")),
     responses(
         (status = 200, description = "Versions", body = [TemplateVersion]),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Staff only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event or language", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/notifications/templates/{event}/{language}")]
 async fn template_history(
-    _auth: Auth<OwnerOnly>,
+    _auth: Auth<StaffOnly>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<web::Json<Vec<TemplateVersion>>, ApiError> {
@@ -163,19 +165,19 @@ async fn audit_template_change(
     tag = "notifications",
     operation_id = "previewTemplate",
     security(("bearer" = [])),
-    extensions(("x-roles" = json!(["owner"]))),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business", "finance"]))),
     params(("event" = String, Path, description = "e.g. `auth.account_locked`"), ("language" = String, Path, description = "`id` or `en`")),
     responses(
         (status = 200, description = "Rendered subject, text and HTML", body = RenderedMessage),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner only", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Staff only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event or language", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid template", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/notifications/templates/{event}/{language}/preview")]
 async fn preview_template(
-    _auth: Auth<OwnerOnly>,
+    _auth: Auth<StaffOnly>,
     path: web::Path<(String, String)>,
     body: web::Json<TemplateText>,
 ) -> Result<web::Json<RenderedMessage>, ApiError> {
