@@ -518,7 +518,16 @@ pub async fn update(
     input: &HostInput,
 ) -> Result<MonitoredHost, MonitoringError> {
     let host = input.validate()?;
-    check_address(&host, context)?;
+    // An address kept as it was is not judged again: a sysadmin's host on a
+    // private network stays editable by business staff (its notes, price).
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT address FROM monitored_host WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if stored.as_deref() != Some(host.address.to_string().as_str()) {
+        check_address(&host, context)?;
+    }
     check_customer(conn, host.customer_id).await?;
     let updated = sqlx::query_scalar!(
         r#"UPDATE monitored_host SET
