@@ -479,7 +479,13 @@ mod tests {
         assert_eq!(makassar.shop_calendar.zone_name(), "Asia/Makassar");
         let error = settings_from(&[("SHOP_TIMEZONE", "Asia/Atlantis")]).expect_err("unknown");
         assert!(
-            matches!(&error, ConfigError::Invalid { name: "SHOP_TIMEZONE", .. }),
+            matches!(
+                &error,
+                ConfigError::Invalid {
+                    name: "SHOP_TIMEZONE",
+                    ..
+                }
+            ),
             "{error}"
         );
     }
@@ -495,7 +501,13 @@ mod tests {
         ])
         .expect_err("refused");
         assert!(
-            matches!(&error, ConfigError::Invalid { name: "MONITOR_ALLOW_LOOPBACK_FOR_TESTS", .. }),
+            matches!(
+                &error,
+                ConfigError::Invalid {
+                    name: "MONITOR_ALLOW_LOOPBACK_FOR_TESTS",
+                    ..
+                }
+            ),
             "{error}"
         );
     }

@@ -28,7 +28,9 @@ pub struct ShopCalendar {
 
 impl Default for ShopCalendar {
     fn default() -> Self {
-        Self { zone: Tz::Asia__Jakarta }
+        Self {
+            zone: Tz::Asia__Jakarta,
+        }
     }
 }
 
@@ -105,10 +107,7 @@ impl BillingPeriod {
         let first = current
             .with_day(1)?
             .checked_add_months(Months::new(self.months()))?;
-        let last_day = first
-            .checked_add_months(Months::new(1))?
-            .pred_opt()?
-            .day();
+        let last_day = first.checked_add_months(Months::new(1))?.pred_opt()?.day();
         first.with_day(anchor_day.clamp(1, last_day))
     }
 }
@@ -260,12 +259,27 @@ mod tests {
         let feb = monthly.next_due(day(2027, 1, 31), 31).unwrap();
         assert_eq!(feb, day(2027, 2, 28));
         assert_eq!(monthly.next_due(feb, 31), Some(day(2027, 3, 31)));
-        assert_eq!(monthly.next_due(day(2028, 1, 31), 31), Some(day(2028, 2, 29)));
-        assert_eq!(monthly.next_due(day(2027, 3, 31), 31), Some(day(2027, 4, 30)));
-        assert_eq!(monthly.next_due(day(2027, 4, 30), 31), Some(day(2027, 5, 31)));
-        assert_eq!(monthly.next_due(day(2027, 12, 15), 15), Some(day(2028, 1, 15)));
+        assert_eq!(
+            monthly.next_due(day(2028, 1, 31), 31),
+            Some(day(2028, 2, 29))
+        );
+        assert_eq!(
+            monthly.next_due(day(2027, 3, 31), 31),
+            Some(day(2027, 4, 30))
+        );
+        assert_eq!(
+            monthly.next_due(day(2027, 4, 30), 31),
+            Some(day(2027, 5, 31))
+        );
+        assert_eq!(
+            monthly.next_due(day(2027, 12, 15), 15),
+            Some(day(2028, 1, 15))
+        );
         // Anchored on the 30th: February takes its last day, March the 30th.
-        assert_eq!(monthly.next_due(day(2027, 2, 28), 30), Some(day(2027, 3, 30)));
+        assert_eq!(
+            monthly.next_due(day(2027, 2, 28), 30),
+            Some(day(2027, 3, 30))
+        );
     }
 
     #[test]

@@ -378,12 +378,17 @@ pub struct MonitorSettings {
 }
 
 pub async fn settings(conn: &mut PgConnection) -> Result<MonitorSettings, MonitoringError> {
-    Ok(sqlx::query_as::<_, (bool,)>("SELECT new_hosts_public FROM monitor_settings")
-        .fetch_optional(conn)
-        .await?
-        .map_or(MonitorSettings { new_hosts_public: true }, |(new_hosts_public,)| {
-            MonitorSettings { new_hosts_public }
-        }))
+    Ok(
+        sqlx::query_as::<_, (bool,)>("SELECT new_hosts_public FROM monitor_settings")
+            .fetch_optional(conn)
+            .await?
+            .map_or(
+                MonitorSettings {
+                    new_hosts_public: true,
+                },
+                |(new_hosts_public,)| MonitorSettings { new_hosts_public },
+            ),
+    )
 }
 
 pub async fn save_settings(

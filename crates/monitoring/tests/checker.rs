@@ -453,9 +453,18 @@ async fn expiry_is_announced_once_and_rearmed_by_renewal(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    assert_eq!(expiry::check(&pool, context(&pool).await.today, &[7, 3, 1]).await.unwrap().expired, 1);
     assert_eq!(
-        expiry::check(&pool, context(&pool).await.today, &[7, 3, 1]).await.unwrap().expired,
+        expiry::check(&pool, context(&pool).await.today, &[7, 3, 1])
+            .await
+            .unwrap()
+            .expired,
+        1
+    );
+    assert_eq!(
+        expiry::check(&pool, context(&pool).await.today, &[7, 3, 1])
+            .await
+            .unwrap()
+            .expired,
         0,
         "once per date"
     );
@@ -481,15 +490,29 @@ async fn expiry_is_announced_once_and_rearmed_by_renewal(pool: PgPool) {
         .unwrap();
     assert!(!flag, "renewal re-arms the expiry message");
     assert_eq!(
-        expiry::check(&pool, context(&pool).await.today, &[7, 3, 1]).await.unwrap(),
+        expiry::check(&pool, context(&pool).await.today, &[7, 3, 1])
+            .await
+            .unwrap(),
         expiry::ExpiryReport {
             expired: 0,
             warned: 1
         }
     );
-    assert_eq!(expiry::check(&pool, context(&pool).await.today, &[7, 3, 1]).await.unwrap().warned, 0);
+    assert_eq!(
+        expiry::check(&pool, context(&pool).await.today, &[7, 3, 1])
+            .await
+            .unwrap()
+            .warned,
+        0
+    );
     sqlx::query("UPDATE monitored_host SET expires_on = shop_today() + 2, expiry_warned_days = 7 WHERE id = $1").bind(id).execute(&pool).await.unwrap();
-    assert_eq!(expiry::check(&pool, context(&pool).await.today, &[7, 3, 1]).await.unwrap().warned, 1);
+    assert_eq!(
+        expiry::check(&pool, context(&pool).await.today, &[7, 3, 1])
+            .await
+            .unwrap()
+            .warned,
+        1
+    );
     let warnings = messages(&pool, "monitoring.host_expiring").await;
     assert_eq!(warnings.len(), 2);
     assert!(warnings[1].contains("2 hari"), "{}", warnings[1]);
@@ -590,11 +613,13 @@ async fn the_expired_flag_resets_only_when_the_date_moves_to_today_or_later(pool
             let mut tx = pool.begin().await.unwrap();
             host::update(&mut tx, &context, id, &edit).await.unwrap();
             tx.commit().await.unwrap();
-            sqlx::query_scalar::<_, bool>("SELECT expiry_notified FROM monitored_host WHERE id = $1")
-                .bind(id)
-                .fetch_one(&pool)
-                .await
-                .unwrap()
+            sqlx::query_scalar::<_, bool>(
+                "SELECT expiry_notified FROM monitored_host WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
         }
     };
     assert!(!set_expiry(-10).await);
@@ -619,18 +644,32 @@ async fn the_expired_flag_resets_only_when_the_date_moves_to_today_or_later(pool
 #[sqlx::test(migrations = "../../migrations")]
 async fn the_expiry_watch_follows_the_injected_clock(pool: PgPool) {
     staff_chat(&pool).await;
-    let clock = domain::Clock::manual(
-        domain::ShopCalendar::default(),
-        chrono::Utc::now(),
-    );
-    let id = add(&pool, "VPS-CLOCK", SocketAddr::from((Ipv4Addr::LOCALHOST, 22))).await;
+    let clock = domain::Clock::manual(domain::ShopCalendar::default(), chrono::Utc::now());
+    let id = add(
+        &pool,
+        "VPS-CLOCK",
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 22)),
+    )
+    .await;
     sqlx::query("UPDATE monitored_host SET expires_on = $2 WHERE id = $1")
         .bind(id)
         .bind(domain::calendar::add_days(clock.today(), 1))
         .execute(&pool)
         .await
         .unwrap();
-    assert_eq!(expiry::check(&pool, clock.today(), &[]).await.unwrap().expired, 0);
+    assert_eq!(
+        expiry::check(&pool, clock.today(), &[])
+            .await
+            .unwrap()
+            .expired,
+        0
+    );
     clock.advance(chrono::Duration::days(2));
-    assert_eq!(expiry::check(&pool, clock.today(), &[]).await.unwrap().expired, 1);
+    assert_eq!(
+        expiry::check(&pool, clock.today(), &[])
+            .await
+            .unwrap()
+            .expired,
+        1
+    );
 }

@@ -351,11 +351,20 @@ async fn a_name_with_several_addresses_is_up_when_any_answers() {
     let port = v6.local_addr().expect("local address").port();
     // Nothing listens on 127.0.0.1 at that port (checked: refused).
     let refused = prober(SHORT_TIMEOUT, 8)
-        .sweep(vec![target(1, SocketAddr::from((Ipv4Addr::LOCALHOST, port)))])
+        .sweep(vec![target(
+            1,
+            SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        )])
         .await;
-    assert!(!only(refused).outcome.is_up(), "127.0.0.1:{port} must be closed for this test");
+    assert!(
+        !only(refused).outcome.is_up(),
+        "127.0.0.1:{port} must be closed for this test"
+    );
 
-    let loopbacks = [IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::LOCALHOST)];
+    let loopbacks = [
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(Ipv6Addr::LOCALHOST),
+    ];
     for order in [loopbacks, [loopbacks[1], loopbacks[0]]] {
         let result = prober_resolving("dual.test", &order, AddressPolicy::for_tests())
             .probe(named("dual.test", port))
@@ -395,7 +404,10 @@ async fn a_name_is_down_only_when_every_address_fails() {
     let port = closed_port().port();
     let result = prober_resolving(
         "dead.test",
-        &[IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2))],
+        &[
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)),
+        ],
         AddressPolicy::for_tests(),
     )
     .probe(named("dead.test", port))
@@ -443,7 +455,12 @@ async fn a_name_resolving_to_a_refused_address_is_not_probed() {
     .probe(named("meta.example", 80))
     .await;
     assert!(
-        matches!(metadata.outcome, ProbeOutcome::Down { reason: DownReason::NotAllowed(_) }),
+        matches!(
+            metadata.outcome,
+            ProbeOutcome::Down {
+                reason: DownReason::NotAllowed(_)
+            }
+        ),
         "{:?}",
         metadata.outcome
     );
@@ -452,7 +469,12 @@ async fn a_name_resolving_to_a_refused_address_is_not_probed() {
         .probe(target(1, listener.local_addr().expect("local address")))
         .await;
     assert!(
-        matches!(literal.outcome, ProbeOutcome::Down { reason: DownReason::NotAllowed(_) }),
+        matches!(
+            literal.outcome,
+            ProbeOutcome::Down {
+                reason: DownReason::NotAllowed(_)
+            }
+        ),
         "{:?}",
         literal.outcome
     );

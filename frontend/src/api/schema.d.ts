@@ -567,6 +567,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/monitoring/hosts/visibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description **Roles:** owner, sysadmin, business */
+        post: operations["setHostsPublic"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/monitoring/hosts/{id}": {
         parameters: {
             query?: never;
@@ -699,6 +716,30 @@ export interface paths {
          * @description **Roles:** owner, sysadmin, business
          */
         post: operations["confirmImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The shop's monitoring settings.
+         * @description **Roles:** owner, sysadmin
+         */
+        get: operations["getMonitorSettings"];
+        /**
+         * Change the shop's monitoring settings.
+         * @description **Roles:** owner, sysadmin
+         */
+        put: operations["putMonitorSettings"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -906,7 +947,9 @@ export interface paths {
         };
         /**
          * Every event that sends messages, its placeholders, and the template in use per language.
-         * @description **Roles:** owner
+         *     Every staff role may read them (seed 003: admins preview what customers
+         *     will be told); only the owner changes them.
+         * @description **Roles:** owner, sysadmin, business, finance
          */
         get: operations["listTemplates"];
         put?: never;
@@ -926,7 +969,7 @@ export interface paths {
         };
         /**
          * Every saved version of one template, newest first, ending with the built-in text.
-         * @description **Roles:** owner
+         * @description **Roles:** owner, sysadmin, business, finance
          */
         get: operations["templateHistory"];
         /**
@@ -953,7 +996,7 @@ export interface paths {
         put?: never;
         /**
          * Render a draft with the event's sample values, without saving it.
-         * @description **Roles:** owner
+         * @description **Roles:** owner, sysadmin, business, finance
          */
         post: operations["previewTemplate"];
         delete?: never;
@@ -1418,8 +1461,11 @@ export interface components {
              * @description Consecutive failed checks before DOWN, 1 to 10 (default 2).
              */
             failures_before_down?: number | null;
-            /** @description Shown on the public status page. */
-            is_public?: boolean;
+            /**
+             * @description Shown on the public status page. Adding: the shop's "new hosts are
+             *     public" setting when absent; changing: unchanged when absent.
+             */
+            is_public?: boolean | null;
             name: string;
             notes?: string | null;
             /**
@@ -1441,6 +1487,11 @@ export interface components {
             renotify_minutes?: number | null;
             /** Format: int64 */
             service_id?: number | null;
+        };
+        /** @description The hosts list's filter, as in `GET /api/v1/monitoring/hosts`. */
+        HostListFilter: {
+            q?: string | null;
+            status?: components["schemas"]["HostStatus"] | null;
         };
         /**
          * @description One data row of a `VPS` sheet. A value is `None` when its cell is blank
@@ -1468,6 +1519,10 @@ export interface components {
          * @enum {string}
          */
         HostStatus: "pending" | "up" | "down";
+        HostsPublicResult: {
+            /** @description Hosts whose visibility changed (those already so are not counted). */
+            updated: number;
+        };
         IgnoredSheet: {
             name: string;
             reason: components["schemas"]["IgnoredSheetReason"];
@@ -1552,6 +1607,14 @@ export interface components {
             reason: string;
             /** Format: date-time */
             starts_at: string;
+        };
+        /** @description The shop's monitoring settings. */
+        MonitorSettings: {
+            /**
+             * @description New hosts (added by hand or imported) appear on the public status
+             *     page unless told otherwise; seed 000's dashboard listed every VPS.
+             */
+            new_hosts_public: boolean;
         };
         MonitoredHost: {
             address: string;
@@ -1888,6 +1951,16 @@ export interface components {
             /** Format: date-time */
             last_used_at: string;
             user_agent?: string | null;
+        };
+        /**
+         * @description Publish or unpublish hosts on the status page: the selected ones
+         *     (`ids`), or every host matching the list's filter (`all_matching`).
+         */
+        SetHostsPublic: {
+            all_matching?: components["schemas"]["HostListFilter"] | null;
+            /** @description The selected rows; give this or `all_matching`, not both. */
+            ids?: number[] | null;
+            is_public: boolean;
         };
         SetRolesRequest: {
             roles: components["schemas"]["Role"][];
@@ -3356,6 +3429,57 @@ export interface operations {
             };
         };
     };
+    setHostsPublic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetHostsPublic"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostsPublicResult"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Monitoring staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither or both of `ids` and `all_matching`, or too many ids */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getHost: {
         parameters: {
             query?: never;
@@ -3851,6 +3975,95 @@ export interface operations {
             };
             /** @description No such import, it expired, or it was already confirmed or cancelled */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMonitorSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorSettings"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Owner and sysadmins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putMonitorSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitorSettings"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorSettings"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Owner and sysadmins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4421,7 +4634,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Owner only */
+            /** @description Staff only */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4464,7 +4677,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Owner only */
+            /** @description Staff only */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4585,7 +4798,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Owner only */
+            /** @description Staff only */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -570,7 +570,10 @@ async fn a_down_alert_leaves_within_seconds_even_beside_a_replica_without_a_bot(
         if sent == 4 {
             break;
         }
-        assert!(Instant::now() < deadline, "only {sent} of 4 DOWN alerts sent");
+        assert!(
+            Instant::now() < deadline,
+            "only {sent} of 4 DOWN alerts sent"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // From the state change (the message is written with it) to Telegram:
@@ -583,10 +586,11 @@ async fn a_down_alert_leaves_within_seconds_even_beside_a_replica_without_a_bot(
     .await
     .unwrap();
     assert!(slowest < 3.5, "a DOWN alert waited {slowest:.1} s");
-    let kinds: Vec<String> = sqlx::query_scalar("SELECT DISTINCT kind FROM job WHERE kind LIKE 'notify.deliver%'")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT kind FROM job WHERE kind LIKE 'notify.deliver%'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     assert_eq!(kinds, ["notify.deliver.telegram"]);
     for chat in [6001, 6002] {
         assert_eq!(
@@ -980,7 +984,11 @@ async fn post_host(app: &TestApp, token: &str, body: serde_json::Value) -> reqwe
 #[sqlx::test(migrations = "../../migrations")]
 async fn hosts_on_refused_addresses_are_422_and_private_ones_need_the_permission(pool: PgPool) {
     // The production rules: no loopback switch.
-    let app = spawn_app_with(pool.clone(), &[("MONITOR_ALLOW_LOOPBACK_FOR_TESTS", "false")]).await;
+    let app = spawn_app_with(
+        pool.clone(),
+        &[("MONITOR_ALLOW_LOOPBACK_FOR_TESTS", "false")],
+    )
+    .await;
     let business = staff_token(&app, "biz@example.test", "business").await;
     let sysadmin = staff_token(&app, "ops@example.test", "sysadmin").await;
     for (index, address) in [
@@ -1000,40 +1008,93 @@ async fn hosts_on_refused_addresses_are_422_and_private_ones_need_the_permission
     {
         for token in [&business, &sysadmin] {
             let body = serde_json::json!({ "name": format!("BAD-{index}"), "address": address, "port": 22 });
-            let problem = assert_problem(post_host(&app, token, body).await, 422, "validation_failed").await;
+            let problem =
+                assert_problem(post_host(&app, token, body).await, 422, "validation_failed").await;
             let errors = problem["errors"].as_array().unwrap();
             assert!(
-                errors.iter().any(|error| error["field"] == "address" && error["code"] == "address_not_allowed"),
+                errors
+                    .iter()
+                    .any(|error| error["field"] == "address"
+                        && error["code"] == "address_not_allowed"),
                 "{address}: {problem}"
             );
         }
     }
-    for (index, address) in ["10.1.2.3", "172.16.5.4", "192.168.1.10", "100.64.0.9", "fd00::5"].iter().enumerate() {
+    for (index, address) in [
+        "10.1.2.3",
+        "172.16.5.4",
+        "192.168.1.10",
+        "100.64.0.9",
+        "fd00::5",
+    ]
+    .iter()
+    .enumerate()
+    {
         let body = serde_json::json!({ "name": format!("LAN-{index}"), "address": address, "port": 22, "record_sale": false });
-        let refused = assert_problem(post_host(&app, &business, body.clone()).await, 422, "validation_failed").await;
+        let refused = assert_problem(
+            post_host(&app, &business, body.clone()).await,
+            422,
+            "validation_failed",
+        )
+        .await;
         assert!(refused.to_string().contains("private"), "{refused}");
-        assert_eq!(post_host(&app, &sysadmin, body).await.status().as_u16(), 201, "{address}");
+        assert_eq!(
+            post_host(&app, &sysadmin, body).await.status().as_u16(),
+            201,
+            "{address}"
+        );
     }
-    assert_eq!(count(&pool, "monitored_host").await, 5, "only the sysadmin's private hosts");
+    assert_eq!(
+        count(&pool, "monitored_host").await,
+        5,
+        "only the sysadmin's private hosts"
+    );
     // Editing onto a refused address is refused too.
-    let id: i64 = sqlx::query_scalar("SELECT min(id) FROM monitored_host").fetch_one(&pool).await.unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT min(id) FROM monitored_host")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     let edit = serde_json::json!({ "name": "LAN-0", "address": "169.254.169.254", "port": 80 });
     assert_problem(
-        app.authed(Method::PUT, &format!("/api/v1/monitoring/hosts/{id}"), &sysadmin, Some(edit)).await,
+        app.authed(
+            Method::PUT,
+            &format!("/api/v1/monitoring/hosts/{id}"),
+            &sysadmin,
+            Some(edit),
+        )
+        .await,
         422,
         "validation_failed",
     )
     .await;
     // Names are checked when they resolve, not when saved.
     let named = serde_json::json!({ "name": "NAMED", "address": "localhost", "port": 22, "record_sale": false });
-    assert_eq!(post_host(&app, &business, named).await.status().as_u16(), 201);
+    assert_eq!(
+        post_host(&app, &business, named).await.status().as_u16(),
+        201
+    );
 
     // The shop-wide switch opens private ranges to business staff too.
-    let open = spawn_app_with(pool.clone(), &[("MONITOR_ALLOW_PRIVATE_ADDRESSES", "true"), ("MONITOR_ALLOW_LOOPBACK_FOR_TESTS", "false")]).await;
+    let open = spawn_app_with(
+        pool.clone(),
+        &[
+            ("MONITOR_ALLOW_PRIVATE_ADDRESSES", "true"),
+            ("MONITOR_ALLOW_LOOPBACK_FOR_TESTS", "false"),
+        ],
+    )
+    .await;
     let body = serde_json::json!({ "name": "LAN-OPEN", "address": "10.9.9.9", "port": 22, "record_sale": false });
-    assert_eq!(post_host(&open, &business, body).await.status().as_u16(), 201);
+    assert_eq!(
+        post_host(&open, &business, body).await.status().as_u16(),
+        201
+    );
     let body = serde_json::json!({ "name": "META", "address": "169.254.169.254", "port": 80 });
-    assert_problem(post_host(&open, &business, body).await, 422, "validation_failed").await;
+    assert_problem(
+        post_host(&open, &business, body).await,
+        422,
+        "validation_failed",
+    )
+    .await;
 }
 
 /// Seed 000 lists every VPS on its dashboard: new hosts are public unless
@@ -1058,10 +1119,25 @@ async fn new_hosts_follow_the_shops_public_setting(pool: PgPool) {
     // Business staff may not change the setting; the owner may.
     let off = serde_json::json!({ "new_hosts_public": false });
     assert_eq!(
-        app.authed(Method::PUT, "/api/v1/monitoring/settings", &business, Some(off.clone())).await.status().as_u16(),
+        app.authed(
+            Method::PUT,
+            "/api/v1/monitoring/settings",
+            &business,
+            Some(off.clone())
+        )
+        .await
+        .status()
+        .as_u16(),
         403
     );
-    let saved = app.authed(Method::PUT, "/api/v1/monitoring/settings", &owner, Some(off)).await;
+    let saved = app
+        .authed(
+            Method::PUT,
+            "/api/v1/monitoring/settings",
+            &owner,
+            Some(off),
+        )
+        .await;
     assert_eq!(saved.status().as_u16(), 200);
     let body = serde_json::json!({ "name": "VPS-HIDDEN", "address": "127.0.0.1", "port": 23 });
     let created: serde_json::Value = post_host(&app, &business, body).await.json().await.unwrap();
@@ -1070,19 +1146,30 @@ async fn new_hosts_follow_the_shops_public_setting(pool: PgPool) {
     let body = serde_json::json!({ "name": "VPS-SHOWN", "address": "127.0.0.1", "port": 24, "is_public": true });
     let created: serde_json::Value = post_host(&app, &business, body).await.json().await.unwrap();
     assert_eq!(created["is_public"], true);
-    let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'monitor_settings.updated'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'monitor_settings.updated'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(audited, 1);
 
     // The import applies the same setting: off, so imported hosts are private...
     let token = staff_token(&app, "admin@example.test", "sysadmin").await;
     let workbook = sample::generate_workbook(3, 0, 0.0, 1).unwrap().bytes;
-    let preview: serde_json::Value = upload(&app, &token, XLSX, workbook).await.json().await.unwrap();
+    let preview: serde_json::Value = upload(&app, &token, XLSX, workbook)
+        .await
+        .json()
+        .await
+        .unwrap();
     let id = preview["id"].as_str().unwrap();
     let confirmed = app
-        .authed(Method::POST, &format!("/api/v1/monitoring/imports/{id}/confirm"), &token, None)
+        .authed(
+            Method::POST,
+            &format!("/api/v1/monitoring/imports/{id}/confirm"),
+            &token,
+            None,
+        )
         .await;
     assert_eq!(confirmed.status().as_u16(), 200);
     let imported: Vec<bool> = sqlx::query_scalar(
@@ -1091,7 +1178,10 @@ async fn new_hosts_follow_the_shops_public_setting(pool: PgPool) {
     .fetch_all(&pool)
     .await
     .unwrap();
-    assert!(!imported.is_empty() && imported.iter().all(|public| !public), "{imported:?}");
+    assert!(
+        !imported.is_empty() && imported.iter().all(|public| !public),
+        "{imported:?}"
+    );
 }
 
 /// Bulk publish/unpublish from the hosts list: selected rows, or every host
@@ -1107,35 +1197,45 @@ async fn hosts_are_published_and_unpublished_in_bulk(pool: PgPool) {
         ids.push(created["id"].as_i64().unwrap());
     }
     let public = |pool: PgPool| async move {
-        sqlx::query_scalar::<_, String>("SELECT name FROM monitored_host WHERE is_public ORDER BY name")
-            .fetch_all(&pool)
-            .await
-            .unwrap()
+        sqlx::query_scalar::<_, String>(
+            "SELECT name FROM monitored_host WHERE is_public ORDER BY name",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
     };
     let visibility = |body: serde_json::Value| {
-        app.authed(Method::POST, "/api/v1/monitoring/hosts/visibility", &token, Some(body))
+        app.authed(
+            Method::POST,
+            "/api/v1/monitoring/hosts/visibility",
+            &token,
+            Some(body),
+        )
     };
-    let answer: serde_json::Value = visibility(serde_json::json!({ "is_public": true, "ids": [ids[0], ids[2]] }))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let answer: serde_json::Value =
+        visibility(serde_json::json!({ "is_public": true, "ids": [ids[0], ids[2]] }))
+            .await
+            .json()
+            .await
+            .unwrap();
     assert_eq!(answer["updated"], 2);
     assert_eq!(public(pool.clone()).await, ["JKT-1", "SG-1"]);
 
-    let answer: serde_json::Value = visibility(serde_json::json!({ "is_public": true, "all_matching": { "q": "sg" } }))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let answer: serde_json::Value =
+        visibility(serde_json::json!({ "is_public": true, "all_matching": { "q": "sg" } }))
+            .await
+            .json()
+            .await
+            .unwrap();
     assert_eq!(answer["updated"], 1, "SG-1 was public already");
     assert_eq!(public(pool.clone()).await, ["JKT-1", "SG-1", "SG-2"]);
 
-    let answer: serde_json::Value = visibility(serde_json::json!({ "is_public": false, "all_matching": {} }))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let answer: serde_json::Value =
+        visibility(serde_json::json!({ "is_public": false, "all_matching": {} }))
+            .await
+            .json()
+            .await
+            .unwrap();
     assert_eq!(answer["updated"], 3);
     assert!(public(pool.clone()).await.is_empty());
 
@@ -1167,8 +1267,20 @@ async fn host_edits_and_deletes_are_audited_with_before_and_after(pool: PgPool) 
     let id = created["id"].as_i64().unwrap();
     let edit = serde_json::json!({ "name": "VPS-AUDIT", "address": "127.0.0.1", "port": 2222, "price_minor": 175000, "notes": "moved" });
     let path = format!("/api/v1/monitoring/hosts/{id}");
-    assert_eq!(app.authed(Method::PUT, &path, &token, Some(edit)).await.status().as_u16(), 200);
-    assert_eq!(app.authed(Method::DELETE, &path, &token, None).await.status().as_u16(), 204);
+    assert_eq!(
+        app.authed(Method::PUT, &path, &token, Some(edit))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        app.authed(Method::DELETE, &path, &token, None)
+            .await
+            .status()
+            .as_u16(),
+        204
+    );
 
     let rows: Vec<(String, Option<serde_json::Value>, Option<serde_json::Value>)> = sqlx::query_as(
         "SELECT action, before, after FROM audit_log WHERE entity_type = 'monitored_host' AND entity_id = $1 ORDER BY id",
@@ -1181,11 +1293,27 @@ async fn host_edits_and_deletes_are_audited_with_before_and_after(pool: PgPool) 
     assert_eq!(actions, ["host.created", "host.updated", "host.deleted"]);
     let (_, before, after) = &rows[1];
     let (before, after) = (before.as_ref().unwrap(), after.as_ref().unwrap());
-    assert_eq!((before["port"].as_i64(), after["port"].as_i64()), (Some(22), Some(2222)));
-    assert_eq!((before["price_minor"].as_i64(), after["price_minor"].as_i64()), (Some(150000), Some(175000)));
-    assert_eq!((before["notes"].as_str(), after["notes"].as_str()), (Some("first"), Some("moved")));
+    assert_eq!(
+        (before["port"].as_i64(), after["port"].as_i64()),
+        (Some(22), Some(2222))
+    );
+    assert_eq!(
+        (
+            before["price_minor"].as_i64(),
+            after["price_minor"].as_i64()
+        ),
+        (Some(150000), Some(175000))
+    );
+    assert_eq!(
+        (before["notes"].as_str(), after["notes"].as_str()),
+        (Some("first"), Some("moved"))
+    );
     let (_, before, after) = &rows[2];
-    assert_eq!(before.as_ref().unwrap()["port"], 2222, "the deleted host in full");
+    assert_eq!(
+        before.as_ref().unwrap()["port"],
+        2222,
+        "the deleted host in full"
+    );
     assert_eq!(before.as_ref().unwrap()["name"], "VPS-AUDIT");
     assert!(after.is_none());
 }

@@ -135,7 +135,12 @@ async fn staff_read_and_preview_templates_and_only_the_owner_edits_them(pool: Pg
     for role in [Role::Sysadmin, Role::Business, Role::Finance] {
         let token = app.token_with_roles(&[role]);
         let list = app
-            .authed(reqwest::Method::GET, "/api/v1/notifications/templates", &token, None)
+            .authed(
+                reqwest::Method::GET,
+                "/api/v1/notifications/templates",
+                &token,
+                None,
+            )
             .await;
         assert_eq!(list.status().as_u16(), 200, "{role} lists the templates");
         let history = app
@@ -159,7 +164,12 @@ async fn staff_read_and_preview_templates_and_only_the_owner_edits_them(pool: Pg
     for role in [Role::Client, Role::Reseller] {
         let token = app.token_with_roles(&[role]);
         let list = app
-            .authed(reqwest::Method::GET, "/api/v1/notifications/templates", &token, None)
+            .authed(
+                reqwest::Method::GET,
+                "/api/v1/notifications/templates",
+                &token,
+                None,
+            )
             .await;
         assert_eq!(list.status().as_u16(), 403, "{role} sees no templates");
     }

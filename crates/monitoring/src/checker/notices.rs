@@ -177,7 +177,9 @@ pub(crate) async fn record(
             &[
                 (
                     "since",
-                    config.clock.local_time(host.status_changed_at.unwrap_or(now)),
+                    config
+                        .clock
+                        .local_time(host.status_changed_at.unwrap_or(now)),
                 ),
                 ("error", error.clone()),
             ],

@@ -222,7 +222,11 @@ mod tests {
         assert!(tests.check("127.0.0.1".parse().unwrap(), false).is_ok());
         assert!(tests.check("::1".parse().unwrap(), false).is_ok());
         assert!(tests.check("10.0.0.1".parse().unwrap(), false).is_err());
-        assert!(tests.check("169.254.169.254".parse().unwrap(), true).is_err());
+        assert!(
+            tests
+                .check("169.254.169.254".parse().unwrap(), true)
+                .is_err()
+        );
         let message = AddressPolicy::default()
             .check("127.0.0.1".parse().unwrap(), false)
             .unwrap_err()

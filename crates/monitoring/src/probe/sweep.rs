@@ -241,8 +241,7 @@ pub fn all_down(results: &[ProbeResult]) -> bool {
 
 async fn check(target: ProbeTarget, config: &ProberConfig) -> ProbeResult {
     let started = Instant::now();
-    let outcome = match connect(&target.host, target.port, started + config.timeout, config).await
-    {
+    let outcome = match connect(&target.host, target.port, started + config.timeout, config).await {
         Ok(()) => ProbeOutcome::Up {
             latency: started.elapsed(),
         },
@@ -301,13 +300,15 @@ async fn resolve(
     let mut refused = None;
     let allowed: Vec<SocketAddr> = resolved
         .into_iter()
-        .filter(|address| match config.addresses.check(address.ip(), false) {
-            Ok(()) => true,
-            Err(error) => {
-                refused.get_or_insert(error);
-                false
-            }
-        })
+        .filter(
+            |address| match config.addresses.check(address.ip(), false) {
+                Ok(()) => true,
+                Err(error) => {
+                    refused.get_or_insert(error);
+                    false
+                }
+            },
+        )
         .collect();
     match (allowed.is_empty(), refused) {
         (false, _) => Ok(allowed),
