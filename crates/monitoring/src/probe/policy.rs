@@ -201,7 +201,7 @@ mod tests {
 
     #[test]
     fn private_ranges_need_the_setting_or_the_permission() {
-        let ip: IpAddr = "10.0.0.5".parse().unwrap();
+        let ip: IpAddr = "10.0.0.5".parse().expect("valid in this test");
         let strict = AddressPolicy::default();
         assert!(strict.check(ip, false).is_err());
         assert!(strict.check(ip, true).is_ok());
@@ -212,24 +212,40 @@ mod tests {
         assert!(open.check(ip, false).is_ok());
         // Neither opens loopback or the metadata service.
         for never in ["127.0.0.1", "169.254.169.254"] {
-            assert!(open.check(never.parse().unwrap(), true).is_err(), "{never}");
+            assert!(
+                open.check(never.parse().expect("valid in this test"), true)
+                    .is_err(),
+                "{never}"
+            );
         }
     }
 
     #[test]
     fn the_test_switch_opens_loopback_only() {
         let tests = AddressPolicy::for_tests();
-        assert!(tests.check("127.0.0.1".parse().unwrap(), false).is_ok());
-        assert!(tests.check("::1".parse().unwrap(), false).is_ok());
-        assert!(tests.check("10.0.0.1".parse().unwrap(), false).is_err());
         assert!(
             tests
-                .check("169.254.169.254".parse().unwrap(), true)
+                .check("127.0.0.1".parse().expect("valid in this test"), false)
+                .is_ok()
+        );
+        assert!(
+            tests
+                .check("::1".parse().expect("valid in this test"), false)
+                .is_ok()
+        );
+        assert!(
+            tests
+                .check("10.0.0.1".parse().expect("valid in this test"), false)
+                .is_err()
+        );
+        assert!(
+            tests
+                .check("169.254.169.254".parse().expect("valid in this test"), true)
                 .is_err()
         );
         let message = AddressPolicy::default()
-            .check("127.0.0.1".parse().unwrap(), false)
-            .unwrap_err()
+            .check("127.0.0.1".parse().expect("valid in this test"), false)
+            .expect_err("refused")
             .to_string();
         assert!(message.contains("loopback"), "{message}");
     }
