@@ -576,7 +576,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description **Roles:** owner, sysadmin, business */
+        /**
+         * Publish or unpublish hosts on the status page in bulk: the selected rows,
+         *     or every host matching the list's filter. Audited with the ids.
+         * @description **Roles:** owner, sysadmin, business
+         */
         post: operations["setHostsPublic"];
         delete?: never;
         options?: never;

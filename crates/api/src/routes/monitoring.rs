@@ -292,6 +292,8 @@ pub struct HostsPublicResult {
     pub updated: usize,
 }
 
+/// Publish or unpublish hosts on the status page in bulk: the selected rows,
+/// or every host matching the list's filter. Audited with the ids.
 #[utoipa::path(
     tag = "monitoring",
     operation_id = "setHostsPublic",
