@@ -34,6 +34,8 @@ export REDIS_URL
 export REDIS_KEY_PREFIX="e2e:$$:"
 export HTTP_ADDR="127.0.0.1:$http_port"
 export PUBLIC_BASE_URL="http://127.0.0.1:$http_port"
+# The monitoring journey adds hosts on this machine's own ports.
+export MONITOR_ALLOW_LOOPBACK_FOR_TESTS=true
 export SMTP_URL="smtp://127.0.0.1:$smtp_port"
 export SANDBOX_SMTP_ADDR="127.0.0.1:$smtp_port"
 export SANDBOX_HTTP_ADDR="127.0.0.1:$sandbox_port"

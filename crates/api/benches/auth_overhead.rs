@@ -80,6 +80,7 @@ async fn main() {
         pool,
         identity: identity.clone(),
         redis,
+        clock: domain::Clock::system(settings.shop_calendar),
         settings: std::sync::Arc::new(settings),
         telegram: None,
     };

@@ -46,7 +46,22 @@ pub struct Application {
 }
 
 pub async fn connect_database(settings: &Settings) -> anyhow::Result<PgPool> {
+    // SQL's shop_today() reads the zone from this setting, so the database
+    // and the Rust calendar agree on "today" (migration 20261202000300). A
+    // per-connection setting rather than passing the day everywhere: reads
+    // such as "days left" in list queries stay plain SQL. Code that follows
+    // an injected clock (expiry, sales dates) binds the day from Rust.
+    let zone = settings.shop_calendar.zone_name();
     PgPoolOptions::new()
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                sqlx::query("SELECT set_config('juragan.shop_timezone', $1, false)")
+                    .bind(zone)
+                    .execute(conn)
+                    .await?;
+                Ok(())
+            })
+        })
         .max_connections(settings.database_max_connections)
         .acquire_timeout(Duration::from_secs(5))
         .connect(settings.database_url.expose())
@@ -154,6 +169,7 @@ impl Application {
             redis,
             settings: Arc::clone(&settings),
             telegram,
+            clock: domain::Clock::system(settings.shop_calendar),
         };
 
         crate::alerting::spawn_forwarder(pool.clone());
@@ -179,7 +195,10 @@ impl Application {
                 prober: ProberConfig {
                     timeout: settings.monitor.check_timeout,
                     concurrency: settings.monitor.concurrency,
+                    addresses: settings.monitor.addresses,
+                    ..ProberConfig::default()
                 },
+                clock: state.clock.clone(),
                 batch_size: settings.monitor.batch_size,
                 canaries: settings.monitor.canaries.clone(),
                 group_threshold: settings.monitor.group_threshold,

@@ -32,6 +32,7 @@ pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
         &mut registry,
         state.settings.monitor.expiry_check_interval,
         state.settings.monitor.expiry_warn_days.clone(),
+        state.clock.clone(),
     );
     monitoring::retention::register_jobs(&mut registry, state.settings.monitor.history_days);
     Ok(registry)

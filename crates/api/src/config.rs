@@ -76,6 +76,10 @@ pub struct MonitorSettings {
     pub expiry_warn_days: Vec<i32>,
     /// Days of hourly rollups and state changes kept (at least 31).
     pub history_days: u32,
+    /// Which addresses may be monitored: private ranges with
+    /// `MONITOR_ALLOW_PRIVATE_ADDRESSES`, loopback only with the test switch
+    /// `MONITOR_ALLOW_LOOPBACK_FOR_TESTS` (refused in production).
+    pub addresses: monitoring::probe::AddressPolicy,
 }
 
 fn canaries(raw: &str) -> Result<Vec<(monitoring::probe::Host, u16)>, ConfigError> {
@@ -192,6 +196,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub jobs: JobSettings,
     pub monitor: MonitorSettings,
+    /// `SHOP_TIMEZONE`: the zone of the shop's calendar (today, expiry
+    /// dates, times in messages); an unknown zone refuses to start.
+    pub shop_calendar: domain::ShopCalendar,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -357,7 +364,16 @@ impl Settings {
                 expiry_check_interval: env.seconds("MONITOR_EXPIRY_CHECK_SECONDS", 60.0)?,
                 expiry_warn_days: day_list(&env.string("MONITOR_EXPIRY_WARN_DAYS", "7,3,1"))?,
                 history_days: env.parse("MONITOR_HISTORY_DAYS", 400)?,
+                addresses: monitoring::probe::AddressPolicy {
+                    allow_private: env.parse("MONITOR_ALLOW_PRIVATE_ADDRESSES", false)?,
+                    allow_loopback: env.parse("MONITOR_ALLOW_LOOPBACK_FOR_TESTS", false)?,
+                },
             },
+            shop_calendar: env.parse(
+                "SHOP_TIMEZONE",
+                domain::ShopCalendar::new(domain::calendar::DEFAULT_SHOP_TIMEZONE)
+                    .unwrap_or_default(),
+            )?,
             jobs: JobSettings {
                 enabled: env.parse("JOBS_ENABLED", true)?,
                 concurrency: env.parse("JOBS_CONCURRENCY", 8)?,
@@ -366,6 +382,14 @@ impl Settings {
                 shutdown_grace: env.seconds("JOBS_SHUTDOWN_GRACE_SECONDS", 20.0)?,
             },
         };
+        if settings.app_env == AppEnv::Production && settings.monitor.addresses.allow_loopback {
+            // Loopback monitoring lets anyone who may add a host probe the
+            // server's own ports; only tests and the demo need it.
+            return Err(ConfigError::Invalid {
+                name: "MONITOR_ALLOW_LOOPBACK_FOR_TESTS",
+                reason: "is for tests and development only, never in production".to_owned(),
+            });
+        }
         if settings.app_env == AppEnv::Production && !env.defaulted_secrets.is_empty() {
             return Err(ConfigError::DefaultSecrets(env.defaulted_secrets));
         }
@@ -444,6 +468,47 @@ mod tests {
         assert_eq!(
             configured.jwt_private_keys[0].expose().trim(),
             OTHER_TEST_KEY.trim()
+        );
+    }
+
+    #[test]
+    fn the_shop_time_zone_is_checked_at_start_up() {
+        let default = settings_from(&[]).expect("valid");
+        assert_eq!(default.shop_calendar.zone_name(), "Asia/Jakarta");
+        let makassar = settings_from(&[("SHOP_TIMEZONE", "Asia/Makassar")]).expect("valid");
+        assert_eq!(makassar.shop_calendar.zone_name(), "Asia/Makassar");
+        let error = settings_from(&[("SHOP_TIMEZONE", "Asia/Atlantis")]).expect_err("unknown");
+        assert!(
+            matches!(
+                &error,
+                ConfigError::Invalid {
+                    name: "SHOP_TIMEZONE",
+                    ..
+                }
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_loopback_test_switch_is_refused_in_production() {
+        let test = settings_from(&[("MONITOR_ALLOW_LOOPBACK_FOR_TESTS", "true")]).expect("valid");
+        assert!(test.monitor.addresses.allow_loopback);
+        assert!(!test.monitor.addresses.allow_private);
+        let error = settings_from(&[
+            ("APP_ENV", "production"),
+            ("MONITOR_ALLOW_LOOPBACK_FOR_TESTS", "true"),
+        ])
+        .expect_err("refused");
+        assert!(
+            matches!(
+                &error,
+                ConfigError::Invalid {
+                    name: "MONITOR_ALLOW_LOOPBACK_FOR_TESTS",
+                    ..
+                }
+            ),
+            "{error}"
         );
     }
 

@@ -18,6 +18,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The bot, when `TELEGRAM_BOT_TOKEN` is set.
     pub telegram: Option<Telegram>,
+    /// "Now" and the shop's calendar (`SHOP_TIMEZONE`); the system clock in
+    /// the server, one a test moves in tests.
+    pub clock: domain::Clock,
 }
 
 /// The bot's client and shared send throttle, and its username for deep

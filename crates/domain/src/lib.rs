@@ -3,11 +3,13 @@
 //! machines of orders, invoices and services. Everything here is parsed once at
 //! the edge and trusted inside.
 
+pub mod calendar;
 pub mod email;
 pub mod money;
 pub mod phone;
 pub mod validation;
 
+pub use calendar::{BillingPeriod, Clock, ShopCalendar, UnknownTimeZone};
 pub use email::{Email, InvalidEmail};
 pub use money::{Currency, Money, MoneyError};
 pub use phone::{InvalidPhone, PhoneId};

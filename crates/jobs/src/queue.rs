@@ -160,26 +160,34 @@ pub(crate) struct ClaimedJob {
     pub max_attempts: i32,
 }
 
-/// Claims up to `limit` due jobs: running ones whose holder let the lease
-/// expire (it died or lost its network) first, then queued ones whose time
-/// has come. Each arm walks its own partial index; a single `OR` query would
-/// scan and sort the whole table on every claim.
+/// Claims up to `limit` due jobs of the `kinds` this runner can run:
+/// running ones whose holder let the lease expire (it died or lost its
+/// network) first, then queued ones whose time has come. Each arm walks its
+/// own partial index; a single `OR` query would scan and sort the whole
+/// table on every claim.
+///
+/// Only known kinds: a replica without a handler (a Telegram job on a
+/// replica without a bot, a new kind during a rolling deploy) that claimed
+/// a job could only fail it, and the retry backoff would then hold the job
+/// back for seconds to minutes although a capable replica was idle. That
+/// is how a staff DOWN alert once waited more than 20 s.
 pub(crate) async fn claim(
     pool: &PgPool,
     runner_id: &str,
+    kinds: &[String],
     limit: i64,
     lease: Duration,
 ) -> Result<Vec<ClaimedJob>, Error> {
     let rows = sqlx::query!(
         r#"WITH expired AS (
                SELECT id FROM job
-               WHERE status = 'running' AND locked_until < now()
+               WHERE status = 'running' AND locked_until < now() AND kind = ANY($4)
                ORDER BY locked_until
                LIMIT $3
                FOR UPDATE SKIP LOCKED),
            due AS (
                SELECT id FROM job
-               WHERE status = 'queued' AND run_at <= now()
+               WHERE status = 'queued' AND run_at <= now() AND kind = ANY($4)
                ORDER BY run_at, id
                LIMIT $3
                FOR UPDATE SKIP LOCKED)
@@ -199,6 +207,7 @@ pub(crate) async fn claim(
         runner_id,
         lease.as_secs_f64(),
         limit,
+        kinds,
     )
     .fetch_all(pool)
     .await?;

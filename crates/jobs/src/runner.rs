@@ -111,12 +111,13 @@ impl JobRunner {
         // a claim query per job on a busy queue.
         let refill_at = (self.config.concurrency / 2).max(1);
         let mut claim_now = true;
+        let kinds: Vec<String> = self.registry.kinds().map(str::to_owned).collect();
 
         while !shutdown.is_cancelled() {
             let capacity = self.config.concurrency.saturating_sub(in_flight.len());
             if claim_now && capacity > 0 {
                 let limit = i64::try_from(capacity).unwrap_or(i64::MAX);
-                match queue::claim(&self.pool, &self.id, limit, self.config.lease).await {
+                match queue::claim(&self.pool, &self.id, &kinds, limit, self.config.lease).await {
                     Ok(jobs) => {
                         for job in jobs {
                             // A late heartbeat can let our own lease lapse and

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use monitoring::probe::{
-    DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, DownReason, Host, ProbeOutcome, ProbeResult, ProbeTarget,
-    Prober, ProberConfig, raise_fd_limit,
+    AddressPolicy, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, DownReason, Host, ProbeOutcome,
+    ProbeResult, ProbeTarget, Prober, ProberConfig, raise_fd_limit,
 };
 use nix::sys::resource::{UsageWho, getrusage};
 use socket2::{Domain, Socket, Type};
@@ -185,6 +185,8 @@ async fn verify_fixture(fixture: &Fixture) {
     let prober = Prober::new(ProberConfig {
         timeout: Duration::from_millis(500),
         concurrency: 8,
+        addresses: AddressPolicy::for_tests(),
+        ..ProberConfig::default()
     });
     for kind in [Expected::Up, Expected::Refused, Expected::Timeout] {
         let index = fixture
@@ -230,7 +232,17 @@ async fn measure_sweep(fixture: &Fixture) -> SweepRun {
     // Spawned, as `juragan serve` would run it: a worker thread drives the
     // sweep, not the thread blocked in `block_on`.
     let results: Vec<ProbeResult> =
-        tokio::spawn(async move { Prober::default().sweep(targets).await })
+        // The targets are loopback sockets: the test-only switch, as in the
+        // tests; the address rules are checked for every target as in
+        // production.
+        tokio::spawn(async move {
+            Prober::new(ProberConfig {
+                addresses: AddressPolicy::for_tests(),
+                ..ProberConfig::default()
+            })
+            .sweep(targets)
+            .await
+        })
             .await
             .expect("sweep task");
     let wall = started.elapsed();
@@ -571,6 +583,10 @@ async fn measure_checker(fixture: &Fixture) -> Vec<CheckerSweep> {
     let config = CheckerConfig {
         batch_size: i64::try_from(TARGETS).unwrap_or(i64::MAX),
         replica: "bench".to_owned(),
+        prober: ProberConfig {
+            addresses: AddressPolicy::for_tests(),
+            ..ProberConfig::default()
+        },
         ..CheckerConfig::default()
     };
     let prober = Prober::new(config.prober.clone());

@@ -24,11 +24,18 @@ pub struct ExpiryReport {
 }
 
 /// `warn_days`: e.g. `[7, 3, 1]`; each threshold warns once per expiry date.
-pub fn register_jobs(registry: &mut Registry, interval: Duration, warn_days: Vec<i32>) {
+/// "Today" is the shop's day on `clock`.
+pub fn register_jobs(
+    registry: &mut Registry,
+    interval: Duration,
+    warn_days: Vec<i32>,
+    clock: domain::Clock,
+) {
     registry.handle(EXPIRY_JOB, move |context: JobContext| {
         let warn_days = warn_days.clone();
+        let today = clock.today();
         async move {
-            check(&context.pool, &warn_days)
+            check(&context.pool, today, &warn_days)
                 .await
                 .map(|_| ())
                 .map_err(|error| JobError::Retry(anyhow::anyhow!(error.to_string())))
@@ -69,14 +76,20 @@ async fn send(
     Ok(())
 }
 
-/// Sends what is due now; running it twice sends nothing more.
-pub async fn check(pool: &PgPool, warn_days: &[i32]) -> Result<ExpiryReport, MonitoringError> {
+/// Sends what is due on the shop's day `today`; running it twice sends
+/// nothing more.
+pub async fn check(
+    pool: &PgPool,
+    today: NaiveDate,
+    warn_days: &[i32],
+) -> Result<ExpiryReport, MonitoringError> {
     let mut tx = pool.begin().await?;
     let mut templates = TemplateCache::new(Language::Id);
     let expired = sqlx::query!(
         r#"UPDATE monitored_host SET expiry_notified = true
-           WHERE expires_on < shop_today() AND NOT expiry_notified
-           RETURNING name, address, port, expires_on AS "expires_on!", customer_id"#
+           WHERE expires_on < $1 AND NOT expiry_notified
+           RETURNING name, address, port, expires_on AS "expires_on!", customer_id"#,
+        today
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -97,12 +110,13 @@ pub async fn check(pool: &PgPool, warn_days: &[i32]) -> Result<ExpiryReport, Mon
     let widest = warn_days.iter().copied().max().unwrap_or(0);
     if widest > 0 {
         let soon = sqlx::query!(
-            r#"SELECT h.id, h.name, h.address, h.port, h.expires_on AS "expires_on!", (h.expires_on - shop_today()) AS "days_left!",
+            r#"SELECT h.id, h.name, h.address, h.port, h.expires_on AS "expires_on!", (h.expires_on - $2::date) AS "days_left!",
                       h.expiry_warned_days, h.customer_id
                FROM monitored_host h
-               WHERE h.expires_on >= shop_today() AND h.expires_on - shop_today() <= $1
+               WHERE h.expires_on >= $2::date AND h.expires_on - $2::date <= $1
                FOR UPDATE SKIP LOCKED"#,
-            widest
+            widest,
+            today
         )
         .fetch_all(&mut *tx)
         .await?;

@@ -1,6 +1,9 @@
 //! Monitored hosts: what staff add, edit and remove. Adding a host records
 //! its sale in the sales book unless told not to; renewing the expiry date
-//! clears the expiry flags so the next expiry is announced again.
+//! (to today or later) clears the expiry flags so the next expiry is
+//! announced again. A host's address must pass the shop's address rules
+//! ([`crate::probe::policy`]); new hosts are public or not as the shop's
+//! "new hosts are public" setting says.
 
 use std::str::FromStr;
 
@@ -13,8 +16,32 @@ use uuid::Uuid;
 
 use crate::MonitoringError;
 use crate::bounds;
-use crate::probe::Host;
+use crate::probe::{AddressPolicy, Host};
 pub use crate::uptime::Uptime;
+
+/// What a host write needs besides its input: the shop's today (expiry
+/// flags, the sale's date), the address rules, and whether the person
+/// saving may add private-network addresses.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteContext {
+    pub today: NaiveDate,
+    pub addresses: AddressPolicy,
+    pub private_permitted: bool,
+}
+
+/// Refuses an IP literal the rules do not allow (a name is checked each
+/// time the checker resolves it).
+fn check_address(host: &ValidHost, context: &WriteContext) -> Result<(), ValidationErrors> {
+    match host.address.ip() {
+        Some(ip) => context
+            .addresses
+            .check(ip, context.private_permitted)
+            .map_err(|refused| {
+                ValidationErrors::single("address", "address_not_allowed", refused.to_string())
+            }),
+        None => Ok(()),
+    }
+}
 
 /// What staff send to add or change a host.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -36,9 +63,9 @@ pub struct HostInput {
     /// The customer to email when the host goes down or up.
     pub customer_id: Option<Uuid>,
     pub service_id: Option<i64>,
-    /// Shown on the public status page.
-    #[serde(default)]
-    pub is_public: bool,
+    /// Shown on the public status page. Adding: the shop's "new hosts are
+    /// public" setting when absent; changing: unchanged when absent.
+    pub is_public: Option<bool>,
     /// Seconds between checks, 30 to 86400 (default 300).
     pub check_interval_seconds: Option<i32>,
     /// Consecutive failed checks before DOWN, 1 to 10 (default 2).
@@ -61,7 +88,7 @@ pub struct ValidHost {
     pub notes: String,
     pub customer_id: Option<Uuid>,
     pub service_id: Option<i64>,
-    pub is_public: bool,
+    pub is_public: Option<bool>,
     pub check_interval_seconds: i32,
     pub failures_before_down: i32,
     pub renotify_minutes: Option<i32>,
@@ -302,27 +329,124 @@ pub struct HostFilter {
     pub search: Option<String>,
 }
 
+/// The hosts list's filter, on `h` with the status as `$1` and the search
+/// as `$2`; the bulk actions select "all matching the filter" with it.
+const MATCHES_FILTER: &str = "($1::text IS NULL OR h.status = $1)
+           AND ($2::text IS NULL OR h.name ILIKE '%' || $2 || '%' OR h.address ILIKE '%' || $2 || '%')";
+
+impl HostFilter {
+    fn search_term(&self) -> Option<String> {
+        self.search
+            .as_deref()
+            .map(str::trim)
+            .filter(|search| !search.is_empty())
+            .map(|search| search.replace(['%', '_'], ""))
+    }
+}
+
 pub async fn list(
     pool: &PgPool,
     filter: &HostFilter,
 ) -> Result<Vec<MonitoredHost>, MonitoringError> {
-    let query = format!(
-        "{SELECT_HOSTS} WHERE ($1::text IS NULL OR h.status = $1)
-           AND ($2::text IS NULL OR h.name ILIKE '%' || $2 || '%' OR h.address ILIKE '%' || $2 || '%')
-         ORDER BY h.name, h.id"
-    );
-    let search = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|search| !search.is_empty())
-        .map(|search| search.replace(['%', '_'], ""));
+    let query = format!("{SELECT_HOSTS} WHERE {MATCHES_FILTER} ORDER BY h.name, h.id");
     let rows = sqlx::query_as::<_, HostRow>(sqlx::AssertSqlSafe(query))
         .bind(filter.status.map(HostStatus::as_str))
-        .bind(search)
+        .bind(filter.search_term())
         .fetch_all(pool)
         .await?;
     Ok(rows.into_iter().map(MonitoredHost::from).collect())
+}
+
+/// Which hosts a bulk action applies to.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// These hosts (unknown ids are ignored).
+    Ids(Vec<i64>),
+    /// Every host the list shows with this filter.
+    Matching(HostFilter),
+}
+
+/// Publishes or unpublishes the selected hosts on the status page; returns
+/// the ids that changed.
+pub async fn set_public(
+    conn: &mut PgConnection,
+    selection: &Selection,
+    is_public: bool,
+) -> Result<Vec<i64>, MonitoringError> {
+    let changed = match selection {
+        Selection::Ids(ids) => {
+            sqlx::query_scalar::<_, i64>(
+                "UPDATE monitored_host SET is_public = $2 WHERE id = ANY($1) AND is_public <> $2 RETURNING id",
+            )
+            .bind(ids)
+            .bind(is_public)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        Selection::Matching(filter) => {
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                "UPDATE monitored_host h SET is_public = $3 WHERE {MATCHES_FILTER} AND h.is_public <> $3 RETURNING h.id"
+            )))
+            .bind(filter.status.map(HostStatus::as_str))
+            .bind(filter.search_term())
+            .bind(is_public)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+    };
+    Ok(changed)
+}
+
+/// The shop's monitoring settings.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MonitorSettings {
+    /// New hosts (added by hand or imported) appear on the public status
+    /// page unless told otherwise; seed 000's dashboard listed every VPS.
+    pub new_hosts_public: bool,
+}
+
+pub async fn settings(conn: &mut PgConnection) -> Result<MonitorSettings, MonitoringError> {
+    Ok(
+        sqlx::query_as::<_, (bool,)>("SELECT new_hosts_public FROM monitor_settings")
+            .fetch_optional(conn)
+            .await?
+            .map_or(
+                MonitorSettings {
+                    new_hosts_public: true,
+                },
+                |(new_hosts_public,)| MonitorSettings { new_hosts_public },
+            ),
+    )
+}
+
+pub async fn save_settings(
+    conn: &mut PgConnection,
+    settings: &MonitorSettings,
+) -> Result<MonitorSettings, MonitoringError> {
+    sqlx::query("UPDATE monitor_settings SET new_hosts_public = $1")
+        .bind(settings.new_hosts_public)
+        .execute(conn)
+        .await?;
+    Ok(settings.clone())
+}
+
+/// Makes just-created hosts public or private as the shop's setting says.
+/// Both ways of creating hosts (the form and the import) call it, so they
+/// cannot disagree.
+pub async fn apply_new_host_visibility(
+    conn: &mut PgConnection,
+    created: &[i64],
+) -> Result<(), MonitoringError> {
+    if created.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE monitored_host SET is_public = coalesce((SELECT new_hosts_public FROM monitor_settings), true) WHERE id = ANY($1)",
+    )
+    .bind(created)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 pub async fn find(conn: &mut PgConnection, id: i64) -> Result<MonitoredHost, MonitoringError> {
@@ -364,9 +488,11 @@ pub(crate) const SPREAD_FIRST_CHECK: &str = "now() + make_interval(secs => ((id 
 /// Adds a host (and its sale, unless `record_sale` is false).
 pub async fn create(
     conn: &mut PgConnection,
+    context: &WriteContext,
     input: &HostInput,
 ) -> Result<MonitoredHost, MonitoringError> {
     let host = input.validate()?;
+    check_address(&host, context)?;
     check_customer(conn, host.customer_id).await?;
     let id = sqlx::query_scalar!(
         r#"INSERT INTO monitored_host (name, address, port, expires_on, price_minor, currency, notes, customer_id, service_id, is_public,
@@ -381,7 +507,7 @@ pub async fn create(
         host.notes,
         host.customer_id,
         host.service_id,
-        host.is_public,
+        host.is_public.unwrap_or(false),
         host.check_interval_seconds,
         host.failures_before_down,
         host.renotify_minutes
@@ -395,28 +521,44 @@ pub async fn create(
     .bind(id)
     .execute(&mut *conn)
     .await?;
+    if host.is_public.is_none() {
+        apply_new_host_visibility(conn, &[id]).await?;
+    }
     if input.record_sale.unwrap_or(true) {
-        crate::sales::record_host_sales(conn, &[id]).await?;
+        crate::sales::record_host_sales(conn, &[id], Some(context.today)).await?;
     }
     find(conn, id).await
 }
 
 /// Changes a host. A new address or port is checked again from scratch, a
-/// shorter interval brings the next check forward, and a renewed expiry
-/// date re-arms the expiry messages.
+/// shorter interval brings the next check forward, and an expiry date moved
+/// to today or later re-arms the expiry messages. Moving it to another past
+/// date does not: the host was already announced as expired (seed 000's
+/// rule), and announcing it again would only repeat the same news.
 pub async fn update(
     conn: &mut PgConnection,
+    context: &WriteContext,
     id: i64,
     input: &HostInput,
 ) -> Result<MonitoredHost, MonitoringError> {
     let host = input.validate()?;
+    // An address kept as it was is not judged again: a sysadmin's host on a
+    // private network stays editable by business staff (its notes, price).
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT address FROM monitored_host WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if stored.as_deref() != Some(host.address.to_string().as_str()) {
+        check_address(&host, context)?;
+    }
     check_customer(conn, host.customer_id).await?;
     let updated = sqlx::query_scalar!(
         r#"UPDATE monitored_host SET
                name = $2, address = $3, port = $4, price_minor = $6, currency = $7, notes = $8, customer_id = $9,
-               service_id = $10, is_public = $11, check_interval_seconds = $12, failures_before_down = $13, renotify_minutes = $14,
-               expiry_notified = CASE WHEN expires_on IS DISTINCT FROM $5 THEN false ELSE expiry_notified END,
-               expiry_warned_days = CASE WHEN expires_on IS DISTINCT FROM $5 THEN NULL ELSE expiry_warned_days END,
+               service_id = $10, is_public = coalesce($11, is_public), check_interval_seconds = $12, failures_before_down = $13, renotify_minutes = $14,
+               expiry_notified = CASE WHEN expires_on IS DISTINCT FROM $5 AND ($5 IS NULL OR $5 >= $15) THEN false ELSE expiry_notified END,
+               expiry_warned_days = CASE WHEN expires_on IS DISTINCT FROM $5 AND ($5 IS NULL OR $5 >= $15) THEN NULL ELSE expiry_warned_days END,
                expires_on = $5,
                status = CASE WHEN address <> $3 OR port <> $4 THEN 'pending' ELSE status END,
                consecutive_failures = CASE WHEN address <> $3 OR port <> $4 THEN 0 ELSE consecutive_failures END,
@@ -435,7 +577,8 @@ pub async fn update(
         host.is_public,
         host.check_interval_seconds,
         host.failures_before_down,
-        host.renotify_minutes
+        host.renotify_minutes,
+        context.today
     )
     .fetch_optional(&mut *conn)
     .await

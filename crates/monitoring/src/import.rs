@@ -986,7 +986,8 @@ pub async fn confirm(
     .bind(&created)
     .execute(&mut *conn)
     .await?;
-    result.host_sales_recorded = sales::record_host_sales(conn, &created).await?;
+    crate::host::apply_new_host_visibility(conn, &created).await?;
+    result.host_sales_recorded = sales::record_host_sales(conn, &created, None).await?;
 
     let imported = sales::record_imported_account_sales(conn, id, include_duplicates).await?;
     result.account_sales_created = imported.created;

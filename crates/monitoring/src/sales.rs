@@ -349,12 +349,16 @@ pub async fn monthly_totals(
 pub(crate) async fn record_host_sales(
     conn: &mut PgConnection,
     host_ids: &[i64],
+    sold_on: Option<NaiveDate>,
 ) -> Result<u64, MonitoringError> {
+    // `sold_on` is the caller's clock's today where it has one; else the
+    // database's shop day.
     Ok(sqlx::query!(
         r#"INSERT INTO sale (kind, sold_on, name, item_type, qty, price_minor, currency, host_id)
-           SELECT 'host', shop_today(), name, 'vps', 1, coalesce(price_minor, 0), currency, id
+           SELECT 'host', coalesce($2, shop_today()), name, 'vps', 1, coalesce(price_minor, 0), currency, id
            FROM monitored_host WHERE id = ANY($1) ORDER BY id"#,
-        host_ids
+        host_ids,
+        sold_on as Option<NaiveDate>
     )
     .execute(conn)
     .await?

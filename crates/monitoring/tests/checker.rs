@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use monitoring::checker::{CheckerConfig, sweep_once};
 use monitoring::expiry;
-use monitoring::host::{self, HostInput};
-use monitoring::probe::{Host, Prober, ProberConfig};
+use monitoring::host::{self, HostInput, WriteContext};
+use monitoring::probe::{AddressPolicy, Host, Prober, ProberConfig};
 use sqlx::PgPool;
 
 fn config(replica: &str) -> CheckerConfig {
@@ -17,6 +17,8 @@ fn config(replica: &str) -> CheckerConfig {
         prober: ProberConfig {
             timeout: Duration::from_millis(500),
             concurrency: 256,
+            addresses: AddressPolicy::for_tests(),
+            ..ProberConfig::default()
         },
         replica: replica.to_owned(),
         ..CheckerConfig::default()
@@ -38,9 +40,24 @@ fn input(name: &str, address: SocketAddr) -> HostInput {
     .unwrap()
 }
 
+/// Today as the database reckons it, the loopback test switch on.
+async fn context(pool: &PgPool) -> WriteContext {
+    WriteContext {
+        today: sqlx::query_scalar("SELECT shop_today()")
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+        addresses: AddressPolicy::for_tests(),
+        private_permitted: false,
+    }
+}
+
 async fn add(pool: &PgPool, name: &str, address: SocketAddr) -> i64 {
+    let context = context(pool).await;
     let mut tx = pool.begin().await.unwrap();
-    let created = host::create(&mut tx, &input(name, address)).await.unwrap();
+    let created = host::create(&mut tx, &context, &input(name, address))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     created.id
 }
@@ -436,9 +453,18 @@ async fn expiry_is_announced_once_and_rearmed_by_renewal(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    assert_eq!(expiry::check(&pool, &[7, 3, 1]).await.unwrap().expired, 1);
     assert_eq!(
-        expiry::check(&pool, &[7, 3, 1]).await.unwrap().expired,
+        expiry::check(&pool, context(&pool).await.today, &[7, 3, 1])
+            .await
+            .unwrap()
+            .expired,
+        1
+    );
+    assert_eq!(
+        expiry::check(&pool, context(&pool).await.today, &[7, 3, 1])
+            .await
+            .unwrap()
+            .expired,
         0,
         "once per date"
     );
@@ -453,7 +479,9 @@ async fn expiry_is_announced_once_and_rearmed_by_renewal(pool: PgPool) {
         .unwrap();
     let mut renew = input("VPS-EXP", SocketAddr::from((Ipv4Addr::LOCALHOST, 22)));
     renew.expires_on = Some(renewed.0);
-    host::update(&mut tx, id, &renew).await.unwrap();
+    host::update(&mut tx, &context(&pool).await, id, &renew)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let flag: bool = sqlx::query_scalar("SELECT expiry_notified FROM monitored_host WHERE id = $1")
         .bind(id)
@@ -462,15 +490,29 @@ async fn expiry_is_announced_once_and_rearmed_by_renewal(pool: PgPool) {
         .unwrap();
     assert!(!flag, "renewal re-arms the expiry message");
     assert_eq!(
-        expiry::check(&pool, &[7, 3, 1]).await.unwrap(),
+        expiry::check(&pool, context(&pool).await.today, &[7, 3, 1])
+            .await
+            .unwrap(),
         expiry::ExpiryReport {
             expired: 0,
             warned: 1
         }
     );
-    assert_eq!(expiry::check(&pool, &[7, 3, 1]).await.unwrap().warned, 0);
+    assert_eq!(
+        expiry::check(&pool, context(&pool).await.today, &[7, 3, 1])
+            .await
+            .unwrap()
+            .warned,
+        0
+    );
     sqlx::query("UPDATE monitored_host SET expires_on = shop_today() + 2, expiry_warned_days = 7 WHERE id = $1").bind(id).execute(&pool).await.unwrap();
-    assert_eq!(expiry::check(&pool, &[7, 3, 1]).await.unwrap().warned, 1);
+    assert_eq!(
+        expiry::check(&pool, context(&pool).await.today, &[7, 3, 1])
+            .await
+            .unwrap()
+            .warned,
+        1
+    );
     let warnings = messages(&pool, "monitoring.host_expiring").await;
     assert_eq!(warnings.len(), 2);
     assert!(warnings[1].contains("2 hari"), "{}", warnings[1]);
@@ -528,8 +570,9 @@ async fn a_shorter_interval_brings_the_next_check_forward(pool: PgPool) {
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, 22));
     let mut slow = input("VPS-SLOW", address);
     slow.check_interval_seconds = Some(3600);
+    let context = context(&pool).await;
     let mut tx = pool.begin().await.unwrap();
-    let created = host::create(&mut tx, &slow).await.unwrap();
+    let created = host::create(&mut tx, &context, &slow).await.unwrap();
     sqlx::query(
         "UPDATE monitored_host SET next_check_at = now() + interval '50 minutes' WHERE id = $1",
     )
@@ -538,7 +581,9 @@ async fn a_shorter_interval_brings_the_next_check_forward(pool: PgPool) {
     .await
     .unwrap();
     slow.check_interval_seconds = Some(30);
-    host::update(&mut tx, created.id, &slow).await.unwrap();
+    host::update(&mut tx, &context, created.id, &slow)
+        .await
+        .unwrap();
     let soon: bool = sqlx::query_scalar(
         "SELECT next_check_at <= now() + interval '30 seconds' FROM monitored_host WHERE id = $1",
     )
@@ -547,4 +592,84 @@ async fn a_shorter_interval_brings_the_next_check_forward(pool: PgPool) {
     .await
     .unwrap();
     assert!(soon, "the next check comes within the new interval");
+}
+
+/// Seed 000's rule: the EXPIRED flag resets only when the expiry date moves
+/// to today or later. Correcting an expired host's date to another past
+/// date does not announce EXPIRED again; renewing it and letting it lapse
+/// again does.
+#[sqlx::test(migrations = "../../migrations")]
+async fn the_expired_flag_resets_only_when_the_date_moves_to_today_or_later(pool: PgPool) {
+    staff_chat(&pool).await;
+    let context = context(&pool).await;
+    let today = context.today;
+    let address = SocketAddr::from((Ipv4Addr::LOCALHOST, 22));
+    let id = add(&pool, "VPS-LAPSED", address).await;
+    let set_expiry = |days: i64| {
+        let pool = pool.clone();
+        async move {
+            let mut edit = input("VPS-LAPSED", address);
+            edit.expires_on = domain::calendar::add_days(today, days);
+            let mut tx = pool.begin().await.unwrap();
+            host::update(&mut tx, &context, id, &edit).await.unwrap();
+            tx.commit().await.unwrap();
+            sqlx::query_scalar::<_, bool>(
+                "SELECT expiry_notified FROM monitored_host WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert!(!set_expiry(-10).await);
+    assert_eq!(expiry::check(&pool, today, &[]).await.unwrap().expired, 1);
+
+    // Another past date: still flagged, nothing announced.
+    assert!(set_expiry(-3).await, "a past date keeps the flag");
+    assert_eq!(expiry::check(&pool, today, &[]).await.unwrap().expired, 0);
+    assert_eq!(messages(&pool, "monitoring.host_expired").await.len(), 1);
+
+    // Renewed to today (not expired yet): the flag resets...
+    assert!(!set_expiry(0).await, "today or later re-arms the message");
+    assert_eq!(expiry::check(&pool, today, &[]).await.unwrap().expired, 0);
+    // ...so when the date lapses again, it is news again.
+    assert!(!set_expiry(-1).await, "the flag was reset by the renewal");
+    assert_eq!(expiry::check(&pool, today, &[]).await.unwrap().expired, 1);
+    assert_eq!(messages(&pool, "monitoring.host_expired").await.len(), 2);
+}
+
+/// The expiry watch reckons "today" from the injected clock, so a test can
+/// move time instead of waiting for the calendar.
+#[sqlx::test(migrations = "../../migrations")]
+async fn the_expiry_watch_follows_the_injected_clock(pool: PgPool) {
+    staff_chat(&pool).await;
+    let clock = domain::Clock::manual(domain::ShopCalendar::default(), chrono::Utc::now());
+    let id = add(
+        &pool,
+        "VPS-CLOCK",
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 22)),
+    )
+    .await;
+    sqlx::query("UPDATE monitored_host SET expires_on = $2 WHERE id = $1")
+        .bind(id)
+        .bind(domain::calendar::add_days(clock.today(), 1))
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        expiry::check(&pool, clock.today(), &[])
+            .await
+            .unwrap()
+            .expired,
+        0
+    );
+    clock.advance(chrono::Duration::days(2));
+    assert_eq!(
+        expiry::check(&pool, clock.today(), &[])
+            .await
+            .unwrap()
+            .expired,
+        1
+    );
 }

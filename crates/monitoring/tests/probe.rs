@@ -3,11 +3,15 @@
 //! and name resolution. Every check has a short timeout, so every test is
 //! bounded.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdTcpListener, TcpStream as StdTcpStream};
+use std::net::{
+    IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener as StdTcpListener,
+    TcpStream as StdTcpStream,
+};
 use std::time::{Duration, Instant};
 
 use monitoring::probe::{
-    DownReason, Host, ProbeOutcome, ProbeResult, ProbeTarget, Prober, ProberConfig,
+    AddressPolicy, CONNECTION_ATTEMPT_DELAY, DownReason, Host, ProbeOutcome, ProbeResult,
+    ProbeTarget, Prober, ProberConfig, Resolver,
 };
 use socket2::{Domain, Socket, Type};
 use tokio::net::TcpListener;
@@ -20,7 +24,27 @@ fn prober(timeout: Duration, concurrency: usize) -> Prober {
     Prober::new(ProberConfig {
         timeout,
         concurrency,
+        addresses: AddressPolicy::for_tests(),
+        ..ProberConfig::default()
     })
+}
+
+/// A prober whose resolver gives `name` these addresses, in this order.
+fn prober_resolving(name: &str, addresses: &[IpAddr], policy: AddressPolicy) -> Prober {
+    Prober::new(ProberConfig {
+        timeout: SHORT_TIMEOUT * 3,
+        concurrency: 8,
+        addresses: policy,
+        resolver: Resolver::fixed([(name.to_owned(), addresses.to_vec())]),
+    })
+}
+
+fn named(name: &str, port: u16) -> ProbeTarget {
+    ProbeTarget {
+        id: 1,
+        host: Host::parse(name).expect("a hostname"),
+        port,
+    }
 }
 
 fn target(id: i64, address: SocketAddr) -> ProbeTarget {
@@ -317,4 +341,141 @@ async fn enough_concurrency_overlaps_the_hanging_checks() {
 #[tokio::test]
 async fn an_empty_batch_returns_nothing() {
     assert!(Prober::default().sweep(Vec::new()).await.is_empty());
+}
+
+/// A name with several addresses (A and AAAA) is up when any of them
+/// answers, whichever the resolver lists first.
+#[tokio::test]
+async fn a_name_with_several_addresses_is_up_when_any_answers() {
+    let v6 = TcpListener::bind("[::1]:0").await.expect("bind ::1");
+    let port = v6.local_addr().expect("local address").port();
+    // Nothing listens on 127.0.0.1 at that port (checked: refused).
+    let refused = prober(SHORT_TIMEOUT, 8)
+        .sweep(vec![target(
+            1,
+            SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        )])
+        .await;
+    assert!(
+        !only(refused).outcome.is_up(),
+        "127.0.0.1:{port} must be closed for this test"
+    );
+
+    let loopbacks = [
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(Ipv6Addr::LOCALHOST),
+    ];
+    for order in [loopbacks, [loopbacks[1], loopbacks[0]]] {
+        let result = prober_resolving("dual.test", &order, AddressPolicy::for_tests())
+            .probe(named("dual.test", port))
+            .await;
+        assert!(result.outcome.is_up(), "{order:?}: {:?}", result.outcome);
+    }
+}
+
+/// A first address that hangs costs one attempt delay, not the timeout.
+#[tokio::test]
+async fn a_hanging_first_address_does_not_hide_the_second() {
+    let hole = black_hole();
+    let v6 = TcpListener::bind(("::1", hole.address.port())).await;
+    let Ok(_v6) = v6 else {
+        // The same port number is taken on ::1; nothing to learn here.
+        return;
+    };
+    let started = Instant::now();
+    let result = prober_resolving(
+        "slow-first.test",
+        &[hole.address.ip(), IpAddr::V6(Ipv6Addr::LOCALHOST)],
+        AddressPolicy::for_tests(),
+    )
+    .probe(named("slow-first.test", hole.address.port()))
+    .await;
+    assert!(result.outcome.is_up(), "{:?}", result.outcome);
+    assert!(
+        started.elapsed() < CONNECTION_ATTEMPT_DELAY + SLACK,
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+/// Down only when every address failed.
+#[tokio::test]
+async fn a_name_is_down_only_when_every_address_fails() {
+    let port = closed_port().port();
+    let result = prober_resolving(
+        "dead.test",
+        &[
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)),
+        ],
+        AddressPolicy::for_tests(),
+    )
+    .probe(named("dead.test", port))
+    .await;
+    assert_eq!(
+        result.outcome,
+        ProbeOutcome::Down {
+            reason: DownReason::Refused
+        }
+    );
+}
+
+/// A name is checked against the address rules each time it resolves: one
+/// that points at this machine is not probed, and the check says why.
+#[tokio::test]
+async fn a_name_resolving_to_a_refused_address_is_not_probed() {
+    let listener = live_listener().await;
+    let port = listener.local_addr().expect("local address").port();
+    let result = prober_resolving(
+        "sneaky.example",
+        &[IpAddr::V4(Ipv4Addr::LOCALHOST)],
+        AddressPolicy::default(),
+    )
+    .probe(named("sneaky.example", port))
+    .await;
+    let ProbeOutcome::Down {
+        reason: DownReason::NotAllowed(why),
+    } = result.outcome
+    else {
+        panic!("expected a refusal, got {:?}", result.outcome)
+    };
+    assert!(
+        why.contains("sneaky.example") && why.contains("127.0.0.1") && why.contains("loopback"),
+        "{why}"
+    );
+    // The metadata service is refused even with the private switch on.
+    let metadata = prober_resolving(
+        "meta.example",
+        &["169.254.169.254".parse().expect("an IP")],
+        AddressPolicy {
+            allow_private: true,
+            allow_loopback: true,
+        },
+    )
+    .probe(named("meta.example", 80))
+    .await;
+    assert!(
+        matches!(
+            metadata.outcome,
+            ProbeOutcome::Down {
+                reason: DownReason::NotAllowed(_)
+            }
+        ),
+        "{:?}",
+        metadata.outcome
+    );
+    // A stored IP literal that nobody may probe is refused at check time too.
+    let literal = Prober::new(ProberConfig::default())
+        .probe(target(1, listener.local_addr().expect("local address")))
+        .await;
+    assert!(
+        matches!(
+            literal.outcome,
+            ProbeOutcome::Down {
+                reason: DownReason::NotAllowed(_)
+            }
+        ),
+        "{:?}",
+        literal.outcome
+    );
 }

@@ -14,7 +14,14 @@ use crate::NotifyError;
 use crate::delivery::{Channel, Message, SendFailure, Senders};
 use crate::template::RenderedMessage;
 
+/// Delivers an email (and, for jobs queued before the Telegram kind
+/// existed, any channel).
 pub const DELIVER_JOB: &str = "notify.deliver";
+/// Delivers a Telegram message. Only replicas with a bot register it, so
+/// only they claim it (see `jobs::queue::claim`): a replica without
+/// `TELEGRAM_BOT_TOKEN` taking the job could only fail it into the retry
+/// backoff and delay a staff DOWN alert by many seconds.
+pub const DELIVER_TELEGRAM_JOB: &str = "notify.deliver.telegram";
 const MAX_ATTEMPTS: u16 = 8;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -38,7 +45,7 @@ pub async fn enqueue_email(
     )
     .fetch_one(&mut *conn)
     .await?;
-    enqueue_delivery(conn, id).await?;
+    enqueue_delivery(conn, DELIVER_JOB, id).await?;
     Ok(id)
 }
 
@@ -63,21 +70,41 @@ pub async fn enqueue_telegram(
     )
     .fetch_one(&mut *conn)
     .await?;
-    enqueue_delivery(conn, id).await?;
+    enqueue_delivery(conn, DELIVER_TELEGRAM_JOB, id).await?;
     Ok(id)
 }
 
-async fn enqueue_delivery(conn: &mut PgConnection, outbox_id: i64) -> Result<(), NotifyError> {
+fn job_kind(channel: &str) -> &'static str {
+    if channel == "telegram" {
+        DELIVER_TELEGRAM_JOB
+    } else {
+        DELIVER_JOB
+    }
+}
+
+async fn enqueue_delivery(
+    conn: &mut PgConnection,
+    kind: &str,
+    outbox_id: i64,
+) -> Result<(), NotifyError> {
     jobs::enqueue(
         conn,
-        NewJob::new(DELIVER_JOB, &DeliverPayload { outbox_id })?.max_attempts(MAX_ATTEMPTS),
+        NewJob::new(kind, &DeliverPayload { outbox_id })?.max_attempts(MAX_ATTEMPTS),
     )
     .await?;
     Ok(())
 }
 
-/// Registers the delivery job of this process.
+/// Registers the delivery jobs this process can run: email always,
+/// Telegram only with a bot, so a replica without one never claims (and
+/// fails into the retry backoff) a Telegram message.
 pub fn register_jobs(registry: &mut Registry, senders: Senders) {
+    if senders.telegram.is_some() {
+        let telegram = senders.clone();
+        registry.handle(DELIVER_TELEGRAM_JOB, move |context| {
+            deliver(context, telegram.clone())
+        });
+    }
     registry.handle(DELIVER_JOB, move |context| {
         deliver(context, senders.clone())
     });
@@ -243,15 +270,15 @@ pub async fn resend(
     id: i64,
 ) -> Result<Option<OutboxMessage>, NotifyError> {
     let updated = sqlx::query_scalar!(
-        "UPDATE outbox_message SET status = 'pending', last_error = NULL WHERE id = $1 AND status IN ('failed', 'dead') RETURNING id",
+        "UPDATE outbox_message SET status = 'pending', last_error = NULL WHERE id = $1 AND status IN ('failed', 'dead') RETURNING channel",
         id
     )
     .fetch_optional(&mut *conn)
     .await?;
-    if updated.is_none() {
+    let Some(channel) = updated else {
         return Ok(None);
-    }
-    enqueue_delivery(conn, id).await?;
+    };
+    enqueue_delivery(conn, job_kind(&channel), id).await?;
     find(conn, id).await
 }
 

@@ -72,9 +72,7 @@ export interface paths {
         get: operations["listApiTokens"];
         put?: never;
         /**
-         * Create a personal API token for an integration. Needs a sign-in from the
-         *     last 5 minutes or the current password (or an emailed code) in the request.
-         *     A staff member's new token is audited and the owners are alerted.
+         * Create a personal API token for an integration.
          * @description **Roles:** client, reseller, sysadmin, business, finance, owner
          */
         post: operations["createApiToken"];
@@ -95,7 +93,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Revoke a personal API token; it stops at once.
+         * Revoke a personal API token.
          * @description **Roles:** client, reseller, sysadmin, business, finance, owner
          */
         delete: operations["revokeApiToken"];
@@ -194,8 +192,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Change the password; every other session is signed out at once, and the
-         *     API tokens are revoked unless `keep_api_tokens` is true.
+         * Change the password; every other session is signed out.
          * @description **Roles:** client, reseller, sysadmin, business, finance, owner
          */
         post: operations["changePassword"];
@@ -256,7 +253,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Sign a session out; its access tokens stop at once.
+         * Sign a session out.
          * @description **Roles:** client, reseller, sysadmin, business, finance, owner
          */
         delete: operations["revokeSession"];
@@ -570,6 +567,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/monitoring/hosts/visibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish or unpublish hosts on the status page in bulk: the selected rows,
+         *     or every host matching the list's filter. Audited with the ids.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        post: operations["setHostsPublic"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/monitoring/hosts/{id}": {
         parameters: {
             query?: never;
@@ -650,12 +668,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Upload an `.xlsx` (the raw file as the body) for a preview: the summary
-         *     (rows per sheet, and per status: `new`, `update`, `unchanged`,
-         *     `duplicate`, `invalid`) and the first page of the `VPS` and `AKUN` rows;
-         *     further pages from `/imports/{id}/hosts` and `/imports/{id}/account-sales`.
-         *     Nothing is written until the import is confirmed; the preview expires
-         *     after an hour.
+         * Upload an `.xlsx` (the raw file as the body) for a preview: every row of
+         *     the `VPS` and `AKUN` sheets with its parsed values and problems. Nothing
+         *     is written until the import is confirmed; the preview expires after an hour.
          * @description **Roles:** owner, sysadmin, business
          */
         post: operations["uploadImport"];
@@ -673,38 +688,17 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A stored preview's summary and first pages again (e.g. after a page reload).
+         * A stored preview again (e.g. after a page reload).
          * @description **Roles:** owner, sysadmin, business
          */
         get: operations["getImport"];
         put?: never;
         post?: never;
         /**
-         * Discard a preview; the audit log records the file name and counts.
+         * Discard a preview.
          * @description **Roles:** owner, sysadmin, business
          */
         delete: operations["cancelImport"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/monitoring/imports/{id}/account-sales": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * A page of a preview's `AKUN` rows, optionally only one status
-         *     (`duplicate`: already in the sales book or earlier in the file).
-         * @description **Roles:** owner, sysadmin, business
-         */
-        get: operations["listImportAccountSaleRows"];
-        put?: never;
-        post?: never;
-        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -720,12 +714,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Write the preview's valid rows in one transaction: a known host (same
-         *     name ignoring case and spaces, address and port) gets the values its row
-         *     has, a blank cell keeps the stored value; a new host is added with its
-         *     sale; account sales are added, except duplicates unless
-         *     `include_duplicates`. Rows with problems are skipped. An import is
-         *     confirmed once; the audit log records the file name and counts.
+         * Write the preview's valid rows in one transaction: hosts upserted by
+         *     name + address + port (new ones get a sale), account sales added. Rows
+         *     with problems are skipped. An import is confirmed once.
          * @description **Roles:** owner, sysadmin, business
          */
         post: operations["confirmImport"];
@@ -735,7 +726,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/monitoring/imports/{id}/hosts": {
+    "/api/v1/monitoring/settings": {
         parameters: {
             query?: never;
             header?: never;
@@ -743,12 +734,15 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A page of a preview's `VPS` rows, optionally only one status
-         *     (`invalid`: only rows with problems).
-         * @description **Roles:** owner, sysadmin, business
+         * The shop's monitoring settings.
+         * @description **Roles:** owner, sysadmin
          */
-        get: operations["listImportHostRows"];
-        put?: never;
+        get: operations["getMonitorSettings"];
+        /**
+         * Change the shop's monitoring settings.
+         * @description **Roles:** owner, sysadmin
+         */
+        put: operations["putMonitorSettings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -957,7 +951,9 @@ export interface paths {
         };
         /**
          * Every event that sends messages, its placeholders, and the template in use per language.
-         * @description **Roles:** owner
+         *     Every staff role may read them (seed 003: admins preview what customers
+         *     will be told); only the owner changes them.
+         * @description **Roles:** owner, sysadmin, business, finance
          */
         get: operations["listTemplates"];
         put?: never;
@@ -977,7 +973,7 @@ export interface paths {
         };
         /**
          * Every saved version of one template, newest first, ending with the built-in text.
-         * @description **Roles:** owner
+         * @description **Roles:** owner, sysadmin, business, finance
          */
         get: operations["templateHistory"];
         /**
@@ -1004,7 +1000,7 @@ export interface paths {
         put?: never;
         /**
          * Render a draft with the event's sample values, without saving it.
-         * @description **Roles:** owner
+         * @description **Roles:** owner, sysadmin, business, finance
          */
         post: operations["previewTemplate"];
         delete?: never;
@@ -1116,46 +1112,6 @@ export interface paths {
          */
         post: operations["inviteStaff"];
         delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/staff/{id}/api-tokens": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * A staff member's personal API tokens (never their secrets).
-         * @description **Roles:** owner
-         */
-        get: operations["listStaffApiTokens"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/staff/{id}/api-tokens/{token_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /**
-         * Revoke a staff member's API token: it stops at once. Audited, and the owners are alerted.
-         * @description **Roles:** owner
-         */
-        delete: operations["revokeStaffApiToken"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1323,12 +1279,26 @@ export interface components {
             profile?: components["schemas"]["Profile"] | null;
             roles: components["schemas"]["Role"][];
         };
-        AccountSaleRowPage: {
-            /** Format: int32 */
-            offset: number;
-            rows: components["schemas"]["ImportAccountSaleRow"][];
-            /** Format: int32 */
-            total: number;
+        /** @description One data row of an `AKUN` sheet: accounts sold on a marketplace. */
+        AccountSaleRow: {
+            merchant?: string | null;
+            name?: string | null;
+            price?: components["schemas"]["PreviewPrice"] | null;
+            problems: components["schemas"]["RowProblem"][];
+            /**
+             * Format: int32
+             * @description 1 when the cell is blank.
+             */
+            qty?: number | null;
+            /**
+             * Format: int32
+             * @description The row number Excel shows (1-based).
+             */
+            row: number;
+            sheet: string;
+            /** Format: date */
+            sold_at?: string | null;
+            type?: string | null;
         };
         /**
          * @description An alert's delivery as listed: sent alone, held for its window's
@@ -1342,7 +1312,7 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
-            expires_at: string;
+            expires_at?: string | null;
             /** Format: uuid */
             id: string;
             /** Format: date-time */
@@ -1421,11 +1391,6 @@ export interface components {
         };
         ChangePasswordRequest: {
             current_password: string;
-            /**
-             * @description Keep your personal API tokens working. By default a password change
-             *     revokes them all, since a changed password often means a leaked one.
-             */
-            keep_api_tokens?: boolean;
             new_password: string;
         };
         /** @enum {string} */
@@ -1435,19 +1400,11 @@ export interface components {
         };
         CreateApiTokenRequest: {
             /**
-             * @description Needed when the sign-in is older than 5 minutes (or `otp_challenge_id`
-             *     + `otp_code` from `POST /account/otp/challenge`).
-             */
-            current_password?: string | null;
-            /**
              * Format: int64
-             * @description 1 to 365, default 90. Capped at the end of the session making the
-             *     token: a token never outlives the sign-in that made it.
+             * @description 1 to 3650; no expiry when omitted.
              */
             expires_in_days?: number | null;
             name: string;
-            otp_challenge_id?: string | null;
-            otp_code?: string | null;
             /** @description A subset of your roles; all of them when omitted. */
             roles?: components["schemas"]["Role"][] | null;
         };
@@ -1471,15 +1428,6 @@ export interface components {
          * @enum {string}
          */
         Field: "name" | "ip" | "port" | "expire_date" | "price" | "currency" | "sold_at" | "merchant" | "type" | "qty";
-        /**
-         * @description A field a re-import changes, with the stored and the new value as text
-         *     (dates `YYYY-MM-DD`, prices in minor units).
-         */
-        FieldChange: {
-            field: components["schemas"]["Field"];
-            new?: string | null;
-            old?: string | null;
-        };
         Health: {
             /** @description Always `ok` when the process answers at all. */
             status: string;
@@ -1510,18 +1458,18 @@ export interface components {
              * @description The customer to email when the host goes down or up.
              */
             customer_id?: string | null;
-            /**
-             * Format: date
-             * @description From 2000-01-01 to 2099-12-31.
-             */
+            /** Format: date */
             expires_on?: string | null;
             /**
              * Format: int32
              * @description Consecutive failed checks before DOWN, 1 to 10 (default 2).
              */
             failures_before_down?: number | null;
-            /** @description Shown on the public status page. */
-            is_public?: boolean;
+            /**
+             * @description Shown on the public status page. Adding: the shop's "new hosts are
+             *     public" setting when absent; changing: unchanged when absent.
+             */
+            is_public?: boolean | null;
             name: string;
             notes?: string | null;
             /**
@@ -1531,8 +1479,7 @@ export interface components {
             port: number;
             /**
              * Format: int64
-             * @description Price in minor units of `currency` (whole rupiah, US cents), 0 to
-             *     [`bounds::MAX_PRICE_MINOR`].
+             * @description Price in minor units of `currency` (whole rupiah, US cents).
              */
             price_minor?: number | null;
             /** @description Adding only: record the sale in the sales book (default true). */
@@ -1545,53 +1492,19 @@ export interface components {
             /** Format: int64 */
             service_id?: number | null;
         };
-        HostRowPage: {
-            /** Format: int32 */
-            offset: number;
-            rows: components["schemas"]["ImportHostRow"][];
-            /**
-             * Format: int32
-             * @description Rows matching the filter, on every page.
-             */
-            total: number;
+        /** @description The hosts list's filter, as in `GET /api/v1/monitoring/hosts`. */
+        HostListFilter: {
+            q?: string | null;
+            status?: components["schemas"]["HostStatus"] | null;
         };
         /**
-         * @description `pending` (not yet known, or failing but not yet down), `up` or `down`.
-         * @enum {string}
+         * @description One data row of a `VPS` sheet. A value is `None` when its cell is blank
+         *     or could not be read; in the second case `problems` says why.
          */
-        HostStatus: "pending" | "up" | "down";
-        IgnoredSheet: {
-            name: string;
-            reason: components["schemas"]["IgnoredSheetReason"];
-        };
-        /** @enum {string} */
-        IgnoredSheetReason: "unrecognised_name" | "ambiguous_name" | "not_a_worksheet";
-        /**
-         * @description One `AKUN` row of a preview, with the values it would be recorded with
-         *     (blank merchant and type are empty, blank qty is 1).
-         */
-        ImportAccountSaleRow: {
-            merchant?: string | null;
-            name?: string | null;
-            price?: components["schemas"]["PreviewPrice"] | null;
-            problems: components["schemas"]["RowProblem"][];
-            /** Format: int32 */
-            qty?: number | null;
-            /** Format: int32 */
-            row: number;
-            sheet: string;
-            /** Format: date */
-            sold_at?: string | null;
-            status: components["schemas"]["RowStatus"];
-            type?: string | null;
-        };
-        /** @description One `VPS` row of a preview. */
-        ImportHostRow: {
-            /** @description For `update`: what changes. */
-            changes: components["schemas"]["FieldChange"][];
+        HostRow: {
             /** Format: date */
             expire_date?: string | null;
-            /** @description The `ip` column: an IP address or a host name. */
+            /** @description The `ip` column: an IP address or a host name ([`Host`]). */
             ip?: string | null;
             name?: string | null;
             /** Format: int32 */
@@ -1604,16 +1517,32 @@ export interface components {
              */
             row: number;
             sheet: string;
-            status: components["schemas"]["RowStatus"];
+        };
+        /**
+         * @description `pending` (not yet known, or failing but not yet down), `up` or `down`.
+         * @enum {string}
+         */
+        HostStatus: "pending" | "up" | "down";
+        HostsPublicResult: {
+            /** @description Hosts whose visibility changed (those already so are not counted). */
+            updated: number;
+        };
+        IgnoredSheet: {
+            name: string;
+            reason: components["schemas"]["IgnoredSheetReason"];
+        };
+        /** @enum {string} */
+        IgnoredSheetReason: "unrecognised_name" | "ambiguous_name" | "not_a_worksheet";
+        ImportPreview: {
+            /** @description Rows of the `AKUN` sheets, in sheet order then row order. */
+            account_sales: components["schemas"]["AccountSaleRow"][];
+            /** @description Rows of the `VPS` sheets, in sheet order then row order. */
+            hosts: components["schemas"]["HostRow"][];
+            summary: components["schemas"]["ImportSummary"];
         };
         ImportResult: {
             /** Format: int64 */
             account_sales_created: number;
-            /**
-             * Format: int64
-             * @description Account sales identical to one in the book (or earlier in the file), left out.
-             */
-            account_sales_duplicates_skipped: number;
             /**
              * Format: int64
              * @description Sales recorded for the new hosts.
@@ -1621,15 +1550,7 @@ export interface components {
             host_sales_recorded: number;
             /** Format: int64 */
             hosts_created: number;
-            /**
-             * Format: int64
-             * @description Known hosts the file left as they were.
-             */
-            hosts_unchanged: number;
-            /**
-             * Format: int64
-             * @description Known hosts whose stored values changed.
-             */
+            /** Format: int64 */
             hosts_updated: number;
             /**
              * Format: int64
@@ -1691,6 +1612,14 @@ export interface components {
             /** Format: date-time */
             starts_at: string;
         };
+        /** @description The shop's monitoring settings. */
+        MonitorSettings: {
+            /**
+             * @description New hosts (added by hand or imported) appear on the public status
+             *     page unless told otherwise; seed 000's dashboard listed every VPS.
+             */
+            new_hosts_public: boolean;
+        };
         MonitoredHost: {
             address: string;
             /** Format: int32 */
@@ -1736,11 +1665,7 @@ export interface components {
         };
         /** @description One month's revenue in one currency (amounts are price × qty). */
         MonthlyTotal: {
-            /**
-             * Format: int64
-             * @description Summed exactly (PostgreSQL `numeric`), so no number of sales at the
-             *     largest price overflows it.
-             */
+            /** Format: int64 */
             amount_minor: number;
             currency: string;
             /** @description `YYYY-MM`. */
@@ -1967,11 +1892,6 @@ export interface components {
             /** @description English explanation quoting the cell; the SPA translates by `code`. */
             message: string;
         };
-        /**
-         * @description What a preview row would do if the import were confirmed now.
-         * @enum {string}
-         */
-        RowStatus: "new" | "update" | "unchanged" | "duplicate" | "invalid";
         Sale: {
             /** Format: date-time */
             created_at: string;
@@ -2005,18 +1925,15 @@ export interface components {
             name: string;
             /**
              * Format: int64
-             * @description In minor units of `currency`, 0 to [`bounds::MAX_PRICE_MINOR`].
+             * @description In minor units of `currency`.
              */
             price_minor: number;
             /**
              * Format: int32
-             * @description 1 (default) to [`bounds::MAX_QTY`].
+             * @description At least 1 (default 1).
              */
             qty?: number | null;
-            /**
-             * Format: date
-             * @description From 2000-01-01 to 2099-12-31.
-             */
+            /** Format: date */
             sold_on: string;
         };
         /** @enum {string} */
@@ -2038,6 +1955,16 @@ export interface components {
             /** Format: date-time */
             last_used_at: string;
             user_agent?: string | null;
+        };
+        /**
+         * @description Publish or unpublish hosts on the status page: the selected ones
+         *     (`ids`), or every host matching the list's filter (`all_matching`).
+         */
+        SetHostsPublic: {
+            all_matching?: components["schemas"]["HostListFilter"] | null;
+            /** @description The selected rows; give this or `all_matching`, not both. */
+            ids?: number[] | null;
+            is_public: boolean;
         };
         SetRolesRequest: {
             roles: components["schemas"]["Role"][];
@@ -2093,27 +2020,14 @@ export interface components {
         };
         /** @enum {string} */
         StaffStatus: "active" | "disabled" | "invited";
-        /** @description A stored preview: its summary and the first page of each kind. */
         StagedImport: {
-            /** @description The first page of `AKUN` rows (all statuses). */
-            account_sales: components["schemas"]["AccountSaleRowPage"];
             /** Format: date-time */
             expires_at: string;
             file_name: string;
-            /** @description The first page of `VPS` rows (all statuses). */
-            hosts: components["schemas"]["HostRowPage"];
             /** Format: uuid */
             id: string;
-            summary: components["schemas"]["StagedSummary"];
-        };
-        /** @description The summary kept with a preview (the rows are in the row tables). */
-        StagedSummary: {
-            /** @description `AKUN` rows by what confirming would do. */
-            account_sales: components["schemas"]["StatusCounts"];
-            /** @description `VPS` rows by what confirming would do. */
-            hosts: components["schemas"]["StatusCounts"];
-            /** @description What the parser read: rows per kind and sheet, sheets left out. */
-            parsed: components["schemas"]["ImportSummary"];
+            /** @description Every row with its parsed values and problems, and the summary. */
+            preview: components["schemas"]["ImportPreview"];
         };
         StateChange: {
             /** Format: date-time */
@@ -2121,22 +2035,6 @@ export interface components {
             from_status: string;
             reason?: string | null;
             to_status: string;
-        };
-        /** @description Rows of one kind per status. */
-        StatusCounts: {
-            /** Format: int32 */
-            duplicate: number;
-            /**
-             * Format: int32
-             * @description Rows with problems.
-             */
-            invalid: number;
-            /** Format: int32 */
-            new: number;
-            /** Format: int32 */
-            unchanged: number;
-            /** Format: int32 */
-            update: number;
         };
         StatusPage: {
             /** Format: date-time */
@@ -2367,25 +2265,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `step_up_required`: sign-in older than 5 minutes, send `current_password`; `interactive_session_required`: an API token cannot do this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `otp_expired` */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid name, expiry, roles you do not hold, too many tokens, or a wrong current password or code */
+            /** @description Invalid name, roles you do not hold, or too many tokens */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2417,15 +2297,6 @@ export interface operations {
             };
             /** @description Not signed in */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `interactive_session_required`: an API token cannot do this */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2555,7 +2426,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `otp_required_for_staff`; `interactive_session_required`: an API token cannot do this */
+            /** @description `otp_required_for_staff` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2611,15 +2482,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `interactive_session_required`: an API token cannot do this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Cooldown: see Retry-After */
             429: {
                 headers: {
@@ -2653,15 +2515,6 @@ export interface operations {
             };
             /** @description Not signed in */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `interactive_session_required`: an API token cannot do this */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2772,15 +2625,6 @@ export interface operations {
             };
             /** @description Not signed in */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `interactive_session_required`: an API token cannot do this */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3589,6 +3433,57 @@ export interface operations {
             };
         };
     };
+    setHostsPublic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetHostsPublic"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostsPublicResult"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Monitoring staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither or both of `ids` and `all_matching`, or too many ids */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getHost: {
         parameters: {
             query?: never;
@@ -3889,7 +3784,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The preview's summary and first pages, kept under its id */
+            /** @description The preview, kept under its id */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -4043,72 +3938,9 @@ export interface operations {
             };
         };
     };
-    listImportAccountSaleRows: {
-        parameters: {
-            query?: {
-                /** @description Only rows with this status (`invalid`: only problems); all when absent. */
-                status?: components["schemas"]["RowStatus"];
-                /** @description Rows to skip (default 0). */
-                offset?: number;
-                /** @description Rows per page, 1 to 500 (default 50). */
-                limit?: number;
-            };
-            header?: never;
-            path: {
-                /** @description Import id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The page */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AccountSaleRowPage"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Monitoring staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such import, or it expired */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     confirmImport: {
         parameters: {
-            query?: {
-                /**
-                 * @description Also add account sales identical to one already in the book or
-                 *     earlier in the file (default false: they are skipped).
-                 */
-                include_duplicates?: boolean | null;
-            };
+            query?: never;
             header?: never;
             path: {
                 /** @description Import id */
@@ -4156,32 +3988,22 @@ export interface operations {
             };
         };
     };
-    listImportHostRows: {
+    getMonitorSettings: {
         parameters: {
-            query?: {
-                /** @description Only rows with this status (`invalid`: only problems); all when absent. */
-                status?: components["schemas"]["RowStatus"];
-                /** @description Rows to skip (default 0). */
-                offset?: number;
-                /** @description Rows per page, 1 to 500 (default 50). */
-                limit?: number;
-            };
+            query?: never;
             header?: never;
-            path: {
-                /** @description Import id */
-                id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The page */
+            /** @description The settings */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HostRowPage"];
+                    "application/json": components["schemas"]["MonitorSettings"];
                 };
             };
             /** @description Not signed in */
@@ -4193,7 +4015,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Monitoring staff only */
+            /** @description Owner and sysadmins only */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4202,8 +4024,50 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such import, or it expired */
-            404: {
+        };
+    };
+    putMonitorSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitorSettings"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorSettings"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Owner and sysadmins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4774,7 +4638,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Owner only */
+            /** @description Staff only */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4817,7 +4681,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Owner only */
+            /** @description Staff only */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4938,7 +4802,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Owner only */
+            /** @description Staff only */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5341,106 +5205,6 @@ export interface operations {
             };
             /** @description The invitation email could not be sent; nothing was created */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    listStaffApiTokens: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Staff member id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Tokens, newest first */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiToken"][];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Owner only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such staff member */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    revokeStaffApiToken: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Staff member id */
-                id: string;
-                /** @description Token id: a token of that member */
-                token_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Revoked */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Owner only; `interactive_session_required` with an API token */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such live token of that member */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };

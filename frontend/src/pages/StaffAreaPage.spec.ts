@@ -28,21 +28,27 @@ describe('StaffAreaPage', () => {
   })
 
   it('offers Broadcasts to business staff and the owner, not to other staff', async () => {
-    expect(tools(await mountAs('finance'))).toEqual(['staff-tool-outbox', 'staff-tool-sales'])
-    expect(tools(await mountAs('sysadmin'))).toEqual(['staff-tool-outbox', 'staff-tool-hosts'])
+    expect(tools(await mountAs('finance'))).toEqual(['staff-tool-outbox', 'staff-tool-templates', 'staff-tool-sales'])
+    expect(tools(await mountAs('sysadmin'))).toEqual(['staff-tool-outbox', 'staff-tool-templates', 'staff-tool-hosts'])
     const business = await mountAs('business')
-    expect(tools(business)).toEqual(['staff-tool-outbox', 'staff-tool-broadcasts', 'staff-tool-hosts', 'staff-tool-sales'])
+    expect(tools(business)).toEqual([
+      'staff-tool-outbox',
+      'staff-tool-templates',
+      'staff-tool-broadcasts',
+      'staff-tool-hosts',
+      'staff-tool-sales',
+    ])
     expect(business.get('[data-testid="staff-link-broadcasts"]').attributes('href')).toBe('/staff/broadcasts')
     expect(business.get('[data-testid="staff-link-hosts"]').attributes('href')).toBe('/staff/hosts')
     expect(business.get('[data-testid="staff-link-sales"]').attributes('href')).toBe('/staff/sales')
     expect(tools(await mountAs('owner'))).toEqual([
       'staff-tool-outbox',
+      'staff-tool-templates',
       'staff-tool-broadcasts',
       'staff-tool-hosts',
       'staff-tool-sales',
       'staff-tool-team',
       'staff-tool-audit',
-      'staff-tool-templates',
       'staff-tool-telegram-chats',
       'staff-tool-alerts',
     ])

@@ -105,7 +105,8 @@ export const routes: RouteRecordRaw[] = [
         path: 'templates',
         name: 'staff-templates',
         component: () => import('../pages/staff/TemplatesPage.vue'),
-        meta: { titleKey: 'templates.title', roles: ['owner'] },
+        // Every staff role reads what customers will be told; only the owner edits.
+        meta: { titleKey: 'templates.title', roles: ['owner', 'sysadmin', 'business', 'finance'] },
       },
       {
         path: 'telegram-chats',

@@ -6,16 +6,16 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use futures::StreamExt;
 use identity::audit::{self, AuditRecord};
 use monitoring::host::{
-    self, HostDetail, HostFilter, HostInput, HostStatus, MaintenanceWindow, MonitoredHost,
-    NewMaintenanceWindow,
+    self, HostDetail, HostFilter, HostInput, HostStatus, MaintenanceWindow, MonitorSettings,
+    MonitoredHost, NewMaintenanceWindow, Selection, WriteContext,
 };
 use monitoring::import::{
     self, AccountSaleRowPage, HostRowPage, ImportResult, RowQuery, StagedImport,
 };
 use monitoring::spreadsheet::MAX_UPLOAD_BYTES;
 use monitoring::status::{self, StatusPage};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -30,6 +30,9 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(get_host)
         .service(update_host)
         .service(delete_host)
+        .service(set_hosts_public)
+        .service(get_monitor_settings)
+        .service(put_monitor_settings)
         .service(add_maintenance)
         .service(remove_maintenance)
         .service(upload_import)
@@ -52,20 +55,43 @@ impl Policy for MonitorStaff {
     ];
 }
 
+/// Who may change the shop's monitoring settings and add hosts on private
+/// networks: the owner and sysadmins. The owner can turn on
+/// `MONITOR_ALLOW_PRIVATE_ADDRESSES`-like behaviour anyway by being the
+/// owner; sysadmins run the shop's own servers and legitimately watch
+/// internal ones. Business staff add customers' servers, which are public.
+pub struct MonitorAdmins;
+impl Policy for MonitorAdmins {
+    const ROLES: &'static [identity::Role] = &[identity::Role::Owner, identity::Role::Sysadmin];
+}
+
+/// The shop's day, the address rules and the caller's permission for a
+/// host write.
+fn write_context(state: &AppState, auth: &Auth<MonitorStaff>) -> WriteContext {
+    WriteContext {
+        today: state.clock.today(),
+        addresses: state.settings.monitor.addresses,
+        private_permitted: auth.principal.has_any(MonitorAdmins::ROLES),
+    }
+}
+
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-async fn audited<T: serde::Serialize>(
+/// Records a host change with the full host before and after, so the log
+/// can settle what exactly an edit or a delete changed.
+async fn audited<T: serde::Serialize, B: serde::Serialize>(
     tx: &mut sqlx::PgConnection,
     auth: &Auth<MonitorStaff>,
     action: &str,
     entity_id: String,
+    before: Option<&B>,
     after: Option<&T>,
 ) -> Result<(), ApiError> {
     let entry = AuditRecord {
         action,
         entity_type: "monitored_host",
         entity_id,
-        before: None,
+        before: before.map(|value| serde_json::json!(value)),
         after: after.map(|value| serde_json::json!(value)),
     };
     audit::record(tx, &auth.actor(), entry).await?;
@@ -123,13 +149,15 @@ async fn create_host(
     state: web::Data<AppState>,
     body: web::Json<HostInput>,
 ) -> Result<HttpResponse, ApiError> {
+    let context = write_context(&state, &auth);
     let mut tx = state.pool.begin().await?;
-    let created = host::create(&mut tx, &body).await?;
-    audited(
+    let created = host::create(&mut tx, &context, &body).await?;
+    audited::<_, ()>(
         &mut tx,
         &auth,
         "host.created",
         created.id.to_string(),
+        None,
         Some(&created),
     )
     .await?;
@@ -181,13 +209,17 @@ async fn update_host(
     id: web::Path<i64>,
     body: web::Json<HostInput>,
 ) -> Result<web::Json<MonitoredHost>, ApiError> {
+    let id = id.into_inner();
+    let context = write_context(&state, &auth);
     let mut tx = state.pool.begin().await?;
-    let updated = host::update(&mut tx, id.into_inner(), &body).await?;
+    let before = host::find(&mut tx, id).await?;
+    let updated = host::update(&mut tx, &context, id, &body).await?;
     audited(
         &mut tx,
         &auth,
         "host.updated",
         updated.id.to_string(),
+        Some(&before),
         Some(&updated),
     )
     .await?;
@@ -215,10 +247,162 @@ async fn delete_host(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let mut tx = state.pool.begin().await?;
+    let before = host::find(&mut tx, id).await?;
     host::delete(&mut tx, id).await?;
-    audited::<()>(&mut tx, &auth, "host.deleted", id.to_string(), None).await?;
+    audited::<(), _>(
+        &mut tx,
+        &auth,
+        "host.deleted",
+        id.to_string(),
+        Some(&before),
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Publish or unpublish hosts on the status page: the selected ones
+/// (`ids`), or every host matching the list's filter (`all_matching`).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SetHostsPublic {
+    pub is_public: bool,
+    /// The selected rows; give this or `all_matching`, not both.
+    pub ids: Option<Vec<i64>>,
+    /// Every host the list shows with this filter.
+    pub all_matching: Option<HostListFilter>,
+}
+
+/// The hosts list's filter, as in `GET /api/v1/monitoring/hosts`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct HostListFilter {
+    pub status: Option<HostStatus>,
+    pub q: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HostsPublicResult {
+    /// Hosts whose visibility changed (those already so are not counted).
+    pub updated: usize,
+}
+
+/// Publish or unpublish hosts on the status page in bulk: the selected rows,
+/// or every host matching the list's filter. Audited with the ids.
+#[utoipa::path(
+    tag = "monitoring",
+    operation_id = "setHostsPublic",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
+    request_body = SetHostsPublic,
+    responses(
+        (status = 200, description = "Changed", body = HostsPublicResult),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Neither or both of `ids` and `all_matching`, or too many ids", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/monitoring/hosts/visibility")]
+async fn set_hosts_public(
+    auth: Auth<MonitorStaff>,
+    state: web::Data<AppState>,
+    body: web::Json<SetHostsPublic>,
+) -> Result<web::Json<HostsPublicResult>, ApiError> {
+    let body = body.into_inner();
+    let selection = match (body.ids, body.all_matching) {
+        (Some(ids), None) if ids.len() <= 10_000 => Selection::Ids(ids),
+        (None, Some(filter)) => Selection::Matching(HostFilter {
+            status: filter.status,
+            search: filter.q,
+        }),
+        _ => {
+            return Err(domain::ValidationErrors::single(
+                "ids",
+                "invalid_selection",
+                "give either `ids` (at most 10000) or `all_matching`",
+            )
+            .into());
+        }
+    };
+    let mut tx = state.pool.begin().await?;
+    let changed = host::set_public(&mut tx, &selection, body.is_public).await?;
+    if !changed.is_empty() {
+        let entry = AuditRecord {
+            action: if body.is_public {
+                "host.published"
+            } else {
+                "host.unpublished"
+            },
+            entity_type: "monitored_host",
+            entity_id: changed
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+            before: Some(serde_json::json!({ "ids": changed, "is_public": !body.is_public })),
+            after: Some(serde_json::json!({ "ids": changed, "is_public": body.is_public })),
+        };
+        audit::record(&mut tx, &auth.actor(), entry).await?;
+    }
+    tx.commit().await?;
+    Ok(web::Json(HostsPublicResult {
+        updated: changed.len(),
+    }))
+}
+
+/// The shop's monitoring settings.
+#[utoipa::path(
+    tag = "monitoring",
+    operation_id = "getMonitorSettings",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner", "sysadmin"]))),
+    responses(
+        (status = 200, description = "The settings", body = MonitorSettings),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Owner and sysadmins only", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/monitoring/settings")]
+async fn get_monitor_settings(
+    _auth: Auth<MonitorAdmins>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<MonitorSettings>, ApiError> {
+    let mut conn = state.pool.acquire().await?;
+    Ok(web::Json(host::settings(&mut conn).await?))
+}
+
+/// Change the shop's monitoring settings.
+#[utoipa::path(
+    tag = "monitoring",
+    operation_id = "putMonitorSettings",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner", "sysadmin"]))),
+    request_body = MonitorSettings,
+    responses(
+        (status = 200, description = "Saved", body = MonitorSettings),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Owner and sysadmins only", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/api/v1/monitoring/settings")]
+async fn put_monitor_settings(
+    auth: Auth<MonitorAdmins>,
+    state: web::Data<AppState>,
+    body: web::Json<MonitorSettings>,
+) -> Result<web::Json<MonitorSettings>, ApiError> {
+    let mut tx = state.pool.begin().await?;
+    let before = host::settings(&mut tx).await?;
+    let saved = host::save_settings(&mut tx, &body).await?;
+    let entry = AuditRecord {
+        action: "monitor_settings.updated",
+        entity_type: "monitor_settings",
+        entity_id: "shop".to_owned(),
+        before: Some(serde_json::json!(before)),
+        after: Some(serde_json::json!(saved)),
+    };
+    audit::record(&mut tx, &auth.actor(), entry).await?;
+    tx.commit().await?;
+    Ok(web::Json(saved))
 }
 
 /// Plan a maintenance window: the host is still checked, but no alert is sent.
@@ -244,11 +428,12 @@ async fn add_maintenance(
     let id = id.into_inner();
     let mut tx = state.pool.begin().await?;
     let window = host::add_maintenance(&mut tx, id, &body).await?;
-    audited(
+    audited::<_, ()>(
         &mut tx,
         &auth,
         "host.maintenance_planned",
         id.to_string(),
+        None,
         Some(&window),
     )
     .await?;
@@ -277,11 +462,12 @@ async fn remove_maintenance(
     let (id, window) = path.into_inner();
     let mut tx = state.pool.begin().await?;
     host::remove_maintenance(&mut tx, id, window).await?;
-    audited::<()>(
+    audited::<(), ()>(
         &mut tx,
         &auth,
         "host.maintenance_removed",
         id.to_string(),
+        None,
         None,
     )
     .await?;

@@ -47,18 +47,20 @@ fn language(value: &str) -> Result<Language, ApiError> {
 }
 
 /// Every event that sends messages, its placeholders, and the template in use per language.
+/// Every staff role may read them (seed 003: admins preview what customers
+/// will be told); only the owner changes them.
 #[utoipa::path(
     tag = "notifications",
     operation_id = "listTemplates",
     security(("bearer" = [])),
-    extensions(("x-roles" = json!(["owner"]))),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business", "finance"]))),
     responses(
         (status = 200, description = "Events and their templates", body = [EventTemplates]),
     )
 )]
 #[get("/api/v1/notifications/templates")]
 async fn list_templates(
-    _auth: Auth<OwnerOnly>,
+    _auth: Auth<StaffOnly>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Vec<EventTemplates>>, ApiError> {
     Ok(web::Json(template::list(&state.pool).await?))
@@ -69,7 +71,7 @@ async fn list_templates(
     tag = "notifications",
     operation_id = "templateHistory",
     security(("bearer" = [])),
-    extensions(("x-roles" = json!(["owner"]))),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business", "finance"]))),
     params(("event" = String, Path, description = "e.g. `auth.account_locked`"), ("language" = String, Path, description = "`id` or `en`")),
     responses(
         (status = 200, description = "Versions", body = [TemplateVersion]),
@@ -78,7 +80,7 @@ async fn list_templates(
 )]
 #[get("/api/v1/notifications/templates/{event}/{language}")]
 async fn template_history(
-    _auth: Auth<OwnerOnly>,
+    _auth: Auth<StaffOnly>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<web::Json<Vec<TemplateVersion>>, ApiError> {
@@ -157,7 +159,7 @@ async fn audit_template_change(
     tag = "notifications",
     operation_id = "previewTemplate",
     security(("bearer" = [])),
-    extensions(("x-roles" = json!(["owner"]))),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "business", "finance"]))),
     params(("event" = String, Path, description = "e.g. `auth.account_locked`"), ("language" = String, Path, description = "`id` or `en`")),
     responses(
         (status = 200, description = "Rendered subject, text and HTML", body = RenderedMessage),
@@ -167,7 +169,7 @@ async fn audit_template_change(
 )]
 #[post("/api/v1/notifications/templates/{event}/{language}/preview")]
 async fn preview_template(
-    _auth: Auth<OwnerOnly>,
+    _auth: Auth<StaffOnly>,
     path: web::Path<(String, String)>,
     body: web::Json<TemplateText>,
 ) -> Result<web::Json<RenderedMessage>, ApiError> {

@@ -85,6 +85,11 @@ pub fn test_settings(overrides: &[(&str, &str)]) -> Settings {
         ("JOBS_SHUTDOWN_GRACE_SECONDS".to_owned(), "2".to_owned()),
         // The port checker only where a test asks for it.
         ("MONITOR_ENABLED".to_owned(), "false".to_owned()),
+        // Test hosts are loopback sockets (refused outside tests).
+        (
+            "MONITOR_ALLOW_LOOPBACK_FOR_TESTS".to_owned(),
+            "true".to_owned(),
+        ),
     ]);
     for (name, value) in overrides {
         env.insert((*name).to_owned(), (*value).to_owned());
@@ -110,16 +115,17 @@ pub async fn spawn_app_with(pool: PgPool, overrides: &[(&str, &str)]) -> TestApp
 
 /// Another replica on the same database, Redis prefix and mail sink.
 pub async fn spawn_replica(of: &TestApp) -> TestApp {
+    spawn_replica_with(of, &[]).await
+}
+
+/// Another replica with settings of its own besides the shared ones (give
+/// it the first instance's overrides to make it a true twin).
+pub async fn spawn_replica_with(of: &TestApp, overrides: &[(&str, &str)]) -> TestApp {
     let smtp_url = format!("smtp://{}", of.mail.addr());
-    spawn_app_on(
-        of.pool.clone(),
-        of.mail.clone(),
-        &[
-            ("SMTP_URL", &smtp_url),
-            ("REDIS_KEY_PREFIX", &of.redis_prefix),
-        ],
-    )
-    .await
+    let mut settings = overrides.to_vec();
+    settings.push(("SMTP_URL", &smtp_url));
+    settings.push(("REDIS_KEY_PREFIX", &of.redis_prefix));
+    spawn_app_on(of.pool.clone(), of.mail.clone(), &settings).await
 }
 
 async fn spawn_app_on(pool: PgPool, mail: SmtpSinkHandle, overrides: &[(&str, &str)]) -> TestApp {

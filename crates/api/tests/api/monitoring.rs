@@ -13,6 +13,7 @@ use sqlx::PgPool;
 
 use crate::helpers::{
     TestApp, assert_problem, shop_day, shop_instant, spawn_app, spawn_app_with, spawn_replica,
+    spawn_replica_with,
 };
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -458,7 +459,8 @@ async fn two_replicas_check_the_hosts_and_the_status_page_shows_them(pool: PgPoo
         ("TELEGRAM_BOT_TOKEN", bot_token.as_str()),
     ];
     let app = spawn_app_with(pool.clone(), &overrides).await;
-    let replica = spawn_replica(&app).await;
+    // A true twin: its own checker and bot too.
+    let replica = spawn_replica_with(&app, &overrides).await;
     let token = staff_token(&app, "owner@example.test", "owner").await;
     let chat = serde_json::json!({ "chat_id": 5005, "label": "Admin" });
     assert_eq!(
@@ -514,14 +516,17 @@ async fn two_replicas_check_the_hosts_and_the_status_page_shows_them(pool: PgPoo
         "no addresses on the public page"
     );
 
-    let alert = fake
-        .wait_for_sent(
-            |message| message.chat_id == 5005 && message.content().contains("VPS-DOWN"),
+    // The DOWN message itself (the EXPIRED one names the host too).
+    for name in ["VPS-DOWN", "VPS-PRIVATE"] {
+        fake.wait_for_sent(
+            |message| {
+                message.chat_id == 5005 && message.content().contains(&format!("DOWN: {name}"))
+            },
             Duration::from_secs(20),
         )
         .await
-        .unwrap();
-    assert!(alert.content().contains("DOWN"), "{}", alert.content());
+        .unwrap_or_else(|_| panic!("{name}'s DOWN message reaches the staff chat"));
+    }
     // Each host was checked once, by one of the two replicas.
     let checks: Vec<i32> = sqlx::query_scalar("SELECT checks FROM host_check_hourly")
         .fetch_all(&pool)
@@ -529,6 +534,107 @@ async fn two_replicas_check_the_hosts_and_the_status_page_shows_them(pool: PgPoo
         .unwrap();
     assert_eq!(checks, [1, 1, 1]);
     drop(listener);
+}
+
+/// The intermittent failure of the test above: its "replica" had no bot
+/// (and no checker), yet its job runner claimed Telegram deliveries, failed
+/// them ("Telegram is not configured") and put them into the retry backoff
+/// (5 s, 10 s, 20 s...), so a DOWN alert claimed by it twice in a row missed
+/// 20 s. A runner now claims only the kinds it can run, and Telegram
+/// delivery is its own kind, registered only where a bot is. Two DOWN
+/// messages for each of two chats at once: every one leaves within a few
+/// seconds of its state change, whichever runner polls first.
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_down_alert_leaves_within_seconds_even_beside_a_replica_without_a_bot(pool: PgPool) {
+    let fake = TelegramFake::start(
+        "127.0.0.1:0".parse().unwrap(),
+        TelegramFakeConfig::default(),
+    )
+    .await
+    .unwrap();
+    let (base_url, bot_token) = (fake.base_url(), fake.token().to_owned());
+    let app = spawn_app_with(
+        pool.clone(),
+        &[
+            ("MONITOR_ENABLED", "true"),
+            ("TELEGRAM_API_BASE_URL", base_url.as_str()),
+            ("TELEGRAM_BOT_TOKEN", bot_token.as_str()),
+        ],
+    )
+    .await;
+    // A replica mid-deploy, or one configured without the bot.
+    let _replica = spawn_replica(&app).await;
+    let token = staff_token(&app, "owner@example.test", "owner").await;
+    for chat in [6001, 6002] {
+        let body = serde_json::json!({ "chat_id": chat, "label": format!("Admin {chat}") });
+        let answer = app
+            .authed(
+                Method::POST,
+                "/api/v1/notifications/staff-chats",
+                &token,
+                Some(body),
+            )
+            .await;
+        assert_eq!(answer.status().as_u16(), 200);
+    }
+    let closed = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    for name in ["VPS-A", "VPS-B"] {
+        let body = serde_json::json!({ "name": name, "address": "127.0.0.1", "port": closed.port(), "failures_before_down": 1, "check_interval_seconds": 30 });
+        let answer = app
+            .authed(Method::POST, "/api/v1/monitoring/hosts", &token, Some(body))
+            .await;
+        assert_eq!(answer.status().as_u16(), 201);
+    }
+    sqlx::query("UPDATE monitored_host SET next_check_at = now()")
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let sent: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM outbox_message WHERE event = 'monitoring.host_down' AND status = 'sent'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if sent == 4 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {sent} of 4 DOWN alerts sent"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // From the state change (the message is written with it) to Telegram:
+    // two messages per chat at the 1/s per-chat rate, plus slack for a busy
+    // machine, but well under the first retry backoff (4-6 s).
+    let slowest: f64 = sqlx::query_scalar(
+        "SELECT max(extract(epoch FROM sent_at - created_at))::float8 FROM outbox_message WHERE event = 'monitoring.host_down'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(slowest < 3.5, "a DOWN alert waited {slowest:.1} s");
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT kind FROM job WHERE kind LIKE 'notify.deliver%'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(kinds, ["notify.deliver.telegram"]);
+    for chat in [6001, 6002] {
+        assert_eq!(
+            fake.sent_to(chat)
+                .iter()
+                .filter(|message| message.content().contains("DOWN: VPS-"))
+                .count(),
+            2
+        );
+    }
 }
 
 #[sqlx::test(migrations = "../../migrations")]
@@ -1395,4 +1501,351 @@ async fn prices_quantities_and_dates_have_bounds_and_the_largest_survive_totals_
         "the largest values read back exactly: {}",
         staged["summary"]
     );
+}
+
+async fn post_host(app: &TestApp, token: &str, body: serde_json::Value) -> reqwest::Response {
+    app.authed(Method::POST, "/api/v1/monitoring/hosts", token, Some(body))
+        .await
+}
+
+/// Issue 9: monitored hosts are not an internal port scanner. Loopback,
+/// link-local (the cloud metadata service), unspecified and multicast
+/// addresses are refused for everyone; private ranges only for the owner
+/// and sysadmins (or with MONITOR_ALLOW_PRIVATE_ADDRESSES); nothing is
+/// written when refused.
+#[sqlx::test(migrations = "../../migrations")]
+async fn hosts_on_refused_addresses_are_422_and_private_ones_need_the_permission(pool: PgPool) {
+    // The production rules: no loopback switch.
+    let app = spawn_app_with(
+        pool.clone(),
+        &[("MONITOR_ALLOW_LOOPBACK_FOR_TESTS", "false")],
+    )
+    .await;
+    let business = staff_token(&app, "biz@example.test", "business").await;
+    let sysadmin = staff_token(&app, "ops@example.test", "sysadmin").await;
+    for (index, address) in [
+        "127.0.0.1",
+        "::1",
+        "::ffff:127.0.0.1",
+        "169.254.169.254",
+        "fe80::1",
+        "0.0.0.0",
+        "::",
+        "224.0.0.1",
+        "ff02::1",
+        "255.255.255.255",
+    ]
+    .iter()
+    .enumerate()
+    {
+        for token in [&business, &sysadmin] {
+            let body = serde_json::json!({ "name": format!("BAD-{index}"), "address": address, "port": 22 });
+            let problem =
+                assert_problem(post_host(&app, token, body).await, 422, "validation_failed").await;
+            let errors = problem["errors"].as_array().unwrap();
+            assert!(
+                errors
+                    .iter()
+                    .any(|error| error["field"] == "address"
+                        && error["code"] == "address_not_allowed"),
+                "{address}: {problem}"
+            );
+        }
+    }
+    for (index, address) in [
+        "10.1.2.3",
+        "172.16.5.4",
+        "192.168.1.10",
+        "100.64.0.9",
+        "fd00::5",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let body = serde_json::json!({ "name": format!("LAN-{index}"), "address": address, "port": 22, "record_sale": false });
+        let refused = assert_problem(
+            post_host(&app, &business, body.clone()).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert!(refused.to_string().contains("private"), "{refused}");
+        assert_eq!(
+            post_host(&app, &sysadmin, body).await.status().as_u16(),
+            201,
+            "{address}"
+        );
+    }
+    assert_eq!(
+        count(&pool, "monitored_host").await,
+        5,
+        "only the sysadmin's private hosts"
+    );
+    // Editing onto a refused address is refused too.
+    let id: i64 = sqlx::query_scalar("SELECT min(id) FROM monitored_host")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let edit = serde_json::json!({ "name": "LAN-0", "address": "169.254.169.254", "port": 80 });
+    assert_problem(
+        app.authed(
+            Method::PUT,
+            &format!("/api/v1/monitoring/hosts/{id}"),
+            &sysadmin,
+            Some(edit),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    // Names are checked when they resolve, not when saved.
+    let named = serde_json::json!({ "name": "NAMED", "address": "localhost", "port": 22, "record_sale": false });
+    assert_eq!(
+        post_host(&app, &business, named).await.status().as_u16(),
+        201
+    );
+
+    // The shop-wide switch opens private ranges to business staff too.
+    let open = spawn_app_with(
+        pool.clone(),
+        &[
+            ("MONITOR_ALLOW_PRIVATE_ADDRESSES", "true"),
+            ("MONITOR_ALLOW_LOOPBACK_FOR_TESTS", "false"),
+        ],
+    )
+    .await;
+    let body = serde_json::json!({ "name": "LAN-OPEN", "address": "10.9.9.9", "port": 22, "record_sale": false });
+    assert_eq!(
+        post_host(&open, &business, body).await.status().as_u16(),
+        201
+    );
+    let body = serde_json::json!({ "name": "META", "address": "169.254.169.254", "port": 80 });
+    assert_problem(
+        post_host(&open, &business, body).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+}
+
+/// Seed 000 lists every VPS on its dashboard: new hosts are public unless
+/// the shop's setting says otherwise, for hosts added by hand and imported
+/// alike; owner and sysadmins change the setting.
+#[sqlx::test(migrations = "../../migrations")]
+async fn new_hosts_follow_the_shops_public_setting(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let owner = staff_token(&app, "owner@example.test", "owner").await;
+    let business = staff_token(&app, "biz@example.test", "business").await;
+    let settings: serde_json::Value = app
+        .authed(Method::GET, "/api/v1/monitoring/settings", &owner, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(settings["new_hosts_public"], true, "on by default");
+    let body = serde_json::json!({ "name": "VPS-NEW", "address": "127.0.0.1", "port": 22 });
+    let created: serde_json::Value = post_host(&app, &business, body).await.json().await.unwrap();
+    assert_eq!(created["is_public"], true);
+
+    // Business staff may not change the setting; the owner may.
+    let off = serde_json::json!({ "new_hosts_public": false });
+    assert_eq!(
+        app.authed(
+            Method::PUT,
+            "/api/v1/monitoring/settings",
+            &business,
+            Some(off.clone())
+        )
+        .await
+        .status()
+        .as_u16(),
+        403
+    );
+    let saved = app
+        .authed(
+            Method::PUT,
+            "/api/v1/monitoring/settings",
+            &owner,
+            Some(off),
+        )
+        .await;
+    assert_eq!(saved.status().as_u16(), 200);
+    let body = serde_json::json!({ "name": "VPS-HIDDEN", "address": "127.0.0.1", "port": 23 });
+    let created: serde_json::Value = post_host(&app, &business, body).await.json().await.unwrap();
+    assert_eq!(created["is_public"], false);
+    // An explicit choice wins over the setting.
+    let body = serde_json::json!({ "name": "VPS-SHOWN", "address": "127.0.0.1", "port": 24, "is_public": true });
+    let created: serde_json::Value = post_host(&app, &business, body).await.json().await.unwrap();
+    assert_eq!(created["is_public"], true);
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'monitor_settings.updated'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+
+    // The import applies the same setting: off, so imported hosts are private...
+    let token = staff_token(&app, "admin@example.test", "sysadmin").await;
+    let workbook = sample::generate_workbook(3, 0, 0.0, 1).unwrap().bytes;
+    let preview: serde_json::Value = upload(&app, &token, XLSX, workbook)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = preview["id"].as_str().unwrap();
+    let confirmed = app
+        .authed(
+            Method::POST,
+            &format!("/api/v1/monitoring/imports/{id}/confirm"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(confirmed.status().as_u16(), 200);
+    let imported: Vec<bool> = sqlx::query_scalar(
+        "SELECT is_public FROM monitored_host WHERE name NOT IN ('VPS-NEW', 'VPS-HIDDEN', 'VPS-SHOWN')",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(
+        !imported.is_empty() && imported.iter().all(|public| !public),
+        "{imported:?}"
+    );
+}
+
+/// Bulk publish/unpublish from the hosts list: selected rows, or every host
+/// matching the list's filter; audited with the ids.
+#[sqlx::test(migrations = "../../migrations")]
+async fn hosts_are_published_and_unpublished_in_bulk(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let token = staff_token(&app, "biz@example.test", "business").await;
+    let mut ids = Vec::new();
+    for (name, port) in [("JKT-1", 1), ("JKT-2", 2), ("SG-1", 3), ("SG-2", 4)] {
+        let body = serde_json::json!({ "name": name, "address": "127.0.0.1", "port": port, "is_public": false, "record_sale": false });
+        let created: serde_json::Value = post_host(&app, &token, body).await.json().await.unwrap();
+        ids.push(created["id"].as_i64().unwrap());
+    }
+    let public = |pool: PgPool| async move {
+        sqlx::query_scalar::<_, String>(
+            "SELECT name FROM monitored_host WHERE is_public ORDER BY name",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    };
+    let visibility = |body: serde_json::Value| {
+        app.authed(
+            Method::POST,
+            "/api/v1/monitoring/hosts/visibility",
+            &token,
+            Some(body),
+        )
+    };
+    let answer: serde_json::Value =
+        visibility(serde_json::json!({ "is_public": true, "ids": [ids[0], ids[2]] }))
+            .await
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(answer["updated"], 2);
+    assert_eq!(public(pool.clone()).await, ["JKT-1", "SG-1"]);
+
+    let answer: serde_json::Value =
+        visibility(serde_json::json!({ "is_public": true, "all_matching": { "q": "sg" } }))
+            .await
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(answer["updated"], 1, "SG-1 was public already");
+    assert_eq!(public(pool.clone()).await, ["JKT-1", "SG-1", "SG-2"]);
+
+    let answer: serde_json::Value =
+        visibility(serde_json::json!({ "is_public": false, "all_matching": {} }))
+            .await
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(answer["updated"], 3);
+    assert!(public(pool.clone()).await.is_empty());
+
+    for bad in [
+        serde_json::json!({ "is_public": true }),
+        serde_json::json!({ "is_public": true, "ids": [1], "all_matching": {} }),
+    ] {
+        assert_problem(visibility(bad).await, 422, "validation_failed").await;
+    }
+    let audited: Vec<(String, serde_json::Value)> = sqlx::query_as(
+        "SELECT action, after FROM audit_log WHERE action LIKE 'host.%published' ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(audited.len(), 3);
+    assert_eq!(audited[0].1["ids"], serde_json::json!([ids[0], ids[2]]));
+    assert_eq!(audited[2].0, "host.unpublished");
+}
+
+/// The audit log can settle a dispute: a host edit records the full host
+/// before and after, a delete the full host before.
+#[sqlx::test(migrations = "../../migrations")]
+async fn host_edits_and_deletes_are_audited_with_before_and_after(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let token = staff_token(&app, "biz@example.test", "business").await;
+    let body = serde_json::json!({ "name": "VPS-AUDIT", "address": "127.0.0.1", "port": 22, "price_minor": 150000, "notes": "first" });
+    let created: serde_json::Value = post_host(&app, &token, body).await.json().await.unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let edit = serde_json::json!({ "name": "VPS-AUDIT", "address": "127.0.0.1", "port": 2222, "price_minor": 175000, "notes": "moved" });
+    let path = format!("/api/v1/monitoring/hosts/{id}");
+    assert_eq!(
+        app.authed(Method::PUT, &path, &token, Some(edit))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        app.authed(Method::DELETE, &path, &token, None)
+            .await
+            .status()
+            .as_u16(),
+        204
+    );
+
+    let rows: Vec<(String, Option<serde_json::Value>, Option<serde_json::Value>)> = sqlx::query_as(
+        "SELECT action, before, after FROM audit_log WHERE entity_type = 'monitored_host' AND entity_id = $1 ORDER BY id",
+    )
+    .bind(id.to_string())
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let actions: Vec<&str> = rows.iter().map(|(action, _, _)| action.as_str()).collect();
+    assert_eq!(actions, ["host.created", "host.updated", "host.deleted"]);
+    let (_, before, after) = &rows[1];
+    let (before, after) = (before.as_ref().unwrap(), after.as_ref().unwrap());
+    assert_eq!(
+        (before["port"].as_i64(), after["port"].as_i64()),
+        (Some(22), Some(2222))
+    );
+    assert_eq!(
+        (
+            before["price_minor"].as_i64(),
+            after["price_minor"].as_i64()
+        ),
+        (Some(150000), Some(175000))
+    );
+    assert_eq!(
+        (before["notes"].as_str(), after["notes"].as_str()),
+        (Some("first"), Some("moved"))
+    );
+    let (_, before, after) = &rows[2];
+    assert_eq!(
+        before.as_ref().unwrap()["port"],
+        2222,
+        "the deleted host in full"
+    );
+    assert_eq!(before.as_ref().unwrap()["name"], "VPS-AUDIT");
+    assert!(after.is_none());
 }

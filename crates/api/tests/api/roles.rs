@@ -137,3 +137,54 @@ async fn every_endpoint_admits_exactly_its_declared_roles(pool: PgPool) {
         "the matrix covered {checked} role × endpoint pairs"
     );
 }
+
+/// Seed 003: admins preview what customers will be told, the owner edits.
+/// Sysadmin, business and finance read the templates, their history and a
+/// preview; saving stays the owner's; clients and resellers see nothing.
+#[sqlx::test(migrations = "../../migrations")]
+async fn staff_read_and_preview_templates_and_only_the_owner_edits_them(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let draft = serde_json::json!({ "subject": "DOWN: {name}", "body": "{name} ({host}) mati sejak {since}: {error}" });
+    let template = "/api/v1/notifications/templates/monitoring.host_down/id";
+    for role in [Role::Sysadmin, Role::Business, Role::Finance] {
+        let token = app.token_with_roles(&[role]);
+        let list = app
+            .authed(
+                reqwest::Method::GET,
+                "/api/v1/notifications/templates",
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(list.status().as_u16(), 200, "{role} lists the templates");
+        let history = app
+            .authed(reqwest::Method::GET, template, &token, None)
+            .await;
+        assert_eq!(history.status().as_u16(), 200, "{role} reads the history");
+        let preview = app
+            .authed(
+                reqwest::Method::POST,
+                &format!("{template}/preview"),
+                &token,
+                Some(draft.clone()),
+            )
+            .await;
+        assert_eq!(preview.status().as_u16(), 200, "{role} previews");
+        let save = app
+            .authed(reqwest::Method::PUT, template, &token, Some(draft.clone()))
+            .await;
+        assert_eq!(save.status().as_u16(), 403, "{role} cannot edit");
+    }
+    for role in [Role::Client, Role::Reseller] {
+        let token = app.token_with_roles(&[role]);
+        let list = app
+            .authed(
+                reqwest::Method::GET,
+                "/api/v1/notifications/templates",
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(list.status().as_u16(), 403, "{role} sees no templates");
+    }
+}

@@ -41,6 +41,8 @@ pub struct CheckerConfig {
     pub group_threshold: usize,
     /// Names this replica's claims.
     pub replica: String,
+    /// "Now" for the state machine and the shop's wall clock in messages.
+    pub clock: domain::Clock,
 }
 
 impl Default for CheckerConfig {
@@ -52,6 +54,7 @@ impl Default for CheckerConfig {
             canaries: Vec::new(),
             group_threshold: 5,
             replica: format!("checker-{}", Uuid::now_v7().simple()),
+            clock: domain::Clock::default(),
         }
     }
 }
@@ -156,7 +159,7 @@ fn describe(reason: &DownReason) -> String {
         DownReason::Timeout => "no answer within the timeout".to_owned(),
         DownReason::Unreachable => "network unreachable".to_owned(),
         DownReason::DnsFailed => "the name did not resolve".to_owned(),
-        DownReason::Other(message) => message.clone(),
+        DownReason::NotAllowed(message) | DownReason::Other(message) => message.clone(),
     }
 }
 

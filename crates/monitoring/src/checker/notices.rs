@@ -13,15 +13,6 @@ use super::{CheckerConfig, ClaimedHost, SweepReport};
 use crate::MonitoringError;
 use crate::host::HostStatus;
 
-/// The shop's wall clock in messages (WIB).
-pub(crate) fn local_time(at: DateTime<Utc>) -> String {
-    let wib = chrono::FixedOffset::east_opt(7 * 3600).map_or_else(
-        || at.naive_utc(),
-        |offset| at.with_timezone(&offset).naive_local(),
-    );
-    format!("{} WIB", wib.format("%d/%m/%Y %H:%M"))
-}
-
 fn duration_words(from: Option<DateTime<Utc>>, to: DateTime<Utc>) -> String {
     let Some(from) = from else {
         return "?".to_owned();
@@ -50,7 +41,7 @@ pub(crate) async fn record(
     results: &[CheckResult],
     network_down: bool,
 ) -> Result<SweepReport, MonitoringError> {
-    let now = Utc::now();
+    let now = config.clock.now();
     let mut report = SweepReport {
         checked: hosts.len(),
         network_down,
@@ -184,7 +175,12 @@ pub(crate) async fn record(
             catalog::HOST_DOWN,
             host,
             &[
-                ("since", local_time(host.status_changed_at.unwrap_or(now))),
+                (
+                    "since",
+                    config
+                        .clock
+                        .local_time(host.status_changed_at.unwrap_or(now)),
+                ),
                 ("error", error.clone()),
             ],
         )
@@ -272,7 +268,10 @@ async fn announce_down(
             templates,
             catalog::HOST_DOWN,
             host,
-            &[("since", local_time(now)), ("error", error.clone())],
+            &[
+                ("since", config.clock.local_time(now)),
+                ("error", error.clone()),
+            ],
         )
         .await?;
         if !grouped {

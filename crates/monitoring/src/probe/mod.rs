@@ -5,10 +5,12 @@
 //! "does this port accept a connection right now, and if not, why".
 
 mod host;
+pub mod policy;
 mod sweep;
 
 pub use host::{Host, HostError};
+pub use policy::{AddressClass, AddressPolicy, RefusedAddress};
 pub use sweep::{
-    DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, DownReason, ProbeOutcome, ProbeResult, ProbeTarget,
-    Prober, ProberConfig, all_down, raise_fd_limit,
+    CONNECTION_ATTEMPT_DELAY, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, DownReason, ProbeOutcome,
+    ProbeResult, ProbeTarget, Prober, ProberConfig, Resolver, all_down, raise_fd_limit,
 };

@@ -1,16 +1,25 @@
 //! The sweep engine: one TCP connect per target, many in flight at once, each
 //! bounded by the check timeout.
 
+use std::collections::{HashMap, VecDeque};
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
 use super::Host;
+use super::policy::AddressPolicy;
+
+/// With several addresses, the next one is tried this long after the
+/// previous one started without an answer (RFC 8305 "Happy Eyeballs"
+/// recommends 250 ms), or at once when the previous one failed.
+pub const CONNECTION_ATTEMPT_DELAY: Duration = Duration::from_millis(250);
 
 /// The seed's connect timeout (SPEC C6).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -75,8 +84,53 @@ pub enum DownReason {
     Unreachable,
     /// The hostname did not resolve to any address within the timeout.
     DnsFailed,
+    /// The address (or every address the name resolved to) is one the
+    /// shop's rules do not probe; the text says which and why.
+    NotAllowed(String),
     /// Any other socket error, with the system's message.
     Other(String),
+}
+
+/// Where hostnames resolve: the system resolver, or a fixed table that tests
+/// use to give a name several addresses (a test resolver hook).
+#[derive(Clone, Debug, Default)]
+pub enum Resolver {
+    #[default]
+    System,
+    Static(Arc<HashMap<String, Vec<IpAddr>>>),
+}
+
+impl PartialEq for Resolver {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Resolver::System, Resolver::System) => true,
+            (Resolver::Static(a), Resolver::Static(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Resolver {}
+
+impl Resolver {
+    /// A table of names and their addresses, in the order a resolver would
+    /// return them.
+    pub fn fixed(entries: impl IntoIterator<Item = (String, Vec<IpAddr>)>) -> Self {
+        Resolver::Static(Arc::new(entries.into_iter().collect()))
+    }
+
+    async fn lookup(&self, name: &str, port: u16) -> Result<Vec<SocketAddr>, DownReason> {
+        match self {
+            Resolver::System => match tokio::net::lookup_host((name, port)).await {
+                Ok(addresses) => Ok(addresses.collect()),
+                Err(_) => Err(DownReason::DnsFailed),
+            },
+            Resolver::Static(table) => Ok(table
+                .get(name)
+                .map(|ips| ips.iter().map(|ip| SocketAddr::new(*ip, port)).collect())
+                .unwrap_or_default()),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +140,9 @@ pub struct ProberConfig {
     /// Checks in flight at once; see [`DEFAULT_CONCURRENCY`] for how to size it.
     /// Zero is treated as one.
     pub concurrency: usize,
+    /// Which addresses may be probed (see [`super::policy`]).
+    pub addresses: AddressPolicy,
+    pub resolver: Resolver,
 }
 
 impl Default for ProberConfig {
@@ -93,6 +150,8 @@ impl Default for ProberConfig {
         Self {
             timeout: DEFAULT_TIMEOUT,
             concurrency: DEFAULT_CONCURRENCY,
+            addresses: AddressPolicy::default(),
+            resolver: Resolver::System,
         }
     }
 }
@@ -124,11 +183,10 @@ impl Prober {
     /// 10-20 % of the CPU time and no wall time, most of the cost being the
     /// kernel's.
     pub async fn sweep(&self, targets: Vec<ProbeTarget>) -> Vec<ProbeResult> {
-        let check_timeout = self.config.timeout;
         let concurrency = self.effective_concurrency(targets.len());
         let mut results = Vec::with_capacity(targets.len());
         let mut checks = futures::stream::iter(targets)
-            .map(|target| check(target, check_timeout))
+            .map(|target| check(target, &self.config))
             .buffer_unordered(concurrency);
         while let Some(result) = checks.next().await {
             results.push(result);
@@ -138,7 +196,7 @@ impl Prober {
 
     /// Checks a single target with the configured timeout.
     pub async fn probe(&self, target: ProbeTarget) -> ProbeResult {
-        check(target, self.config.timeout).await
+        check(target, &self.config).await
     }
 
     /// The configured concurrency, capped by the number of targets and by the
@@ -181,9 +239,9 @@ pub fn all_down(results: &[ProbeResult]) -> bool {
     !results.is_empty() && results.iter().all(|result| !result.outcome.is_up())
 }
 
-async fn check(target: ProbeTarget, check_timeout: Duration) -> ProbeResult {
+async fn check(target: ProbeTarget, config: &ProberConfig) -> ProbeResult {
     let started = Instant::now();
-    let outcome = match connect(&target.host, target.port, started + check_timeout).await {
+    let outcome = match connect(&target.host, target.port, started + config.timeout, config).await {
         Ok(()) => ProbeOutcome::Up {
             latency: started.elapsed(),
         },
@@ -196,13 +254,73 @@ async fn check(target: ProbeTarget, check_timeout: Duration) -> ProbeResult {
     }
 }
 
-/// Resolves (when needed) and connects before `deadline`, then closes the
-/// connection at once without sending anything.
-async fn connect(host: &Host, port: u16, deadline: Instant) -> Result<(), DownReason> {
-    let address = match host.ip() {
-        Some(ip) => SocketAddr::new(ip, port),
-        None => resolve_first(host, port, deadline).await?,
+/// Resolves (when needed), applies the address rules and connects before
+/// `deadline`. One address (an IP literal, most names) is one connect, as
+/// before; several are tried staggered until one answers.
+async fn connect(
+    host: &Host,
+    port: u16,
+    deadline: Instant,
+    config: &ProberConfig,
+) -> Result<(), DownReason> {
+    let addresses = match host.ip() {
+        // A literal passed the rules, with the saver's permissions, when it
+        // was saved; only what nobody may probe is refused here (rows saved
+        // before the rules existed).
+        Some(ip) => {
+            config
+                .addresses
+                .check(ip, true)
+                .map_err(|refused| DownReason::NotAllowed(refused.to_string()))?;
+            return connect_one(SocketAddr::new(ip, port), deadline).await;
+        }
+        None => resolve(host, port, deadline, config).await?,
     };
+    match addresses.as_slice() {
+        [only] => connect_one(*only, deadline).await,
+        _ => connect_any(addresses, deadline).await,
+    }
+}
+
+/// Every address the name resolves to that the rules allow, in the
+/// resolver's order. Names are checked at every resolution, not when saved:
+/// a name can be pointed at 127.0.0.1 after it was added. A resolver that
+/// does not answer before the deadline counts as a DNS failure, not a host
+/// timeout: the operator has to look at DNS, not at the server.
+async fn resolve(
+    host: &Host,
+    port: u16,
+    deadline: Instant,
+    config: &ProberConfig,
+) -> Result<Vec<SocketAddr>, DownReason> {
+    let name = host.hostname().ok_or(DownReason::DnsFailed)?;
+    let resolved = timeout_at(deadline, config.resolver.lookup(name, port))
+        .await
+        .map_err(|_elapsed| DownReason::DnsFailed)??;
+    let mut refused = None;
+    let allowed: Vec<SocketAddr> = resolved
+        .into_iter()
+        .filter(
+            |address| match config.addresses.check(address.ip(), false) {
+                Ok(()) => true,
+                Err(error) => {
+                    refused.get_or_insert(error);
+                    false
+                }
+            },
+        )
+        .collect();
+    match (allowed.is_empty(), refused) {
+        (false, _) => Ok(allowed),
+        (true, Some(refused)) => Err(DownReason::NotAllowed(format!(
+            "{name} resolves to {refused}"
+        ))),
+        (true, None) => Err(DownReason::DnsFailed),
+    }
+}
+
+/// One TCP connect, closed at once without sending anything.
+async fn connect_one(address: SocketAddr, deadline: Instant) -> Result<(), DownReason> {
     match timeout_at(deadline, TcpStream::connect(address)).await {
         // Dropping the stream closes it with a normal FIN.
         Ok(Ok(_stream)) => Ok(()),
@@ -211,19 +329,39 @@ async fn connect(host: &Host, port: u16, deadline: Instant) -> Result<(), DownRe
     }
 }
 
-/// The first address the resolver returns, as the seed's
-/// `socket.create_connection` would try first. A resolver that does not
-/// answer before the deadline counts as a DNS failure, not a host timeout:
-/// the operator has to look at DNS, not at the server.
-async fn resolve_first(
-    host: &Host,
-    port: u16,
-    deadline: Instant,
-) -> Result<SocketAddr, DownReason> {
-    let name = host.hostname().ok_or(DownReason::DnsFailed)?;
-    match timeout_at(deadline, tokio::net::lookup_host((name, port))).await {
-        Ok(Ok(mut addresses)) => addresses.next().ok_or(DownReason::DnsFailed),
-        Ok(Err(_)) | Err(_) => Err(DownReason::DnsFailed),
+/// Several addresses (A and AAAA, or several A records): the host is up when
+/// any of them answers. The first starts at once and each next one
+/// [`CONNECTION_ATTEMPT_DELAY`] later, or as soon as the one before it
+/// failed, so a dead first address costs a quarter second rather than the
+/// whole timeout. Down only when all failed; the reason is the first
+/// address's.
+async fn connect_any(addresses: Vec<SocketAddr>, deadline: Instant) -> Result<(), DownReason> {
+    let mut waiting: VecDeque<SocketAddr> = addresses.into();
+    let mut attempts = FuturesUnordered::new();
+    let mut first_failure = None;
+    if let Some(first) = waiting.pop_front() {
+        attempts.push(connect_one(first, deadline));
+    }
+    loop {
+        tokio::select! {
+            Some(result) = attempts.next() => match result {
+                Ok(()) => return Ok(()),
+                Err(reason) => {
+                    first_failure.get_or_insert(reason);
+                    if let Some(next) = waiting.pop_front() {
+                        attempts.push(connect_one(next, deadline));
+                    } else if attempts.is_empty() {
+                        return Err(first_failure.unwrap_or(DownReason::Timeout));
+                    }
+                }
+            },
+            () = tokio::time::sleep(CONNECTION_ATTEMPT_DELAY), if !waiting.is_empty() => {
+                if let Some(next) = waiting.pop_front() {
+                    attempts.push(connect_one(next, deadline));
+                }
+            }
+            else => return Err(first_failure.unwrap_or(DownReason::Timeout)),
+        }
     }
 }
 

@@ -6,6 +6,8 @@ import TemplatesPage from './TemplatesPage.vue'
 import { createAppI18n } from '../../i18n'
 import { createAppRouter } from '../../router'
 import { calls, flush, mockFetch, problem, type Route } from '../../test/fetch'
+import { account } from '../../test/identity'
+import { useSessionStore } from '../../stores/session'
 import type { EventTemplates, TemplateVersion } from '../../composables/useNotificationTemplates'
 
 const EVENT = 'auth.account_locked'
@@ -82,6 +84,22 @@ describe('TemplatesPage', () => {
     localStorage.clear()
     document.body.innerHTML = ''
     setActivePinia(createPinia())
+    useSessionStore().$patch({ accessToken: 'access-1', refreshToken: 'refresh-1', account: account(['owner']) })
+  })
+
+  it('lets other staff read and preview but not edit', async () => {
+    useSessionStore().$patch({ account: account(['finance']) })
+    const { w, fetch } = await mountPage({})
+    expect(w.get($('templates-read-only')).text()).toContain('only the owner')
+    const subject = w.get($('template-subject')).element as HTMLInputElement
+    expect(subject.value).toBe('Account locked')
+    expect(subject.readOnly).toBe(true)
+    expect((w.get($('template-body')).element as HTMLTextAreaElement).readOnly).toBe(true)
+    expect(w.find($('template-save')).exists()).toBe(false)
+    expect(w.find($('template-reset')).exists()).toBe(false)
+    await settle(() => expect(w.find($('template-preview-subject')).exists()).toBe(true))
+    expect(calls(fetch).some((c) => c.startsWith('PUT'))).toBe(false)
+    w.unmount()
   })
 
   it('lists the events and previews the text in use in a sandboxed frame', async () => {
