@@ -58,9 +58,17 @@ async fn main() {
     identity.start_revocation_sync().await.unwrap();
     // Other people's revocations, so the check searches a populated set.
     let others: Vec<uuid::Uuid> = (0..1000).map(|_| uuid::Uuid::now_v7()).collect();
-    identity.revocations().revoke_sessions(&others).await.unwrap();
+    identity
+        .revocations()
+        .revoke_sessions(&others)
+        .await
+        .unwrap();
     for user in others.iter().take(100) {
-        identity.revocations().revoke_user_tokens(*user).await.unwrap();
+        identity
+            .revocations()
+            .revoke_user_tokens(*user)
+            .await
+            .unwrap();
     }
     let user = uuid::Uuid::now_v7();
     let token = identity
@@ -95,7 +103,7 @@ async fn main() {
     let mut open_samples = Vec::with_capacity(REQUESTS);
     let mut guarded_samples = Vec::with_capacity(REQUESTS);
     let mut first_samples = Vec::with_capacity(REQUESTS);
-    for round in 0..REQUESTS + 1000 {
+    for (round, fresh_token) in fresh.iter().enumerate() {
         let open_request = test::TestRequest::get()
             .uri("/open")
             .insert_header(("Authorization", format!("Bearer {token}")))
@@ -116,7 +124,7 @@ async fn main() {
 
         let first_request = test::TestRequest::get()
             .uri("/guarded")
-            .insert_header(("Authorization", format!("Bearer {}", fresh[round])))
+            .insert_header(("Authorization", format!("Bearer {fresh_token}")))
             .to_request();
         let started = Instant::now();
         let response = test::call_service(&service, first_request).await;
