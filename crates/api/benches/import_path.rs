@@ -59,7 +59,11 @@ async fn server(database_url: &str) {
     let redis = api::app::connect_redis(&settings).await.unwrap();
     let identity = api::app::build_identity(&settings, pool.clone(), redis).unwrap();
     let owner = identity
-        .create_owner("owner@bench.test", "Bench Owner", "correct horse battery staple")
+        .create_owner(
+            "owner@bench.test",
+            "Bench Owner",
+            "correct horse battery staple",
+        )
         .await
         .unwrap();
     let token = identity
@@ -139,6 +143,7 @@ struct Step {
 
 #[tokio::main]
 async fn parent() {
+    api::app::install_crypto_provider();
     let server_url = std::env::var("BENCH_PG_SERVER_URL").expect("BENCH_PG_SERVER_URL");
     eprintln!("generating {HOST_ROWS} VPS rows and {SALE_ROWS} AKUN rows...");
     let workbook = sample::generate_workbook(HOST_ROWS, SALE_ROWS, DEFECT_RATIO, SEED).unwrap();
@@ -238,8 +243,7 @@ async fn run(database_url: &str, bytes: &[u8]) -> (Vec<Step>, u64, u64, u64) {
         assert_eq!(status.as_u16(), 201, "{}", String::from_utf8_lossy(&body));
         let staged: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(
-            staged["summary"]["parsed"]["hosts"]["total_rows"],
-            HOST_ROWS,
+            staged["summary"]["parsed"]["hosts"]["total_rows"], HOST_ROWS,
             "every row read"
         );
         steps.push(Step {
@@ -328,7 +332,9 @@ fn report(workbook: &sample::SampleWorkbook, steps: &[Step], idle: u64, hwm: u64
         DEFECT_RATIO * 100.0,
         workbook.bytes.len() as f64 / 1e6,
     );
-    println!("| step | wall time | response | server RSS peak (growth over idle) | server RSS after |");
+    println!(
+        "| step | wall time | response | server RSS peak (growth over idle) | server RSS after |"
+    );
     println!("| --- | ---: | ---: | ---: | ---: |");
     for step in steps {
         println!(
@@ -344,7 +350,11 @@ fn report(workbook: &sample::SampleWorkbook, steps: &[Step], idle: u64, hwm: u64
     println!();
     let upload = steps[0].elapsed.max(steps[3].elapsed);
     let confirm = steps[2].elapsed.max(steps[5].elapsed);
-    let response = steps.iter().map(|step| step.response_bytes).max().unwrap_or(0);
+    let response = steps
+        .iter()
+        .map(|step| step.response_bytes)
+        .max()
+        .unwrap_or(0);
     let growth = hwm.saturating_sub(idle);
     let verdict = |met: bool| if met { "met" } else { "NOT met" };
     println!(

@@ -10,7 +10,7 @@
 //! keeps the stored value, only a value changes it.
 
 use std::collections::HashSet;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -42,6 +42,10 @@ pub const MAX_PAGE_ROWS: u32 = 500;
 /// the per-statement cost vanishes, small enough that a batch in flight
 /// costs a few megabytes.
 const BATCH_ROWS: usize = 5_000;
+
+/// Rows written by one confirm after which the tables' statistics are
+/// refreshed at once.
+const ANALYZE_AFTER_ROWS: u64 = 10_000;
 
 /// What a preview row would do if the import were confirmed now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -302,11 +306,9 @@ impl BatchSink {
     }
 
     fn fingerprint(&self, key: &SaleKey) -> u128 {
-        let mut first = self.hashers.0.build_hasher();
-        let mut second = self.hashers.1.build_hasher();
-        key.hash(&mut first);
-        key.hash(&mut second);
-        (u128::from(first.finish()) << 64) | u128::from(second.finish())
+        let first = self.hashers.0.hash_one(key);
+        let second = self.hashers.1.hash_one(key);
+        (u128::from(first) << 64) | u128::from(second)
     }
 }
 
@@ -996,6 +998,15 @@ pub async fn confirm(
     sqlx::query!("DELETE FROM import_preview WHERE id = $1", id)
         .execute(&mut *conn)
         .await?;
+    // A large import changes the tables' size by orders of magnitude before
+    // autovacuum notices: without fresh statistics the next preview's
+    // matching (a join per batch) can be planned as if the tables were
+    // empty, a nested loop over every host for every row.
+    if result.hosts_created + result.account_sales_created >= ANALYZE_AFTER_ROWS {
+        sqlx::query("ANALYZE monitored_host, sale")
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(ClosedImport {
         file_name: preview.file_name,
         summary,

@@ -446,7 +446,9 @@ fn early_serials_follow_excel_1900_rules() {
                 "row {}",
                 row.row
             );
-            row.problems[0].message.contains("outside the dates accepted")
+            row.problems[0]
+                .message
+                .contains("outside the dates accepted")
         })
         .collect();
     assert_eq!(
