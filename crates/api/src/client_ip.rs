@@ -167,6 +167,7 @@ fn parse_node(node: &str) -> Option<IpAddr> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use actix_web::http::header::{HeaderName, HeaderValue};
 

@@ -118,3 +118,30 @@ pub async fn verify(candidate: &str, stored: Option<&str>) -> Result<bool, Busy>
     .await
     .unwrap_or(false))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn password_work_beyond_the_cores_is_refused_not_queued() {
+        let cores =
+            u32::try_from(std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+                .unwrap_or(u32::MAX);
+        // Every core busy hashing: the next request is refused after the
+        // short wait instead of queueing behind them.
+        let held = ARGON2_PERMITS
+            .acquire_many(cores)
+            .await
+            .expect("the semaphore is open");
+        let started = std::time::Instant::now();
+        assert!(matches!(verify("anything", None).await, Err(Busy)));
+        let password = NewPassword::parse("a-long-enough-password").expect("valid");
+        assert!(matches!(password.hash().await, Err(HashError::Busy(Busy))));
+        assert!(started.elapsed() >= PERMIT_WAIT);
+        drop(held);
+        let runs = argon2_runs();
+        assert_eq!(verify("anything", None).await.ok(), Some(false));
+        assert_eq!(argon2_runs(), runs + 1, "every argon2 run is counted");
+    }
+}
