@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Browser journey of identity against the real server and the sandbox mail
 // sink: a client registers, verifies the emailed code, signs in, completes the
-// profile, turns on two-factor sign-in, signs out and back in with the emailed
-// code; the owner (created with `juragan create-owner`) signs in with the code,
+// profile, reloads the page and stays signed in (the refresh token is an
+// HttpOnly cookie, nothing in storage), turns on two-factor sign-in, signs out
+// and back in with the emailed code, and after signing out a reload stays
+// signed out; the owner (created with `juragan create-owner`) signs in with the code,
 // invites a staff member and reads the audit log. An access token is then
 // verified with `jose`, an independent JOSE library, from the JWKS alone.
 //
@@ -17,7 +19,7 @@ const CLIENT = { name: 'Budi Santoso', email: `budi.${stamp}@example.test`, pass
 
 assert(OWNER_EMAIL && OWNER_PASSWORD, 'E2E_OWNER_EMAIL and E2E_OWNER_PASSWORD must be set')
 
-await runJourney('identity e2e', 7, async (step, page, noErrors) => {
+await runJourney('identity e2e', 9, async (step, page, noErrors) => {
     await step('a visitor registers and is told to check their mail', async () => {
       await page.goto(`${BASE_URL}/register`, { waitUntil: 'domcontentloaded' })
       await page.fill(sel('register-name'), CLIENT.name)
@@ -61,6 +63,20 @@ await runJourney('identity e2e', 7, async (step, page, noErrors) => {
       noErrors('editing the profile')
     })
 
+    await step('a reload keeps the client signed in: the refresh cookie, not storage, restores the session', async () => {
+      const cookies = await page.context().cookies()
+      const refresh = cookies.find((c) => c.name === 'juragan_refresh')
+      assert(refresh, `a refresh cookie is set: ${cookies.map((c) => c.name).join(', ')}`)
+      assert(refresh.httpOnly && refresh.sameSite === 'Strict' && refresh.path === '/api/v1/auth', `cookie attributes: ${JSON.stringify(refresh)}`)
+      const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie)
+      assert(!stored.includes(refresh.value), 'the refresh token is not readable by scripts')
+      await page.reload({ waitUntil: 'domcontentloaded' })
+      await page.waitForSelector(sel('profile-form'), { state: 'visible' })
+      const phone = await page.inputValue(sel('profile-phone'))
+      assert(phone === '+6281234567890', `still signed in after the reload, got phone ${phone}`)
+      noErrors('reloading while signed in')
+    })
+
     await step('the client turns on two-factor sign-in with the emailed confirmation code', async () => {
       await page.click(sel('account-tab-security'))
       await page.waitForSelector(sel('otp-card'), { state: 'visible' })
@@ -90,10 +106,20 @@ await runJourney('identity e2e', 7, async (step, page, noErrors) => {
       await page.fill(sel('otp-code'), code)
       await page.click(sel('otp-submit'))
       await page.waitForSelector(sel('client-area'), { state: 'visible' })
+      noErrors('signing in with the code')
+    })
+
+    await step('sign-out ends the session: the cookie is gone and a reload stays signed out', async () => {
       await page.click(sel('account-menu'))
       await page.click(sel('logout'))
       await page.waitForSelector(sel('nav-login'), { state: 'visible' })
-      noErrors('signing in with the code')
+      const names = (await page.context().cookies()).map((c) => c.name)
+      assert(!names.includes('juragan_refresh'), `the refresh cookie is cleared: ${names.join(', ')}`)
+      await page.goto(`${BASE_URL}/client/account`, { waitUntil: 'domcontentloaded' })
+      await page.waitForSelector(sel('login-email'), { state: 'visible' })
+      await page.reload({ waitUntil: 'domcontentloaded' })
+      await page.waitForSelector(sel('login-email'), { state: 'visible' })
+      noErrors('after signing out')
     })
 
     await step('the owner signs in with the code, invites staff and sees it in the audit log', async () => {

@@ -33,7 +33,7 @@ use crate::routes::system::OpenApiJson;
 use crate::spa::Spa;
 use crate::state::{AppState, Telegram};
 use crate::telemetry::{PrometheusMetrics, observe_request};
-use crate::{background, openapi, routes};
+use crate::{background, openapi, routes, security};
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 
@@ -253,6 +253,7 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
     let spa = web::Data::new(Spa::new(state.settings.frontend_dist.clone()));
     let metrics = web::Data::new(PrometheusMetrics::global());
     let body_limit = state.settings.body_limit;
+    let app_env = state.settings.app_env;
     let state = web::Data::new(state);
 
     let server = HttpServer::new(move || {
@@ -283,6 +284,8 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             .default_service(web::to(unmatched_request))
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
             .wrap(from_fn(observe_request))
+            // Outermost: every answer, errors and the SPA's files included.
+            .wrap(security::headers(app_env))
     })
     .listen(listener)?
     .shutdown_timeout(30)

@@ -13,6 +13,7 @@ use actix_web::http::header::{AUTHORIZATION, USER_AGENT};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use identity::{ClientInfo, Principal, Role};
 
+use crate::client_ip::ProxyTrust;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::telemetry::RequestId;
@@ -102,20 +103,19 @@ impl<P: Policy + 'static> FromRequest for Auth<P> {
             }
             Ok(Auth {
                 principal,
-                client: client_info(&request, state.settings.trust_forwarded_headers),
+                client: client_info(&request, &state.settings.proxy_trust),
                 policy: PhantomData,
             })
         })
     }
 }
 
-pub fn client_info(request: &HttpRequest, trust_forwarded: bool) -> ClientInfo {
-    let connection = request.connection_info();
-    let ip = if trust_forwarded {
-        connection.realip_remote_addr().map(str::to_owned)
-    } else {
-        connection.peer_addr().map(str::to_owned)
-    };
+/// Where the request came from; the IP only as far as trusted proxies vouch
+/// for it (see [`crate::client_ip`]).
+pub fn client_info(request: &HttpRequest, proxies: &ProxyTrust) -> ClientInfo {
+    let ip = proxies
+        .client_ip(request.peer_addr().map(|peer| peer.ip()), request.headers())
+        .map(|ip| ip.to_string());
     ClientInfo {
         ip,
         user_agent: request
@@ -138,9 +138,9 @@ impl FromRequest for Client {
     type Future = std::future::Ready<Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let trust = request
-            .app_data::<web::Data<AppState>>()
-            .is_some_and(|state| state.settings.trust_forwarded_headers);
-        std::future::ready(Ok(Client(client_info(request, trust))))
+        let default = ProxyTrust::default();
+        let state = request.app_data::<web::Data<AppState>>();
+        let proxies = state.map_or(&default, |state| &state.settings.proxy_trust);
+        std::future::ready(Ok(Client(client_info(request, proxies))))
     }
 }

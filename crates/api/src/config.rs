@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::client_ip::{ProxyTrust, parse_cidr_list};
+
 /// A value that must not be printed: `Debug` and `Display` show a mask.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -186,9 +188,11 @@ pub struct Settings {
     pub telegram_poll_interval: Duration,
     /// Log events at or above this level alert the owner's chats.
     pub owner_alert_level: AlertLevel,
-    /// Use `X-Forwarded-For` / `Forwarded` for the client IP (only behind a
-    /// proxy that sets them; otherwise clients could spoof their IP).
-    pub trust_forwarded_headers: bool,
+    /// Which TCP peers may tell us the client's address (`HTTP_TRUSTED_PROXIES`)
+    /// and through which header; see [`crate::client_ip`].
+    pub proxy_trust: ProxyTrust,
+    /// When set, `/metrics` answers only `Authorization: Bearer <this>`.
+    pub metrics_token: Option<Secret>,
     /// Built SPA (`frontend/dist`); served at `/` when present.
     pub frontend_dist: PathBuf,
     /// Largest accepted request body, in bytes.
@@ -340,7 +344,18 @@ impl Settings {
             mail_from: env.string("MAIL_FROM", "Juragan <no-reply@juragan.local>"),
             secret_key: env.secret("JURAGAN_SECRET_KEY", DEV_SECRET_KEY),
             jwt_private_keys: jwt_keys(&mut env)?,
-            trust_forwarded_headers: env.parse("HTTP_TRUST_FORWARDED", false)?,
+            proxy_trust: ProxyTrust {
+                trusted: parse_cidr_list(&env.string("HTTP_TRUSTED_PROXIES", "")).map_err(
+                    |reason| ConfigError::Invalid {
+                        name: "HTTP_TRUSTED_PROXIES",
+                        reason,
+                    },
+                )?,
+                forwarded_header: env.parse("HTTP_TRUST_FORWARDED_HEADER", false)?,
+            },
+            metrics_token: Some(env.string("METRICS_TOKEN", ""))
+                .filter(|token| !token.is_empty())
+                .map(Secret),
             telegram_bot_token: Some(env.string("TELEGRAM_BOT_TOKEN", ""))
                 .filter(|token| !token.is_empty())
                 .map(Secret),

@@ -85,12 +85,13 @@ pub enum ApiError {
     /// 422 with a specific code, for refusals that are not about one field.
     #[error("{detail}")]
     Rejected { code: &'static str, detail: String },
-    #[error("{detail}")]
-    Locked { detail: String },
     #[error("too many requests; retry in {} s", .retry_after.as_secs().max(1))]
     TooManyRequests { retry_after: std::time::Duration },
     #[error("{0}")]
     Unavailable(String),
+    /// 503 with Retry-After: a bounded resource (password hashing) is full.
+    #[error("the server is busy; retry in {} s", .retry_after.as_secs().max(1))]
+    Busy { retry_after: std::time::Duration },
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -114,9 +115,9 @@ impl ApiError {
             ApiError::Conflict { code, .. } => (code, "Conflict"),
             ApiError::Gone { code, .. } => (code, "No longer valid"),
             ApiError::Rejected { code, .. } => (code, "Request refused"),
-            ApiError::Locked { .. } => ("account_locked", "Account locked"),
             ApiError::TooManyRequests { .. } => ("rate_limited", "Too many requests"),
             ApiError::Unavailable(_) => ("service_unavailable", "Service unavailable"),
+            ApiError::Busy { .. } => ("server_busy", "Server busy"),
             ApiError::Internal(_) => ("internal_error", "Internal server error"),
         }
     }
@@ -162,9 +163,8 @@ impl ResponseError for ApiError {
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Gone { .. } => StatusCode::GONE,
-            ApiError::Locked { .. } => StatusCode::LOCKED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -176,7 +176,7 @@ impl ResponseError for ApiError {
         let mut response = problem_response(&self.problem());
         let extra_header = match self {
             ApiError::MethodNotAllowed { allow, .. } => Some((header::ALLOW, allow.join(", "))),
-            ApiError::TooManyRequests { retry_after } => Some((
+            ApiError::TooManyRequests { retry_after } | ApiError::Busy { retry_after } => Some((
                 header::RETRY_AFTER,
                 retry_after.as_secs().max(1).to_string(),
             )),
@@ -250,8 +250,12 @@ impl From<identity::IdentityError> for ApiError {
                 code: "otp_required_for_staff",
                 detail,
             },
-            E::AccountLocked { .. } => ApiError::Locked { detail },
+            E::Busy { retry_after } => ApiError::Busy { retry_after },
             E::OtpInvalid { .. } => ApiError::Rejected {
+                code: "otp_invalid",
+                detail,
+            },
+            E::CodeRejected => ApiError::Rejected {
                 code: "otp_invalid",
                 detail,
             },

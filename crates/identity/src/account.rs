@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditRecord};
+use crate::limits;
 use crate::otp::OtpPurpose;
 use crate::password::{self, NewPassword};
 use crate::role::{Role, any_staff, roles_from_db};
@@ -453,11 +454,28 @@ impl Identity {
         let new_password = NewPassword::parse(&input.new_password).map_err(|error| {
             ValidationErrors::single("new_password", "weak_password", error.to_string())
         })?;
+        // Each attempt costs an argon2 verification (and a hash): bounded
+        // per account, and wrong current passwords count like wrong sign-ins,
+        // so a stolen session cannot guess the password here unthrottled.
+        self.limiter
+            .hit(
+                &limits::PASSWORD_CHANGE_PER_ACCOUNT,
+                &principal.user_id.to_string(),
+            )
+            .await?;
         let mut conn = self.pool.acquire().await?;
         let user = find_by_id(&mut conn, principal.user_id)
             .await?
             .ok_or(IdentityError::NotFound("account"))?;
-        if !password::verify(&input.current_password, user.password_hash.as_deref()).await {
+        drop(conn);
+        let email =
+            Email::parse(&user.email).map_err(|error| IdentityError::Internal(error.into()))?;
+        if let Some(retry_after) = self.failures_shut(&email, client).await? {
+            return Err(IdentityError::RateLimited { retry_after });
+        }
+        if !password::verify(&input.current_password, user.password_hash.as_deref()).await? {
+            self.record_failed_login(Some(&user), &email, client)
+                .await?;
             return Err(ValidationErrors::single(
                 "current_password",
                 "wrong_password",

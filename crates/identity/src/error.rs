@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use domain::ValidationErrors;
 
 use crate::otp::OtpError;
+use crate::password::{BUSY_RETRY_AFTER, Busy, HashError};
 use crate::rate_limit::RateLimitError;
 use crate::tokens::TokenError;
 
@@ -14,6 +14,7 @@ use crate::tokens::TokenError;
 pub enum IdentityError {
     #[error(transparent)]
     Validation(#[from] ValidationErrors),
+    /// Only for the owner's staff invitations: public registration never says so.
     #[error("an account with this email already exists")]
     EmailTaken,
     #[error("wrong email or password")]
@@ -22,18 +23,22 @@ pub enum IdentityError {
     EmailNotVerified,
     #[error("this account is disabled")]
     AccountDisabled,
-    #[error("too many failed sign-ins; the account is locked until {until}")]
-    AccountLocked { until: DateTime<Utc> },
     #[error("wrong code; {remaining_attempts} attempt(s) left")]
     OtpInvalid { remaining_attempts: u32 },
     #[error("the code has expired or was used up; ask for a new one")]
     OtpExpired,
+    /// A verification code failed, without saying why (wrong, expired, or
+    /// no such account): nothing to learn about the address.
+    #[error("the code is wrong or has expired; ask for a new one if it keeps failing")]
+    CodeRejected,
     #[error("too many attempts; retry in {} s", retry_after.as_secs().max(1))]
     RateLimited { retry_after: Duration },
     #[error("sign in again: {0}")]
     Unauthenticated(String),
     #[error("{0}")]
     Forbidden(&'static str),
+    #[error("the server is busy checking passwords; retry in {} s", retry_after.as_secs().max(1))]
+    Busy { retry_after: Duration },
     #[error("two-factor sign-in cannot be turned off for staff accounts")]
     OtpRequiredForStaff,
     #[error("the link has expired or was already used")]
@@ -94,5 +99,22 @@ impl From<OtpError> for IdentityError {
 impl From<TokenError> for IdentityError {
     fn from(error: TokenError) -> Self {
         IdentityError::Unauthenticated(error.to_string())
+    }
+}
+
+impl From<Busy> for IdentityError {
+    fn from(_: Busy) -> Self {
+        IdentityError::Busy {
+            retry_after: BUSY_RETRY_AFTER,
+        }
+    }
+}
+
+impl From<HashError> for IdentityError {
+    fn from(error: HashError) -> Self {
+        match error {
+            HashError::Busy(busy) => busy.into(),
+            HashError::Failed(error) => IdentityError::Internal(error),
+        }
     }
 }

@@ -109,8 +109,12 @@ pub struct TokenPair {
     pub token_type: String,
     /// Seconds until the access token expires.
     pub expires_in: u64,
-    /// Opaque; single use: each refresh returns a new one.
-    pub refresh_token: String,
+    /// Opaque; single use: each refresh returns a new one. Browsers get it
+    /// only as the `HttpOnly` `juragan_refresh` cookie, never in this body;
+    /// present only when the request asked for it (`refresh_token_in_body`)
+    /// or sent its refresh token in the body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     pub refresh_expires_in: u64,
 }
 
@@ -287,7 +291,7 @@ impl Identity {
             access_token: self.keys.issue(user, roles, session)?,
             token_type: "Bearer".to_owned(),
             expires_in: tokens::ACCESS_TOKEN_TTL.as_secs(),
-            refresh_token,
+            refresh_token: Some(refresh_token),
             refresh_expires_in: session::REFRESH_TOKEN_TTL.as_secs(),
         })
     }

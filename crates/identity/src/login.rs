@@ -13,9 +13,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::account::{NewAccount, UserRecord, UserStatus, find_by_email, find_by_id};
-use crate::limits::{self, LOCKOUT_DURATION, LOCKOUT_THRESHOLD};
-use crate::otp::OtpPurpose;
+use crate::limits::{self, ACCOUNT_SOFT_LOCK_THRESHOLD, LOCKOUT_DURATION};
+use crate::otp::{OtpError, OtpPurpose};
 use crate::password::{self, NewPassword};
+use crate::rate_limit::RateLimitError;
 use crate::redis_support::sha256_hex;
 use crate::session::{self, Rotation, random_secret};
 use crate::{
@@ -55,6 +56,11 @@ pub struct EmailOnlyRequest {
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// For integrations that are not browsers: also return the refresh token
+    /// in the body. Browsers leave this out and get it as an `HttpOnly`
+    /// cookie only, out of reach of page scripts.
+    #[serde(default)]
+    pub refresh_token_in_body: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
@@ -77,6 +83,9 @@ pub struct LoginResponse {
 pub struct LoginOtpRequest {
     pub challenge_id: String,
     pub code: String,
+    /// As for `/auth/login`: also return the refresh token in the body.
+    #[serde(default)]
+    pub refresh_token_in_body: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -84,6 +93,8 @@ pub struct ChallengeRequest {
     pub challenge_id: String,
 }
 
+/// A refresh token sent in the body (integrations). Browsers send no body:
+/// the `juragan_refresh` cookie carries it.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct RefreshTokenRequest {
     pub refresh_token: String,
@@ -113,6 +124,11 @@ fn ip(client: &ClientInfo) -> &str {
     client.ip.as_deref().unwrap_or("unknown")
 }
 
+/// The (account, place) subject of the per-pair sign-in limits.
+fn account_ip(email: &Email, client: &ClientInfo) -> String {
+    format!("{}|{}", email.as_str(), ip(client))
+}
+
 impl Identity {
     pub async fn register(
         &self,
@@ -140,7 +156,22 @@ impl Identity {
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 0 {
-            return Err(IdentityError::EmailTaken);
+            // Taken: answer exactly as for a new account (a fresh, unused id)
+            // and tell the address holder instead, so the form cannot be
+            // used to learn who has an account.
+            tx.rollback().await?;
+            let verification_sent = match self.send_account_exists(&email).await {
+                Ok(()) => true,
+                Err(error) => {
+                    tracing::warn!(%error, "account-exists email not sent at registration");
+                    false
+                }
+            };
+            return Ok(RegisterResponse {
+                user_id: user,
+                email: email.to_string(),
+                verification_sent,
+            });
         }
         sqlx::query!(
             "INSERT INTO user_profile (user_id, full_name) VALUES ($1, $2)",
@@ -163,6 +194,27 @@ impl Identity {
             email: email.to_string(),
             verification_sent,
         })
+    }
+
+    /// "You already have an account": where to sign in or reset the password.
+    async fn send_account_exists(&self, email: &Email) -> Result<(), IdentityError> {
+        let name = sqlx::query_scalar!(
+            r#"SELECT p.full_name FROM app_user u JOIN user_profile p ON p.user_id = u.id WHERE u.email = $1"#,
+            email.as_str()
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .unwrap_or_default();
+        self.send_now(
+            catalog::ACCOUNT_EXISTS,
+            email,
+            &[
+                ("name", name),
+                ("link", self.link("/login")),
+                ("reset_link", self.link("/forgot-password")),
+            ],
+        )
+        .await
     }
 
     async fn send_verification(
@@ -193,6 +245,10 @@ impl Identity {
         .await
     }
 
+    /// Confirms an address with its code. Unknown, already verified and
+    /// unverified addresses all answer a failed code the same way
+    /// ([`IdentityError::CodeRejected`]), after the same Redis work, so the
+    /// endpoint cannot be used to learn which addresses have accounts.
     pub async fn verify_email(
         &self,
         client: &ClientInfo,
@@ -203,20 +259,28 @@ impl Identity {
             .await?;
         let email = parse_email(&input.email)?;
         let mut conn = self.pool.acquire().await?;
-        // An unknown address looks like an expired code: no account probing.
         let user = find_by_email(&mut conn, &email)
             .await?
-            .ok_or(IdentityError::OtpExpired)?;
-        if user.email_verified {
-            return Ok(());
+            .filter(|user| !user.email_verified);
+        // No code is ever issued under the stand-in subject: it answers
+        // "expired" after the same lookup a real one costs.
+        let subject = user.as_ref().map_or_else(
+            || format!("none:{}", sha256_hex(email.as_str().as_bytes())),
+            |user| user.id.to_string(),
+        );
+        match self
+            .otp
+            .verify(OtpPurpose::VerifyEmail, &subject, input.code.trim())
+            .await
+        {
+            Ok(()) => {}
+            Err(OtpError::Malformed) => return Err(OtpError::Malformed.into()),
+            Err(OtpError::Redis(error)) => return Err(error.into()),
+            Err(_) => return Err(IdentityError::CodeRejected),
         }
-        self.otp
-            .verify(
-                OtpPurpose::VerifyEmail,
-                &user.id.to_string(),
-                input.code.trim(),
-            )
-            .await?;
+        let Some(user) = user else {
+            return Err(IdentityError::CodeRejected);
+        };
         sqlx::query!("UPDATE app_user SET email_verified_at = now() WHERE id = $1 AND email_verified_at IS NULL", user.id)
             .execute(&mut *conn)
             .await?;
@@ -257,42 +321,45 @@ impl Identity {
         input: LoginRequest,
     ) -> Result<LoginResponse, IdentityError> {
         let email = parse_email(&input.email)?;
+        let pair = account_ip(&email, client);
         self.limiter.hit(&limits::LOGIN_PER_IP, ip(client)).await?;
         self.limiter
-            .hit(&limits::LOGIN_PER_ACCOUNT, email.as_str())
+            .hit(&limits::LOGIN_PER_ACCOUNT_IP, &pair)
             .await?;
+        // A place that failed too often for this address gets "wrong
+        // password" whatever it types, known account or not: the guessing
+        // stops there, and only there.
+        let shut = self
+            .limiter
+            .peek(&limits::FAILURES_PER_ACCOUNT_IP, &pair)
+            .await?
+            .remaining
+            == 0;
         let mut conn = self.pool.acquire().await?;
         let user = find_by_email(&mut conn, &email).await?;
-        if let Some(until) = user
-            .as_ref()
-            .and_then(|user| user.locked_until)
-            .filter(|until| *until > Utc::now())
-        {
-            return Err(IdentityError::AccountLocked { until });
-        }
-        let password_ok = password::verify(
-            &input.password,
-            user.as_ref().and_then(|user| user.password_hash.as_deref()),
-        )
-        .await;
+        drop(conn);
+        let password_ok = !shut
+            && password::verify(
+                &input.password,
+                user.as_ref().and_then(|user| user.password_hash.as_deref()),
+            )
+            .await?;
         let user = match user {
             Some(user) if password_ok => user,
-            Some(user) => {
-                self.record_failed_login(&user, &email).await?;
+            found => {
+                if !shut {
+                    self.record_failed_login(found.as_ref(), &email, client)
+                        .await?;
+                }
                 return Err(IdentityError::InvalidCredentials);
             }
-            None => return Err(IdentityError::InvalidCredentials),
         };
-        sqlx::query!(
-            "UPDATE app_user SET failed_login_count = 0, locked_until = NULL WHERE id = $1",
-            user.id
-        )
-        .execute(&mut *conn)
-        .await?;
-        // The per-account budget guards against guessing; the right password
-        // ends the guessing, so it starts afresh.
+        // The right password ends this place's guessing.
         self.limiter
-            .reset(&limits::LOGIN_PER_ACCOUNT, email.as_str())
+            .reset(&limits::LOGIN_PER_ACCOUNT_IP, &pair)
+            .await?;
+        self.limiter
+            .reset(&limits::FAILURES_PER_ACCOUNT_IP, &pair)
             .await?;
         match user.status {
             UserStatus::Active => {}
@@ -303,7 +370,11 @@ impl Identity {
         if !user.email_verified {
             return Err(IdentityError::EmailNotVerified);
         }
-        if user.otp_required() {
+        // Under the account-wide soft lock the password alone is not enough,
+        // even for a client without two-factor sign-in: the code goes to the
+        // owner's mailbox, which the guesser does not have.
+        let soft_locked = user.locked_until.is_some_and(|until| until > Utc::now());
+        if user.otp_required() || soft_locked {
             let challenge = self.start_login_challenge(&user, &email).await?;
             return Ok(LoginResponse {
                 status: LoginStatus::OtpRequired,
@@ -319,28 +390,43 @@ impl Identity {
         })
     }
 
-    /// Counts a wrong password; at the threshold the account locks and its
-    /// owner is told by email.
-    async fn record_failed_login(
+    /// Counts a wrong password (at sign-in, or as the current password of a
+    /// change) against the place it came from and, for a known account,
+    /// account-wide; at the account-wide threshold the soft lock starts and
+    /// the owner is told by email.
+    pub(crate) async fn record_failed_login(
         &self,
-        user: &UserRecord,
+        user: Option<&UserRecord>,
         email: &Email,
+        client: &ClientInfo,
     ) -> Result<(), IdentityError> {
+        match self
+            .limiter
+            .hit(&limits::FAILURES_PER_ACCOUNT_IP, &account_ip(email, client))
+            .await
+        {
+            // Already shut (a concurrent failure got there first): still shut.
+            Ok(()) | Err(RateLimitError::Exceeded { .. }) => {}
+            Err(error) => return Err(error.into()),
+        }
+        let Some(user) = user else {
+            return Ok(());
+        };
         let lock_seconds = LOCKOUT_DURATION.as_secs_f64();
         let locked = sqlx::query_scalar!(
             r#"UPDATE app_user
                SET failed_login_count = CASE WHEN failed_login_count + 1 >= $2 THEN 0 ELSE failed_login_count + 1 END,
                    locked_until = CASE WHEN failed_login_count + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
                WHERE id = $1
-               RETURNING COALESCE(locked_until > now(), false) AS "locked!""#,
+               RETURNING COALESCE(failed_login_count = 0 AND locked_until > now(), false) AS "locked!""#,
             user.id,
-            LOCKOUT_THRESHOLD,
+            ACCOUNT_SOFT_LOCK_THRESHOLD,
             lock_seconds,
         )
         .fetch_one(&self.pool)
         .await?;
         if locked {
-            tracing::warn!(user = %user.id, "account locked after repeated failed sign-ins");
+            tracing::warn!(user = %user.id, "account soft-locked after repeated failed sign-ins");
             // Carries no secret, so it goes through the outbox and is retried.
             let values = [("minutes", (LOCKOUT_DURATION.as_secs() / 60).to_string())];
             let message = notify::template::render_event(
@@ -358,6 +444,25 @@ impl Identity {
             tx.commit().await?;
         }
         Ok(())
+    }
+
+    /// Whether too many wrong passwords came from this place for this
+    /// address; `Some(wait)` while it is shut.
+    pub(crate) async fn failures_shut(
+        &self,
+        email: &Email,
+        client: &ClientInfo,
+    ) -> Result<Option<Duration>, IdentityError> {
+        let status = self
+            .limiter
+            .peek(&limits::FAILURES_PER_ACCOUNT_IP, &account_ip(email, client))
+            .await?;
+        Ok((status.remaining == 0).then(|| {
+            status
+                .resets_in
+                .unwrap_or(limits::FAILURES_PER_ACCOUNT_IP.window)
+                .max(Duration::from_secs(1))
+        }))
     }
 
     async fn start_login_challenge(
@@ -474,8 +579,9 @@ impl Identity {
     ) -> Result<TokenPair, IdentityError> {
         let mut tx = self.pool.begin().await?;
         let (session, refresh) = session::create(&mut tx, user.id, client).await?;
+        // A completed sign-in ends the account-wide count and soft lock.
         sqlx::query!(
-            "UPDATE app_user SET last_login_at = now() WHERE id = $1",
+            "UPDATE app_user SET last_login_at = now(), failed_login_count = 0, locked_until = NULL WHERE id = $1",
             user.id
         )
         .execute(&mut *tx)

@@ -16,7 +16,7 @@ use crate::audit::{self, AuditRecord};
 use crate::password::NewPassword;
 use crate::role::{Role, roles_from_db, roles_to_db};
 use crate::session::{hash_secret, random_secret};
-use crate::{Actor, Identity, IdentityError, api_token, session};
+use crate::{Actor, ClientInfo, Identity, IdentityError, api_token, limits, session};
 
 const INVITATION_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -254,8 +254,15 @@ impl Identity {
     /// verified by having received the link.
     pub async fn accept_invitation(
         &self,
+        client: &ClientInfo,
         input: AcceptInvitationRequest,
     ) -> Result<(), IdentityError> {
+        self.limiter
+            .hit(
+                &limits::INVITATION_ACCEPT_PER_IP,
+                client.ip.as_deref().unwrap_or("unknown"),
+            )
+            .await?;
         let mut errors = ValidationErrors::new();
         let password = errors.check(
             "password",
@@ -276,14 +283,27 @@ impl Identity {
                 "validated password missing"
             )));
         };
+        let token_hash = hash_secret(input.token.trim());
+        // The cheap check first: a made-up token must not cost a hash.
+        let live = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM staff_invitation
+               WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now()) AS "live!""#,
+            token_hash
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        if !live {
+            return Err(IdentityError::LinkExpired);
+        }
         let hash = password.hash().await?;
 
         let mut tx = self.pool.begin().await?;
+        // Claimed atomically: of two acceptances racing, one wins.
         let user = sqlx::query_scalar!(
             r#"UPDATE staff_invitation SET accepted_at = now()
                WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now()
                RETURNING user_id"#,
-            hash_secret(input.token.trim())
+            token_hash
         )
         .fetch_optional(&mut *tx)
         .await?
@@ -313,7 +333,7 @@ impl Identity {
             &mut tx,
             &Actor {
                 user_id: Some(user),
-                client: Default::default(),
+                client: client.clone(),
             },
             entry,
         )

@@ -408,7 +408,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign out: revokes the session of this refresh token. */
+        /**
+         * Sign out: revokes the session of this refresh token (the cookie's, or
+         *     the body's for integrations) and clears the cookie.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -461,7 +464,10 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token for a new token pair. Each refresh token works
-         *     once; presenting a used one revokes its whole session.
+         *     once; presenting a used one revokes its whole session. Browsers send no
+         *     body: the `juragan_refresh` cookie carries the token and the answer sets
+         *     the next one the same way. Integrations send `{"refresh_token": …}` and get
+         *     the next one in the body.
          */
         post: operations["refresh"];
         delete?: never;
@@ -479,7 +485,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a client account. Emails a 6-digit verification code and link. */
+        /**
+         * Create a client account. Emails a 6-digit verification code and link.
+         *     An address that already has an account gets the same answer, and its
+         *     holder an email saying so (no account probing).
+         */
         post: operations["register"];
         delete?: never;
         options?: never;
@@ -496,7 +506,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm an email address with the emailed code. */
+        /**
+         * Confirm an email address with the emailed code. Any failed code answers
+         *     the same, whether the address is unknown, verified or unverified.
+         */
         post: operations["verifyEmail"];
         delete?: never;
         options?: never;
@@ -1221,7 +1234,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics: requests and latency per route, job counts. */
+        /**
+         * Prometheus metrics: requests and latency per route, job counts. When the
+         *     deployment sets `METRICS_TOKEN`, only `Authorization: Bearer <token>` gets
+         *     them.
+         */
         get: operations["metrics"];
         put?: never;
         post?: never;
@@ -1240,7 +1257,9 @@ export interface paths {
         };
         /**
          * Readiness: PostgreSQL and Redis both answer within two seconds. A load
-         *     balancer sends traffic only to replicas that answer 200 here.
+         *     balancer sends traffic only to replicas that answer 200 here. In
+         *     production only `ready` is shown (`checks` is empty); the failed
+         *     dependency is in the log.
          */
         get: operations["readyz"];
         put?: never;
@@ -1591,10 +1610,18 @@ export interface components {
         LoginOtpRequest: {
             challenge_id: string;
             code: string;
+            /** @description As for `/auth/login`: also return the refresh token in the body. */
+            refresh_token_in_body?: boolean;
         };
         LoginRequest: {
             email: string;
             password: string;
+            /**
+             * @description For integrations that are not browsers: also return the refresh token
+             *     in the body. Browsers leave this out and get it as an `HttpOnly`
+             *     cookie only, out of reach of page scripts.
+             */
+            refresh_token_in_body?: boolean;
         };
         LoginResponse: {
             otp_challenge?: components["schemas"]["OtpChallenge"] | null;
@@ -1826,6 +1853,7 @@ export interface components {
             uptime: components["schemas"]["Uptime"];
         };
         Readiness: {
+            /** @description Each dependency's check; empty in production. */
             checks: components["schemas"]["ReadinessCheck"][];
             /** @description True when every dependency answered. */
             ready: boolean;
@@ -1839,6 +1867,10 @@ export interface components {
             name: string;
             ok: boolean;
         };
+        /**
+         * @description A refresh token sent in the body (integrations). Browsers send no body:
+         *     the `juragan_refresh` cookie carries it.
+         */
         RefreshTokenRequest: {
             refresh_token: string;
         };
@@ -2086,8 +2118,13 @@ export interface components {
             expires_in: number;
             /** Format: int64 */
             refresh_expires_in: number;
-            /** @description Opaque; single use: each refresh returns a new one. */
-            refresh_token: string;
+            /**
+             * @description Opaque; single use: each refresh returns a new one. Browsers get it
+             *     only as the `HttpOnly` `juragan_refresh` cookie, never in this body;
+             *     present only when the request asked for it (`refresh_token_in_body`)
+             *     or sent its refresh token in the body.
+             */
+            refresh_token?: string | null;
             /** @description Always `Bearer`. */
             token_type: string;
         };
@@ -2853,6 +2890,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many attempts from this address: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `server_busy`: every core is checking passwords; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     login: {
@@ -2868,7 +2923,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Tokens, or an OTP challenge */
+            /** @description Tokens, or an OTP challenge. With tokens, the refresh token is set as the `HttpOnly` `juragan_refresh` cookie (path `/api/v1/auth`, `SameSite=Strict`) and is left out of the body unless `refresh_token_in_body` was asked for */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2877,7 +2932,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
-            /** @description `invalid_credentials` */
+            /** @description `invalid_credentials`: wrong password, unknown address, or too many failures from this place (indistinguishable) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2886,7 +2941,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `email_not_verified` or `account_disabled` */
+            /** @description `email_not_verified` or `account_disabled` (only after the right password) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2895,8 +2950,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `account_locked` after repeated failures */
-            423: {
+            /** @description Too many attempts from this place: see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2904,8 +2959,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many attempts: see Retry-After */
-            429: {
+            /** @description `server_busy`: every core is checking passwords; see Retry-After */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2928,7 +2983,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Signed in */
+            /** @description Signed in; the refresh token as for `/auth/login` */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3015,13 +3070,14 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        /** @description Only for integrations; browsers rely on the cookie */
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshTokenRequest"];
+                "application/json": components["schemas"]["RefreshTokenRequest"] | null;
             };
         };
         responses: {
-            /** @description Signed out */
+            /** @description Signed out; the refresh cookie is cleared */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -3117,9 +3173,10 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        /** @description Only for integrations; browsers rely on the cookie */
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshTokenRequest"];
+                "application/json": components["schemas"]["RefreshTokenRequest"] | null;
             };
         };
         responses: {
@@ -3132,7 +3189,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Unknown, expired, revoked or reused refresh token */
+            /** @description No, unknown, expired, revoked or reused refresh token (the cookie is cleared) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3143,6 +3200,15 @@ export interface operations {
             };
             /** @description `account_disabled` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refreshes from this address */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3165,22 +3231,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Account created; verification email sent */
+            /** @description Account created (or the address already had one: its holder is told by email); verification email sent */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["RegisterResponse"];
-                };
-            };
-            /** @description `email_taken` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Invalid fields */
@@ -3223,16 +3280,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `otp_expired`: no live code for this address */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `otp_invalid` (wrong code) or invalid fields */
+            /** @description `otp_invalid` (wrong or expired code, or no such unverified address) or invalid fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5451,6 +5499,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description `METRICS_TOKEN` is set and the bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

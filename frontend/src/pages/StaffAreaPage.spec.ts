@@ -12,7 +12,7 @@ import { account } from '../test/identity'
 
 async function mountAs(...roles: Role[]) {
   setActivePinia(createPinia())
-  useSessionStore().$patch({ accessToken: 'access-1', refreshToken: 'refresh-1', account: account(roles) })
+  useSessionStore().$patch({ accessToken: 'access-1', account: account(roles) })
   const router = createAppRouter(createMemoryHistory())
   await router.push('/staff')
   return mount(StaffAreaPage, { global: { plugins: [createAppI18n('en'), router] } })

@@ -8,28 +8,36 @@ export type Account = components['schemas']['Account']
 export type TokenPair = components['schemas']['TokenPair']
 export type OtpChallenge = components['schemas']['OtpChallenge']
 
-/** The refresh token survives a reload here; the access token lives in memory only. */
-export const REFRESH_STORAGE_KEY = 'juragan.refresh'
+/**
+ * The refresh token is an HttpOnly cookie the server sets on sign-in and every refresh: no
+ * script here (nor one injected into the page) can read it. The access token lives in memory
+ * only, so a reload restores the session by refreshing with the cookie.
+ *
+ * Signing out writes this key (a timestamp, no secret) so other tabs sign out too.
+ */
+export const SIGNED_OUT_SIGNAL_KEY = 'juragan.signed-out'
+/**
+ * A readable cookie (no secret) the server sets beside the refresh cookie and clears with it:
+ * it says a refresh cookie may exist, so a visitor who never signed in is not sent to
+ * `POST /auth/refresh` (and a 401) on every page load.
+ */
+export const SESSION_MARKER_COOKIE = 'juragan_session'
 const REFRESH_LOCK = 'juragan.refresh'
 
 export type LoginOutcome =
   | { status: 'authenticated'; account: Account }
   | { status: 'otp_required'; challenge: OtpChallenge }
 
-function readStoredRefresh(): string | null {
-  try {
-    return globalThis.localStorage?.getItem(REFRESH_STORAGE_KEY) ?? null
-  } catch {
-    return null
-  }
+function hasSessionMarker(): boolean {
+  if (typeof document === 'undefined') return false
+  return document.cookie.split(';').some((part) => part.trim().startsWith(`${SESSION_MARKER_COOKIE}=`))
 }
 
-function writeStoredRefresh(token: string | null): void {
+function signalSignedOut(): void {
   try {
-    if (token) globalThis.localStorage?.setItem(REFRESH_STORAGE_KEY, token)
-    else globalThis.localStorage?.removeItem(REFRESH_STORAGE_KEY)
+    globalThis.localStorage?.setItem(SIGNED_OUT_SIGNAL_KEY, String(Date.now()))
   } catch {
-    // storage unavailable (private mode): the session lasts for this page only
+    // storage unavailable (private mode): other tabs notice at their next refresh
   }
 }
 
@@ -55,9 +63,8 @@ export function safeRedirect(value: unknown): string | null {
  */
 export const useSessionStore = defineStore('session', () => {
   const accessToken = ref<string | null>(null)
-  const refreshToken = ref<string | null>(readStoredRefresh())
   const account = shallowRef<Account | null>(null)
-  /** The first restore (from a stored refresh token) has finished. */
+  /** The first restore (from the refresh cookie) has finished. */
   const restored = ref(false)
 
   const isAuthenticated = computed(() => account.value !== null && accessToken.value !== null)
@@ -76,16 +83,12 @@ export const useSessionStore = defineStore('session', () => {
 
   function setTokens(pair: TokenPair): void {
     accessToken.value = pair.access_token
-    refreshToken.value = pair.refresh_token
-    writeStoredRefresh(pair.refresh_token)
   }
 
-  /** Forget everything about the session, here and in storage. */
+  /** Forget everything about the session in this tab (the cookie is the server's to clear). */
   function clear(): void {
     accessToken.value = null
-    refreshToken.value = null
     account.value = null
-    writeStoredRefresh(null)
   }
 
   /** Replace the Account with a fresher copy (profile and 2FA updates answer with one). */
@@ -136,28 +139,26 @@ export const useSessionStore = defineStore('session', () => {
     return data
   }
 
-  /** Revoke the refresh token on the server (best effort), then forget the session. */
+  /**
+   * Revoke the session on the server, which also clears the refresh cookie (best effort),
+   * then forget the session here and in the other tabs.
+   */
   async function logout(): Promise<void> {
-    const token = readStoredRefresh() ?? refreshToken.value
     try {
-      if (token) await api.POST('/api/v1/auth/logout', { body: { refresh_token: token } })
+      await api.POST('/api/v1/auth/logout', {})
     } catch {
       // already revoked or offline: signing out locally is what the user asked for
     } finally {
       clear()
+      signalSignedOut()
     }
   }
 
   async function refreshOnce(): Promise<boolean> {
     return withRefreshLock(async () => {
-      // Another tab may have rotated the token while we waited: use the newest one.
-      const token = readStoredRefresh() ?? refreshToken.value
-      if (!token) {
-        clear()
-        return false
-      }
+      // The browser sends the cookie; if another tab rotated it while we waited, the newest.
       try {
-        const { data, response } = await api.POST('/api/v1/auth/refresh', { body: { refresh_token: token } })
+        const { data, response } = await api.POST('/api/v1/auth/refresh', {})
         if (!data) throw ApiProblem.unexpected(response)
         setTokens(data)
         return true
@@ -168,7 +169,7 @@ export const useSessionStore = defineStore('session', () => {
           clear()
           return false
         }
-        // Offline or a server hiccup (5xx): keep the token for the next try.
+        // Offline or a server hiccup (5xx): the cookie stays for the next try.
         throw problem
       }
     })
@@ -185,14 +186,18 @@ export const useSessionStore = defineStore('session', () => {
     return refreshing
   }
 
-  /** On app start: turn a stored refresh token back into a session. Runs once; await it freely. */
+  /**
+   * On app start: turn the refresh cookie (if the browser has one) back into a session. Runs
+   * once; await it freely. Scripts cannot see the refresh cookie; the marker cookie says
+   * whether asking is worth it.
+   */
   function restore(): Promise<void> {
     restoring ??= (async () => {
       try {
         if (isAuthenticated.value) return // signed in before the restore ran
-        if (refreshToken.value && (await refresh())) await loadAccount()
+        if (hasSessionMarker() && (await refresh())) await loadAccount()
       } catch {
-        // offline or the account could not be read: start signed out, keep the stored token
+        // offline or the account could not be read: start signed out, the cookie stays
         accessToken.value = null
         account.value = null
       } finally {
@@ -223,17 +228,12 @@ export const useSessionStore = defineStore('session', () => {
   // Signing out in another tab signs out here too.
   if (typeof window !== 'undefined') {
     window.addEventListener('storage', (event) => {
-      if (event.key === REFRESH_STORAGE_KEY && event.newValue === null && refreshToken.value) {
-        accessToken.value = null
-        refreshToken.value = null
-        account.value = null
-      }
+      if (event.key === SIGNED_OUT_SIGNAL_KEY && event.newValue !== null && accessToken.value) clear()
     })
   }
 
   return {
     accessToken,
-    refreshToken,
     account,
     restored,
     isAuthenticated,

@@ -7,7 +7,6 @@ export function tokenPair(n: number | string = 1): TokenPair {
     access_token: `access-${n}`,
     token_type: 'Bearer',
     expires_in: 900,
-    refresh_token: `refresh-${n}`,
     refresh_expires_in: 2_592_000,
   }
 }

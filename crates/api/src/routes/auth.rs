@@ -1,6 +1,7 @@
 //! Public sign-in endpoints and the JWKS document.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::cookie::Cookie;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use identity::OtpChallenge;
 use identity::TokenPair;
 use identity::login::{
@@ -13,6 +14,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Client;
 use crate::error::{ApiError, Problem};
+use crate::security;
 use crate::state::AppState;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -32,12 +34,13 @@ pub fn configure(config: &mut ServiceConfig) {
 }
 
 /// Create a client account. Emails a 6-digit verification code and link.
+/// An address that already has an account gets the same answer, and its
+/// holder an email saying so (no account probing).
 #[utoipa::path(
     tag = "auth",
     operation_id = "register",
     responses(
-        (status = 201, description = "Account created; verification email sent", body = RegisterResponse),
-        (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Account created (or the address already had one: its holder is told by email); verification email sent", body = RegisterResponse),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many registrations from this address", body = Problem, content_type = "application/problem+json"),
     )
@@ -55,14 +58,14 @@ async fn register(
     Ok(HttpResponse::Created().json(created))
 }
 
-/// Confirm an email address with the emailed code.
+/// Confirm an email address with the emailed code. Any failed code answers
+/// the same, whether the address is unknown, verified or unverified.
 #[utoipa::path(
     tag = "auth",
     operation_id = "verifyEmail",
     responses(
         (status = 204, description = "Email verified"),
-        (status = 410, description = "`otp_expired`: no live code for this address", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`otp_invalid` (wrong code) or invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`otp_invalid` (wrong or expired code, or no such unverified address) or invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -108,11 +111,11 @@ async fn resend_verification(
     tag = "auth",
     operation_id = "login",
     responses(
-        (status = 200, description = "Tokens, or an OTP challenge", body = LoginResponse),
-        (status = 401, description = "`invalid_credentials`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`email_not_verified` or `account_disabled`", body = Problem, content_type = "application/problem+json"),
-        (status = 423, description = "`account_locked` after repeated failures", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts: see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Tokens, or an OTP challenge. With tokens, the refresh token is set as the `HttpOnly` `juragan_refresh` cookie (path `/api/v1/auth`, `SameSite=Strict`) and is left out of the body unless `refresh_token_in_body` was asked for", body = LoginResponse),
+        (status = 401, description = "`invalid_credentials`: wrong password, unknown address, or too many failures from this place (indistinguishable)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`email_not_verified` or `account_disabled` (only after the right password)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this place: see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`server_busy`: every core is checking passwords; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/auth/login")]
@@ -120,10 +123,45 @@ async fn login(
     state: web::Data<AppState>,
     client: Client,
     body: web::Json<LoginRequest>,
-) -> Result<web::Json<LoginResponse>, ApiError> {
-    Ok(web::Json(
-        state.identity.login(&client.0, body.into_inner()).await?,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner();
+    let in_body = input.refresh_token_in_body;
+    let mut answer = state.identity.login(&client.0, input).await?;
+    let cookie = answer
+        .tokens
+        .as_mut()
+        .and_then(|tokens| hand_over_refresh(&state, tokens, in_body));
+    Ok(with_cookies(HttpResponse::Ok(), cookie).json(answer))
+}
+
+/// Moves the refresh token out of the body into the cookie, unless the
+/// caller asked for it in the body (an integration, not a browser).
+fn hand_over_refresh(
+    state: &AppState,
+    tokens: &mut TokenPair,
+    in_body: bool,
+) -> Option<Vec<Cookie<'static>>> {
+    if in_body {
+        return None;
+    }
+    let token = tokens.refresh_token.take()?;
+    let lifetime = std::time::Duration::from_secs(tokens.refresh_expires_in);
+    Some(security::session_cookies(
+        state.settings.app_env,
+        &token,
+        lifetime,
     ))
+}
+
+fn with_cookies(
+    mut builder: actix_web::HttpResponseBuilder,
+    cookies: Option<Vec<Cookie<'static>>>,
+) -> actix_web::HttpResponseBuilder {
+    builder.insert_header(security::no_store());
+    for cookie in cookies.into_iter().flatten() {
+        builder.cookie(cookie);
+    }
+    builder
 }
 
 /// Finish signing in with the emailed code.
@@ -131,7 +169,7 @@ async fn login(
     tag = "auth",
     operation_id = "loginOtp",
     responses(
-        (status = 200, description = "Signed in", body = TokenPair),
+        (status = 200, description = "Signed in; the refresh token as for `/auth/login`", body = TokenPair),
         (status = 410, description = "`otp_expired`: the challenge or code is gone; sign in again", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`otp_invalid`: wrong code, attempts left in the detail", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json"),
@@ -142,13 +180,12 @@ async fn login_otp(
     state: web::Data<AppState>,
     client: Client,
     body: web::Json<LoginOtpRequest>,
-) -> Result<web::Json<TokenPair>, ApiError> {
-    Ok(web::Json(
-        state
-            .identity
-            .verify_login_otp(&client.0, body.into_inner())
-            .await?,
-    ))
+) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner();
+    let in_body = input.refresh_token_in_body;
+    let mut tokens = state.identity.verify_login_otp(&client.0, input).await?;
+    let cookie = hand_over_refresh(&state, &mut tokens, in_body);
+    Ok(with_cookies(HttpResponse::Ok(), cookie).json(tokens))
 }
 
 /// Email a new sign-in code (60 s cooldown, hourly cap).
@@ -176,36 +213,94 @@ async fn resend_login_otp(
 }
 
 /// Exchange a refresh token for a new token pair. Each refresh token works
-/// once; presenting a used one revokes its whole session.
+/// once; presenting a used one revokes its whole session. Browsers send no
+/// body: the `juragan_refresh` cookie carries the token and the answer sets
+/// the next one the same way. Integrations send `{"refresh_token": …}` and get
+/// the next one in the body.
 #[utoipa::path(
     tag = "auth",
     operation_id = "refresh",
+    request_body(content = Option<RefreshTokenRequest>, description = "Only for integrations; browsers rely on the cookie", content_type = "application/json"),
     responses(
         (status = 200, description = "New tokens", body = TokenPair),
-        (status = 401, description = "Unknown, expired, revoked or reused refresh token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No, unknown, expired, revoked or reused refresh token (the cookie is cleared)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`account_disabled`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many refreshes from this address", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/auth/refresh")]
 async fn refresh(
     state: web::Data<AppState>,
     client: Client,
-    body: web::Json<RefreshTokenRequest>,
-) -> Result<web::Json<TokenPair>, ApiError> {
-    Ok(web::Json(
-        state.identity.refresh(&client.0, body.into_inner()).await?,
-    ))
+    request: HttpRequest,
+    body: Option<web::Json<RefreshTokenRequest>>,
+) -> Result<HttpResponse, ApiError> {
+    let (token, from_cookie) = match body {
+        Some(body) => (body.into_inner().refresh_token, false),
+        None => (
+            security::refresh_from_cookie(&request).ok_or_else(|| ApiError::Unauthorized {
+                code: "unauthorized",
+                detail: "no refresh token: sign in".to_owned(),
+            })?,
+            true,
+        ),
+    };
+    let refreshed = state
+        .identity
+        .refresh(
+            &client.0,
+            RefreshTokenRequest {
+                refresh_token: token,
+            },
+        )
+        .await;
+    match refreshed {
+        Ok(mut tokens) => {
+            let cookie = hand_over_refresh(&state, &mut tokens, !from_cookie);
+            Ok(with_cookies(HttpResponse::Ok(), cookie).json(tokens))
+        }
+        Err(error) if from_cookie => {
+            // A refused cookie is dead: the browser need not send it again.
+            let mut response = actix_web::ResponseError::error_response(&ApiError::from(error));
+            for cookie in security::cleared_session_cookies(state.settings.app_env) {
+                let _ = response.add_cookie(&cookie);
+            }
+            Ok(response)
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
-/// Sign out: revokes the session of this refresh token.
-#[utoipa::path(tag = "auth", operation_id = "logout", responses((status = 204, description = "Signed out")))]
+/// Sign out: revokes the session of this refresh token (the cookie's, or
+/// the body's for integrations) and clears the cookie.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "logout",
+    request_body(content = Option<RefreshTokenRequest>, description = "Only for integrations; browsers rely on the cookie", content_type = "application/json"),
+    responses((status = 204, description = "Signed out; the refresh cookie is cleared"))
+)]
 #[post("/api/v1/auth/logout")]
 async fn logout(
     state: web::Data<AppState>,
-    body: web::Json<RefreshTokenRequest>,
+    request: HttpRequest,
+    body: Option<web::Json<RefreshTokenRequest>>,
 ) -> Result<HttpResponse, ApiError> {
-    state.identity.logout(body.into_inner()).await?;
-    Ok(HttpResponse::NoContent().finish())
+    let token = body
+        .map(|body| body.into_inner().refresh_token)
+        .or_else(|| security::refresh_from_cookie(&request));
+    if let Some(token) = token {
+        state
+            .identity
+            .logout(RefreshTokenRequest {
+                refresh_token: token,
+            })
+            .await?;
+    }
+    let mut response = HttpResponse::NoContent();
+    for cookie in security::cleared_session_cookies(state.settings.app_env) {
+        response.cookie(cookie);
+    }
+    Ok(response.finish())
 }
 
 /// Email a password-reset link (the answer does not reveal whether the account exists).
@@ -262,14 +357,20 @@ async fn reset_password(
         (status = 204, description = "Account active; sign in"),
         (status = 410, description = "`token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address: see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`server_busy`: every core is checking passwords; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/auth/invitations/accept")]
 async fn accept_invitation(
     state: web::Data<AppState>,
+    client: Client,
     body: web::Json<AcceptInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state.identity.accept_invitation(body.into_inner()).await?;
+    state
+        .identity
+        .accept_invitation(&client.0, body.into_inner())
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -2,11 +2,15 @@
 
 use std::time::{Duration, Instant};
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::config::AppEnv;
+use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use crate::telemetry::PrometheusMetrics;
 
@@ -32,6 +36,7 @@ pub struct Health {
 pub struct Readiness {
     /// True when every dependency answered.
     pub ready: bool,
+    /// Each dependency's check; empty in production.
     pub checks: Vec<ReadinessCheck>,
 }
 
@@ -57,7 +62,9 @@ async fn healthz() -> web::Json<Health> {
 }
 
 /// Readiness: PostgreSQL and Redis both answer within two seconds. A load
-/// balancer sends traffic only to replicas that answer 200 here.
+/// balancer sends traffic only to replicas that answer 200 here. In
+/// production only `ready` is shown (`checks` is empty); the failed
+/// dependency is in the log.
 #[utoipa::path(
     tag = "system",
     operation_id = "readyz",
@@ -87,8 +94,13 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             .map_err(|error| error.to_string())
     });
     let (database, redis) = futures::join!(database, redis);
-    let checks = vec![database, redis];
+    let mut checks = vec![database, redis];
     let ready = checks.iter().all(|check| check.ok);
+    // Which dependency failed, and how, is for the operator (it is logged),
+    // not for anyone on the internet who can reach a production replica.
+    if state.settings.app_env == AppEnv::Production {
+        checks.clear();
+    }
     let mut response = if ready {
         HttpResponse::Ok()
     } else {
@@ -114,17 +126,43 @@ async fn check(name: &str, probe: impl Future<Output = Result<(), String>>) -> R
     }
 }
 
-/// Prometheus metrics: requests and latency per route, job counts.
+/// Prometheus metrics: requests and latency per route, job counts. When the
+/// deployment sets `METRICS_TOKEN`, only `Authorization: Bearer <token>` gets
+/// them.
 #[utoipa::path(
     tag = "system",
     operation_id = "metrics",
-    responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain", body = String))
+    responses(
+        (status = 200, description = "Prometheus text exposition format", content_type = "text/plain", body = String),
+        (status = 401, description = "`METRICS_TOKEN` is set and the bearer token is missing or wrong", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/metrics")]
-async fn metrics(metrics: web::Data<PrometheusMetrics>) -> HttpResponse {
-    HttpResponse::Ok()
+async fn metrics(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    metrics: web::Data<PrometheusMetrics>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(expected) = &state.settings.metrics_token {
+        let presented = request
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        // Digests compared, so the time taken says nothing about the token.
+        if Sha256::digest(presented.trim().as_bytes())
+            != Sha256::digest(expected.expose().as_bytes())
+        {
+            return Err(ApiError::Unauthorized {
+                code: "unauthorized",
+                detail: "metrics need `Authorization: Bearer <METRICS_TOKEN>`".to_owned(),
+            });
+        }
+    }
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(metrics.render())
+        .body(metrics.render()))
 }
 
 /// The rendered OpenAPI document, shared by all workers. The document is

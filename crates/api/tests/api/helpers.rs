@@ -248,7 +248,7 @@ impl TestApp {
         let response = self
             .post_json(
                 "/api/v1/auth/login",
-                serde_json::json!({"email": email, "password": password}),
+                serde_json::json!({"email": email, "password": password, "refresh_token_in_body": true}),
             )
             .await;
         assert_eq!(
@@ -269,7 +269,7 @@ impl TestApp {
         let response = self
             .post_json(
                 "/api/v1/auth/login/otp",
-                serde_json::json!({"challenge_id": challenge, "code": code}),
+                serde_json::json!({"challenge_id": challenge, "code": code, "refresh_token_in_body": true}),
             )
             .await;
         assert_eq!(

@@ -4,7 +4,9 @@
 
 mod helpers;
 
+mod abuse;
 mod accounts;
+mod browser;
 mod errors;
 mod modules;
 mod monitoring;

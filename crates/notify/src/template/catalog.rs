@@ -92,6 +92,7 @@ pub const LOGIN_CODE: &str = "auth.login_code";
 pub const SETTINGS_CODE: &str = "auth.settings_code";
 pub const PASSWORD_RESET: &str = "auth.password_reset";
 pub const ACCOUNT_LOCKED: &str = "auth.account_locked";
+pub const ACCOUNT_EXISTS: &str = "auth.account_exists";
 pub const STAFF_INVITATION: &str = "staff.invitation";
 pub const TELEGRAM_LINKED: &str = "telegram.linked";
 pub const HOST_DOWN: &str = "monitoring.host_down";
@@ -184,11 +185,34 @@ pub static EVENTS: &[EventDefinition] = &[
         defaults: [
             (
                 "Akun Juragan Anda dikunci sementara",
-                "Ada beberapa percobaan masuk yang gagal ke akun Anda, jadi akun dikunci {minutes} menit.\nJika itu bukan Anda, atur ulang kata sandi.",
+                "Ada banyak percobaan masuk yang gagal ke akun Anda, jadi akun dikunci {minutes} menit: selama itu, masuk memerlukan kata sandi dan kode yang dikirim ke email ini.\nJika itu bukan Anda, atur ulang kata sandi.",
             ),
             (
                 "Your Juragan account is temporarily locked",
-                "Several sign-ins to your account failed, so it is locked for {minutes} minutes.\nIf it was not you, reset your password.",
+                "Many sign-ins to your account failed, so it is locked for {minutes} minutes: until then, signing in needs your password and a code sent to this address.\nIf it was not you, reset your password.",
+            ),
+        ],
+    },
+    EventDefinition {
+        key: ACCOUNT_EXISTS,
+        description: "Someone tried to register an address that already has an account",
+        placeholders: &[
+            NAME,
+            required("link", "the sign-in page", "https://toko.example.id/login"),
+            required(
+                "reset_link",
+                "the forgotten-password page",
+                "https://toko.example.id/forgot-password",
+            ),
+        ],
+        defaults: [
+            (
+                "Anda sudah punya akun Juragan",
+                "Halo {name},\n\nSeseorang mencoba mendaftar di Juragan dengan alamat email ini, tetapi alamat ini sudah punya akun.\nMasuk di sini: {link}\nLupa kata sandi? {reset_link}\n\nJika itu bukan Anda, abaikan email ini: tidak ada yang berubah.",
+            ),
+            (
+                "You already have a Juragan account",
+                "Hello {name},\n\nSomeone tried to register at Juragan with this email address, but it already has an account.\nSign in here: {link}\nForgot your password? {reset_link}\n\nIf it was not you, ignore this email: nothing has changed.",
             ),
         ],
     },

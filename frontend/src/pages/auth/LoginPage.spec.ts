@@ -5,7 +5,7 @@ import { createMemoryHistory } from 'vue-router'
 import LoginPage from './LoginPage.vue'
 import { createAppI18n } from '../../i18n'
 import { createAppRouter } from '../../router'
-import { REFRESH_STORAGE_KEY, useSessionStore } from '../../stores/session'
+import { useSessionStore } from '../../stores/session'
 import { calls, flush, mockFetch, problem } from '../../test/fetch'
 import { account, challenge, tokenPair } from '../../test/identity'
 
@@ -68,7 +68,7 @@ describe('LoginPage', () => {
     await w.get($('otp-submit')).trigger('click')
     await flush(10)
     expect(useSessionStore().isAuthenticated).toBe(true)
-    expect(localStorage.getItem(REFRESH_STORAGE_KEY)).toBe('refresh-3')
+    expect(useSessionStore().accessToken).toBe('access-3')
     await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/staff'))
     expect(calls(fetch)).toEqual([
       'POST /api/v1/auth/login',

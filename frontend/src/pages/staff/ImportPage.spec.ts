@@ -17,7 +17,7 @@ const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 
 async function mountPage(routes: Record<string, Route>, path = '/staff/hosts/import') {
   const fetch = mockFetch(routes)
-  useSessionStore().$patch({ accessToken: 'access-1', refreshToken: 'refresh-1', account: account(['business']) })
+  useSessionStore().$patch({ accessToken: 'access-1', account: account(['business']) })
   const router = createAppRouter(createMemoryHistory())
   await router.push(path)
   const w = mount(ImportPage, { global: { plugins: [createAppI18n('en'), router] }, attachTo: document.body })

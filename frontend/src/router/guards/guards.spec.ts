@@ -2,13 +2,13 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { createMemoryHistory } from 'vue-router'
 import { createAppRouter } from '../index'
-import { REFRESH_STORAGE_KEY, useSessionStore } from '../../stores/session'
+import { useSessionStore } from '../../stores/session'
 import type { Role } from '../../api/roles'
 import { mockFetch } from '../../test/fetch'
 import { account, tokenPair } from '../../test/identity'
 
 function signIn(...roles: Role[]) {
-  useSessionStore().$patch({ accessToken: 'access-1', refreshToken: 'refresh-1', account: account(roles) })
+  useSessionStore().$patch({ accessToken: 'access-1', account: account(roles) })
 }
 
 async function visit(path: string) {
@@ -20,6 +20,7 @@ async function visit(path: string) {
 describe('router guards', () => {
   beforeEach(() => {
     localStorage.clear()
+    document.cookie = 'juragan_session=; max-age=0; path=/'
     setActivePinia(createPinia())
     mockFetch({})
   })
@@ -113,8 +114,8 @@ describe('router guards', () => {
     expect((await visit('/login')).fullPath).toBe('/staff')
   })
 
-  it('waits for the stored session to be restored before deciding', async () => {
-    localStorage.setItem(REFRESH_STORAGE_KEY, 'refresh-1')
+  it('waits for the session to be restored (refresh with the cookie) before deciding', async () => {
+    document.cookie = 'juragan_session=1; path=/'
     mockFetch({
       'POST /api/v1/auth/refresh': { body: tokenPair(2) },
       'GET /api/v1/account': { body: account(['owner']) },
