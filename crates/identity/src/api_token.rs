@@ -276,7 +276,7 @@ impl crate::Identity {
                 .await?
                 .ok_or(crate::IdentityError::NotFound("account"))?;
             drop(conn);
-            if !crate::password::verify(password, user.password_hash.as_deref()).await {
+            if !crate::password::verify(password, user.password_hash.as_deref()).await? {
                 return Err(ValidationErrors::single(
                     "current_password",
                     "wrong_password",

@@ -44,7 +44,7 @@ mod tests {
     fn the_largest_amount_of_a_row_fits_in_64_bits() {
         let amount = i128::from(MAX_PRICE_MINOR) * i128::from(MAX_QTY);
         assert!(amount < i128::from(i64::MAX) / 100);
-        assert!(MAX_PRICE_MINOR < 1_000_000_000_000_000, "15 digits at most");
+        const { assert!(MAX_PRICE_MINOR < 1_000_000_000_000_000, "15 digits at most") };
         assert_eq!(DATE_RANGE, format!("a date from {MIN_DATE} to {MAX_DATE}"));
     }
 

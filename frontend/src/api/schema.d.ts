@@ -72,7 +72,9 @@ export interface paths {
         get: operations["listApiTokens"];
         put?: never;
         /**
-         * Create a personal API token for an integration.
+         * Create a personal API token for an integration. Needs a sign-in from the
+         *     last 5 minutes or the current password (or an emailed code) in the request.
+         *     A staff member's new token is audited and the owners are alerted.
          * @description **Roles:** client, reseller, sysadmin, business, finance, owner
          */
         post: operations["createApiToken"];
@@ -93,7 +95,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Revoke a personal API token.
+         * Revoke a personal API token; it stops at once.
          * @description **Roles:** client, reseller, sysadmin, business, finance, owner
          */
         delete: operations["revokeApiToken"];
@@ -192,7 +194,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Change the password; every other session is signed out.
+         * Change the password; every other session is signed out at once, and the
+         *     API tokens are revoked unless `keep_api_tokens` is true.
          * @description **Roles:** client, reseller, sysadmin, business, finance, owner
          */
         post: operations["changePassword"];
@@ -253,7 +256,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Sign a session out.
+         * Sign a session out; its access tokens stop at once.
          * @description **Roles:** client, reseller, sysadmin, business, finance, owner
          */
         delete: operations["revokeSession"];
@@ -681,9 +684,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Upload an `.xlsx` (the raw file as the body) for a preview: every row of
-         *     the `VPS` and `AKUN` sheets with its parsed values and problems. Nothing
-         *     is written until the import is confirmed; the preview expires after an hour.
+         * Upload an `.xlsx` (the raw file as the body) for a preview: the summary
+         *     (rows per sheet, and per status: `new`, `update`, `unchanged`,
+         *     `duplicate`, `invalid`) and the first page of the `VPS` and `AKUN` rows;
+         *     further pages from `/imports/{id}/hosts` and `/imports/{id}/account-sales`.
+         *     Nothing is written until the import is confirmed; the preview expires
+         *     after an hour.
          * @description **Roles:** owner, sysadmin, business
          */
         post: operations["uploadImport"];
@@ -701,17 +707,38 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A stored preview again (e.g. after a page reload).
+         * A stored preview's summary and first pages again (e.g. after a page reload).
          * @description **Roles:** owner, sysadmin, business
          */
         get: operations["getImport"];
         put?: never;
         post?: never;
         /**
-         * Discard a preview.
+         * Discard a preview; the audit log records the file name and counts.
          * @description **Roles:** owner, sysadmin, business
          */
         delete: operations["cancelImport"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/imports/{id}/account-sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A page of a preview's `AKUN` rows, optionally only one status
+         *     (`duplicate`: already in the sales book or earlier in the file).
+         * @description **Roles:** owner, sysadmin, business
+         */
+        get: operations["listImportAccountSaleRows"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -727,12 +754,36 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Write the preview's valid rows in one transaction: hosts upserted by
-         *     name + address + port (new ones get a sale), account sales added. Rows
-         *     with problems are skipped. An import is confirmed once.
+         * Write the preview's valid rows in one transaction: a known host (same
+         *     name ignoring case and spaces, address and port) gets the values its row
+         *     has, a blank cell keeps the stored value; a new host is added with its
+         *     sale; account sales are added, except duplicates unless
+         *     `include_duplicates`. Rows with problems are skipped. An import is
+         *     confirmed once; the audit log records the file name and counts.
          * @description **Roles:** owner, sysadmin, business
          */
         post: operations["confirmImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/imports/{id}/hosts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A page of a preview's `VPS` rows, optionally only one status
+         *     (`invalid`: only rows with problems).
+         * @description **Roles:** owner, sysadmin, business
+         */
+        get: operations["listImportHostRows"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1130,6 +1181,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/staff/{id}/api-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A staff member's personal API tokens (never their secrets).
+         * @description **Roles:** owner
+         */
+        get: operations["listStaffApiTokens"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/{id}/api-tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a staff member's API token: it stops at once. Audited, and the owners are alerted.
+         * @description **Roles:** owner
+         */
+        delete: operations["revokeStaffApiToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/staff/{id}/disable": {
         parameters: {
             query?: never;
@@ -1298,26 +1389,12 @@ export interface components {
             profile?: components["schemas"]["Profile"] | null;
             roles: components["schemas"]["Role"][];
         };
-        /** @description One data row of an `AKUN` sheet: accounts sold on a marketplace. */
-        AccountSaleRow: {
-            merchant?: string | null;
-            name?: string | null;
-            price?: components["schemas"]["PreviewPrice"] | null;
-            problems: components["schemas"]["RowProblem"][];
-            /**
-             * Format: int32
-             * @description 1 when the cell is blank.
-             */
-            qty?: number | null;
-            /**
-             * Format: int32
-             * @description The row number Excel shows (1-based).
-             */
-            row: number;
-            sheet: string;
-            /** Format: date */
-            sold_at?: string | null;
-            type?: string | null;
+        AccountSaleRowPage: {
+            /** Format: int32 */
+            offset: number;
+            rows: components["schemas"]["ImportAccountSaleRow"][];
+            /** Format: int32 */
+            total: number;
         };
         /**
          * @description An alert's delivery as listed: sent alone, held for its window's
@@ -1331,7 +1408,7 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
-            expires_at?: string | null;
+            expires_at: string;
             /** Format: uuid */
             id: string;
             /** Format: date-time */
@@ -1382,8 +1459,7 @@ export interface components {
             id: number;
             photo_url?: string | null;
             progress: components["schemas"]["BroadcastProgress"];
-            /** @description `running`, `done` or `cancelled`. */
-            status: string;
+            status: components["schemas"]["BroadcastStatus"];
             subject: string;
         };
         BroadcastProgress: {
@@ -1405,25 +1481,47 @@ export interface components {
              */
             unknown: number;
         };
+        /**
+         * @description A broadcast runs until every recipient has an outcome, or staff cancel it.
+         * @enum {string}
+         */
+        BroadcastStatus: "running" | "done" | "cancelled";
         ChallengeRequest: {
             challenge_id: string;
         };
         ChangePasswordRequest: {
             current_password: string;
+            /**
+             * @description Keep your personal API tokens working. By default a password change
+             *     revokes them all, since a changed password often means a leaked one.
+             */
+            keep_api_tokens?: boolean;
             new_password: string;
         };
-        /** @enum {string} */
+        /**
+         * @description How a message reaches its recipient; the `channel` column of the outbox
+         *     and of broadcasts (checked text in the database).
+         * @enum {string}
+         */
         Channel: "email" | "telegram";
         CheckoutReadiness: {
             ready: boolean;
         };
         CreateApiTokenRequest: {
             /**
+             * @description Needed when the sign-in is older than 5 minutes (or `otp_challenge_id`
+             *     + `otp_code` from `POST /account/otp/challenge`).
+             */
+            current_password?: string | null;
+            /**
              * Format: int64
-             * @description 1 to 3650; no expiry when omitted.
+             * @description 1 to 365, default 90. Capped at the end of the session making the
+             *     token: a token never outlives the sign-in that made it.
              */
             expires_in_days?: number | null;
             name: string;
+            otp_challenge_id?: string | null;
+            otp_code?: string | null;
             /** @description A subset of your roles; all of them when omitted. */
             roles?: components["schemas"]["Role"][] | null;
         };
@@ -1447,6 +1545,15 @@ export interface components {
          * @enum {string}
          */
         Field: "name" | "ip" | "port" | "expire_date" | "price" | "currency" | "sold_at" | "merchant" | "type" | "qty";
+        /**
+         * @description A field a re-import changes, with the stored and the new value as text
+         *     (dates `YYYY-MM-DD`, prices in minor units).
+         */
+        FieldChange: {
+            field: components["schemas"]["Field"];
+            new?: string | null;
+            old?: string | null;
+        };
         Health: {
             /** @description Always `ok` when the process answers at all. */
             status: string;
@@ -1477,7 +1584,10 @@ export interface components {
              * @description The customer to email when the host goes down or up.
              */
             customer_id?: string | null;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description From 2000-01-01 to 2099-12-31.
+             */
             expires_on?: string | null;
             /**
              * Format: int32
@@ -1498,7 +1608,8 @@ export interface components {
             port: number;
             /**
              * Format: int64
-             * @description Price in minor units of `currency` (whole rupiah, US cents).
+             * @description Price in minor units of `currency` (whole rupiah, US cents), 0 to
+             *     [`bounds::MAX_PRICE_MINOR`].
              */
             price_minor?: number | null;
             /** @description Adding only: record the sale in the sales book (default true). */
@@ -1516,29 +1627,20 @@ export interface components {
             q?: string | null;
             status?: components["schemas"]["HostStatus"] | null;
         };
-        /**
-         * @description One data row of a `VPS` sheet. A value is `None` when its cell is blank
-         *     or could not be read; in the second case `problems` says why.
-         */
-        HostRow: {
-            /** Format: date */
-            expire_date?: string | null;
-            /** @description The `ip` column: an IP address or a host name ([`Host`]). */
-            ip?: string | null;
-            name?: string | null;
+        HostRowPage: {
             /** Format: int32 */
-            port?: number | null;
-            price?: components["schemas"]["PreviewPrice"] | null;
-            problems: components["schemas"]["RowProblem"][];
+            offset: number;
+            rows: components["schemas"]["ImportHostRow"][];
             /**
              * Format: int32
-             * @description The row number Excel shows (1-based).
+             * @description Rows matching the filter, on every page.
              */
-            row: number;
-            sheet: string;
+            total: number;
         };
         /**
-         * @description `pending` (not yet known, or failing but not yet down), `up` or `down`.
+         * @description `pending` (not yet known, or failing but not yet down), `up` or `down`;
+         *     checked text in the database (`monitored_host.status` and the state
+         *     changes).
          * @enum {string}
          */
         HostStatus: "pending" | "up" | "down";
@@ -1552,16 +1654,54 @@ export interface components {
         };
         /** @enum {string} */
         IgnoredSheetReason: "unrecognised_name" | "ambiguous_name" | "not_a_worksheet";
-        ImportPreview: {
-            /** @description Rows of the `AKUN` sheets, in sheet order then row order. */
-            account_sales: components["schemas"]["AccountSaleRow"][];
-            /** @description Rows of the `VPS` sheets, in sheet order then row order. */
-            hosts: components["schemas"]["HostRow"][];
-            summary: components["schemas"]["ImportSummary"];
+        /**
+         * @description One `AKUN` row of a preview, with the values it would be recorded with
+         *     (blank merchant and type are empty, blank qty is 1).
+         */
+        ImportAccountSaleRow: {
+            merchant?: string | null;
+            name?: string | null;
+            price?: components["schemas"]["PreviewPrice"] | null;
+            problems: components["schemas"]["RowProblem"][];
+            /** Format: int32 */
+            qty?: number | null;
+            /** Format: int32 */
+            row: number;
+            sheet: string;
+            /** Format: date */
+            sold_at?: string | null;
+            status: components["schemas"]["RowStatus"];
+            type?: string | null;
+        };
+        /** @description One `VPS` row of a preview. */
+        ImportHostRow: {
+            /** @description For `update`: what changes. */
+            changes: components["schemas"]["FieldChange"][];
+            /** Format: date */
+            expire_date?: string | null;
+            /** @description The `ip` column: an IP address or a host name. */
+            ip?: string | null;
+            name?: string | null;
+            /** Format: int32 */
+            port?: number | null;
+            price?: components["schemas"]["PreviewPrice"] | null;
+            problems: components["schemas"]["RowProblem"][];
+            /**
+             * Format: int32
+             * @description The row number Excel shows (1-based).
+             */
+            row: number;
+            sheet: string;
+            status: components["schemas"]["RowStatus"];
         };
         ImportResult: {
             /** Format: int64 */
             account_sales_created: number;
+            /**
+             * Format: int64
+             * @description Account sales identical to one in the book (or earlier in the file), left out.
+             */
+            account_sales_duplicates_skipped: number;
             /**
              * Format: int64
              * @description Sales recorded for the new hosts.
@@ -1569,7 +1709,15 @@ export interface components {
             host_sales_recorded: number;
             /** Format: int64 */
             hosts_created: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Known hosts the file left as they were.
+             */
+            hosts_unchanged: number;
+            /**
+             * Format: int64
+             * @description Known hosts whose stored values changed.
+             */
             hosts_updated: number;
             /**
              * Format: int64
@@ -1692,7 +1840,11 @@ export interface components {
         };
         /** @description One month's revenue in one currency (amounts are price × qty). */
         MonthlyTotal: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Summed exactly (PostgreSQL `numeric`), so no number of sales at the
+             *     largest price overflows it.
+             */
             amount_minor: number;
             currency: string;
             /** @description `YYYY-MM`. */
@@ -1745,8 +1897,7 @@ export interface components {
             /** Format: int32 */
             attempts: number;
             body: string;
-            /** @description `email` or `telegram`. */
-            channel: string;
+            channel: components["schemas"]["Channel"];
             /** Format: date-time */
             created_at: string;
             event: string;
@@ -1756,14 +1907,19 @@ export interface components {
             recipient: string;
             /** Format: date-time */
             sent_at?: string | null;
-            /** @description `pending`, `sent`, `failed` (will retry), `dead` (gave up) or `blocked`. */
-            status: string;
+            status: components["schemas"]["OutboxStatus"];
             subject: string;
         };
         OutboxPage: {
             items: components["schemas"]["OutboxMessage"][];
             next_cursor?: string | null;
         };
+        /**
+         * @description Where a message stands: `pending`, `sent`, `failed` (will retry),
+         *     `dead` (gave up) or `blocked` (the recipient refuses our messages).
+         * @enum {string}
+         */
+        OutboxStatus: "pending" | "sent" | "failed" | "dead" | "blocked";
         OwnerAlert: {
             /** Format: date-time */
             created_at: string;
@@ -1924,6 +2080,11 @@ export interface components {
             /** @description English explanation quoting the cell; the SPA translates by `code`. */
             message: string;
         };
+        /**
+         * @description What a preview row would do if the import were confirmed now.
+         * @enum {string}
+         */
+        RowStatus: "new" | "update" | "unchanged" | "duplicate" | "invalid";
         Sale: {
             /** Format: date-time */
             created_at: string;
@@ -1957,15 +2118,18 @@ export interface components {
             name: string;
             /**
              * Format: int64
-             * @description In minor units of `currency`.
+             * @description In minor units of `currency`, 0 to [`bounds::MAX_PRICE_MINOR`].
              */
             price_minor: number;
             /**
              * Format: int32
-             * @description At least 1 (default 1).
+             * @description 1 (default) to [`bounds::MAX_QTY`].
              */
             qty?: number | null;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description From 2000-01-01 to 2099-12-31.
+             */
             sold_on: string;
         };
         /** @enum {string} */
@@ -2052,21 +2216,50 @@ export interface components {
         };
         /** @enum {string} */
         StaffStatus: "active" | "disabled" | "invited";
+        /** @description A stored preview: its summary and the first page of each kind. */
         StagedImport: {
+            /** @description The first page of `AKUN` rows (all statuses). */
+            account_sales: components["schemas"]["AccountSaleRowPage"];
             /** Format: date-time */
             expires_at: string;
             file_name: string;
+            /** @description The first page of `VPS` rows (all statuses). */
+            hosts: components["schemas"]["HostRowPage"];
             /** Format: uuid */
             id: string;
-            /** @description Every row with its parsed values and problems, and the summary. */
-            preview: components["schemas"]["ImportPreview"];
+            summary: components["schemas"]["StagedSummary"];
+        };
+        /** @description The summary kept with a preview (the rows are in the row tables). */
+        StagedSummary: {
+            /** @description `AKUN` rows by what confirming would do. */
+            account_sales: components["schemas"]["StatusCounts"];
+            /** @description `VPS` rows by what confirming would do. */
+            hosts: components["schemas"]["StatusCounts"];
+            /** @description What the parser read: rows per kind and sheet, sheets left out. */
+            parsed: components["schemas"]["ImportSummary"];
         };
         StateChange: {
             /** Format: date-time */
             at: string;
-            from_status: string;
+            from_status: components["schemas"]["HostStatus"];
             reason?: string | null;
-            to_status: string;
+            to_status: components["schemas"]["HostStatus"];
+        };
+        /** @description Rows of one kind per status. */
+        StatusCounts: {
+            /** Format: int32 */
+            duplicate: number;
+            /**
+             * Format: int32
+             * @description Rows with problems.
+             */
+            invalid: number;
+            /** Format: int32 */
+            new: number;
+            /** Format: int32 */
+            unchanged: number;
+            /** Format: int32 */
+            update: number;
         };
         StatusPage: {
             /** Format: date-time */
@@ -2165,7 +2358,80 @@ export interface components {
             email: string;
         };
     };
-    responses: never;
+    responses: {
+        /** @description The request cannot be read: malformed JSON, or a path or query value of the wrong type or format (`bad_request`, `malformed_json`) */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Signed in, but the role is not admitted here: see `x-roles` (`forbidden`) */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Something failed on the server; the answer carries no detail (`internal_error`) */
+        InternalError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is over the size limit (`payload_too_large`) */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too many requests: wait as long as `Retry-After` says (`too_many_requests`) */
+        TooManyRequests: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not signed in: no token, or an expired or revoked one (`unauthorized`) */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is not of the documented content type (`unsupported_media_type`) */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body has the wrong shape or invalid fields: `errors` names each field (`validation_failed`) */
+        ValidationFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -2191,6 +2457,9 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     openapi: {
@@ -2211,6 +2480,9 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     getAccount: {
@@ -2231,15 +2503,11 @@ export interface operations {
                     "application/json": components["schemas"]["Account"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     listApiTokens: {
@@ -2260,15 +2528,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiToken"][];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     createApiToken: {
@@ -2293,8 +2557,10 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiToken"];
                 };
             };
-            /** @description Not signed in */
-            401: {
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `step_up_required`: sign-in older than 5 minutes, send `current_password`; `interactive_session_required`: an API token cannot do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2302,7 +2568,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid name, roles you do not hold, or too many tokens */
+            /** @description `otp_expired` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid name, expiry, roles you do not hold, too many tokens, or a wrong current password or code */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2311,6 +2588,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     revokeApiToken: {
@@ -2332,8 +2611,10 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not signed in */
-            401: {
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `interactive_session_required`: an API token cannot do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2350,6 +2631,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     updateBillingAddress: {
@@ -2374,15 +2657,11 @@ export interface operations {
                     "application/json": components["schemas"]["Account"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid fields */
             422: {
                 headers: {
@@ -2392,6 +2671,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     checkoutReadiness: {
@@ -2412,15 +2693,9 @@ export interface operations {
                     "application/json": components["schemas"]["CheckoutReadiness"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description `onboarding_incomplete`: `errors` names each missing field */
             409: {
                 headers: {
@@ -2430,6 +2705,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     updateOtp: {
@@ -2454,16 +2731,9 @@ export interface operations {
                     "application/json": components["schemas"]["Account"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `otp_required_for_staff` */
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `otp_required_for_staff`; `interactive_session_required`: an API token cannot do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2481,6 +2751,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description `otp_invalid` */
             422: {
                 headers: {
@@ -2490,6 +2762,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     startOtpChallenge: {
@@ -2510,8 +2784,10 @@ export interface operations {
                     "application/json": components["schemas"]["OtpChallenge"];
                 };
             };
-            /** @description Not signed in */
-            401: {
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `interactive_session_required`: an API token cannot do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2528,6 +2804,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
         };
     };
     changePassword: {
@@ -2550,8 +2827,10 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not signed in */
-            401: {
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `interactive_session_required`: an API token cannot do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2559,6 +2838,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Wrong current password or weak new one */
             422: {
                 headers: {
@@ -2568,6 +2849,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     updateProfile: {
@@ -2592,15 +2875,11 @@ export interface operations {
                     "application/json": components["schemas"]["Account"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid fields, e.g. a non-Indonesian phone */
             422: {
                 headers: {
@@ -2610,6 +2889,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     listSessions: {
@@ -2630,15 +2911,11 @@ export interface operations {
                     "application/json": components["schemas"]["Session"][];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     revokeSession: {
@@ -2660,8 +2937,10 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not signed in */
-            401: {
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `interactive_session_required`: an API token cannot do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2678,6 +2957,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     getTelegramLink: {
@@ -2698,15 +2979,11 @@ export interface operations {
                     "application/json": components["schemas"]["TelegramLinkStatus"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     unlinkTelegram: {
@@ -2725,15 +3002,9 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No Telegram chat is linked */
             404: {
                 headers: {
@@ -2743,6 +3014,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     createTelegramLinkCode: {
@@ -2763,15 +3036,9 @@ export interface operations {
                     "application/json": components["schemas"]["TelegramLinkCode"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No Telegram bot is configured (`telegram_unavailable`) */
             422: {
                 headers: {
@@ -2781,6 +3048,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             /** @description Telegram could not be reached to name the bot */
             503: {
                 headers: {
@@ -2832,24 +3101,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Owner only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     acceptInvitation: {
@@ -2872,6 +3127,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             /** @description `token_expired` */
             410: {
                 headers: {
@@ -2881,6 +3137,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid fields */
             422: {
                 headers: {
@@ -2899,6 +3157,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
             /** @description `server_busy`: every core is checking passwords; see Retry-After */
             503: {
                 headers: {
@@ -2932,6 +3191,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description `invalid_credentials`: wrong password, unknown address, or too many failures from this place (indistinguishable) */
             401: {
                 headers: {
@@ -2950,6 +3210,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
             /** @description Too many attempts from this place: see Retry-After */
             429: {
                 headers: {
@@ -2959,6 +3222,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
             /** @description `server_busy`: every core is checking passwords; see Retry-After */
             503: {
                 headers: {
@@ -2992,6 +3256,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description `otp_expired`: the challenge or code is gone; sign in again */
             410: {
                 headers: {
@@ -3001,6 +3266,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description `otp_invalid`: wrong code, attempts left in the detail */
             422: {
                 headers: {
@@ -3019,6 +3286,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
         };
     };
     resendLoginOtp: {
@@ -3043,6 +3311,7 @@ export interface operations {
                     "application/json": components["schemas"]["OtpChallenge"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description `otp_expired`: the challenge is gone */
             410: {
                 headers: {
@@ -3052,6 +3321,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
             /** @description Cooldown or hourly cap: see Retry-After */
             429: {
                 headers: {
@@ -3061,6 +3333,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
         };
     };
     logout: {
@@ -3084,6 +3357,12 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     forgotPassword: {
@@ -3106,6 +3385,9 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid email */
             422: {
                 headers: {
@@ -3124,6 +3406,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
         };
     };
     resetPassword: {
@@ -3146,6 +3429,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             /** @description `token_expired` */
             410: {
                 headers: {
@@ -3155,6 +3439,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Weak password */
             422: {
                 headers: {
@@ -3164,6 +3450,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     refresh: {
@@ -3189,6 +3477,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description No, unknown, expired, revoked or reused refresh token (the cookie is cleared) */
             401: {
                 headers: {
@@ -3207,6 +3496,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
             /** @description Too many refreshes from this address */
             429: {
                 headers: {
@@ -3216,6 +3508,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
         };
     };
     register: {
@@ -3240,6 +3533,9 @@ export interface operations {
                     "application/json": components["schemas"]["RegisterResponse"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid fields */
             422: {
                 headers: {
@@ -3258,6 +3554,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
         };
     };
     verifyEmail: {
@@ -3280,6 +3577,9 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description `otp_invalid` (wrong or expired code, or no such unverified address) or invalid fields */
             422: {
                 headers: {
@@ -3298,6 +3598,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
         };
     };
     resendVerification: {
@@ -3320,6 +3621,9 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid email */
             422: {
                 headers: {
@@ -3338,6 +3642,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
         };
     };
     exportWorkbook: {
@@ -3358,24 +3663,11 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Monitoring staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     listHosts: {
@@ -3401,24 +3693,11 @@ export interface operations {
                     "application/json": components["schemas"]["MonitoredHost"][];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Monitoring staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     createHost: {
@@ -3443,24 +3722,9 @@ export interface operations {
                     "application/json": components["schemas"]["MonitoredHost"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Monitoring staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description Same name, address and port exist (`duplicate_host`) */
             409: {
                 headers: {
@@ -3470,6 +3734,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid fields (address, port, currency, …) */
             422: {
                 headers: {
@@ -3479,6 +3745,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     setHostsPublic: {
@@ -3503,6 +3771,7 @@ export interface operations {
                     "application/json": components["schemas"]["HostsPublicResult"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Not signed in */
             401: {
                 headers: {
@@ -3521,6 +3790,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Neither or both of `ids` and `all_matching`, or too many ids */
             422: {
                 headers: {
@@ -3530,6 +3801,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     getHost: {
@@ -3553,24 +3826,9 @@ export interface operations {
                     "application/json": components["schemas"]["HostDetail"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Monitoring staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such host */
             404: {
                 headers: {
@@ -3580,6 +3838,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     updateHost: {
@@ -3607,24 +3867,9 @@ export interface operations {
                     "application/json": components["schemas"]["MonitoredHost"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Monitoring staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such host */
             404: {
                 headers: {
@@ -3643,6 +3888,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid fields */
             422: {
                 headers: {
@@ -3652,6 +3899,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     deleteHost: {
@@ -3673,24 +3922,9 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Monitoring staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such host */
             404: {
                 headers: {
@@ -3700,6 +3934,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     addMaintenanceWindow: {
@@ -3727,24 +3963,9 @@ export interface operations {
                     "application/json": components["schemas"]["MaintenanceWindow"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Monitoring staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such host */
             404: {
                 headers: {
@@ -3754,6 +3975,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Ends before it starts, or longer than 31 days */
             422: {
                 headers: {
@@ -3763,6 +3986,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     removeMaintenanceWindow: {
@@ -3786,24 +4011,9 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Monitoring staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such window */
             404: {
                 headers: {
@@ -3813,6 +4023,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     uploadImport: {
@@ -3832,7 +4044,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The preview, kept under its id */
+            /** @description The preview's summary and first pages, kept under its id */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -3841,24 +4053,9 @@ export interface operations {
                     "application/json": components["schemas"]["StagedImport"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Monitoring staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description Larger than 20 MiB */
             413: {
                 headers: {
@@ -3886,6 +4083,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     getImport: {
@@ -3909,24 +4108,9 @@ export interface operations {
                     "application/json": components["schemas"]["StagedImport"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Monitoring staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such import, or it expired */
             404: {
                 headers: {
@@ -3936,6 +4120,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     cancelImport: {
@@ -3957,24 +4143,9 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Monitoring staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such import */
             404: {
                 headers: {
@@ -3984,11 +4155,63 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listImportAccountSaleRows: {
+        parameters: {
+            query?: {
+                /** @description Only rows with this status (`invalid`: only problems); all when absent. */
+                status?: components["schemas"]["RowStatus"];
+                /** @description Rows to skip (default 0). */
+                offset?: number;
+                /** @description Rows per page, 1 to 500 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Import id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountSaleRowPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such import, or it expired */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     confirmImport: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Also add account sales identical to one already in the book or
+                 *     earlier in the file (default false: they are skipped).
+                 */
+                include_duplicates?: boolean | null;
+            };
             header?: never;
             path: {
                 /** @description Import id */
@@ -4007,24 +4230,9 @@ export interface operations {
                     "application/json": components["schemas"]["ImportResult"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Monitoring staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such import, it expired, or it was already confirmed or cancelled */
             404: {
                 headers: {
@@ -4034,6 +4242,52 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listImportHostRows: {
+        parameters: {
+            query?: {
+                /** @description Only rows with this status (`invalid`: only problems); all when absent. */
+                status?: components["schemas"]["RowStatus"];
+                /** @description Rows to skip (default 0). */
+                offset?: number;
+                /** @description Rows per page, 1 to 500 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Import id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostRowPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such import, or it expired */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     getMonitorSettings: {
@@ -4054,6 +4308,7 @@ export interface operations {
                     "application/json": components["schemas"]["MonitorSettings"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Not signed in */
             401: {
                 headers: {
@@ -4072,6 +4327,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     putMonitorSettings: {
@@ -4096,6 +4353,7 @@ export interface operations {
                     "application/json": components["schemas"]["MonitorSettings"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Not signed in */
             401: {
                 headers: {
@@ -4114,6 +4372,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid fields */
             422: {
                 headers: {
@@ -4123,6 +4383,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     listOwnerAlerts: {
@@ -4157,24 +4419,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Owner only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     listBroadcasts: {
@@ -4195,24 +4443,11 @@ export interface operations {
                     "application/json": components["schemas"]["Broadcast"][];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Business staff or owner only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     createBroadcast: {
@@ -4237,24 +4472,11 @@ export interface operations {
                     "application/json": components["schemas"]["Broadcast"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Business staff or owner only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid fields, or Telegram without a configured bot (`telegram_unavailable`) */
             422: {
                 headers: {
@@ -4264,6 +4486,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     getBroadcast: {
@@ -4287,24 +4511,9 @@ export interface operations {
                     "application/json": components["schemas"]["Broadcast"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Business staff or owner only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such broadcast */
             404: {
                 headers: {
@@ -4314,6 +4523,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     cancelBroadcast: {
@@ -4337,24 +4548,9 @@ export interface operations {
                     "application/json": components["schemas"]["Broadcast"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Business staff or owner only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No running broadcast with this id */
             404: {
                 headers: {
@@ -4364,15 +4560,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     listOutbox: {
         parameters: {
             query?: {
-                /** @description `pending`, `sent`, `failed`, `dead` or `blocked`. */
-                status?: string | null;
-                /** @description `email` or `telegram`. */
-                channel?: string | null;
+                status?: components["schemas"]["OutboxStatus"] | null;
+                channel?: components["schemas"]["Channel"] | null;
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string | null;
                 /** @description 1 to 100, default 50. */
@@ -4402,24 +4598,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     resendOutboxMessage: {
@@ -4443,24 +4625,9 @@ export interface operations {
                     "application/json": components["schemas"]["OutboxMessage"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No failed or dead message with this id */
             404: {
                 headers: {
@@ -4470,6 +4637,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     listStaffChats: {
@@ -4490,24 +4659,11 @@ export interface operations {
                     "application/json": components["schemas"]["StaffChat"][];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Owner only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     addStaffChat: {
@@ -4532,24 +4688,11 @@ export interface operations {
                     "application/json": components["schemas"]["StaffChat"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Owner only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid fields */
             422: {
                 headers: {
@@ -4559,6 +4702,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     removeStaffChat: {
@@ -4580,24 +4725,9 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Owner only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such staff chat */
             404: {
                 headers: {
@@ -4607,6 +4737,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     testStaffChat: {
@@ -4630,24 +4762,9 @@ export interface operations {
                     "application/json": components["schemas"]["OutboxMessage"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Owner only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such staff chat */
             404: {
                 headers: {
@@ -4657,6 +4774,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     listTemplates: {
@@ -4677,24 +4796,11 @@ export interface operations {
                     "application/json": components["schemas"]["EventTemplates"][];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     templateHistory: {
@@ -4720,24 +4826,9 @@ export interface operations {
                     "application/json": components["schemas"]["TemplateVersion"][];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such event or language */
             404: {
                 headers: {
@@ -4747,6 +4838,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     saveTemplate: {
@@ -4776,24 +4869,9 @@ export interface operations {
                     "application/json": components["schemas"]["TemplateVersion"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Owner only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such event or language */
             404: {
                 headers: {
@@ -4803,6 +4881,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid template */
             422: {
                 headers: {
@@ -4812,6 +4892,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     previewTemplate: {
@@ -4841,24 +4923,9 @@ export interface operations {
                     "application/json": components["schemas"]["RenderedMessage"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such event or language */
             404: {
                 headers: {
@@ -4868,6 +4935,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid template */
             422: {
                 headers: {
@@ -4877,6 +4946,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     rollbackTemplate: {
@@ -4906,24 +4977,9 @@ export interface operations {
                     "application/json": components["schemas"]["TemplateVersion"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Owner only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such event, language or version */
             404: {
                 headers: {
@@ -4933,6 +4989,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     listSales: {
@@ -4964,24 +5025,9 @@ export interface operations {
                     "application/json": components["schemas"]["SalesBook"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Sales staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description Unknown currency */
             422: {
                 headers: {
@@ -4991,6 +5037,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     createSale: {
@@ -5015,24 +5063,11 @@ export interface operations {
                     "application/json": components["schemas"]["Sale"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Sales staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid fields */
             422: {
                 headers: {
@@ -5042,6 +5077,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     updateSale: {
@@ -5069,24 +5106,9 @@ export interface operations {
                     "application/json": components["schemas"]["Sale"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Sales staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -5096,6 +5118,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid fields */
             422: {
                 headers: {
@@ -5105,6 +5129,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     deleteSale: {
@@ -5126,24 +5152,9 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Sales staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -5153,6 +5164,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     listStaff: {
@@ -5173,24 +5186,11 @@ export interface operations {
                     "application/json": components["schemas"]["StaffMember"][];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Owner only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     inviteStaff: {
@@ -5215,24 +5215,9 @@ export interface operations {
                     "application/json": components["schemas"]["StaffMember"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Owner only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description `email_taken` */
             409: {
                 headers: {
@@ -5242,6 +5227,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid fields or non-staff roles */
             422: {
                 headers: {
@@ -5251,6 +5238,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             /** @description The invitation email could not be sent; nothing was created */
             503: {
                 headers: {
@@ -5260,6 +5249,88 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+        };
+    };
+    listStaffApiTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Staff member id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tokens, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiToken"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such staff member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    revokeStaffApiToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Staff member id */
+                id: string;
+                /** @description Token id: a token of that member */
+                token_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Owner only; `interactive_session_required` with an API token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such live token of that member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     disableStaff: {
@@ -5283,15 +5354,8 @@ export interface operations {
                     "application/json": components["schemas"]["StaffMember"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Owner only; not yourself */
             403: {
                 headers: {
@@ -5319,6 +5383,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     enableStaff: {
@@ -5342,24 +5408,9 @@ export interface operations {
                     "application/json": components["schemas"]["StaffMember"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Owner only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such staff member */
             404: {
                 headers: {
@@ -5369,6 +5420,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     setStaffRoles: {
@@ -5396,24 +5449,9 @@ export interface operations {
                     "application/json": components["schemas"]["StaffMember"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Owner only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such staff member */
             404: {
                 headers: {
@@ -5432,6 +5470,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid roles */
             422: {
                 headers: {
@@ -5441,6 +5481,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     getStatusPage: {
@@ -5461,6 +5503,9 @@ export interface operations {
                     "application/json": components["schemas"]["StatusPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     healthz: {
@@ -5481,6 +5526,9 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     metrics: {
@@ -5501,6 +5549,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description `METRICS_TOKEN` is set and the bearer token is missing or wrong */
             401: {
                 headers: {
@@ -5510,6 +5559,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     readyz: {
@@ -5530,6 +5581,9 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             /** @description A dependency is down */
             503: {
                 headers: {

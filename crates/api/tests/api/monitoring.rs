@@ -1005,9 +1005,12 @@ async fn an_expired_preview_cannot_be_confirmed_and_another_replica_sees_a_live_
     );
 }
 
+/// A sheet: its name, its header row and its rows.
+type Sheet<'a> = (&'a str, &'a [&'a str], &'a [Vec<&'a str>]);
+
 /// A workbook with exactly these sheets, each a header row and rows of text
 /// or numbers as given (an empty string is a blank cell).
-fn workbook(sheets: &[(&str, &[&str], &[Vec<&str>])]) -> Vec<u8> {
+fn workbook(sheets: &[Sheet]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     for (name, header, rows) in sheets {
         let sheet = book.add_worksheet();

@@ -84,7 +84,7 @@ describe('TemplatesPage', () => {
     localStorage.clear()
     document.body.innerHTML = ''
     setActivePinia(createPinia())
-    useSessionStore().$patch({ accessToken: 'access-1', refreshToken: 'refresh-1', account: account(['owner']) })
+    useSessionStore().$patch({ accessToken: 'access-1', account: account(['owner']) })
   })
 
   it('lets other staff read and preview but not edit', async () => {
