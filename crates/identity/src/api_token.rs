@@ -271,12 +271,14 @@ impl crate::Identity {
         input: &NewApiToken,
     ) -> Result<(), crate::IdentityError> {
         if let Some(password) = input.current_password.as_deref() {
-            let mut conn = self.pool.acquire().await?;
-            let user = crate::account::find_by_id(&mut conn, principal.user_id)
-                .await?
-                .ok_or(crate::IdentityError::NotFound("account"))?;
-            drop(conn);
-            if !crate::password::verify(password, user.password_hash.as_deref()).await? {
+            let stored = sqlx::query_scalar!(
+                "SELECT password_hash FROM app_user WHERE id = $1",
+                principal.user_id
+            )
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(crate::IdentityError::NotFound("account"))?;
+            if !crate::password::verify(password, stored.as_deref()).await? {
                 return Err(ValidationErrors::single(
                     "current_password",
                     "wrong_password",
@@ -327,52 +329,6 @@ impl crate::Identity {
                 after: Some(serde_json::json!({ "user_id": principal.user_id })),
             };
             crate::audit::record(&mut tx, &crate::Actor::user(principal, client), entry).await?;
-        }
-        tx.commit().await?;
-        Ok(revoked)
-    }
-
-    /// A staff member's tokens, for the owner; `NotFound` for anyone who is
-    /// not staff.
-    pub async fn staff_api_tokens(
-        &self,
-        member: Uuid,
-    ) -> Result<Vec<ApiToken>, crate::IdentityError> {
-        if !self
-            .list_staff()
-            .await?
-            .iter()
-            .any(|staff| staff.id == member)
-        {
-            return Err(crate::IdentityError::NotFound("staff member"));
-        }
-        Ok(list(&self.pool, member).await?)
-    }
-
-    /// The owner revokes a staff member's token; `false` when the token is
-    /// not a live token of that member (the two path ids must belong
-    /// together).
-    pub async fn revoke_staff_api_token(
-        &self,
-        principal: &crate::Principal,
-        client: &crate::ClientInfo,
-        member: Uuid,
-        token: Uuid,
-    ) -> Result<bool, crate::IdentityError> {
-        principal.require_interactive()?;
-        let actor = crate::Actor::user(principal, client);
-        let mut tx = self.pool.begin().await?;
-        crate::staff::lock_acting_owner(&mut tx, &actor, Some(member)).await?;
-        let revoked = revoke(&mut tx, member, token).await?;
-        if revoked {
-            let entry = crate::audit::AuditRecord {
-                action: "api_token.revoked",
-                entity_type: "api_token",
-                entity_id: token.to_string(),
-                before: None,
-                after: Some(serde_json::json!({ "user_id": member, "by_owner": true })),
-            };
-            crate::audit::record(&mut tx, &actor, entry).await?;
         }
         tx.commit().await?;
         Ok(revoked)

@@ -517,3 +517,52 @@ impl Identity {
         Ok(user)
     }
 }
+
+/// The owner's view of staff members' API tokens.
+impl crate::Identity {
+    /// A staff member's tokens, for the owner; `NotFound` for anyone who is
+    /// not staff.
+    pub async fn staff_api_tokens(
+        &self,
+        member: Uuid,
+    ) -> Result<Vec<crate::api_token::ApiToken>, crate::IdentityError> {
+        if !self
+            .list_staff()
+            .await?
+            .iter()
+            .any(|staff| staff.id == member)
+        {
+            return Err(crate::IdentityError::NotFound("staff member"));
+        }
+        Ok(crate::api_token::list(&self.pool, member).await?)
+    }
+
+    /// The owner revokes a staff member's token; `false` when the token is
+    /// not a live token of that member (the two path ids must belong
+    /// together).
+    pub async fn revoke_staff_api_token(
+        &self,
+        principal: &crate::Principal,
+        client: &crate::ClientInfo,
+        member: Uuid,
+        token: Uuid,
+    ) -> Result<bool, crate::IdentityError> {
+        principal.require_interactive()?;
+        let actor = crate::Actor::user(principal, client);
+        let mut tx = self.pool.begin().await?;
+        lock_acting_owner(&mut tx, &actor, Some(member)).await?;
+        let revoked = crate::api_token::revoke(&mut tx, member, token).await?;
+        if revoked {
+            let entry = crate::audit::AuditRecord {
+                action: "api_token.revoked",
+                entity_type: "api_token",
+                entity_id: token.to_string(),
+                before: None,
+                after: Some(serde_json::json!({ "user_id": member, "by_owner": true })),
+            };
+            crate::audit::record(&mut tx, &actor, entry).await?;
+        }
+        tx.commit().await?;
+        Ok(revoked)
+    }
+}

@@ -47,27 +47,4 @@ mod tests {
         const { assert!(MAX_PRICE_MINOR < 1_000_000_000_000_000, "15 digits at most") };
         assert_eq!(DATE_RANGE, format!("a date from {MIN_DATE} to {MAX_DATE}"));
     }
-
-    /// utoipa takes only literals for `minimum`/`maximum`: this keeps them
-    /// equal to the constants.
-    #[test]
-    fn the_schema_shows_the_bounds() {
-        use utoipa::PartialSchema;
-        let sale = serde_json::to_value(crate::sales::SaleInput::schema()).expect("schema");
-        let host = serde_json::to_value(crate::host::HostInput::schema()).expect("schema");
-        let bound = |schema: &serde_json::Value, field: &str, which: &str| {
-            schema["properties"][field][which].as_f64()
-        };
-        assert_eq!(bound(&sale, "qty", "maximum"), Some(f64::from(MAX_QTY)));
-        assert_eq!(bound(&sale, "qty", "minimum"), Some(1.0));
-        assert_eq!(
-            bound(&sale, "price_minor", "maximum"),
-            Some(MAX_PRICE_MINOR as f64)
-        );
-        assert_eq!(
-            bound(&host, "price_minor", "maximum"),
-            Some(MAX_PRICE_MINOR as f64)
-        );
-        assert_eq!(bound(&host, "price_minor", "minimum"), Some(0.0));
-    }
 }

@@ -94,6 +94,17 @@ pub fn test_settings(overrides: &[(&str, &str)]) -> Settings {
     for (name, value) in overrides {
         env.insert((*name).to_owned(), (*value).to_owned());
     }
+    // A production-mode app (headers, cookies, readyz tests) refuses the
+    // test-only loopback switch, as it should.
+    if env
+        .get("APP_ENV")
+        .is_some_and(|value| value == "production")
+        && !overrides
+            .iter()
+            .any(|(name, _)| *name == "MONITOR_ALLOW_LOOPBACK_FOR_TESTS")
+    {
+        env.remove("MONITOR_ALLOW_LOOPBACK_FOR_TESTS");
+    }
     Settings::from_lookup(&move |name| env.get(name).cloned()).expect("test settings are valid")
 }
 
