@@ -134,10 +134,13 @@ async fn a_broadcast_killed_halfway_resumes_without_sending_anyone_twice(pool: P
     assert_eq!(progress.total, 200);
     assert_eq!(progress.blocked, 1);
     assert_eq!(progress.remaining, 0);
-    assert_eq!(
-        usize::try_from(progress.sent).unwrap(),
-        deliveries.len(),
-        "every recorded send is a delivery"
+    // Every row marked sent was delivered; a send the kill interrupted after
+    // the message left but before its row was marked is `unknown`, never
+    // `sent` and never sent again.
+    let delivered = i64::try_from(deliveries.len()).unwrap();
+    assert!(
+        progress.sent <= delivered && delivered <= progress.sent + progress.unknown,
+        "deliveries {delivered} vs {progress:?}"
     );
     // Only the sends in flight when the runner died can be unknown.
     assert!(
