@@ -47,13 +47,13 @@ describe('router guards', () => {
     expect(to.query.from).toBe('/staff')
   })
 
-  it('requireRoles: any staff role opens /staff and Outbox, only the owner opens Team, Audit, Templates, Telegram chats and Alerts', async () => {
+  it('requireRoles: any staff role opens /staff, Outbox and Templates (read only), only the owner opens Team, Audit, Telegram chats and Alerts', async () => {
     signIn('finance')
     expect((await visit('/staff')).name).toBe('staff')
     expect((await visit('/staff/outbox')).name).toBe('staff-outbox')
     expect((await visit('/staff/team')).name).toBe('forbidden')
     expect((await visit('/staff/audit')).name).toBe('forbidden')
-    expect((await visit('/staff/templates')).name).toBe('forbidden')
+    expect((await visit('/staff/templates')).name).toBe('staff-templates')
     expect((await visit('/staff/telegram-chats')).name).toBe('forbidden')
     expect((await visit('/staff/alerts')).name).toBe('forbidden')
 
@@ -73,7 +73,7 @@ describe('router guards', () => {
     setActivePinia(createPinia())
     signIn('business')
     expect((await visit('/staff/broadcasts')).name).toBe('staff-broadcasts')
-    expect((await visit('/staff/templates')).name).toBe('forbidden')
+    expect((await visit('/staff/templates')).name).toBe('staff-templates')
 
     setActivePinia(createPinia())
     signIn('owner')
