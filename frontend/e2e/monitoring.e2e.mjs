@@ -75,16 +75,14 @@ async function json(url) {
 const hostRow = (name) => `${sel('host-row')}[data-name="${name}"]`
 const attr = async (page, selector, name) => page.getAttribute(selector, name)
 
-/** (d, e) Public, checked every 30 s, DOWN after one failed check: through the edit form. */
+/** (d, e) Public (the shop's "new hosts are public" default), checked every 30 s, DOWN after one failed check: through the edit form. */
 async function makePublicAndQuick(page, name, screenshot) {
   await page.click(`${hostRow(name)} ${sel('host-edit')}`)
   await page.waitForSelector(`${sel('host-form')}[data-mode="edit"]`, { state: 'visible' })
   assert((await page.inputValue(sel('host-name'))) === name, `the form edits ${name}`)
   await page.click(sel('host-advanced'))
   await page.waitForSelector(sel('host-interval'), { state: 'visible' })
-  assert((await attr(page, sel('host-public'), 'aria-checked')) === 'false', 'an imported host is not public')
-  await page.click(sel('host-public'))
-  assert((await attr(page, sel('host-public'), 'aria-checked')) === 'true', 'the public switch is on')
+  assert((await attr(page, sel('host-public'), 'aria-checked')) === 'true', 'an imported host is public: the shop publishes new hosts by default')
   assert((await page.inputValue(sel('host-interval'))) === '300', 'imported hosts are checked every 300 s')
   await page.fill(sel('host-interval'), '30')
   await page.fill(sel('host-failures'), '1')
@@ -150,17 +148,29 @@ await runJourney(
         const text = (await page.textContent(problem)) ?? ''
         assert(text.includes(cell), `the problem quotes the cell ${cell}: ${text}`)
       }
-      const background = await page.$eval(`${hostAt(4)} td`, (td) => getComputedStyle(td).backgroundColor)
-      assert(background === 'rgb(255, 245, 245)', `problem rows are tinted red, got ${background}`)
+      // The tint is the theme's soft danger colour token.
+      const [background, token] = await page.$eval(`${hostAt(4)} td`, (td) => {
+        const probe = document.createElement('div')
+        probe.style.background = 'var(--jg-danger-soft)'
+        document.body.append(probe)
+        const expected = getComputedStyle(probe).backgroundColor
+        probe.remove()
+        return [getComputedStyle(td).backgroundColor, expected]
+      })
+      assert(background === token && token !== 'rgba(0, 0, 0, 0)', `problem rows are tinted red (${token}), got ${background}`)
       const saleAt = (row) => `${sel('import-sale-row')}[data-row="${row}"]`
       assert((await attr(page, saleAt(2), 'data-problems')) === '0', 'AKUN row 2 is clean')
       const saleProblems = await page.$$eval(`${saleAt(3)} ${sel('import-problem')}`, (els) => els.map((e) => `${e.dataset.field}:${e.dataset.code}`))
       assert(saleProblems.join(',') === 'sold_at:invalid_date,qty:invalid_qty', `AKUN row 3 problems: ${saleProblems}`)
       await shot(page, 'import-preview')
 
+      // The filter asks the server for that page of rows: wait for it.
       await page.click(sel('import-only-problems'))
-      const onlyBad = await page.$$eval(sel('import-host-row'), (rows) => rows.map((r) => r.dataset.row))
-      assert(onlyBad.join(',') === '4,5,6', `the filter keeps the rows with problems: ${onlyBad}`)
+      const rowsNow = () => page.$$eval(sel('import-host-row'), (rows) => rows.map((r) => r.dataset.row).join(','))
+      const onlyBad = await page
+        .waitForFunction((selector) => [...document.querySelectorAll(selector)].map((r) => r.dataset.row).join(',') === '4,5,6', sel('import-host-row'), { timeout: 10_000 })
+        .then(() => '4,5,6', rowsNow)
+      assert(onlyBad === '4,5,6', `the filter keeps the rows with problems: ${onlyBad}`)
       await page.setViewportSize(PHONE)
       await shot(page, 'import-preview-phone')
       await page.setViewportSize(DESKTOP)
@@ -181,7 +191,7 @@ await runJourney(
       noErrors('confirming the import')
     })
 
-    await step('both new hosts are made public, checked every 30 s and DOWN after one failure in the edit form', async () => {
+    await step('both new hosts are public by default, checked every 30 s and DOWN after one failure in the edit form', async () => {
       await page.click(sel('import-go-hosts'))
       await page.waitForSelector(sel('hosts-page'), { state: 'visible' })
       await page.waitForSelector(hostRow(UP_HOST), { state: 'visible' })
