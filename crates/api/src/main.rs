@@ -125,7 +125,13 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_default();
             // Staged like an upload: the rows go to the row tables as they
             // are read, so the command never holds the whole file's rows.
-            let staged = monitoring::import::stage(&pool, None, &name, bytes)
+            // The shell is the operator's: private networks are allowed,
+            // the shop's other address rules still hold.
+            let addresses = monitoring::import::AddressRules {
+                policy: settings.monitor.addresses,
+                private_permitted: true,
+            };
+            let staged = monitoring::import::stage(&pool, None, &name, bytes, addresses)
                 .await
                 .map_err(|error| anyhow::anyhow!("{error}"))?;
             let summary = &staged.summary;
@@ -178,9 +184,14 @@ async fn main() -> anyhow::Result<()> {
                 println!("dry run: nothing written");
                 return Ok(());
             }
-            let confirmed = monitoring::import::confirm(&mut tx, staged.id, false)
-                .await
-                .map_err(|error| anyhow::anyhow!("{error}"))?;
+            let confirmed = monitoring::import::confirm(
+                &mut tx,
+                staged.id,
+                false,
+                domain::Clock::system(settings.shop_calendar).today(),
+            )
+            .await
+            .map_err(|error| anyhow::anyhow!("{error}"))?;
             tx.commit().await?;
             println!("{}", serde_json::to_string_pretty(&confirmed.outcome)?);
             Ok(())

@@ -10,7 +10,7 @@
 //! keeps the stored value, only a value changes it.
 
 use std::collections::HashSet;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hash};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -24,11 +24,11 @@ use uuid::Uuid;
 
 use crate::MonitoringError;
 use crate::host::SPREAD_FIRST_CHECK;
-use crate::probe::Host;
+use crate::probe::{AddressPolicy, Host};
 use crate::sales;
 use crate::spreadsheet::{
     self, AccountSaleExportRow, AccountSaleRow, Field, HostExportRow, HostRow, ImportSummary, Port,
-    Quantity, RowProblem, RowSink, ShortText, SpreadsheetError,
+    ProblemCode, Quantity, RowProblem, RowSink, ShortText, SpreadsheetError,
 };
 
 /// How long an unconfirmed preview is kept.
@@ -57,8 +57,10 @@ pub enum RowStatus {
     Update,
     /// A known host the row would leave as it is.
     Unchanged,
-    /// An account sale identical to one in the book or earlier in the file;
-    /// skipped unless the confirm says `include_duplicates`.
+    /// An account sale identical to one in the book or earlier in the file
+    /// (skipped unless the confirm says `include_duplicates`); or a host row
+    /// for a host an earlier row of the file already names (the lower row's
+    /// values are the ones applied, and the host is counted once).
     Duplicate,
     /// The row has problems and is skipped.
     Invalid,
@@ -254,7 +256,9 @@ pub struct ClosedImport<T> {
 
 /// A batch of parsed rows on its way from the parser thread to the writer.
 enum Batch {
-    Hosts(Vec<HostRow>),
+    /// The rows, and for each whether a valid row for the same host came
+    /// earlier in the file.
+    Hosts(Vec<HostRow>, Vec<bool>),
     /// The rows, and for each whether an identical valid row came earlier
     /// in the file.
     AccountSales(Vec<AccountSaleRow>, Vec<bool>),
@@ -265,22 +269,37 @@ enum Batch {
 /// up in memory.
 struct BatchSink {
     sender: mpsc::Sender<Batch>,
+    addresses: AddressRules,
     hosts: Vec<HostRow>,
+    host_repeats: Vec<bool>,
     sales: Vec<AccountSaleRow>,
     repeats: Vec<bool>,
-    /// 128-bit fingerprints of the valid account-sale rows seen so far:
-    /// 16 bytes a row instead of the row itself.
+    /// 128-bit fingerprints of the valid host and account-sale rows seen so
+    /// far: 16 bytes a row instead of the row itself.
+    seen_hosts: HashSet<u128>,
     seen_sales: HashSet<u128>,
     hashers: (std::hash::RandomState, std::hash::RandomState),
 }
 
+/// The address rules an import is held to: the same as adding the host by
+/// hand, for the person uploading.
+#[derive(Debug, Clone, Copy)]
+pub struct AddressRules {
+    pub policy: AddressPolicy,
+    /// The uploader may add private-network addresses (owner, sysadmin).
+    pub private_permitted: bool,
+}
+
 impl BatchSink {
-    fn new(sender: mpsc::Sender<Batch>) -> Self {
+    fn new(sender: mpsc::Sender<Batch>, addresses: AddressRules) -> Self {
         BatchSink {
             sender,
+            addresses,
             hosts: Vec::with_capacity(BATCH_ROWS),
+            host_repeats: Vec::with_capacity(BATCH_ROWS),
             sales: Vec::with_capacity(BATCH_ROWS),
             repeats: Vec::with_capacity(BATCH_ROWS),
+            seen_hosts: HashSet::new(),
             seen_sales: HashSet::new(),
             hashers: (std::hash::RandomState::new(), std::hash::RandomState::new()),
         }
@@ -294,8 +313,7 @@ impl BatchSink {
 
     fn flush(&mut self) -> Result<(), SpreadsheetError> {
         if !self.hosts.is_empty() {
-            let rows = std::mem::replace(&mut self.hosts, Vec::with_capacity(BATCH_ROWS));
-            self.send(Batch::Hosts(rows))?;
+            self.send_hosts()?;
         }
         if !self.sales.is_empty() {
             let rows = std::mem::replace(&mut self.sales, Vec::with_capacity(BATCH_ROWS));
@@ -305,7 +323,13 @@ impl BatchSink {
         Ok(())
     }
 
-    fn fingerprint(&self, key: &SaleKey) -> u128 {
+    fn send_hosts(&mut self) -> Result<(), SpreadsheetError> {
+        let rows = std::mem::replace(&mut self.hosts, Vec::with_capacity(BATCH_ROWS));
+        let repeats = std::mem::replace(&mut self.host_repeats, Vec::with_capacity(BATCH_ROWS));
+        self.send(Batch::Hosts(rows, repeats))
+    }
+
+    fn fingerprint(&self, key: &impl Hash) -> u128 {
         let first = self.hashers.0.hash_one(key);
         let second = self.hashers.1.hash_one(key);
         (u128::from(first) << 64) | u128::from(second)
@@ -314,12 +338,43 @@ impl BatchSink {
 
 impl RowSink for BatchSink {
     fn host(&mut self, row: HostRow) -> Result<(), SpreadsheetError> {
+        // The host as confirming matches it: name ignoring case and
+        // surrounding spaces, address, port.
+        let repeat = match (&row.name, &row.ip, row.port) {
+            (Some(name), Some(ip), Some(port)) if row.is_valid() => {
+                let key = (
+                    name.as_str().trim().to_lowercase(),
+                    ip.to_string(),
+                    port.get(),
+                );
+                let fingerprint = self.fingerprint(&key);
+                !self.seen_hosts.insert(fingerprint)
+            }
+            _ => false,
+        };
         self.hosts.push(row);
+        self.host_repeats.push(repeat);
         if self.hosts.len() >= BATCH_ROWS {
-            let rows = std::mem::replace(&mut self.hosts, Vec::with_capacity(BATCH_ROWS));
-            self.send(Batch::Hosts(rows))?;
+            self.send_hosts()?;
         }
         Ok(())
+    }
+
+    fn vet_host(&self, row: &mut HostRow) {
+        let Some(ip) = row.ip.as_ref().and_then(Host::ip) else {
+            return;
+        };
+        if let Err(refused) = self
+            .addresses
+            .policy
+            .check(ip, self.addresses.private_permitted)
+        {
+            row.problems.push(RowProblem {
+                field: Field::Ip,
+                code: ProblemCode::AddressNotAllowed,
+                message: refused.to_string(),
+            });
+        }
     }
 
     fn account_sale(&mut self, row: AccountSaleRow) -> Result<(), SpreadsheetError> {
@@ -402,6 +457,7 @@ pub async fn stage(
     created_by: Option<Uuid>,
     file_name: &str,
     bytes: Vec<u8>,
+    addresses: AddressRules,
 ) -> Result<StagedImport, MonitoringError> {
     let id = Uuid::new_v4();
     let file_name: String = file_name
@@ -411,7 +467,7 @@ pub async fn stage(
         .collect();
     let (sender, mut receiver) = mpsc::channel::<Batch>(2);
     let parser = tokio::task::spawn_blocking(move || {
-        let mut sink = BatchSink::new(sender);
+        let mut sink = BatchSink::new(sender, addresses);
         let summary = spreadsheet::read_rows(&bytes, &mut sink)?;
         sink.flush()?;
         Ok::<_, SpreadsheetError>(summary)
@@ -433,8 +489,8 @@ pub async fn stage(
     let mut written = Ok(());
     while let Some(batch) = receiver.recv().await {
         let result = match batch {
-            Batch::Hosts(rows) => {
-                write_host_rows(&mut tx, id, &mut host_seq, &rows, &mut hosts).await
+            Batch::Hosts(rows, repeats) => {
+                write_host_rows(&mut tx, id, &mut host_seq, &rows, &repeats, &mut hosts).await
             }
             Batch::AccountSales(rows, repeats) => {
                 write_sale_rows(
@@ -459,8 +515,14 @@ pub async fn stage(
         MonitoringError::Internal(format!("the import parser stopped: {error}"))
     })?;
     written?;
+    let mut parsed = parsed?;
+    // Matching against the stored hosts can find problems the parser could
+    // not (a price without currency for a host kept in dollars): the row
+    // counts follow the statuses.
+    parsed.hosts.rows_with_problems = hosts.invalid;
+    parsed.hosts.valid_rows = parsed.hosts.total_rows.saturating_sub(hosts.invalid);
     let summary = StagedSummary {
-        parsed: parsed?,
+        parsed,
         hosts,
         account_sales,
     };
@@ -482,6 +544,7 @@ async fn write_host_rows(
     import_id: Uuid,
     seq: &mut i32,
     rows: &[HostRow],
+    repeats: &[bool],
     counts: &mut StatusCounts,
 ) -> Result<(), MonitoringError> {
     let length = rows.len();
@@ -524,23 +587,36 @@ async fn write_host_rows(
     // the same rule.
     let by_status = sqlx::query!(
         r#"WITH r AS (
-               SELECT * FROM unnest($2::int[], $3::text[], $4::int[], $5::text[], $6::text[], $7::int[], $8::date[], $9::bigint[], $10::text[], $11::text[])
-                   AS r(seq, sheet, row_number, name, address, port, expires_on, price_minor, currency, problems)
-           ), matched AS (
-               SELECT r.*, h.id AS host_id, h.name AS old_name, h.expires_on AS old_expires_on,
-                      h.price_minor AS old_price_minor, h.currency AS old_currency,
-                      CASE WHEN h.id IS NOT NULL THEN array_remove(ARRAY[
-                          CASE WHEN r.name <> h.name THEN 'name' END,
-                          CASE WHEN r.expires_on IS NOT NULL AND r.expires_on IS DISTINCT FROM h.expires_on THEN 'expire_date' END,
-                          CASE WHEN r.price_minor IS NOT NULL AND r.price_minor IS DISTINCT FROM h.price_minor THEN 'price' END,
-                          CASE WHEN r.currency IS NOT NULL AND r.currency <> h.currency THEN 'currency' END], NULL) END AS changed
+               SELECT * FROM unnest($2::int[], $3::text[], $4::int[], $5::text[], $6::text[], $7::int[], $8::date[], $9::bigint[], $10::text[], $11::text[], $12::bool[])
+                   AS r(seq, sheet, row_number, name, address, port, expires_on, price_minor, currency, problems, repeats_in_file)
+           ), joined AS (
+               SELECT r.seq, r.sheet, r.row_number, r.name, r.address, r.port, r.expires_on, r.price_minor, r.currency, r.repeats_in_file,
+                      h.id AS host_id, h.name AS host_name, h.expires_on AS host_expires_on,
+                      h.price_minor AS host_price_minor, h.currency AS host_currency,
+                      -- A price without a currency is read as rupiah: against a
+                      -- host kept in another currency it cannot be applied.
+                      CASE WHEN r.problems IS NULL AND r.price_minor IS NOT NULL AND r.currency IS NULL AND h.currency <> 'IDR'
+                           THEN jsonb_build_array(jsonb_build_object(
+                               'field', 'currency', 'code', 'currency_required',
+                               'message', 'the price has no currency and the host is kept in ' || h.currency || ': fill in the currency'))::text
+                           ELSE r.problems END AS problems
                FROM r LEFT JOIN monitored_host h
                    ON r.problems IS NULL AND lower(btrim(h.name)) = lower(btrim(r.name)) AND h.address = r.address AND h.port = r.port
+           ), matched AS (
+               SELECT j.seq, j.sheet, j.row_number, j.name, j.address, j.port, j.expires_on, j.price_minor, j.currency, j.problems,
+                      j.repeats_in_file, j.host_id, j.host_name AS old_name, j.host_expires_on AS old_expires_on,
+                      j.host_price_minor AS old_price_minor, j.host_currency AS old_currency,
+                      CASE WHEN j.host_id IS NOT NULL THEN array_remove(ARRAY[
+                          CASE WHEN j.name <> j.host_name THEN 'name' END,
+                          CASE WHEN j.expires_on IS NOT NULL AND j.expires_on IS DISTINCT FROM j.host_expires_on THEN 'expire_date' END,
+                          CASE WHEN j.price_minor IS NOT NULL AND j.price_minor IS DISTINCT FROM j.host_price_minor THEN 'price' END,
+                          CASE WHEN j.currency IS NOT NULL AND j.currency <> j.host_currency THEN 'currency' END], NULL) END AS changed
+               FROM joined j
            ), inserted AS (
                INSERT INTO import_host_row (import_id, seq, sheet, row_number, name, address, port, expires_on, price_minor, currency,
                                             problems, status, changed, host_id, old_name, old_expires_on, old_price_minor, old_currency)
                SELECT $1, seq, sheet, row_number, name, address, port, expires_on, price_minor, currency, problems::jsonb,
-                      CASE WHEN problems IS NOT NULL THEN 'invalid' WHEN host_id IS NULL THEN 'new'
+                      CASE WHEN problems IS NOT NULL THEN 'invalid' WHEN repeats_in_file THEN 'duplicate' WHEN host_id IS NULL THEN 'new'
                            WHEN cardinality(changed) = 0 THEN 'unchanged' ELSE 'update' END,
                       changed, host_id, old_name, old_expires_on, old_price_minor, old_currency
                FROM matched
@@ -556,7 +632,8 @@ async fn write_host_rows(
         &expiries as &[Option<NaiveDate>],
         &prices as &[Option<i64>],
         &currencies as &[Option<&str>],
-        &problems as &[Option<String>]
+        &problems as &[Option<String>],
+        repeats
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -916,6 +993,7 @@ pub async fn confirm(
     conn: &mut PgConnection,
     id: Uuid,
     include_duplicates: bool,
+    today: NaiveDate,
 ) -> Result<ClosedImport<ImportResult>, MonitoringError> {
     // Locked: a second confirm (on any replica) waits, then finds nothing.
     let preview = sqlx::query!(
@@ -945,8 +1023,11 @@ pub async fn confirm(
                ORDER BY lower(btrim(name)), address, port, seq DESC)
            UPDATE monitored_host h SET
                name = r.name,
-               expiry_notified = CASE WHEN r.expires_on IS NOT NULL AND r.expires_on IS DISTINCT FROM h.expires_on THEN false ELSE h.expiry_notified END,
-               expiry_warned_days = CASE WHEN r.expires_on IS NOT NULL AND r.expires_on IS DISTINCT FROM h.expires_on THEN NULL ELSE h.expiry_warned_days END,
+               -- As a hand edit: the expired flag resets only when the
+               -- date moves to today or later (another past date is not
+               -- a renewal and is not announced again).
+               expiry_notified = CASE WHEN r.expires_on IS DISTINCT FROM h.expires_on AND r.expires_on >= $2 THEN false ELSE h.expiry_notified END,
+               expiry_warned_days = CASE WHEN r.expires_on IS DISTINCT FROM h.expires_on AND r.expires_on >= $2 THEN NULL ELSE h.expiry_warned_days END,
                expires_on = coalesce(r.expires_on, h.expires_on),
                price_minor = coalesce(r.price_minor, h.price_minor),
                currency = coalesce(r.currency, h.currency)
@@ -956,7 +1037,8 @@ pub async fn confirm(
                   OR (r.expires_on IS NOT NULL AND r.expires_on IS DISTINCT FROM h.expires_on)
                   OR (r.price_minor IS NOT NULL AND r.price_minor IS DISTINCT FROM h.price_minor)
                   OR (r.currency IS NOT NULL AND r.currency <> h.currency))"#,
-        id
+        id,
+        today
     )
     .execute(&mut *conn)
     .await?

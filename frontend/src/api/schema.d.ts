@@ -1976,7 +1976,7 @@ export interface components {
          * @description Stable machine codes of row problems.
          * @enum {string}
          */
-        ProblemCode: "missing" | "missing_column" | "invalid_ip" | "invalid_port" | "invalid_date" | "negative_price" | "invalid_price" | "unknown_currency" | "currency_mismatch" | "invalid_qty" | "too_long" | "invalid_text";
+        ProblemCode: "missing" | "missing_column" | "invalid_ip" | "invalid_port" | "invalid_date" | "negative_price" | "invalid_price" | "unknown_currency" | "currency_mismatch" | "invalid_qty" | "too_long" | "invalid_text" | "address_not_allowed" | "currency_required";
         /** @description One invalid field of a request. */
         ProblemFieldError: {
             code: string;
@@ -3772,24 +3772,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Monitoring staff only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             /** @description Neither or both of `ids` and `all_matching`, or too many ids */
@@ -4309,24 +4293,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Owner and sysadmins only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
@@ -4354,24 +4322,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Owner and sysadmins only */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid fields */

@@ -296,8 +296,6 @@ pub struct HostsPublicResult {
     request_body = SetHostsPublic,
     responses(
         (status = 200, description = "Changed", body = HostsPublicResult),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Monitoring staff only", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither or both of `ids` and `all_matching`, or too many ids", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -357,8 +355,6 @@ async fn set_hosts_public(
     extensions(("x-roles" = json!(["owner", "sysadmin"]))),
     responses(
         (status = 200, description = "The settings", body = MonitorSettings),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner and sysadmins only", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/monitoring/settings")]
@@ -379,8 +375,6 @@ async fn get_monitor_settings(
     request_body = MonitorSettings,
     responses(
         (status = 200, description = "Saved", body = MonitorSettings),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Owner and sysadmins only", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -537,8 +531,18 @@ async fn upload_import(
         .file_name
         .clone()
         .unwrap_or_else(|| "upload.xlsx".to_owned());
-    let staged =
-        import::stage(&state.pool, Some(auth.principal.user_id), &file_name, bytes).await?;
+    let addresses = import::AddressRules {
+        policy: state.settings.monitor.addresses,
+        private_permitted: auth.principal.has_any(MonitorAdmins::ROLES),
+    };
+    let staged = import::stage(
+        &state.pool,
+        Some(auth.principal.user_id),
+        &file_name,
+        bytes,
+        addresses,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(staged))
 }
 
@@ -647,7 +651,7 @@ async fn confirm_import(
     let id = id.into_inner();
     let include_duplicates = query.include_duplicates.unwrap_or(false);
     let mut tx = state.pool.begin().await?;
-    let confirmed = import::confirm(&mut tx, id, include_duplicates).await?;
+    let confirmed = import::confirm(&mut tx, id, include_duplicates, state.clock.today()).await?;
     let entry = AuditRecord {
         action: "import.confirmed",
         entity_type: "import",

@@ -1852,3 +1852,170 @@ async fn host_edits_and_deletes_are_audited_with_before_and_after(pool: PgPool) 
     assert_eq!(before.as_ref().unwrap()["name"], "VPS-AUDIT");
     assert!(after.is_none());
 }
+
+/// The problems of one preview row (`VPS` sheet), by status filter.
+async fn host_rows(app: &TestApp, token: &str, id: &str, status: &str) -> serde_json::Value {
+    app.authed(
+        Method::GET,
+        &format!("/api/v1/monitoring/imports/{id}/hosts?status={status}"),
+        token,
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn an_import_follows_the_rules_of_adding_a_host_by_hand(pool: PgPool) {
+    let app = spawn_app_with(
+        pool.clone(),
+        &[("MONITOR_ALLOW_LOOPBACK_FOR_TESTS", "false")],
+    )
+    .await;
+    let owner = staff_token(&app, "owner@example.test", "owner").await;
+    let business = staff_token(&app, "biz@example.test", "business").await;
+    let past = shop_day(&pool, -10).await;
+    let earlier = shop_day(&pool, -20).await;
+    let future = shop_day(&pool, 30).await;
+    for (name, address, currency, expires) in [
+        ("VPS-Dollar", "203.0.113.10", "USD", &future),
+        ("VPS-Lapsed", "203.0.113.11", "IDR", &past),
+        ("VPS-Renewed", "203.0.113.12", "IDR", &past),
+    ] {
+        let body = serde_json::json!({ "name": name, "address": address, "port": 22, "price_minor": 1_000, "currency": currency, "expires_on": expires });
+        assert_eq!(post_host(&app, &owner, body).await.status().as_u16(), 201);
+    }
+    // Both lapsed hosts were announced EXPIRED once.
+    sqlx::query("UPDATE monitored_host SET expiry_notified = true WHERE name <> 'VPS-Dollar'")
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let bytes = workbook(&[(
+        "VPS",
+        &["name", "ip", "port", "expire_date", "price", "currency"],
+        &[
+            // Never probed: the cloud metadata service and loopback.
+            vec!["META", "169.254.169.254", "80", "", "", ""],
+            vec!["SELF", "127.0.0.1", "22", "", "", ""],
+            // A private network: only the owner or a sysadmin.
+            vec!["LAN", "10.1.2.3", "22", "", "", ""],
+            // Rupiah-looking price for a host kept in dollars: refused.
+            vec!["VPS-Dollar", "203.0.113.10", "22", "", "150000", ""],
+            // Another past date is not a renewal; today or later is.
+            vec!["VPS-Lapsed", "203.0.113.11", "22", earlier.as_str(), "", ""],
+            vec!["VPS-Renewed", "203.0.113.12", "22", future.as_str(), "", ""],
+            // One new host named twice: created once, the lower row wins.
+            vec!["VPS-Twice", "203.0.113.20", "22", "", "10000", "IDR"],
+            vec!["vps-twice ", "203.0.113.20", "22", "", "20000", "IDR"],
+        ],
+    )]);
+
+    // Business staff: the private address is refused as well.
+    let response = upload(&app, &business, XLSX, bytes.clone()).await;
+    let status = response.status().as_u16();
+    let staged: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(status, 201, "{staged}");
+    assert_eq!(staged["summary"]["hosts"]["invalid"], 4, "{staged}");
+    let cancel = app
+        .authed(
+            Method::DELETE,
+            &format!(
+                "/api/v1/monitoring/imports/{}",
+                staged["id"].as_str().unwrap()
+            ),
+            &business,
+            None,
+        )
+        .await;
+    assert!(cancel.status().is_success());
+
+    let response = upload(&app, &owner, XLSX, bytes).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let staged: serde_json::Value = response.json().await.unwrap();
+    let id = staged["id"].as_str().unwrap();
+    assert_eq!(
+        staged["summary"]["hosts"],
+        serde_json::json!({ "new": 2, "update": 2, "unchanged": 0, "duplicate": 1, "invalid": 3 }),
+        "{staged}"
+    );
+    assert_eq!(
+        (
+            &staged["summary"]["parsed"]["hosts"]["valid_rows"],
+            &staged["summary"]["parsed"]["hosts"]["rows_with_problems"]
+        ),
+        (&serde_json::json!(5), &serde_json::json!(3))
+    );
+    let invalid = host_rows(&app, &owner, id, "invalid").await;
+    let codes: Vec<(String, String)> = invalid["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["name"].as_str().unwrap().to_owned(),
+                row["problems"][0]["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("META", "address_not_allowed"),
+            ("SELF", "address_not_allowed"),
+            ("VPS-Dollar", "currency_required"),
+        ]
+        .map(|(name, code)| (name.to_owned(), code.to_owned()))
+    );
+    let duplicate = host_rows(&app, &owner, id, "duplicate").await;
+    assert_eq!(duplicate["rows"][0]["row"], 9, "{duplicate}");
+
+    let result = confirm(&app, &owner, id, "").await;
+    assert_eq!(
+        (
+            &result["hosts_created"],
+            &result["hosts_updated"],
+            &result["rows_skipped"]
+        ),
+        (
+            &serde_json::json!(2),
+            &serde_json::json!(2),
+            &serde_json::json!(3)
+        ),
+        "{result}"
+    );
+    let hosts: Vec<(String, Option<i64>, String, bool)> = sqlx::query_as(
+        "SELECT name, price_minor, currency, expiry_notified FROM monitored_host ORDER BY address",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        hosts,
+        vec![
+            ("LAN".to_owned(), None, "IDR".to_owned(), false),
+            (
+                "VPS-Dollar".to_owned(),
+                Some(1_000),
+                "USD".to_owned(),
+                false
+            ),
+            ("VPS-Lapsed".to_owned(), Some(1_000), "IDR".to_owned(), true),
+            (
+                "VPS-Renewed".to_owned(),
+                Some(1_000),
+                "IDR".to_owned(),
+                false
+            ),
+            (
+                "vps-twice".to_owned(),
+                Some(20_000),
+                "IDR".to_owned(),
+                false
+            ),
+        ],
+        "the dollar host kept its price, only the renewal cleared the flag, the twice-named host exists once"
+    );
+}

@@ -163,6 +163,12 @@ pub enum ProblemCode {
     TooLong,
     /// A text cell holding an Excel error such as `#N/A`.
     InvalidText,
+    /// An address the shop's rules do not let the checker probe (loopback,
+    /// link-local, a private network without the permission).
+    AddressNotAllowed,
+    /// A price without a currency for a host stored in another currency
+    /// than rupiah: the amount cannot be read safely.
+    CurrencyRequired,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

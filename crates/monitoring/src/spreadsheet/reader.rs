@@ -30,6 +30,9 @@ pub trait RowSink {
     fn account_sale(&mut self, row: AccountSaleRow) -> Result<(), SpreadsheetError>;
     /// The sheet about to be read declares about this many data rows.
     fn reserve(&mut self, _kind: SheetKind, _rows: usize) {}
+    /// Adds the caller's own problems to a parsed `VPS` row before it is
+    /// counted (the shop's address rules, which the parser does not know).
+    fn vet_host(&self, _row: &mut HostRow) {}
 }
 
 /// Collects every row: the in-memory [`ImportPreview`].
@@ -297,7 +300,8 @@ impl SheetReader<'_> {
         let row = excel_row_number(row);
         let valid = match summary.kind {
             SheetKind::Hosts => {
-                let parsed = host_row(&summary.name, row, cells, columns, self.system);
+                let mut parsed = host_row(&summary.name, row, cells, columns, self.system);
+                self.sink.vet_host(&mut parsed);
                 let valid = parsed.is_valid();
                 self.summary.hosts.count(valid);
                 self.sink.host(parsed)?;
