@@ -7,6 +7,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { readSpec, renderLimits } from './limits.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const spec = resolve(root, '../openapi/openapi.json')
@@ -49,6 +50,18 @@ try {
     process.exit(1)
   }
   console.log('check:api: src/api/schema.d.ts is up to date')
+  const limitsFile = resolve(root, 'src/api/limits.ts')
+  let limits = ''
+  try {
+    limits = norm(readFileSync(limitsFile, 'utf8'))
+  } catch {
+    // reported below as out of date
+  }
+  if (limits !== renderLimits(readSpec(spec))) {
+    console.error('check:api: src/api/limits.ts is out of date with ../openapi/openapi.json; run `npm run gen:api`')
+    process.exit(1)
+  }
+  console.log('check:api: src/api/limits.ts is up to date')
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

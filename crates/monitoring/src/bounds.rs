@@ -6,7 +6,35 @@
 //! spreadsheet number exactly (at most 15 digits), and every date can be
 //! written to Excel.
 
+use std::ops::RangeInclusive;
+
 use chrono::NaiveDate;
+
+/// A host's name and notes, in characters.
+pub const HOST_NAME_MAX_CHARS: usize = 200;
+pub const HOST_NOTES_MAX_CHARS: usize = 2000;
+
+/// A host's port.
+pub const PORT: RangeInclusive<i64> = 1..=65_535;
+
+/// Seconds between two checks of a host, and the default.
+pub const CHECK_INTERVAL_SECONDS: RangeInclusive<i32> = 30..=86_400;
+pub const DEFAULT_CHECK_INTERVAL_SECONDS: i32 = 300;
+
+/// Consecutive failed checks before a host is DOWN, and the default.
+pub const FAILURES_BEFORE_DOWN: RangeInclusive<i32> = 1..=10;
+pub const DEFAULT_FAILURES_BEFORE_DOWN: i32 = 2;
+
+/// Minutes between repeated DOWN messages, when repeated at all.
+pub const RENOTIFY_MINUTES: RangeInclusive<i32> = 5..=10_080;
+
+/// A sale's name, merchant and item type, in characters.
+pub const SALE_NAME_MAX_CHARS: usize = 200;
+pub const SALE_MERCHANT_MAX_CHARS: usize = 200;
+pub const SALE_ITEM_TYPE_MAX_CHARS: usize = 100;
+
+/// A maintenance window's reason, in characters.
+pub const MAINTENANCE_REASON_MAX_CHARS: usize = 500;
 
 /// The largest price in minor units: 1,000,000,000,000 (a trillion rupiah,
 /// ten billion dollars).

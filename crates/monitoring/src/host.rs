@@ -96,8 +96,13 @@ pub struct ValidHost {
 
 /// The longest host name and notes (characters); the OpenAPI schema shows
 /// them.
-pub const NAME_MAX_CHARS: usize = 200;
-pub const NOTES_MAX_CHARS: usize = 2000;
+pub const NAME_MAX_CHARS: usize = bounds::HOST_NAME_MAX_CHARS;
+pub const NOTES_MAX_CHARS: usize = bounds::HOST_NOTES_MAX_CHARS;
+
+/// A number's range as the field errors say it.
+fn range_text<T: std::fmt::Display>(range: &std::ops::RangeInclusive<T>) -> String {
+    format!("{} to {}", range.start(), range.end())
+}
 
 impl HostInput {
     pub fn validate(&self) -> Result<ValidHost, ValidationErrors> {
@@ -115,9 +120,15 @@ impl HostInput {
             "invalid_address",
             Host::parse(self.address.trim()),
         );
-        let port = u16::try_from(self.port).ok().filter(|port| *port > 0);
+        let port = Some(self.port)
+            .filter(|port| bounds::PORT.contains(port))
+            .and_then(|port| u16::try_from(port).ok());
         if port.is_none() {
-            errors.add("port", "out_of_range", "a port from 1 to 65535");
+            errors.add(
+                "port",
+                "out_of_range",
+                format!("a port from {}", range_text(&bounds::PORT)),
+            );
         }
         let currency = match self
             .currency
@@ -154,30 +165,37 @@ impl HostInput {
                 format!("at most {NOTES_MAX_CHARS} characters"),
             );
         }
-        let check_interval_seconds = self.check_interval_seconds.unwrap_or(300);
-        if !(30..=86_400).contains(&check_interval_seconds) {
+        let check_interval_seconds = self
+            .check_interval_seconds
+            .unwrap_or(bounds::DEFAULT_CHECK_INTERVAL_SECONDS);
+        if !bounds::CHECK_INTERVAL_SECONDS.contains(&check_interval_seconds) {
             errors.add(
                 "check_interval_seconds",
                 "out_of_range",
-                "30 to 86400 seconds",
+                format!("{} seconds", range_text(&bounds::CHECK_INTERVAL_SECONDS)),
             );
         }
-        let failures_before_down = self.failures_before_down.unwrap_or(2);
-        if !(1..=10).contains(&failures_before_down) {
+        let failures_before_down = self
+            .failures_before_down
+            .unwrap_or(bounds::DEFAULT_FAILURES_BEFORE_DOWN);
+        if !bounds::FAILURES_BEFORE_DOWN.contains(&failures_before_down) {
             errors.add(
                 "failures_before_down",
                 "out_of_range",
-                "1 to 10 failed checks",
+                format!(
+                    "{} failed checks",
+                    range_text(&bounds::FAILURES_BEFORE_DOWN)
+                ),
             );
         }
         if self
             .renotify_minutes
-            .is_some_and(|minutes| !(5..=10_080).contains(&minutes))
+            .is_some_and(|minutes| !bounds::RENOTIFY_MINUTES.contains(&minutes))
         {
             errors.add(
                 "renotify_minutes",
                 "out_of_range",
-                "5 to 10080 minutes, or none",
+                format!("{} minutes, or none", range_text(&bounds::RENOTIFY_MINUTES)),
             );
         }
         errors.into_result()?;
@@ -680,8 +698,15 @@ pub async fn add_maintenance(
     if input.ends_at - input.starts_at > chrono::Duration::days(31) {
         errors.add("ends_at", "too_long", "a window lasts at most 31 days");
     }
-    if input.reason.chars().count() > 500 {
-        errors.add("reason", "too_long", "at most 500 characters");
+    if input.reason.chars().count() > bounds::MAINTENANCE_REASON_MAX_CHARS {
+        errors.add(
+            "reason",
+            "too_long",
+            format!(
+                "at most {} characters",
+                bounds::MAINTENANCE_REASON_MAX_CHARS
+            ),
+        );
     }
     errors.into_result()?;
     find(conn, host_id).await?;

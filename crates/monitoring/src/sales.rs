@@ -113,16 +113,28 @@ struct ValidSale {
 fn validate(input: &SaleInput) -> Result<ValidSale, ValidationErrors> {
     let mut errors = ValidationErrors::new();
     let name = input.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.add("name", "invalid_length", "a name of 1 to 200 characters");
+    if name.is_empty() || name.chars().count() > bounds::SALE_NAME_MAX_CHARS {
+        errors.add(
+            "name",
+            "invalid_length",
+            format!("a name of 1 to {} characters", bounds::SALE_NAME_MAX_CHARS),
+        );
     }
     let merchant = input.merchant.trim().to_owned();
-    if merchant.chars().count() > 200 {
-        errors.add("merchant", "too_long", "at most 200 characters");
+    if merchant.chars().count() > bounds::SALE_MERCHANT_MAX_CHARS {
+        errors.add(
+            "merchant",
+            "too_long",
+            format!("at most {} characters", bounds::SALE_MERCHANT_MAX_CHARS),
+        );
     }
     let item_type = input.item_type.trim().to_owned();
-    if item_type.chars().count() > 100 {
-        errors.add("item_type", "too_long", "at most 100 characters");
+    if item_type.chars().count() > bounds::SALE_ITEM_TYPE_MAX_CHARS {
+        errors.add(
+            "item_type",
+            "too_long",
+            format!("at most {} characters", bounds::SALE_ITEM_TYPE_MAX_CHARS),
+        );
     }
     let qty = input.qty.unwrap_or(1);
     if !(1..=bounds::MAX_QTY).contains(&qty) {

@@ -1,6 +1,7 @@
 import { computed, ref, shallowRef } from 'vue'
 import { api as defaultApi, ApiProblem, toApiProblem, type ApiClient } from '../api/client'
 import type { components } from '../api/schema'
+import { LIMITS } from '../api/limits'
 import { BROADCAST_STATUSES, CHANNELS } from '../api/enums'
 
 export type Broadcast = components['schemas']['Broadcast']
@@ -13,7 +14,7 @@ export { BROADCAST_STATUSES, CHANNELS as BROADCAST_CHANNELS }
 /** Fields a new broadcast can be refused for (`errors[].field` of a 422). */
 export const BROADCAST_FIELDS = ['channel', 'subject', 'body', 'photo_url'] as const
 /** The longest message the API takes. */
-export const BODY_MAX = 4096
+export const BODY_MAX = LIMITS.NewBroadcast.body.maxLength
 /** Telegram sends a message with a photo as the photo's caption, which holds less. */
 export const CAPTION_MAX = 1024
 

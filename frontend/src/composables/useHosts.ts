@@ -2,6 +2,7 @@ import { reactive, ref, shallowRef } from 'vue'
 import { api as defaultApi, deleteTolerating404, expectOk, toApiProblem, unwrap, type ApiClient, type ApiProblem } from '../api/client'
 import type { components } from '../api/schema'
 import { HOST_STATUSES } from '../api/enums'
+import { LIMITS } from '../api/limits'
 
 export type MonitoredHost = components['schemas']['MonitoredHost']
 export type HostInput = components['schemas']['HostInput']
@@ -11,6 +12,10 @@ export type Uptime = components['schemas']['Uptime']
 export type StateChange = components['schemas']['StateChange']
 export type MaintenanceWindow = components['schemas']['MaintenanceWindow']
 export type NewMaintenanceWindow = components['schemas']['NewMaintenanceWindow']
+export type MonitorSettings = components['schemas']['MonitorSettings']
+
+/** Which hosts a bulk publish / unpublish changes: the selected rows, or every host the filter matches. */
+export type HostSelection = { ids: number[] } | 'all_matching'
 
 /** The generated schema's `HostStatus` enum, for the status filter. */
 export { HOST_STATUSES }
@@ -33,14 +38,19 @@ export const HOST_FIELDS = [
 ] as const
 export const MAINTENANCE_FIELDS = ['starts_at', 'ends_at', 'reason'] as const
 
-/** The API's limits (HostInput), checked before sending. */
+const HOST = LIMITS.HostInput
+
+/** The API's limits (HostInput, from the generated schema), checked before sending; the defaults are the server's. */
 export const HOST_LIMITS = {
-  nameMax: 200,
-  notesMax: 2000,
-  interval: { min: 30, max: 86_400, default: 300 },
-  failures: { min: 1, max: 10, default: 2 },
-  renotify: { min: 5, max: 10_080 },
+  nameMax: HOST.name.maxLength,
+  notesMax: HOST.notes.maxLength,
+  interval: { min: HOST.check_interval_seconds.minimum, max: HOST.check_interval_seconds.maximum, default: 300 },
+  failures: { min: HOST.failures_before_down.minimum, max: HOST.failures_before_down.maximum, default: 2 },
+  renotify: { min: HOST.renotify_minutes.minimum, max: HOST.renotify_minutes.maximum },
 } as const
+
+/** A maintenance window's reason, at most this many characters. */
+export const MAINTENANCE_REASON_MAX = LIMITS.NewMaintenanceWindow.reason.maxLength
 
 /** "Segera berakhir": the status page's badge starts this many days before the expiry date. */
 export const EXPIRING_DAYS = 7
@@ -166,6 +176,33 @@ export function useHosts(api: ApiClient = defaultApi) {
     expectOk(response)
   }
 
+  /**
+   * Publish or unpublish hosts on the status page: the selected ids, or every host matching
+   * the list's current filter. Re-reads the list; answers how many hosts changed.
+   */
+  async function setPublic(isPublic: boolean, selection: HostSelection): Promise<number> {
+    const q = filters.q.trim()
+    const body =
+      selection === 'all_matching'
+        ? { is_public: isPublic, all_matching: { status: filters.status, q: q || null } }
+        : { is_public: isPublic, ids: selection.ids }
+    const { data: answer, response } = await api.POST('/api/v1/monitoring/hosts/visibility', { body })
+    const data = unwrap(answer, response)
+    await load({ quiet: true })
+    return data.updated
+  }
+
+  /** The shop's monitoring settings (owner, sysadmin). */
+  async function settings(): Promise<MonitorSettings> {
+    const { data: answer, response } = await api.GET('/api/v1/monitoring/settings')
+    return unwrap(answer, response)
+  }
+
+  async function saveSettings(body: MonitorSettings): Promise<MonitorSettings> {
+    const { data: answer, response } = await api.PUT('/api/v1/monitoring/settings', { body })
+    return unwrap(answer, response)
+  }
+
   /** Every host and account sale as an .xlsx (fetched with the session's token). */
   async function exportWorkbook(): Promise<ExportedWorkbook> {
     const { data: answer, response } = await api.GET('/api/v1/monitoring/export', { parseAs: 'blob' })
@@ -188,6 +225,9 @@ export function useHosts(api: ApiClient = defaultApi) {
     detail,
     addMaintenance,
     removeMaintenance,
+    setPublic,
+    settings,
+    saveSettings,
     exportWorkbook,
   }
 }

@@ -1,6 +1,7 @@
 import { computed, reactive, ref, shallowRef } from 'vue'
 import { api as defaultApi, deleteTolerating404, toApiProblem, unwrap, type ApiClient, type ApiProblem } from '../api/client'
 import type { components } from '../api/schema'
+import { LIMITS } from '../api/limits'
 
 export type Sale = components['schemas']['Sale']
 export type SaleInput = components['schemas']['SaleInput']
@@ -10,7 +11,11 @@ export type MonthlyTotal = components['schemas']['MonthlyTotal']
 export const SALE_KINDS = ['host', 'account'] as const satisfies readonly SaleKind[]
 /** Fields a sale can be refused for (`errors[].field` of a 422). */
 export const SALE_FIELDS = ['kind', 'sold_on', 'name', 'merchant', 'item_type', 'qty', 'price_minor', 'currency'] as const
-export const SALE_LIMITS = { nameMax: 200, merchantMax: 200, itemTypeMax: 100 } as const
+export const SALE_LIMITS = {
+  nameMax: LIMITS.SaleInput.name.maxLength,
+  merchantMax: LIMITS.SaleInput.merchant.maxLength,
+  itemTypeMax: LIMITS.SaleInput.item_type.maxLength,
+} as const
 
 export interface SaleFilters {
   kind: SaleKind | null

@@ -1,6 +1,7 @@
 import { ref, shallowRef } from 'vue'
 import { api as defaultApi, ApiProblem, toApiProblem, type ApiClient } from '../api/client'
 import type { components } from '../api/schema'
+import { LIMITS } from '../api/limits'
 
 export type StaffChat = components['schemas']['StaffChat']
 export type NewStaffChat = components['schemas']['NewStaffChat']
@@ -9,7 +10,7 @@ export type QueuedMessage = components['schemas']['OutboxMessage']
 /** Fields a staff chat can be refused for (`errors[].field` of a 422). */
 export const STAFF_CHAT_FIELDS = ['chat_id', 'label', 'receives_alerts'] as const
 /** The longest label the API takes. */
-export const STAFF_CHAT_LABEL_MAX = 100
+export const STAFF_CHAT_LABEL_MAX = LIMITS.NewStaffChat.label.maxLength
 
 /** A Telegram chat id as typed: an optional minus (groups) and digits, not zero, a safe integer. */
 export function parseChatId(value: string): number | null {

@@ -8,18 +8,28 @@ use utoipa::openapi::path::Parameter;
 use utoipa::openapi::schema::{Object, Schema};
 use utoipa::openapi::{OpenApi, RefOr};
 
-/// A string's length (characters) from `min` to `max`.
-struct Length {
-    min: Option<usize>,
-    max: usize,
+/// What the server checks of a field.
+enum Limit {
+    /// A string's length (characters) from `min` to `max`.
+    Length { min: Option<usize>, max: usize },
+    /// A number from `min` to `max`.
+    Range { min: i64, max: i64 },
 }
 
-const fn at_most(max: usize) -> Length {
-    Length { min: None, max }
+const fn at_most(max: usize) -> Limit {
+    Limit::Length { min: None, max }
 }
 
-fn field_limits() -> Vec<(&'static str, &'static str, Length)> {
-    let password = || Length {
+fn range<T: Copy + Into<i64>>(range: &std::ops::RangeInclusive<T>) -> Limit {
+    Limit::Range {
+        min: (*range.start()).into(),
+        max: (*range.end()).into(),
+    }
+}
+
+fn field_limits() -> Vec<(&'static str, &'static str, Limit)> {
+    use monitoring::bounds;
+    let password = || Limit::Length {
         min: Some(identity::password::MIN_LENGTH),
         max: identity::password::MAX_LENGTH,
     };
@@ -88,6 +98,38 @@ fn field_limits() -> Vec<(&'static str, &'static str, Length)> {
             "notes",
             at_most(monitoring::host::NOTES_MAX_CHARS),
         ),
+        ("HostInput", "port", range(&bounds::PORT)),
+        (
+            "HostInput",
+            "check_interval_seconds",
+            range(&bounds::CHECK_INTERVAL_SECONDS),
+        ),
+        (
+            "HostInput",
+            "failures_before_down",
+            range(&bounds::FAILURES_BEFORE_DOWN),
+        ),
+        (
+            "HostInput",
+            "renotify_minutes",
+            range(&bounds::RENOTIFY_MINUTES),
+        ),
+        ("SaleInput", "name", at_most(bounds::SALE_NAME_MAX_CHARS)),
+        (
+            "SaleInput",
+            "merchant",
+            at_most(bounds::SALE_MERCHANT_MAX_CHARS),
+        ),
+        (
+            "SaleInput",
+            "item_type",
+            at_most(bounds::SALE_ITEM_TYPE_MAX_CHARS),
+        ),
+        (
+            "NewMaintenanceWindow",
+            "reason",
+            at_most(bounds::MAINTENANCE_REASON_MAX_CHARS),
+        ),
     ]
 }
 
@@ -97,15 +139,23 @@ pub const CURSOR_PATTERN: &str = "^[0-9]{0,18}$";
 
 pub(super) fn add(document: &mut OpenApi) {
     if let Some(components) = document.components.as_mut() {
-        for (schema, field, length) in field_limits() {
+        for (schema, field, limit) in field_limits() {
             let Some(object) = components.schemas.get_mut(schema).and_then(as_object) else {
                 panic!("the OpenAPI document has no schema {schema} for its limits");
             };
             let Some(property) = object.properties.get_mut(field).and_then(as_object) else {
-                panic!("schema {schema} has no string field {field} for its limit");
+                panic!("schema {schema} has no field {field} for its limit");
             };
-            property.min_length = length.min;
-            property.max_length = Some(length.max);
+            match limit {
+                Limit::Length { min, max } => {
+                    property.min_length = min;
+                    property.max_length = Some(max);
+                }
+                Limit::Range { min, max } => {
+                    property.minimum = Some(min.into());
+                    property.maximum = Some(max.into());
+                }
+            }
         }
     }
     for item in document.paths.paths.values_mut() {

@@ -8,9 +8,13 @@ import { createAppRouter } from '../../router'
 import { calls, flush, mockFetch, problem, type Route } from '../../test/fetch'
 import { hostDetail, monitoredHost } from '../../test/monitoring'
 import type { HostInput } from '../../composables/useHosts'
+import { useSessionStore } from '../../stores/session'
+import { account } from '../../test/identity'
 
 const LIST = 'GET /api/v1/monitoring/hosts'
 const CREATE = 'POST /api/v1/monitoring/hosts'
+const VISIBILITY = 'POST /api/v1/monitoring/hosts/visibility'
+const SETTINGS = '/api/v1/monitoring/settings'
 
 async function mountPage(routes: Record<string, Route>) {
   const fetch = mockFetch(routes)
@@ -340,6 +344,77 @@ describe('HostsPage', () => {
     expect(clicked).toEqual(['juragan-20250503.xlsx'])
     expect(created).toHaveLength(1)
     click.mockRestore()
+    w.unmount()
+  })
+  it('publishes the selected rows, unpublishes every host matching the filter after asking, and clears the selection', async () => {
+    const bodies: unknown[] = []
+    let published = false
+    const { w, fetch } = await mountPage({
+      [LIST]: () => ({
+        body: [monitoredHost(1, { name: 'RDP Budi', is_public: published }), monitoredHost(2, { name: 'VPS Sari' }), monitoredHost(3, { name: 'VPS Baru' })],
+      }),
+      [VISIBILITY]: async (request) => {
+        const body = (await request.json()) as { is_public: boolean }
+        bodies.push(body)
+        published = body.is_public
+        return { body: { updated: 1 } }
+      },
+    })
+    // Business staff: no shop setting.
+    expect(w.find($('hosts-new-public')).exists()).toBe(false)
+    expect(w.find($('hosts-publish-selected')).exists()).toBe(false)
+    await row(w, 1).get(`${$('host-select')}`).trigger('click')
+    await flush()
+    expect(w.get($('hosts-select-all')).text()).toContain('1 selected')
+    await w.get($('hosts-publish-selected')).trigger('click')
+    await flush(10)
+    expect(bodies.at(-1)).toEqual({ is_public: true, ids: [1] })
+    expect(w.get($('hosts-notice')).text()).toContain('1 server(s) now shown on the status page.')
+    expect(row(w, 1).attributes('data-public')).toBe('true')
+    expect(w.find($('hosts-publish-selected')).exists()).toBe(false)
+
+    await w.get($('hosts-select-all')).trigger('click')
+    await flush()
+    expect(w.get($('hosts-select-all')).text()).toContain('3 selected')
+
+    await w.get($('hosts-search')).setValue(' vps ')
+    await new Promise((r) => setTimeout(r, 350))
+    await flush(10)
+    await w.get($('hosts-unpublish-matching')).trigger('click')
+    await flush()
+    expect(document.body.textContent).toContain('Hide all 3 servers listed from the public status page?')
+    inDoc('hosts-unpublish-matching-confirm')!.click()
+    await flush(10)
+    expect(bodies.at(-1)).toEqual({ is_public: false, all_matching: { status: null, q: 'vps' } })
+    expect(calls(fetch).filter((c) => c === VISIBILITY)).toHaveLength(2)
+    expect(w.get($('hosts-select-all')).text()).toContain('Select all shown')
+    w.unmount()
+  })
+
+  it('lets the owner switch "new servers are public", and puts the switch back when saving fails', async () => {
+    useSessionStore().$patch({ accessToken: 'access-1', account: account(['owner']) })
+    const saved: unknown[] = []
+    let fail = false
+    const { w } = await mountPage({
+      [LIST]: { body: [monitoredHost(1)] },
+      [`GET ${SETTINGS}`]: { body: { new_hosts_public: true } },
+      [`PUT ${SETTINGS}`]: async (request) => {
+        const body = await request.json()
+        saved.push(body)
+        return fail ? problem(403, 'forbidden') : { body }
+      },
+    })
+    const toggle = () => w.get($('hosts-new-public'))
+    expect(toggle().attributes('aria-checked')).toBe('true')
+    await toggle().trigger('click')
+    await flush(10)
+    expect(saved).toEqual([{ new_hosts_public: false }])
+    expect(toggle().attributes('aria-checked')).toBe('false')
+    fail = true
+    await toggle().trigger('click')
+    await flush(10)
+    expect(toggle().attributes('aria-checked')).toBe('false')
+    expect(w.get($('hosts-visibility-error')).attributes('data-code')).toBe('forbidden')
     w.unmount()
   })
 })
