@@ -127,11 +127,12 @@ async fn main() -> anyhow::Result<()> {
             // are read, so the command never holds the whole file's rows.
             // The shell is the operator's: private networks are allowed,
             // the shop's other address rules still hold.
-            let addresses = monitoring::import::AddressRules {
-                policy: settings.monitor.addresses,
+            let writer = monitoring::host::WriteContext {
+                today: domain::Clock::system(settings.shop_calendar).today(),
+                addresses: settings.monitor.addresses,
                 private_permitted: true,
             };
-            let staged = monitoring::import::stage(&pool, None, &name, bytes, addresses)
+            let staged = monitoring::import::stage(&pool, None, &name, bytes, writer)
                 .await
                 .map_err(|error| anyhow::anyhow!("{error}"))?;
             let summary = &staged.summary;
@@ -184,14 +185,9 @@ async fn main() -> anyhow::Result<()> {
                 println!("dry run: nothing written");
                 return Ok(());
             }
-            let confirmed = monitoring::import::confirm(
-                &mut tx,
-                staged.id,
-                false,
-                domain::Clock::system(settings.shop_calendar).today(),
-            )
-            .await
-            .map_err(|error| anyhow::anyhow!("{error}"))?;
+            let confirmed = monitoring::import::confirm(&mut tx, staged.id, false, writer.today)
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
             tx.commit().await?;
             println!("{}", serde_json::to_string_pretty(&confirmed.outcome)?);
             Ok(())

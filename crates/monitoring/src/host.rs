@@ -5,6 +5,7 @@
 //! ([`crate::probe::policy`]); new hosts are public or not as the shop's
 //! "new hosts are public" setting says.
 
+use std::net::IpAddr;
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -16,12 +17,13 @@ use uuid::Uuid;
 
 use crate::MonitoringError;
 use crate::bounds;
-use crate::probe::{AddressPolicy, Host};
+use crate::probe::{AddressPolicy, Host, RefusedAddress};
 pub use crate::uptime::Uptime;
 
 /// What a host write needs besides its input: the shop's today (expiry
 /// flags, the sale's date), the address rules, and whether the person
-/// saving may add private-network addresses.
+/// saving may add private-network addresses. A host added by hand and one
+/// imported from a workbook are held to the same context.
 #[derive(Debug, Clone, Copy)]
 pub struct WriteContext {
     pub today: NaiveDate,
@@ -29,16 +31,19 @@ pub struct WriteContext {
     pub private_permitted: bool,
 }
 
-/// Refuses an IP literal the rules do not allow (a name is checked each
-/// time the checker resolves it).
+impl WriteContext {
+    /// Refuses an IP literal the rules do not allow for this writer (a
+    /// name is checked each time the checker resolves it).
+    pub fn check_ip(&self, ip: IpAddr) -> Result<(), RefusedAddress> {
+        self.addresses.check(ip, self.private_permitted)
+    }
+}
+
 fn check_address(host: &ValidHost, context: &WriteContext) -> Result<(), ValidationErrors> {
     match host.address.ip() {
-        Some(ip) => context
-            .addresses
-            .check(ip, context.private_permitted)
-            .map_err(|refused| {
-                ValidationErrors::single("address", "address_not_allowed", refused.to_string())
-            }),
+        Some(ip) => context.check_ip(ip).map_err(|refused| {
+            ValidationErrors::single("address", "address_not_allowed", refused.to_string())
+        }),
         None => Ok(()),
     }
 }

@@ -24,7 +24,8 @@ use uuid::Uuid;
 
 use crate::MonitoringError;
 use crate::host::SPREAD_FIRST_CHECK;
-use crate::probe::{AddressPolicy, Host};
+use crate::host::WriteContext;
+use crate::probe::Host;
 use crate::sales;
 use crate::spreadsheet::{
     self, AccountSaleExportRow, AccountSaleRow, Field, HostExportRow, HostRow, ImportSummary, Port,
@@ -254,53 +255,66 @@ pub struct ClosedImport<T> {
 // ---------------------------------------------------------------------------
 // Staging
 
-/// A batch of parsed rows on its way from the parser thread to the writer.
+/// A batch of parsed rows on its way from the parser thread to the writer:
+/// the rows, and for each whether a valid row for the same host (the same
+/// sale) came earlier in the file.
 enum Batch {
-    /// The rows, and for each whether a valid row for the same host came
-    /// earlier in the file.
     Hosts(Vec<HostRow>, Vec<bool>),
-    /// The rows, and for each whether an identical valid row came earlier
-    /// in the file.
     AccountSales(Vec<AccountSaleRow>, Vec<bool>),
+}
+
+/// Rows of one kind waiting for their batch, and the 128-bit fingerprints
+/// of the valid rows seen so far: 16 bytes a row instead of the row itself.
+struct Pending<T> {
+    rows: Vec<T>,
+    repeats: Vec<bool>,
+    seen: HashSet<u128>,
+}
+
+impl<T> Pending<T> {
+    fn new() -> Self {
+        Pending {
+            rows: Vec::with_capacity(BATCH_ROWS),
+            repeats: Vec::with_capacity(BATCH_ROWS),
+            seen: HashSet::new(),
+        }
+    }
+
+    /// Adds a row (`fingerprint`: of its identity, when valid); answers a
+    /// full batch to send.
+    fn push(&mut self, row: T, fingerprint: Option<u128>) -> Option<(Vec<T>, Vec<bool>)> {
+        let repeat = fingerprint.is_some_and(|fingerprint| !self.seen.insert(fingerprint));
+        self.rows.push(row);
+        self.repeats.push(repeat);
+        (self.rows.len() >= BATCH_ROWS).then(|| self.take())
+    }
+
+    fn take(&mut self) -> (Vec<T>, Vec<bool>) {
+        (
+            std::mem::replace(&mut self.rows, Vec::with_capacity(BATCH_ROWS)),
+            std::mem::replace(&mut self.repeats, Vec::with_capacity(BATCH_ROWS)),
+        )
+    }
 }
 
 /// The parser thread's sink: rows go out in batches over a bounded
 /// channel, so the parser waits for the database rather than piling rows
-/// up in memory.
+/// up in memory. Host rows are held to the uploader's address rules.
 struct BatchSink {
     sender: mpsc::Sender<Batch>,
-    addresses: AddressRules,
-    hosts: Vec<HostRow>,
-    host_repeats: Vec<bool>,
-    sales: Vec<AccountSaleRow>,
-    repeats: Vec<bool>,
-    /// 128-bit fingerprints of the valid host and account-sale rows seen so
-    /// far: 16 bytes a row instead of the row itself.
-    seen_hosts: HashSet<u128>,
-    seen_sales: HashSet<u128>,
+    writer: WriteContext,
+    hosts: Pending<HostRow>,
+    sales: Pending<AccountSaleRow>,
     hashers: (std::hash::RandomState, std::hash::RandomState),
 }
 
-/// The address rules an import is held to: the same as adding the host by
-/// hand, for the person uploading.
-#[derive(Debug, Clone, Copy)]
-pub struct AddressRules {
-    pub policy: AddressPolicy,
-    /// The uploader may add private-network addresses (owner, sysadmin).
-    pub private_permitted: bool,
-}
-
 impl BatchSink {
-    fn new(sender: mpsc::Sender<Batch>, addresses: AddressRules) -> Self {
+    fn new(sender: mpsc::Sender<Batch>, writer: WriteContext) -> Self {
         BatchSink {
             sender,
-            addresses,
-            hosts: Vec::with_capacity(BATCH_ROWS),
-            host_repeats: Vec::with_capacity(BATCH_ROWS),
-            sales: Vec::with_capacity(BATCH_ROWS),
-            repeats: Vec::with_capacity(BATCH_ROWS),
-            seen_hosts: HashSet::new(),
-            seen_sales: HashSet::new(),
+            writer,
+            hosts: Pending::new(),
+            sales: Pending::new(),
             hashers: (std::hash::RandomState::new(), std::hash::RandomState::new()),
         }
     }
@@ -312,21 +326,15 @@ impl BatchSink {
     }
 
     fn flush(&mut self) -> Result<(), SpreadsheetError> {
-        if !self.hosts.is_empty() {
-            self.send_hosts()?;
+        if !self.hosts.rows.is_empty() {
+            let (rows, repeats) = self.hosts.take();
+            self.send(Batch::Hosts(rows, repeats))?;
         }
-        if !self.sales.is_empty() {
-            let rows = std::mem::replace(&mut self.sales, Vec::with_capacity(BATCH_ROWS));
-            let repeats = std::mem::replace(&mut self.repeats, Vec::with_capacity(BATCH_ROWS));
+        if !self.sales.rows.is_empty() {
+            let (rows, repeats) = self.sales.take();
             self.send(Batch::AccountSales(rows, repeats))?;
         }
         Ok(())
-    }
-
-    fn send_hosts(&mut self) -> Result<(), SpreadsheetError> {
-        let rows = std::mem::replace(&mut self.hosts, Vec::with_capacity(BATCH_ROWS));
-        let repeats = std::mem::replace(&mut self.host_repeats, Vec::with_capacity(BATCH_ROWS));
-        self.send(Batch::Hosts(rows, repeats))
     }
 
     fn fingerprint(&self, key: &impl Hash) -> u128 {
@@ -340,35 +348,23 @@ impl RowSink for BatchSink {
     fn host(&mut self, row: HostRow) -> Result<(), SpreadsheetError> {
         // The host as confirming matches it: name ignoring case and
         // surrounding spaces, address, port.
-        let repeat = match (&row.name, &row.ip, row.port) {
+        let fingerprint = match (&row.name, &row.ip, row.port) {
             (Some(name), Some(ip), Some(port)) if row.is_valid() => {
-                let key = (
-                    name.as_str().trim().to_lowercase(),
-                    ip.to_string(),
-                    port.get(),
-                );
-                let fingerprint = self.fingerprint(&key);
-                !self.seen_hosts.insert(fingerprint)
+                Some(self.fingerprint(&(name.as_str().trim().to_lowercase(), ip, port.get())))
             }
-            _ => false,
+            _ => None,
         };
-        self.hosts.push(row);
-        self.host_repeats.push(repeat);
-        if self.hosts.len() >= BATCH_ROWS {
-            self.send_hosts()?;
+        match self.hosts.push(row, fingerprint) {
+            Some((rows, repeats)) => self.send(Batch::Hosts(rows, repeats)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn vet_host(&self, row: &mut HostRow) {
         let Some(ip) = row.ip.as_ref().and_then(Host::ip) else {
             return;
         };
-        if let Err(refused) = self
-            .addresses
-            .policy
-            .check(ip, self.addresses.private_permitted)
-        {
+        if let Err(refused) = self.writer.check_ip(ip) {
             row.problems.push(RowProblem {
                 field: Field::Ip,
                 code: ProblemCode::AddressNotAllowed,
@@ -378,21 +374,11 @@ impl RowSink for BatchSink {
     }
 
     fn account_sale(&mut self, row: AccountSaleRow) -> Result<(), SpreadsheetError> {
-        let repeat = match SaleKey::of(&row) {
-            Some(key) => {
-                let fingerprint = self.fingerprint(&key);
-                !self.seen_sales.insert(fingerprint)
-            }
-            None => false,
-        };
-        self.sales.push(row);
-        self.repeats.push(repeat);
-        if self.sales.len() >= BATCH_ROWS {
-            let rows = std::mem::replace(&mut self.sales, Vec::with_capacity(BATCH_ROWS));
-            let repeats = std::mem::replace(&mut self.repeats, Vec::with_capacity(BATCH_ROWS));
-            self.send(Batch::AccountSales(rows, repeats))?;
+        let fingerprint = SaleKey::of(&row).map(|key| self.fingerprint(&key));
+        match self.sales.push(row, fingerprint) {
+            Some((rows, repeats)) => self.send(Batch::AccountSales(rows, repeats)),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -457,7 +443,7 @@ pub async fn stage(
     created_by: Option<Uuid>,
     file_name: &str,
     bytes: Vec<u8>,
-    addresses: AddressRules,
+    writer: WriteContext,
 ) -> Result<StagedImport, MonitoringError> {
     let id = Uuid::new_v4();
     let file_name: String = file_name
@@ -467,7 +453,7 @@ pub async fn stage(
         .collect();
     let (sender, mut receiver) = mpsc::channel::<Batch>(2);
     let parser = tokio::task::spawn_blocking(move || {
-        let mut sink = BatchSink::new(sender, addresses);
+        let mut sink = BatchSink::new(sender, writer);
         let summary = spreadsheet::read_rows(&bytes, &mut sink)?;
         sink.flush()?;
         Ok::<_, SpreadsheetError>(summary)

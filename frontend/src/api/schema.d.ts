@@ -1575,8 +1575,9 @@ export interface components {
             /**
              * Format: int32
              * @description Seconds between checks, 30 to 86400 (default 300).
+             * @default 300
              */
-            check_interval_seconds?: number | null;
+            check_interval_seconds: number | null;
             /** @description `IDR` (default) or `USD`. */
             currency?: string | null;
             /**
@@ -1592,8 +1593,9 @@ export interface components {
             /**
              * Format: int32
              * @description Consecutive failed checks before DOWN, 1 to 10 (default 2).
+             * @default 2
              */
-            failures_before_down?: number | null;
+            failures_before_down: number | null;
             /**
              * @description Shown on the public status page. Adding: the shop's "new hosts are
              *     public" setting when absent; changing: unchanged when absent.

@@ -40,12 +40,12 @@ export const MAINTENANCE_FIELDS = ['starts_at', 'ends_at', 'reason'] as const
 
 const HOST = LIMITS.HostInput
 
-/** The API's limits (HostInput, from the generated schema), checked before sending; the defaults are the server's. */
+/** The API's limits and defaults (HostInput, from the generated schema), checked before sending. */
 export const HOST_LIMITS = {
   nameMax: HOST.name.maxLength,
   notesMax: HOST.notes.maxLength,
-  interval: { min: HOST.check_interval_seconds.minimum, max: HOST.check_interval_seconds.maximum, default: 300 },
-  failures: { min: HOST.failures_before_down.minimum, max: HOST.failures_before_down.maximum, default: 2 },
+  interval: { min: HOST.check_interval_seconds.minimum, max: HOST.check_interval_seconds.maximum, default: HOST.check_interval_seconds.default },
+  failures: { min: HOST.failures_before_down.minimum, max: HOST.failures_before_down.maximum, default: HOST.failures_before_down.default },
   renotify: { min: HOST.renotify_minutes.minimum, max: HOST.renotify_minutes.maximum },
 } as const
 
@@ -192,17 +192,6 @@ export function useHosts(api: ApiClient = defaultApi) {
     return data.updated
   }
 
-  /** The shop's monitoring settings (owner, sysadmin). */
-  async function settings(): Promise<MonitorSettings> {
-    const { data: answer, response } = await api.GET('/api/v1/monitoring/settings')
-    return unwrap(answer, response)
-  }
-
-  async function saveSettings(body: MonitorSettings): Promise<MonitorSettings> {
-    const { data: answer, response } = await api.PUT('/api/v1/monitoring/settings', { body })
-    return unwrap(answer, response)
-  }
-
   /** Every host and account sale as an .xlsx (fetched with the session's token). */
   async function exportWorkbook(): Promise<ExportedWorkbook> {
     const { data: answer, response } = await api.GET('/api/v1/monitoring/export', { parseAs: 'blob' })
@@ -226,10 +215,23 @@ export function useHosts(api: ApiClient = defaultApi) {
     addMaintenance,
     removeMaintenance,
     setPublic,
-    settings,
-    saveSettings,
     exportWorkbook,
   }
+}
+
+/** The shop's monitoring settings (owner, sysadmin): read and save. */
+export function useMonitorSettings(api: ApiClient = defaultApi) {
+  async function read(): Promise<MonitorSettings> {
+    const { data: answer, response } = await api.GET('/api/v1/monitoring/settings')
+    return unwrap(answer, response)
+  }
+
+  async function save(body: MonitorSettings): Promise<MonitorSettings> {
+    const { data: answer, response } = await api.PUT('/api/v1/monitoring/settings', { body })
+    return unwrap(answer, response)
+  }
+
+  return { read, save }
 }
 
 /** Hand a downloaded file to the browser as a download. */

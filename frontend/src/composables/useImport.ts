@@ -2,6 +2,7 @@ import { shallowRef } from 'vue'
 import { api as defaultApi, type ApiClient } from '../api/client'
 import { deleteTolerating404, unwrap } from '../api/unwrap'
 import type { components } from '../api/schema'
+import { enumMembers } from '../api/enums'
 
 export type ImportResult = components['schemas']['ImportResult']
 
@@ -36,28 +37,23 @@ export type RowFilter = RowStatus | 'all'
 /** Rows per page of each preview table (the server answers 50 by default). */
 export const PAGE_SIZE = 50
 
-/**
- * Every row problem code, for the translations. A record over the generated
- * `ProblemCode` type, so a code the server adds fails the type check here
- * until it is listed (and translated).
- */
-const ROW_PROBLEM_CODE_SET = {
-  missing: true,
-  missing_column: true,
-  invalid_ip: true,
-  invalid_port: true,
-  invalid_date: true,
-  negative_price: true,
-  invalid_price: true,
-  unknown_currency: true,
-  currency_mismatch: true,
-  currency_required: true,
-  invalid_qty: true,
-  too_long: true,
-  invalid_text: true,
-  address_not_allowed: true,
-} as const satisfies Record<RowProblemCode, true>
-export const ROW_PROBLEM_CODES = Object.keys(ROW_PROBLEM_CODE_SET) as RowProblemCode[]
+/** Every row problem code of the generated schema, for the translations. */
+export const ROW_PROBLEM_CODES = enumMembers<RowProblemCode>()([
+  'missing',
+  'missing_column',
+  'invalid_ip',
+  'invalid_port',
+  'invalid_date',
+  'negative_price',
+  'invalid_price',
+  'unknown_currency',
+  'currency_mismatch',
+  'currency_required',
+  'invalid_qty',
+  'too_long',
+  'invalid_text',
+  'address_not_allowed',
+])
 
 /** The server's upload limit (`MAX_UPLOAD_BYTES`, 20 MiB): larger files are refused before sending. */
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024

@@ -1,8 +1,10 @@
 import type { FormItemRule } from 'naive-ui'
 import { useI18n } from 'vue-i18n'
+import { LIMITS } from '../api/limits'
 import { parseMoney, type CurrencyCode } from '../lib/money'
 
-export const PASSWORD_MIN = 10
+/** The shortest password the server takes (the same for every form that sets one). */
+export const PASSWORD_MIN = LIMITS.RegisterRequest.password.minLength
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 const CODE = /^\d{6}$/
 const CHAT_ID = /^-?\d{1,16}$/

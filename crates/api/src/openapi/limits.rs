@@ -12,8 +12,13 @@ use utoipa::openapi::{OpenApi, RefOr};
 enum Limit {
     /// A string's length (characters) from `min` to `max`.
     Length { min: Option<usize>, max: usize },
-    /// A number from `min` to `max`.
-    Range { min: i64, max: i64 },
+    /// A number from `min` to `max`, and what the server takes when it is
+    /// left out (when it takes anything).
+    Range {
+        min: i64,
+        max: i64,
+        default: Option<i64>,
+    },
 }
 
 const fn at_most(max: usize) -> Limit {
@@ -24,6 +29,15 @@ fn range<T: Copy + Into<i64>>(range: &std::ops::RangeInclusive<T>) -> Limit {
     Limit::Range {
         min: (*range.start()).into(),
         max: (*range.end()).into(),
+        default: None,
+    }
+}
+
+fn range_or<T: Copy + Into<i64>>(range: &std::ops::RangeInclusive<T>, default: T) -> Limit {
+    Limit::Range {
+        min: (*range.start()).into(),
+        max: (*range.end()).into(),
+        default: Some(default.into()),
     }
 }
 
@@ -102,12 +116,18 @@ fn field_limits() -> Vec<(&'static str, &'static str, Limit)> {
         (
             "HostInput",
             "check_interval_seconds",
-            range(&bounds::CHECK_INTERVAL_SECONDS),
+            range_or(
+                &bounds::CHECK_INTERVAL_SECONDS,
+                bounds::DEFAULT_CHECK_INTERVAL_SECONDS,
+            ),
         ),
         (
             "HostInput",
             "failures_before_down",
-            range(&bounds::FAILURES_BEFORE_DOWN),
+            range_or(
+                &bounds::FAILURES_BEFORE_DOWN,
+                bounds::DEFAULT_FAILURES_BEFORE_DOWN,
+            ),
         ),
         (
             "HostInput",
@@ -151,9 +171,12 @@ pub(super) fn add(document: &mut OpenApi) {
                     property.min_length = min;
                     property.max_length = Some(max);
                 }
-                Limit::Range { min, max } => {
+                Limit::Range { min, max, default } => {
                     property.minimum = Some(min.into());
                     property.maximum = Some(max.into());
+                    if let Some(default) = default {
+                        property.default = Some(default.into());
+                    }
                 }
             }
         }

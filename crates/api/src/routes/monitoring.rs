@@ -531,16 +531,12 @@ async fn upload_import(
         .file_name
         .clone()
         .unwrap_or_else(|| "upload.xlsx".to_owned());
-    let addresses = import::AddressRules {
-        policy: state.settings.monitor.addresses,
-        private_permitted: auth.principal.has_any(MonitorAdmins::ROLES),
-    };
     let staged = import::stage(
         &state.pool,
         Some(auth.principal.user_id),
         &file_name,
         bytes,
-        addresses,
+        write_context(&state, &auth),
     )
     .await?;
     Ok(HttpResponse::Created().json(staged))

@@ -1098,17 +1098,7 @@ async fn a_reimport_keeps_what_blank_cells_leave_out_and_matches_names_ignoring_
         serde_json::json!({ "new": 1, "update": 1, "unchanged": 2, "duplicate": 0, "invalid": 0 })
     );
     let id = staged["id"].as_str().unwrap();
-    let updates: serde_json::Value = app
-        .authed(
-            Method::GET,
-            &format!("/api/v1/monitoring/imports/{id}/hosts?status=update"),
-            &token,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let updates = host_rows(&app, &token, id, "update").await;
     assert_eq!(updates["total"], 1);
     let row = &updates["rows"][0];
     assert_eq!(
@@ -1853,7 +1843,7 @@ async fn host_edits_and_deletes_are_audited_with_before_and_after(pool: PgPool) 
     assert!(after.is_none());
 }
 
-/// The problems of one preview row (`VPS` sheet), by status filter.
+/// A preview's `VPS` rows with one status.
 async fn host_rows(app: &TestApp, token: &str, id: &str, status: &str) -> serde_json::Value {
     app.authed(
         Method::GET,
@@ -2018,4 +2008,93 @@ async fn an_import_follows_the_rules_of_adding_a_host_by_hand(pool: PgPool) {
         ],
         "the dollar host kept its price, only the renewal cleared the flag, the twice-named host exists once"
     );
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn the_host_limits_the_schema_shows_are_the_ones_the_server_enforces(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let token = staff_token(&app, "owner@example.test", "owner").await;
+    let document: serde_json::Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let properties = document["components"]["schemas"]["HostInput"]["properties"]
+        .as_object()
+        .unwrap()
+        .clone();
+    let mut checked = Vec::new();
+    for (field, schema) in &properties {
+        let base = |value: serde_json::Value| {
+            let mut body = serde_json::json!({ "name": format!("LIMIT-{field}"), "address": "203.0.113.1", "port": 22 });
+            body[field.as_str()] = value;
+            body
+        };
+        let mut edges = Vec::new();
+        if let Some(max) = schema["maxLength"].as_u64() {
+            let max = usize::try_from(max).unwrap();
+            edges.push((serde_json::json!("x".repeat(max)), true));
+            edges.push((serde_json::json!("x".repeat(max + 1)), false));
+        }
+        if let Some(max) = schema["maximum"].as_i64() {
+            edges.push((serde_json::json!(max), true));
+            edges.push((serde_json::json!(max + 1), false));
+        }
+        if let Some(min) = schema["minimum"].as_i64() {
+            edges.push((serde_json::json!(min - 1), false));
+        }
+        if edges.is_empty() {
+            continue;
+        }
+        checked.push(field.clone());
+        for (value, accepted) in edges {
+            let response = post_host(&app, &token, base(value.clone())).await;
+            if accepted {
+                assert_eq!(response.status().as_u16(), 201, "{field} = {value}");
+                let id = response.json::<serde_json::Value>().await.unwrap()["id"]
+                    .as_i64()
+                    .unwrap();
+                let gone = app
+                    .authed(
+                        Method::DELETE,
+                        &format!("/api/v1/monitoring/hosts/{id}"),
+                        &token,
+                        None,
+                    )
+                    .await;
+                assert_eq!(gone.status().as_u16(), 204);
+            } else {
+                let problem = assert_problem(response, 422, "validation_failed").await;
+                assert!(
+                    problem["errors"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|error| error["field"] == field.as_str()),
+                    "{field} = {value}: {problem}"
+                );
+            }
+        }
+    }
+    checked.sort();
+    assert_eq!(
+        checked,
+        [
+            "check_interval_seconds",
+            "failures_before_down",
+            "name",
+            "notes",
+            "port",
+            "price_minor",
+            "renotify_minutes"
+        ]
+    );
+
+    // A field left out is stored as the schema's default says.
+    let response = post_host(
+        &app,
+        &token,
+        serde_json::json!({ "name": "DEFAULTS", "address": "203.0.113.1", "port": 22 }),
+    )
+    .await;
+    let host: serde_json::Value = response.json().await.unwrap();
+    for field in ["check_interval_seconds", "failures_before_down"] {
+        assert_eq!(host[field], properties[field]["default"], "{field}");
+    }
 }
