@@ -170,6 +170,7 @@ impl Application {
             settings: Arc::clone(&settings),
             telegram,
             clock: domain::Clock::system(settings.shop_calendar),
+            sealer: Arc::new(sealer(&settings)?),
         };
 
         crate::alerting::spawn_forwarder(pool.clone());
@@ -291,4 +292,12 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
     .shutdown_timeout(30)
     .run();
     Ok(server)
+}
+
+fn sealer(settings: &Settings) -> anyhow::Result<domain::Sealer> {
+    let masters: Vec<&[u8]> = std::iter::once(&settings.secret_key)
+        .chain(&settings.previous_secret_keys)
+        .map(|key| key.expose().as_bytes())
+        .collect();
+    Ok(domain::Sealer::new(&masters)?)
 }

@@ -144,3 +144,29 @@ impl FromRequest for Client {
         std::future::ready(Ok(Client(client_info(request, proxies))))
     }
 }
+
+/// The caller of a public endpoint that answers everyone but tailors the
+/// answer to who is signed in (the storefront's prices). No token is an
+/// anonymous visitor; a token that does not hold is still a 401, so a
+/// client with an expired session is told so instead of silently seeing
+/// another tier's prices.
+pub struct Caller(pub Option<Principal>);
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            if request.headers().get(AUTHORIZATION).is_none() {
+                return Ok(Caller(None));
+            }
+            let state = request
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no app state")))?;
+            let token = bearer(&request)?;
+            Ok(Caller(Some(state.identity.authenticate(&token).await?)))
+        })
+    }
+}

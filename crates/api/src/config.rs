@@ -174,6 +174,9 @@ pub struct Settings {
     /// Master key (32 bytes, base64) for encrypting integration secrets at
     /// rest and keying the hashes of one-time codes.
     pub secret_key: Secret,
+    /// Earlier master keys, newest first: values sealed under them (stock
+    /// of digital goods, integration secrets) still open after a rotation.
+    pub previous_secret_keys: Vec<Secret>,
     /// ES256 signing keys (PKCS#8 PEM). The first signs; all verify.
     pub jwt_private_keys: Vec<Secret>,
     /// The Telegram bot; none disables the Telegram channel.
@@ -343,6 +346,13 @@ impl Settings {
             smtp_url: Secret(env.string("SMTP_URL", "smtp://127.0.0.1:2525")),
             mail_from: env.string("MAIL_FROM", "Juragan <no-reply@juragan.local>"),
             secret_key: env.secret("JURAGAN_SECRET_KEY", DEV_SECRET_KEY),
+            previous_secret_keys: env
+                .string("JURAGAN_PREVIOUS_SECRET_KEYS", "")
+                .split(',')
+                .map(str::trim)
+                .filter(|key| !key.is_empty())
+                .map(|key| Secret(key.to_owned()))
+                .collect(),
             jwt_private_keys: jwt_keys(&mut env)?,
             proxy_trust: ProxyTrust {
                 trusted: parse_cidr_list(&env.string("HTTP_TRUSTED_PROXIES", "")).map_err(

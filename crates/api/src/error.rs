@@ -344,6 +344,35 @@ impl From<monitoring::MonitoringError> for ApiError {
     }
 }
 
+impl From<billing::catalog::CatalogError> for ApiError {
+    fn from(error: billing::catalog::CatalogError) -> Self {
+        let detail = error.to_string();
+        use billing::catalog::CatalogError;
+        match error {
+            CatalogError::Validation(errors) => ApiError::Validation(errors),
+            CatalogError::NotFound(what) => ApiError::NotFound(what.to_owned()),
+            CatalogError::Taken { field, message } => ApiError::Conflict {
+                code: "taken",
+                detail,
+                errors: domain::ValidationErrors::single(field, "taken", message),
+            },
+            CatalogError::InUse(_) => ApiError::Conflict {
+                code: "in_use",
+                detail,
+                errors: domain::ValidationErrors::new(),
+            },
+            CatalogError::WrongKind(_) => ApiError::Rejected {
+                code: "wrong_product_kind",
+                detail,
+            },
+            CatalogError::Database(error) => error.into(),
+            CatalogError::Corrupt(_) | CatalogError::Sealing(_) => {
+                ApiError::Internal(anyhow::Error::new(error))
+            }
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         ApiError::Internal(anyhow::Error::new(error).context("database"))

@@ -21,6 +21,9 @@ pub struct AppState {
     /// "Now" and the shop's calendar (`SHOP_TIMEZONE`); the system clock in
     /// the server, one a test moves in tests.
     pub clock: domain::Clock,
+    /// Seals what must not be readable in the database (digital stock):
+    /// `JURAGAN_SECRET_KEY` seals, it and the previous keys open.
+    pub sealer: Arc<domain::Sealer>,
 }
 
 /// The bot's client and shared send throttle, and its username for deep

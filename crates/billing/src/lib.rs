@@ -1,6 +1,6 @@
-//! Billing: catalog pricing, promo codes, orders, invoices, the wallet and its
-//! double-entry ledger, payment gateways (Midtrans, Xendit, Pakasir, manual
-//! transfer) and the billing lifecycle (renewal invoices, suspension,
-//! termination). Owns every table about what was sold and what was paid.
-//!
-//! Only the crate boundary exists so far; features arrive with their issues.
+//! Billing: what the shop sells and for how much (`catalog`), and — as their
+//! issues land — promo codes, orders, invoices, the wallet and its ledger,
+//! payment gateways and the billing lifecycle. Owns every table about what
+//! is sold and what was paid.
+
+pub mod catalog;

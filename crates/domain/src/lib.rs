@@ -7,12 +7,14 @@ pub mod calendar;
 pub mod email;
 pub mod money;
 pub mod phone;
+pub mod sealing;
 pub mod validation;
 
 pub use calendar::{BillingPeriod, Clock, ShopCalendar, UnknownTimeZone};
 pub use email::{Email, InvalidEmail};
 pub use money::{Currency, Money, MoneyError};
 pub use phone::{InvalidPhone, PhoneId};
+pub use sealing::{Sealed, Sealer, SealingError};
 pub use validation::{FieldError, ValidationErrors};
 
 /// The most items one page of a cursor-paged list holds: a larger `limit`

@@ -47,7 +47,7 @@ fn field_limits() -> Vec<(&'static str, &'static str, Limit)> {
         min: Some(identity::password::MIN_LENGTH),
         max: identity::password::MAX_LENGTH,
     };
-    vec![
+    let mut limits = vec![
         ("RegisterRequest", "password", password()),
         ("AcceptInvitationRequest", "password", password()),
         ("ResetPasswordRequest", "new_password", password()),
@@ -150,7 +150,81 @@ fn field_limits() -> Vec<(&'static str, &'static str, Limit)> {
             "reason",
             at_most(bounds::MAINTENANCE_REASON_MAX_CHARS),
         ),
-    ]
+    ];
+    limits.extend(catalog_limits());
+    limits
+}
+
+fn catalog_limits() -> Vec<(&'static str, &'static str, Limit)> {
+    use billing::catalog::bounds as catalog;
+    let mut limits = Vec::new();
+    for schema in ["ListingInput", "CategoryInput"] {
+        limits.push((schema, "slug", at_most(catalog::SLUG_MAX_CHARS)));
+        limits.push((schema, "name_id", at_most(catalog::NAME_MAX_CHARS)));
+        limits.push((schema, "name_en", at_most(catalog::NAME_MAX_CHARS)));
+        limits.push((schema, "sort_order", range(&catalog::SORT_ORDER)));
+    }
+    for field in ["summary_id", "summary_en"] {
+        limits.push(("ListingInput", field, at_most(catalog::SUMMARY_MAX_CHARS)));
+    }
+    for field in ["description_id", "description_en"] {
+        limits.push((
+            "ListingInput",
+            field,
+            at_most(catalog::DESCRIPTION_MAX_CHARS),
+        ));
+        limits.push(("CategoryInput", field, at_most(catalog::SUMMARY_MAX_CHARS)));
+    }
+    for (field, bound) in [
+        ("cores", &catalog::CORES),
+        ("ram_mb", &catalog::RAM_MB),
+        ("disk_gb", &catalog::DISK_GB),
+        ("rate_limit_mbps", &catalog::RATE_LIMIT_MBPS),
+        ("disk_mb", &catalog::HOSTING_DISK_MB),
+        ("bandwidth_gb", &catalog::BANDWIDTH_GB),
+        ("addon_domains", &catalog::ADDON_DOMAINS),
+        ("quota_mb", &catalog::QUOTA_MB),
+        ("validity_days", &catalog::VALIDITY_DAYS),
+        ("download_mbps", &catalog::SPEED_MBPS),
+        ("upload_mbps", &catalog::SPEED_MBPS),
+    ] {
+        limits.push(("SpecInput", field, range(bound)));
+    }
+    for field in ["terms_id", "terms_en"] {
+        limits.push(("SpecInput", field, at_most(catalog::TERMS_MAX_CHARS)));
+    }
+    for field in ["whm_package", "provider_sku", "pppoe_profile"] {
+        limits.push(("SpecInput", field, at_most(catalog::PROFILE_MAX_CHARS)));
+    }
+    for field in [
+        "price_minor",
+        "setup_fee_minor",
+        "renew_minor",
+        "transfer_minor",
+    ] {
+        limits.push(("PriceInput", field, range(&catalog::PRICE_MINOR)));
+    }
+    for schema in ["RegionInput", "OsTemplateInput"] {
+        limits.push((schema, "name", at_most(catalog::LIST_NAME_MAX_CHARS)));
+        limits.push((schema, "sort_order", range(&catalog::SORT_ORDER)));
+    }
+    limits.push(("RegionInput", "code", at_most(catalog::CODE_MAX_CHARS)));
+    limits.push((
+        "OsTemplateInput",
+        "code",
+        at_most(catalog::TEMPLATE_CODE_MAX_CHARS),
+    ));
+    limits.push((
+        "CustomerGroupInput",
+        "code",
+        at_most(catalog::CODE_MAX_CHARS),
+    ));
+    limits.push((
+        "CustomerGroupInput",
+        "name",
+        at_most(catalog::LIST_NAME_MAX_CHARS),
+    ));
+    limits
 }
 
 /// The `cursor` of a paged list is the id the previous page ended at (see

@@ -309,6 +309,18 @@ impl TestApp {
         id
     }
 
+    /// A verified account holding `roles` and an access token for it.
+    pub async fn user_token(&self, email: &str, roles: &[&str]) -> (uuid::Uuid, String) {
+        let id = self.create_user(email, roles).await;
+        let roles: Vec<identity::Role> = roles.iter().map(|role| role.parse().unwrap()).collect();
+        let token = self
+            .identity
+            .keys()
+            .issue(id, &roles, uuid::Uuid::now_v7())
+            .unwrap();
+        (id, token)
+    }
+
     /// An access token for a (possibly non-existent) user with these roles,
     /// signed by the app's key, as sign-in would issue it.
     pub fn token_with_roles(&self, roles: &[identity::Role]) -> String {

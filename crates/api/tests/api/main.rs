@@ -7,6 +7,7 @@ mod helpers;
 mod abuse;
 mod accounts;
 mod browser;
+mod catalog;
 mod errors;
 mod modules;
 mod monitoring;

@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use crate::helpers::spawn_app;
 
 /// Operations anyone may call without signing in.
-const PUBLIC: [&str; 17] = [
+const PUBLIC: [&str; 22] = [
     "GET /healthz",
     "GET /api/v1/status",
     "GET /readyz",
@@ -28,6 +28,11 @@ const PUBLIC: [&str; 17] = [
     "POST /api/v1/auth/password/forgot",
     "POST /api/v1/auth/password/reset",
     "POST /api/v1/auth/invitations/accept",
+    "GET /api/v1/catalog/products",
+    "GET /api/v1/catalog/products/{slug}",
+    "GET /api/v1/catalog/categories",
+    "GET /api/v1/catalog/regions",
+    "GET /api/v1/catalog/os-templates",
 ];
 
 /// A concrete URL for a templated path: every `{param}` becomes a fresh UUID.

@@ -1,0 +1,65 @@
+//! The catalog over HTTP: the storefront's public reads ([`storefront`]),
+//! staff editing of products and their stock ([`products`]), the managed
+//! lists ([`lists`]: categories, regions, OS templates) and the customer
+//! groups that choose a price tier ([`groups`]).
+
+pub mod groups;
+pub mod lists;
+pub mod products;
+pub mod storefront;
+
+use identity::Role;
+use identity::audit::{self, AuditRecord};
+use serde::Serialize;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::{Auth, Policy};
+use crate::error::ApiError;
+
+pub fn configure(config: &mut ServiceConfig) {
+    storefront::configure(config);
+    products::configure(config);
+    lists::configure(config);
+    groups::configure(config);
+}
+
+/// Prices, listings, categories, stock: the business side.
+pub struct CatalogEditors;
+impl Policy for CatalogEditors {
+    const ROLES: &'static [Role] = &[Role::Owner, Role::Business];
+}
+
+/// Technical attributes, regions and OS templates: the sysadmins.
+pub struct TechnicalEditors;
+impl Policy for TechnicalEditors {
+    const ROLES: &'static [Role] = &[Role::Owner, Role::Sysadmin];
+}
+
+/// Either side may start a product: the business side with its listing,
+/// the sysadmins with its technical attributes.
+pub struct ProductCreators;
+impl Policy for ProductCreators {
+    const ROLES: &'static [Role] = &[Role::Owner, Role::Business, Role::Sysadmin];
+}
+
+/// Writes an audit entry of a catalog change with the whole record before
+/// and after, in the change's transaction.
+pub(crate) async fn audited<P: Policy, T: Serialize>(
+    conn: &mut sqlx::PgConnection,
+    auth: &Auth<P>,
+    action: &str,
+    entity_type: &str,
+    id: impl ToString,
+    before: Option<&T>,
+    after: Option<&T>,
+) -> Result<(), ApiError> {
+    let entry = AuditRecord {
+        action,
+        entity_type,
+        entity_id: id.to_string(),
+        before: before.map(|value| serde_json::json!(value)),
+        after: after.map(|value| serde_json::json!(value)),
+    };
+    audit::record(conn, &auth.actor(), entry).await?;
+    Ok(())
+}

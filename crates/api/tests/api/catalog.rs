@@ -1,0 +1,719 @@
+//! The catalog: staff build it (each role its own side), the storefront
+//! shows it at each caller's tier, bad input writes nothing, digital stock
+//! is sealed and only ever counted.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use crate::helpers::{TestApp, assert_problem, spawn_app, test_settings};
+
+/// Regions, templates and a category, set up by the roles that own them.
+async fn lists(app: &TestApp, sysadmin: &str, business: &str) -> i64 {
+    for (code, name, country) in [("jkt", "Jakarta", "ID"), ("sgp", "Singapore", "SG")] {
+        let created = app
+            .authed(
+                Method::POST,
+                "/api/v1/staff/catalog/regions",
+                sysadmin,
+                Some(json!({"code": code, "name": name, "country": country})),
+            )
+            .await;
+        assert_eq!(created.status().as_u16(), 201);
+    }
+    for (code, family) in [("ubuntu-24.04", "linux"), ("windows-2022", "windows")] {
+        let created = app
+            .authed(
+                Method::POST,
+                "/api/v1/staff/catalog/os-templates",
+                sysadmin,
+                Some(json!({"code": code, "name": code, "family": family})),
+            )
+            .await;
+        assert_eq!(created.status().as_u16(), 201);
+    }
+    let category: Value = app
+        .authed(
+            Method::POST,
+            "/api/v1/staff/catalog/categories",
+            business,
+            Some(json!({"slug": "vps-indonesia", "name_id": "VPS Indonesia", "name_en": "Indonesian VPS"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    category["id"].as_i64().unwrap()
+}
+
+fn vps(slug: &str, category_id: i64) -> Value {
+    json!({
+        "kind": "vps",
+        "slug": slug,
+        "category_id": category_id,
+        "name_id": "VPS Kecil",
+        "name_en": "Small VPS",
+        "summary_id": "2 vCPU, 4 GB RAM",
+        "spec": {"cores": 2, "ram_mb": 4096, "disk_gb": 60, "rate_limit_mbps": 100,
+                 "regions": ["jkt"], "os_templates": ["ubuntu-24.04", "windows-2022"]},
+        "prices": [
+            {"group": "member", "currency": "IDR", "cycle": "monthly", "price_minor": 100000, "setup_fee_minor": 25000},
+            {"group": "member", "currency": "IDR", "cycle": "annual", "price_minor": 1000000},
+            {"group": "reseller", "currency": "IDR", "cycle": "monthly", "price_minor": 80000}
+        ]
+    })
+}
+
+async fn storefront(app: &TestApp, token: Option<&str>, query: &str) -> Value {
+    let mut request = app
+        .client
+        .get(app.url(&format!("/api/v1/catalog/products{query}")));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    response.json().await.unwrap()
+}
+
+fn monthly(page: &Value) -> Option<i64> {
+    page["items"][0]["offers"]
+        .as_array()?
+        .iter()
+        .find(|offer| offer["cycle"] == "monthly")?["price_minor"]
+        .as_i64()
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn staff_build_a_catalog_and_each_tier_sees_its_price(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let (_, sysadmin) = app.user_token("sysadmin@shop.test", &["sysadmin"]).await;
+    let (_, business) = app.user_token("business@shop.test", &["business"]).await;
+    let (_, owner) = app.user_token("owner@shop.test", &["owner"]).await;
+    let category_id = lists(&app, &sysadmin, &business).await;
+
+    let created = app
+        .authed(
+            Method::POST,
+            "/api/v1/staff/catalog/products",
+            &business,
+            Some(vps("vps-kecil", category_id)),
+        )
+        .await;
+    assert_eq!(created.status().as_u16(), 201);
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(created["regions"], json!(["jkt"]));
+    assert_eq!(created["prices"].as_array().unwrap().len(), 3);
+
+    // Anonymous and a plain client: the member tier, setup fee shown.
+    let anonymous = storefront(&app, None, "").await;
+    assert_eq!(anonymous["tier"], "member");
+    assert_eq!(anonymous["total"], 1);
+    assert_eq!(monthly(&anonymous), Some(100_000));
+    assert_eq!(
+        anonymous["items"][0]["offers"][0]["setup_fee_minor"],
+        25_000
+    );
+    assert_eq!(anonymous["items"][0]["name"], "VPS Kecil");
+    assert_eq!(anonymous["items"][0]["category"]["name"], "VPS Indonesia");
+    assert_eq!(
+        anonymous["items"][0]["regions"],
+        json!([{"code": "jkt", "name": "Jakarta"}])
+    );
+    let (_, member) = app.user_token("budi@pelanggan.test", &["client"]).await;
+    assert_eq!(
+        monthly(&storefront(&app, Some(&member), "").await),
+        Some(100_000)
+    );
+
+    // A reseller: its own monthly price, the member's annual one.
+    let (_, reseller) = app.user_token("toko@reseller.test", &["reseller"]).await;
+    let page = storefront(&app, Some(&reseller), "?lang=en").await;
+    assert_eq!(page["tier"], "reseller");
+    assert_eq!(monthly(&page), Some(80_000));
+    let annual = page["items"][0]["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|offer| offer["cycle"] == "annual")
+        .unwrap()["price_minor"]
+        .clone();
+    assert_eq!(annual, 1_000_000);
+    assert_eq!(page["items"][0]["name"], "Small VPS");
+
+    // The owner adds a tier, prices it and moves the client into it.
+    let gold: Value = app
+        .authed(
+            Method::POST,
+            "/api/v1/staff/customer-groups",
+            &owner,
+            Some(json!({"code": "gold", "name": "Gold"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let added = app
+        .authed(
+            Method::POST,
+            &format!("/api/v1/staff/customer-groups/{}/members", gold["id"]),
+            &owner,
+            Some(json!({"email": "Budi@Pelanggan.test"})),
+        )
+        .await;
+    assert_eq!(added.status().as_u16(), 200);
+    let mut prices = vps("x", 0)["prices"].clone();
+    prices.as_array_mut().unwrap().push(
+        json!({"group": "gold", "currency": "IDR", "cycle": "monthly", "price_minor": 70000}),
+    );
+    let priced = app
+        .authed(
+            Method::PUT,
+            &format!("/api/v1/staff/catalog/products/{}/prices", created["id"]),
+            &business,
+            Some(json!({"prices": prices})),
+        )
+        .await;
+    assert_eq!(priced.status().as_u16(), 200);
+    let page = storefront(&app, Some(&member), "").await;
+    assert_eq!(
+        (page["tier"].as_str(), monthly(&page)),
+        (Some("gold"), Some(70_000))
+    );
+
+    // No USD price: not offered in USD. Filters narrow; hidden is gone.
+    assert_eq!(storefront(&app, None, "?currency=USD").await["total"], 0);
+    assert_eq!(storefront(&app, None, "?region=sgp").await["total"], 0);
+    assert_eq!(
+        storefront(&app, None, "?region=jkt&kind=vps&q=kecil").await["total"],
+        1
+    );
+    assert_eq!(
+        storefront(&app, None, "?category=vps-indonesia").await["total"],
+        1
+    );
+    assert_eq!(storefront(&app, None, "?kind=domain").await["total"], 0);
+    let one = app.get("/api/v1/catalog/products/vps-kecil").await;
+    assert_eq!(one.status().as_u16(), 200);
+    assert_problem(
+        app.get("/api/v1/catalog/products/nope").await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/catalog/products?currency=EUR").await,
+        422,
+        "validation_failed",
+    )
+    .await;
+
+    let mut listing = vps("vps-kecil", category_id);
+    listing["visible"] = json!(false);
+    let hidden = app
+        .authed(
+            Method::PUT,
+            &format!("/api/v1/staff/catalog/products/{}", created["id"]),
+            &business,
+            Some(listing),
+        )
+        .await;
+    assert_eq!(hidden.status().as_u16(), 200);
+    assert_eq!(storefront(&app, None, "").await["total"], 0);
+    assert_problem(
+        app.get("/api/v1/catalog/products/vps-kecil").await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    // Every change is in the audit log with the product before and after.
+    let audited: Vec<(String, bool, bool)> = sqlx::query_as(
+        "SELECT action, before IS NOT NULL, after IS NOT NULL FROM audit_log
+         WHERE entity_type = 'product' ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        audited,
+        [
+            ("product.created".to_owned(), false, true),
+            ("product.prices_replaced".to_owned(), true, true),
+            ("product.listing_updated".to_owned(), true, true),
+        ]
+    );
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn bad_products_are_refused_field_by_field_and_write_nothing(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let (_, sysadmin) = app.user_token("sysadmin@shop.test", &["sysadmin"]).await;
+    let (_, business) = app.user_token("business@shop.test", &["business"]).await;
+    let category_id = lists(&app, &sysadmin, &business).await;
+
+    let mut bad = vps("vps-bad", category_id);
+    bad["spec"] =
+        json!({"regions": ["jkt", "mars"], "os_templates": ["ubuntu-24.04"], "tld": "com"});
+    bad["prices"] = json!([
+        {"group": "member", "currency": "EUR", "cycle": "monthly", "price_minor": 1},
+        {"group": "member", "currency": "IDR", "cycle": "weekly", "price_minor": 1},
+        {"group": "member", "currency": "IDR", "cycle": "monthly", "price_minor": -5},
+        {"group": "member", "currency": "IDR", "cycle": "annual", "price_minor": 1_000_000_000_000_001i64},
+        {"group": "platinum", "currency": "IDR", "cycle": "monthly", "price_minor": 1}
+    ]);
+    let refused = app
+        .authed(
+            Method::POST,
+            "/api/v1/staff/catalog/products",
+            &business,
+            Some(bad),
+        )
+        .await;
+    let problem = assert_problem(refused, 422, "validation_failed").await;
+    let fields: Vec<String> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| {
+            format!(
+                "{}:{}",
+                error["field"].as_str().unwrap(),
+                error["code"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for expected in [
+        "spec.cores:required",
+        "spec.ram_mb:required",
+        "spec.disk_gb:required",
+        "spec.tld:not_for_kind",
+        "spec.regions:unknown",
+        "prices[0].currency:unknown",
+        "prices[1].cycle:unknown",
+        "prices[2].price_minor:out_of_range",
+        "prices[3].price_minor:out_of_range",
+        "prices[4].group:unknown",
+    ] {
+        assert!(
+            fields.contains(&expected.to_owned()),
+            "{expected} missing in {fields:?}"
+        );
+    }
+    let unknown_kind = app
+        .authed(
+            Method::POST,
+            "/api/v1/staff/catalog/products",
+            &business,
+            Some(json!({"kind": "server", "slug": "Bad Slug", "name_id": ""})),
+        )
+        .await;
+    let problem = assert_problem(unknown_kind, 422, "validation_failed").await;
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 3, "{problem}");
+
+    let products: i64 = sqlx::query_scalar("SELECT count(*) FROM product")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let prices: i64 = sqlx::query_scalar("SELECT count(*) FROM product_price")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!((products, prices), (0, 0), "nothing written");
+
+    // A taken slug and a TLD sold twice are conflicts naming the field.
+    let created = app
+        .authed(
+            Method::POST,
+            "/api/v1/staff/catalog/products",
+            &business,
+            Some(vps("vps-kecil", category_id)),
+        )
+        .await;
+    assert_eq!(created.status().as_u16(), 201);
+    let again = app
+        .authed(
+            Method::POST,
+            "/api/v1/staff/catalog/products",
+            &business,
+            Some(vps("vps-kecil", category_id)),
+        )
+        .await;
+    let problem = assert_problem(again, 409, "taken").await;
+    assert_eq!(problem["errors"][0]["field"], "slug");
+    let domain = |slug: &str| {
+        json!({"kind": "domain", "slug": slug, "name_id": ".com", "spec": {"tld": "com"},
+               "prices": [{"group": "member", "currency": "IDR", "cycle": "annual", "price_minor": 165000,
+                           "renew_minor": 185000, "transfer_minor": 160000}]})
+    };
+    let com = app
+        .authed(
+            Method::POST,
+            "/api/v1/staff/catalog/products",
+            &business,
+            Some(domain("domain-com")),
+        )
+        .await;
+    assert_eq!(com.status().as_u16(), 201);
+    let twice = app
+        .authed(
+            Method::POST,
+            "/api/v1/staff/catalog/products",
+            &business,
+            Some(domain("domain-com-2")),
+        )
+        .await;
+    let problem = assert_problem(twice, 409, "taken").await;
+    assert_eq!(problem["errors"][0]["field"], "spec.tld");
+
+    // A region in use cannot go; a category with products cannot either.
+    let regions: Vec<Value> = app
+        .authed(
+            Method::GET,
+            "/api/v1/staff/catalog/regions",
+            &sysadmin,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let jkt = regions
+        .iter()
+        .find(|region| region["code"] == "jkt")
+        .unwrap();
+    let in_use = app
+        .authed(
+            Method::DELETE,
+            &format!("/api/v1/staff/catalog/regions/{}", jkt["id"]),
+            &sysadmin,
+            None,
+        )
+        .await;
+    assert_problem(in_use, 409, "in_use").await;
+    let in_use = app
+        .authed(
+            Method::DELETE,
+            &format!("/api/v1/staff/catalog/categories/{category_id}"),
+            &business,
+            None,
+        )
+        .await;
+    assert_problem(in_use, 409, "in_use").await;
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn the_business_side_prices_and_the_sysadmins_configure(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let (_, sysadmin) = app.user_token("sysadmin@shop.test", &["sysadmin"]).await;
+    let (_, business) = app.user_token("business@shop.test", &["business"]).await;
+    let category_id = lists(&app, &sysadmin, &business).await;
+    let product: Value = app
+        .authed(
+            Method::POST,
+            "/api/v1/staff/catalog/products",
+            &sysadmin,
+            Some(vps("vps-kecil", category_id)),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = product["id"].as_i64().unwrap();
+    let spec = json!({"cores": 4, "ram_mb": 8192, "disk_gb": 120, "regions": ["jkt", "sgp"], "os_templates": ["ubuntu-24.04"]});
+
+    let business_spec = app
+        .authed(
+            Method::PUT,
+            &format!("/api/v1/staff/catalog/products/{id}/spec"),
+            &business,
+            Some(spec.clone()),
+        )
+        .await;
+    assert_problem(business_spec, 403, "forbidden").await;
+    let sysadmin_prices = app
+        .authed(
+            Method::PUT,
+            &format!("/api/v1/staff/catalog/products/{id}/prices"),
+            &sysadmin,
+            Some(json!({"prices": []})),
+        )
+        .await;
+    assert_problem(sysadmin_prices, 403, "forbidden").await;
+
+    let changed: Value = app
+        .authed(
+            Method::PUT,
+            &format!("/api/v1/staff/catalog/products/{id}/spec"),
+            &sysadmin,
+            Some(spec),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(changed["spec"]["cores"], 4);
+    assert_eq!(changed["regions"], json!(["jkt", "sgp"]));
+    assert_eq!(changed["prices"], product["prices"], "prices untouched");
+    let storefront: Value = app
+        .get("/api/v1/catalog/products?region=sgp")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(storefront["total"], 1);
+
+    let (before, after): (Value, Value) =
+        sqlx::query_as("SELECT before, after FROM audit_log WHERE action = 'product.spec_updated'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (
+            before["spec"]["cores"].clone(),
+            after["spec"]["cores"].clone()
+        ),
+        (json!(2), json!(4))
+    );
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn digital_stock_is_sealed_counted_and_never_shown(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let (_, business) = app.user_token("business@shop.test", &["business"]).await;
+    let product: Value = app
+        .authed(
+            Method::POST,
+            "/api/v1/staff/catalog/products",
+            &business,
+            Some(json!({
+                "kind": "digital", "slug": "netflix-1-bulan", "name_id": "Akun Netflix 1 Bulan",
+                "spec": {"terms_id": "Jangan ganti password. Kirim bukti login dalam 1x24 jam."},
+                "prices": [{"group": "member", "currency": "IDR", "cycle": "one_time", "price_minor": 35000}]
+            })),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = product["id"].as_i64().unwrap();
+    assert_eq!(
+        product["stock"],
+        json!({"available": 0, "reserved": 0, "sold": 0})
+    );
+
+    let items = json!({"items": ["budi1@mail.test:Rahasia#1", "  budi2@mail.test:Rahasia#2  ", "", "budi1@mail.test:Rahasia#1"]});
+    let added: Value = app
+        .authed(
+            Method::POST,
+            &format!("/api/v1/staff/catalog/products/{id}/stock"),
+            &business,
+            Some(items.clone()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (added["added"].clone(), added["duplicates"].clone()),
+        (json!(2), json!(1))
+    );
+    let again: Value = app
+        .authed(
+            Method::POST,
+            &format!("/api/v1/staff/catalog/products/{id}/stock"),
+            &business,
+            Some(items),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (again["added"].clone(), again["counts"]["available"].clone()),
+        (json!(0), json!(2))
+    );
+
+    // Stored sealed: the plaintext is nowhere in the table, and the app's
+    // key opens it.
+    let rows: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT id, sealed FROM digital_stock_item ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    for (_, sealed) in &rows {
+        assert!(
+            !sealed
+                .windows(b"Rahasia".len())
+                .any(|window| window == b"Rahasia")
+        );
+    }
+    let settings = test_settings(&[]);
+    let sealer = domain::Sealer::new(&[settings.secret_key.expose().as_bytes()]).unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    let opened = billing::catalog::stock::open_item(&mut conn, &sealer, rows[1].0)
+        .await
+        .unwrap();
+    assert_eq!(
+        opened, "budi2@mail.test:Rahasia#2",
+        "trimmed, sealed, opened"
+    );
+
+    // The public sees a count; the audit log a count; nobody the items.
+    let public = app
+        .get("/api/v1/catalog/products/netflix-1-bulan")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(public.contains("\"stock_available\":2"), "{public}");
+    assert!(!public.contains("Rahasia"));
+    let audit: String = sqlx::query_scalar(
+        "SELECT string_agg(after::text, ' ') FROM audit_log WHERE entity_type = 'product'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(!audit.contains("Rahasia"), "{audit}");
+
+    // Only digital products have stock; too many items are refused whole.
+    let vps: Value = app
+        .authed(
+            Method::POST,
+            "/api/v1/staff/catalog/products",
+            &business,
+            Some(json!({"kind": "hosting", "slug": "cpanel-mini", "name_id": "cPanel Mini", "spec": {"whm_package": "mini"}})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let wrong = app
+        .authed(
+            Method::POST,
+            &format!("/api/v1/staff/catalog/products/{}/stock", vps["id"]),
+            &business,
+            Some(json!({"items": ["x"]})),
+        )
+        .await;
+    assert_problem(wrong, 422, "wrong_product_kind").await;
+    let flood: Vec<String> = (0..10_001).map(|index| format!("code-{index}")).collect();
+    let flood = app
+        .authed(
+            Method::POST,
+            &format!("/api/v1/staff/catalog/products/{id}/stock"),
+            &business,
+            Some(json!({"items": flood})),
+        )
+        .await;
+    assert_problem(flood, 422, "validation_failed").await;
+
+    let discarded: Value = app
+        .authed(
+            Method::DELETE,
+            &format!("/api/v1/staff/catalog/products/{id}/stock"),
+            &business,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(discarded["discarded"], 2);
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn the_owner_keeps_the_customer_groups(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let (_, owner) = app.user_token("owner@shop.test", &["owner"]).await;
+    app.user_token("finance@shop.test", &["finance"]).await;
+    let (client_id, _) = app.user_token("siti@pelanggan.test", &["client"]).await;
+    let groups: Vec<Value> = app
+        .authed(Method::GET, "/api/v1/staff/customer-groups", &owner, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let codes: Vec<&str> = groups
+        .iter()
+        .map(|group| group["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["member", "reseller"]);
+    let member_id = groups[0]["id"].as_i64().unwrap();
+    let built_in = app
+        .authed(
+            Method::DELETE,
+            &format!("/api/v1/staff/customer-groups/{member_id}"),
+            &owner,
+            None,
+        )
+        .await;
+    assert_problem(built_in, 409, "in_use").await;
+
+    let gold: Value = app
+        .authed(
+            Method::POST,
+            "/api/v1/staff/customer-groups",
+            &owner,
+            Some(json!({"code": "gold", "name": "Gold"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let members = format!("/api/v1/staff/customer-groups/{}/members", gold["id"]);
+    let staff = app
+        .authed(
+            Method::POST,
+            &members,
+            &owner,
+            Some(json!({"email": "finance@shop.test"})),
+        )
+        .await;
+    let problem = assert_problem(staff, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "not_a_client");
+    let nobody = app
+        .authed(
+            Method::POST,
+            &members,
+            &owner,
+            Some(json!({"email": "nobody@x.test"})),
+        )
+        .await;
+    assert_problem(nobody, 422, "validation_failed").await;
+    let added = app
+        .authed(
+            Method::POST,
+            &members,
+            &owner,
+            Some(json!({"email": "siti@pelanggan.test"})),
+        )
+        .await;
+    assert_eq!(added.status().as_u16(), 200);
+    let listed: Vec<Value> = app
+        .authed(Method::GET, &members, &owner, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+
+    let removed = app
+        .authed(
+            Method::DELETE,
+            &format!("{members}/{client_id}"),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(removed.status().as_u16(), 204);
+    let gone = app
+        .authed(
+            Method::DELETE,
+            &format!("/api/v1/staff/customer-groups/{}", gold["id"]),
+            &owner,
+            None,
+        )
+        .await;
+    assert_eq!(gone.status().as_u16(), 204);
+}
