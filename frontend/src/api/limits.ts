@@ -6,11 +6,23 @@ export const LIMITS = {
     name: { maxLength: 200 },
     password: { minLength: 10, maxLength: 128 },
   },
+  CategoryInput: {
+    description_en: { maxLength: 300 },
+    description_id: { maxLength: 300 },
+    name_en: { maxLength: 120 },
+    name_id: { maxLength: 120 },
+    slug: { maxLength: 80 },
+    sort_order: { minimum: -100000, maximum: 100000 },
+  },
   ChangePasswordRequest: {
     new_password: { minLength: 10, maxLength: 128 },
   },
   CreateApiTokenRequest: {
     name: { maxLength: 100 },
+  },
+  CustomerGroupInput: {
+    code: { maxLength: 40 },
+    name: { maxLength: 80 },
   },
   HostInput: {
     check_interval_seconds: { minimum: 30, maximum: 86400, default: 300 },
@@ -24,6 +36,16 @@ export const LIMITS = {
   InviteStaffRequest: {
     name: { maxLength: 200 },
   },
+  ListingInput: {
+    description_en: { maxLength: 20000 },
+    description_id: { maxLength: 20000 },
+    name_en: { maxLength: 120 },
+    name_id: { maxLength: 120 },
+    slug: { maxLength: 80 },
+    sort_order: { minimum: -100000, maximum: 100000 },
+    summary_en: { maxLength: 300 },
+    summary_id: { maxLength: 300 },
+  },
   NewBroadcast: {
     body: { maxLength: 4096 },
     photo_url: { maxLength: 2000 },
@@ -34,6 +56,16 @@ export const LIMITS = {
   },
   NewStaffChat: {
     label: { maxLength: 100 },
+  },
+  OsTemplateInput: {
+    code: { maxLength: 60 },
+    name: { maxLength: 80 },
+    sort_order: { minimum: -100000, maximum: 100000 },
+  },
+  RegionInput: {
+    code: { maxLength: 40 },
+    name: { maxLength: 80 },
+    sort_order: { minimum: -100000, maximum: 100000 },
   },
   RegisterRequest: {
     name: { maxLength: 200 },
@@ -48,6 +80,24 @@ export const LIMITS = {
     name: { maxLength: 200 },
     price_minor: { minimum: 0, maximum: 1000000000000 },
     qty: { minimum: 1, maximum: 10000 },
+  },
+  SpecInput: {
+    addon_domains: { minimum: 0, maximum: 1000 },
+    bandwidth_gb: { minimum: 1, maximum: 1000000 },
+    cores: { minimum: 1, maximum: 256 },
+    disk_gb: { minimum: 1, maximum: 65536 },
+    disk_mb: { minimum: 1, maximum: 10485760 },
+    download_mbps: { minimum: 1, maximum: 100000 },
+    pppoe_profile: { maxLength: 64 },
+    provider_sku: { maxLength: 64 },
+    quota_mb: { minimum: 1, maximum: 10485760 },
+    ram_mb: { minimum: 128, maximum: 4194304 },
+    rate_limit_mbps: { minimum: 1, maximum: 100000 },
+    terms_en: { maxLength: 10000 },
+    terms_id: { maxLength: 10000 },
+    upload_mbps: { minimum: 1, maximum: 100000 },
+    validity_days: { minimum: 1, maximum: 366 },
+    whm_package: { maxLength: 64 },
   },
   TemplateText: {
     body: { maxLength: 8000 },

@@ -537,6 +537,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalog/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Visible categories, in storefront order. */
+        get: operations["listCatalogCategories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/os-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** OS templates a VPS can be installed with. */
+        get: operations["listCatalogOsTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The storefront: visible products priced for the caller. */
+        get: operations["listCatalogProducts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/products/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One product, priced for the caller. */
+        get: operations["getCatalogProduct"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/regions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Regions VPS are sold in. */
+        get: operations["listCatalogRegions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/monitoring/export": {
         parameters: {
             query?: never;
@@ -1161,6 +1246,333 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/staff/catalog/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every category, hidden ones included.
+         * @description **Roles:** owner, sysadmin, business, finance
+         */
+        get: operations["listStaffCategories"];
+        put?: never;
+        /** @description **Roles:** owner, business */
+        post: operations["createCategory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/catalog/categories/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** @description **Roles:** owner, business */
+        put: operations["updateCategory"];
+        post?: never;
+        /**
+         * Delete a category that has no products.
+         * @description **Roles:** owner, business
+         */
+        delete: operations["deleteCategory"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/catalog/os-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every OS template, inactive ones included.
+         * @description **Roles:** owner, sysadmin, business, finance
+         */
+        get: operations["listStaffOsTemplates"];
+        put?: never;
+        /** @description **Roles:** owner, sysadmin */
+        post: operations["createOsTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/catalog/os-templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** @description **Roles:** owner, sysadmin */
+        put: operations["updateOsTemplate"];
+        post?: never;
+        /**
+         * Delete an OS template no product offers.
+         * @description **Roles:** owner, sysadmin
+         */
+        delete: operations["deleteOsTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/catalog/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every product, hidden ones included.
+         * @description **Roles:** owner, sysadmin, business, finance
+         */
+        get: operations["listStaffProducts"];
+        put?: never;
+        /**
+         * Add a product, with its first prices if given.
+         * @description **Roles:** owner, business, sysadmin
+         */
+        post: operations["createProduct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/catalog/products/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One product with every tier's prices.
+         * @description **Roles:** owner, sysadmin, business, finance
+         */
+        get: operations["getStaffProduct"];
+        /**
+         * Change how a product is listed: names, texts, category, visibility, order.
+         * @description **Roles:** owner, business
+         */
+        put: operations["updateProductListing"];
+        post?: never;
+        /**
+         * Delete a product with its prices and unsold stock.
+         * @description **Roles:** owner, business
+         */
+        delete: operations["deleteProduct"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/catalog/products/{id}/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace a product's prices (every tier, currency and cycle at once).
+         * @description **Roles:** owner, business
+         */
+        put: operations["replaceProductPrices"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/catalog/products/{id}/spec": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change a product's technical attributes (its kind stays).
+         * @description **Roles:** owner, sysadmin
+         */
+        put: operations["updateProductSpec"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/catalog/products/{id}/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many items of a digital product are in stock, reserved and sold.
+         * @description **Roles:** owner, business
+         */
+        get: operations["getProductStock"];
+        put?: never;
+        /**
+         * Add codes or account credentials to a digital product's stock; each is
+         *     sealed before it is stored, and one already held is skipped.
+         * @description **Roles:** owner, business
+         */
+        post: operations["addProductStock"];
+        /**
+         * Remove every item not yet reserved or sold.
+         * @description **Roles:** owner, business
+         */
+        delete: operations["discardProductStock"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/catalog/regions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every region, inactive ones included.
+         * @description **Roles:** owner, sysadmin, business, finance
+         */
+        get: operations["listStaffRegions"];
+        put?: never;
+        /** @description **Roles:** owner, sysadmin */
+        post: operations["createRegion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/catalog/regions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** @description **Roles:** owner, sysadmin */
+        put: operations["updateRegion"];
+        post?: never;
+        /**
+         * Delete a region no product is sold in.
+         * @description **Roles:** owner, sysadmin
+         */
+        delete: operations["deleteRegion"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/customer-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description **Roles:** owner, sysadmin, business, finance */
+        get: operations["listCustomerGroups"];
+        put?: never;
+        /** @description **Roles:** owner */
+        post: operations["createCustomerGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/customer-groups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Rename a group (its code stays).
+         * @description **Roles:** owner
+         */
+        put: operations["renameCustomerGroup"];
+        post?: never;
+        /**
+         * Delete a group with its prices; its clients see the default tier.
+         * @description **Roles:** owner
+         */
+        delete: operations["deleteCustomerGroup"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/customer-groups/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description **Roles:** owner */
+        get: operations["listCustomerGroupMembers"];
+        put?: never;
+        /**
+         * Put a client into the group (moving them out of another).
+         * @description **Roles:** owner
+         */
+        post: operations["addCustomerGroupMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/customer-groups/{id}/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** @description **Roles:** owner */
+        delete: operations["removeCustomerGroupMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/staff/invitations": {
         parameters: {
             query?: never;
@@ -1448,6 +1860,8 @@ export interface components {
             postal_code: string;
             province: string;
         };
+        /** @enum {string} */
+        BillingCycle: "one_time" | "monthly" | "quarterly" | "semi_annual" | "annual";
         Broadcast: {
             body: string;
             channel: components["schemas"]["Channel"];
@@ -1486,6 +1900,79 @@ export interface components {
          * @enum {string}
          */
         BroadcastStatus: "running" | "done" | "cancelled";
+        /** @description One page of the storefront and the tier it was priced at. */
+        CatalogPage: {
+            items: components["schemas"]["CatalogProduct"][];
+            /** Format: int64 */
+            limit: number;
+            /** Format: int64 */
+            page: number;
+            /** @description The customer group whose prices are shown. */
+            tier: string;
+            /**
+             * Format: int64
+             * @description Products matching the filter, over all pages.
+             */
+            total: number;
+        };
+        /** @description A product on the storefront, priced for the caller. */
+        CatalogProduct: {
+            category?: components["schemas"]["CategoryRef"] | null;
+            /**
+             * @description The offers' currency.
+             * @example IDR
+             */
+            currency: string;
+            description?: string | null;
+            featured: boolean;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["ProductKind"];
+            name: string;
+            /** @description One per billing cycle the product is sold in, shortest first. */
+            offers: components["schemas"]["Offer"][];
+            /** @description Active OS templates offered (VPS). */
+            os_templates: components["schemas"]["ListItem"][];
+            /** @description Active regions it is sold in (VPS). */
+            regions: components["schemas"]["ListItem"][];
+            slug: string;
+            spec: components["schemas"]["ProductSpec"];
+            /**
+             * Format: int64
+             * @description Digital goods: items left (never the items themselves).
+             */
+            stock_available?: number | null;
+            summary?: string | null;
+        };
+        Category: {
+            description_en?: string | null;
+            description_id?: string | null;
+            /** Format: int64 */
+            id: number;
+            name_en?: string | null;
+            name_id: string;
+            slug: string;
+            /** Format: int32 */
+            sort_order: number;
+            visible: boolean;
+        };
+        CategoryInput: {
+            description_en?: string | null;
+            description_id?: string | null;
+            /** @description English name; absent shows the Indonesian one. */
+            name_en?: string | null;
+            /** @description Indonesian name. */
+            name_id: string;
+            slug: string;
+            /** Format: int64 */
+            sort_order?: number | null;
+            /** @description Shown on the storefront; true when absent. */
+            visible?: boolean | null;
+        };
+        CategoryRef: {
+            name: string;
+            slug: string;
+        };
         ChallengeRequest: {
             challenge_id: string;
         };
@@ -1530,6 +2017,42 @@ export interface components {
             secret: string;
             token: components["schemas"]["ApiToken"];
         };
+        CustomerGroup: {
+            code: string;
+            /** Format: int64 */
+            id: number;
+            /** @description The tier of visitors and of clients in no group. */
+            is_default: boolean;
+            /** Format: int64 */
+            member_count: number;
+            name: string;
+        };
+        CustomerGroupInput: {
+            /** @description Lowercase code, e.g. `gold`; fixed once created. */
+            code?: string | null;
+            name: string;
+        };
+        /** @description Mobile data bought from the provider for the buyer's number. */
+        DataPackageSpec: {
+            operator: components["schemas"]["Operator"];
+            /** @description The provider's code for the package. */
+            provider_sku: string;
+            /** Format: int32 */
+            quota_mb: number;
+            /** Format: int32 */
+            validity_days: number;
+        };
+        /** @description Codes or account credentials from stock, one per unit sold. */
+        DigitalSpec: {
+            terms_en?: string | null;
+            /** @description Terms and conditions ("SNK") the buyer must fulfil, Indonesian. */
+            terms_id?: string | null;
+        };
+        /** @description Registration of names under one TLD (`com`, `co.id`). */
+        DomainSpec: {
+            /** @description Lowercase, without the leading dot. */
+            tld: string;
+        };
         EmailOnlyRequest: {
             email: string;
         };
@@ -1553,6 +2076,13 @@ export interface components {
             field: components["schemas"]["Field"];
             new?: string | null;
             old?: string | null;
+        };
+        GroupMember: {
+            /** Format: date-time */
+            assigned_at: string;
+            email: string;
+            /** Format: uuid */
+            user_id: string;
         };
         Health: {
             /** @description Always `ok` when the process answers at all. */
@@ -1646,6 +2176,23 @@ export interface components {
          * @enum {string}
          */
         HostStatus: "pending" | "up" | "down";
+        /** @description A cPanel account on a WHM server. */
+        HostingSpec: {
+            /** Format: int32 */
+            addon_domains: number;
+            /**
+             * Format: int32
+             * @description Monthly bandwidth; none means unlimited.
+             */
+            bandwidth_gb?: number | null;
+            /**
+             * Format: int32
+             * @description Disk quota; none means unlimited.
+             */
+            disk_mb?: number | null;
+            /** @description The WHM package the account is created with. */
+            whm_package: string;
+        };
         HostsPublicResult: {
             /** @description Hosts whose visibility changed (those already so are not counted). */
             updated: number;
@@ -1735,12 +2282,27 @@ export interface components {
             /** @description The sheets read, in workbook order. */
             sheets: components["schemas"]["SheetSummary"][];
         };
+        /** @description A PPPoE internet plan on the shop's MikroTik routers. */
+        InternetSpec: {
+            /** Format: int32 */
+            download_mbps: number;
+            /** @description The PPP profile the customer's secret uses. */
+            pppoe_profile: string;
+            /** Format: int32 */
+            upload_mbps: number;
+        };
         InviteStaffRequest: {
             email: string;
             name: string;
             /** @description Staff roles only: sysadmin, business, finance, owner. */
             roles: components["schemas"]["Role"][];
         };
+        /**
+         * @description The language texts are shown in; English falls back to Indonesian
+         *     where a text has no English version.
+         * @enum {string}
+         */
+        Lang: "id" | "en";
         /** @enum {string} */
         Language: "id" | "en";
         /** @description The Telegram chat a client linked. */
@@ -1756,6 +2318,37 @@ export interface components {
             label: string;
             /** Format: date-time */
             linked_at: string;
+        };
+        ListItem: {
+            code: string;
+            name: string;
+        };
+        /**
+         * @description How a product is shown: names and texts in Indonesian (required) and
+         *     English (optional), its category, whether and where it is listed.
+         */
+        ListingInput: {
+            /** Format: int64 */
+            category_id?: number | null;
+            description_en?: string | null;
+            /** @description Plain text, paragraphs separated by blank lines. */
+            description_id?: string | null;
+            /** @description Shown first and on the home page; false when absent. */
+            featured?: boolean | null;
+            name_en?: string | null;
+            name_id: string;
+            /** @description Lowercase, digits and `-`: the product's address on the storefront. */
+            slug: string;
+            /**
+             * Format: int64
+             * @description Lower first; 0 when absent.
+             */
+            sort_order?: number | null;
+            summary_en?: string | null;
+            /** @description One line under the name. */
+            summary_id?: string | null;
+            /** @description Listed on the storefront; true when absent. */
+            visible?: boolean | null;
         };
         LoginOtpRequest: {
             challenge_id: string;
@@ -1872,6 +2465,20 @@ export interface components {
             /** Format: date-time */
             starts_at: string;
         };
+        NewMember: {
+            /** @description The client's account email. */
+            email: string;
+        };
+        /**
+         * @description A new product: its kind, listing, technical attributes and (optionally)
+         *     its first prices.
+         */
+        NewProduct: components["schemas"]["ListingInput"] & {
+            /** @description `vps`, `hosting`, `domain`, `digital`, `data_package` or `internet`. */
+            kind: string;
+            prices?: components["schemas"]["PriceInput"][] | null;
+            spec?: components["schemas"]["SpecInput"];
+        };
         NewStaffChat: {
             /**
              * Format: int64
@@ -1882,6 +2489,52 @@ export interface components {
             label: string;
             /** @description Send owner alerts (errors, important changes) to this chat. */
             receives_alerts?: boolean;
+        };
+        /** @description What a buyer pays for one cycle. */
+        Offer: {
+            cycle: components["schemas"]["BillingCycle"];
+            /** Format: int64 */
+            price_minor: number;
+            /**
+             * Format: int64
+             * @description Domains: a year's renewal.
+             */
+            renew_minor?: number | null;
+            /**
+             * Format: int64
+             * @description Charged with the first invoice only.
+             */
+            setup_fee_minor: number;
+            /**
+             * Format: int64
+             * @description Domains: a transfer in.
+             */
+            transfer_minor?: number | null;
+        };
+        /**
+         * @description The mobile operators data packages are sold for.
+         * @enum {string}
+         */
+        Operator: "telkomsel" | "indosat" | "xl" | "axis" | "tri" | "smartfren";
+        OsTemplate: {
+            active: boolean;
+            /** @description e.g. `ubuntu-24.04`, `windows-2022`. */
+            code: string;
+            /** @description `linux`, `windows`, `bsd` or `other`. */
+            family: string;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** Format: int32 */
+            sort_order: number;
+        };
+        OsTemplateInput: {
+            active?: boolean | null;
+            code: string;
+            family: string;
+            name: string;
+            /** Format: int64 */
+            sort_order?: number | null;
         };
         OtpChallenge: {
             challenge_id: string;
@@ -1959,6 +2612,42 @@ export interface components {
              */
             minor: number;
         };
+        /** @description One price as staff send it. */
+        PriceInput: {
+            /** @description `IDR` or `USD`. */
+            currency: string;
+            /**
+             * @description `one_time`, `monthly`, `quarterly`, `semi_annual` or `annual`
+             *     (a domain: `annual`).
+             */
+            cycle: string;
+            /** @description The customer group's code: `member`, `reseller` or one the owner added. */
+            group: string;
+            /**
+             * Format: int64
+             * @description Minor units (whole rupiah, US cents), 0 to 10^12.
+             */
+            price_minor: number;
+            /**
+             * Format: int64
+             * @description Domain only: a year's renewal; absent is the register price.
+             */
+            renew_minor?: number | null;
+            /**
+             * Format: int64
+             * @description Charged once with the first invoice; 0 when absent.
+             */
+            setup_fee_minor?: number | null;
+            /**
+             * Format: int64
+             * @description Domain only: a transfer in (with a year); absent is the register price.
+             */
+            transfer_minor?: number | null;
+        };
+        PriceTable: {
+            /** @description Every price of the product; the ones not listed are removed. */
+            prices: components["schemas"]["PriceInput"][];
+        };
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description Stable machine code, e.g. `validation_failed`, `not_found`. */
@@ -1986,6 +2675,43 @@ export interface components {
             field: string;
             message: string;
         };
+        /** @enum {string} */
+        ProductKind: "vps" | "hosting" | "domain" | "digital" | "data_package" | "internet";
+        /** @description One stored price, the group named by its code. */
+        ProductPrice: {
+            /** @example IDR */
+            currency: string;
+            cycle: components["schemas"]["BillingCycle"];
+            group: string;
+            /** Format: int64 */
+            price_minor: number;
+            /** Format: int64 */
+            renew_minor?: number | null;
+            /** Format: int64 */
+            setup_fee_minor: number;
+            /** Format: int64 */
+            transfer_minor?: number | null;
+        };
+        /** @description A product's technical attributes, one shape per kind. */
+        ProductSpec: (components["schemas"]["VpsSpec"] & {
+            /** @enum {string} */
+            kind: "vps";
+        }) | (components["schemas"]["HostingSpec"] & {
+            /** @enum {string} */
+            kind: "hosting";
+        }) | (components["schemas"]["DomainSpec"] & {
+            /** @enum {string} */
+            kind: "domain";
+        }) | (components["schemas"]["DigitalSpec"] & {
+            /** @enum {string} */
+            kind: "digital";
+        }) | (components["schemas"]["DataPackageSpec"] & {
+            /** @enum {string} */
+            kind: "data_package";
+        }) | (components["schemas"]["InternetSpec"] & {
+            /** @enum {string} */
+            kind: "internet";
+        });
         Profile: {
             company?: string | null;
             full_name: string;
@@ -2031,6 +2757,27 @@ export interface components {
          */
         RefreshTokenRequest: {
             refresh_token: string;
+        };
+        Region: {
+            active: boolean;
+            /** @description Lowercase code used in URLs and the API, e.g. `jkt`. */
+            code: string;
+            /** @description ISO 3166 country code, e.g. `ID`, `SG`. */
+            country: string;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** Format: int32 */
+            sort_order: number;
+        };
+        RegionInput: {
+            /** @description Offered to buyers; true when absent. */
+            active?: boolean | null;
+            code: string;
+            country: string;
+            name: string;
+            /** Format: int64 */
+            sort_order?: number | null;
         };
         RegisterRequest: {
             email: string;
@@ -2190,6 +2937,86 @@ export interface components {
             name: string;
             rows: components["schemas"]["RowCounts"];
         };
+        /**
+         * @description What staff send for a product's technical attributes: every kind's
+         *     fields in one object; which are required, and which are refused, depends
+         *     on the product's kind.
+         */
+        SpecInput: {
+            /**
+             * Format: int64
+             * @description hosting: addon domains allowed, 0 to 1000.
+             */
+            addon_domains?: number | null;
+            /**
+             * Format: int64
+             * @description hosting: monthly bandwidth in GB; absent is unlimited.
+             */
+            bandwidth_gb?: number | null;
+            /**
+             * Format: int64
+             * @description vps: CPU cores, 1 to 256.
+             */
+            cores?: number | null;
+            /**
+             * Format: int64
+             * @description vps: disk in GB, 1 to 65536.
+             */
+            disk_gb?: number | null;
+            /**
+             * Format: int64
+             * @description hosting: disk quota in MB; absent is unlimited.
+             */
+            disk_mb?: number | null;
+            /**
+             * Format: int64
+             * @description internet: download speed in Mbit/s.
+             */
+            download_mbps?: number | null;
+            /** @description data_package: telkomsel, indosat, xl, axis, tri or smartfren. */
+            operator?: string | null;
+            /** @description vps: codes of the OS templates offered (at least one). */
+            os_templates?: string[] | null;
+            /** @description internet: the PPP profile name. */
+            pppoe_profile?: string | null;
+            /** @description data_package: the provider's package code. */
+            provider_sku?: string | null;
+            /**
+             * Format: int64
+             * @description data_package: quota in MB.
+             */
+            quota_mb?: number | null;
+            /**
+             * Format: int64
+             * @description vps: memory in MB, 128 to 4194304.
+             */
+            ram_mb?: number | null;
+            /**
+             * Format: int64
+             * @description vps: network rate limit in Mbit/s, 1 to 100000.
+             */
+            rate_limit_mbps?: number | null;
+            /** @description vps: codes of the regions it is sold in (at least one). */
+            regions?: string[] | null;
+            /** @description digital: terms in English. */
+            terms_en?: string | null;
+            /** @description digital: terms ("SNK") in Indonesian. */
+            terms_id?: string | null;
+            /** @description domain: the TLD sold, e.g. `com` or `co.id`. */
+            tld?: string | null;
+            /**
+             * Format: int64
+             * @description internet: upload speed in Mbit/s.
+             */
+            upload_mbps?: number | null;
+            /**
+             * Format: int64
+             * @description data_package: days the quota lasts, 1 to 366.
+             */
+            validity_days?: number | null;
+            /** @description hosting: the WHM package name. */
+            whm_package?: string | null;
+        };
         StaffChat: {
             /**
              * Format: date-time
@@ -2215,6 +3042,76 @@ export interface components {
             name?: string | null;
             roles: components["schemas"]["Role"][];
             status: components["schemas"]["StaffStatus"];
+        };
+        /** @description A product as staff see it: everything, every tier's prices. */
+        StaffProduct: {
+            /** Format: int64 */
+            category_id?: number | null;
+            /** Format: date-time */
+            created_at: string;
+            description_en?: string | null;
+            description_id?: string | null;
+            featured: boolean;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["ProductKind"];
+            name_en?: string | null;
+            name_id: string;
+            /** @description OS template codes (VPS). */
+            os_templates: string[];
+            prices: components["schemas"]["ProductPrice"][];
+            /** @description Region codes (VPS). */
+            regions: string[];
+            slug: string;
+            /** Format: int32 */
+            sort_order: number;
+            spec: components["schemas"]["ProductSpec"];
+            stock?: components["schemas"]["StockCounts"] | null;
+            summary_en?: string | null;
+            summary_id?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            visible: boolean;
+        };
+        StaffProductPage: {
+            items: components["schemas"]["StaffProductRow"][];
+            /** Format: int64 */
+            limit: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description One row of the staff product list. */
+        StaffProductRow: {
+            /** Format: int64 */
+            category_id?: number | null;
+            featured: boolean;
+            /**
+             * Format: int64
+             * @description The default tier's lowest IDR price, to see at a glance.
+             */
+            from_price_idr?: number | null;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["ProductKind"];
+            name_id: string;
+            /**
+             * Format: int64
+             * @description Prices set, over every tier, currency and cycle.
+             */
+            price_count: number;
+            slug: string;
+            /** Format: int32 */
+            sort_order: number;
+            /**
+             * Format: int64
+             * @description Digital goods: items in stock.
+             */
+            stock_available?: number | null;
+            /** Format: date-time */
+            updated_at: string;
+            visible: boolean;
         };
         /** @enum {string} */
         StaffStatus: "active" | "disabled" | "invited";
@@ -2267,6 +3164,37 @@ export interface components {
             /** Format: date-time */
             generated_at: string;
             hosts: components["schemas"]["PublicHostStatus"][];
+        };
+        /** @description What an upload did. */
+        StockAdded: {
+            /** Format: int64 */
+            added: number;
+            counts: components["schemas"]["StockCounts"];
+            /**
+             * Format: int64
+             * @description Already in stock (or sold), or twice in this upload: not added again.
+             */
+            duplicates: number;
+        };
+        StockCounts: {
+            /** Format: int64 */
+            available: number;
+            /** Format: int64 */
+            reserved: number;
+            /** Format: int64 */
+            sold: number;
+        };
+        StockDiscarded: {
+            /** Format: int64 */
+            discarded: number;
+        };
+        /** @description Items to add, one per element (a pasted list split into lines). */
+        StockUpload: {
+            /**
+             * @description At most 10,000 items of at most 2,000 characters; blank ones are
+             *     skipped, surrounding spaces trimmed.
+             */
+            items: string[];
         };
         TelegramLinkCode: {
             bot_username: string;
@@ -2358,6 +3286,20 @@ export interface components {
         VerifyEmailRequest: {
             code: string;
             email: string;
+        };
+        /** @description A virtual server: what the hypervisor gives it. */
+        VpsSpec: {
+            /** Format: int32 */
+            cores: number;
+            /** Format: int32 */
+            disk_gb: number;
+            /** Format: int32 */
+            ram_mb: number;
+            /**
+             * Format: int32
+             * @description Network rate limit; none means the node's default.
+             */
+            rate_limit_mbps?: number | null;
         };
     };
     responses: {
@@ -3644,6 +4586,173 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listCatalogCategories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Categories */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Category"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listCatalogOsTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Active OS templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OsTemplate"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listCatalogProducts: {
+        parameters: {
+            query?: {
+                /** @description Only products of this kind. */
+                kind?: components["schemas"]["ProductKind"] | null;
+                /** @description A category's slug. */
+                category?: string | null;
+                /** @description A region's code: VPS sold there. */
+                region?: string | null;
+                /** @description Part of the name or slug. */
+                q?: string | null;
+                /** @description `IDR` (default) or `USD`; products without a price in it are not listed. */
+                currency?: string | null;
+                /** @description `id` (default) or `en`. */
+                lang?: components["schemas"]["Lang"] | null;
+                /** @description From 1. */
+                page?: number | null;
+                /** @description Products per page, 20 when absent. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page, priced at the caller's tier */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Unknown currency */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getCatalogProduct: {
+        parameters: {
+            query?: {
+                /** @description `IDR` (default) or `USD`. */
+                currency?: string | null;
+                /** @description `id` (default) or `en`. */
+                lang?: components["schemas"]["Lang"] | null;
+            };
+            header?: never;
+            path: {
+                /** @description The product's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The product */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogProduct"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description No such product on sale (hidden, or not priced in this currency) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown currency */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listCatalogRegions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Active regions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Region"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -5143,6 +6252,1208 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listStaffCategories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Categories */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Category"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryInput"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Category"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description The slug is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Category id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryInput"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Category"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such category */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The slug is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Category id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such category */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The category still has products */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listStaffOsTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OS templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OsTemplate"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createOsTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OsTemplateInput"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OsTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description The code is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateOsTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description OS template id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OsTemplateInput"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OsTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such OS template */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The code is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteOsTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description OS template id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such OS template */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Products offer it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listStaffProducts: {
+        parameters: {
+            query?: {
+                kind?: components["schemas"]["ProductKind"] | null;
+                category_id?: number | null;
+                /** @description Part of the name or slug. */
+                q?: string | null;
+                /** @description From 1. */
+                page?: number | null;
+                /** @description 50 when absent. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of products */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffProductPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewProduct"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffProduct"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description The slug or TLD is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getStaffProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The product */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffProduct"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such product */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateProductListing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ListingInput"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffProduct"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such product */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The slug is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such product */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    replaceProductPrices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PriceTable"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffProduct"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such product */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateProductSpec: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpecInput"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffProduct"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such product */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another domain product sells this TLD */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getProductStock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Counts (the items are never shown) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockCounts"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such product */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a digital product */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    addProductStock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StockUpload"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockAdded"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such product */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Not a digital product, or bad items */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    discardProductStock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockDiscarded"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such product */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a digital product */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listStaffRegions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Regions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Region"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createRegion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegionInput"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Region"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description The code is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateRegion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Region id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegionInput"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Region"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such region */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The code is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteRegion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Region id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such region */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Products are sold in it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listCustomerGroups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Groups, the default first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerGroup"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createCustomerGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerGroupInput"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerGroup"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description The code is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    renameCustomerGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Group id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerGroupInput"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerGroup"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such group */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteCustomerGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Group id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such group */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A built-in group (member, reseller) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listCustomerGroupMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Group id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Clients in the group */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMember"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such group */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    addCustomerGroupMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Group id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewMember"];
+            };
+        };
+        responses: {
+            /** @description In the group */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMember"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such group */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    removeCustomerGroupMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Group id */
+                id: number;
+                /** @description The client's account id */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Out of the group */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Not in this group */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };

@@ -35,7 +35,8 @@ ISO 4217 currency code.",
         (name = "notifications", description = "Message templates (owner) and the delivery outbox (staff)"),
     ),
     modifiers(&BearerAuth),
-    components(schemas(Problem, ProblemFieldError))
+    // Schemas only query parameters refer to, which no body registers.
+    components(schemas(Problem, ProblemFieldError, billing::catalog::storefront::Lang))
 )]
 struct ApiDoc;
 
