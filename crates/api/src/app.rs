@@ -294,7 +294,7 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
     Ok(server)
 }
 
-fn sealer(settings: &Settings) -> anyhow::Result<domain::Sealer> {
+pub fn sealer(settings: &Settings) -> anyhow::Result<domain::Sealer> {
     let masters: Vec<&[u8]> = std::iter::once(&settings.secret_key)
         .chain(&settings.previous_secret_keys)
         .map(|key| key.expose().as_bytes())

@@ -113,7 +113,7 @@ async fn main() -> anyhow::Result<()> {
             let pool = app::connect_database(&settings).await?;
             let redis = app::connect_redis(&settings).await?;
             let identity = app::build_identity(&settings, pool.clone(), redis)?;
-            demo::seed(&identity, &pool).await
+            demo::seed(&identity, &pool, &app::sealer(&settings)?).await
         }
         Command::ImportXlsx { file, dry_run } => {
             let bytes =

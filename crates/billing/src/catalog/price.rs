@@ -243,7 +243,12 @@ mod tests {
                 input("member", "IDR", "weekly", 100),
                 input("gold", "IDR", "monthly", 100),
                 input("member", "IDR", "monthly", -1),
-                input("member", "IDR", "annual", crate::catalog::bounds::PRICE_MAX_MINOR + 1),
+                input(
+                    "member",
+                    "IDR",
+                    "annual",
+                    crate::catalog::bounds::PRICE_MAX_MINOR + 1,
+                ),
             ],
             &groups,
             &mut errors,

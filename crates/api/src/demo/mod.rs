@@ -1,6 +1,9 @@
 //! Demo data for `make dev`: accounts to sign in with, a staff Telegram
-//! chat (the sandbox fake accepts every chat), and a few monitored hosts
-//! with their sales. Idempotent, and refused in production by the caller.
+//! chat (the sandbox fake accepts every chat), a few monitored hosts with
+//! their sales, and a reseller's catalog ([`catalog`]). Idempotent, and
+//! refused in production by the caller.
+
+mod catalog;
 
 use identity::{Identity, IdentityError};
 use sqlx::PgPool;
@@ -8,9 +11,10 @@ use sqlx::PgPool;
 pub const DEMO_PASSWORD: &str = "juragan-demo-123";
 
 /// (email, name, roles)
-const DEMO_ACCOUNTS: [(&str, &str, &[&str]); 5] = [
+const DEMO_ACCOUNTS: [(&str, &str, &[&str]); 6] = [
     ("owner@juragan.test", "Pak Juragan (owner)", &["owner"]),
     ("sysadmin@juragan.test", "Sari Sysadmin", &["sysadmin"]),
+    ("business@juragan.test", "Bima Business", &["business"]),
     ("finance@juragan.test", "Fajar Finance", &["finance"]),
     ("budi@example.test", "Budi Santoso", &["client"]),
     (
@@ -20,7 +24,11 @@ const DEMO_ACCOUNTS: [(&str, &str, &[&str]); 5] = [
     ),
 ];
 
-pub async fn seed(identity: &Identity, pool: &PgPool) -> anyhow::Result<()> {
+pub async fn seed(
+    identity: &Identity,
+    pool: &PgPool,
+    sealer: &domain::Sealer,
+) -> anyhow::Result<()> {
     for (email, name, roles) in DEMO_ACCOUNTS {
         match identity.create_owner(email, name, DEMO_PASSWORD).await {
             Ok(_) | Err(IdentityError::EmailTaken) => {}
@@ -43,7 +51,8 @@ pub async fn seed(identity: &Identity, pool: &PgPool) -> anyhow::Result<()> {
         "demo accounts (password {DEMO_PASSWORD}): {}",
         DEMO_ACCOUNTS.map(|(email, _, _)| email).join(", ")
     );
-    seed_monitoring(pool).await
+    seed_monitoring(pool).await?;
+    catalog::seed(pool, sealer).await
 }
 
 /// The app itself (UP), a port nothing listens on (DOWN), and an expiring
