@@ -1,0 +1,379 @@
+//! The storefront's first page under load, as the shop's busiest page meets
+//! it: a signed-in member asks for `GET /api/v1/catalog/products` over 64
+//! keep-alive connections to the real app (release build, in a child
+//! process so its memory is its own) on the demo catalog. Beside it, in the
+//! same run, `pgbench` with the same 64 clients runs the very SQL the
+//! endpoint runs (read out of `billing::catalog::storefront`'s source, with
+//! the member's parameters filled in): the rate the database alone allows.
+//! Prints a Markdown section (for BENCHMARKS.md) on stdout; progress goes
+//! to stderr.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+const CONNECTIONS: usize = 64;
+const WARM_UP: Duration = Duration::from_secs(2);
+const MEASURE: Duration = Duration::from_secs(10);
+const PAGE: &str = "/api/v1/catalog/products?limit=20";
+
+const RATE_RATIO_TARGET: f64 = 0.5;
+const P99_TARGET: Duration = Duration::from_millis(20);
+
+const SERVER_MODE_ENV: &str = "CATALOG_LOAD_BENCH_SERVER";
+
+fn main() {
+    if let Ok(database_url) = std::env::var(SERVER_MODE_ENV) {
+        server(&database_url);
+    } else {
+        parent();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Child: the app, as `juragan serve` runs it, over the demo catalog
+
+#[actix_web::main]
+async fn server(database_url: &str) {
+    let settings = api::Settings::from_lookup(&|name| match name {
+        "APP_ENV" => Some("test".to_owned()),
+        "HTTP_ADDR" => Some("127.0.0.1:0".to_owned()),
+        "DATABASE_URL" => Some(database_url.to_owned()),
+        "REDIS_URL" => std::env::var("REDIS_URL").ok(),
+        "REDIS_KEY_PREFIX" => Some(format!("bench-catalog:{}:", std::process::id())),
+        "MONITOR_ENABLED" => Some("false".to_owned()),
+        _ => None,
+    })
+    .unwrap();
+    api::app::install_crypto_provider();
+    let pool = api::app::connect_database(&settings).await.unwrap();
+    let redis = api::app::connect_redis(&settings).await.unwrap();
+    let identity = api::app::build_identity(&settings, pool.clone(), redis).unwrap();
+    api::demo::seed(&identity, &pool, &api::app::sealer(&settings).unwrap())
+        .await
+        .unwrap();
+    let member: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM app_user WHERE email = 'budi@example.test'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let token = identity
+        .keys()
+        .issue(member, &[identity::Role::Client], uuid::Uuid::now_v7())
+        .unwrap();
+    let app = api::app::Application::build_with_pool(settings, pool)
+        .await
+        .unwrap();
+    println!("port={} token={token} member={member}", app.port());
+    app.run_until_stopped().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------
+// Parent: database, server child, load, pgbench, report
+
+struct Server {
+    child: Child,
+    base: String,
+    token: String,
+    member: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(database_url: &str) -> Server {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .env(SERVER_MODE_ENV, database_url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    // The demo seeding prints its own lines first.
+    while !line.starts_with("port=") {
+        line.clear();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "the server stopped"
+        );
+    }
+    let field = |key: &str| {
+        line.split_whitespace()
+            .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))
+            .unwrap_or_else(|| panic!("the server printed no {key}: {line}"))
+            .to_owned()
+    };
+    Server {
+        base: format!("http://127.0.0.1:{}", field("port")),
+        token: field("token"),
+        member: field("member"),
+        child,
+    }
+}
+
+fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+struct Load {
+    requests: u64,
+    rate: f64,
+    p50: Duration,
+    p99: Duration,
+    response_bytes: usize,
+}
+
+/// `CONNECTIONS` tasks, each with its own keep-alive connection, asking for
+/// the page back to back; latencies recorded after the warm-up.
+async fn load(server: &Server) -> Load {
+    let first = reqwest::Client::new()
+        .get(format!("{}{PAGE}", server.base))
+        .bearer_auth(&server.token)
+        .send()
+        .await
+        .unwrap();
+    assert!(first.status().is_success(), "{}", first.status());
+    let body = first.bytes().await.unwrap();
+    let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(page["tier"], "member");
+    assert_eq!(page["items"].as_array().unwrap().len(), 20);
+
+    let measuring = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let errors = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(1)
+            .build()
+            .unwrap();
+        let url = format!("{}{PAGE}", server.base);
+        let token = server.token.clone();
+        let (measuring, stop, errors) = (
+            Arc::clone(&measuring),
+            Arc::clone(&stop),
+            Arc::clone(&errors),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut samples = Vec::with_capacity(20_000);
+            while !stop.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                let response = client.get(&url).bearer_auth(&token).send().await;
+                let ok = match response {
+                    Ok(response) => {
+                        response.status().is_success() && response.bytes().await.is_ok()
+                    }
+                    Err(_) => false,
+                };
+                if !ok {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+                if measuring.load(Ordering::Relaxed) {
+                    samples.push(started.elapsed());
+                }
+            }
+            samples
+        }));
+    }
+    tokio::time::sleep(WARM_UP).await;
+    measuring.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    tokio::time::sleep(MEASURE).await;
+    measuring.store(false, Ordering::Relaxed);
+    let elapsed = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let mut samples = Vec::new();
+    for task in tasks {
+        samples.extend(task.await.unwrap());
+    }
+    assert_eq!(
+        errors.load(Ordering::Relaxed),
+        0,
+        "requests failed under load"
+    );
+    samples.sort_unstable();
+    let at = |p: f64| samples[((samples.len() as f64 - 1.0) * p) as usize];
+    Load {
+        requests: samples.len() as u64,
+        rate: samples.len() as f64 / elapsed.as_secs_f64(),
+        p50: at(0.50),
+        p99: at(0.99),
+        response_bytes: body.len(),
+    }
+}
+
+/// The storefront statement as the app sends it, with the member's
+/// parameters as literals: `$1` user, `$2` reseller role, `$3` currency,
+/// `$4` language, `$5`–`$9` the (absent) filters, `$10` limit, `$11` offset.
+fn storefront_sql(member: &str) -> String {
+    let source = include_str!("../../billing/src/catalog/storefront.rs");
+    let start = source
+        .find("r#\"WITH tier AS")
+        .expect("the storefront statement")
+        + 3;
+    let end = start + source[start..].find("\"#").expect("its end");
+    let mut sql = source[start..end].replace("AS \"offers!\"", "AS offers");
+    // Typed annotations of sqlx's macro are column aliases to PostgreSQL;
+    // quoted names are fine as they are.
+    let parameters = [
+        (11, "0".to_owned()),
+        (10, "20".to_owned()),
+        (9, "NULL".to_owned()),
+        (8, "NULL".to_owned()),
+        (7, "NULL".to_owned()),
+        (6, "NULL".to_owned()),
+        (5, "NULL".to_owned()),
+        (4, "'id'".to_owned()),
+        (3, "'IDR'".to_owned()),
+        (2, "false".to_owned()),
+        (1, format!("'{member}'::uuid")),
+    ];
+    for (index, literal) in parameters {
+        sql = sql.replace(&format!("${index}"), &literal);
+    }
+    // pgbench reads one statement per line unless told otherwise.
+    sql.split_whitespace().collect::<Vec<_>>().join(" ") + ";\n"
+}
+
+struct Pgbench {
+    tps: f64,
+    latency_ms: f64,
+}
+
+fn pgbench(database_url: &str, sql: &str) -> Pgbench {
+    let script = std::env::temp_dir().join(format!("catalog-load-{}.sql", std::process::id()));
+    std::fs::write(&script, sql).unwrap();
+    let output = Command::new("pgbench")
+        .args(["--no-vacuum", "--protocol=prepared"])
+        .args(["--client", &CONNECTIONS.to_string(), "--jobs", "2"])
+        .args(["--time", &MEASURE.as_secs().to_string()])
+        .arg("--file")
+        .arg(&script)
+        .arg(database_url)
+        .output()
+        .expect("pgbench (Debian: postgresql-client) must be installed");
+    let _ = std::fs::remove_file(&script);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "pgbench failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let number_after = |prefix: &str| -> f64 {
+        stdout
+            .lines()
+            .find_map(|line| line.trim().strip_prefix(prefix))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|number| number.parse().ok())
+            .unwrap_or_else(|| panic!("no `{prefix}` in pgbench's output: {stdout}"))
+    };
+    Pgbench {
+        tps: number_after("tps = "),
+        latency_ms: number_after("latency average = "),
+    }
+}
+
+#[tokio::main]
+async fn parent() {
+    api::app::install_crypto_provider();
+    let server_url = std::env::var("BENCH_PG_SERVER_URL").expect("BENCH_PG_SERVER_URL");
+    let name = format!("juragan_bench_catalog_{}", std::process::id());
+    let mut admin = {
+        use sqlx::Connection;
+        sqlx::PgConnection::connect(&format!("{server_url}/postgres"))
+            .await
+            .unwrap()
+    };
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let database_url = format!("{server_url}/{name}");
+    {
+        let pool = sqlx::PgPool::connect(&database_url).await.unwrap();
+        sqlx::migrate!("../../migrations").run(&pool).await.unwrap();
+        pool.close().await;
+    }
+
+    let server = start_server(&database_url);
+    let pid = server.child.id();
+    let idle = status_kib(pid, "VmRSS:") * 1024;
+    eprintln!(
+        "load: {CONNECTIONS} connections, {}s warm-up, {}s measured",
+        WARM_UP.as_secs(),
+        MEASURE.as_secs()
+    );
+    let app = load(&server).await;
+    let hwm = status_kib(pid, "VmHWM:") * 1024;
+    let sql = storefront_sql(&server.member);
+    drop(server);
+    eprintln!("pgbench: the same statement, {CONNECTIONS} clients");
+    let database = pgbench(&database_url, &sql);
+
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    report(&app, &database, idle, hwm);
+}
+
+fn report(app: &Load, database: &Pgbench, idle: u64, hwm: u64) {
+    let ms = |duration: Duration| duration.as_secs_f64() * 1000.0;
+    let mb = |bytes: u64| bytes as f64 / 1_000_000.0;
+    let ratio = app.rate / database.tps;
+    println!("## Storefront catalog under load\n");
+    println!(
+        "Workload: `GET {PAGE}` (the first page, 20 of the demo catalog's 20 products, priced for a signed-in member) over {CONNECTIONS} keep-alive connections from a Rust load generator (tokio + reqwest, one connection per task, requests back to back, {}s warm-up then {}s measured) against the app built in release (`Application`, as `juragan serve` runs it, in a child process) on PostgreSQL and Redis. Baseline in the same run: `pgbench --protocol=prepared --client {CONNECTIONS} --jobs 2 --time {}` running the endpoint's own statement (read from `billing::catalog::storefront`, the member's parameters filled in) against the same database. Client, server and database share this machine's cores in both.\n",
+        WARM_UP.as_secs(),
+        MEASURE.as_secs(),
+        MEASURE.as_secs()
+    );
+    println!("| | requests/s | p50 | p99 |");
+    println!("| --- | ---: | ---: | ---: |");
+    println!(
+        "| HTTP endpoint ({} requests, {:.1} KB each) | {:.0} | {:.2} ms | {:.2} ms |",
+        app.requests,
+        app.response_bytes as f64 / 1000.0,
+        app.rate,
+        ms(app.p50),
+        ms(app.p99)
+    );
+    println!(
+        "| pgbench, same SQL (baseline) | {:.0} | {:.2} ms (mean) | — |",
+        database.tps, database.latency_ms
+    );
+    println!();
+    println!(
+        "Ratio: the endpoint serves {:.0}% of the rate the database alone allows. Server RSS: {:.1} MB idle, peak (`VmHWM`) {:.1} MB.\n",
+        ratio * 100.0,
+        mb(idle),
+        mb(hwm)
+    );
+    let verdict = |met: bool| if met { "met" } else { "NOT met" };
+    println!(
+        "Targets: ≥ {:.0}% of pgbench's rate — {} ({:.0}%); p99 < {:.0} ms — {} ({:.2} ms). No cache: every request runs the statement, so a staff change is seen by the next request.\n",
+        RATE_RATIO_TARGET * 100.0,
+        verdict(ratio >= RATE_RATIO_TARGET),
+        ratio * 100.0,
+        ms(P99_TARGET),
+        verdict(app.p99 < P99_TARGET),
+        ms(app.p99)
+    );
+}
