@@ -4,3 +4,7 @@
 //! termination). Owns every table about what was sold and what was paid.
 //!
 //! Only the crate boundary exists so far; features arrive with their issues.
+
+/// The storefront's words and pictures (banners, testimonials, pages,
+/// announcements) live beside the catalog they sell.
+pub mod content;
