@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod content;
 pub mod monitoring;
 pub mod notifications;
 pub mod sales;
@@ -23,6 +24,7 @@ pub fn configure(config: &mut ServiceConfig) {
     telegram::configure(config);
     monitoring::configure(config);
     sales::configure(config);
+    content::configure(config);
 }
 
 /// The `cursor` of a paged list: the id the previous page ended at.

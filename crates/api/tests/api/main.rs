@@ -7,6 +7,7 @@ mod helpers;
 mod abuse;
 mod accounts;
 mod browser;
+mod content;
 mod errors;
 mod modules;
 mod monitoring;

@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use crate::helpers::spawn_app;
 
 /// Operations anyone may call without signing in.
-const PUBLIC: [&str; 17] = [
+const PUBLIC: [&str; 21] = [
     "GET /healthz",
     "GET /api/v1/status",
     "GET /readyz",
@@ -28,6 +28,10 @@ const PUBLIC: [&str; 17] = [
     "POST /api/v1/auth/password/forgot",
     "POST /api/v1/auth/password/reset",
     "POST /api/v1/auth/invitations/accept",
+    "GET /api/v1/storefront/banners",
+    "GET /api/v1/storefront/testimonials",
+    "GET /api/v1/storefront/pages/{slug}",
+    "GET /api/v1/storefront/announcements",
 ];
 
 /// A concrete URL for a templated path: every `{param}` becomes a fresh UUID.

@@ -71,6 +71,12 @@ pub struct PublicBanner {
     pub lang: Lang,
 }
 
+/// The banners shown now, at most 50, in sort order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PublicBannerList {
+    pub items: Vec<PublicBanner>,
+}
+
 /// A checked banner: only this is written.
 struct ValidBanner {
     title_id: String,
@@ -105,7 +111,11 @@ fn validate(input: &BannerInput) -> Result<ValidBanner, ContentError> {
     if let (Some(starts), Some(ends)) = (input.starts_at, input.ends_at)
         && ends <= starts
     {
-        fields.add("ends_at", "before_start", "the end must come after the start");
+        fields.add(
+            "ends_at",
+            "before_start",
+            "the end must come after the start",
+        );
     }
     fields.in_range("sort_order", input.sort_order, &bounds::SORT_ORDER);
     fields.finish()?;
@@ -214,7 +224,7 @@ pub async fn shown(
     pool: &PgPool,
     now: DateTime<Utc>,
     lang: Lang,
-) -> Result<Vec<PublicBanner>, ContentError> {
+) -> Result<PublicBannerList, ContentError> {
     let rows = sqlx::query!(
         r#"SELECT id, title_id, title_en, image_url, link_url FROM storefront_banner
            WHERE is_active AND (starts_at IS NULL OR starts_at <= $1) AND (ends_at IS NULL OR ends_at > $1)
@@ -224,7 +234,7 @@ pub async fn shown(
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows
+    let items = rows
         .into_iter()
         .map(|row| {
             let lang = resolve(lang, row.title_en.is_some());
@@ -236,7 +246,8 @@ pub async fn shown(
                 lang,
             }
         })
-        .collect())
+        .collect();
+    Ok(PublicBannerList { items })
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@ use std::sync::OnceLock;
 
 use pulldown_cmark::{Options, Parser, html};
 
-use super::{Lang, pick};
+use domain::ValidationErrors;
+
+use super::{ContentError, Lang, bounds, pick};
 
 /// The version of the rendering rules. HTML stored by an older version is
 /// rendered again when read (see `storefront_page.rendered_with`), so a
@@ -43,6 +45,20 @@ pub fn to_safe_html(markdown: &str) -> String {
     sanitiser().clean(&raw).to_string()
 }
 
+/// The HTML `markdown` becomes, for an editor's preview: the same
+/// rendering a save stores.
+pub fn preview(markdown: &str) -> Result<String, ContentError> {
+    if markdown.chars().count() > bounds::BODY_MAX_CHARS {
+        return Err(ValidationErrors::single(
+            "markdown",
+            "too_long",
+            format!("at most {} characters", bounds::BODY_MAX_CHARS),
+        )
+        .into());
+    }
+    Ok(to_safe_html(markdown))
+}
+
 /// A stored page's or announcement's HTML in `lang`: as stored when the
 /// current renderer wrote it, else rendered again from the markdown.
 pub(super) fn stored_or_rendered(
@@ -64,7 +80,9 @@ mod tests {
 
     #[test]
     fn markdown_becomes_html() {
-        let html = to_safe_html("# Syarat\n\n**Penting**: baca [ini](/p/faq).\n\n| a | b |\n|---|---|\n| 1 | 2 |");
+        let html = to_safe_html(
+            "# Syarat\n\n**Penting**: baca [ini](/p/faq).\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+        );
         assert!(html.contains("<h1>Syarat</h1>"), "{html}");
         assert!(html.contains("<strong>Penting</strong>"), "{html}");
         assert!(html.contains("<table>"), "{html}");
@@ -113,7 +131,10 @@ mod tests {
             assert!(!lower.contains(forbidden), "{forbidden} survived: {html}");
         }
         assert!(html.contains("<img src=\"x\">"), "{html}");
-        assert!(html.contains("rel=\"noopener noreferrer nofollow\""), "{html}");
+        assert!(
+            html.contains("rel=\"noopener noreferrer nofollow\""),
+            "{html}"
+        );
         assert!(html.contains("Halo"), "{html}");
     }
 
@@ -121,7 +142,8 @@ mod tests {
     fn every_link_is_marked_nofollow() {
         let html = to_safe_html("[a](https://example.com) <https://example.org>");
         assert_eq!(
-            html.matches(r#"rel="noopener noreferrer nofollow""#).count(),
+            html.matches(r#"rel="noopener noreferrer nofollow""#)
+                .count(),
             2,
             "{html}"
         );

@@ -14,7 +14,7 @@ use std::ops::RangeInclusive;
 
 use domain::ValidationErrors;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 /// The limits of every content field, named once: validation, the database
 /// checks (migration `storefront_content`) and the OpenAPI schema agree.
@@ -63,19 +63,6 @@ pub enum Lang {
     En,
 }
 
-/// The `?lang=` of a public read.
-#[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
-pub struct LangQuery {
-    /// `id` (default) or `en`; an item without English answers in Indonesian.
-    pub lang: Option<Lang>,
-}
-
-impl LangQuery {
-    pub fn lang(self) -> Lang {
-        self.lang.unwrap_or_default()
-    }
-}
-
 /// The language an item is read in: English only when asked for and the
 /// item has it.
 fn resolve(wanted: Lang, has_english: bool) -> Lang {
@@ -94,17 +81,6 @@ fn pick(lang: Lang, id: String, en: Option<String>) -> String {
     }
 }
 
-/// `?page=&limit=` of a paged list. Page 1 is the first.
-#[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
-pub struct PageQuery {
-    /// 1 (default) or more.
-    #[param(minimum = 1)]
-    pub page: Option<u32>,
-    /// Items per page.
-    #[param(minimum = 1)]
-    pub limit: Option<u32>,
-}
-
 /// A page of a list, with its bounds checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Paging {
@@ -115,11 +91,21 @@ pub struct Paging {
 impl Paging {
     /// `limit` defaults to `default` and is clamped to `max`, like every
     /// list of the API; a page below 1 is the first.
-    pub fn new(query: PageQuery, default: u32, max: u32) -> Self {
+    pub fn new(page: Option<u32>, limit: Option<u32>, default: u32, max: u32) -> Self {
         Self {
-            page: query.page.unwrap_or(1).max(1),
-            limit: query.limit.unwrap_or(default).clamp(1, max),
+            page: page.unwrap_or(1).max(1),
+            limit: limit.unwrap_or(default).clamp(1, max),
         }
+    }
+
+    /// A page of a staff list: 50 items unless asked, at most 100.
+    pub fn staff(page: Option<u32>, limit: Option<u32>) -> Self {
+        Self::new(page, limit, 50, bounds::STAFF_PAGE_MAX)
+    }
+
+    /// A page of a public list: 10 items unless asked, at most 50.
+    pub fn public(page: Option<u32>, limit: Option<u32>) -> Self {
+        Self::new(page, limit, 10, bounds::PUBLIC_PAGE_MAX)
     }
 
     fn limit(self) -> i64 {
@@ -281,32 +267,21 @@ mod tests {
             pick(Lang::En, "Halo".to_owned(), Some("Hello".to_owned())),
             "Hello"
         );
-        assert_eq!(pick(Lang::Id, "Halo".to_owned(), Some("Hello".to_owned())), "Halo");
+        assert_eq!(
+            pick(Lang::Id, "Halo".to_owned(), Some("Hello".to_owned())),
+            "Halo"
+        );
         assert_eq!(pick(Lang::En, "Halo".to_owned(), None), "Halo");
     }
 
     #[test]
     fn paging_clamps_to_its_maximum() {
-        let paging = Paging::new(
-            PageQuery {
-                page: Some(0),
-                limit: Some(500),
-            },
-            10,
-            50,
-        );
+        let paging = Paging::public(Some(0), Some(500));
         assert_eq!(paging, Paging { page: 1, limit: 50 });
         assert_eq!(paging.offset(), 0);
-        let third = Paging::new(
-            PageQuery {
-                page: Some(3),
-                limit: Some(0),
-            },
-            10,
-            50,
-        );
+        let third = Paging::new(Some(3), Some(0), 10, 50);
         assert_eq!(third, Paging { page: 3, limit: 1 });
         assert_eq!(third.offset(), 2);
-        assert_eq!(Paging::new(PageQuery::default(), 10, 50).limit(), 10);
+        assert_eq!(Paging::public(None, None).limit(), 10);
     }
 }

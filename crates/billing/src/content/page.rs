@@ -266,11 +266,11 @@ pub async fn published(pool: &PgPool, slug: &str, lang: Lang) -> Result<PublicPa
     .ok_or_else(not_found)?;
     let lang = resolve(lang, row.title_en.is_some());
     let html = markdown::stored_or_rendered(
-                lang,
-                row.rendered_with,
-                (row.html_id, row.html_en),
-                (row.body_id, row.body_en),
-            );
+        lang,
+        row.rendered_with,
+        (row.html_id, row.html_en),
+        (row.body_id, row.body_en),
+    );
     Ok(PublicPage {
         slug: row.slug,
         title: pick(lang, row.title_id, row.title_en),
@@ -289,7 +289,14 @@ mod tests {
         for good in ["syarat-ketentuan", "faq", "a", "2026-promo"] {
             assert!(check_slug(good).is_ok(), "{good}");
         }
-        for bad in ["", "Syarat", "syarat ketentuan", "../etc", "sy_arat", "héllo"] {
+        for bad in [
+            "",
+            "Syarat",
+            "syarat ketentuan",
+            "../etc",
+            "sy_arat",
+            "héllo",
+        ] {
             assert!(check_slug(bad).is_err(), "{bad}");
         }
         assert!(check_slug(&"a".repeat(80)).is_ok());

@@ -26,7 +26,6 @@ pub struct TestimonialInput {
     pub quote_en: Option<String>,
     /// 1 to 5.
     #[serde(default)]
-    #[schema(minimum = 1, maximum = 5)]
     pub rating: i16,
     /// Lower first.
     #[serde(default)]
@@ -107,7 +106,11 @@ fn validate(input: &TestimonialInput) -> Result<ValidTestimonial, ContentError> 
         bounds::AUTHOR_ROLE_MAX_CHARS,
     );
     let quote_id = fields.required("quote_id", &input.quote_id, bounds::QUOTE_MAX_CHARS);
-    let quote_en = fields.optional("quote_en", input.quote_en.as_deref(), bounds::QUOTE_MAX_CHARS);
+    let quote_en = fields.optional(
+        "quote_en",
+        input.quote_en.as_deref(),
+        bounds::QUOTE_MAX_CHARS,
+    );
     if author_role_en.is_some() {
         fields.required_with("quote_en", &quote_en, "author_role_en");
     }
