@@ -272,7 +272,10 @@ async fn english_readers_get_english_where_written_and_indonesian_elsewhere(pool
     )
     .await;
     assert_eq!(staff["total"], 3);
-    assert_eq!(staff["items"][0]["author_name"], "Draf", "sort order 0 comes first");
+    assert_eq!(
+        staff["items"][0]["author_name"], "Draf",
+        "sort order 0 comes first"
+    );
     assert_eq!(staff["items"][1]["quote_en"], "Very fast");
 }
 

@@ -51,7 +51,7 @@ async function mountPage(routes: Record<string, Route>, tab: 'banners' | 'pages'
   const w = mount(ContentPage, { global: { plugins: [createAppI18n(locale), router] }, attachTo: document.body })
   await flush(10)
   if (tab === 'pages') {
-    ;document.querySelector<HTMLElement>('.n-tabs-tab[data-name="pages"]')!.click()
+    ;document.querySelector<HTMLElement>('[data-testid="content-tab-pages"]')!.click()
     await flush(10)
   }
   return { w, fetch, router }
