@@ -373,6 +373,26 @@ impl From<billing::catalog::CatalogError> for ApiError {
     }
 }
 
+impl From<billing::content::ContentError> for ApiError {
+    fn from(error: billing::content::ContentError) -> Self {
+        use billing::content::ContentError as E;
+        match error {
+            E::Validation(errors) => ApiError::Validation(errors),
+            E::NotFound(what) => ApiError::NotFound(what.to_owned()),
+            E::SlugTaken => ApiError::Conflict {
+                code: "slug_taken",
+                detail: error.to_string(),
+                errors: ValidationErrors::single(
+                    "slug",
+                    "taken",
+                    "another page has this slug already",
+                ),
+            },
+            E::Database(error) => error.into(),
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         ApiError::Internal(anyhow::Error::new(error).context("database"))

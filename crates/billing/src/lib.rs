@@ -1,6 +1,8 @@
-//! Billing: what the shop sells and for how much (`catalog`), and — as their
+//! Billing: what the shop sells and for how much (`catalog`), the
+//! storefront's words and pictures beside it (`content`), and — as their
 //! issues land — promo codes, orders, invoices, the wallet and its ledger,
 //! payment gateways and the billing lifecycle. Owns every table about what
 //! is sold and what was paid.
 
 pub mod catalog;
+pub mod content;

@@ -6,6 +6,19 @@ export const LIMITS = {
     name: { maxLength: 200 },
     password: { minLength: 10, maxLength: 128 },
   },
+  AnnouncementInput: {
+    body_en: { maxLength: 100000 },
+    body_id: { maxLength: 100000 },
+    title_en: { maxLength: 200 },
+    title_id: { maxLength: 200 },
+  },
+  BannerInput: {
+    image_url: { maxLength: 2000 },
+    link_url: { maxLength: 2000 },
+    sort_order: { minimum: 0, maximum: 9999, default: 0 },
+    title_en: { maxLength: 200 },
+    title_id: { maxLength: 200 },
+  },
   CategoryInput: {
     description_en: { maxLength: 300 },
     description_id: { maxLength: 300 },
@@ -62,6 +75,16 @@ export const LIMITS = {
     name: { maxLength: 80 },
     sort_order: { minimum: -100000, maximum: 100000 },
   },
+  PageInput: {
+    body_en: { maxLength: 100000 },
+    body_id: { maxLength: 100000 },
+    slug: { minLength: 1, maxLength: 80 },
+    title_en: { maxLength: 200 },
+    title_id: { maxLength: 200 },
+  },
+  PreviewRequest: {
+    markdown: { maxLength: 100000 },
+  },
   RegionInput: {
     code: { maxLength: 40 },
     name: { maxLength: 80 },
@@ -102,5 +125,14 @@ export const LIMITS = {
   TemplateText: {
     body: { maxLength: 8000 },
     subject: { maxLength: 200 },
+  },
+  TestimonialInput: {
+    author_name: { maxLength: 100 },
+    author_role_en: { maxLength: 100 },
+    author_role_id: { maxLength: 100 },
+    quote_en: { maxLength: 2000 },
+    quote_id: { maxLength: 2000 },
+    rating: { minimum: 1, maximum: 5 },
+    sort_order: { minimum: 0, maximum: 9999, default: 0 },
   },
 } as const

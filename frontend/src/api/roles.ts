@@ -17,6 +17,9 @@ export const MONITOR_ROLES = ['owner', 'sysadmin', 'business'] as const satisfie
 /** Roles that keep the sales book (`/api/v1/sales`). */
 export const SALES_ROLES = ['owner', 'business', 'finance'] as const satisfies readonly Role[]
 
+/** Roles that edit the storefront's content (`/api/v1/staff/content/**`). */
+export const CONTENT_ROLES = ['owner', 'business'] as const satisfies readonly Role[]
+
 export function isStaffRole(role: Role): boolean {
   return (STAFF_ROLES as readonly Role[]).includes(role)
 }

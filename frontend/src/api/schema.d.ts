@@ -1259,7 +1259,10 @@ export interface paths {
          */
         get: operations["listStaffCategories"];
         put?: never;
-        /** @description **Roles:** owner, business */
+        /**
+         * Add a category.
+         * @description **Roles:** owner, business
+         */
         post: operations["createCategory"];
         delete?: never;
         options?: never;
@@ -1275,7 +1278,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** @description **Roles:** owner, business */
+        /**
+         * Change a category.
+         * @description **Roles:** owner, business
+         */
         put: operations["updateCategory"];
         post?: never;
         /**
@@ -1301,7 +1307,10 @@ export interface paths {
          */
         get: operations["listStaffOsTemplates"];
         put?: never;
-        /** @description **Roles:** owner, sysadmin */
+        /**
+         * Add an OS template.
+         * @description **Roles:** owner, sysadmin
+         */
         post: operations["createOsTemplate"];
         delete?: never;
         options?: never;
@@ -1317,7 +1326,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** @description **Roles:** owner, sysadmin */
+        /**
+         * Change an OS template.
+         * @description **Roles:** owner, sysadmin
+         */
         put: operations["updateOsTemplate"];
         post?: never;
         /**
@@ -1464,7 +1476,10 @@ export interface paths {
          */
         get: operations["listStaffRegions"];
         put?: never;
-        /** @description **Roles:** owner, sysadmin */
+        /**
+         * Add a region.
+         * @description **Roles:** owner, sysadmin
+         */
         post: operations["createRegion"];
         delete?: never;
         options?: never;
@@ -1480,7 +1495,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** @description **Roles:** owner, sysadmin */
+        /**
+         * Change a region.
+         * @description **Roles:** owner, sysadmin
+         */
         put: operations["updateRegion"];
         post?: never;
         /**
@@ -1493,6 +1511,234 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/staff/content/announcements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every announcement: drafts first, then newest (without bodies: read one for them).
+         * @description **Roles:** owner, business
+         */
+        get: operations["listAnnouncements"];
+        put?: never;
+        /**
+         * Create a announcement.
+         * @description **Roles:** owner, business
+         */
+        post: operations["createAnnouncement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/content/announcements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One announcement, with both languages.
+         * @description **Roles:** owner, business
+         */
+        get: operations["getAnnouncement"];
+        /**
+         * Replace a announcement.
+         * @description **Roles:** owner, business
+         */
+        put: operations["updateAnnouncement"];
+        post?: never;
+        /**
+         * Delete a announcement.
+         * @description **Roles:** owner, business
+         */
+        delete: operations["deleteAnnouncement"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/content/banners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every banner, active or not, with both languages.
+         * @description **Roles:** owner, business
+         */
+        get: operations["listBanners"];
+        put?: never;
+        /**
+         * Create a banner.
+         * @description **Roles:** owner, business
+         */
+        post: operations["createBanner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/content/banners/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One banner, with both languages.
+         * @description **Roles:** owner, business
+         */
+        get: operations["getBanner"];
+        /**
+         * Replace a banner.
+         * @description **Roles:** owner, business
+         */
+        put: operations["updateBanner"];
+        post?: never;
+        /**
+         * Delete a banner.
+         * @description **Roles:** owner, business
+         */
+        delete: operations["deleteBanner"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/content/pages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every static page, published or not (without bodies: read one for them).
+         * @description **Roles:** owner, business
+         */
+        get: operations["listPages"];
+        put?: never;
+        /**
+         * Create a page.
+         * @description **Roles:** owner, business
+         */
+        post: operations["createPage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/content/pages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One page, with both languages.
+         * @description **Roles:** owner, business
+         */
+        get: operations["getPage"];
+        /**
+         * Replace a page.
+         * @description **Roles:** owner, business
+         */
+        put: operations["updatePage"];
+        post?: never;
+        /**
+         * Delete a page.
+         * @description **Roles:** owner, business
+         */
+        delete: operations["deletePage"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/content/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render markdown as a page or announcement would be shown; nothing is saved.
+         * @description **Roles:** owner, business
+         */
+        post: operations["previewContentMarkdown"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/content/testimonials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every testimonial, published or not, with both languages.
+         * @description **Roles:** owner, business
+         */
+        get: operations["listTestimonials"];
+        put?: never;
+        /**
+         * Create a testimonial.
+         * @description **Roles:** owner, business
+         */
+        post: operations["createTestimonial"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/content/testimonials/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One testimonial, with both languages.
+         * @description **Roles:** owner, business
+         */
+        get: operations["getTestimonial"];
+        /**
+         * Replace a testimonial.
+         * @description **Roles:** owner, business
+         */
+        put: operations["updateTestimonial"];
+        post?: never;
+        /**
+         * Delete a testimonial.
+         * @description **Roles:** owner, business
+         */
+        delete: operations["deleteTestimonial"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/staff/customer-groups": {
         parameters: {
             query?: never;
@@ -1500,10 +1746,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description **Roles:** owner, sysadmin, business, finance */
+        /**
+         * Every customer group (price tier) with its member count.
+         * @description **Roles:** owner, sysadmin, business, finance
+         */
         get: operations["listCustomerGroups"];
         put?: never;
-        /** @description **Roles:** owner */
+        /**
+         * Add a customer group (a price tier).
+         * @description **Roles:** owner
+         */
         post: operations["createCustomerGroup"];
         delete?: never;
         options?: never;
@@ -1542,7 +1794,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description **Roles:** owner */
+        /**
+         * The clients in a group.
+         * @description **Roles:** owner
+         */
         get: operations["listCustomerGroupMembers"];
         put?: never;
         /**
@@ -1566,7 +1821,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** @description **Roles:** owner */
+        /**
+         * Take a client out of a group (back to the default tier).
+         * @description **Roles:** owner
+         */
         delete: operations["removeCustomerGroupMember"];
         options?: never;
         head?: never;
@@ -1713,6 +1971,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/storefront/announcements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Published announcements (their `published_at` reached, by the
+         *     server's clock): pinned first, then newest. No sign-in.
+         */
+        get: operations["listStorefrontAnnouncements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/storefront/banners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The banners shown now (active and inside their schedule, by the
+         *     server's clock), in sort order. No sign-in.
+         */
+        get: operations["listStorefrontBanners"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/storefront/pages/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A published static page as sanitised HTML. No sign-in. */
+        get: operations["getStorefrontPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/storefront/testimonials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Published testimonials, in sort order. No sign-in. */
+        get: operations["listStorefrontTestimonials"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1816,6 +2148,62 @@ export interface components {
         AlertDelivery: "sent" | "held" | "summarised";
         /** @enum {string} */
         AlertKind: "error" | "change";
+        /** @description An announcement with both languages' markdown, for staff. */
+        Announcement: {
+            body_en?: string | null;
+            body_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            is_pinned: boolean;
+            /** Format: date-time */
+            published_at?: string | null;
+            title_en?: string | null;
+            title_id: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description An announcement as staff write it (create and full replace). */
+        AnnouncementInput: {
+            /** @description Markdown; given together with `title_en`, or neither. */
+            body_en?: string | null;
+            /** @description Markdown. */
+            body_id?: string;
+            /** @description Shown above the others. */
+            is_pinned?: boolean;
+            /**
+             * Format: date-time
+             * @description Shown from this instant on (a future one schedules it); absent: a
+             *     draft, never shown.
+             */
+            published_at?: string | null;
+            /** @description Given together with `body_en`, or neither. */
+            title_en?: string | null;
+            title_id?: string;
+        };
+        /** @description One page of announcements, for staff: drafts and scheduled ones too. */
+        AnnouncementList: {
+            items: components["schemas"]["AnnouncementSummary"][];
+            /** Format: int32 */
+            limit: number;
+            /** Format: int32 */
+            page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description An announcement in a staff list, without its bodies. */
+        AnnouncementSummary: {
+            /** Format: int64 */
+            id: number;
+            is_pinned: boolean;
+            /** Format: date-time */
+            published_at?: string | null;
+            title_en?: string | null;
+            title_id: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
         ApiToken: {
             /** Format: date-time */
             created_at: string;
@@ -1849,6 +2237,63 @@ export interface components {
             items: components["schemas"]["AuditEntry"][];
             /** @description Pass as `cursor` for the next (older) page; null on the last page. */
             next_cursor?: string | null;
+        };
+        /** @description A banner with both languages, for staff. */
+        Banner: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            ends_at?: string | null;
+            /** Format: int64 */
+            id: number;
+            image_url: string;
+            is_active: boolean;
+            link_url?: string | null;
+            /** Format: int32 */
+            sort_order: number;
+            /** Format: date-time */
+            starts_at?: string | null;
+            title_en?: string | null;
+            title_id: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A banner as staff write it (create and full replace). */
+        BannerInput: {
+            /**
+             * Format: date-time
+             * @description Shown until (exclusive), after `starts_at`; absent: no end.
+             */
+            ends_at?: string | null;
+            /** @description `https://…` or a path on this site (`/…`). */
+            image_url?: string;
+            is_active?: boolean;
+            /** @description Where a click goes: `https://…` or `/…`; absent: not clickable. */
+            link_url?: string | null;
+            /**
+             * Format: int32
+             * @description Lower first.
+             * @default 0
+             */
+            sort_order: number;
+            /**
+             * Format: date-time
+             * @description Shown from (inclusive); absent: at once.
+             */
+            starts_at?: string | null;
+            /** @description Empty or absent: English readers see the Indonesian title. */
+            title_en?: string | null;
+            title_id?: string;
+        };
+        /** @description One page of banners, for staff. */
+        BannerList: {
+            items: components["schemas"]["Banner"][];
+            /** Format: int32 */
+            limit: number;
+            /** Format: int32 */
+            page: number;
+            /** Format: int64 */
+            total: number;
         };
         BillingAddress: {
             city: string;
@@ -2298,8 +2743,7 @@ export interface components {
             roles: components["schemas"]["Role"][];
         };
         /**
-         * @description The language texts are shown in; English falls back to Indonesian
-         *     where a text has no English version.
+         * @description A language the storefront is written in.
          * @enum {string}
          */
         Lang: "id" | "en";
@@ -2590,6 +3034,55 @@ export interface components {
             items: components["schemas"]["OwnerAlert"][];
             next_cursor?: string | null;
         };
+        /** @description A page with both languages' markdown, for staff. */
+        Page: {
+            body_en?: string | null;
+            body_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            is_published: boolean;
+            slug: string;
+            title_en?: string | null;
+            title_id: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A page as staff write it (create and full replace). */
+        PageInput: {
+            /** @description Markdown; given together with `title_en`, or neither. */
+            body_en?: string | null;
+            /** @description Markdown. */
+            body_id?: string;
+            is_published?: boolean;
+            /** @description The address: `/p/<slug>`. Lowercase letters, digits and `-`. */
+            slug?: string;
+            /** @description Given together with `body_en`, or neither. */
+            title_en?: string | null;
+            title_id?: string;
+        };
+        /** @description One page of static pages, for staff. */
+        PageList: {
+            items: components["schemas"]["PageSummary"][];
+            /** Format: int32 */
+            limit: number;
+            /** Format: int32 */
+            page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page in a staff list, without its bodies. */
+        PageSummary: {
+            /** Format: int64 */
+            id: number;
+            is_published: boolean;
+            slug: string;
+            title_en?: string | null;
+            title_id: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
         /** @description A `{placeholder}` an event fills in. */
         Placeholder: {
             description: string;
@@ -2611,6 +3104,14 @@ export interface components {
              * @description Minor units: whole rupiah, US cents.
              */
             minor: number;
+        };
+        PreviewRequest: {
+            /** @description Markdown, as in a page or announcement body. */
+            markdown?: string;
+        };
+        PreviewResponse: {
+            /** @description The sanitised HTML a save would store. */
+            html: string;
         };
         /** @description One price as staff send it. */
         PriceInput: {
@@ -2718,6 +3219,43 @@ export interface components {
             /** @description Normalised to `+62…`. */
             phone?: string | null;
         };
+        /** @description A published announcement in one language. */
+        PublicAnnouncement: {
+            /** @description Sanitised HTML, safe to insert as it is. */
+            html: string;
+            /** Format: int64 */
+            id: number;
+            is_pinned: boolean;
+            /** @description The language `title` and `html` are in. */
+            lang: components["schemas"]["Lang"];
+            /** Format: date-time */
+            published_at: string;
+            title: string;
+        };
+        /** @description One page of published announcements: pinned first, then newest. */
+        PublicAnnouncementList: {
+            items: components["schemas"]["PublicAnnouncement"][];
+            /** Format: int32 */
+            limit: number;
+            /** Format: int32 */
+            page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A banner as the storefront shows it, in one language. */
+        PublicBanner: {
+            /** Format: int64 */
+            id: number;
+            image_url: string;
+            /** @description The language `title` is in. */
+            lang: components["schemas"]["Lang"];
+            link_url?: string | null;
+            title: string;
+        };
+        /** @description The banners shown now, at most 50, in sort order. */
+        PublicBannerList: {
+            items: components["schemas"]["PublicBanner"][];
+        };
         PublicHostStatus: {
             /**
              * Format: int64
@@ -2735,6 +3273,39 @@ export interface components {
             response_time_ms?: number | null;
             status: components["schemas"]["HostStatus"];
             uptime: components["schemas"]["Uptime"];
+        };
+        /** @description A published page in one language. */
+        PublicPage: {
+            /** @description Sanitised HTML, safe to insert as it is. */
+            html: string;
+            /** @description The language `title` and `html` are in. */
+            lang: components["schemas"]["Lang"];
+            slug: string;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A testimonial as the storefront shows it, in one language. */
+        PublicTestimonial: {
+            author_name: string;
+            author_role?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** @description The language `quote` (and `author_role`, where translated) is in. */
+            lang: components["schemas"]["Lang"];
+            quote: string;
+            /** Format: int32 */
+            rating: number;
+        };
+        /** @description One page of published testimonials. */
+        PublicTestimonialList: {
+            items: components["schemas"]["PublicTestimonial"][];
+            /** Format: int32 */
+            limit: number;
+            /** Format: int32 */
+            page: number;
+            /** Format: int64 */
+            total: number;
         };
         Readiness: {
             /** @description Each dependency's check; empty in production. */
@@ -3231,6 +3802,58 @@ export interface components {
             /** @description `builtin`, `edit`, `rollback` or `default`. */
             source: string;
             subject: string;
+        };
+        /** @description A testimonial with both languages, for staff. */
+        Testimonial: {
+            author_name: string;
+            author_role_en?: string | null;
+            author_role_id?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            is_published: boolean;
+            quote_en?: string | null;
+            quote_id: string;
+            /** Format: int32 */
+            rating: number;
+            /** Format: int32 */
+            sort_order: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A testimonial as staff write it (create and full replace). */
+        TestimonialInput: {
+            author_name?: string;
+            /** @description Needs `quote_en`; absent: English readers see `author_role_id`. */
+            author_role_en?: string | null;
+            /** @description Role or company, e.g. "Pemilik toko online". */
+            author_role_id?: string | null;
+            is_published?: boolean;
+            /** @description Absent: English readers see the Indonesian quote. */
+            quote_en?: string | null;
+            quote_id?: string;
+            /**
+             * Format: int32
+             * @description 1 to 5.
+             */
+            rating?: number;
+            /**
+             * Format: int32
+             * @description Lower first.
+             * @default 0
+             */
+            sort_order: number;
+        };
+        /** @description One page of testimonials, for staff. */
+        TestimonialList: {
+            items: components["schemas"]["Testimonial"][];
+            /** Format: int32 */
+            limit: number;
+            /** Format: int32 */
+            page: number;
+            /** Format: int64 */
+            total: number;
         };
         TokenPair: {
             access_token: string;
@@ -7186,6 +7809,832 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    listAnnouncements: {
+        parameters: {
+            query?: {
+                /** @description 1 (default) or more. */
+                page?: number | null;
+                /** @description Items per page: 50 unless asked; more than 100 is read as 100. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of announcements */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnouncementList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createAnnouncement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnnouncementInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getAnnouncement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Announcement id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The announcement */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such announcement */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateAnnouncement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Announcement id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnnouncementInput"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such announcement */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteAnnouncement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Announcement id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such announcement */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listBanners: {
+        parameters: {
+            query?: {
+                /** @description 1 (default) or more. */
+                page?: number | null;
+                /** @description Items per page: 50 unless asked; more than 100 is read as 100. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of banners */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BannerList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createBanner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BannerInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Banner"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getBanner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Banner id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The banner */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Banner"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such banner */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateBanner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Banner id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BannerInput"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Banner"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such banner */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteBanner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Banner id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such banner */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listPages: {
+        parameters: {
+            query?: {
+                /** @description 1 (default) or more. */
+                page?: number | null;
+                /** @description Items per page: 50 unless asked; more than 100 is read as 100. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of pages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PageInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Another page has this slug (`slug_taken`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Page id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such page */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updatePage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Page id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PageInput"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such page */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another page has this slug (`slug_taken`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deletePage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Page id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such page */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    previewContentMarkdown: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description The sanitised HTML */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listTestimonials: {
+        parameters: {
+            query?: {
+                /** @description 1 (default) or more. */
+                page?: number | null;
+                /** @description Items per page: 50 unless asked; more than 100 is read as 100. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of testimonials */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestimonialList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createTestimonial: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestimonialInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Testimonial"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getTestimonial: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Testimonial id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The testimonial */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Testimonial"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such testimonial */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateTestimonial: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Testimonial id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestimonialInput"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Testimonial"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such testimonial */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteTestimonial: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Testimonial id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such testimonial */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     listCustomerGroups: {
         parameters: {
             query?: never;
@@ -7766,6 +9215,130 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StatusPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listStorefrontAnnouncements: {
+        parameters: {
+            query?: {
+                /** @description `id` (default) or `en`; an item without English answers in Indonesian. */
+                lang?: components["schemas"]["Lang"] | null;
+                /** @description 1 (default) or more. */
+                page?: number | null;
+                /** @description Items per page: 10 unless asked; more than 50 is read as 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Published announcements */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicAnnouncementList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listStorefrontBanners: {
+        parameters: {
+            query?: {
+                /** @description `id` (default) or `en`; an item without English answers in Indonesian. */
+                lang?: components["schemas"]["Lang"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Banners to show */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicBannerList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getStorefrontPage: {
+        parameters: {
+            query?: {
+                /** @description `id` (default) or `en`; an item without English answers in Indonesian. */
+                lang?: components["schemas"]["Lang"] | null;
+            };
+            header?: never;
+            path: {
+                /** @description The page's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description No published page at this slug */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listStorefrontTestimonials: {
+        parameters: {
+            query?: {
+                /** @description `id` (default) or `en`; an item without English answers in Indonesian. */
+                lang?: components["schemas"]["Lang"] | null;
+                /** @description 1 (default) or more. */
+                page?: number | null;
+                /** @description Items per page: 10 unless asked; more than 50 is read as 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Published testimonials */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicTestimonialList"];
                 };
             };
             400: components["responses"]["BadRequest"];

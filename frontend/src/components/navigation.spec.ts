@@ -15,10 +15,10 @@ describe('header navigation', () => {
   it('shows Broadcasts to business staff and the owner only', () => {
     expect(keys({ isStaff: true, isOwner: false, roles: ['finance', 'sysadmin'] })).not.toContain('broadcasts')
     expect(keys({ isStaff: true, isOwner: false, roles: ['business'] })).toEqual([
-      'storefront', 'client', 'staff', 'outbox', 'broadcasts', 'hosts', 'sales', 'health', 'api-docs',
+      'storefront', 'client', 'staff', 'outbox', 'broadcasts', 'hosts', 'sales', 'content', 'health', 'api-docs',
     ])
     expect(keys({ isStaff: true, isOwner: true, roles: ['owner'] })).toEqual([
-      'storefront', 'client', 'staff', 'outbox', 'broadcasts', 'hosts', 'sales', 'team', 'audit', 'templates', 'telegram-chats', 'alerts', 'health', 'api-docs',
+      'storefront', 'client', 'staff', 'outbox', 'broadcasts', 'hosts', 'sales', 'content', 'team', 'audit', 'templates', 'telegram-chats', 'alerts', 'health', 'api-docs',
     ])
   })
 
@@ -26,5 +26,12 @@ describe('header navigation', () => {
     expect(keys({ isStaff: true, isOwner: false, roles: ['sysadmin'] })).toEqual(['storefront', 'client', 'staff', 'outbox', 'hosts', 'health', 'api-docs'])
     expect(keys({ isStaff: true, isOwner: false, roles: ['finance'] })).toEqual(['storefront', 'client', 'staff', 'outbox', 'sales', 'health', 'api-docs'])
     expect(keys({ isStaff: false, isOwner: false, roles: ['client'] })).not.toContain('hosts')
+  })
+
+  it('shows Content to the owner and business only', () => {
+    for (const role of ['sysadmin', 'finance', 'client', 'reseller'] as const) {
+      expect(keys({ isStaff: role !== 'client' && role !== 'reseller', isOwner: false, roles: [role] })).not.toContain('content')
+    }
+    expect(keys({ isStaff: true, isOwner: false, roles: ['business'] })).toContain('content')
   })
 })

@@ -1,4 +1,4 @@
-import { BROADCAST_ROLES, MONITOR_ROLES, SALES_ROLES, hasAnyRole, type Role } from '../api/roles'
+import { BROADCAST_ROLES, CONTENT_ROLES, MONITOR_ROLES, SALES_ROLES, hasAnyRole, type Role } from '../api/roles'
 
 /** The areas in the header nav; labels are i18n keys. */
 export interface NavItem {
@@ -21,6 +21,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'broadcasts', labelKey: 'nav.broadcasts', to: '/staff/broadcasts', audience: 'staff', roles: BROADCAST_ROLES },
   { key: 'hosts', labelKey: 'nav.hosts', to: '/staff/hosts', audience: 'staff', roles: MONITOR_ROLES },
   { key: 'sales', labelKey: 'nav.sales', to: '/staff/sales', audience: 'staff', roles: SALES_ROLES },
+  { key: 'content', labelKey: 'nav.content', to: '/staff/content', audience: 'staff', roles: CONTENT_ROLES },
   { key: 'team', labelKey: 'nav.team', to: '/staff/team', audience: 'owner' },
   { key: 'audit', labelKey: 'nav.audit', to: '/staff/audit', audience: 'owner' },
   { key: 'templates', labelKey: 'nav.templates', to: '/staff/templates', audience: 'owner' },

@@ -37,7 +37,9 @@ describe('StaffAreaPage', () => {
       'staff-tool-broadcasts',
       'staff-tool-hosts',
       'staff-tool-sales',
+      'staff-tool-content',
     ])
+    expect(business.get('[data-testid="staff-link-content"]').attributes('href')).toBe('/staff/content')
     expect(business.get('[data-testid="staff-link-broadcasts"]').attributes('href')).toBe('/staff/broadcasts')
     expect(business.get('[data-testid="staff-link-hosts"]').attributes('href')).toBe('/staff/hosts')
     expect(business.get('[data-testid="staff-link-sales"]').attributes('href')).toBe('/staff/sales')
@@ -47,6 +49,7 @@ describe('StaffAreaPage', () => {
       'staff-tool-broadcasts',
       'staff-tool-hosts',
       'staff-tool-sales',
+      'staff-tool-content',
       'staff-tool-team',
       'staff-tool-audit',
       'staff-tool-telegram-chats',

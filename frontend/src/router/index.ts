@@ -7,7 +7,7 @@ import {
   type RouterHistory,
 } from 'vue-router'
 import HomePage from '../pages/HomePage.vue'
-import { BROADCAST_ROLES, MONITOR_ROLES, SALES_ROLES, STAFF_ROLES, type Role } from '../api/roles'
+import { BROADCAST_ROLES, CONTENT_ROLES, MONITOR_ROLES, SALES_ROLES, STAFF_ROLES, type Role } from '../api/roles'
 import { installGuards } from './guards'
 
 declare module 'vue-router' {
@@ -150,6 +150,12 @@ export const routes: RouteRecordRaw[] = [
         component: () => import('../pages/staff/SalesPage.vue'),
         meta: { titleKey: 'sales.title', roles: SALES_ROLES },
       },
+      {
+        path: 'content',
+        name: 'staff-content',
+        component: () => import('../pages/staff/ContentPage.vue'),
+        meta: { titleKey: 'content.title', roles: CONTENT_ROLES },
+      },
     ],
   },
   {
@@ -163,6 +169,18 @@ export const routes: RouteRecordRaw[] = [
     name: 'status',
     component: () => import('../pages/StatusPage.vue'),
     meta: { titleKey: 'status.title' },
+  },
+  {
+    path: '/p/:slug',
+    name: 'static-page',
+    component: () => import('../pages/StaticPage.vue'),
+    meta: { titleKey: 'storefront.page.title' },
+  },
+  {
+    path: '/announcements',
+    name: 'announcements',
+    component: () => import('../pages/AnnouncementsPage.vue'),
+    meta: { titleKey: 'storefront.announcements.title' },
   },
   {
     path: '/health',

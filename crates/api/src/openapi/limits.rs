@@ -152,6 +152,7 @@ fn field_limits() -> Vec<(&'static str, &'static str, Limit)> {
         ),
     ];
     limits.extend(catalog_limits());
+    limits.extend(content_limits());
     limits
 }
 
@@ -227,6 +228,70 @@ fn catalog_limits() -> Vec<(&'static str, &'static str, Limit)> {
     limits
 }
 
+/// The storefront content editor's fields (`billing::content::bounds`).
+fn content_limits() -> Vec<(&'static str, &'static str, Limit)> {
+    use billing::content::bounds;
+    let mut limits = Vec::new();
+    for schema in ["BannerInput", "PageInput", "AnnouncementInput"] {
+        for field in ["title_id", "title_en"] {
+            limits.push((schema, field, at_most(bounds::TITLE_MAX_CHARS)));
+        }
+    }
+    for schema in ["PageInput", "AnnouncementInput"] {
+        for field in ["body_id", "body_en"] {
+            limits.push((schema, field, at_most(bounds::BODY_MAX_CHARS)));
+        }
+    }
+    for field in ["image_url", "link_url"] {
+        limits.push(("BannerInput", field, at_most(bounds::URL_MAX_CHARS)));
+    }
+    for schema in ["BannerInput", "TestimonialInput"] {
+        limits.push((schema, "sort_order", range_or(&bounds::SORT_ORDER, 0)));
+    }
+    limits.extend([
+        (
+            "TestimonialInput",
+            "author_name",
+            at_most(bounds::AUTHOR_NAME_MAX_CHARS),
+        ),
+        (
+            "TestimonialInput",
+            "author_role_id",
+            at_most(bounds::AUTHOR_ROLE_MAX_CHARS),
+        ),
+        (
+            "TestimonialInput",
+            "author_role_en",
+            at_most(bounds::AUTHOR_ROLE_MAX_CHARS),
+        ),
+        (
+            "TestimonialInput",
+            "quote_id",
+            at_most(bounds::QUOTE_MAX_CHARS),
+        ),
+        (
+            "TestimonialInput",
+            "quote_en",
+            at_most(bounds::QUOTE_MAX_CHARS),
+        ),
+        ("TestimonialInput", "rating", range(&bounds::RATING)),
+        (
+            "PageInput",
+            "slug",
+            Limit::Length {
+                min: Some(1),
+                max: bounds::SLUG_MAX_CHARS,
+            },
+        ),
+        (
+            "PreviewRequest",
+            "markdown",
+            at_most(bounds::BODY_MAX_CHARS),
+        ),
+    ]);
+    limits
+}
+
 /// The `cursor` of a paged list is the id the previous page ended at (see
 /// `routes::parse_cursor`): digits only, and few enough to fit an i64.
 pub const CURSOR_PATTERN: &str = "^[0-9]{0,18}$";
@@ -283,7 +348,10 @@ fn constrain_parameter(parameter: &mut Parameter) {
         "cursor" => object.pattern = Some(CURSOR_PATTERN.to_owned()),
         "limit" => {
             object.minimum = Some(1.into());
-            object.maximum = Some(domain::PAGE_SIZE_MAX.into());
+            // A list with a smaller maximum of its own says so on its parameter.
+            object
+                .maximum
+                .get_or_insert_with(|| domain::PAGE_SIZE_MAX.into());
         }
         _ => {}
     }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod auth;
 pub mod catalog;
+pub mod content;
 pub mod monitoring;
 pub mod notifications;
 pub mod sales;
@@ -25,6 +26,7 @@ pub fn configure(config: &mut ServiceConfig) {
     monitoring::configure(config);
     sales::configure(config);
     catalog::configure(config);
+    content::configure(config);
 }
 
 /// The `cursor` of a paged list: the id the previous page ended at.

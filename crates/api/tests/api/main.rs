@@ -8,6 +8,7 @@ mod abuse;
 mod accounts;
 mod browser;
 mod catalog;
+mod content;
 mod errors;
 mod modules;
 mod monitoring;

@@ -24,6 +24,7 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(remove_member);
 }
 
+/// Every customer group (price tier) with its member count.
 #[utoipa::path(
     tag = "catalog",
     operation_id = "listCustomerGroups",
@@ -40,6 +41,7 @@ async fn list_groups(
     Ok(web::Json(group::list(&mut conn).await?))
 }
 
+/// Add a customer group (a price tier).
 #[utoipa::path(
     tag = "catalog",
     operation_id = "createCustomerGroup",
@@ -146,6 +148,7 @@ async fn delete_group(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The clients in a group.
 #[utoipa::path(
     tag = "catalog",
     operation_id = "listCustomerGroupMembers",
@@ -209,6 +212,7 @@ async fn add_member(
     Ok(web::Json(member))
 }
 
+/// Take a client out of a group (back to the default tier).
 #[utoipa::path(
     tag = "catalog",
     operation_id = "removeCustomerGroupMember",

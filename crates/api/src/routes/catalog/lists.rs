@@ -45,6 +45,7 @@ async fn list_categories(
     Ok(web::Json(category::list(&mut conn, false).await?))
 }
 
+/// Add a category.
 #[utoipa::path(
     tag = "catalog",
     operation_id = "createCategory",
@@ -78,6 +79,7 @@ async fn create_category(
     Ok(HttpResponse::Created().json(created))
 }
 
+/// Change a category.
 #[utoipa::path(
     tag = "catalog",
     operation_id = "updateCategory",
@@ -168,6 +170,7 @@ async fn list_regions(
     Ok(web::Json(lists::list_regions(&mut conn, false).await?))
 }
 
+/// Add a region.
 #[utoipa::path(
     tag = "catalog",
     operation_id = "createRegion",
@@ -201,6 +204,7 @@ async fn create_region(
     Ok(HttpResponse::Created().json(created))
 }
 
+/// Change a region.
 #[utoipa::path(
     tag = "catalog",
     operation_id = "updateRegion",
@@ -291,6 +295,7 @@ async fn list_os_templates(
     Ok(web::Json(lists::list_os_templates(&mut conn, false).await?))
 }
 
+/// Add an OS template.
 #[utoipa::path(
     tag = "catalog",
     operation_id = "createOsTemplate",
@@ -324,6 +329,7 @@ async fn create_os_template(
     Ok(HttpResponse::Created().json(created))
 }
 
+/// Change an OS template.
 #[utoipa::path(
     tag = "catalog",
     operation_id = "updateOsTemplate",
