@@ -4,3 +4,5 @@
 //! termination). Owns every table about what was sold and what was paid.
 //!
 //! Only the crate boundary exists so far; features arrive with their issues.
+
+pub mod domain_check;
