@@ -21,6 +21,9 @@ pub struct AppState {
     /// "Now" and the shop's calendar (`SHOP_TIMEZONE`); the system clock in
     /// the server, one a test moves in tests.
     pub clock: domain::Clock,
+    /// Domain availability over RDAP (`RDAP_BOOTSTRAP_URL`,
+    /// `DOMAIN_CHECK_TIMEOUT_MS`), answers shared through Redis.
+    pub domain_checker: billing::domain_check::DomainChecker,
 }
 
 /// The bot's client and shared send throttle, and its username for deep
