@@ -27,8 +27,8 @@ pub(crate) fn routes(config: &mut web::ServiceConfig) {
         }));
 }
 
-async fn bootstrap(state: web::Data<RdapState>) -> HttpResponse {
-    match state.bootstrap() {
+async fn bootstrap(request: HttpRequest, state: web::Data<RdapState>) -> HttpResponse {
+    match state.bootstrap(request.connection_info().host()) {
         Ok(file) => HttpResponse::Ok()
             // IANA serves the file as plain JSON, not as RDAP.
             .content_type("application/json")
@@ -120,7 +120,7 @@ fn domain_object(
 ) -> Value {
     let self_link = format!(
         "{}domain/{}",
-        state.registry_base_url(&registry.id),
+        state.registry_base_url_at(request.connection_info().host(), &registry.id),
         domain.ldh_name
     );
     let date = |at: chrono::DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Secs, true);

@@ -93,7 +93,13 @@ impl RdapState {
     }
 
     pub(crate) fn registry_base_url(&self, id: &str) -> String {
-        format!("http://{}/rdap/{id}/", self.inner.addr)
+        self.registry_base_url_at(&self.inner.addr.to_string(), id)
+    }
+
+    /// The base URL under the `host:port` a client reached the fake by, so
+    /// that a fake bound to `0.0.0.0` (in a container) names a usable one.
+    pub(crate) fn registry_base_url_at(&self, host: &str, id: &str) -> String {
+        format!("http://{host}/rdap/{id}/")
     }
 
     /// A registry's id from its id or any TLD it serves.
@@ -221,8 +227,9 @@ impl RdapState {
 
     // --- the bootstrap -----------------------------------------------------
 
-    /// The RFC 9224 file, or the status it must fail with.
-    pub(crate) fn bootstrap(&self) -> Result<Value, u16> {
+    /// The RFC 9224 file with base URLs under `host`, or the status it
+    /// must fail with.
+    pub(crate) fn bootstrap(&self, host: &str) -> Result<Value, u16> {
         let (failure, hidden) = {
             let mut data = self.lock();
             data.bootstrap_fetches += 1;
@@ -240,7 +247,8 @@ impl RdapState {
                     .iter()
                     .filter(|tld| !hidden.contains(*tld))
                     .collect();
-                (!tlds.is_empty()).then(|| json!([tlds, [self.registry_base_url(&registry.id)]]))
+                (!tlds.is_empty())
+                    .then(|| json!([tlds, [self.registry_base_url_at(host, &registry.id)]]))
             })
             .collect();
         Ok(json!({
