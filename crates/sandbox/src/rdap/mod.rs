@@ -51,7 +51,10 @@ impl RdapRegistry {
         RdapRegistry {
             id: id.to_owned(),
             operator: operator.to_owned(),
-            tlds: tlds.iter().map(|tld| (*tld).to_owned()).collect(),
+            tlds: tlds
+                .iter()
+                .map(|tld| tld.trim_start_matches('.').to_ascii_lowercase())
+                .collect(),
         }
     }
 }
