@@ -16,6 +16,7 @@ http_port=$(scripts/free-port.sh)
 smtp_port=$(scripts/free-port.sh)
 sandbox_port=$(scripts/free-port.sh)
 telegram_port=$(scripts/free-port.sh)
+rdap_port=$(scripts/free-port.sh)
 logs="$root/frontend/test-results"
 mkdir -p "$logs"
 pids=()
@@ -43,6 +44,8 @@ export SANDBOX_TELEGRAM_ADDR="127.0.0.1:$telegram_port"
 export TELEGRAM_API_BASE_URL="http://127.0.0.1:$telegram_port"
 export TELEGRAM_BOT_TOKEN="123456:sandbox-token"
 export TELEGRAM_POLL_INTERVAL_SECONDS=1
+export SANDBOX_RDAP_ADDR="127.0.0.1:$rdap_port"
+export RDAP_BOOTSTRAP_URL="http://127.0.0.1:$rdap_port/rdap/dns.json"
 export FRONTEND_DIST="$root/frontend/dist"
 
 target/debug/juragan migrate >"$logs/migrate.log" 2>&1

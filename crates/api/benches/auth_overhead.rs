@@ -84,10 +84,12 @@ async fn main() {
                 .unwrap()
         })
         .collect();
+    let domain_checker = api::app::build_domain_checker(&settings, redis.clone()).unwrap();
     let state = AppState {
         pool,
         identity: identity.clone(),
         redis,
+        domain_checker,
         clock: domain::Clock::system(settings.shop_calendar),
         settings: std::sync::Arc::new(settings),
         telegram: None,

@@ -9,6 +9,7 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use billing::domain_check::{DomainCheckConfig, DomainChecker};
 use identity::{Identity, IdentityConfig, KeySet};
 use jobs::{JobRunner, RunnerConfig, RunnerHandle};
 use monitoring::checker::CheckerConfig;
@@ -142,6 +143,20 @@ pub fn build_telegram(
     }))
 }
 
+/// The RDAP availability checker; it fetches nothing until the first check.
+pub fn build_domain_checker(
+    settings: &Settings,
+    redis: ConnectionManager,
+) -> anyhow::Result<DomainChecker> {
+    let config = DomainCheckConfig {
+        bootstrap_url: settings.rdap_bootstrap_url.clone(),
+        deadline: settings.domain_check_timeout,
+        key_prefix: settings.redis_key_prefix.clone(),
+        ..DomainCheckConfig::default()
+    };
+    DomainChecker::new(config, redis).context("building the domain availability checker")
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let pool = connect_database(&settings).await?;
@@ -163,6 +178,7 @@ impl Application {
             .context("loading the revocation list from Redis")?;
         let settings = Arc::new(settings);
         let telegram = build_telegram(&settings, redis.clone())?;
+        let domain_checker = build_domain_checker(&settings, redis.clone())?;
         let state = AppState {
             pool: pool.clone(),
             identity,
@@ -171,6 +187,7 @@ impl Application {
             telegram,
             clock: domain::Clock::system(settings.shop_calendar),
             sealer: Arc::new(sealer(&settings)?),
+            domain_checker,
         };
 
         crate::alerting::spawn_forwarder(pool.clone());

@@ -126,6 +126,19 @@ fn day_list(raw: &str) -> Result<Vec<i32>, ConfigError> {
         .collect()
 }
 
+/// `DOMAIN_CHECK_TIMEOUT_MS`: a customer waits for it, so it is short;
+/// zero would answer "unknown" to everything.
+fn domain_check_timeout(env: &Env<'_>) -> Result<Duration, ConfigError> {
+    let millis: u64 = env.parse("DOMAIN_CHECK_TIMEOUT_MS", 3000)?;
+    if !(1..=60_000).contains(&millis) {
+        return Err(ConfigError::Invalid {
+            name: "DOMAIN_CHECK_TIMEOUT_MS",
+            reason: format!("{millis} is not from 1 to 60000 milliseconds"),
+        });
+    }
+    Ok(Duration::from_millis(millis))
+}
+
 #[derive(Debug, Clone)]
 pub struct JobSettings {
     /// Whether this process runs job workers (an API-only replica may not).
@@ -191,6 +204,12 @@ pub struct Settings {
     pub telegram_poll_interval: Duration,
     /// Log events at or above this level alert the owner's chats.
     pub owner_alert_level: AlertLevel,
+    /// The RFC 9224 RDAP bootstrap file (IANA's; the sandbox's fake in
+    /// development and tests).
+    pub rdap_bootstrap_url: String,
+    /// The longest one domain availability check (or one batch of them)
+    /// takes, bootstrap fetch included.
+    pub domain_check_timeout: Duration,
     /// Which TCP peers may tell us the client's address (`HTTP_TRUSTED_PROXIES`)
     /// and through which header; see [`crate::client_ip`].
     pub proxy_trust: ProxyTrust,
@@ -373,6 +392,11 @@ impl Settings {
             telegram_send_rate: env.parse("TELEGRAM_SEND_RATE_PER_SECOND", 29)?,
             telegram_poll_interval: env.seconds("TELEGRAM_POLL_INTERVAL_SECONDS", 5.0)?,
             owner_alert_level: env.parse("OWNER_ALERT_LEVEL", AlertLevel::Error)?,
+            rdap_bootstrap_url: env.string(
+                "RDAP_BOOTSTRAP_URL",
+                billing::domain_check::IANA_BOOTSTRAP_URL,
+            ),
+            domain_check_timeout: domain_check_timeout(&env)?,
             frontend_dist: PathBuf::from(env.string("FRONTEND_DIST", "frontend/dist")),
             body_limit: env.parse("HTTP_BODY_LIMIT_BYTES", 1024 * 1024)?,
             log_format,
@@ -565,6 +589,33 @@ mod tests {
             .filter(|name| !documented.contains(&name.as_str()))
             .collect();
         assert!(missing.is_empty(), ".env.example lacks {missing:?}");
+    }
+
+    #[test]
+    fn domain_checks_ask_iana_within_three_seconds_unless_told_otherwise() {
+        let default = settings_from(&[]).expect("valid");
+        assert_eq!(
+            default.rdap_bootstrap_url,
+            "https://data.iana.org/rdap/dns.json"
+        );
+        assert_eq!(default.domain_check_timeout, Duration::from_secs(3));
+        let sandbox = settings_from(&[
+            ("RDAP_BOOTSTRAP_URL", "http://127.0.0.1:8026/rdap/dns.json"),
+            ("DOMAIN_CHECK_TIMEOUT_MS", "1500"),
+        ])
+        .expect("valid");
+        assert_eq!(
+            sandbox.rdap_bootstrap_url,
+            "http://127.0.0.1:8026/rdap/dns.json"
+        );
+        assert_eq!(sandbox.domain_check_timeout, Duration::from_millis(1500));
+        for bad in ["0", "60001", "3s"] {
+            let error = settings_from(&[("DOMAIN_CHECK_TIMEOUT_MS", bad)]).expect_err(bad);
+            assert!(
+                error.to_string().starts_with("DOMAIN_CHECK_TIMEOUT_MS:"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Billing: what the shop sells and for how much (`catalog`), the
-//! storefront's words and pictures beside it (`content`), and — as their
-//! issues land — promo codes, orders, invoices, the wallet and its ledger,
-//! payment gateways and the billing lifecycle. Owns every table about what
-//! is sold and what was paid.
+//! storefront's words and pictures beside it (`content`), whether a domain
+//! name is still free (`domain_check`), and — as their issues land — promo
+//! codes, orders, invoices, the wallet and its ledger, payment gateways and
+//! the billing lifecycle. Owns every table about what is sold and what was
+//! paid.
 
 pub mod catalog;
 pub mod content;
+pub mod domain_check;

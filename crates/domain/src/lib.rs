@@ -4,6 +4,7 @@
 //! the edge and trusted inside.
 
 pub mod calendar;
+pub mod domain_name;
 pub mod email;
 pub mod money;
 pub mod phone;
@@ -11,6 +12,7 @@ pub mod sealing;
 pub mod validation;
 
 pub use calendar::{BillingPeriod, Clock, ShopCalendar, UnknownTimeZone};
+pub use domain_name::{DomainLabel, DomainName, DomainQuery, InvalidDomain, LabelProblem};
 pub use email::{Email, InvalidEmail};
 pub use money::{Currency, Money, MoneyError};
 pub use phone::{InvalidPhone, PhoneId};

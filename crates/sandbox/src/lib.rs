@@ -3,8 +3,9 @@
 //!
 //! Each fake speaks the real wire protocol on a loopback port, so production
 //! clients are pointed at it by configuration alone and never know. Today
-//! that is the SMTP sink ([`smtp`]) and the Telegram Bot API ([`telegram`]);
-//! the sandbox's HTTP server ([`Sandbox`])
+//! that is the SMTP sink ([`smtp`]), the Telegram Bot API ([`telegram`]) and
+//! RDAP, the domain registries' lookup service ([`rdap`]); the sandbox's
+//! HTTP server ([`Sandbox`])
 //! shows what the fakes received and offers it as JSON. Production code
 //! never depends on this crate.
 //!
@@ -21,6 +22,7 @@
 //! ```
 
 mod error;
+pub mod rdap;
 pub mod smtp;
 pub mod telegram;
 mod web;
@@ -28,6 +30,7 @@ mod web;
 use std::net::{Ipv4Addr, SocketAddr};
 
 pub use error::{SandboxError, WaitTimeout};
+pub use rdap::{RdapFake, RdapFakeConfig, RdapFakeHandle};
 pub use smtp::{ReceivedMail, SmtpSink, SmtpSinkConfig, SmtpSinkHandle};
 pub use telegram::{TelegramFake, TelegramFakeConfig, TelegramFakeHandle};
 
@@ -41,6 +44,10 @@ pub struct SandboxConfig {
     pub telegram_addr: SocketAddr,
     /// The fake bot, its token included.
     pub telegram: TelegramFakeConfig,
+    /// Where the RDAP fake (bootstrap file and registries) listens.
+    pub rdap_addr: SocketAddr,
+    /// The fake's registries and the names registered from the start.
+    pub rdap: RdapFakeConfig,
 }
 
 impl SandboxConfig {
@@ -54,6 +61,8 @@ impl SandboxConfig {
             smtp: SmtpSinkConfig::default(),
             telegram_addr: any_port,
             telegram: TelegramFakeConfig::default(),
+            rdap_addr: any_port,
+            rdap: RdapFakeConfig::default(),
         }
     }
 }
@@ -67,6 +76,8 @@ impl Default for SandboxConfig {
             smtp: SmtpSinkConfig::default(),
             telegram_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8081)),
             telegram: TelegramFakeConfig::default(),
+            rdap_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8026)),
+            rdap: RdapFakeConfig::default(),
         }
     }
 }
@@ -79,6 +90,7 @@ impl Sandbox {
     pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
         let smtp = SmtpSink::start_with(config.smtp_addr, config.smtp).await?;
         let telegram = TelegramFake::start(config.telegram_addr, config.telegram).await?;
+        let rdap = RdapFake::start(config.rdap_addr, config.rdap).await?;
         let web = web::WebServer::start(
             config.http_addr,
             web::WebState {
@@ -86,11 +98,13 @@ impl Sandbox {
                 mail: smtp.store().clone(),
                 telegram_addr: telegram.addr(),
                 telegram: telegram.state().clone(),
+                rdap: rdap.state().clone(),
             },
         )?;
         Ok(SandboxHandle {
             smtp,
             telegram,
+            rdap,
             web,
         })
     }
@@ -101,6 +115,7 @@ impl Sandbox {
 pub struct SandboxHandle {
     smtp: SmtpSinkHandle,
     telegram: TelegramFakeHandle,
+    rdap: RdapFakeHandle,
     web: web::WebServer,
 }
 
@@ -113,6 +128,11 @@ impl SandboxHandle {
     /// The Telegram Bot API fake, with the messages bots sent through it.
     pub fn telegram(&self) -> &TelegramFakeHandle {
         &self.telegram
+    }
+
+    /// The RDAP fake: bootstrap file, registries, registered names.
+    pub fn rdap(&self) -> &RdapFakeHandle {
+        &self.rdap
     }
 
     /// The address of the sandbox's HTTP server (pages and JSON API).

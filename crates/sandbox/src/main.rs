@@ -7,7 +7,7 @@ use clap::Parser;
 use sandbox::{Sandbox, SandboxConfig};
 use tracing_subscriber::EnvFilter;
 
-/// Local fakes of Juragan's external services (SMTP sink, Telegram Bot API, ...).
+/// Local fakes of Juragan's external services (SMTP sink, Telegram Bot API, RDAP, ...).
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
@@ -23,6 +23,9 @@ struct Args {
     /// The bot token the Telegram fake accepts.
     #[arg(long, env = "SANDBOX_TELEGRAM_TOKEN", default_value = sandbox::telegram::DEFAULT_TOKEN)]
     telegram_token: String,
+    /// Address of the RDAP fake (bootstrap at /rdap/dns.json).
+    #[arg(long, env = "SANDBOX_RDAP_ADDR", default_value = "127.0.0.1:8026")]
+    rdap_addr: SocketAddr,
 }
 
 #[tokio::main]
@@ -40,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
         smtp_addr: args.smtp_addr,
         http_addr: args.http_addr,
         telegram_addr: args.telegram_addr,
+        rdap_addr: args.rdap_addr,
         telegram: sandbox::TelegramFakeConfig {
             token: args.telegram_token,
             ..sandbox::TelegramFakeConfig::default()
@@ -52,6 +56,7 @@ async fn main() -> anyhow::Result<()> {
         smtp_addr = %sandbox.smtp().addr(),
         http_addr = %sandbox.http_addr(),
         telegram_addr = %sandbox.telegram().addr(),
+        rdap_addr = %sandbox.rdap().addr(),
         "sandbox ready; mail at {}/",
         sandbox.http_url(),
     );

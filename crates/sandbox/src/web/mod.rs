@@ -1,8 +1,9 @@
 //! The sandbox's HTTP side: one actix-web server with the index page of all
 //! fakes, and each fake's own pages and JSON API under its own prefix
-//! (`/mail` and `/api/smtp` for the SMTP sink).
+//! (`/mail` and `/api/smtp` for the SMTP sink, `/api/rdap` for RDAP).
 
 pub(crate) mod html;
+mod rdap;
 mod smtp;
 mod telegram;
 
@@ -11,7 +12,7 @@ use std::{io, net::SocketAddr};
 use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, http::StatusCode, web};
 use tokio::task::JoinHandle;
 
-use crate::{error::SandboxError, smtp::MailStore, telegram::TelegramState};
+use crate::{error::SandboxError, rdap::RdapState, smtp::MailStore, telegram::TelegramState};
 
 /// What the pages read; the stores, not the fakes' handles, so that the web
 /// server does not keep a fake alive.
@@ -21,6 +22,7 @@ pub(crate) struct WebState {
     pub mail: MailStore,
     pub telegram_addr: SocketAddr,
     pub telegram: TelegramState,
+    pub rdap: RdapState,
 }
 
 /// The running HTTP server; dropping it stops it.
@@ -92,7 +94,8 @@ fn routes(config: &mut web::ServiceConfig) {
             web::get().to(|| async { HttpResponse::Ok().body("ok") }),
         )
         .configure(smtp::routes)
-        .configure(telegram::routes);
+        .configure(telegram::routes)
+        .configure(rdap::routes);
 }
 
 async fn index(state: web::Data<WebState>) -> HttpResponse {
@@ -100,9 +103,10 @@ async fn index(state: web::Data<WebState>) -> HttpResponse {
         "<h1>Juragan sandbox</h1>\
          <p class=\"muted\">Local fakes of the services Juragan talks to. \
          Nothing here leaves this machine.</p>\
-         {mail}{telegram}",
+         {mail}{telegram}{rdap}",
         mail = smtp::index_section(&state),
         telegram = telegram::index_section(&state),
+        rdap = rdap::index_section(&state),
     );
     html::response(StatusCode::OK, html::page("Juragan sandbox", &body))
 }

@@ -16,6 +16,7 @@ async fn the_binary_serves_on_the_given_addresses_until_sigterm() {
         .args(["--smtp-addr", "127.0.0.1:0"])
         .env("SANDBOX_HTTP_ADDR", "127.0.0.1:0")
         .env("SANDBOX_TELEGRAM_ADDR", "127.0.0.1:0")
+        .env("SANDBOX_RDAP_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())

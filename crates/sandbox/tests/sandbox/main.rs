@@ -5,6 +5,7 @@
 
 mod binary;
 mod helpers;
+mod rdap;
 mod smtp_lettre;
 mod smtp_protocol;
 mod telegram;
