@@ -622,6 +622,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/domains/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Is a domain name free, at what price, and under which other TLDs. */
+        get: operations["checkDomain"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/monitoring/export": {
         parameters: {
             query?: never;
@@ -2492,6 +2509,48 @@ export interface components {
             terms_en?: string | null;
             /** @description Terms and conditions ("SNK") the buyer must fulfil, Indonesian. */
             terms_id?: string | null;
+        };
+        DomainCheck: {
+            /** @example IDR */
+            currency: string;
+            /**
+             * @description The asked name first (when a full name was asked), then the same
+             *     name under the shop's other TLDs.
+             */
+            results: components["schemas"]["DomainResult"][];
+        };
+        /** @description One name's answer. */
+        DomainResult: {
+            /**
+             * Format: date-time
+             * @description The registration's expiry, when taken and the registry says.
+             */
+            expires_at?: string | null;
+            /** @description The name in ASCII (punycode for IDN). */
+            name: string;
+            /**
+             * @description Why `unknown`: `no_rdap`, `rate_limited`, `timeout`, `unreachable`,
+             *     `server_error`, `rejected`, `bad_response`, `bootstrap_unavailable`.
+             */
+            reason?: string | null;
+            /**
+             * Format: int64
+             * @description A year's registration at the caller's tier; none when the shop does
+             *     not sell the TLD in this currency.
+             */
+            register_minor?: number | null;
+            /** Format: int64 */
+            renew_minor?: number | null;
+            /** @description The name the visitor asked for (the others are suggestions). */
+            requested: boolean;
+            /** @description `available`, `taken` or `unknown`. */
+            status: string;
+            /** @description The shop's suffix it falls under (`co.id`), if the shop sells it. */
+            tld?: string | null;
+            /** Format: int64 */
+            transfer_minor?: number | null;
+            /** @description The name as people write it. */
+            unicode: string;
         };
         /** @description Registration of names under one TLD (`com`, `co.id`). */
         DomainSpec: {
@@ -5376,6 +5435,54 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    checkDomain: {
+        parameters: {
+            query: {
+                /**
+                 * @description A full name (`tokobudi.co.id`, `bücher.id`) or a bare one
+                 *     (`tokobudi`: checked under every TLD the shop sells).
+                 */
+                name: string;
+                /** @description `IDR` (default) or `USD`: the prices' currency. */
+                currency?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Availability and prices; `unknown` when a registry cannot tell in time */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomainCheck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Not a domain name, or an unknown currency */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many checks from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             500: components["responses"]["InternalError"];
         };
     };

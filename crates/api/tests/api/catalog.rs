@@ -717,3 +717,178 @@ async fn the_owner_keeps_the_customer_groups(pool: PgPool) {
         .await;
     assert_eq!(gone.status().as_u16(), 204);
 }
+
+/// Domain products for .com, .id and .co.id at member and reseller prices.
+async fn domain_products(app: &TestApp, business: &str) {
+    for (tld, member, reseller) in [
+        ("com", 165_000, 150_000),
+        ("id", 235_000, 215_000),
+        ("co.id", 99_000, 90_000),
+    ] {
+        let created = app
+            .authed(
+                Method::POST,
+                "/api/v1/staff/catalog/products",
+                business,
+                Some(json!({
+                    "kind": "domain", "slug": format!("domain-{}", tld.replace('.', "-")), "name_id": format!(".{tld}"),
+                    "spec": {"tld": tld},
+                    "prices": [
+                        {"group": "member", "currency": "IDR", "cycle": "annual", "price_minor": member, "renew_minor": member + 20_000},
+                        {"group": "reseller", "currency": "IDR", "cycle": "annual", "price_minor": reseller}
+                    ]
+                })),
+            )
+            .await;
+        assert_eq!(created.status().as_u16(), 201);
+    }
+}
+
+fn result<'a>(check: &'a Value, name: &str) -> &'a Value {
+    check["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|result| result["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {check}"))
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_domain_search_answers_from_rdap_with_the_callers_prices(pool: PgPool) {
+    let rdap = sandbox::RdapFake::start(
+        "127.0.0.1:0".parse().unwrap(),
+        sandbox::RdapFakeConfig::default(),
+    )
+    .await
+    .unwrap();
+    rdap.register("warungsate.com").unwrap();
+    let bootstrap = rdap.bootstrap_url();
+    let app = crate::helpers::spawn_app_with(
+        pool,
+        &[
+            ("RDAP_BOOTSTRAP_URL", &bootstrap),
+            ("DOMAIN_CHECK_TIMEOUT_MS", "1500"),
+        ],
+    )
+    .await;
+    let (_, business) = app.user_token("business@shop.test", &["business"]).await;
+    domain_products(&app, &business).await;
+
+    // A full name: asked first, taken; the same name under the shop's
+    // other TLDs as suggestions, free, each with its price.
+    let check: Value = app
+        .get("/api/v1/domains/check?name=WarungSate.com")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(check["results"][0]["name"], "warungsate.com");
+    assert_eq!(check["results"][0]["requested"], true);
+    assert_eq!(check["results"][0]["status"], "taken");
+    assert_eq!(check["results"][0]["register_minor"], 165_000);
+    assert_eq!(result(&check, "warungsate.id")["status"], "available");
+    assert_eq!(result(&check, "warungsate.id")["requested"], false);
+    assert_eq!(result(&check, "warungsate.co.id")["register_minor"], 99_000);
+    assert_eq!(result(&check, "warungsate.co.id")["renew_minor"], 119_000);
+    assert_eq!(check["results"].as_array().unwrap().len(), 3);
+
+    // A reseller sees the reseller prices; a bare name is checked under
+    // every TLD; an IDN name goes to the registry as punycode.
+    let (_, reseller) = app.user_token("toko@reseller.test", &["reseller"]).await;
+    let check: Value = app
+        .authed(
+            Method::GET,
+            "/api/v1/domains/check?name=warungkopi",
+            &reseller,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(result(&check, "warungkopi.com")["register_minor"], 150_000);
+    assert!(
+        check["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|result| result["requested"] == false)
+    );
+    let check: Value = app
+        .get("/api/v1/domains/check?name=b%C3%BCcher.id")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(check["results"][0]["name"], "xn--bcher-kva.id");
+    assert_eq!(check["results"][0]["unicode"], "bücher.id");
+    assert_eq!(rdap.queries_for("xn--bcher-kva.id"), 1);
+
+    // A TLD the shop does not sell: answered, without a price.
+    let check: Value = app
+        .get("/api/v1/domains/check?name=warungsate.org")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(check["results"][0]["status"], "available");
+    assert_eq!(check["results"][0]["register_minor"], Value::Null);
+
+    // Junk is a 422 naming the field; nothing is asked of a registry.
+    let before = rdap.query_count();
+    for junk in ["http://x.com/", "a..com", "-a.com", "", "toko%20budi.com"] {
+        let refused = app.get(&format!("/api/v1/domains/check?name={junk}")).await;
+        let problem = assert_problem(refused, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["field"], "name", "{junk}");
+    }
+    assert_eq!(rdap.query_count(), before);
+
+    // A slow registry cannot hold the request past the deadline: unknown.
+    for registry in rdap
+        .registries()
+        .iter()
+        .map(|registry| registry.id.clone())
+        .collect::<Vec<_>>()
+    {
+        rdap.set_delay(&registry, std::time::Duration::from_secs(10))
+            .unwrap();
+    }
+    let started = std::time::Instant::now();
+    let check: Value = app
+        .get("/api/v1/domains/check?name=lambat.id")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(3_000),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(check["results"][0]["status"], "unknown");
+    assert_eq!(check["results"][0]["reason"], "timeout");
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn domain_searches_from_one_address_are_rate_limited(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut statuses = Vec::new();
+    for _ in 0..31 {
+        statuses.push(
+            app.get("/api/v1/domains/check?name=tokobudi")
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert!(
+        statuses[..30].iter().all(|status| *status == 200),
+        "{statuses:?}"
+    );
+    assert_problem(
+        app.get("/api/v1/domains/check?name=tokobudi").await,
+        429,
+        "rate_limited",
+    )
+    .await;
+}

@@ -83,6 +83,12 @@ pub fn test_settings(overrides: &[(&str, &str)]) -> Settings {
         ),
         ("JOBS_POLL_INTERVAL_SECONDS".to_owned(), "0.05".to_owned()),
         ("JOBS_SHUTDOWN_GRACE_SECONDS".to_owned(), "2".to_owned()),
+        // No test reaches the real registries: a closed loopback port
+        // unless a test starts the sandbox's RDAP fake and points here.
+        (
+            "RDAP_BOOTSTRAP_URL".to_owned(),
+            "http://127.0.0.1:9/rdap/dns.json".to_owned(),
+        ),
         // The port checker only where a test asks for it.
         ("MONITOR_ENABLED".to_owned(), "false".to_owned()),
         // Test hosts are loopback sockets (refused outside tests).

@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use crate::helpers::spawn_app;
 
 /// Operations anyone may call without signing in.
-const PUBLIC: [&str; 26] = [
+const PUBLIC: [&str; 27] = [
     "GET /healthz",
     "GET /api/v1/status",
     "GET /readyz",
@@ -33,6 +33,7 @@ const PUBLIC: [&str; 26] = [
     "GET /api/v1/catalog/categories",
     "GET /api/v1/catalog/regions",
     "GET /api/v1/catalog/os-templates",
+    "GET /api/v1/domains/check",
     "GET /api/v1/storefront/banners",
     "GET /api/v1/storefront/testimonials",
     "GET /api/v1/storefront/pages/{slug}",

@@ -3,6 +3,7 @@
 //! lists ([`lists`]: categories, regions, OS templates) and the customer
 //! groups that choose a price tier ([`groups`]).
 
+pub mod domains;
 pub mod groups;
 pub mod lists;
 pub mod products;
@@ -18,6 +19,7 @@ use crate::error::ApiError;
 
 pub fn configure(config: &mut ServiceConfig) {
     storefront::configure(config);
+    domains::configure(config);
     products::configure(config);
     lists::configure(config);
     groups::configure(config);
