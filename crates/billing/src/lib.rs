@@ -8,3 +8,6 @@
 pub mod catalog;
 pub mod content;
 pub mod domain_check;
+mod lang;
+
+pub use lang::Lang;

@@ -36,7 +36,7 @@ ISO 4217 currency code.",
     ),
     modifiers(&BearerAuth),
     // Schemas only query parameters refer to, which no body registers.
-    components(schemas(Problem, ProblemFieldError, billing::catalog::storefront::Lang))
+    components(schemas(Problem, ProblemFieldError, billing::Lang))
 )]
 struct ApiDoc;
 

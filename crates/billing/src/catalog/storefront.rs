@@ -15,25 +15,7 @@ use super::CatalogError;
 use super::group::{self, Buyer};
 use super::price::BillingCycle;
 use super::spec::{ProductKind, ProductSpec};
-
-/// The language texts are shown in; English falls back to Indonesian
-/// where a text has no English version.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    #[default]
-    Id,
-    En,
-}
-
-impl Lang {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lang::Id => "id",
-            Lang::En => "en",
-        }
-    }
-}
+pub use crate::Lang;
 
 /// What a buyer pays for one cycle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

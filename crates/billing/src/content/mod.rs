@@ -13,8 +13,6 @@ pub mod testimonial;
 use std::ops::RangeInclusive;
 
 use domain::ValidationErrors;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 /// The limits of every content field, named once: validation, the database
 /// checks (migration `storefront_content`) and the OpenAPI schema agree.
@@ -52,16 +50,7 @@ pub enum ContentError {
     Database(#[from] sqlx::Error),
 }
 
-/// A language the storefront is written in.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// Indonesian: every item has it.
-    #[default]
-    Id,
-    /// English, where the item was translated.
-    En,
-}
+pub use crate::Lang;
 
 /// The language an item is read in: English only when asked for and the
 /// item has it.
