@@ -15,6 +15,8 @@ export interface NavItem {
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'storefront', labelKey: 'nav.storefront', to: '/' },
+  { key: 'products', labelKey: 'nav.products', to: '/products' },
+  { key: 'domains', labelKey: 'nav.domains', to: '/domains' },
   { key: 'client', labelKey: 'nav.client', to: '/client' },
   { key: 'staff', labelKey: 'nav.staff', to: '/staff', audience: 'staff' },
   { key: 'outbox', labelKey: 'nav.outbox', to: '/staff/outbox', audience: 'staff' },

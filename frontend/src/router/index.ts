@@ -26,6 +26,24 @@ declare module 'vue-router' {
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'home', component: HomePage, meta: { titleKey: 'nav.storefront' } },
   {
+    path: '/products',
+    name: 'products',
+    component: () => import('../pages/store/ProductsPage.vue'),
+    meta: { titleKey: 'nav.products' },
+  },
+  {
+    path: '/products/:slug',
+    name: 'product',
+    component: () => import('../pages/store/ProductPage.vue'),
+    meta: { titleKey: 'nav.products' },
+  },
+  {
+    path: '/domains',
+    name: 'domains',
+    component: () => import('../pages/store/DomainSearchPage.vue'),
+    meta: { titleKey: 'nav.domains' },
+  },
+  {
     path: '/login',
     name: 'login',
     component: () => import('../pages/auth/LoginPage.vue'),
