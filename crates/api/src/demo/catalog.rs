@@ -405,6 +405,7 @@ pub async fn seed(pool: &PgPool, sealer: &domain::Sealer) -> anyhow::Result<()> 
         categories.insert(slug, created.id);
     }
     let demo = products();
+    let count = demo.len();
     for (sort_order, item) in demo.into_iter().enumerate() {
         let input = NewProduct {
             kind: item.kind.to_owned(),
@@ -437,6 +438,6 @@ pub async fn seed(pool: &PgPool, sealer: &domain::Sealer) -> anyhow::Result<()> 
         }
     }
     tx.commit().await?;
-    println!("demo catalog: 3 regions, 5 OS templates, 7 categories, 20 products");
+    println!("demo catalog: 3 regions, 5 OS templates, 7 categories, {count} products");
     Ok(())
 }
