@@ -17,7 +17,7 @@ export SANDBOX_TELEGRAM_TOKEN=${SANDBOX_TELEGRAM_TOKEN:-123456:sandbox-token}
 export TELEGRAM_API_BASE_URL=${TELEGRAM_API_BASE_URL:-http://$SANDBOX_TELEGRAM_ADDR}
 export SANDBOX_RDAP_ADDR=${SANDBOX_RDAP_ADDR:-127.0.0.1:8026}
 export RDAP_BOOTSTRAP_URL=${RDAP_BOOTSTRAP_URL:-http://$SANDBOX_RDAP_ADDR/rdap/dns.json}
-# The demo hosts (crates/api/src/demo.rs) are this machine's own ports.
+# The demo hosts (crates/api/src/demo/mod.rs) are this machine's own ports.
 export MONITOR_ALLOW_LOOPBACK_FOR_TESTS=${MONITOR_ALLOW_LOOPBACK_FOR_TESTS:-true}
 export TELEGRAM_BOT_TOKEN=${TELEGRAM_BOT_TOKEN:-$SANDBOX_TELEGRAM_TOKEN}
 

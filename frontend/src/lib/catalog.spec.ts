@@ -31,11 +31,13 @@ function product(spec: CatalogProduct['spec'], extra: Partial<CatalogProduct> = 
 
 describe('catalog helpers', () => {
   it('quotes the lowest price per month among recurring cycles, else the one-time price', () => {
-    expect(fromPrice([offer('monthly', 90_000), offer('quarterly', 256_500), offer('annual', 918_000)])).toEqual({ minor: 76_500, perMonth: true })
+    expect(fromPrice('vps', [offer('monthly', 90_000), offer('quarterly', 256_500), offer('annual', 918_000)])).toEqual({ minor: 76_500, per: 'month' })
     // Rounds down, in whole minor units: 100 000 a quarter is 33 333 a month.
-    expect(fromPrice([offer('quarterly', 100_000)])).toEqual({ minor: 33_333, perMonth: true })
-    expect(fromPrice([offer('one_time', 35_000)])).toEqual({ minor: 35_000, perMonth: false })
-    expect(fromPrice([])).toBeNull()
+    expect(fromPrice('hosting', [offer('quarterly', 100_000)])).toEqual({ minor: 33_333, per: 'month' })
+    expect(fromPrice('digital', [offer('one_time', 35_000)])).toEqual({ minor: 35_000, per: 'once' })
+    expect(fromPrice('vps', [])).toBeNull()
+    // A domain is quoted by the year, not cut into months.
+    expect(fromPrice('domain', [offer('annual', 165_000)])).toEqual({ minor: 165_000, per: 'year' })
   })
 
   it('adds the setup fee to the first payment and shows a saving only against monthly', () => {

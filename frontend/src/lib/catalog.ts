@@ -24,19 +24,27 @@ export function cycleMonths(cycle: BillingCycle): number {
   return CYCLE_MONTHS[cycle]
 }
 
+/** What a quoted price is per: a month, a year (domains), or once. */
+export type PricePer = 'month' | 'year' | 'once'
+
 /**
- * The offer a listing quotes "from": the lowest price per month among the recurring cycles
- * (so a discounted annual plan shows what it costs a month), else the one-time price.
- * Integer division keeps it in minor units; it rounds down, as "from" should.
+ * The price a listing quotes "from". A domain is sold by the year: its yearly registration.
+ * Otherwise the lowest price per month among the recurring cycles (so a discounted annual
+ * plan shows what it costs a month), else the one-time price. Integer division keeps it in
+ * minor units; it rounds down, as "from" should.
  */
-export function fromPrice(offers: readonly Offer[]): { minor: number; perMonth: boolean } | null {
+export function fromPrice(kind: ProductKind, offers: readonly Offer[]): { minor: number; per: PricePer } | null {
+  if (kind === 'domain') {
+    const annual = offers.find((offer) => offer.cycle === 'annual')
+    return annual ? { minor: annual.price_minor, per: 'year' } : null
+  }
   const recurring = offers.filter((offer) => offer.cycle !== 'one_time')
   if (recurring.length > 0) {
     const monthly = recurring.map((offer) => Math.floor(offer.price_minor / cycleMonths(offer.cycle)))
-    return { minor: Math.min(...monthly), perMonth: true }
+    return { minor: Math.min(...monthly), per: 'month' }
   }
   const once = offers.find((offer) => offer.cycle === 'one_time')
-  return once ? { minor: once.price_minor, perMonth: false } : null
+  return once ? { minor: once.price_minor, per: 'once' } : null
 }
 
 /** What the first invoice of an offer comes to: the period's price and the setup fee. */

@@ -66,6 +66,7 @@ describe('ProductPage', () => {
     await flush()
     expect(w.get($('product-first-payment')).text().replace(/\s/g, ' ')).toBe('Rp 2.600.000')
     expect(w.get($('cycle-annual')).text()).toContain('−15%')
+    expect(w.get($('cycle-annual')).text().replace(/\s/g, ' ')).toContain('Rp 2.550.000')
   })
 
   it('says so when the product is not on sale', async () => {
