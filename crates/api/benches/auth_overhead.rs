@@ -94,6 +94,7 @@ async fn main() {
         settings: std::sync::Arc::new(settings),
         telegram: None,
         sealer: std::sync::Arc::new(domain::Sealer::new(&[b"bench"]).unwrap()),
+        storefront_cache: billing::catalog::cache::StorefrontCache::new(),
     };
     let service = test::init_service(
         App::new()

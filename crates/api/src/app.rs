@@ -179,6 +179,11 @@ impl Application {
         let settings = Arc::new(settings);
         let telegram = build_telegram(&settings, redis.clone())?;
         let domain_checker = build_domain_checker(&settings, redis.clone())?;
+        let storefront_cache = billing::catalog::cache::StorefrontCache::new();
+        tokio::spawn(billing::catalog::cache::listen(
+            pool.clone(),
+            storefront_cache.clone(),
+        ));
         let state = AppState {
             pool: pool.clone(),
             identity,
@@ -187,6 +192,7 @@ impl Application {
             telegram,
             clock: domain::Clock::system(settings.shop_calendar),
             sealer: Arc::new(sealer(&settings)?),
+            storefront_cache: storefront_cache.clone(),
             domain_checker,
         };
 

@@ -24,6 +24,9 @@ pub struct AppState {
     /// Seals what must not be readable in the database (digital stock):
     /// `JURAGAN_SECRET_KEY` seals, it and the previous keys open.
     pub sealer: Arc<domain::Sealer>,
+    /// The storefront's answers, kept until the catalog changes
+    /// (`billing::catalog::cache`).
+    pub storefront_cache: billing::catalog::cache::StorefrontCache,
     /// Domain availability over RDAP (`RDAP_BOOTSTRAP_URL`,
     /// `DOMAIN_CHECK_TIMEOUT_MS`), answers shared through Redis.
     pub domain_checker: billing::domain_check::DomainChecker,

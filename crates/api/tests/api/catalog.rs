@@ -892,3 +892,124 @@ async fn domain_searches_from_one_address_are_rate_limited(pool: PgPool) {
     )
     .await;
 }
+
+async fn member_monthly(app: &TestApp) -> Option<i64> {
+    monthly(&storefront(app, None, "").await)
+}
+
+/// Asks `app` until its storefront shows `expected`, for at most a second.
+async fn shows_within_a_second(app: &TestApp, expected: i64) -> bool {
+    for _ in 0..40 {
+        if member_monthly(app).await == Some(expected) {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    false
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn every_catalog_change_reaches_the_storefront_cache_of_every_replica(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let replica = crate::helpers::spawn_replica(&app).await;
+    let (_, sysadmin) = app.user_token("sysadmin@shop.test", &["sysadmin"]).await;
+    let (_, business) = app.user_token("business@shop.test", &["business"]).await;
+    let category_id = lists(&app, &sysadmin, &business).await;
+    let product: Value = app
+        .authed(
+            Method::POST,
+            "/api/v1/staff/catalog/products",
+            &business,
+            Some(vps("vps-kecil", category_id)),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Once the creation's notices have landed, both replicas keep the page.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(shows_within_a_second(&app, 100_000).await);
+    assert!(shows_within_a_second(&replica, 100_000).await);
+
+    // The cache is in use: a change that sends no notice (triggers off for
+    // this session) is not seen by either replica.
+    // (SET LOCAL: the pooled connection goes back with its triggers on.)
+    let mut silent = pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *silent)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE product_price SET price_minor = 1 WHERE cycle = 'monthly' AND price_minor = 100000",
+    )
+    .execute(&mut *silent)
+    .await
+    .unwrap();
+    silent.commit().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        member_monthly(&app).await,
+        Some(100_000),
+        "served from the cache"
+    );
+    assert_eq!(
+        member_monthly(&replica).await,
+        Some(100_000),
+        "served from the cache"
+    );
+
+    // A staff change: the replica that made it answers fresh at once, the
+    // other within a second.
+    let mut prices = vps("x", 0)["prices"].clone();
+    prices[0]["price_minor"] = json!(90_000);
+    let saved = app
+        .authed(
+            Method::PUT,
+            &format!("/api/v1/staff/catalog/products/{}/prices", product["id"]),
+            &business,
+            Some(json!({"prices": prices})),
+        )
+        .await;
+    assert_eq!(saved.status().as_u16(), 200);
+    assert_eq!(
+        member_monthly(&app).await,
+        Some(90_000),
+        "the writing replica at once"
+    );
+    assert!(
+        shows_within_a_second(&replica, 90_000).await,
+        "the other replica"
+    );
+
+    // A change outside the API (an order reserving stock, a hand-written
+    // fix) is announced by the database itself.
+    sqlx::query("UPDATE product_price SET price_minor = 85000 WHERE cycle = 'monthly' AND price_minor = 90000")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(shows_within_a_second(&app, 85_000).await);
+    assert!(shows_within_a_second(&replica, 85_000).await);
+
+    // A client moved to another tier sees its prices at once.
+    let (_, client) = app.user_token("budi@pelanggan.test", &["client"]).await;
+    assert_eq!(
+        monthly(&storefront(&app, Some(&client), "").await),
+        Some(85_000)
+    );
+    sqlx::query(
+        "INSERT INTO customer_group_member (user_id, group_id)
+         SELECT u.id, g.id FROM app_user u, customer_group g WHERE u.email = 'budi@pelanggan.test' AND g.code = 'reseller'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let mut seen = None;
+    for _ in 0..40 {
+        seen = monthly(&storefront(&replica, Some(&client), "").await);
+        if seen == Some(80_000) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(seen, Some(80_000), "the reseller tier's own monthly price");
+}

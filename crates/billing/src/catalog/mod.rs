@@ -4,9 +4,11 @@
 //! templates; [`category`]), the customer groups that choose a tier
 //! ([`group`]), staff editing ([`product`]), the storefront's view with the
 //! caller's prices resolved ([`storefront`]) and the sealed stock of digital
-//! goods ([`stock`]).
+//! goods ([`stock`]). The storefront's answers are kept in memory until the
+//! catalog changes ([`cache`]).
 
 pub mod bounds;
+pub mod cache;
 pub mod category;
 pub mod group;
 pub mod lists;

@@ -94,6 +94,9 @@ pub struct CatalogPage {
     pub limit: i64,
     /// The customer group whose prices are shown.
     pub tier: String,
+    /// That group's id, for caching by tier.
+    #[serde(skip)]
+    pub tier_id: i64,
 }
 
 fn decode<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, CatalogError> {
@@ -170,6 +173,7 @@ pub async fn list(
                       (SELECT count(*) FROM digital_stock_item s WHERE s.product_id = p.id AND s.status = 'available')
                   END AS stock_available,
                   (SELECT code FROM tier) AS "tier!",
+                  (SELECT id FROM tier) AS "tier_id!",
                   count(*) OVER () AS "total!"
            FROM product p
            JOIN offered f ON f.product_id = p.id
@@ -199,10 +203,13 @@ pub async fn list(
     .fetch_all(&mut *conn)
     .await?;
     let total = rows.first().map_or(0, |row| row.total);
-    let tier = match rows.first() {
-        Some(row) => row.tier.clone(),
+    let (tier, tier_id) = match rows.first() {
+        Some(row) => (row.tier.clone(), row.tier_id),
         // No product matched: the tier still answers who is looking.
-        None => group::tier_of(conn, buyer).await?.code,
+        None => {
+            let group = group::tier_of(conn, buyer).await?;
+            (group.code, group.id)
+        }
     };
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
@@ -238,6 +245,7 @@ pub async fn list(
         page: page.page,
         limit: page.limit,
         tier,
+        tier_id,
     })
 }
 

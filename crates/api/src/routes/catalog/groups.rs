@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::audited;
+use super::{audited, commit};
 use crate::auth::{Auth, OwnerOnly, StaffOnly};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -71,7 +71,7 @@ async fn create_group(
         Some(&created),
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -108,7 +108,7 @@ async fn rename_group(
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(web::Json(after))
 }
 
@@ -144,7 +144,7 @@ async fn delete_group(
         None,
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -208,7 +208,7 @@ async fn add_member(
         Some(&member),
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(web::Json(member))
 }
 
@@ -247,6 +247,6 @@ async fn remove_member(
         None,
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -7,7 +7,7 @@ use billing::catalog::category::{self, Category, CategoryInput};
 use billing::catalog::lists::{self, OsTemplate, OsTemplateInput, Region, RegionInput};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{CatalogEditors, TechnicalEditors, audited};
+use super::{CatalogEditors, TechnicalEditors, audited, commit};
 use crate::auth::{Auth, StaffOnly};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -75,7 +75,7 @@ async fn create_category(
         Some(&created),
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -113,7 +113,7 @@ async fn update_category(
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(web::Json(after))
 }
 
@@ -149,7 +149,7 @@ async fn delete_category(
         None,
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -200,7 +200,7 @@ async fn create_region(
         Some(&created),
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -238,7 +238,7 @@ async fn update_region(
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(web::Json(after))
 }
 
@@ -274,7 +274,7 @@ async fn delete_region(
         None,
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -325,7 +325,7 @@ async fn create_os_template(
         Some(&created),
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -363,7 +363,7 @@ async fn update_os_template(
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(web::Json(after))
 }
 
@@ -399,6 +399,6 @@ async fn delete_os_template(
         None,
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -16,6 +16,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{Auth, Policy};
 use crate::error::ApiError;
+use crate::state::AppState;
 
 pub fn configure(config: &mut ServiceConfig) {
     storefront::configure(config);
@@ -42,6 +43,17 @@ impl Policy for TechnicalEditors {
 pub struct ProductCreators;
 impl Policy for ProductCreators {
     const ROLES: &'static [Role] = &[Role::Owner, Role::Business, Role::Sysadmin];
+}
+
+/// Commits a catalog change and forgets this replica's storefront answers
+/// at once; the other replicas hear of it from the database's notice.
+pub(crate) async fn commit(
+    tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    state: &AppState,
+) -> Result<(), ApiError> {
+    tx.commit().await?;
+    state.storefront_cache.invalidate();
+    Ok(())
 }
 
 /// Writes an audit entry of a catalog change with the whole record before

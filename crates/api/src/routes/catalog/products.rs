@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{CatalogEditors, ProductCreators, TechnicalEditors, audited};
+use super::{CatalogEditors, ProductCreators, TechnicalEditors, audited, commit};
 use crate::auth::{Auth, StaffOnly};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -113,7 +113,7 @@ async fn create_product(
         Some(&created),
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -173,7 +173,7 @@ async fn update_listing(
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(web::Json(after))
 }
 
@@ -211,7 +211,7 @@ async fn update_spec(
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(web::Json(after))
 }
 
@@ -254,7 +254,7 @@ async fn replace_prices(
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(web::Json(after))
 }
 
@@ -289,7 +289,7 @@ async fn delete_product(
         None,
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -362,7 +362,7 @@ async fn add_stock(
         Some(&added),
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(web::Json(added))
 }
 
@@ -404,6 +404,6 @@ async fn discard_stock(
         Some(&discarded),
     )
     .await?;
-    tx.commit().await?;
+    commit(tx, &state).await?;
     Ok(web::Json(discarded))
 }

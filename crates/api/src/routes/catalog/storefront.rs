@@ -1,8 +1,11 @@
 //! Public reads of the catalog: anyone may browse; a signed-in client sees
 //! their own tier's prices.
 
-use actix_web::{get, web};
+use std::sync::Arc;
+
+use actix_web::{HttpResponse, get, web};
 use billing::catalog::ProductKind;
+use billing::catalog::cache::{PageKey, StorefrontCache};
 use billing::catalog::category::{self, Category};
 use billing::catalog::group::Buyer;
 use billing::catalog::lists::{self, OsTemplate, Region};
@@ -75,6 +78,45 @@ pub struct CatalogQuery {
     pub limit: Option<i64>,
 }
 
+/// Answers from the replica's storefront cache when it holds the page for
+/// the caller's tier, else reads the database and keeps the answer (unless
+/// it is a text search: those are too many to keep). `read` gives the
+/// page; `pick` what of it the client gets (a product page is the one
+/// product of a one-item page).
+async fn cached<T: serde::Serialize>(
+    cache: &StorefrontCache,
+    buyer: Buyer,
+    query: Option<String>,
+    read: impl AsyncFnOnce() -> Result<CatalogPage, ApiError>,
+    pick: impl FnOnce(CatalogPage) -> Result<T, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let key = match (&query, cache.tier(buyer)) {
+        (Some(query), Some(group_id)) => Some(PageKey {
+            group_id,
+            query: query.clone(),
+        }),
+        _ => None,
+    };
+    if let Some(json) = key.as_ref().and_then(|key| cache.page(key)) {
+        return Ok(json_response(json));
+    }
+    let generation = cache.generation();
+    let page = read().await?;
+    let group_id = page.tier_id;
+    let json: Arc<str> = serde_json::to_string(&pick(page)?)
+        .map_err(|error| ApiError::Internal(error.into()))?
+        .into();
+    let entry = query.map(|query| (PageKey { group_id, query }, Arc::clone(&json)));
+    cache.store(generation, buyer, group_id, entry);
+    Ok(json_response(json))
+}
+
+fn json_response(json: Arc<str>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(json.to_string())
+}
+
 /// The storefront: visible products priced for the caller.
 #[utoipa::path(
     tag = "catalog",
@@ -90,16 +132,10 @@ async fn list_products(
     caller: Caller,
     state: web::Data<AppState>,
     query: web::Query<CatalogQuery>,
-) -> Result<web::Json<CatalogPage>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let currency = currency(query.currency.as_deref())?;
-    let filter = StorefrontFilter {
-        kind: query.kind,
-        category: query.category,
-        region: query.region,
-        search: query.q,
-        slug: None,
-    };
+    let lang = query.lang.unwrap_or_default();
     let page = PageRequest {
         page: query.page.unwrap_or(1).clamp(1, 100_000),
         limit: query
@@ -107,10 +143,36 @@ async fn list_products(
             .unwrap_or(PAGE_SIZE_DEFAULT)
             .clamp(1, domain::PAGE_SIZE_MAX),
     };
-    let mut conn = state.pool.acquire().await?;
-    let lang = query.lang.unwrap_or_default();
-    let page = storefront::list(&mut conn, buyer(&caller), currency, lang, &filter, page).await?;
-    Ok(web::Json(page))
+    let filter = StorefrontFilter {
+        kind: query.kind,
+        category: query.category,
+        region: query.region,
+        search: query.q,
+        slug: None,
+    };
+    let cache_key = filter.search.is_none().then(|| {
+        format!(
+            "list|{:?}|{:?}|{:?}|{currency}|{}|{}|{}",
+            filter.kind.map(ProductKind::as_str),
+            filter.category,
+            filter.region,
+            lang.as_str(),
+            page.page,
+            page.limit
+        )
+    });
+    let buyer = buyer(&caller);
+    cached(
+        &state.storefront_cache,
+        buyer,
+        cache_key,
+        async || {
+            let mut conn = state.pool.acquire().await?;
+            Ok(storefront::list(&mut conn, buyer, currency, lang, &filter, page).await?)
+        },
+        Ok,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -138,12 +200,34 @@ async fn get_product(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     query: web::Query<ProductQuery>,
-) -> Result<web::Json<CatalogProduct>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let currency = currency(query.currency.as_deref())?;
-    let mut conn = state.pool.acquire().await?;
     let lang = query.lang.unwrap_or_default();
-    let product = storefront::product(&mut conn, buyer(&caller), currency, lang, &slug).await?;
-    Ok(web::Json(product))
+    let slug = slug.into_inner();
+    // A slug is a product's own name: one entry per product, bounded by the
+    // catalog (an unknown slug is a 404, never kept).
+    let cache_key = format!("product|{slug}|{currency}|{}", lang.as_str());
+    let buyer = buyer(&caller);
+    let filter = StorefrontFilter {
+        slug: Some(slug),
+        ..StorefrontFilter::default()
+    };
+    cached(
+        &state.storefront_cache,
+        buyer,
+        Some(cache_key),
+        async || {
+            let mut conn = state.pool.acquire().await?;
+            let one = PageRequest { page: 1, limit: 1 };
+            Ok(storefront::list(&mut conn, buyer, currency, lang, &filter, one).await?)
+        },
+        |mut page| {
+            page.items
+                .pop()
+                .ok_or_else(|| ApiError::NotFound("no such product on sale".to_owned()))
+        },
+    )
+    .await
 }
 
 /// Visible categories, in storefront order.
