@@ -28,8 +28,8 @@ describe('StaffAreaPage', () => {
   })
 
   it('offers Broadcasts to business staff and the owner, not to other staff', async () => {
-    expect(tools(await mountAs('finance'))).toEqual(['staff-tool-outbox', 'staff-tool-templates', 'staff-tool-sales'])
-    expect(tools(await mountAs('sysadmin'))).toEqual(['staff-tool-outbox', 'staff-tool-templates', 'staff-tool-hosts'])
+    expect(tools(await mountAs('finance'))).toEqual(['staff-tool-outbox', 'staff-tool-templates', 'staff-tool-sales', 'staff-tool-catalog'])
+    expect(tools(await mountAs('sysadmin'))).toEqual(['staff-tool-outbox', 'staff-tool-templates', 'staff-tool-hosts', 'staff-tool-catalog'])
     const business = await mountAs('business')
     expect(tools(business)).toEqual([
       'staff-tool-outbox',
@@ -37,6 +37,7 @@ describe('StaffAreaPage', () => {
       'staff-tool-broadcasts',
       'staff-tool-hosts',
       'staff-tool-sales',
+      'staff-tool-catalog',
     ])
     expect(business.get('[data-testid="staff-link-broadcasts"]').attributes('href')).toBe('/staff/broadcasts')
     expect(business.get('[data-testid="staff-link-hosts"]').attributes('href')).toBe('/staff/hosts')
@@ -47,6 +48,7 @@ describe('StaffAreaPage', () => {
       'staff-tool-broadcasts',
       'staff-tool-hosts',
       'staff-tool-sales',
+      'staff-tool-catalog',
       'staff-tool-team',
       'staff-tool-audit',
       'staff-tool-telegram-chats',
