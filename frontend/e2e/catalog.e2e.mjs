@@ -31,8 +31,8 @@ async function apiToken() {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ challenge_id: login.otp_challenge.challenge_id, code }),
   }).then((r) => r.json())
-  assert(verified.tokens?.access_token, `otp answered ${JSON.stringify(verified)}`)
-  return verified.tokens.access_token
+  assert(verified.access_token, `otp answered ${JSON.stringify(verified)}`)
+  return verified.access_token
 }
 
 async function call(token, method, path, body) {
