@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import document from '../../../openapi/openapi.json'
-import { BROADCAST_STATUSES, CHANNELS, HOST_STATUSES, OUTBOX_STATUSES, memberOf } from './enums'
+import { BILLING_CYCLES, BROADCAST_STATUSES, CHANNELS, HOST_STATUSES, OPERATORS, OUTBOX_STATUSES, PRODUCT_KINDS, memberOf } from './enums'
 
 const schemas = document.components.schemas as Record<string, { enum?: string[] }>
 
@@ -10,6 +10,9 @@ describe('status lists', () => {
     ['OutboxStatus', OUTBOX_STATUSES],
     ['BroadcastStatus', BROADCAST_STATUSES],
     ['Channel', CHANNELS],
+    ['ProductKind', PRODUCT_KINDS],
+    ['BillingCycle', BILLING_CYCLES],
+    ['Operator', OPERATORS],
   ])('%s is the enum of the served document', (name, list) => {
     expect([...list].sort()).toEqual([...(schemas[name]?.enum ?? [])].sort())
   })

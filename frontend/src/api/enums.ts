@@ -17,11 +17,17 @@ export type HostStatus = Schemas['HostStatus']
 export type OutboxStatus = Schemas['OutboxStatus']
 export type BroadcastStatus = Schemas['BroadcastStatus']
 export type Channel = Schemas['Channel']
+export type ProductKind = Schemas['ProductKind']
+export type BillingCycle = Schemas['BillingCycle']
+export type Operator = Schemas['Operator']
 
 export const HOST_STATUSES = enumMembers<HostStatus>()(['up', 'down', 'pending'])
 export const OUTBOX_STATUSES = enumMembers<OutboxStatus>()(['pending', 'sent', 'failed', 'dead', 'blocked'])
 export const BROADCAST_STATUSES = enumMembers<BroadcastStatus>()(['running', 'done', 'cancelled'])
 export const CHANNELS = enumMembers<Channel>()(['email', 'telegram'])
+export const PRODUCT_KINDS = enumMembers<ProductKind>()(['vps', 'hosting', 'domain', 'digital', 'data_package', 'internet'])
+export const BILLING_CYCLES = enumMembers<BillingCycle>()(['one_time', 'monthly', 'quarterly', 'semi_annual', 'annual'])
+export const OPERATORS = enumMembers<Operator>()(['telkomsel', 'indosat', 'xl', 'axis', 'tri', 'smartfren'])
 
 /** Narrows a string (a select's value, a query parameter) to a member of `list`, else `null`. */
 export function memberOf<T extends string>(list: readonly T[], value: unknown): T | null {

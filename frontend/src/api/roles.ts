@@ -19,6 +19,14 @@ export const SALES_ROLES = ['owner', 'business', 'finance'] as const satisfies r
 
 /** Roles that edit the storefront's content (`/api/v1/staff/content/**`). */
 export const CONTENT_ROLES = ['owner', 'business'] as const satisfies readonly Role[]
+/** Roles that edit listings, prices, stock and categories of the catalog. */
+export const CATALOG_EDIT_ROLES = ['owner', 'business'] as const satisfies readonly Role[]
+
+/** Roles that edit products' technical attributes, regions and OS templates. */
+export const TECHNICAL_ROLES = ['owner', 'sysadmin'] as const satisfies readonly Role[]
+
+/** Roles that may add a product (each side with what it knows). */
+export const PRODUCT_CREATE_ROLES = ['owner', 'business', 'sysadmin'] as const satisfies readonly Role[]
 
 export function isStaffRole(role: Role): boolean {
   return (STAFF_ROLES as readonly Role[]).includes(role)

@@ -11,6 +11,8 @@ export interface NavItem {
   audience?: 'staff' | 'owner'
   /** Shown only to users holding one of these roles. */
   roles?: readonly Role[]
+  /** A group: a menu of these entries (shown when at least one of them is). */
+  children?: readonly NavItem[]
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
@@ -24,6 +26,16 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'hosts', labelKey: 'nav.hosts', to: '/staff/hosts', audience: 'staff', roles: MONITOR_ROLES },
   { key: 'sales', labelKey: 'nav.sales', to: '/staff/sales', audience: 'staff', roles: SALES_ROLES },
   { key: 'content', labelKey: 'nav.content', to: '/staff/content', audience: 'staff', roles: CONTENT_ROLES },
+  {
+    key: 'catalog',
+    labelKey: 'nav.catalog',
+    audience: 'staff',
+    children: [
+      { key: 'catalog-products', labelKey: 'nav.catalogProducts', to: '/staff/catalog/products', audience: 'staff' },
+      { key: 'catalog-lists', labelKey: 'nav.catalogLists', to: '/staff/catalog/lists', audience: 'staff' },
+      { key: 'catalog-groups', labelKey: 'nav.catalogGroups', to: '/staff/catalog/groups', audience: 'staff' },
+    ],
+  },
   { key: 'team', labelKey: 'nav.team', to: '/staff/team', audience: 'owner' },
   { key: 'audit', labelKey: 'nav.audit', to: '/staff/audit', audience: 'owner' },
   { key: 'templates', labelKey: 'nav.templates', to: '/staff/templates', audience: 'owner' },
@@ -33,11 +45,17 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'api-docs', labelKey: 'nav.apiDocs', href: '/api/docs/' },
 ]
 
-/** The entries this user may see. */
-export function visibleNavItems(who: { isStaff: boolean; isOwner: boolean; roles?: readonly Role[] }): NavItem[] {
-  return NAV_ITEMS.filter(
-    (item) =>
-      (!item.audience || (item.audience === 'staff' ? who.isStaff : who.isOwner)) &&
-      (!item.roles || hasAnyRole(who.roles ?? [], item.roles)),
-  )
+type Viewer = { isStaff: boolean; isOwner: boolean; roles?: readonly Role[] }
+
+const maySee = (item: NavItem, who: Viewer) =>
+  (!item.audience || (item.audience === 'staff' ? who.isStaff : who.isOwner)) && (!item.roles || hasAnyRole(who.roles ?? [], item.roles))
+
+/** The entries this user may see; a group keeps only its visible entries, and goes when none is left. */
+export function visibleNavItems(who: Viewer, items: readonly NavItem[] = NAV_ITEMS): NavItem[] {
+  return items.flatMap((item) => {
+    if (!maySee(item, who)) return []
+    if (!item.children) return [item]
+    const children = visibleNavItems(who, item.children)
+    return children.length ? [{ ...item, children }] : []
+  })
 }

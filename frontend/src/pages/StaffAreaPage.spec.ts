@@ -28,8 +28,8 @@ describe('StaffAreaPage', () => {
   })
 
   it('offers Broadcasts to business staff and the owner, not to other staff', async () => {
-    expect(tools(await mountAs('finance'))).toEqual(['staff-tool-outbox', 'staff-tool-templates', 'staff-tool-sales'])
-    expect(tools(await mountAs('sysadmin'))).toEqual(['staff-tool-outbox', 'staff-tool-templates', 'staff-tool-hosts'])
+    expect(tools(await mountAs('finance'))).toEqual(['staff-tool-outbox', 'staff-tool-templates', 'staff-tool-sales', 'staff-tool-catalog'])
+    expect(tools(await mountAs('sysadmin'))).toEqual(['staff-tool-outbox', 'staff-tool-templates', 'staff-tool-hosts', 'staff-tool-catalog'])
     const business = await mountAs('business')
     expect(tools(business)).toEqual([
       'staff-tool-outbox',
@@ -38,6 +38,7 @@ describe('StaffAreaPage', () => {
       'staff-tool-hosts',
       'staff-tool-sales',
       'staff-tool-content',
+      'staff-tool-catalog',
     ])
     expect(business.get('[data-testid="staff-link-content"]').attributes('href')).toBe('/staff/content')
     expect(business.get('[data-testid="staff-link-broadcasts"]').attributes('href')).toBe('/staff/broadcasts')
@@ -50,6 +51,7 @@ describe('StaffAreaPage', () => {
       'staff-tool-hosts',
       'staff-tool-sales',
       'staff-tool-content',
+      'staff-tool-catalog',
       'staff-tool-team',
       'staff-tool-audit',
       'staff-tool-telegram-chats',

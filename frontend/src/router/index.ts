@@ -7,7 +7,7 @@ import {
   type RouterHistory,
 } from 'vue-router'
 import HomePage from '../pages/HomePage.vue'
-import { BROADCAST_ROLES, CONTENT_ROLES, MONITOR_ROLES, SALES_ROLES, STAFF_ROLES, type Role } from '../api/roles'
+import { BROADCAST_ROLES, CONTENT_ROLES, MONITOR_ROLES, PRODUCT_CREATE_ROLES, SALES_ROLES, STAFF_ROLES, type Role } from '../api/roles'
 import { installGuards } from './guards'
 
 declare module 'vue-router' {
@@ -173,6 +173,38 @@ export const routes: RouteRecordRaw[] = [
         name: 'staff-content',
         component: () => import('../pages/staff/ContentPage.vue'),
         meta: { titleKey: 'content.title', roles: CONTENT_ROLES },
+      },
+      // The catalog: every staff role reads it; each page offers the edits the user's roles allow.
+      { path: 'catalog', redirect: { name: 'staff-catalog-products' }, meta: { titleKey: 'catalog.products.title' } },
+      {
+        path: 'catalog/products',
+        name: 'staff-catalog-products',
+        component: () => import('../pages/staff/catalog/ProductsPage.vue'),
+        meta: { titleKey: 'catalog.products.title' },
+      },
+      {
+        path: 'catalog/products/new',
+        name: 'staff-catalog-product-new',
+        component: () => import('../pages/staff/catalog/ProductEditorPage.vue'),
+        meta: { titleKey: 'catalog.editor.newTitle', roles: PRODUCT_CREATE_ROLES },
+      },
+      {
+        path: 'catalog/products/:id(\\d+)',
+        name: 'staff-catalog-product',
+        component: () => import('../pages/staff/catalog/ProductEditorPage.vue'),
+        meta: { titleKey: 'catalog.editor.title' },
+      },
+      {
+        path: 'catalog/lists',
+        name: 'staff-catalog-lists',
+        component: () => import('../pages/staff/catalog/CatalogListsPage.vue'),
+        meta: { titleKey: 'catalog.lists.title' },
+      },
+      {
+        path: 'catalog/groups',
+        name: 'staff-catalog-groups',
+        component: () => import('../pages/staff/catalog/CustomerGroupsPage.vue'),
+        meta: { titleKey: 'catalog.groups.title' },
       },
     ],
   },
