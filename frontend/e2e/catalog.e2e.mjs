@@ -6,7 +6,7 @@
 // digital product is added through the editor, and pasted stock is counted.
 //
 //   BASE_URL=… SANDBOX_URL=… E2E_OWNER_EMAIL=… E2E_OWNER_PASSWORD=… node e2e/catalog.e2e.mjs
-import { BASE_URL, assert, codeIn, mailTo, runJourney, sel, shot, signInWithCode } from './support.mjs'
+import { BASE_URL, apiCall as call, assert, ownerApiToken, runJourney, sel, shot, signInWithCode } from './support.mjs'
 
 const OWNER_EMAIL = process.env.E2E_OWNER_EMAIL
 const OWNER_PASSWORD = process.env.E2E_OWNER_PASSWORD
@@ -16,40 +16,10 @@ const stamp = Date.now()
 const PHONE = { width: 390, height: 844 }
 const DESKTOP = { width: 1280, height: 860 }
 
-/** An access token for the API calls that set the scene (the same sign-in as the SPA's). */
-async function apiToken() {
-  const asked = Date.now() - 1000
-  const login = await fetch(`${BASE_URL}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: OWNER_EMAIL, password: OWNER_PASSWORD }),
-  }).then((r) => r.json())
-  assert(login.status === 'otp_required', `login answered ${JSON.stringify(login)}`)
-  const code = codeIn(await mailTo(OWNER_EMAIL, '', asked))
-  const verified = await fetch(`${BASE_URL}/api/v1/auth/login/otp`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ challenge_id: login.otp_challenge.challenge_id, code }),
-  }).then((r) => r.json())
-  assert(verified.access_token, `otp answered ${JSON.stringify(verified)}`)
-  return verified.access_token
-}
-
-async function call(token, method, path, body) {
-  const res = await fetch(`${BASE_URL}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await res.text()
-  assert(res.ok, `${method} ${path} answered ${res.status}: ${text}`)
-  return text ? JSON.parse(text) : null
-}
-
 await runJourney('catalog', 6, async (step, page, noErrors) => {
   let product
   await step('the owner sets up lists and a VPS with prices through the API', async () => {
-    const token = await apiToken()
+    const token = await ownerApiToken(OWNER_EMAIL, OWNER_PASSWORD)
     await call(token, 'POST', '/api/v1/staff/catalog/regions', { code: `jkt${stamp % 100000}`, name: 'Jakarta', country: 'ID' })
     await call(token, 'POST', '/api/v1/staff/catalog/os-templates', { code: `ubuntu-${stamp}`, name: 'Ubuntu 24.04 LTS', family: 'linux' })
     await call(token, 'POST', '/api/v1/staff/catalog/os-templates', { code: `win-${stamp}`, name: 'Windows Server 2022', family: 'windows' })

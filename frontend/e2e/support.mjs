@@ -107,3 +107,34 @@ export async function runJourney(title, expectedSteps, journey, { allowConsole =
   console.log(`${passed} passed, ${expectedSteps - passed} failed`)
   process.exit(passed === expectedSteps ? 0 : 1)
 }
+
+/** An access token for the API calls that set a journey's scene (the same sign-in as the SPA's). */
+export async function ownerApiToken(email, password) {
+  const asked = Date.now() - 1000
+  const login = await fetch(`${BASE_URL}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  }).then((r) => r.json())
+  assert(login.status === 'otp_required', `login answered ${JSON.stringify(login)}`)
+  const code = codeIn(await mailTo(email, '', asked))
+  const verified = await fetch(`${BASE_URL}/api/v1/auth/login/otp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ challenge_id: login.otp_challenge.challenge_id, code }),
+  }).then((r) => r.json())
+  assert(verified.access_token, `otp answered ${JSON.stringify(verified)}`)
+  return verified.access_token
+}
+
+/** One API call that must succeed; the parsed answer. */
+export async function apiCall(token, method, path, body) {
+  const res = await fetch(`${BASE_URL}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  assert(res.ok, `${method} ${path} answered ${res.status}: ${text}`)
+  return text ? JSON.parse(text) : null
+}
