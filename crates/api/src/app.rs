@@ -179,11 +179,14 @@ impl Application {
         let settings = Arc::new(settings);
         let telegram = build_telegram(&settings, redis.clone())?;
         let domain_checker = build_domain_checker(&settings, redis.clone())?;
+        // Without its listener the cache never turns on.
         let storefront_cache = billing::catalog::cache::StorefrontCache::new();
-        tokio::spawn(billing::catalog::cache::listen(
-            pool.clone(),
-            storefront_cache.clone(),
-        ));
+        if settings.storefront_cache_enabled {
+            tokio::spawn(billing::catalog::cache::listen(
+                pool.clone(),
+                storefront_cache.clone(),
+            ));
+        }
         let state = AppState {
             pool: pool.clone(),
             identity,

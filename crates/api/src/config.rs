@@ -222,6 +222,10 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub jobs: JobSettings,
     pub monitor: MonitorSettings,
+    /// Keep the storefront's answers in memory until the catalog changes
+    /// (`STOREFRONT_CACHE_ENABLED`, default true; off, every request reads
+    /// the database — for comparing, or ruling the cache out).
+    pub storefront_cache_enabled: bool,
     /// `SHOP_TIMEZONE`: the zone of the shop's calendar (today, expiry
     /// dates, times in messages); an unknown zone refuses to start.
     pub shop_calendar: domain::ShopCalendar,
@@ -400,6 +404,7 @@ impl Settings {
             frontend_dist: PathBuf::from(env.string("FRONTEND_DIST", "frontend/dist")),
             body_limit: env.parse("HTTP_BODY_LIMIT_BYTES", 1024 * 1024)?,
             log_format,
+            storefront_cache_enabled: env.parse("STOREFRONT_CACHE_ENABLED", true)?,
             monitor: MonitorSettings {
                 enabled: env.parse("MONITOR_ENABLED", true)?,
                 check_timeout: env.seconds("MONITOR_CHECK_TIMEOUT_SECONDS", 3.0)?,
