@@ -17,6 +17,7 @@ cargo bench -p notify --bench telegram_broadcast >>"$sections"
 cargo bench -p monitoring --bench port_sweep >>"$sections"
 cargo bench -p monitoring --bench import_preview >>"$sections"
 cargo bench -p api --bench import_path >>"$sections"
+cargo bench -p api --bench catalog_load >>"$sections"
 
 {
     echo "# Benchmarks"

@@ -276,7 +276,7 @@ fn pgbench(database_url: &str, sql: &str) -> Pgbench {
         .arg(&script)
         .arg(database_url)
         .output()
-        .expect("pgbench (Debian: postgresql-client) must be installed");
+        .expect("pgbench must be installed (Debian: package postgresql)");
     let _ = std::fs::remove_file(&script);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
