@@ -1480,6 +1480,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/staff/catalog/products/{id}/stock/xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add stock from an `.xlsx` (the raw file as the body): one code or
+         *     account per row in the first column of the first sheet, as a supplier's
+         *     list arrives. Sealed and counted like pasted stock.
+         * @description **Roles:** owner, business
+         */
+        post: operations["addProductStockFromWorkbook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/staff/catalog/regions": {
         parameters: {
             query?: never;
@@ -7741,6 +7763,75 @@ export interface operations {
                 };
             };
             /** @description Not a digital product */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    addProductStockFromWorkbook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description The workbook, at most 2 MiB */
+        requestBody: {
+            content: {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+            };
+        };
+        responses: {
+            /** @description Added */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockAdded"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such product */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Larger than 2 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not sent as an .xlsx or octet-stream body */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a digital product, not an .xlsx (`not_xlsx`), unsafe (`unsafe_workbook`), damaged, more than 10,000 items (`too_many_rows`) or bad items */
             422: {
                 headers: {
                     [name: string]: unknown;

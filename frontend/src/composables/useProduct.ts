@@ -1,3 +1,4 @@
+import { XLSX_TYPE } from './useImport'
 import { ref, shallowRef } from 'vue'
 import { api as defaultApi, deleteTolerating404, toApiProblem, unwrap, type ApiClient, type ApiProblem } from '../api/client'
 import type { components } from '../api/schema'
@@ -153,6 +154,21 @@ export function useProduct(api: ApiClient = defaultApi) {
     return added
   }
 
+  /** Add stock from a supplier's workbook: the first column of its first sheet. */
+  async function addStockFromWorkbook(id: number, file: Blob): Promise<StockAdded> {
+    // The raw bytes as the body: the spec types it as `number[]` (a `Vec<u8>` body).
+    const bytes = new Uint8Array(await file.arrayBuffer())
+    const { data, response } = await api.POST('/api/v1/staff/catalog/products/{id}/stock/xlsx', {
+      ...path(id),
+      body: bytes as unknown as number[],
+      bodySerializer: (body: unknown) => body,
+      headers: { 'Content-Type': XLSX_TYPE },
+    })
+    const added = unwrap(data, response)
+    if (product.value?.id === id) product.value = { ...product.value, stock: added.counts }
+    return added
+  }
+
   /** Remove every item not reserved or sold; answers how many went. */
   async function discardStock(id: number): Promise<number> {
     const { data, response } = await api.DELETE('/api/v1/staff/catalog/products/{id}/stock', path(id))
@@ -168,5 +184,5 @@ export function useProduct(api: ApiClient = defaultApi) {
     product.value = null
   }
 
-  return { product, loading, problem, load, create, saveListing, saveSpec, savePrices, addStock, discardStock, remove }
+  return { product, loading, problem, load, create, saveListing, saveSpec, savePrices, addStock, addStockFromWorkbook, discardStock, remove }
 }

@@ -11,6 +11,7 @@ pub mod sales;
 pub mod staff;
 pub mod system;
 pub mod telegram;
+mod upload;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 

@@ -1,9 +1,8 @@
 //! Monitored hosts (staff), their maintenance windows, the Excel import and
 //! export, and the public status page.
 
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
-use futures::StreamExt;
 use identity::audit::{self, AuditRecord};
 use monitoring::host::{
     self, HostDetail, HostFilter, HostInput, HostStatus, MaintenanceWindow, MonitorSettings,
@@ -75,7 +74,7 @@ fn write_context(state: &AppState, auth: &Auth<MonitorStaff>) -> WriteContext {
     }
 }
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+use super::upload::XLSX;
 
 /// Records a host change with the full host before and after, so the log
 /// can settle what exactly an edit or a delete changed.
@@ -475,20 +474,6 @@ pub struct UploadQuery {
     pub file_name: Option<String>,
 }
 
-/// Reads a request body of at most `limit` bytes; more is a 413 without
-/// reading the rest.
-async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|error| ApiError::BadRequest(error.to_string()))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge { limit });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
 /// Upload an `.xlsx` (the raw file as the body) for a preview: the summary
 /// (rows per sheet, and per status: `new`, `update`, `unchanged`,
 /// `duplicate`, `invalid`) and the first page of the `VPS` and `AKUN` rows;
@@ -517,16 +502,7 @@ async fn upload_import(
     query: web::Query<UploadQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    let essence = content_type.split(';').next().unwrap_or_default().trim();
-    if essence != XLSX && essence != "application/octet-stream" {
-        return Err(ApiError::UnsupportedMediaType { expected: XLSX });
-    }
-    let bytes = read_body(payload, MAX_UPLOAD_BYTES).await?;
+    let bytes = super::upload::xlsx_body(&request, payload, MAX_UPLOAD_BYTES).await?;
     let file_name = query
         .file_name
         .clone()

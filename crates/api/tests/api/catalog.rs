@@ -608,6 +608,56 @@ async fn digital_stock_is_sealed_counted_and_never_shown(pool: PgPool) {
         .await;
     assert_problem(flood, 422, "validation_failed").await;
 
+    // A supplier's list as a workbook: the first column of the first
+    // sheet, blanks skipped, a repeat of what is held skipped.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (row, item) in [
+        "budi3@mail.test:Rahasia#3",
+        "",
+        "budi1@mail.test:Rahasia#1",
+        "998877",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(row as u32, 0, *item).unwrap();
+    }
+    let workbook = book.save_to_buffer().unwrap();
+    let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    let upload = |body: Vec<u8>, content_type: &'static str| {
+        app.client
+            .post(app.url(&format!("/api/v1/staff/catalog/products/{id}/stock/xlsx")))
+            .bearer_auth(&business)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let added: Value = upload(workbook, xlsx).await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (added["added"].clone(), added["duplicates"].clone()),
+        (json!(2), json!(1))
+    );
+    assert_eq!(added["counts"]["available"], 4);
+    assert_problem(
+        upload(b"code\nX-1\n".to_vec(), xlsx).await.unwrap(),
+        422,
+        "not_xlsx",
+    )
+    .await;
+    assert_problem(
+        upload(b"{}".to_vec(), "application/json").await.unwrap(),
+        415,
+        "unsupported_media_type",
+    )
+    .await;
+    assert_problem(
+        upload(vec![0u8; 3 * 1024 * 1024], xlsx).await.unwrap(),
+        413,
+        "payload_too_large",
+    )
+    .await;
+
     let discarded: Value = app
         .authed(
             Method::DELETE,
@@ -619,7 +669,7 @@ async fn digital_stock_is_sealed_counted_and_never_shown(pool: PgPool) {
         .json()
         .await
         .unwrap();
-    assert_eq!(discarded["discarded"], 2);
+    assert_eq!(discarded["discarded"], 4);
 }
 
 #[sqlx::test(migrations = "../../migrations")]

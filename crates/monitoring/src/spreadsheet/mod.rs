@@ -26,6 +26,7 @@ mod date;
 mod error;
 mod export;
 mod header;
+pub mod list;
 mod preview;
 mod price;
 mod reader;

@@ -225,4 +225,25 @@ describe('ProductEditorPage', () => {
     expect(w.get($('stock-available')).text()).toContain('7')
     w.unmount()
   })
+
+  it('uploads a supplier workbook as raw .xlsx bytes and shows the new counts', async () => {
+    const product = staffProduct(9, { kind: 'digital', spec: SPECS.digital, regions: [], os_templates: [], stock: { available: 5, reserved: 1, sold: 12 } })
+    let sent: { type: string | null; size: number } | null = null
+    const { w } = await mountEditor('/staff/catalog/products/9', ['business'], {
+      'GET /api/v1/staff/catalog/products/9': { body: product },
+      'POST /api/v1/staff/catalog/products/9/stock/xlsx': async (request) => {
+        sent = { type: request.headers.get('content-type'), size: (await request.arrayBuffer()).byteLength }
+        return { body: { added: 3, duplicates: 0, counts: { available: 8, reserved: 1, sold: 12 } } }
+      },
+    })
+    const input = inDoc('stock-workbook-input') as HTMLInputElement
+    const file = new File([new Uint8Array([0x50, 0x4b, 3, 4, 1, 2, 3])], 'stok.xlsx')
+    Object.defineProperty(input, 'files', { value: [file] })
+    input.dispatchEvent(new Event('change'))
+    await flush(10)
+    expect(sent).toEqual({ type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', size: 7 })
+    expect(w.get($('stock-notice')).text()).toBe('3 added, 0 duplicates skipped.')
+    expect(w.get($('stock-available')).text()).toContain('8')
+    w.unmount()
+  })
 })
