@@ -23,7 +23,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::MonitoringError;
-use crate::host::SPREAD_FIRST_CHECK;
 use crate::host::WriteContext;
 use crate::probe::Host;
 use crate::sales;
@@ -1029,35 +1028,43 @@ pub async fn confirm(
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    let created = sqlx::query_scalar!(
+    // The new hosts, public or not as the shop's setting says, their first
+    // checks spread over the interval, and their sales, in one statement:
+    // each row is written once, and no id list travels to the client and back.
+    let created = sqlx::query!(
         r#"WITH r AS (
                SELECT DISTINCT ON (lower(btrim(name)), address, port) name, address, port, expires_on, price_minor, currency, seq
                FROM import_host_row WHERE import_id = $1 AND problems IS NULL
-               ORDER BY lower(btrim(name)), address, port, seq DESC)
-           INSERT INTO monitored_host (name, address, port, expires_on, price_minor, currency)
-           SELECT name, address, port, expires_on, price_minor, coalesce(currency, 'IDR') FROM r
-           WHERE NOT EXISTS (
-               SELECT 1 FROM monitored_host h
-               WHERE lower(btrim(h.name)) = lower(btrim(r.name)) AND h.address = r.address AND h.port = r.port)
-           ORDER BY seq
-           ON CONFLICT DO NOTHING
-           RETURNING id"#,
-        id
+               ORDER BY lower(btrim(name)), address, port, seq DESC),
+           created AS (
+               INSERT INTO monitored_host (name, address, port, expires_on, price_minor, currency, is_public, next_check_at)
+               SELECT name, address, port, expires_on, price_minor, coalesce(currency, 'IDR'),
+                      coalesce((SELECT new_hosts_public FROM monitor_settings), true),
+                      -- As SPREAD_FIRST_CHECK, by the row's place in the file.
+                      now() + make_interval(secs => ((seq * 0.6180339887) - floor(seq * 0.6180339887)) * $2::int)
+               FROM r
+               WHERE NOT EXISTS (
+                   SELECT 1 FROM monitored_host h
+                   WHERE lower(btrim(h.name)) = lower(btrim(r.name)) AND h.address = r.address AND h.port = r.port)
+               ORDER BY seq
+               ON CONFLICT DO NOTHING
+               RETURNING id, name, price_minor, currency),
+           sold AS (
+               INSERT INTO sale (kind, sold_on, name, item_type, qty, price_minor, currency, host_id)
+               SELECT 'host', shop_today(), name, 'vps', 1, coalesce(price_minor, 0), currency, id
+               FROM created ORDER BY id
+               RETURNING 1)
+           SELECT (SELECT count(*) FROM created) AS "hosts!", (SELECT count(*) FROM sold) AS "sales!""#,
+        id,
+        crate::bounds::DEFAULT_CHECK_INTERVAL_SECONDS
     )
-    .fetch_all(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    result.hosts_created = created.len() as u64;
+    result.hosts_created = created.hosts as u64;
     result.hosts_unchanged = u64::try_from(distinct_hosts)
         .unwrap_or(0)
         .saturating_sub(result.hosts_created + result.hosts_updated);
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE monitored_host SET next_check_at = {SPREAD_FIRST_CHECK} WHERE id = ANY($1)"
-    )))
-    .bind(&created)
-    .execute(&mut *conn)
-    .await?;
-    crate::host::apply_new_host_visibility(conn, &created).await?;
-    result.host_sales_recorded = sales::record_host_sales(conn, &created, None).await?;
+    result.host_sales_recorded = created.sales as u64;
 
     let imported = sales::record_imported_account_sales(conn, id, include_duplicates).await?;
     result.account_sales_created = imported.created;

@@ -4,6 +4,7 @@
 //! refused in production by the caller.
 
 mod catalog;
+mod content;
 
 use identity::{Identity, IdentityError};
 use sqlx::PgPool;
@@ -52,7 +53,8 @@ pub async fn seed(
         DEMO_ACCOUNTS.map(|(email, _, _)| email).join(", ")
     );
     seed_monitoring(pool).await?;
-    catalog::seed(pool, sealer).await
+    catalog::seed(pool, sealer).await?;
+    content::seed(pool).await
 }
 
 /// The app itself (UP), a port nothing listens on (DOWN), and an expiring
