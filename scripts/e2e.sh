@@ -75,6 +75,14 @@ status=0
 # E2E_ONLY=identity runs one journey (frontend/e2e/identity.e2e.mjs).
 for test in frontend/e2e/${E2E_ONLY:-*}.e2e.mjs; do
     echo "e2e: $test"
+    # Every journey signs in from 127.0.0.1, most as the same owner: each
+    # starts with fresh budgets (rate limits, sign-in code caps and resend
+    # cooldowns), as it would alone, instead of inheriting the attempts of
+    # the journeys before it.
+    for budget in rl otp:cap otp:cooldown; do
+        redis-cli -u "$REDIS_URL" --scan --pattern "${REDIS_KEY_PREFIX}${budget}:*" |
+            xargs -r redis-cli -u "$REDIS_URL" del >/dev/null
+    done
     node "$test" || status=1
 done
 exit $status
