@@ -585,8 +585,13 @@ async fn write_host_rows(
                                'field', 'currency', 'code', 'currency_required',
                                'message', 'the price has no currency and the host is kept in ' || h.currency || ': fill in the currency'))::text
                            ELSE r.problems END AS problems
-               FROM r LEFT JOIN monitored_host h
-                   ON r.problems IS NULL AND lower(btrim(h.name)) = lower(btrim(r.name)) AND h.address = r.address AND h.port = r.port
+               -- One probe of the identity index per row (LIMIT 1 keeps the
+               -- lateral from being flattened into a join that hashes every
+               -- stored host once per batch).
+               FROM r LEFT JOIN LATERAL (
+                   SELECT h.id, h.name, h.expires_on, h.price_minor, h.currency FROM monitored_host h
+                   WHERE r.problems IS NULL AND lower(btrim(h.name)) = lower(btrim(r.name)) AND h.address = r.address AND h.port = r.port
+                   LIMIT 1) h ON true
            ), matched AS (
                SELECT j.seq, j.sheet, j.row_number, j.name, j.address, j.port, j.expires_on, j.price_minor, j.currency, j.problems,
                       j.repeats_in_file, j.host_id, j.host_name AS old_name, j.host_expires_on AS old_expires_on,
@@ -692,12 +697,15 @@ async fn write_sale_rows(
                SELECT $1, r.seq, r.sheet, r.row_number, r.sold_on, r.name, r.merchant, r.item_type, r.qty, r.price_minor, r.currency,
                       r.problems::jsonb, r.repeats_in_file,
                       CASE WHEN r.problems IS NOT NULL THEN 'invalid'
-                           WHEN r.repeats_in_file OR EXISTS (
-                               SELECT 1 FROM sale s
-                               WHERE s.kind = 'account' AND s.sold_on = r.sold_on AND s.name = r.name AND s.merchant = r.merchant
-                                 AND s.item_type = r.item_type AND s.qty = r.qty AND s.price_minor = r.price_minor AND s.currency = r.currency)
-                           THEN 'duplicate' ELSE 'new' END
-               FROM r
+                           WHEN r.repeats_in_file OR booked.found THEN 'duplicate' ELSE 'new' END
+               -- One probe of the account-sale index per row (not a hash of
+               -- every stored sale per batch).
+               FROM r LEFT JOIN LATERAL (
+                   SELECT true AS found FROM sale s
+                   WHERE r.problems IS NULL AND NOT r.repeats_in_file
+                     AND s.kind = 'account' AND s.sold_on = r.sold_on AND s.name = r.name AND s.merchant = r.merchant
+                     AND s.item_type = r.item_type AND s.qty = r.qty AND s.price_minor = r.price_minor AND s.currency = r.currency
+                   LIMIT 1) booked ON true
                RETURNING status)
            SELECT status AS "status!", count(*) AS "count!" FROM inserted GROUP BY status"#,
         import_id,
