@@ -273,7 +273,6 @@ mod tests {
 
     const FILE: &str = r#"{
         "version": "1.0",
-        "publication": "2025-01-01T00:00:00Z",
         "services": [
             [["com", "net"], ["https://rdap.verisign.com/com/v1/"]],
             [["org"], ["http://rdap.publicinterestregistry.org/rdap", "https://rdap.publicinterestregistry.org/rdap/"]],

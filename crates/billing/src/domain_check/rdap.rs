@@ -246,22 +246,23 @@ mod tests {
 
     #[test]
     fn reads_the_registration_and_expiration_events() {
-        let events: Vec<Event> = serde_json::from_str(
-            r#"[
-                {"eventAction": "registration", "eventDate": "1997-09-15T04:00:00Z"},
-                {"eventAction": "expiration", "eventDate": "2028-09-14T04:00:00+07:00"},
-                {"eventAction": "last changed"}
-            ]"#,
-        )
+        // An expiry a year from now, written in WIB as PANDI writes it.
+        let expires = (chrono::Utc::now() + chrono::Duration::days(365))
+            .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("+07:00"));
+        let registered = chrono::Utc::now() - chrono::Duration::days(3650);
+        let events: Vec<Event> = serde_json::from_value(serde_json::json!([
+            {"eventAction": "registration", "eventDate": registered.to_rfc3339()},
+            {"eventAction": "expiration", "eventDate": expires.to_rfc3339()},
+            {"eventAction": "last changed"}
+        ]))
         .expect("valid events");
         assert_eq!(
-            event_date(&events, "registration").map(|date| date.to_rfc3339()),
-            Some("1997-09-15T04:00:00+00:00".to_owned())
+            event_date(&events, "registration").map(|date| date.timestamp()),
+            Some(registered.timestamp())
         );
-        assert_eq!(
-            event_date(&events, "expiration").map(|date| date.to_rfc3339()),
-            Some("2028-09-13T21:00:00+00:00".to_owned())
-        );
+        let expiration = event_date(&events, "expiration").expect("an expiry");
+        assert_eq!(expiration.timestamp(), expires.timestamp());
+        assert_eq!(expiration.offset(), &chrono::Utc, "read as UTC");
         assert_eq!(event_date(&events, "last changed"), None);
         assert_eq!(event_date(&events, "transfer"), None);
     }
