@@ -412,15 +412,16 @@ pub async fn update_listing(
     find(conn, id).await
 }
 
-/// Replaces the technical attributes; the kind stays what it was.
+/// Replaces the technical attributes; the kind (read by the caller with the
+/// product it audits) stays what it was.
 pub async fn update_spec(
     conn: &mut PgConnection,
     id: i64,
+    kind: ProductKind,
     input: &SpecInput,
 ) -> Result<StaffProduct, CatalogError> {
-    let current = find(&mut *conn, id).await?;
     let mut errors = ValidationErrors::new();
-    let spec = input.validate(current.kind, &mut errors);
+    let spec = input.validate(kind, &mut errors);
     let (region_ids, template_ids) = resolve_lists(&mut *conn, input, &mut errors).await?;
     errors.into_result()?;
     let Some(spec) = spec else {
@@ -439,12 +440,12 @@ pub async fn update_spec(
 pub async fn replace_prices(
     conn: &mut PgConnection,
     id: i64,
+    kind: ProductKind,
     inputs: &[PriceInput],
 ) -> Result<StaffProduct, CatalogError> {
-    let current = find(&mut *conn, id).await?;
     let groups = group::codes(&mut *conn).await?;
     let mut errors = ValidationErrors::new();
-    let prices = price::validate_prices(current.kind, inputs, &groups, &mut errors);
+    let prices = price::validate_prices(kind, inputs, &groups, &mut errors);
     errors.into_result()?;
     write_prices(&mut *conn, id, &prices).await?;
     // The row's updated_at moves with its prices: caches and lists see it.

@@ -54,6 +54,23 @@ pub async fn counts(conn: &mut PgConnection, product_id: i64) -> Result<StockCou
     })
 }
 
+/// The stock counts of a digital product; another kind has none.
+pub async fn digital_counts(
+    conn: &mut PgConnection,
+    product_id: i64,
+) -> Result<StockCounts, CatalogError> {
+    let kind = sqlx::query_scalar!("SELECT kind FROM product WHERE id = $1", product_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(CatalogError::NotFound("no such product"))?;
+    if kind != ProductKind::Digital.as_str() {
+        return Err(CatalogError::WrongKind("only digital products have stock"));
+    }
+    counts(conn, product_id).await
+}
+
+/// Locks a digital product's row for a stock change (two uploads to one
+/// product take turns); another kind has no stock.
 async fn digital_product(conn: &mut PgConnection, product_id: i64) -> Result<(), CatalogError> {
     let kind = sqlx::query_scalar!(
         "SELECT kind FROM product WHERE id = $1 FOR UPDATE",

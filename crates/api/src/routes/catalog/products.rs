@@ -201,7 +201,7 @@ async fn update_spec(
 ) -> Result<web::Json<StaffProduct>, ApiError> {
     let mut tx = state.pool.begin().await?;
     let before = product::find(&mut tx, *id).await?;
-    let after = product::update_spec(&mut tx, *id, &body).await?;
+    let after = product::update_spec(&mut tx, *id, before.kind, &body).await?;
     audited(
         &mut tx,
         &auth,
@@ -244,7 +244,7 @@ async fn replace_prices(
 ) -> Result<web::Json<StaffProduct>, ApiError> {
     let mut tx = state.pool.begin().await?;
     let before = product::find(&mut tx, *id).await?;
-    let after = product::replace_prices(&mut tx, *id, &body.prices).await?;
+    let after = product::replace_prices(&mut tx, *id, before.kind, &body.prices).await?;
     audited(
         &mut tx,
         &auth,
@@ -314,11 +314,7 @@ async fn get_stock(
     id: web::Path<i64>,
 ) -> Result<web::Json<StockCounts>, ApiError> {
     let mut conn = state.pool.acquire().await?;
-    let product = product::find(&mut conn, *id).await?;
-    product.stock.map(web::Json).ok_or(ApiError::Rejected {
-        code: "wrong_product_kind",
-        detail: "only digital products have stock".to_owned(),
-    })
+    Ok(web::Json(stock::digital_counts(&mut conn, *id).await?))
 }
 
 /// Add codes or account credentials to a digital product's stock; each is
