@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use bytes::Bytes;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use uuid::Uuid;
@@ -44,8 +45,8 @@ pub struct PageKey {
 struct Entries {
     /// The tier of each signed-in buyer seen, and of anonymous visitors.
     tiers: HashMap<Option<(Uuid, bool)>, i64>,
-    /// Rendered pages (JSON).
-    pages: HashMap<PageKey, Arc<str>>,
+    /// Rendered pages (JSON), handed out without a copy.
+    pages: HashMap<PageKey, Bytes>,
 }
 
 /// What a replica remembers of the storefront. Cheap to clone.
@@ -108,7 +109,7 @@ impl StorefrontCache {
         entries.tiers.get(&buyer_key(buyer)).copied()
     }
 
-    pub fn page(&self, key: &PageKey) -> Option<Arc<str>> {
+    pub fn page(&self, key: &PageKey) -> Option<Bytes> {
         if !self.is_active() {
             return None;
         }
@@ -122,7 +123,7 @@ impl StorefrontCache {
         read_under: Generation,
         buyer: Buyer,
         group_id: i64,
-        page: Option<(PageKey, Arc<str>)>,
+        page: Option<(PageKey, Bytes)>,
     ) {
         if !self.is_active() {
             return;
@@ -212,7 +213,7 @@ mod tests {
             read,
             Buyer::Anonymous,
             1,
-            Some((key("a"), Arc::from("page"))),
+            Some((key("a"), Bytes::from_static(b"page"))),
         );
         assert_eq!(cache.page(&key("a")), None);
         assert_eq!(cache.tier(Buyer::Anonymous), None);
@@ -223,9 +224,9 @@ mod tests {
             read,
             Buyer::Anonymous,
             1,
-            Some((key("a"), Arc::from("page"))),
+            Some((key("a"), Bytes::from_static(b"page"))),
         );
-        assert_eq!(cache.page(&key("a")).as_deref(), Some("page"));
+        assert_eq!(cache.page(&key("a")).as_deref(), Some(&b"page"[..]));
         assert_eq!(cache.tier(Buyer::Anonymous), Some(1));
 
         cache.set_listening(false);
@@ -246,7 +247,7 @@ mod tests {
             read,
             Buyer::Anonymous,
             1,
-            Some((key("a"), Arc::from("stale"))),
+            Some((key("a"), Bytes::from_static(b"stale"))),
         );
         assert_eq!(cache.page(&key("a")), None);
     }

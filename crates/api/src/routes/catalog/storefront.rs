@@ -1,8 +1,7 @@
 //! Public reads of the catalog: anyone may browse; a signed-in client sees
 //! their own tier's prices.
 
-use std::sync::Arc;
-
+use actix_web::web::Bytes;
 use actix_web::{HttpResponse, get, web};
 use billing::catalog::ProductKind;
 use billing::catalog::cache::{PageKey, StorefrontCache};
@@ -103,18 +102,18 @@ async fn cached<T: serde::Serialize>(
     let generation = cache.generation();
     let page = read().await?;
     let group_id = page.tier_id;
-    let json: Arc<str> = serde_json::to_string(&pick(page)?)
-        .map_err(|error| ApiError::Internal(error.into()))?
-        .into();
-    let entry = query.map(|query| (PageKey { group_id, query }, Arc::clone(&json)));
+    let json = Bytes::from(
+        serde_json::to_vec(&pick(page)?).map_err(|error| ApiError::Internal(error.into()))?,
+    );
+    let entry = query.map(|query| (PageKey { group_id, query }, json.clone()));
     cache.store(generation, buyer, group_id, entry);
     Ok(json_response(json))
 }
 
-fn json_response(json: Arc<str>) -> HttpResponse {
+fn json_response(json: Bytes) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(json.to_string())
+        .body(json)
 }
 
 /// The storefront: visible products priced for the caller.
