@@ -983,19 +983,7 @@ async fn every_catalog_change_reaches_the_storefront_cache_of_every_replica(pool
 
     // The cache is in use: a change that sends no notice (triggers off for
     // this session) is not seen by either replica.
-    // (SET LOCAL: the pooled connection goes back with its triggers on.)
-    let mut silent = pool.begin().await.unwrap();
-    sqlx::query("SET LOCAL session_replication_role = replica")
-        .execute(&mut *silent)
-        .await
-        .unwrap();
-    sqlx::query(
-        "UPDATE product_price SET price_minor = 1 WHERE cycle = 'monthly' AND price_minor = 100000",
-    )
-    .execute(&mut *silent)
-    .await
-    .unwrap();
-    silent.commit().await.unwrap();
+    change_silently(&pool, 100_000, 1).await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(
         member_monthly(&app).await,
@@ -1062,4 +1050,89 @@ async fn every_catalog_change_reaches_the_storefront_cache_of_every_replica(pool
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     assert_eq!(seen, Some(80_000), "the reseller tier's own monthly price");
+}
+
+/// Changes a member monthly price with the triggers off for this one
+/// transaction: no notice is sent, so only a cache not in use shows it.
+async fn change_silently(pool: &PgPool, from: i64, to: i64) {
+    let mut silent = pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *silent)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE product_price SET price_minor = $2 WHERE cycle = 'monthly' AND price_minor = $1",
+    )
+    .bind(from)
+    .bind(to)
+    .execute(&mut *silent)
+    .await
+    .unwrap();
+    silent.commit().await.unwrap();
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_replica_that_lost_its_listener_serves_no_stale_prices_and_caches_again_once_back(
+    pool: PgPool,
+) {
+    let app = spawn_app(pool.clone()).await;
+    let (_, sysadmin) = app.user_token("sysadmin@shop.test", &["sysadmin"]).await;
+    let (_, business) = app.user_token("business@shop.test", &["business"]).await;
+    let category_id = lists(&app, &sysadmin, &business).await;
+    let created = app
+        .authed(
+            Method::POST,
+            "/api/v1/staff/catalog/products",
+            &business,
+            Some(vps("vps-kecil", category_id)),
+        )
+        .await;
+    assert_eq!(created.status().as_u16(), 201);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(shows_within_a_second(&app, 100_000).await);
+
+    // The database ends the replica's LISTEN connection (a database
+    // restart, a cut network); a change made meanwhile sends a notice
+    // nobody hears.
+    let ended: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(ended, [true], "one listener per replica");
+    sqlx::query("UPDATE product_price SET price_minor = 95000 WHERE cycle = 'monthly' AND price_minor = 100000")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(
+        shows_within_a_second(&app, 95_000).await,
+        "no stale page while not listening"
+    );
+
+    // Once subscribed again (within the reconnect pause), the cache is in
+    // use again: a change without a notice is not seen.
+    let mut caching = false;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        let listening: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if listening == 1 {
+            caching = true;
+            break;
+        }
+    }
+    assert!(caching, "the listener reconnects");
+    assert_eq!(member_monthly(&app).await, Some(95_000));
+    change_silently(&pool, 95_000, 1).await;
+    assert_eq!(
+        member_monthly(&app).await,
+        Some(95_000),
+        "served from the cache again"
+    );
 }
