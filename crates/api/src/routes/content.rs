@@ -12,7 +12,6 @@ use billing::content::testimonial::{
     self, PublicTestimonialList, Testimonial, TestimonialInput, TestimonialList,
 };
 use billing::content::{Lang, Paging, markdown};
-use identity::audit::{self, AuditRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -200,15 +199,9 @@ async fn audited<T: Serialize>(
     before: Option<&T>,
     after: Option<&T>,
 ) -> Result<(), ApiError> {
-    let entry = AuditRecord {
-        action: &format!("content.{kind}.{action}"),
-        entity_type: &format!("storefront_{kind}"),
-        entity_id: id.to_string(),
-        before: before.map(|item| serde_json::json!(item)),
-        after: after.map(|item| serde_json::json!(item)),
-    };
-    audit::record(tx, &auth.actor(), entry).await?;
-    Ok(())
+    let action = format!("content.{kind}.{action}");
+    let entity_type = format!("storefront_{kind}");
+    super::audited(tx, auth, &action, &entity_type, id, before, after).await
 }
 
 /// Every banner, active or not, with both languages.

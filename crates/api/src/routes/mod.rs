@@ -39,3 +39,25 @@ pub(crate) fn parse_cursor(cursor: Option<&str>) -> Result<Option<i64>, crate::e
         }),
     }
 }
+
+/// Writes an audit entry of a staff change with the whole record before and
+/// after, in the change's transaction: one shape for every feature's log.
+pub(crate) async fn audited<P: crate::auth::Policy, T: serde::Serialize>(
+    conn: &mut sqlx::PgConnection,
+    auth: &crate::auth::Auth<P>,
+    action: &str,
+    entity_type: &str,
+    id: impl ToString,
+    before: Option<&T>,
+    after: Option<&T>,
+) -> Result<(), crate::error::ApiError> {
+    let entry = identity::audit::AuditRecord {
+        action,
+        entity_type,
+        entity_id: id.to_string(),
+        before: before.map(|value| serde_json::json!(value)),
+        after: after.map(|value| serde_json::json!(value)),
+    };
+    identity::audit::record(conn, &auth.actor(), entry).await?;
+    Ok(())
+}

@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::NaiveDate;
-use identity::audit::{self, AuditRecord};
 use monitoring::sales::{self, MonthlyTotal, Sale, SaleFilter, SaleInput, SaleKind};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -92,15 +91,7 @@ async fn audited(
     after: Option<&Sale>,
 ) -> Result<(), ApiError> {
     // The whole sale before and after: enough to settle a dispute.
-    let entry = AuditRecord {
-        action,
-        entity_type: "sale",
-        entity_id: id.to_string(),
-        before: before.map(|sale| serde_json::json!(sale)),
-        after: after.map(|sale| serde_json::json!(sale)),
-    };
-    audit::record(tx, &auth.actor(), entry).await?;
-    Ok(())
+    super::audited(tx, auth, action, "sale", id, before, after).await
 }
 
 /// Record a sale.

@@ -10,13 +10,13 @@ pub mod products;
 pub mod storefront;
 
 use identity::Role;
-use identity::audit::{self, AuditRecord};
-use serde::Serialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Auth, Policy};
+use crate::auth::Policy;
 use crate::error::ApiError;
 use crate::state::AppState;
+
+pub(crate) use super::audited;
 
 pub fn configure(config: &mut ServiceConfig) {
     storefront::configure(config);
@@ -53,27 +53,5 @@ pub(crate) async fn commit(
 ) -> Result<(), ApiError> {
     tx.commit().await?;
     state.storefront_cache.invalidate();
-    Ok(())
-}
-
-/// Writes an audit entry of a catalog change with the whole record before
-/// and after, in the change's transaction.
-pub(crate) async fn audited<P: Policy, T: Serialize>(
-    conn: &mut sqlx::PgConnection,
-    auth: &Auth<P>,
-    action: &str,
-    entity_type: &str,
-    id: impl ToString,
-    before: Option<&T>,
-    after: Option<&T>,
-) -> Result<(), ApiError> {
-    let entry = AuditRecord {
-        action,
-        entity_type,
-        entity_id: id.to_string(),
-        before: before.map(|value| serde_json::json!(value)),
-        after: after.map(|value| serde_json::json!(value)),
-    };
-    audit::record(conn, &auth.actor(), entry).await?;
     Ok(())
 }
