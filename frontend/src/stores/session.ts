@@ -140,6 +140,15 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   /**
+   * Sign-out has begun: requests from here on go out as a visitor's (public pages answer
+   * them as such) instead of with a token the sign-out is about to revoke. The logout call
+   * itself names the session by its cookie.
+   */
+  function forgetAccessToken(): void {
+    accessToken.value = null
+  }
+
+  /**
    * Revoke the session on the server, which also clears the refresh cookie (best effort),
    * then forget the session here and in the other tabs.
    */
@@ -248,6 +257,7 @@ export const useSessionStore = defineStore('session', () => {
     verifyOtp,
     resendOtp,
     logout,
+    forgetAccessToken,
     refresh,
     restore,
     clear,
