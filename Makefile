@@ -9,7 +9,7 @@ export SQLX_OFFLINE := true
 SERVICES := set -a && source .local/services.env && set +a
 NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextest run --no-fail-fast" || echo "cargo test")
 
-.PHONY: help dev test test-rust test-frontend test-e2e bench openapi sqlx-prepare lint services frontend-deps frontend-build chromium binaries clean
+.PHONY: python-deps help dev test test-rust test-frontend test-e2e bench openapi sqlx-prepare lint services frontend-deps frontend-build chromium binaries clean
 
 help:
 	@echo "make dev      run everything (demo data, sandbox fakes) at http://127.0.0.1:8080"
@@ -41,7 +41,12 @@ dev: services frontend-build binaries
 
 test: services frontend-deps chromium test-rust test-frontend test-e2e
 
-test-rust: services
+# proxmoxer (PyPI) is the third-party Proxmox client the sandbox's fake is
+# checked against (crates/sandbox/tests/proxmoxer_compat.py).
+python-deps:
+	@python3 -c 'import proxmoxer, requests' 2>/dev/null || python3 -m pip install --quiet proxmoxer requests
+
+test-rust: services python-deps
 	$(SERVICES) && scripts/test-database.sh
 	$(SERVICES) && DATABASE_URL="$$PG_SERVER_URL/juragan_test" $(NEXTEST) --workspace
 

@@ -18,6 +18,8 @@ cargo bench -p monitoring --bench port_sweep >>"$sections"
 cargo bench -p monitoring --bench import_preview >>"$sections"
 cargo bench -p api --bench import_path >>"$sections"
 cargo bench -p api --bench catalog_load >>"$sections"
+cargo bench -p api --bench checkout_load >>"$sections"
+cargo bench -p api --bench provisioning_load >>"$sections"
 
 {
     echo "# Benchmarks"

@@ -4,12 +4,13 @@
 # scripts in frontend/e2e against it. Everything started here is stopped here.
 #
 # Needs: .local/services.env (scripts/services.sh), target/debug/juragan and
-# target/debug/sandbox built, frontend/dist built.
+# target/debug/sandbox built (under $CARGO_TARGET_DIR when that is set), frontend/dist built.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 # shellcheck disable=SC1091
 source .local/services.env
+bin="${CARGO_TARGET_DIR:-$root/target}/debug"
 
 database="juragan_e2e_$$"
 http_port=$(scripts/free-port.sh)
@@ -17,6 +18,9 @@ smtp_port=$(scripts/free-port.sh)
 sandbox_port=$(scripts/free-port.sh)
 telegram_port=$(scripts/free-port.sh)
 rdap_port=$(scripts/free-port.sh)
+midtrans_port=$(scripts/free-port.sh)
+xendit_port=$(scripts/free-port.sh)
+pakasir_port=$(scripts/free-port.sh)
 logs="$root/frontend/test-results"
 mkdir -p "$logs"
 pids=()
@@ -46,16 +50,26 @@ export TELEGRAM_BOT_TOKEN="123456:sandbox-token"
 export TELEGRAM_POLL_INTERVAL_SECONDS=1
 export SANDBOX_RDAP_ADDR="127.0.0.1:$rdap_port"
 export RDAP_BOOTSTRAP_URL="http://127.0.0.1:$rdap_port/rdap/dns.json"
+# The payment gateway fakes, off the fixed ports of `make dev`.
+export SANDBOX_MIDTRANS_ADDR="127.0.0.1:$midtrans_port"
+export SANDBOX_XENDIT_ADDR="127.0.0.1:$xendit_port"
+export SANDBOX_PAKASIR_ADDR="127.0.0.1:$pakasir_port"
+# Where the fakes send their notifications: this run's app. The Pakasir
+# secret is the one a journey saves with the gateway's settings.
+export E2E_PAKASIR_WEBHOOK_TOKEN="e2epakasirwebhooktoken0123456789"
+export SANDBOX_MIDTRANS_NOTIFICATION_URL="$PUBLIC_BASE_URL/api/v1/payments/webhooks/midtrans"
+export SANDBOX_XENDIT_CALLBACK_URL="$PUBLIC_BASE_URL/api/v1/payments/webhooks/xendit"
+export SANDBOX_PAKASIR_WEBHOOK_URL="$PUBLIC_BASE_URL/api/v1/payments/webhooks/pakasir/$E2E_PAKASIR_WEBHOOK_TOKEN"
 export FRONTEND_DIST="$root/frontend/dist"
 
-target/debug/juragan migrate >"$logs/migrate.log" 2>&1
+"$bin/juragan" migrate >"$logs/migrate.log" 2>&1
 # The shop's first owner, created the way a real shop creates it.
 export E2E_OWNER_EMAIL="owner@e2e.test"
 export E2E_OWNER_PASSWORD="owner-e2e-password-1"
-OWNER_PASSWORD="$E2E_OWNER_PASSWORD" target/debug/juragan create-owner --email "$E2E_OWNER_EMAIL" --name "Pemilik E2E" >>"$logs/migrate.log" 2>&1
-target/debug/sandbox >"$logs/sandbox.log" 2>&1 &
+OWNER_PASSWORD="$E2E_OWNER_PASSWORD" "$bin/juragan" create-owner --email "$E2E_OWNER_EMAIL" --name "Pemilik E2E" >>"$logs/migrate.log" 2>&1
+"$bin/sandbox" >"$logs/sandbox.log" 2>&1 &
 pids+=($!)
-target/debug/juragan serve >"$logs/juragan.log" 2>&1 &
+"$bin/juragan" serve >"$logs/juragan.log" 2>&1 &
 pids+=($!)
 
 # Ready means /readyz answers 200 (database and Redis both up); bounded wait.
@@ -74,6 +88,7 @@ export SANDBOX_URL="http://127.0.0.1:$sandbox_port"
 status=0
 # E2E_ONLY=identity runs one journey (frontend/e2e/identity.e2e.mjs).
 for test in frontend/e2e/${E2E_ONLY:-*}.e2e.mjs; do
+    # The gateway journeys need the payment gateways' sandbox fakes: run only when asked by name.
     echo "e2e: $test"
     # Every journey signs in from 127.0.0.1, most as the same owner: each
     # starts with fresh budgets (rate limits, sign-in code caps and resend

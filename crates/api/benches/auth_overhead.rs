@@ -85,7 +85,17 @@ async fn main() {
         })
         .collect();
     let domain_checker = api::app::build_domain_checker(&settings, redis.clone()).unwrap();
+    let sealer = std::sync::Arc::new(domain::Sealer::new(&[b"bench"]).unwrap());
+    let payments = billing::payment::PaymentContext {
+        pool: pool.clone(),
+        sealer: sealer.clone(),
+        http: api::app::gateway_http_client().unwrap(),
+        clock: domain::Clock::system(settings.shop_calendar),
+    };
+    let provisioner = api::app::build_provisioner(&settings, pool.clone(), sealer.clone()).unwrap();
     let state = AppState {
+        payments,
+        provisioner,
         pool,
         identity: identity.clone(),
         redis,
@@ -93,7 +103,7 @@ async fn main() {
         clock: domain::Clock::system(settings.shop_calendar),
         settings: std::sync::Arc::new(settings),
         telegram: None,
-        sealer: std::sync::Arc::new(domain::Sealer::new(&[b"bench"]).unwrap()),
+        sealer,
         storefront_cache: billing::catalog::cache::StorefrontCache::new(),
     };
     let service = test::init_service(

@@ -12,11 +12,13 @@
 //! to stderr.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use support::{ChildServer, Pgbench, pgbench, status_kib};
 
 const CONNECTIONS: usize = 64;
 const WARM_UP: Duration = Duration::from_secs(2);
@@ -79,63 +81,6 @@ async fn server(database_url: &str) {
 // ---------------------------------------------------------------------------
 // Parent: database, server child, load, pgbench, report
 
-struct Server {
-    child: Child,
-    base: String,
-    token: String,
-    member: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server(database_url: &str, cache: bool) -> Server {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .env(SERVER_MODE_ENV, database_url)
-        .env("STOREFRONT_CACHE_ENABLED", cache.to_string())
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    // The demo seeding prints its own lines first.
-    while !line.starts_with("port=") {
-        line.clear();
-        assert!(
-            reader.read_line(&mut line).unwrap() > 0,
-            "the server stopped"
-        );
-    }
-    let field = |key: &str| {
-        line.split_whitespace()
-            .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))
-            .unwrap_or_else(|| panic!("the server printed no {key}: {line}"))
-            .to_owned()
-    };
-    Server {
-        base: format!("http://127.0.0.1:{}", field("port")),
-        token: field("token"),
-        member: field("member"),
-        child,
-    }
-}
-
-fn status_kib(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
 struct Load {
     products: usize,
     requests: u64,
@@ -147,10 +92,11 @@ struct Load {
 
 /// `CONNECTIONS` tasks, each with its own keep-alive connection, asking for
 /// the page back to back; latencies recorded after the warm-up.
-async fn load(server: &Server) -> Load {
+async fn load(server: &ChildServer) -> Load {
+    let (base, token) = (server.base_url(), server.field("token"));
     let first = reqwest::Client::new()
-        .get(format!("{}{PAGE}", server.base))
-        .bearer_auth(&server.token)
+        .get(format!("{base}{PAGE}"))
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap();
@@ -171,8 +117,8 @@ async fn load(server: &Server) -> Load {
             .pool_max_idle_per_host(1)
             .build()
             .unwrap();
-        let url = format!("{}{PAGE}", server.base);
-        let token = server.token.clone();
+        let url = format!("{base}{PAGE}");
+        let token = token.clone();
         let (measuring, stop, errors) = (
             Arc::clone(&measuring),
             Arc::clone(&stop),
@@ -260,44 +206,6 @@ fn storefront_sql(member: &str) -> String {
     sql.split_whitespace().collect::<Vec<_>>().join(" ") + ";\n"
 }
 
-struct Pgbench {
-    tps: f64,
-    latency_ms: f64,
-}
-
-fn pgbench(database_url: &str, sql: &str) -> Pgbench {
-    let script = std::env::temp_dir().join(format!("catalog-load-{}.sql", std::process::id()));
-    std::fs::write(&script, sql).unwrap();
-    let output = Command::new("pgbench")
-        .args(["--no-vacuum", "--protocol=prepared"])
-        .args(["--client", &CONNECTIONS.to_string(), "--jobs", "2"])
-        .args(["--time", &MEASURE.as_secs().to_string()])
-        .arg("--file")
-        .arg(&script)
-        .arg(database_url)
-        .output()
-        .expect("pgbench must be installed (Debian: package postgresql)");
-    let _ = std::fs::remove_file(&script);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "pgbench failed: {stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let number_after = |prefix: &str| -> f64 {
-        stdout
-            .lines()
-            .find_map(|line| line.trim().strip_prefix(prefix))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|number| number.parse().ok())
-            .unwrap_or_else(|| panic!("no `{prefix}` in pgbench's output: {stdout}"))
-    };
-    Pgbench {
-        tps: number_after("tps = "),
-        latency_ms: number_after("latency average = "),
-    }
-}
-
 #[tokio::main]
 async fn parent() {
     api::app::install_crypto_provider();
@@ -323,8 +231,12 @@ async fn parent() {
     let mut runs = Vec::new();
     let mut member = String::new();
     for cache in [true, false] {
-        let server = start_server(&database_url, cache);
-        let pid = server.child.id();
+        let server = ChildServer::start(
+            SERVER_MODE_ENV,
+            &database_url,
+            &[("STOREFRONT_CACHE_ENABLED", cache.to_string())],
+        );
+        let pid = server.pid();
         let idle = status_kib(pid, "VmRSS:") * 1024;
         eprintln!(
             "load (cache {}): {CONNECTIONS} connections, {}s warm-up, {}s measured",
@@ -334,13 +246,13 @@ async fn parent() {
         );
         let load = load(&server).await;
         let hwm = status_kib(pid, "VmHWM:") * 1024;
-        member = server.member.clone();
+        member = server.field("member");
         drop(server);
         runs.push((cache, load, idle, hwm));
     }
     let sql = storefront_sql(&member);
     eprintln!("pgbench: the same statement, {CONNECTIONS} clients");
-    let database = pgbench(&database_url, &sql);
+    let database = pgbench(&database_url, &sql, CONNECTIONS, MEASURE.as_secs());
 
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DROP DATABASE IF EXISTS {name} WITH (FORCE)"

@@ -31,6 +31,10 @@ const RESPONSE_TARGET_BYTES: usize = 200_000;
 
 const SERVER_MODE_ENV: &str = "IMPORT_PATH_BENCH_SERVER";
 
+mod support;
+
+use support::status_kib;
+
 fn main() {
     if let Ok(database_url) = std::env::var(SERVER_MODE_ENV) {
         server(&database_url);
@@ -91,15 +95,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn status_kib(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 /// Samples the server's `VmRSS` every 10 ms: the highest since the last reset.

@@ -143,6 +143,60 @@ pub fn build_telegram(
     }))
 }
 
+/// The HTTP client payment gateways are called with: no redirects (a
+/// gateway answering with one is misconfigured), bounded connects.
+pub fn gateway_http_client() -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .user_agent(concat!("juragan/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .context("building the payment gateways' HTTP client")
+}
+
+/// Provisioning's context: the registrar client from the settings.
+pub fn build_provisioner(
+    settings: &Settings,
+    pool: PgPool,
+    sealer: Arc<domain::Sealer>,
+) -> anyhow::Result<provisioning::Provisioner> {
+    let config = &settings.provisioning;
+    let registrar: Arc<dyn provisioning::registrar::Registrar> =
+        if config.registrar_auth_userid.is_empty() {
+            Arc::new(provisioning::registrar::NotConfigured)
+        } else {
+            Arc::new(
+                provisioning::registrar::ResellerClubRegistrar::new(
+                    provisioning::registrar::ResellerClubConfig {
+                        base_url: config.registrar_url.clone(),
+                        auth_userid: config.registrar_auth_userid.clone(),
+                        api_key: config.registrar_api_key.expose().to_owned(),
+                        customer_id: config.registrar_customer_id.clone(),
+                        timeout: std::time::Duration::from_secs(60),
+                    },
+                )
+                .context("building the registrar client")?,
+            )
+        };
+    Ok(provisioning::Provisioner {
+        pool,
+        sealer,
+        registrar,
+        registrar_name: "resellerclub".to_owned(),
+        default_nameservers: config.domain_nameservers.clone(),
+        tasks: {
+            let defaults = provisioning::TaskTiming::default();
+            provisioning::TaskTiming {
+                poll: config.task_poll,
+                proxmox_call: config.call_timeout.unwrap_or(defaults.proxmox_call),
+                whm_call: config.call_timeout.unwrap_or(defaults.whm_call),
+                ..defaults
+            }
+        },
+        hooks: provisioning::Hooks::default(),
+    })
+}
+
 /// The RDAP availability checker; it fetches nothing until the first check.
 pub fn build_domain_checker(
     settings: &Settings,
@@ -187,16 +241,27 @@ impl Application {
                 storefront_cache.clone(),
             ));
         }
+        let clock = domain::Clock::system(settings.shop_calendar);
+        let sealer = Arc::new(sealer(&settings)?);
+        let payments = billing::payment::PaymentContext {
+            pool: pool.clone(),
+            sealer: Arc::clone(&sealer),
+            http: gateway_http_client()?,
+            clock: clock.clone(),
+        };
+        let provisioner = build_provisioner(&settings, pool.clone(), Arc::clone(&sealer))?;
         let state = AppState {
             pool: pool.clone(),
             identity,
             redis,
             settings: Arc::clone(&settings),
             telegram,
-            clock: domain::Clock::system(settings.shop_calendar),
-            sealer: Arc::new(sealer(&settings)?),
+            clock,
+            sealer,
             storefront_cache: storefront_cache.clone(),
             domain_checker,
+            payments,
+            provisioner,
         };
 
         crate::alerting::spawn_forwarder(pool.clone());

@@ -35,5 +35,7 @@ pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
         state.clock.clone(),
     );
     monitoring::retention::register_jobs(&mut registry, state.settings.monitor.history_days);
+    billing::jobs_registry::register_jobs(&mut registry, state.payments.clone());
+    provisioning::register_jobs(&mut registry, state.provisioner.clone());
     Ok(registry)
 }

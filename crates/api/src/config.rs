@@ -229,6 +229,25 @@ pub struct Settings {
     /// `SHOP_TIMEZONE`: the zone of the shop's calendar (today, expiry
     /// dates, times in messages); an unknown zone refuses to start.
     pub shop_calendar: domain::ShopCalendar,
+    pub provisioning: ProvisioningSettings,
+}
+
+/// The domain registrar (ResellerClub's API; the sandbox's fake in
+/// development and tests) and how provisioning waits for Proxmox tasks.
+#[derive(Debug, Clone)]
+pub struct ProvisioningSettings {
+    /// `REGISTRAR_URL`, the API root ending in `/api/`.
+    pub registrar_url: String,
+    pub registrar_auth_userid: String,
+    pub registrar_api_key: Secret,
+    pub registrar_customer_id: String,
+    /// `DOMAIN_NAMESERVERS`: what new domains point at (comma-separated).
+    pub domain_nameservers: Vec<String>,
+    /// `PROVISIONING_TASK_POLL_MS`: between two looks at a running task.
+    pub task_poll: Duration,
+    /// `PROVISIONING_CALL_TIMEOUT_SECONDS`: one call to Proxmox or WHM;
+    /// unset, 30 s for Proxmox and 150 s for WHM.
+    pub call_timeout: Option<Duration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -405,6 +424,21 @@ impl Settings {
             body_limit: env.parse("HTTP_BODY_LIMIT_BYTES", 1024 * 1024)?,
             log_format,
             storefront_cache_enabled: env.parse("STOREFRONT_CACHE_ENABLED", true)?,
+            provisioning: ProvisioningSettings {
+                registrar_url: env.string("REGISTRAR_URL", "https://test.httpapi.com/api/"),
+                registrar_auth_userid: env.string("REGISTRAR_AUTH_USERID", ""),
+                registrar_api_key: Secret(env.string("REGISTRAR_API_KEY", "")),
+                registrar_customer_id: env.string("REGISTRAR_CUSTOMER_ID", ""),
+                domain_nameservers: env
+                    .string("DOMAIN_NAMESERVERS", "ns1.juragan.id,ns2.juragan.id")
+                    .split(',')
+                    .map(|ns| ns.trim().to_ascii_lowercase())
+                    .filter(|ns| !ns.is_empty())
+                    .collect(),
+                task_poll: Duration::from_millis(env.parse("PROVISIONING_TASK_POLL_MS", 1000)?),
+                call_timeout: Some(env.seconds("PROVISIONING_CALL_TIMEOUT_SECONDS", 0.0)?)
+                    .filter(|timeout| !timeout.is_zero()),
+            },
             monitor: MonitorSettings {
                 enabled: env.parse("MONITOR_ENABLED", true)?,
                 check_timeout: env.seconds("MONITOR_CHECK_TIMEOUT_SECONDS", 3.0)?,

@@ -89,6 +89,9 @@ pub enum ApiError {
     TooManyRequests { retry_after: std::time::Duration },
     #[error("{0}")]
     Unavailable(String),
+    /// 502: a payment gateway (or another remote service) refused or broke.
+    #[error("{detail}")]
+    BadGateway { code: &'static str, detail: String },
     /// 503 with Retry-After: a bounded resource (password hashing) is full.
     #[error("the server is busy; retry in {} s", .retry_after.as_secs().max(1))]
     Busy { retry_after: std::time::Duration },
@@ -117,6 +120,7 @@ impl ApiError {
             ApiError::Rejected { code, .. } => (code, "Request refused"),
             ApiError::TooManyRequests { .. } => ("rate_limited", "Too many requests"),
             ApiError::Unavailable(_) => ("service_unavailable", "Service unavailable"),
+            ApiError::BadGateway { code, .. } => (code, "Remote service error"),
             ApiError::Busy { .. } => ("server_busy", "Server busy"),
             ApiError::Internal(_) => ("internal_error", "Internal server error"),
         }
@@ -165,6 +169,7 @@ impl ResponseError for ApiError {
             ApiError::Gone { .. } => StatusCode::GONE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::BadGateway { .. } => StatusCode::BAD_GATEWAY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -389,6 +394,79 @@ impl From<billing::content::ContentError> for ApiError {
                 ),
             },
             E::Database(error) => error.into(),
+        }
+    }
+}
+
+impl From<billing::BillingError> for ApiError {
+    fn from(error: billing::BillingError) -> Self {
+        use billing::payment::gateway::GatewayError as G;
+        use billing::{BillingError as E, Refusal};
+        let detail = error.to_string();
+        match error {
+            E::Validation(errors) => ApiError::Validation(errors),
+            E::NotFound(what) => ApiError::NotFound(what.to_owned()),
+            E::Refused(Refusal::ItemAlreadyShown) => ApiError::Gone {
+                code: Refusal::ItemAlreadyShown.code(),
+                detail,
+            },
+            E::Refused(refusal) => ApiError::Conflict {
+                code: refusal.code(),
+                detail,
+                errors: ValidationErrors::new(),
+            },
+            E::Catalog(error) => error.into(),
+            E::Gateway(G::Unauthenticated(_)) => ApiError::Unauthorized {
+                code: "invalid_signature",
+                detail: "the notification's signature or token does not verify".to_owned(),
+            },
+            E::Gateway(G::Unavailable(_)) => {
+                ApiError::Unavailable(format!("the payment gateway cannot be reached: {detail}"))
+            }
+            E::Gateway(G::UnsupportedCurrency(_)) => ApiError::Conflict {
+                code: Refusal::CurrencyNotSupported.code(),
+                detail,
+                errors: ValidationErrors::new(),
+            },
+            E::Gateway(_) => ApiError::BadGateway {
+                code: "gateway_error",
+                detail: format!("the payment gateway refused: {detail}"),
+            },
+            E::IllegalTransition(_) => ApiError::Conflict {
+                code: "illegal_transition",
+                detail,
+                errors: ValidationErrors::new(),
+            },
+            E::Database(error) => error.into(),
+            E::Jobs(_) | E::Notify(_) | E::Sealing(_) | E::Corrupt(_) => {
+                ApiError::Internal(anyhow::Error::new(error))
+            }
+        }
+    }
+}
+
+impl From<provisioning::ProvisioningError> for ApiError {
+    fn from(error: provisioning::ProvisioningError) -> Self {
+        use provisioning::ProvisioningError as E;
+        let detail = error.to_string();
+        match error {
+            E::Validation(errors) => ApiError::Validation(errors),
+            E::NotFound(what) => ApiError::NotFound(what.to_owned()),
+            E::Gone { code, .. } => ApiError::Gone { code, detail },
+            E::Refused { code, .. } => ApiError::Conflict {
+                code,
+                detail,
+                errors: ValidationErrors::new(),
+            },
+            E::Billing(error) => error.into(),
+            E::Remote { .. } => ApiError::BadGateway {
+                code: "integration_error",
+                detail,
+            },
+            E::Database(error) => error.into(),
+            E::Jobs(_) | E::Notify(_) | E::Sealing(_) | E::Corrupt(_) => {
+                ApiError::Internal(anyhow::Error::new(error))
+            }
         }
     }
 }

@@ -30,6 +30,11 @@ pub struct AppState {
     /// Domain availability over RDAP (`RDAP_BOOTSTRAP_URL`,
     /// `DOMAIN_CHECK_TIMEOUT_MS`), answers shared through Redis.
     pub domain_checker: billing::domain_check::DomainChecker,
+    /// What payment code needs: the pool, the sealer of gateway secrets,
+    /// an HTTP client for the gateways and the clock.
+    pub payments: billing::payment::PaymentContext,
+    /// What provisioning runs need: pool, sealer, registrar, task timing.
+    pub provisioner: provisioning::Provisioner,
 }
 
 /// The bot's client and shared send throttle, and its username for deep

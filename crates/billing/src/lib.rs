@@ -6,8 +6,19 @@
 //! paid.
 
 pub mod catalog;
+pub mod checkout;
 pub mod content;
 pub mod domain_check;
+mod error;
+pub mod invoice;
+pub mod jobs_registry;
 mod lang;
+pub mod order;
+pub mod payment;
+pub mod promo;
+pub mod service;
+pub mod settings;
+pub mod wallet;
 
+pub use error::{BillingError, Refusal};
 pub use lang::Lang;

@@ -7,16 +7,20 @@ pub mod calendar;
 pub mod domain_name;
 pub mod email;
 pub mod money;
+pub mod order_status;
 pub mod phone;
 pub mod sealing;
+pub mod tax;
 pub mod validation;
 
 pub use calendar::{BillingPeriod, Clock, ShopCalendar, UnknownTimeZone};
 pub use domain_name::{DomainLabel, DomainName, DomainQuery, InvalidDomain, LabelProblem};
 pub use email::{Email, InvalidEmail};
 pub use money::{Currency, Money, MoneyError};
+pub use order_status::{IllegalTransition, OrderStatus};
 pub use phone::{InvalidPhone, PhoneId};
 pub use sealing::{Sealed, Sealer, SealingError};
+pub use tax::{TaxRule, Taxed};
 pub use validation::{FieldError, ValidationErrors};
 
 /// The most items one page of a cursor-paged list holds: a larger `limit`

@@ -553,6 +553,53 @@ impl Identity {
         })
     }
 
+    /// Emails the code that confirms `action` (e.g. `service:12:reinstall`)
+    /// to the signed-in user, rendered with `event` and `values` besides
+    /// the code; [`Self::verify_action_code`] checks it.
+    pub async fn send_action_code(
+        &self,
+        principal: &Principal,
+        action: &str,
+        event: &str,
+        values: &[(&str, String)],
+    ) -> Result<OtpChallenge, IdentityError> {
+        let mut conn = self.pool.acquire().await?;
+        let user = find_by_id(&mut conn, principal.user_id)
+            .await?
+            .ok_or(IdentityError::NotFound("account"))?;
+        drop(conn);
+        let email =
+            Email::parse(&user.email).map_err(|error| IdentityError::Internal(error.into()))?;
+        let subject = format!("{}:{action}", user.id);
+        let issued = self
+            .otp
+            .issue(OtpPurpose::ConfirmAction, &subject, &user.id.to_string())
+            .await?;
+        let mut all = values.to_vec();
+        all.push(("code", issued.code.clone()));
+        self.send_now(event, &email, &all).await?;
+        Ok(OtpChallenge {
+            challenge_id: action.to_owned(),
+            sent_to: email.masked(),
+            expires_in: issued.expires_in.as_secs(),
+            resend_after: issued.resend_after.as_secs(),
+        })
+    }
+
+    /// Checks (and uses up) the code sent for `action` to this user.
+    pub async fn verify_action_code(
+        &self,
+        principal: &Principal,
+        action: &str,
+        code: &str,
+    ) -> Result<(), IdentityError> {
+        let subject = format!("{}:{action}", principal.user_id);
+        self.otp
+            .verify(OtpPurpose::ConfirmAction, &subject, code.trim())
+            .await?;
+        Ok(())
+    }
+
     /// Turns two-factor sign-in on or off, confirmed by the emailed code.
     pub async fn set_otp(
         &self,

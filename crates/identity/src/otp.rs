@@ -132,10 +132,17 @@ pub enum OtpPurpose {
     ConfirmSettings,
     /// Proves ownership of an email address.
     VerifyEmail,
+    /// Confirms a destructive action on a service (a VPS reinstall).
+    ConfirmAction,
 }
 
 impl OtpPurpose {
-    pub const ALL: [Self; 3] = [Self::Login, Self::ConfirmSettings, Self::VerifyEmail];
+    pub const ALL: [Self; 4] = [
+        Self::Login,
+        Self::ConfirmSettings,
+        Self::VerifyEmail,
+        Self::ConfirmAction,
+    ];
 
     /// Stable name used in Redis keys and in the code's MAC.
     pub fn as_str(self) -> &'static str {
@@ -143,6 +150,7 @@ impl OtpPurpose {
             Self::Login => "login",
             Self::ConfirmSettings => "confirm_settings",
             Self::VerifyEmail => "verify_email",
+            Self::ConfirmAction => "confirm_action",
         }
     }
 
@@ -151,6 +159,7 @@ impl OtpPurpose {
             Self::Login => 0,
             Self::ConfirmSettings => 1,
             Self::VerifyEmail => 2,
+            Self::ConfirmAction => 3,
         }
     }
 }
@@ -171,7 +180,7 @@ pub struct OtpPolicy {
 impl OtpPolicy {
     pub fn for_purpose(purpose: OtpPurpose) -> Self {
         match purpose {
-            OtpPurpose::Login | OtpPurpose::ConfirmSettings => Self {
+            OtpPurpose::Login | OtpPurpose::ConfirmSettings | OtpPurpose::ConfirmAction => Self {
                 ttl: Duration::from_secs(5 * 60),
                 max_attempts: 5,
                 resend_cooldown: Duration::from_secs(60),
@@ -233,7 +242,7 @@ pub struct OtpStore {
     prefix: String,
     /// HMAC keyed with the pepper; the pepper itself is not kept.
     mac_key: Hmac<Sha256>,
-    policies: [OtpPolicy; 3],
+    policies: [OtpPolicy; 4],
 }
 
 impl std::fmt::Debug for OtpStore {

@@ -3,8 +3,11 @@
 //!
 //! Each fake speaks the real wire protocol on a loopback port, so production
 //! clients are pointed at it by configuration alone and never know. Today
-//! that is the SMTP sink ([`smtp`]), the Telegram Bot API ([`telegram`]) and
-//! RDAP, the domain registries' lookup service ([`rdap`]); the sandbox's
+//! that is the SMTP sink ([`smtp`]), the Telegram Bot API ([`telegram`]),
+//! RDAP, the domain registries' lookup service ([`rdap`]), and the payment
+//! gateways Midtrans ([`midtrans`]), Xendit ([`xendit`]) and Pakasir
+//! ([`pakasir`]) with their checkout pages and notifications, and a Proxmox
+//! VE cluster ([`proxmox`]) for VPS provisioning; the sandbox's
 //! HTTP server ([`Sandbox`])
 //! shows what the fakes received and offers it as JSON. Production code
 //! never depends on this crate.
@@ -21,18 +24,35 @@
 //! # Ok(()) }
 //! ```
 
+pub mod checkout;
+pub mod delivery;
 mod error;
+pub mod midtrans;
+pub mod pakasir;
+pub mod proxmox;
 pub mod rdap;
+pub mod receiver;
+pub mod registrar;
 pub mod smtp;
 pub mod telegram;
 mod web;
+pub mod whm;
+pub mod xendit;
 
 use std::net::{Ipv4Addr, SocketAddr};
 
+pub use checkout::{FailureMode, PaymentFakeError};
+pub use delivery::{Delivery, DeliveryError, DeliveryOutcome};
 pub use error::{SandboxError, WaitTimeout};
+pub use midtrans::{MidtransFake, MidtransFakeConfig, MidtransFakeHandle};
+pub use pakasir::{PakasirFake, PakasirFakeConfig, PakasirFakeHandle};
+pub use proxmox::{ProxmoxFake, ProxmoxFakeConfig, ProxmoxFakeHandle};
 pub use rdap::{RdapFake, RdapFakeConfig, RdapFakeHandle};
+pub use registrar::{RegistrarFake, RegistrarFakeConfig, RegistrarFakeHandle};
 pub use smtp::{ReceivedMail, SmtpSink, SmtpSinkConfig, SmtpSinkHandle};
 pub use telegram::{TelegramFake, TelegramFakeConfig, TelegramFakeHandle};
+pub use whm::{WhmFake, WhmFakeConfig, WhmFakeHandle};
+pub use xendit::{XenditFake, XenditFakeConfig, XenditFakeHandle};
 
 /// Where and how the fakes listen.
 #[derive(Debug, Clone)]
@@ -48,6 +68,30 @@ pub struct SandboxConfig {
     pub rdap_addr: SocketAddr,
     /// The fake's registries and the names registered from the start.
     pub rdap: RdapFakeConfig,
+    /// Where the Midtrans fake (Snap, Core API, checkout page) listens.
+    pub midtrans_addr: SocketAddr,
+    /// The fake merchant: server key, notification URL.
+    pub midtrans: MidtransFakeConfig,
+    /// Where the Xendit fake (Invoice API, invoice page) listens.
+    pub xendit_addr: SocketAddr,
+    /// The fake account: secret key, callback token and URL.
+    pub xendit: XenditFakeConfig,
+    /// Where the Pakasir fake (API, hosted page) listens.
+    pub pakasir_addr: SocketAddr,
+    /// The fake project: slug, API key, webhook URL.
+    pub pakasir: PakasirFakeConfig,
+    /// Where the Proxmox VE fake (`/api2/json`) listens.
+    pub proxmox_addr: SocketAddr,
+    /// The fake cluster: nodes, templates, credentials, task duration.
+    pub proxmox: ProxmoxFakeConfig,
+    /// Where the cPanel WHM fake (`/json-api/`) listens.
+    pub whm_addr: SocketAddr,
+    /// The fake WHM server: token, packages, shared IP, nameservers.
+    pub whm: WhmFakeConfig,
+    /// Where the domain registrar fake (ResellerClub's `/api/`) listens.
+    pub registrar_addr: SocketAddr,
+    /// The fake reseller: credentials, customer, names taken elsewhere.
+    pub registrar: RegistrarFakeConfig,
 }
 
 impl SandboxConfig {
@@ -63,6 +107,18 @@ impl SandboxConfig {
             telegram: TelegramFakeConfig::default(),
             rdap_addr: any_port,
             rdap: RdapFakeConfig::default(),
+            midtrans_addr: any_port,
+            midtrans: MidtransFakeConfig::default(),
+            xendit_addr: any_port,
+            xendit: XenditFakeConfig::default(),
+            pakasir_addr: any_port,
+            pakasir: PakasirFakeConfig::default(),
+            proxmox_addr: any_port,
+            proxmox: ProxmoxFakeConfig::default(),
+            whm_addr: any_port,
+            whm: WhmFakeConfig::default(),
+            registrar_addr: any_port,
+            registrar: RegistrarFakeConfig::default(),
         }
     }
 }
@@ -78,6 +134,18 @@ impl Default for SandboxConfig {
             telegram: TelegramFakeConfig::default(),
             rdap_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8026)),
             rdap: RdapFakeConfig::default(),
+            midtrans_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8027)),
+            midtrans: MidtransFakeConfig::default(),
+            xendit_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8028)),
+            xendit: XenditFakeConfig::default(),
+            pakasir_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8029)),
+            pakasir: PakasirFakeConfig::default(),
+            proxmox_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8030)),
+            proxmox: ProxmoxFakeConfig::default(),
+            whm_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8031)),
+            whm: WhmFakeConfig::default(),
+            registrar_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8032)),
+            registrar: RegistrarFakeConfig::default(),
         }
     }
 }
@@ -91,6 +159,17 @@ impl Sandbox {
         let smtp = SmtpSink::start_with(config.smtp_addr, config.smtp).await?;
         let telegram = TelegramFake::start(config.telegram_addr, config.telegram).await?;
         let rdap = RdapFake::start(config.rdap_addr, config.rdap).await?;
+        let midtrans = MidtransFake::start(config.midtrans_addr, config.midtrans).await?;
+        let xendit = XenditFake::start(config.xendit_addr, config.xendit).await?;
+        let pakasir = PakasirFake::start(config.pakasir_addr, config.pakasir).await?;
+        let proxmox = ProxmoxFake::start(config.proxmox_addr, config.proxmox).await?;
+        let whm = WhmFake::start(config.whm_addr, config.whm).await?;
+        // Registering a name makes the RDAP fake know it, as a registry would.
+        let registrar = RegistrarFake::start_linked(
+            config.registrar_addr,
+            config.registrar,
+            Some(rdap.state().clone()),
+        )?;
         let web = web::WebServer::start(
             config.http_addr,
             web::WebState {
@@ -105,6 +184,12 @@ impl Sandbox {
             smtp,
             telegram,
             rdap,
+            midtrans,
+            xendit,
+            pakasir,
+            proxmox,
+            whm,
+            registrar,
             web,
         })
     }
@@ -116,6 +201,12 @@ pub struct SandboxHandle {
     smtp: SmtpSinkHandle,
     telegram: TelegramFakeHandle,
     rdap: RdapFakeHandle,
+    midtrans: MidtransFakeHandle,
+    xendit: XenditFakeHandle,
+    pakasir: PakasirFakeHandle,
+    proxmox: ProxmoxFakeHandle,
+    whm: WhmFakeHandle,
+    registrar: RegistrarFakeHandle,
     web: web::WebServer,
 }
 
@@ -133,6 +224,36 @@ impl SandboxHandle {
     /// The RDAP fake: bootstrap file, registries, registered names.
     pub fn rdap(&self) -> &RdapFakeHandle {
         &self.rdap
+    }
+
+    /// The Midtrans fake: transactions, checkout page, notifications.
+    pub fn midtrans(&self) -> &MidtransFakeHandle {
+        &self.midtrans
+    }
+
+    /// The Xendit fake: invoices, invoice page, callbacks.
+    pub fn xendit(&self) -> &XenditFakeHandle {
+        &self.xendit
+    }
+
+    /// The Pakasir fake: transactions, hosted page, webhooks.
+    pub fn pakasir(&self) -> &PakasirFakeHandle {
+        &self.pakasir
+    }
+
+    /// The Proxmox VE fake: nodes, templates, VMs, tasks.
+    pub fn proxmox(&self) -> &ProxmoxFakeHandle {
+        &self.proxmox
+    }
+
+    /// The cPanel WHM fake: accounts, packages, calls.
+    pub fn whm(&self) -> &WhmFakeHandle {
+        &self.whm
+    }
+
+    /// The domain registrar fake (ResellerClub): registrations, contacts.
+    pub fn registrar(&self) -> &RegistrarFakeHandle {
+        &self.registrar
     }
 
     /// The address of the sandbox's HTTP server (pages and JSON API).

@@ -7,7 +7,8 @@ use clap::Parser;
 use sandbox::{Sandbox, SandboxConfig};
 use tracing_subscriber::EnvFilter;
 
-/// Local fakes of Juragan's external services (SMTP sink, Telegram Bot API, RDAP, ...).
+/// Local fakes of Juragan's external services (SMTP sink, Telegram Bot API, RDAP,
+/// Midtrans, Xendit, Pakasir, Proxmox VE, ...).
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
@@ -26,6 +27,51 @@ struct Args {
     /// Address of the RDAP fake (bootstrap at /rdap/dns.json).
     #[arg(long, env = "SANDBOX_RDAP_ADDR", default_value = "127.0.0.1:8026")]
     rdap_addr: SocketAddr,
+    /// Address of the Midtrans fake (Snap at /snap/v1, Core API at /v2).
+    #[arg(long, env = "SANDBOX_MIDTRANS_ADDR", default_value = "127.0.0.1:8027")]
+    midtrans_addr: SocketAddr,
+    /// The server key the Midtrans fake accepts and signs notifications with.
+    #[arg(long, env = "SANDBOX_MIDTRANS_SERVER_KEY", default_value = sandbox::midtrans::DEFAULT_SERVER_KEY)]
+    midtrans_server_key: String,
+    /// Where the Midtrans fake POSTs payment notifications (empty: nowhere).
+    #[arg(long, env = "SANDBOX_MIDTRANS_NOTIFICATION_URL", default_value = "")]
+    midtrans_notification_url: String,
+    /// Address of the Xendit fake (Invoice API at /v2/invoices).
+    #[arg(long, env = "SANDBOX_XENDIT_ADDR", default_value = "127.0.0.1:8028")]
+    xendit_addr: SocketAddr,
+    /// The secret API key the Xendit fake accepts.
+    #[arg(long, env = "SANDBOX_XENDIT_SECRET_KEY", default_value = sandbox::xendit::DEFAULT_SECRET_KEY)]
+    xendit_secret_key: String,
+    /// The `x-callback-token` the Xendit fake sends with callbacks.
+    #[arg(long, env = "SANDBOX_XENDIT_CALLBACK_TOKEN", default_value = sandbox::xendit::DEFAULT_CALLBACK_TOKEN)]
+    xendit_callback_token: String,
+    /// Where the Xendit fake POSTs invoice callbacks (empty: nowhere).
+    #[arg(long, env = "SANDBOX_XENDIT_CALLBACK_URL", default_value = "")]
+    xendit_callback_url: String,
+    /// Address of the Pakasir fake (API at /api, hosted page at /pay).
+    #[arg(long, env = "SANDBOX_PAKASIR_ADDR", default_value = "127.0.0.1:8029")]
+    pakasir_addr: SocketAddr,
+    /// The project slug of the Pakasir fake.
+    #[arg(long, env = "SANDBOX_PAKASIR_PROJECT", default_value = sandbox::pakasir::DEFAULT_PROJECT)]
+    pakasir_project: String,
+    /// The API key the Pakasir fake accepts.
+    #[arg(long, env = "SANDBOX_PAKASIR_API_KEY", default_value = sandbox::pakasir::DEFAULT_API_KEY)]
+    pakasir_api_key: String,
+    /// Where the Pakasir fake POSTs its (unsigned) webhook (empty: nowhere).
+    #[arg(long, env = "SANDBOX_PAKASIR_WEBHOOK_URL", default_value = "")]
+    pakasir_webhook_url: String,
+    /// Address of the Proxmox VE fake (API at /api2/json).
+    #[arg(long, env = "SANDBOX_PROXMOX_ADDR", default_value = "127.0.0.1:8030")]
+    proxmox_addr: SocketAddr,
+    /// How long the Proxmox fake's tasks (clone, start, ...) run, in ms.
+    #[arg(long, env = "SANDBOX_PROXMOX_TASK_MS", default_value_t = 1500)]
+    proxmox_task_ms: u64,
+    /// Address of the cPanel WHM fake (`/json-api/`).
+    #[arg(long, env = "SANDBOX_WHM_ADDR", default_value = "127.0.0.1:8031")]
+    whm_addr: SocketAddr,
+    /// Address of the domain registrar fake (ResellerClub API at /api/).
+    #[arg(long, env = "SANDBOX_REGISTRAR_ADDR", default_value = "127.0.0.1:8032")]
+    registrar_addr: SocketAddr,
 }
 
 #[tokio::main]
@@ -48,6 +94,33 @@ async fn main() -> anyhow::Result<()> {
             token: args.telegram_token,
             ..sandbox::TelegramFakeConfig::default()
         },
+        midtrans_addr: args.midtrans_addr,
+        midtrans: sandbox::MidtransFakeConfig {
+            server_key: args.midtrans_server_key,
+            notification_url: non_empty(args.midtrans_notification_url),
+            ..sandbox::MidtransFakeConfig::default()
+        },
+        xendit_addr: args.xendit_addr,
+        xendit: sandbox::XenditFakeConfig {
+            secret_key: args.xendit_secret_key,
+            callback_token: args.xendit_callback_token,
+            callback_url: non_empty(args.xendit_callback_url),
+            ..sandbox::XenditFakeConfig::default()
+        },
+        pakasir_addr: args.pakasir_addr,
+        pakasir: sandbox::PakasirFakeConfig {
+            project: args.pakasir_project,
+            api_key: args.pakasir_api_key,
+            webhook_url: non_empty(args.pakasir_webhook_url),
+            ..sandbox::PakasirFakeConfig::default()
+        },
+        proxmox_addr: args.proxmox_addr,
+        proxmox: sandbox::ProxmoxFakeConfig {
+            task_duration: std::time::Duration::from_millis(args.proxmox_task_ms),
+            ..sandbox::ProxmoxFakeConfig::default()
+        },
+        whm_addr: args.whm_addr,
+        registrar_addr: args.registrar_addr,
         ..SandboxConfig::default()
     })
     .await
@@ -57,6 +130,12 @@ async fn main() -> anyhow::Result<()> {
         http_addr = %sandbox.http_addr(),
         telegram_addr = %sandbox.telegram().addr(),
         rdap_addr = %sandbox.rdap().addr(),
+        midtrans_addr = %sandbox.midtrans().addr(),
+        xendit_addr = %sandbox.xendit().addr(),
+        pakasir_addr = %sandbox.pakasir().addr(),
+        proxmox_addr = %sandbox.proxmox().addr(),
+        whm_addr = %sandbox.whm().addr(),
+        registrar_addr = %sandbox.registrar().addr(),
         "sandbox ready; mail at {}/",
         sandbox.http_url(),
     );
@@ -65,6 +144,12 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!("shutting down");
     sandbox.shutdown().await;
     Ok(())
+}
+
+/// An unset URL arrives as the empty default.
+fn non_empty(url: String) -> Option<String> {
+    let url = url.trim();
+    (!url.is_empty()).then(|| url.to_owned())
 }
 
 async fn wait_for_shutdown_signal() -> anyhow::Result<()> {

@@ -6,6 +6,9 @@ export const LIMITS = {
     name: { maxLength: 200 },
     password: { minLength: 10, maxLength: 128 },
   },
+  ActionRequest: {
+    code: { minLength: 6, maxLength: 6 },
+  },
   AnnouncementInput: {
     body_en: { maxLength: 100000 },
     body_id: { maxLength: 100000 },
@@ -46,6 +49,11 @@ export const LIMITS = {
     price_minor: { minimum: 0, maximum: 1000000000000 },
     renotify_minutes: { minimum: 5, maximum: 10080 },
   },
+  IntegrationInput: {
+    name: { minLength: 1, maxLength: 80 },
+    secret: { minLength: 1, maxLength: 500 },
+    username: { minLength: 1, maxLength: 120 },
+  },
   InviteStaffRequest: {
     name: { maxLength: 200 },
   },
@@ -81,6 +89,10 @@ export const LIMITS = {
     slug: { minLength: 1, maxLength: 80 },
     title_en: { maxLength: 200 },
     title_id: { maxLength: 200 },
+  },
+  PoolInput: {
+    name: { minLength: 1, maxLength: 80 },
+    quarantine_hours: { minimum: 0, maximum: 8760 },
   },
   PreviewRequest: {
     markdown: { maxLength: 100000 },

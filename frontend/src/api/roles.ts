@@ -28,6 +28,27 @@ export const TECHNICAL_ROLES = ['owner', 'sysadmin'] as const satisfies readonly
 /** Roles that may add a product (each side with what it knows). */
 export const PRODUCT_CREATE_ROLES = ['owner', 'business', 'sysadmin'] as const satisfies readonly Role[]
 
+/** Roles that buy: checkout, orders, invoices, the wallet (`/api/v1/orders`, `/invoices`, `/wallet`). */
+export const BUYER_ROLES = ['client', 'reseller'] as const satisfies readonly Role[]
+
+/** Roles that keep the money side: invoices, payments, manual transfers, flags, billing settings. */
+export const FINANCE_ROLES = ['owner', 'finance'] as const satisfies readonly Role[]
+
+/** Roles that run promo codes and vouchers (`/api/v1/staff/promo-codes`). */
+export const PROMO_ROLES = ['owner', 'business'] as const satisfies readonly Role[]
+
+/** Roles that see the payment gateways (finance reads and tests them). */
+export const GATEWAY_ROLES = ['owner', 'sysadmin', 'finance'] as const satisfies readonly Role[]
+
+/** Roles that change the payment gateways' settings and secrets. */
+export const GATEWAY_EDIT_ROLES = ['owner', 'sysadmin'] as const satisfies readonly Role[]
+
+/** Roles that see their own delivered services (`/api/v1/services`). */
+export const SERVICE_ROLES = ['client', 'reseller', 'owner'] as const satisfies readonly Role[]
+
+/** Roles that run provisioning: integrations, nodes, IP pools, runs, every service (`/api/v1/staff/...`). */
+export const PROVISIONING_ROLES = ['owner', 'sysadmin'] as const satisfies readonly Role[]
+
 export function isStaffRole(role: Role): boolean {
   return (STAFF_ROLES as readonly Role[]).includes(role)
 }

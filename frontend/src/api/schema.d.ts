@@ -639,6 +639,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's invoices, newest first.
+         * @description **Roles:** client, reseller, owner
+         */
+        get: operations["listMyInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of the caller's invoices with its lines.
+         * @description **Roles:** client, reseller, owner
+         */
+        get: operations["getMyInvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/document.html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of the caller's invoices as a printable HTML page.
+         * @description **Roles:** client, reseller, owner
+         */
+        get: operations["getMyInvoiceHtml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/document.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of the caller's invoices as a PDF, made in-process.
+         * @description **Roles:** client, reseller, owner
+         */
+        get: operations["getMyInvoicePdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay an invoice: a gateway answers a page to open (Midtrans, Xendit) or a QR
+         *     string (Pakasir); a manual transfer answers the bank instructions; the wallet
+         *     pays at once. Repeating the call while a payment is open answers that payment.
+         * @description **Roles:** client, reseller, owner
+         */
+        post: operations["payMyInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/monitoring/export": {
         parameters: {
             query?: never;
@@ -1195,6 +1297,245 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's orders, newest first.
+         * @description **Roles:** client, reseller, owner
+         */
+        get: operations["listMyOrders"];
+        put?: never;
+        /**
+         * Place an order: checks onboarding, stock, price and promo on the server and
+         *     creates the order (PENDING_PAYMENT) with its invoice in one transaction. With
+         *     `pay_with_wallet` the invoice is paid from the balance at once. An
+         *     `Idempotency-Key` header makes a retry answer the same order (200).
+         * @description **Roles:** client, reseller, owner
+         */
+        post: operations["placeOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Price an order as checkout would (product, cycle, promo, PPN) without placing it.
+         * @description **Roles:** client, reseller, owner
+         */
+        post: operations["quoteOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of the caller's orders with every status change.
+         * @description **Roles:** client, reseller, owner
+         */
+        get: operations["getMyOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an unpaid order: its stock and promo use are released.
+         * @description **Roles:** client, reseller, owner
+         */
+        post: operations["cancelMyOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/item": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show the delivered digital item, once (it was also emailed).
+         * @description **Roles:** client, reseller, owner
+         */
+        post: operations["revealOrderItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payment-methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ways to pay the shop offers now. */
+        get: operations["listPaymentMethods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/webhooks/midtrans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Midtrans HTTP notification, verified by its `signature_key` (SHA-512). */
+        post: operations["midtransNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/webhooks/pakasir/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pakasir webhook. It is unsigned, so the secret is in the path, and it is only
+         *     a hint: the transaction-detail API's answer is what is applied.
+         */
+        post: operations["pakasirWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/webhooks/xendit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Xendit invoice callback, verified by its `x-callback-token`. */
+        post: operations["xenditCallback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of the caller's payments, as stored.
+         * @description **Roles:** client, reseller, owner
+         */
+        get: operations["getMyPayment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the gateway about one of the caller's payments now (after the browser
+         *     returns from the gateway, or while the QR is shown) and apply its answer.
+         * @description **Roles:** client, reseller, owner
+         */
+        post: operations["checkMyPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{id}/proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Attach the proof of a bank transfer (PNG, JPEG or WebP, at most 2 MiB, as the raw body).
+         * @description **Roles:** client, reseller, owner
+         */
+        post: operations["uploadTransferProof"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sales": {
         parameters: {
             query?: never;
@@ -1243,6 +1584,128 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My services, newest first.
+         * @description **Roles:** client, reseller, owner
+         */
+        get: operations["listMyServices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of my services: what was delivered, its state and the progress of its latest action.
+         * @description **Roles:** client, reseller, owner
+         */
+        get: operations["getMyService"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start, stop, reboot, reset the password of, or reinstall my VPS. A
+         *     reinstall erases the server: it needs the code from `reinstall-code`.
+         * @description **Roles:** client, reseller, owner
+         */
+        post: operations["myServiceAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show the service's password — once. Later calls answer 410; a password
+         *     reset makes a new one to show.
+         * @description **Roles:** client, reseller, owner
+         */
+        post: operations["revealServicePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{id}/power": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the hypervisor now whether my VPS runs.
+         * @description **Roles:** client, reseller, owner
+         */
+        post: operations["refreshPowerState"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{id}/reinstall-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email me the code that confirms a reinstall of this VPS.
+         * @description **Roles:** client, reseller, owner
+         */
+        post: operations["sendReinstallCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/staff": {
         parameters: {
             query?: never;
@@ -1256,6 +1719,30 @@ export interface paths {
          */
         get: operations["listStaff"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/billing-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The shop's billing rules: PPN, payment timeout, seller details.
+         * @description **Roles:** owner, finance
+         */
+        get: operations["getBillingSettings"];
+        /**
+         * Change the billing rules; new invoices use them.
+         * @description **Roles:** owner, finance
+         */
+        put: operations["updateBillingSettings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1870,6 +2357,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/staff/integrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every integration, secrets masked.
+         * @description **Roles:** owner, sysadmin
+         */
+        get: operations["listIntegrations"];
+        put?: never;
+        /**
+         * Add a Proxmox VE cluster or WHM server. The secret is sealed and never returned.
+         * @description **Roles:** owner, sysadmin
+         */
+        post: operations["createIntegration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/integrations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change an integration; a secret left out keeps the stored one.
+         * @description **Roles:** owner, sysadmin
+         */
+        put: operations["updateIntegration"];
+        post?: never;
+        /**
+         * Delete an integration nothing was delivered on.
+         * @description **Roles:** owner, sysadmin
+         */
+        delete: operations["deleteIntegration"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/integrations/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync now: nodes and templates from Proxmox, packages from WHM.
+         * @description **Roles:** owner, sysadmin
+         */
+        post: operations["syncIntegration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/integrations/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Call the server with the stored credentials: its version and the latency,
+         *     or the precise error (dns, refused, tls, unauthorized, timeout, …).
+         * @description **Roles:** owner, sysadmin
+         */
+        post: operations["testIntegration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/staff/invitations": {
         parameters: {
             query?: never;
@@ -1884,6 +2460,701 @@ export interface paths {
          * @description **Roles:** owner
          */
         post: operations["inviteStaff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Invoices of every client, newest first, filtered.
+         * @description **Roles:** owner, finance
+         */
+        get: operations["listInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/invoices/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The filtered invoices as an .xlsx workbook (at most 50,000 rows).
+         * @description **Roles:** owner, finance
+         */
+        get: operations["exportInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/invoices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Any invoice with the money received and its credit notes.
+         * @description **Roles:** owner, finance
+         */
+        get: operations["getInvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/invoices/{id}/document.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Any invoice as a PDF.
+         * @description **Roles:** owner, finance
+         */
+        get: operations["getInvoicePdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/invoices/{id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund a paid invoice as a credit note: to the client's wallet, or paid out.
+         * @description **Roles:** owner, finance
+         */
+        post: operations["refundInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/ip-pools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every pool with its counts of free, reserved, used and quarantined addresses.
+         * @description **Roles:** owner, sysadmin
+         */
+        get: operations["listIpPools"];
+        put?: never;
+        /**
+         * Add an IPv4 range (/16 to /30) to a region; network, broadcast, gateway and
+         *     excluded addresses are never handed out.
+         * @description **Roles:** owner, sysadmin
+         */
+        post: operations["createIpPool"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/ip-pools/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a pool none of whose addresses is reserved or in use.
+         * @description **Roles:** owner, sysadmin
+         */
+        delete: operations["deleteIpPool"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/ip-pools/{id}/addresses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The pool's addresses that are not free, with the service holding each.
+         * @description **Roles:** owner, sysadmin
+         */
+        get: operations["listIpPoolAddresses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/manual-payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Manual bank transfers, those waiting for a decision first.
+         * @description **Roles:** owner, finance
+         */
+        get: operations["listManualPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/manual-payments/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a bank transfer arrived, with the bank's reference: the invoice is paid.
+         * @description **Roles:** owner, finance
+         */
+        post: operations["confirmManualPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/manual-payments/{id}/proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The proof image a client uploaded.
+         * @description **Roles:** owner, finance
+         */
+        get: operations["getTransferProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/manual-payments/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a bank transfer with a reason the client is told.
+         * @description **Roles:** owner, finance
+         */
+        post: operations["rejectManualPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Proxmox nodes with their resources as last synced.
+         * @description **Roles:** owner, sysadmin
+         */
+        get: operations["listNodes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/nodes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the region a node serves and whether it takes new VMs.
+         * @description **Roles:** owner, sysadmin
+         */
+        put: operations["updateNode"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orders of every client, newest first.
+         * @description **Roles:** owner, sysadmin, business, finance
+         */
+        get: operations["listOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Any order with its status history.
+         * @description **Roles:** owner, sysadmin, business, finance
+         */
+        get: operations["getOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/payment-flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payments that did not match their invoice, for finance to look at.
+         * @description **Roles:** owner, finance
+         */
+        get: operations["listPaymentFlags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/payment-flags/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a flag as looked at.
+         * @description **Roles:** owner, finance
+         */
+        post: operations["resolvePaymentFlag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/payment-gateways": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every payment gateway's settings, secrets masked.
+         * @description **Roles:** owner, sysadmin, finance
+         */
+        get: operations["listPaymentGateways"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/payment-gateways/{gateway}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Save a gateway's settings; a secret left out keeps its stored value.
+         * @description **Roles:** owner, sysadmin
+         */
+        put: operations["savePaymentGateway"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/payment-gateways/{gateway}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Call the gateway with the stored credentials and report.
+         * @description **Roles:** owner, sysadmin, finance
+         */
+        post: operations["testPaymentGateway"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Money received (transactions), newest first.
+         * @description **Roles:** owner, finance
+         */
+        get: operations["listPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/promo-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Promo codes and vouchers, newest first.
+         * @description **Roles:** owner, business
+         */
+        get: operations["listPromoCodes"];
+        put?: never;
+        /**
+         * Add a promo code.
+         * @description **Roles:** owner, business
+         */
+        post: operations["createPromoCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/promo-codes/vouchers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generate a batch of single-use vouchers.
+         * @description **Roles:** owner, business
+         */
+        post: operations["generateVouchers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/promo-codes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change a promo code (a lower `max_uses` than the uses held is refused).
+         * @description **Roles:** owner, business
+         */
+        put: operations["updatePromoCode"];
+        post?: never;
+        /**
+         * Delete a code no order used (a used one is deactivated instead).
+         * @description **Roles:** owner, business
+         */
+        delete: operations["deletePromoCode"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/provisioning/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Deliveries and actions, newest first.
+         * @description **Roles:** owner, sysadmin
+         */
+        get: operations["listProvisioningRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/provisioning/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One run with its step timeline.
+         * @description **Roles:** owner, sysadmin
+         */
+        get: operations["getProvisioningRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/provisioning/runs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Try a failed run again: a failed delivery's order goes back to
+         *     provisioning and a new run starts.
+         * @description **Roles:** owner, sysadmin
+         */
+        post: operations["retryProvisioningRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every client's services, newest first.
+         * @description **Roles:** owner, sysadmin
+         */
+        get: operations["listAllServices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/services/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A service with its VM / account / registration (node and VM id included) and runs.
+         * @description **Roles:** owner, sysadmin
+         */
+        get: operations["getServiceAsStaff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/services/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Any action on a service: power, password, reinstall (no code needed
+         *     from staff), suspend, unsuspend, terminate, change package.
+         * @description **Roles:** owner, sysadmin
+         */
+        post: operations["staffServiceAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Proxmox templates and the catalog OS each installs.
+         * @description **Roles:** owner, sysadmin
+         */
+        get: operations["listProxmoxTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Map a template (and its copies on the cluster's other nodes) to a catalog OS.
+         * @description **Roles:** owner, sysadmin
+         */
+        put: operations["mapProxmoxTemplate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/whm-packages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * WHM packages as last synced.
+         * @description **Roles:** owner, sysadmin
+         */
+        get: operations["listWhmPackages"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2084,6 +3355,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wallet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's wallet balance per currency.
+         * @description **Roles:** client, reseller, owner
+         */
+        get: operations["getMyWallet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallet/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's wallet movements, newest first.
+         * @description **Roles:** client, reseller, owner
+         */
+        get: operations["listMyWalletEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallet/top-ups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Top up the wallet: creates an invoice to pay with any gateway.
+         * @description **Roles:** client, reseller, owner
+         */
+        post: operations["topUpMyWallet"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -2179,6 +3510,23 @@ export interface components {
             /** Format: int32 */
             total: number;
         };
+        /** @enum {string} */
+        Action: "deliver" | "start" | "stop" | "reboot" | "reinstall" | "reset_password" | "suspend" | "unsuspend" | "terminate" | "change_package";
+        /** @description An action as the API receives it. */
+        ActionRequest: {
+            action: components["schemas"]["Action"];
+            /** @description Reinstall by a client: the code emailed to them. */
+            code?: string | null;
+            /**
+             * Format: int64
+             * @description Reinstall: the OS to install (one the product offers).
+             */
+            os_template_id?: number | null;
+            /** @description Change package: the WHM package. */
+            package?: string | null;
+        };
+        /** @enum {string} */
+        AddressStatus: "free" | "reserved" | "used" | "quarantined";
         /**
          * @description An alert's delivery as listed: sent alone, held for its window's
          *     summary, or sent in a summary.
@@ -2277,6 +3625,12 @@ export interface components {
             /** @description Pass as `cursor` for the next (older) page; null on the last page. */
             next_cursor?: string | null;
         };
+        /**
+         * @description How a Proxmox integration logs in: an API token (recommended), or a user
+         *     and password for ticket authentication. WHM always uses a token.
+         * @enum {string}
+         */
+        AuthMode: "token" | "password";
         /** @description A banner with both languages, for staff. */
         Banner: {
             /** Format: date-time */
@@ -2346,6 +3700,48 @@ export interface components {
         };
         /** @enum {string} */
         BillingCycle: "one_time" | "monthly" | "quarterly" | "semi_annual" | "annual";
+        BillingSettings: {
+            /** @description Shown to a client who pays by bank transfer. */
+            bank_instructions: string;
+            /**
+             * Format: int32
+             * @description An unpaid order is cancelled after this many minutes.
+             */
+            order_timeout_minutes: number;
+            /** @description Catalog prices already contain PPN. */
+            prices_include_tax: boolean;
+            seller_address: string;
+            seller_name: string;
+            seller_tax_id?: string | null;
+            /**
+             * Format: int32
+             * @description PPN in basis points (1100 = 11 %).
+             */
+            tax_rate_bp: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        BillingSettingsInput: {
+            /** @description At most 2000 characters. */
+            bank_instructions: string;
+            /**
+             * Format: int32
+             * @description 5 to 43200 minutes (30 days).
+             */
+            order_timeout_minutes: number;
+            prices_include_tax: boolean;
+            /** @description At most 500 characters. */
+            seller_address: string;
+            /** @description 1 to 200 characters. */
+            seller_name: string;
+            /** @description NPWP, at most 40 characters. */
+            seller_tax_id?: string | null;
+            /**
+             * Format: int32
+             * @description 0 to 10000 basis points.
+             */
+            tax_rate_bp: number;
+        };
         Broadcast: {
             body: string;
             channel: components["schemas"]["Channel"];
@@ -2384,6 +3780,14 @@ export interface components {
          * @enum {string}
          */
         BroadcastStatus: "running" | "done" | "cancelled";
+        /** @description The buyer as the invoice names them, frozen when it is issued. */
+        BuyerSnapshot: {
+            /** @description Billing address lines. */
+            address: string[];
+            email: string;
+            name: string;
+            phone?: string | null;
+        };
         /** @description One page of the storefront and the tier it was priced at. */
         CatalogPage: {
             items: components["schemas"]["CatalogProduct"][];
@@ -2475,8 +3879,42 @@ export interface components {
          * @enum {string}
          */
         Channel: "email" | "telegram";
+        CheckoutOutcome: {
+            invoice: components["schemas"]["Invoice"];
+            order: components["schemas"]["OrderDetail"];
+        };
         CheckoutReadiness: {
             ready: boolean;
+        };
+        /**
+         * @description What a client orders. Which of the optional fields are required depends
+         *     on the product's kind: a VPS needs `region` and `os_template`, hosting
+         *     and domains a `domain_name`, a data package a `phone`.
+         */
+        CheckoutRequest: {
+            /** @description `IDR` (default) or `USD`. */
+            currency?: string | null;
+            cycle: components["schemas"]["BillingCycle"];
+            /** @description Domain: the name to register (under the product's TLD); hosting: its primary domain. */
+            domain_name?: string | null;
+            /** @description VPS: an OS template code the product offers. */
+            os_template?: string | null;
+            /** @description Pay at once from the wallet balance instead of leaving an invoice to pay. */
+            pay_with_wallet?: boolean;
+            /** @description Data package: the Indonesian mobile number to top up. */
+            phone?: string | null;
+            /** Format: int64 */
+            product_id: number;
+            promo_code?: string | null;
+            /** @description VPS: a region code the product is sold in. */
+            region?: string | null;
+        };
+        ConnectionTest: {
+            /** @description What the gateway answered, or the precise error. */
+            detail: string;
+            /** Format: int64 */
+            latency_ms: number;
+            ok: boolean;
         };
         CreateApiTokenRequest: {
             /**
@@ -2500,6 +3938,19 @@ export interface components {
             /** @description The secret, shown this once. Send it as `Authorization: Bearer <secret>`. */
             secret: string;
             token: components["schemas"]["ApiToken"];
+        };
+        CreditNote: {
+            /** Format: int64 */
+            amount_minor: number;
+            /** Format: date-time */
+            created_at: string;
+            currency: string;
+            destination: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            invoice_id: number;
+            reason: string;
         };
         CustomerGroup: {
             code: string;
@@ -2526,12 +3977,22 @@ export interface components {
             /** Format: int32 */
             validity_days: number;
         };
+        Decision: {
+            /** @description Confirm: the bank's reference; reject: the reason. 1 to 500 characters. */
+            note: string;
+        };
+        DeliveredItem: {
+            /** @description The code or account credentials, shown this once. */
+            item: string;
+        };
         /** @description Codes or account credentials from stock, one per unit sold. */
         DigitalSpec: {
             terms_en?: string | null;
             /** @description Terms and conditions ("SNK") the buyer must fulfil, Indonesian. */
             terms_id?: string | null;
         };
+        /** @enum {string} */
+        DiscountKind: "percent" | "fixed";
         DomainCheck: {
             /** @example IDR */
             currency: string;
@@ -2540,6 +4001,13 @@ export interface components {
              *     name under the shop's other TLDs.
              */
             results: components["schemas"]["DomainResult"][];
+        };
+        DomainDetails: {
+            domain: string;
+            /** Format: date-time */
+            expires_at?: string | null;
+            nameservers: string[];
+            registrar: string;
         };
         /** @description One name's answer. */
         DomainResult: {
@@ -2602,6 +4070,54 @@ export interface components {
             field: components["schemas"]["Field"];
             new?: string | null;
             old?: string | null;
+        };
+        /**
+         * @description What staff send for a gateway. Secrets left out (or null) keep their
+         *     stored value; an empty string clears one.
+         */
+        GatewayInput: {
+            /** @description Midtrans server key, Xendit secret key or Pakasir API key (secret). */
+            api_key?: string | null;
+            /**
+             * @description Midtrans: the Core API base (`https://api.sandbox.midtrans.com`);
+             *     Xendit: `https://api.xendit.co`; Pakasir: `https://app.pakasir.com`.
+             */
+            base_url?: string | null;
+            /** @description Xendit: the callback verification token (secret). */
+            callback_token?: string | null;
+            /**
+             * @description Midtrans: the Snap base (`https://app.sandbox.midtrans.com/snap/v1`);
+             *     Pakasir: the hosted payment page's host.
+             */
+            checkout_base_url?: string | null;
+            enabled: boolean;
+            /** @description Manual transfer: the bank accounts and how to pay, shown to clients. */
+            instructions?: string | null;
+            /** @description Pakasir: the project slug. */
+            project?: string | null;
+            /**
+             * @description Pakasir: the secret in the webhook path (24 to 100 of a–z and 0–9);
+             *     generated when none is set, replaced (rotated) when one is sent.
+             */
+            webhook_token?: string | null;
+        };
+        /** @description A gateway as staff see it: settings, and secrets masked. */
+        GatewayView: {
+            base_url?: string | null;
+            checkout_base_url?: string | null;
+            enabled: boolean;
+            /** @description `midtrans`, `xendit`, `pakasir` or `manual`. */
+            gateway: string;
+            instructions?: string | null;
+            project?: string | null;
+            /** @description Each secret that is set, as `••••` and its last four characters. */
+            secrets: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            updated_at?: string | null;
+            /** @description The path the gateway must send notifications to, on this shop's host. */
+            webhook_path?: string | null;
         };
         GroupMember: {
             /** Format: date-time */
@@ -2702,6 +4218,16 @@ export interface components {
          * @enum {string}
          */
         HostStatus: "pending" | "up" | "down";
+        /** @description A hosting account as its client sees it. */
+        HostingDetails: {
+            domain: string;
+            ip?: string | null;
+            nameservers: string[];
+            package: string;
+            password_available: boolean;
+            suspended: boolean;
+            username?: string | null;
+        };
         /** @description A cPanel account on a WHM server. */
         HostingSpec: {
             /** Format: int32 */
@@ -2808,6 +4334,74 @@ export interface components {
             /** @description The sheets read, in workbook order. */
             sheets: components["schemas"]["SheetSummary"][];
         };
+        /** @description An integration as staff see it: the secret masked. */
+        Integration: {
+            active: boolean;
+            auth_mode: components["schemas"]["AuthMode"];
+            base_url: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["IntegrationKind"];
+            /** Format: date-time */
+            last_test_at?: string | null;
+            /** Format: int32 */
+            last_test_latency_ms?: number | null;
+            last_test_message?: string | null;
+            last_test_ok?: boolean | null;
+            name: string;
+            /** @description `••••` and the secret's last four characters. */
+            secret_masked: string;
+            sync_error?: string | null;
+            /** Format: date-time */
+            synced_at?: string | null;
+            tls_fingerprint?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            username: string;
+        };
+        /** @description An integration as sysadmin enters it. */
+        IntegrationInput: {
+            active?: boolean;
+            auth_mode: components["schemas"]["AuthMode"];
+            /**
+             * @description `https://pve.example.id:8006` or `https://whm.example.id:2087`.
+             * @example https://pve1.example.id:8006
+             */
+            base_url: string;
+            kind: components["schemas"]["IntegrationKind"];
+            name: string;
+            /**
+             * @description The token secret or password. Required when creating; left out on
+             *     an update, the stored one is kept.
+             */
+            secret?: string | null;
+            /**
+             * @description The SHA-256 fingerprint of a self-signed certificate to pin
+             *     (`AB:CD:…`, as Proxmox shows it).
+             */
+            tls_fingerprint?: string | null;
+            /**
+             * @description Proxmox token: `user@realm!tokenid`; Proxmox password: `user@realm`;
+             *     WHM: the WHM user (`root` or a reseller).
+             * @example juragan@pve!provisioning
+             */
+            username: string;
+        };
+        /** @enum {string} */
+        IntegrationKind: "proxmox" | "whm";
+        /** @description What "test connection" found. */
+        IntegrationTest: {
+            /** @description `dns`, `refused`, `tls`, `unauthorized`, `timeout`, … when it failed. */
+            error_kind?: string | null;
+            /** Format: int32 */
+            latency_ms: number;
+            message: string;
+            ok: boolean;
+            /** @description The server's version when it answered. */
+            version?: string | null;
+        };
         /** @description A PPPoE internet plan on the shop's MikroTik routers. */
         InternetSpec: {
             /** Format: int32 */
@@ -2822,6 +4416,101 @@ export interface components {
             name: string;
             /** @description Staff roles only: sysadmin, business, finance, owner. */
             roles: components["schemas"]["Role"][];
+        };
+        /** @description An invoice with its lines. */
+        Invoice: {
+            /** Format: int64 */
+            amount_paid_minor: number;
+            /**
+             * Format: int64
+             * @description What is left to pay.
+             */
+            balance_due_minor: number;
+            buyer: components["schemas"]["BuyerSnapshot"];
+            /** @example IDR */
+            currency: string;
+            /** Format: int64 */
+            discount_minor: number;
+            /** Format: date-time */
+            due_at: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            issued_at: string;
+            lines: components["schemas"]["InvoiceLine"][];
+            number: string;
+            /** Format: int64 */
+            order_id?: number | null;
+            /** Format: date-time */
+            paid_at?: string | null;
+            prices_include_tax: boolean;
+            purpose: components["schemas"]["InvoicePurpose"];
+            status: components["schemas"]["InvoiceStatus"];
+            /** Format: int64 */
+            subtotal_minor: number;
+            /** Format: int64 */
+            tax_minor: number;
+            /**
+             * Format: int32
+             * @description PPN in basis points (1100 = 11 %).
+             */
+            tax_rate_bp: number;
+            /** Format: int64 */
+            total_minor: number;
+            /** Format: uuid */
+            user_id: string;
+        };
+        InvoiceLine: {
+            /** Format: int64 */
+            amount_minor: number;
+            description: string;
+            /** @description `item`, `setup_fee` or `top_up`. */
+            kind: string;
+            /** Format: int32 */
+            quantity: number;
+            /** Format: int64 */
+            unit_minor: number;
+        };
+        InvoicePage: {
+            items: components["schemas"]["InvoiceSummary"][];
+            /** Format: int64 */
+            limit: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @enum {string} */
+        InvoicePurpose: "order" | "top_up";
+        /** @enum {string} */
+        InvoiceStatus: "unpaid" | "paid" | "cancelled" | "refunded";
+        /** @description One row of an invoice list. */
+        InvoiceSummary: {
+            /** Format: int64 */
+            amount_paid_minor: number;
+            buyer_email: string;
+            buyer_name: string;
+            /** @example IDR */
+            currency: string;
+            /** Format: date-time */
+            due_at: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            issued_at: string;
+            number: string;
+            /** Format: int64 */
+            order_id?: number | null;
+            /** Format: date-time */
+            paid_at?: string | null;
+            purpose: components["schemas"]["InvoicePurpose"];
+            status: components["schemas"]["InvoiceStatus"];
+            /** Format: int64 */
+            tax_minor: number;
+            /** Format: int64 */
+            total_minor: number;
+            /** Format: uuid */
+            user_id: string;
         };
         /**
          * @description A language the storefront is written in.
@@ -2906,6 +4595,25 @@ export interface components {
             reason: string;
             /** Format: date-time */
             starts_at: string;
+        };
+        /** @description A manual payment waiting for finance. */
+        ManualPayment: {
+            /** Format: int64 */
+            amount_minor: number;
+            /** Format: int64 */
+            attempt_id: number;
+            buyer_email: string;
+            buyer_name: string;
+            /** Format: date-time */
+            created_at: string;
+            currency: string;
+            decision_note?: string | null;
+            /** Format: int64 */
+            invoice_id: number;
+            invoice_number: string;
+            proof_uploaded: boolean;
+            /** @description `pending`, `paid` or `failed`. */
+            status: string;
         };
         /** @description The shop's monitoring settings. */
         MonitorSettings: {
@@ -3015,6 +4723,54 @@ export interface components {
             /** @description Send owner alerts (errors, important changes) to this chat. */
             receives_alerts?: boolean;
         };
+        Node: {
+            accepts_new: boolean;
+            /**
+             * Format: double
+             * @description CPU load, 0 to 1.
+             */
+            cpu_fraction: number;
+            /** Format: int64 */
+            disk_bytes: number;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            integration_id: number;
+            integration_name: string;
+            /** Format: int32 */
+            max_cpu: number;
+            /** Format: int64 */
+            max_disk_bytes: number;
+            /** Format: int64 */
+            max_mem_bytes: number;
+            /** Format: int64 */
+            mem_bytes: number;
+            name: string;
+            online: boolean;
+            present: boolean;
+            /** Format: int64 */
+            region_id?: number | null;
+            /** Format: date-time */
+            synced_at: string;
+            /**
+             * Format: int64
+             * @description VPS services placed on it by the shop.
+             */
+            vps_count: number;
+        };
+        /** @description What sysadmin sets on a node. */
+        NodeSettings: {
+            accepts_new: boolean;
+            /**
+             * Format: int64
+             * @description The region the node serves; none keeps it out of placement.
+             */
+            region_id?: number | null;
+        };
+        NotificationReceipt: {
+            /** @description `applied`, `replayed` or `ignored`. */
+            outcome: string;
+        };
         /** @description What a buyer pays for one cycle. */
         Offer: {
             cycle: components["schemas"]["BillingCycle"];
@@ -3041,6 +4797,70 @@ export interface components {
          * @enum {string}
          */
         Operator: "telkomsel" | "indosat" | "xl" | "axis" | "tri" | "smartfren";
+        /** @description An order as its client and staff see it. */
+        Order: {
+            /** Format: date-time */
+            created_at: string;
+            currency: string;
+            /** @description `one_time`, `monthly`, `quarterly`, `semi_annual` or `annual`. */
+            cycle: string;
+            /** Format: int64 */
+            discount_minor: number;
+            domain_name?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            invoice_id?: number | null;
+            invoice_number?: string | null;
+            /** @description A digital item is delivered and can be shown (once). */
+            item_ready: boolean;
+            /** Format: date-time */
+            item_revealed_at?: string | null;
+            os_template?: string | null;
+            /**
+             * Format: date-time
+             * @description Unpaid by then, the order is cancelled.
+             */
+            pay_by: string;
+            phone?: string | null;
+            /** Format: int64 */
+            product_id: number;
+            /** @description `vps`, `hosting`, `domain`, `digital`, `data_package` or `internet`. */
+            product_kind: string;
+            product_name: string;
+            promo_code?: string | null;
+            region?: string | null;
+            /** Format: int64 */
+            setup_fee_minor: number;
+            /** @description `pending_payment`, `paid`, `provisioning`, `active`, `cancelled` or `failed`. */
+            status: string;
+            /** Format: int64 */
+            total_minor: number;
+            /** Format: int64 */
+            unit_price_minor: number;
+            /** Format: uuid */
+            user_id: string;
+        };
+        OrderDetail: components["schemas"]["Order"] & {
+            events: components["schemas"]["OrderEvent"][];
+        };
+        /** @description One recorded move of an order. */
+        OrderEvent: {
+            /** Format: date-time */
+            at: string;
+            cause: string;
+            from_status?: string | null;
+            to_status: string;
+        };
+        OrderPage: {
+            items: components["schemas"]["Order"][];
+            /** Format: int64 */
+            limit: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            total: number;
+        };
         OsTemplate: {
             active: boolean;
             /** @description e.g. `ubuntu-24.04`, `windows-2022`. */
@@ -3115,6 +4935,20 @@ export interface components {
             items: components["schemas"]["OwnerAlert"][];
             next_cursor?: string | null;
         };
+        Package: {
+            /** Format: int64 */
+            bandwidth_mb?: number | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            integration_id: number;
+            name: string;
+            present: boolean;
+            /** Format: int64 */
+            quota_mb?: number | null;
+            /** Format: date-time */
+            synced_at: string;
+        };
         /** @description A page with both languages' markdown, for staff. */
         Page: {
             body_en?: string | null;
@@ -3164,6 +4998,73 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        PayRequest: {
+            /** @description `midtrans`, `xendit`, `pakasir`, `manual` or `wallet`. */
+            method: string;
+        };
+        /** @description A payment attempt and what the client does next. */
+        PaymentAttempt: {
+            /**
+             * Format: int64
+             * @description What the client pays, gateway fee included.
+             */
+            amount_minor: number;
+            currency: string;
+            decision_note?: string | null;
+            /** Format: date-time */
+            expires_at?: string | null;
+            failure?: string | null;
+            /**
+             * Format: int64
+             * @description None for a wallet payment (it is settled at once).
+             */
+            id?: number | null;
+            /** @description Manual transfer: where to transfer to. */
+            instructions?: string | null;
+            /** Format: int64 */
+            invoice_id: number;
+            invoice_status: string;
+            method: string;
+            /** @description Manual transfer: a proof image was uploaded. */
+            proof_uploaded: boolean;
+            /** @description Pakasir QRIS: the QR string to render. */
+            qr_string?: string | null;
+            /** @description Midtrans / Xendit: open this page to pay. */
+            redirect_url?: string | null;
+            /** @description What the gateway knows this payment by (its order id); none for the wallet. */
+            reference?: string | null;
+            /** @description `creating`, `pending`, `paid`, `failed`, `cancelled` or `rejected`. */
+            status: string;
+        };
+        /** @description A payment that did not match its invoice. */
+        PaymentFlag: {
+            /** Format: date-time */
+            created_at: string;
+            detail: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            invoice_id: number;
+            invoice_number: string;
+            /**
+             * @description `partial_payment`, `overpayment`, `currency_mismatch`, `late_payment`,
+             *     `duplicate_payment` or `gateway_reversal`.
+             */
+            kind: string;
+            /** Format: int64 */
+            payment_id?: number | null;
+            /** Format: date-time */
+            resolved_at?: string | null;
+        };
+        /** @description A way to pay offered at checkout. */
+        PaymentMethodInfo: {
+            /** @description Currencies it takes. */
+            currencies: string[];
+            /** @description Manual transfer: the bank instructions. */
+            instructions?: string | null;
+            /** @description `midtrans`, `xendit`, `pakasir`, `manual` or `wallet`. */
+            method: string;
+        };
         /** @description A `{placeholder}` an event fills in. */
         Placeholder: {
             description: string;
@@ -3172,6 +5073,60 @@ export interface components {
             required: boolean;
             /** @description What the preview fills in. */
             sample: string;
+        };
+        Pool: {
+            /** Format: date-time */
+            created_at: string;
+            excluded: string[];
+            /** Format: int64 */
+            free: number;
+            gateway: string;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            nameservers: string[];
+            network: string;
+            /** Format: int32 */
+            quarantine_hours: number;
+            /** Format: int64 */
+            quarantined: number;
+            /** Format: int64 */
+            region_id: number;
+            region_name: string;
+            /** Format: int64 */
+            reserved: number;
+            /** Format: int64 */
+            used: number;
+        };
+        PoolAddress: {
+            address: string;
+            /** Format: date-time */
+            quarantined_until?: string | null;
+            /** Format: int64 */
+            service_id?: number | null;
+            status: components["schemas"]["AddressStatus"];
+        };
+        /** @description A pool as staff enter it. */
+        PoolInput: {
+            /** @description Addresses never handed out (routers, the hypervisors themselves). */
+            excluded?: string[];
+            /** @example 203.0.113.1 */
+            gateway: string;
+            name: string;
+            nameservers?: string[];
+            /**
+             * @description `203.0.113.0/24`.
+             * @example 203.0.113.0/24
+             */
+            network: string;
+            /** Format: int32 */
+            quarantine_hours?: number;
+            /** Format: int64 */
+            region_id: number;
+        };
+        PowerState: {
+            /** @description `running`, `stopped`, `paused`, `absent` or `unknown`. */
+            power_state: string;
         };
         /**
          * @description How a price appears in the preview: [`Money`] on the wire (documentation
@@ -3300,6 +5255,86 @@ export interface components {
             /** @description Normalised to `+62…`. */
             phone?: string | null;
         };
+        /** @description A promo code as staff see it. */
+        PromoCode: {
+            active: boolean;
+            /**
+             * Format: int64
+             * @description Fixed codes: the amount in minor units of `currency`.
+             */
+            amount_minor?: number | null;
+            /** @description Vouchers generated together share a batch name. */
+            batch?: string | null;
+            category_ids: number[];
+            code: string;
+            /** Format: date-time */
+            created_at: string;
+            currency?: string | null;
+            description: string;
+            discount_kind: components["schemas"]["DiscountKind"];
+            /** Format: date-time */
+            ends_at?: string | null;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int32
+             * @description Total uses allowed; none: unlimited.
+             */
+            max_uses?: number | null;
+            /** Format: int32 */
+            max_uses_per_user?: number | null;
+            /**
+             * Format: int32
+             * @description Percent codes: 1–100.
+             */
+            percent?: number | null;
+            /** @description Restricted to these products (and/or categories); both empty: any. */
+            product_ids: number[];
+            /** @description Applies to renewal invoices too, not only the first. */
+            recurring: boolean;
+            /** Format: date-time */
+            starts_at?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: int32
+             * @description Uses held by orders that are not cancelled.
+             */
+            uses: number;
+        };
+        /** @description What staff send to create or change a code. */
+        PromoInput: {
+            active?: boolean;
+            /** Format: int64 */
+            amount_minor?: number | null;
+            category_ids?: number[];
+            /** @description 3 to 40 of A–Z, 0–9, `_` and `-`; stored upper-case. */
+            code: string;
+            currency?: string | null;
+            description?: string;
+            discount_kind: components["schemas"]["DiscountKind"];
+            /** Format: date-time */
+            ends_at?: string | null;
+            /** Format: int32 */
+            max_uses?: number | null;
+            /** Format: int32 */
+            max_uses_per_user?: number | null;
+            /** Format: int32 */
+            percent?: number | null;
+            product_ids?: number[];
+            recurring?: boolean;
+            /** Format: date-time */
+            starts_at?: string | null;
+        };
+        PromoPage: {
+            items: components["schemas"]["PromoCode"][];
+            /** Format: int64 */
+            limit: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            total: number;
+        };
         /** @description A published announcement in one language. */
         PublicAnnouncement: {
             /** @description Sanitised HTML, safe to insert as it is. */
@@ -3388,6 +5423,27 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description The price of a request, as checkout would charge it. */
+        Quote: {
+            currency: string;
+            /** Format: int64 */
+            discount_minor: number;
+            prices_include_tax: boolean;
+            product_name: string;
+            promo_code?: string | null;
+            /** Format: int64 */
+            setup_fee_minor: number;
+            /** Format: int64 */
+            subtotal_minor: number;
+            /** Format: int64 */
+            tax_minor: number;
+            /** Format: int32 */
+            tax_rate_bp: number;
+            /** Format: int64 */
+            total_minor: number;
+            /** Format: int64 */
+            unit_price_minor: number;
+        };
         Readiness: {
             /** @description Each dependency's check; empty in production. */
             checks: components["schemas"]["ReadinessCheck"][];
@@ -3403,12 +5459,44 @@ export interface components {
             name: string;
             ok: boolean;
         };
+        /** @description Money received for an invoice. */
+        ReceivedPayment: {
+            /** Format: int64 */
+            amount_minor: number;
+            buyer_name: string;
+            currency: string;
+            gateway_transaction_id: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            invoice_id: number;
+            invoice_number: string;
+            /** @description `midtrans`, `xendit`, `pakasir`, `manual` or `wallet`. */
+            method: string;
+            /** @description `applied`, `partial`, `to_wallet` or `held`. */
+            outcome: string;
+            payment_method_detail?: string | null;
+            /** Format: date-time */
+            received_at: string;
+        };
         /**
          * @description A refresh token sent in the body (integrations). Browsers send no body:
          *     the `juragan_refresh` cookie carries it.
          */
         RefreshTokenRequest: {
             refresh_token: string;
+        };
+        /** @enum {string} */
+        RefundDestination: "wallet" | "paid_out";
+        RefundInput: {
+            /**
+             * Format: int64
+             * @description In minor units of the invoice's currency; at most what is paid and not yet refunded.
+             */
+            amount_minor: number;
+            destination: components["schemas"]["RefundDestination"];
+            /** @description 1 to 500 characters. */
+            reason: string;
         };
         Region: {
             active: boolean;
@@ -3454,6 +5542,9 @@ export interface components {
             new_password: string;
             token: string;
         };
+        RevealedPassword: {
+            password: string;
+        };
         /** @enum {string} */
         Role: "client" | "reseller" | "sysadmin" | "business" | "finance" | "owner";
         RollbackRequest: {
@@ -3486,6 +5577,34 @@ export interface components {
          * @enum {string}
          */
         RowStatus: "new" | "update" | "unchanged" | "duplicate" | "invalid";
+        Run: {
+            action: components["schemas"]["Action"];
+            /** Format: date-time */
+            created_at: string;
+            error?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: int64 */
+            id: number;
+            params: Record<string, never>;
+            /** Format: uuid */
+            requested_by?: string | null;
+            /** Format: int64 */
+            service_id: number;
+            service_label: string;
+            status: components["schemas"]["RunStatus"];
+        };
+        /** @description A run with its step timeline. */
+        RunDetail: {
+            run: components["schemas"]["Run"];
+            steps: components["schemas"]["Step"][];
+        };
+        RunStarted: {
+            /** Format: int64 */
+            run_id: number;
+        };
+        /** @enum {string} */
+        RunStatus: "running" | "succeeded" | "failed";
         Sale: {
             /** Format: date-time */
             created_at: string;
@@ -3540,6 +5659,39 @@ export interface components {
             items: components["schemas"]["Sale"][];
             /** @description Per month and currency, under the same filter. */
             totals: components["schemas"]["MonthlyTotal"][];
+        };
+        Service: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["ProductKind"];
+            /** @description The product's name, with the domain where there is one. */
+            label: string;
+            /** Format: int64 */
+            order_id: number;
+            /** Format: int64 */
+            product_id: number;
+            status: components["schemas"]["ServiceStatus"];
+            /** Format: uuid */
+            user_id: string;
+        };
+        /**
+         * @description Where a service is in its life.
+         * @enum {string}
+         */
+        ServiceStatus: "pending" | "active" | "suspended" | "terminated" | "cancelled" | "failed";
+        /**
+         * @description A service with what was delivered and its latest runs (the first,
+         *     when running, with its steps: the progress shown on the service page).
+         */
+        ServiceView: {
+            domain?: components["schemas"]["DomainDetails"] | null;
+            hosting?: components["schemas"]["HostingDetails"] | null;
+            latest?: components["schemas"]["RunDetail"] | null;
+            runs: components["schemas"]["Run"][];
+            service: components["schemas"]["Service"];
+            vps?: components["schemas"]["VpsDetails"] | null;
         };
         Session: {
             /** Format: date-time */
@@ -3683,6 +5835,10 @@ export interface components {
             /** @description Owner alerts (errors, important changes) go to this chat. */
             receives_alerts: boolean;
         };
+        StaffInvoice: components["schemas"]["Invoice"] & {
+            credit_notes: components["schemas"]["CreditNote"][];
+            payments: components["schemas"]["ReceivedPayment"][];
+        };
         StaffMember: {
             /** Format: date-time */
             created_at: string;
@@ -3817,6 +5973,19 @@ export interface components {
             generated_at: string;
             hosts: components["schemas"]["PublicHostStatus"][];
         };
+        Step: {
+            detail: string;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            started_at: string;
+            status: components["schemas"]["StepStatus"];
+            step: string;
+        };
+        /** @enum {string} */
+        StepStatus: "started" | "done" | "failed";
         /** @description What an upload did. */
         StockAdded: {
             /** Format: int64 */
@@ -3848,6 +6017,12 @@ export interface components {
              */
             items: string[];
         };
+        /** @description What a sync found. */
+        SyncReport: {
+            nodes: number;
+            packages: number;
+            templates: number;
+        };
         TelegramLinkCode: {
             bot_username: string;
             /** @description Send `/start <code>` to the bot, or open `deep_link`. */
@@ -3861,6 +6036,28 @@ export interface components {
             /** @description Whether the shop has a Telegram bot at all. */
             available: boolean;
             chat?: components["schemas"]["LinkedChat"] | null;
+        };
+        Template: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            integration_id: number;
+            name: string;
+            node: string;
+            /** Format: int64 */
+            os_template_id?: number | null;
+            present: boolean;
+            /** Format: date-time */
+            synced_at: string;
+            /** Format: int32 */
+            vmid: number;
+        };
+        TemplateMapping: {
+            /**
+             * Format: int64
+             * @description The catalog OS template it installs; none unmaps it.
+             */
+            os_template_id?: number | null;
         };
         TemplateText: {
             /** @description `{placeholder}` slots; `{{` and `}}` for literal braces. */
@@ -3955,6 +6152,16 @@ export interface components {
             /** @description Always `Bearer`. */
             token_type: string;
         };
+        /** @description A request to top up the wallet: it becomes an invoice to pay. */
+        TopUpRequest: {
+            /**
+             * Format: int64
+             * @description In minor units: IDR 10,000 to 100,000,000; USD 1.00 to 10,000.00.
+             */
+            amount_minor: number;
+            /** @description `IDR` (default) or `USD`. */
+            currency?: string | null;
+        };
         UpdateBillingAddressRequest: {
             city: string;
             /** @description Defaults to `ID`. */
@@ -3991,6 +6198,57 @@ export interface components {
             code: string;
             email: string;
         };
+        VoucherBatch: {
+            batch: string;
+            codes: string[];
+        };
+        /** @description Bulk generation of single-use vouchers. */
+        VoucherBatchInput: {
+            /** Format: int64 */
+            amount_minor?: number | null;
+            /** @description 1 to 80 characters naming the batch. */
+            batch: string;
+            category_ids?: number[];
+            /**
+             * Format: int32
+             * @description 1 to 1000 vouchers.
+             */
+            count: number;
+            currency?: string | null;
+            description?: string;
+            discount_kind: components["schemas"]["DiscountKind"];
+            /** Format: date-time */
+            ends_at?: string | null;
+            /** Format: int32 */
+            percent?: number | null;
+            /** @description 2 to 12 of A–Z and 0–9; each voucher is the prefix, `-` and 8 random characters. */
+            prefix: string;
+            product_ids?: number[];
+            /** Format: date-time */
+            starts_at?: string | null;
+        };
+        /** @description A VPS as its client sees it. */
+        VpsDetails: {
+            /** Format: int32 */
+            cores: number;
+            /** Format: int32 */
+            disk_gb: number;
+            ip_address?: string | null;
+            login_user: string;
+            /** @description Staff only: where it runs. */
+            node?: string | null;
+            os: string;
+            /** @description The password can still be revealed (once). */
+            password_available: boolean;
+            /** Format: date-time */
+            power_checked_at?: string | null;
+            power_state: string;
+            /** Format: int32 */
+            ram_mb: number;
+            region: string;
+            /** Format: int32 */
+            vmid?: number | null;
+        };
         /** @description A virtual server: what the hypervisor gives it. */
         VpsSpec: {
             /** Format: int32 */
@@ -4004,6 +6262,35 @@ export interface components {
              * @description Network rate limit; none means the node's default.
              */
             rate_limit_mbps?: number | null;
+        };
+        /** @description One currency's balance. */
+        WalletBalance: {
+            /** Format: int64 */
+            balance_minor: number;
+            /** @example IDR */
+            currency: string;
+        };
+        /** @description One movement of a wallet, newest first. */
+        WalletEntry: {
+            /**
+             * Format: int64
+             * @description Positive: money in; negative: money spent.
+             */
+            amount_minor: number;
+            /** Format: date-time */
+            at: string;
+            /** Format: int64 */
+            balance_after_minor: number;
+            /** @example IDR */
+            currency: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            invoice_id?: number | null;
+            invoice_number?: string | null;
+            /** @description `top_up`, `wallet_payment`, `overpayment`, `refund_to_wallet`, … */
+            kind: string;
+            memo: string;
         };
     };
     responses: {
@@ -5508,6 +7795,224 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    listMyInvoices: {
+        parameters: {
+            query?: {
+                /** @description From 1. */
+                page?: number | null;
+                /** @description 1 to 100; default 25. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of invoices */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoicePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getMyInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such invoice of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getMyInvoiceHtml: {
+        parameters: {
+            query?: {
+                /** @description `id` (default) or `en`. */
+                lang?: components["schemas"]["Lang"] | null;
+            };
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such invoice of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getMyInvoicePdf: {
+        parameters: {
+            query?: {
+                /** @description `id` (default) or `en`. */
+                lang?: components["schemas"]["Lang"] | null;
+            };
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": number[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such invoice of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    payMyInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PayRequest"];
+            };
+        };
+        responses: {
+            /** @description What to do next */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentAttempt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such invoice of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invoice_not_payable`, `payment_method_disabled`, `currency_not_supported` or `insufficient_funds` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description `gateway_error`: the gateway refused the charge */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway cannot be reached; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     exportWorkbook: {
         parameters: {
             query?: never;
@@ -6811,6 +9316,627 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    listMyOrders: {
+        parameters: {
+            query?: {
+                /** @description From 1. */
+                page?: number | null;
+                /** @description 1 to 100; default 25. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of orders */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    placeOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1 to 200 characters; a retry with the same key and body answers the first order */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutRequest"];
+            };
+        };
+        responses: {
+            /** @description The order this Idempotency-Key placed before */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutOutcome"];
+                };
+            };
+            /** @description Placed */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutOutcome"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such product */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `onboarding_incomplete`, `out_of_stock`, `promo_exhausted`, `promo_limit_reached`, `insufficient_funds` or `idempotency_key_reused` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    quoteOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutRequest"];
+            };
+        };
+        responses: {
+            /** @description What checkout would charge */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quote"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such product */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `promo_exhausted` or `promo_limit_reached` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getMyOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such order of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    cancelMyOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such order of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `order_not_cancellable`: it is paid already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    revealOrderItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveredItem"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such order of yours, or nothing delivered */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `item_already_shown`: it is in the delivery email */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listPaymentMethods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Enabled methods; the wallet is always offered */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentMethodInfo"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    midtransNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Midtrans notification JSON */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Received (also for a replay) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationReceipt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `invalid_signature`: nothing was written */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment_method_disabled`: this gateway is not configured */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A body that is not the gateway's notification */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    pakasirWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The shop's webhook secret */
+                token: string;
+            };
+            cookie?: never;
+        };
+        /** @description Pakasir webhook JSON */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Received */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationReceipt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `invalid_signature`: wrong path secret; nothing was written */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment_method_disabled`: this gateway is not configured */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A body that is not the gateway's notification */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    xenditCallback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Xendit invoice callback JSON */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Received (also for a replay) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationReceipt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `invalid_signature`: nothing was written */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment_method_disabled`: this gateway is not configured */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A body that is not the gateway's notification */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getMyPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Payment attempt id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentAttempt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such payment of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    checkMyPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Payment attempt id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payment after asking */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentAttempt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such payment of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description The gateway cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    uploadTransferProof: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Payment attempt id of a manual transfer */
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description The image file */
+        requestBody: {
+            content: {
+                "image/*": number[];
+            };
+        };
+        responses: {
+            /** @description Attached; finance will confirm */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentAttempt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such manual payment of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `attempt_decided` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Larger than 2 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Not a PNG, JPEG or WebP image */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     listSales: {
         parameters: {
             query?: {
@@ -6983,6 +10109,293 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    listMyServices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Services */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Service"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getMyService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    myServiceAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActionRequest"];
+            };
+        };
+        responses: {
+            /** @description The action's run started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunStarted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `otp_invalid` or `otp_expired`: the reinstall code does not hold */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            /** @description No such service of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `action_in_progress`, `service_state`, `action_not_allowed` or `action_not_supported` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A missing code or an OS the product does not offer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    revealServicePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The password */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevealedPassword"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `action_not_supported`: the service has no password */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `password_already_shown` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    refreshPowerState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The state now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PowerState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `action_not_supported`: not a VPS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description `integration_error`: the hypervisor did not answer */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sendReinstallCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sent */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OtpChallenge"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `action_not_supported`: not a VPS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     listStaff: {
         parameters: {
             query?: never;
@@ -7004,6 +10417,71 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getBillingSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateBillingSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BillingSettingsInput"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
@@ -9105,6 +12583,250 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    listIntegrations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Integrations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Integration"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createIntegration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntegrationInput"];
+            };
+        };
+        responses: {
+            /** @description Added (secret masked) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Integration"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid or missing fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateIntegration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The integration */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntegrationInput"];
+            };
+        };
+        responses: {
+            /** @description Saved (secret masked) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Integration"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such integration */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteIntegration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The integration */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such integration */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `integration_in_use`: services were delivered on it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    syncIntegration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The integration */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was found */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such integration */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description `integration_error`: the server could not be read */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    testIntegration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The integration */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The result, success or not */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationTest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such integration */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     inviteStaff: {
         parameters: {
             query?: never;
@@ -9161,6 +12883,1447 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+        };
+    };
+    listInvoices: {
+        parameters: {
+            query?: {
+                /** @description `unpaid`, `paid`, `cancelled` or `refunded`. */
+                status?: components["schemas"]["InvoiceStatus"] | null;
+                /** @description Issued on or after this day (shop time). */
+                from?: string | null;
+                /** @description Issued on or before this day (shop time). */
+                to?: string | null;
+                /** @description Part of the number, buyer name or email. */
+                q?: string | null;
+                /** @description From 1. */
+                page?: number | null;
+                /** @description 1 to 100; default 25. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of invoices */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoicePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    exportInvoices: {
+        parameters: {
+            query?: {
+                /** @description `unpaid`, `paid`, `cancelled` or `refunded`. */
+                status?: components["schemas"]["InvoiceStatus"] | null;
+                /** @description Issued on or after this day (shop time). */
+                from?: string | null;
+                /** @description Issued on or before this day (shop time). */
+                to?: string | null;
+                /** @description Part of the number, buyer name or email. */
+                q?: string | null;
+                /** @description From 1. */
+                page?: number | null;
+                /** @description 1 to 100; default 25. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workbook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffInvoice"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getInvoicePdf: {
+        parameters: {
+            query?: {
+                /** @description `id` (default) or `en`. */
+                lang?: components["schemas"]["Lang"] | null;
+            };
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": number[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    refundInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundInput"];
+            };
+        };
+        responses: {
+            /** @description The credit note */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditNote"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invoice_not_payable` (not a paid order invoice) or `refund_too_large` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listIpPools: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pools */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pool"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createIpPool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PoolInput"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pool"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description `pool_overlaps`: the range overlaps another pool */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteIpPool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The pool */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such pool */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `pool_in_use`: addresses are reserved or used */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listIpPoolAddresses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The pool */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Addresses in use */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolAddress"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listManualPayments: {
+        parameters: {
+            query?: {
+                /** @description Only those waiting for a decision (default true). */
+                open?: boolean | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Manual payments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManualPayment"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    confirmManualPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Payment attempt id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            /** @description Confirmed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentAttempt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such manual payment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `attempt_decided` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getTransferProof: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Payment attempt id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": number[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such manual payment, or no proof */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    rejectManualPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Payment attempt id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            /** @description Rejected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentAttempt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such manual payment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `attempt_decided` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listNodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Nodes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Node"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateNode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The node */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NodeSettings"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such node */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description No such region */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listOrders: {
+        parameters: {
+            query?: {
+                /** @description `pending_payment`, `paid`, `provisioning`, `active`, `cancelled` or `failed`. */
+                status?: string | null;
+                /** @description From 1. */
+                page?: number | null;
+                /** @description 1 to 100; default 25. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of orders */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such order */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listPaymentFlags: {
+        parameters: {
+            query?: {
+                /** @description Only unresolved flags (default true). */
+                open?: boolean | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Flags, open first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentFlag"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    resolvePaymentFlag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Flag id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Resolved */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No open flag with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listPaymentGateways: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Gateways */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    savePaymentGateway: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `midtrans`, `xendit`, `pakasir` or `manual` */
+                gateway: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GatewayInput"];
+            };
+        };
+        responses: {
+            /** @description Saved (secrets masked) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such gateway */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid or missing fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    testPaymentGateway: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `midtrans`, `xendit` or `pakasir` */
+                gateway: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The result, success or not */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionTest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such gateway */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payment_method_disabled`: not configured */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listPayments: {
+        parameters: {
+            query?: {
+                /** @description `midtrans`, `xendit`, `pakasir`, `manual` or `wallet`. */
+                method?: string | null;
+                /** @description Received on or after this day (shop time). */
+                from?: string | null;
+                /** @description Received on or before this day (shop time). */
+                to?: string | null;
+                /** @description 1 to 500; default 100. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Payments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceivedPayment"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listPromoCodes: {
+        parameters: {
+            query?: {
+                /** @description Part of the code. */
+                q?: string | null;
+                /** @description Vouchers of one batch. */
+                batch?: string | null;
+                active?: boolean | null;
+                /** @description From 1. */
+                page?: number | null;
+                /** @description 1 to 100; default 25. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of codes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromoPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createPromoCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromoInput"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromoCode"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid fields, or the code is taken */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    generateVouchers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VoucherBatchInput"];
+            };
+        };
+        responses: {
+            /** @description The vouchers */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoucherBatch"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updatePromoCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Promo code id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromoInput"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromoCode"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deletePromoCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Promo code id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `promo_in_use` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listProvisioningRuns: {
+        parameters: {
+            query?: {
+                /** @description Only runs in this state (`failed` for what needs attention). */
+                status?: components["schemas"]["RunStatus"] | null;
+                /** @description Only the runs of one service. */
+                service_id?: number | null;
+                /** @description 1 to 200; default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getProvisioningRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run and its steps */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    retryProvisioningRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The failed run */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new run started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunStarted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `run_not_failed` or `action_in_progress` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listAllServices: {
+        parameters: {
+            query?: {
+                kind?: components["schemas"]["ProductKind"] | null;
+                status?: components["schemas"]["ServiceStatus"] | null;
+                /** @description 1 to 200; default 100. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Services */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Service"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getServiceAsStaff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    staffServiceAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActionRequest"];
+            };
+        };
+        responses: {
+            /** @description The action's run started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunStarted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `action_in_progress`, `service_state` or `action_not_supported` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A missing or unknown OS or package */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listProxmoxTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    mapProxmoxTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The template */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateMapping"];
+            };
+        };
+        responses: {
+            /** @description Mapped */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such template */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description No such OS template */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listWhmPackages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Packages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Package"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     listStaffApiTokens: {
@@ -9540,6 +14703,110 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getMyWallet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Balances, IDR first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletBalance"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listMyWalletEntries: {
+        parameters: {
+            query?: {
+                /** @description An entry id: the page starts after it (older). */
+                before?: number | null;
+                /** @description 1 to 100; default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Movements */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletEntry"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    topUpMyWallet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TopUpRequest"];
+            };
+        };
+        responses: {
+            /** @description The invoice to pay */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description `onboarding_incomplete` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Amount out of range or unknown currency */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };

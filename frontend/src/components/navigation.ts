@@ -1,4 +1,4 @@
-import { BROADCAST_ROLES, CONTENT_ROLES, MONITOR_ROLES, SALES_ROLES, hasAnyRole, type Role } from '../api/roles'
+import { BROADCAST_ROLES, BUYER_ROLES, CONTENT_ROLES, FINANCE_ROLES, GATEWAY_ROLES, MONITOR_ROLES, PROMO_ROLES, PROVISIONING_ROLES, SALES_ROLES, SERVICE_ROLES, hasAnyRole, type Role } from '../api/roles'
 
 /** The areas in the header nav; labels are i18n keys. */
 export interface NavItem {
@@ -20,6 +20,17 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'products', labelKey: 'nav.products', to: '/products' },
   { key: 'domains', labelKey: 'nav.domains', to: '/domains' },
   { key: 'client', labelKey: 'nav.client', to: '/client' },
+  {
+    key: 'purchases',
+    labelKey: 'nav.purchases',
+    roles: BUYER_ROLES,
+    children: [
+      { key: 'client-orders', labelKey: 'nav.orders', to: '/client/orders', roles: BUYER_ROLES },
+      { key: 'client-invoices', labelKey: 'nav.invoices', to: '/client/invoices', roles: BUYER_ROLES },
+      { key: 'client-wallet', labelKey: 'nav.wallet', to: '/client/wallet', roles: BUYER_ROLES },
+    ],
+  },
+  { key: 'client-services', labelKey: 'nav.services', to: '/client/services', roles: SERVICE_ROLES },
   { key: 'staff', labelKey: 'nav.staff', to: '/staff', audience: 'staff' },
   { key: 'outbox', labelKey: 'nav.outbox', to: '/staff/outbox', audience: 'staff' },
   { key: 'broadcasts', labelKey: 'nav.broadcasts', to: '/staff/broadcasts', audience: 'staff', roles: BROADCAST_ROLES },
@@ -34,6 +45,34 @@ export const NAV_ITEMS: readonly NavItem[] = [
       { key: 'catalog-products', labelKey: 'nav.catalogProducts', to: '/staff/catalog/products', audience: 'staff' },
       { key: 'catalog-lists', labelKey: 'nav.catalogLists', to: '/staff/catalog/lists', audience: 'staff' },
       { key: 'catalog-groups', labelKey: 'nav.catalogGroups', to: '/staff/catalog/groups', audience: 'staff' },
+    ],
+  },
+  {
+    key: 'billing',
+    labelKey: 'nav.billing',
+    audience: 'staff',
+    children: [
+      { key: 'staff-orders', labelKey: 'nav.staffOrders', to: '/staff/orders', audience: 'staff' },
+      { key: 'finance-invoices', labelKey: 'nav.financeInvoices', to: '/staff/finance/invoices', audience: 'staff', roles: FINANCE_ROLES },
+      { key: 'finance-payments', labelKey: 'nav.financePayments', to: '/staff/finance/payments', audience: 'staff', roles: FINANCE_ROLES },
+      { key: 'finance-manual', labelKey: 'nav.financeManual', to: '/staff/finance/manual', audience: 'staff', roles: FINANCE_ROLES },
+      { key: 'finance-flags', labelKey: 'nav.financeFlags', to: '/staff/finance/flags', audience: 'staff', roles: FINANCE_ROLES },
+      { key: 'finance-settings', labelKey: 'nav.financeSettings', to: '/staff/finance/settings', audience: 'staff', roles: FINANCE_ROLES },
+      { key: 'promos', labelKey: 'nav.promos', to: '/staff/promos', audience: 'staff', roles: PROMO_ROLES },
+      { key: 'gateways', labelKey: 'nav.gateways', to: '/staff/gateways', audience: 'staff', roles: GATEWAY_ROLES },
+    ],
+  },
+  {
+    key: 'provisioning',
+    labelKey: 'nav.provisioning',
+    audience: 'staff',
+    roles: PROVISIONING_ROLES,
+    children: [
+      { key: 'integrations', labelKey: 'nav.integrations', to: '/staff/integrations', audience: 'staff', roles: PROVISIONING_ROLES },
+      { key: 'nodes', labelKey: 'nav.nodes', to: '/staff/nodes', audience: 'staff', roles: PROVISIONING_ROLES },
+      { key: 'ip-pools', labelKey: 'nav.ipPools', to: '/staff/ip-pools', audience: 'staff', roles: PROVISIONING_ROLES },
+      { key: 'delivery-log', labelKey: 'nav.deliveryLog', to: '/staff/provisioning', audience: 'staff', roles: PROVISIONING_ROLES },
+      { key: 'staff-services', labelKey: 'nav.staffServices', to: '/staff/services', audience: 'staff', roles: PROVISIONING_ROLES },
     ],
   },
   { key: 'team', labelKey: 'nav.team', to: '/staff/team', audience: 'owner' },

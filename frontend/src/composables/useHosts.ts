@@ -75,7 +75,8 @@ export interface ExportedWorkbook {
   fileName: string
 }
 
-function fileNameOf(response: Response, fallback: string): string {
+/** The file name in a `Content-Disposition` answer, else `fallback`. */
+export function fileNameOf(response: Response, fallback: string): string {
   const disposition = response.headers.get('content-disposition') ?? ''
   const star = /filename\*\s*=\s*(?:UTF-8'')?([^;]+)/i.exec(disposition)
   if (star?.[1]) {

@@ -7,7 +7,7 @@ import {
   type RouterHistory,
 } from 'vue-router'
 import HomePage from '../pages/HomePage.vue'
-import { BROADCAST_ROLES, CONTENT_ROLES, MONITOR_ROLES, PRODUCT_CREATE_ROLES, SALES_ROLES, STAFF_ROLES, type Role } from '../api/roles'
+import { BROADCAST_ROLES, BUYER_ROLES, CONTENT_ROLES, FINANCE_ROLES, GATEWAY_ROLES, PROMO_ROLES, MONITOR_ROLES, PRODUCT_CREATE_ROLES, PROVISIONING_ROLES, SALES_ROLES, SERVICE_ROLES, STAFF_ROLES, type Role } from '../api/roles'
 import { installGuards } from './guards'
 
 declare module 'vue-router' {
@@ -42,6 +42,12 @@ export const routes: RouteRecordRaw[] = [
     name: 'domains',
     component: () => import('../pages/store/DomainSearchPage.vue'),
     meta: { titleKey: 'nav.domains' },
+  },
+  {
+    path: '/checkout',
+    name: 'checkout',
+    component: () => import('../pages/store/CheckoutPage.vue'),
+    meta: { titleKey: 'checkout.title', requiresAuth: true, roles: BUYER_ROLES },
   },
   {
     path: '/login',
@@ -94,6 +100,48 @@ export const routes: RouteRecordRaw[] = [
         name: 'client-account',
         component: () => import('../pages/client/AccountPage.vue'),
         meta: { titleKey: 'account.title' },
+      },
+      {
+        path: 'orders',
+        name: 'client-orders',
+        component: () => import('../pages/client/OrdersPage.vue'),
+        meta: { titleKey: 'orders.title', roles: BUYER_ROLES },
+      },
+      {
+        path: 'orders/:id(\\d+)',
+        name: 'client-order',
+        component: () => import('../pages/client/OrderPage.vue'),
+        meta: { titleKey: 'orders.detailTitle', roles: BUYER_ROLES },
+      },
+      {
+        path: 'invoices',
+        name: 'client-invoices',
+        component: () => import('../pages/client/InvoicesPage.vue'),
+        meta: { titleKey: 'invoices.title', roles: BUYER_ROLES },
+      },
+      {
+        path: 'invoices/:id(\\d+)',
+        name: 'client-invoice',
+        component: () => import('../pages/client/InvoicePage.vue'),
+        meta: { titleKey: 'invoices.detailTitle', roles: BUYER_ROLES },
+      },
+      {
+        path: 'services',
+        name: 'client-services',
+        component: () => import('../pages/client/ServicesPage.vue'),
+        meta: { titleKey: 'services.title', roles: SERVICE_ROLES },
+      },
+      {
+        path: 'services/:id(\\d+)',
+        name: 'client-service',
+        component: () => import('../pages/client/ServicePage.vue'),
+        meta: { titleKey: 'services.title', roles: SERVICE_ROLES },
+      },
+      {
+        path: 'wallet',
+        name: 'client-wallet',
+        component: () => import('../pages/client/WalletPage.vue'),
+        meta: { titleKey: 'wallet.title', roles: BUYER_ROLES },
       },
     ],
   },
@@ -173,6 +221,91 @@ export const routes: RouteRecordRaw[] = [
         name: 'staff-content',
         component: () => import('../pages/staff/ContentPage.vue'),
         meta: { titleKey: 'content.title', roles: CONTENT_ROLES },
+      },
+      {
+        path: 'orders',
+        name: 'staff-orders',
+        component: () => import('../pages/staff/OrdersPage.vue'),
+        meta: { titleKey: 'staffOrders.title' },
+      },
+      {
+        path: 'finance/invoices',
+        name: 'staff-finance-invoices',
+        component: () => import('../pages/staff/finance/InvoicesPage.vue'),
+        meta: { titleKey: 'finance.invoices.title', roles: FINANCE_ROLES },
+      },
+      {
+        path: 'finance/payments',
+        name: 'staff-finance-payments',
+        component: () => import('../pages/staff/finance/PaymentsPage.vue'),
+        meta: { titleKey: 'finance.payments.title', roles: FINANCE_ROLES },
+      },
+      {
+        path: 'finance/manual',
+        name: 'staff-finance-manual',
+        component: () => import('../pages/staff/finance/ManualPaymentsPage.vue'),
+        meta: { titleKey: 'finance.manual.title', roles: FINANCE_ROLES },
+      },
+      {
+        path: 'finance/flags',
+        name: 'staff-finance-flags',
+        component: () => import('../pages/staff/finance/PaymentFlagsPage.vue'),
+        meta: { titleKey: 'finance.flags.title', roles: FINANCE_ROLES },
+      },
+      {
+        path: 'finance/settings',
+        name: 'staff-finance-settings',
+        component: () => import('../pages/staff/finance/BillingSettingsPage.vue'),
+        meta: { titleKey: 'finance.settings.title', roles: FINANCE_ROLES },
+      },
+      {
+        path: 'promos',
+        name: 'staff-promos',
+        component: () => import('../pages/staff/PromosPage.vue'),
+        meta: { titleKey: 'promos.title', roles: PROMO_ROLES },
+      },
+      {
+        path: 'gateways',
+        name: 'staff-gateways',
+        component: () => import('../pages/staff/GatewaysPage.vue'),
+        meta: { titleKey: 'gateways.title', roles: GATEWAY_ROLES },
+      },
+      // Provisioning: integrations, nodes and templates, IP pools, runs and every service (owner, sysadmin).
+      {
+        path: 'integrations',
+        name: 'staff-integrations',
+        component: () => import('../pages/staff/provisioning/IntegrationsPage.vue'),
+        meta: { titleKey: 'provisioning.integrations.title', roles: PROVISIONING_ROLES },
+      },
+      {
+        path: 'nodes',
+        name: 'staff-nodes',
+        component: () => import('../pages/staff/provisioning/NodesPage.vue'),
+        meta: { titleKey: 'provisioning.nodes.title', roles: PROVISIONING_ROLES },
+      },
+      {
+        path: 'ip-pools',
+        name: 'staff-ip-pools',
+        component: () => import('../pages/staff/provisioning/IpPoolsPage.vue'),
+        meta: { titleKey: 'provisioning.pools.title', roles: PROVISIONING_ROLES },
+      },
+      {
+        path: 'provisioning',
+        name: 'staff-provisioning',
+        component: () => import('../pages/staff/provisioning/DeliveryLogPage.vue'),
+        meta: { titleKey: 'provisioning.runs.title', roles: PROVISIONING_ROLES },
+      },
+      {
+        path: 'services',
+        name: 'staff-services',
+        component: () => import('../pages/staff/provisioning/ServicesPage.vue'),
+        meta: { titleKey: 'provisioning.services.title', roles: PROVISIONING_ROLES },
+      },
+      {
+        path: 'services/:id(\\d+)',
+        name: 'staff-service',
+        component: () => import('../pages/staff/provisioning/ServicePage.vue'),
+        meta: { titleKey: 'provisioning.services.detailTitle', roles: PROVISIONING_ROLES },
       },
       // The catalog: every staff role reads it; each page offers the edits the user's roles allow.
       { path: 'catalog', redirect: { name: 'staff-catalog-products' }, meta: { titleKey: 'catalog.products.title' } },

@@ -188,7 +188,7 @@ fn products() -> Vec<Demo<'static>> {
             summary_en: "5 GB SSD, unmetered bandwidth, 5 addon domains",
             featured: true,
             spec: SpecInput {
-                whm_package: Some("juragan_bisnis".to_owned()),
+                whm_package: Some("juragan_business".to_owned()),
                 disk_mb: Some(5120),
                 addon_domains: Some(5),
                 ..SpecInput::default()

@@ -5,6 +5,8 @@
 
 mod catalog;
 mod content;
+mod payments;
+mod provisioning;
 
 use identity::{Identity, IdentityError};
 use sqlx::PgPool;
@@ -54,7 +56,9 @@ pub async fn seed(
     );
     seed_monitoring(pool).await?;
     catalog::seed(pool, sealer).await?;
-    content::seed(pool).await
+    content::seed(pool).await?;
+    payments::seed(pool, sealer).await?;
+    provisioning::seed(pool, sealer).await
 }
 
 /// The app itself (UP), a port nothing listens on (DOWN), and an expiring

@@ -3,15 +3,17 @@
 
 pub mod account;
 pub mod auth;
+pub mod billing;
 pub mod catalog;
 pub mod content;
 pub mod monitoring;
 pub mod notifications;
+pub mod provisioning;
 pub mod sales;
 pub mod staff;
 pub mod system;
 pub mod telegram;
-mod upload;
+pub(crate) mod upload;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -28,6 +30,8 @@ pub fn configure(config: &mut ServiceConfig) {
     sales::configure(config);
     catalog::configure(config);
     content::configure(config);
+    billing::configure(config);
+    provisioning::configure(config);
 }
 
 /// The `cursor` of a paged list: the id the previous page ended at.

@@ -1,5 +1,5 @@
-//! Reading an uploaded workbook: sent as the raw request body (`.xlsx` or
-//! `application/octet-stream`), refused at the limit without reading on.
+//! Reading raw uploads: a workbook (`.xlsx` or `application/octet-stream`),
+//! an image, a gateway's notification; refused at the limit without reading on.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, web};
@@ -13,7 +13,7 @@ pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spr
 /// content type, 413 past the limit.
 pub(crate) async fn xlsx_body(
     request: &HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     limit: usize,
 ) -> Result<Vec<u8>, ApiError> {
     let content_type = request
@@ -25,6 +25,15 @@ pub(crate) async fn xlsx_body(
     if essence != XLSX && essence != "application/octet-stream" {
         return Err(ApiError::UnsupportedMediaType { expected: XLSX });
     }
+    read_body(payload, limit).await
+}
+
+/// A raw request body of at most `limit` bytes (413 past it, without
+/// reading on).
+pub(crate) async fn read_body(
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|error| ApiError::BadRequest(error.to_string()))?;

@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use crate::helpers::spawn_app;
 
 /// Operations anyone may call without signing in.
-const PUBLIC: [&str; 27] = [
+const PUBLIC: [&str; 31] = [
     "GET /healthz",
     "GET /api/v1/status",
     "GET /readyz",
@@ -38,6 +38,10 @@ const PUBLIC: [&str; 27] = [
     "GET /api/v1/storefront/testimonials",
     "GET /api/v1/storefront/pages/{slug}",
     "GET /api/v1/storefront/announcements",
+    "GET /api/v1/payment-methods",
+    "POST /api/v1/payments/webhooks/midtrans",
+    "POST /api/v1/payments/webhooks/xendit",
+    "POST /api/v1/payments/webhooks/pakasir/{token}",
 ];
 
 /// A concrete URL for a templated path: every `{param}` becomes a fresh UUID.

@@ -101,6 +101,16 @@ pub const HOSTS_DOWN: &str = "monitoring.hosts_down";
 pub const HOST_EXPIRED: &str = "monitoring.host_expired";
 pub const HOST_EXPIRING: &str = "monitoring.host_expiring";
 pub const CHECKER_OFFLINE: &str = "monitoring.checker_offline";
+pub const INVOICE_CREATED: &str = "billing.invoice_created";
+pub const PAYMENT_RECEIVED: &str = "billing.payment_received";
+pub const PAYMENT_FAILED: &str = "billing.payment_failed";
+pub const ITEM_DELIVERED: &str = "billing.item_delivered";
+pub const STAFF_NEW_ORDER: &str = "billing.staff_new_order";
+pub const STAFF_PAYMENT_RECEIVED: &str = "billing.staff_payment_received";
+pub const SERVICE_READY: &str = "provisioning.service_ready";
+pub const SERVICE_ACTION_CODE: &str = "provisioning.action_code";
+
+const INVOICE_NUMBER: Placeholder = required("number", "the invoice number", "INV-2026-000123");
 
 pub static EVENTS: &[EventDefinition] = &[
     EventDefinition {
@@ -369,6 +379,180 @@ pub static EVENTS: &[EventDefinition] = &[
             (
                 "⚠️ The monitor lost its network",
                 "The canary {canary} fails too, so the monitor's own network is at fault. Host states stay as they are until it recovers.",
+            ),
+        ],
+    },
+    EventDefinition {
+        key: INVOICE_CREATED,
+        description: "An order or top-up created an invoice to pay",
+        placeholders: &[
+            NAME,
+            INVOICE_NUMBER,
+            required("total", "the amount to pay", "Rp 165.000"),
+            required("due", "pay before (shop time)", "06/12/2026 17:05 WIB"),
+            optional("items", "what is billed", "VPS Cloud 2 GB (1 bulan)"),
+        ],
+        defaults: [
+            (
+                "Tagihan {number}",
+                "Halo {name},\n\nTagihan {number} sebesar {total} untuk {items} menunggu pembayaran. Bayar sebelum {due}; setelah itu pesanan dibatalkan.",
+            ),
+            (
+                "Invoice {number}",
+                "Hello {name},\n\nInvoice {number} of {total} for {items} is waiting for payment. Please pay before {due}; after that the order is cancelled.",
+            ),
+        ],
+    },
+    EventDefinition {
+        key: PAYMENT_RECEIVED,
+        description: "A payment of an invoice was received",
+        placeholders: &[
+            NAME,
+            INVOICE_NUMBER,
+            required("amount", "the amount received", "Rp 165.000"),
+            required("method", "how it was paid", "midtrans"),
+        ],
+        defaults: [
+            (
+                "Pembayaran diterima: {number}",
+                "Halo {name},\n\nPembayaran {amount} untuk {number} melalui {method} sudah kami terima. Terima kasih!",
+            ),
+            (
+                "Payment received: {number}",
+                "Hello {name},\n\nWe received {amount} for {number} through {method}. Thank you!",
+            ),
+        ],
+    },
+    EventDefinition {
+        key: PAYMENT_FAILED,
+        description: "A payment attempt failed or expired",
+        placeholders: &[
+            NAME,
+            INVOICE_NUMBER,
+            required("method", "the payment method", "pakasir"),
+            required("reason", "what happened", "expired"),
+        ],
+        defaults: [
+            (
+                "Pembayaran gagal: {number}",
+                "Halo {name},\n\nPembayaran {number} melalui {method} tidak berhasil ({reason}). Anda dapat mencoba lagi dari halaman tagihan.",
+            ),
+            (
+                "Payment failed: {number}",
+                "Hello {name},\n\nThe payment of {number} through {method} did not go through ({reason}). You can try again from the invoice page.",
+            ),
+        ],
+    },
+    EventDefinition {
+        key: ITEM_DELIVERED,
+        description: "A digital product was delivered (the item itself is in the message)",
+        placeholders: &[
+            NAME,
+            required("product", "the product", "Netflix Premium 1 bulan"),
+            required("item", "the code or account", "user@example.com / s3cret"),
+            optional("terms", "the product's terms", "Jangan ubah kata sandi."),
+        ],
+        defaults: [
+            (
+                "Pesanan Anda: {product}",
+                "Halo {name},\n\nPesanan {product} sudah siap:\n{item}\n\n{terms}",
+            ),
+            (
+                "Your order: {product}",
+                "Hello {name},\n\nYour {product} is ready:\n{item}\n\n{terms}",
+            ),
+        ],
+    },
+    EventDefinition {
+        key: SERVICE_READY,
+        description: "A VPS, hosting account or domain is delivered and ready",
+        placeholders: &[
+            NAME,
+            required("service", "the service", "VPS Cloud 2 GB"),
+            required(
+                "details",
+                "how to reach it (address, login; never the password)",
+                "IP: 203.0.113.5\nLogin: root",
+            ),
+        ],
+        defaults: [
+            (
+                "Layanan Anda siap: {service}",
+                "Halo {name},\n\nLayanan {service} sudah aktif.\n{details}",
+            ),
+            (
+                "Your service is ready: {service}",
+                "Hello {name},\n\nYour {service} is active.\n{details}",
+            ),
+        ],
+    },
+    EventDefinition {
+        key: SERVICE_ACTION_CODE,
+        description: "The code that confirms a destructive action on a service (reinstall)",
+        placeholders: &[
+            NAME,
+            CODE,
+            required("service", "the service", "VPS Cloud 2 GB"),
+            required("action", "what the code confirms", "reinstall"),
+        ],
+        defaults: [
+            (
+                "Kode konfirmasi {action}: {service}",
+                "Halo {name},\n\nKode untuk mengonfirmasi {action} pada {service}: {code}\nSemua data pada server akan dihapus. Abaikan email ini jika Anda tidak memintanya.",
+            ),
+            (
+                "Confirmation code for {action}: {service}",
+                "Hello {name},\n\nThe code to confirm {action} of {service}: {code}\nAll data on the server will be erased. Ignore this email if you did not ask for it.",
+            ),
+        ],
+    },
+    EventDefinition {
+        key: STAFF_NEW_ORDER,
+        description: "A client placed an order (to staff chats)",
+        placeholders: &[
+            required(
+                "customer",
+                "the client's name and email",
+                "Budi Santoso <budi@example.id>",
+            ),
+            required("product", "what was ordered", "VPS Cloud 2 GB (1 bulan)"),
+            required("total", "the invoice total", "Rp 165.000"),
+            required("number", "the invoice number", "INV-2026-000123"),
+            required("time", "when (shop time)", "05/12/2026 17:05 WIB"),
+        ],
+        defaults: [
+            (
+                "🛒 Pesanan baru",
+                "🛒 Pesanan baru\nPelanggan: {customer}\nProduk: {product}\nTotal: {total} ({number})\nWaktu: {time}",
+            ),
+            (
+                "🛒 New order",
+                "🛒 New order\nCustomer: {customer}\nProduct: {product}\nTotal: {total} ({number})\nTime: {time}",
+            ),
+        ],
+    },
+    EventDefinition {
+        key: STAFF_PAYMENT_RECEIVED,
+        description: "A payment was received (to staff chats)",
+        placeholders: &[
+            required(
+                "customer",
+                "the client's name and email",
+                "Budi Santoso <budi@example.id>",
+            ),
+            required("number", "the invoice number", "INV-2026-000123"),
+            required("amount", "the amount received", "Rp 165.000"),
+            required("method", "how it was paid", "pakasir"),
+            required("time", "when (shop time)", "05/12/2026 17:07 WIB"),
+        ],
+        defaults: [
+            (
+                "💰 Pembayaran diterima",
+                "💰 Pembayaran diterima\nPelanggan: {customer}\nTagihan: {number}\nJumlah: {amount}\nMetode: {method}\nWaktu: {time}",
+            ),
+            (
+                "💰 Payment received",
+                "💰 Payment received\nCustomer: {customer}\nInvoice: {number}\nAmount: {amount}\nMethod: {method}\nTime: {time}",
             ),
         ],
     },

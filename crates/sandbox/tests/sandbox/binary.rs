@@ -17,6 +17,10 @@ async fn the_binary_serves_on_the_given_addresses_until_sigterm() {
         .env("SANDBOX_HTTP_ADDR", "127.0.0.1:0")
         .env("SANDBOX_TELEGRAM_ADDR", "127.0.0.1:0")
         .env("SANDBOX_RDAP_ADDR", "127.0.0.1:0")
+        .env("SANDBOX_MIDTRANS_ADDR", "127.0.0.1:0")
+        .env("SANDBOX_XENDIT_ADDR", "127.0.0.1:0")
+        .env("SANDBOX_PAKASIR_ADDR", "127.0.0.1:0")
+        .env("SANDBOX_PROXMOX_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
@@ -57,6 +61,26 @@ async fn the_binary_serves_on_the_given_addresses_until_sigterm() {
         .await
         .unwrap();
     assert!(health.status().is_success());
+    // The payment fakes are up and check credentials.
+    for (name, path) in [
+        ("midtrans_addr", "/v2/INV-1/status"),
+        ("xendit_addr", "/v2/invoices/abc"),
+        (
+            "pakasir_addr",
+            "/api/transactiondetail?project=x&amount=1&order_id=a&api_key=b",
+        ),
+    ] {
+        let refused = http_client()
+            .get(format!("http://{}{path}", field(name)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            refused.status(),
+            reqwest::StatusCode::UNAUTHORIZED,
+            "{name}"
+        );
+    }
 
     let pid = child.id().unwrap().to_string();
     let kill = std::process::Command::new("kill")

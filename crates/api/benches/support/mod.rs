@@ -1,0 +1,121 @@
+//! What the load benchmarks share: the app in a child process (this bench
+//! binary again, in server mode) and its announcement line, its memory read
+//! from /proc, and `pgbench` as the database-alone baseline. Each bench uses
+//! the parts it needs.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// The app in a child process, killed when dropped.
+pub struct ChildServer {
+    pub child: Child,
+    /// The `key=value` pairs of the line the server printed when ready.
+    announcement: String,
+}
+
+impl ChildServer {
+    /// Runs this bench binary again with `mode_env` set to `database_url`
+    /// (and `env`), and waits for the line starting `port=` it prints when
+    /// ready (the demo seeding may print lines before it).
+    pub fn start(mode_env: &str, database_url: &str, env: &[(&str, String)]) -> ChildServer {
+        let mut command = Command::new(std::env::current_exe().unwrap());
+        command
+            .env(mode_env, database_url)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while !line.starts_with("port=") {
+            line.clear();
+            assert!(
+                reader.read_line(&mut line).unwrap() > 0,
+                "the server stopped"
+            );
+        }
+        ChildServer {
+            child,
+            announcement: line,
+        }
+    }
+
+    /// The value the server announced for `key`.
+    pub fn field(&self, key: &str) -> String {
+        self.announcement
+            .split_whitespace()
+            .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))
+            .unwrap_or_else(|| panic!("the server printed no {key}: {}", self.announcement))
+            .to_owned()
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.field("port"))
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A `/proc/<pid>/status` field in KiB (`VmRSS:`, `VmHWM:`); 0 if unreadable.
+pub fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+pub struct Pgbench {
+    pub tps: f64,
+    pub latency_ms: f64,
+}
+
+/// `pgbench --protocol=prepared` running `sql` (a script file's text) with
+/// `clients` clients on two threads for `seconds`.
+pub fn pgbench(database_url: &str, sql: &str, clients: usize, seconds: u64) -> Pgbench {
+    let script = std::env::temp_dir().join(format!("bench-{}.sql", std::process::id()));
+    std::fs::write(&script, sql).unwrap();
+    let output = Command::new("pgbench")
+        .args(["--no-vacuum", "--protocol=prepared"])
+        .args(["--client", &clients.to_string(), "--jobs", "2"])
+        .args(["--time", &seconds.to_string()])
+        .arg("--file")
+        .arg(&script)
+        .arg(database_url)
+        .output()
+        .expect("pgbench must be installed (Debian: package postgresql)");
+    let _ = std::fs::remove_file(&script);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "pgbench failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let number_after = |prefix: &str| -> f64 {
+        stdout
+            .lines()
+            .find_map(|line| line.trim().strip_prefix(prefix))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|number| number.parse().ok())
+            .unwrap_or_else(|| panic!("no `{prefix}` in pgbench's output: {stdout}"))
+    };
+    Pgbench {
+        tps: number_after("tps = "),
+        latency_ms: number_after("latency average = "),
+    }
+}

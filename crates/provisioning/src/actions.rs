@@ -1,0 +1,208 @@
+//! Asking for an action on a service: who may ask for what, in which state,
+//! and the run it starts. Clients start, stop, reboot, reinstall (confirmed
+//! by an emailed code, checked by the API) and reset the password of their
+//! own VPS; staff also suspend, unsuspend and terminate, and change a
+//! hosting package.
+
+use billing::catalog::spec::ProductKind;
+use billing::service::{self, Service, ServiceStatus};
+use serde::Deserialize;
+use sqlx::PgConnection;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::run::{self, Action};
+use crate::{ProvisioningError, vps};
+
+/// Who asks: the service's client, or staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requester {
+    Client(Uuid),
+    Staff(Uuid),
+}
+
+impl Requester {
+    fn user_id(self) -> Uuid {
+        match self {
+            Requester::Client(id) | Requester::Staff(id) => id,
+        }
+    }
+}
+
+/// An action as the API receives it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ActionRequest {
+    pub action: Action,
+    /// Reinstall: the OS to install (one the product offers).
+    pub os_template_id: Option<i64>,
+    /// Change package: the WHM package.
+    pub package: Option<String>,
+    /// Reinstall by a client: the code emailed to them.
+    #[schema(min_length = 6, max_length = 6)]
+    pub code: Option<String>,
+}
+
+/// Whether `action` is one a client may ask for on their own service.
+pub fn client_may(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Start | Action::Stop | Action::Reboot | Action::Reinstall | Action::ResetPassword
+    )
+}
+
+/// Checks the request against the service and starts its run, in the
+/// caller's transaction. Returns the run's id.
+pub async fn request(
+    conn: &mut PgConnection,
+    sealer: &domain::Sealer,
+    service: &Service,
+    requester: Requester,
+    request: &ActionRequest,
+) -> Result<i64, ProvisioningError> {
+    let action = request.action;
+    if let Requester::Client(user) = requester {
+        if service.user_id != user {
+            return Err(ProvisioningError::NotFound("no such service"));
+        }
+        if !client_may(action) {
+            return Err(ProvisioningError::refused(
+                "action_not_allowed",
+                format!("`{}` is done by staff", action.as_str()),
+            ));
+        }
+    }
+    let allowed_kind = match service.kind {
+        ProductKind::Vps => !matches!(action, Action::Deliver | Action::ChangePackage),
+        ProductKind::Hosting => matches!(
+            action,
+            Action::Suspend | Action::Unsuspend | Action::Terminate | Action::ChangePackage
+        ),
+        _ => false,
+    };
+    if !allowed_kind {
+        return Err(ProvisioningError::refused(
+            "action_not_supported",
+            format!(
+                "a {} service has no `{}` action",
+                service.kind,
+                action.as_str()
+            ),
+        ));
+    }
+    let state_ok = match action {
+        Action::Unsuspend => service.status == ServiceStatus::Suspended,
+        Action::Terminate => matches!(
+            service.status,
+            ServiceStatus::Active | ServiceStatus::Suspended | ServiceStatus::Failed
+        ),
+        // A suspended VPS stays off until its invoice is paid.
+        _ => service.status == ServiceStatus::Active,
+    };
+    if !state_ok {
+        return Err(ProvisioningError::refused(
+            "service_state",
+            format!(
+                "the service is {}; `{}` is not possible now",
+                service.status.as_str(),
+                action.as_str()
+            ),
+        ));
+    }
+    let params = match action {
+        Action::Reinstall => {
+            let os = request.os_template_id.ok_or_else(|| {
+                domain::ValidationErrors::single(
+                    "os_template_id",
+                    "required",
+                    "choose the OS to install",
+                )
+            })?;
+            let offered = sqlx::query_scalar!(
+                "SELECT EXISTS (SELECT 1 FROM product_os_template WHERE product_id = $1 AND os_template_id = $2)",
+                service.product_id,
+                os
+            )
+            .fetch_one(&mut *conn)
+            .await?
+            .unwrap_or(false);
+            if !offered {
+                return Err(domain::ValidationErrors::single(
+                    "os_template_id",
+                    "not_offered",
+                    "the product does not offer this OS",
+                )
+                .into());
+            }
+            // A fresh system gets a fresh password, shown once again.
+            renew_password(conn, sealer, service.id).await?;
+            serde_json::json!({ "os_template_id": os })
+        }
+        Action::ResetPassword => {
+            renew_password(conn, sealer, service.id).await?;
+            serde_json::json!({})
+        }
+        Action::ChangePackage => {
+            let package = request
+                .package
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .ok_or_else(|| {
+                    domain::ValidationErrors::single("package", "required", "the WHM package")
+                })?;
+            let known = sqlx::query_scalar!(
+                r#"SELECT EXISTS (SELECT 1 FROM hosting_account h
+                                    JOIN whm_package p ON p.integration_id = h.integration_id
+                                   WHERE h.service_id = $1 AND p.name = $2 AND p.present) AS "known!""#,
+                service.id,
+                package
+            )
+            .fetch_one(&mut *conn)
+            .await?;
+            if !known {
+                return Err(domain::ValidationErrors::single(
+                    "package",
+                    "not_found",
+                    "the account's server has no such package",
+                )
+                .into());
+            }
+            serde_json::json!({ "package": package })
+        }
+        _ => serde_json::json!({}),
+    };
+    run::start(conn, service.id, action, params, Some(requester.user_id())).await
+}
+
+async fn renew_password(
+    conn: &mut PgConnection,
+    sealer: &domain::Sealer,
+    service_id: i64,
+) -> Result<(), ProvisioningError> {
+    let sealed = sealer.seal(vps::generate_password().as_bytes());
+    sqlx::query!(
+        "UPDATE vps_instance SET password_key_id = $2, password_sealed = $3, password_shown_at = NULL
+          WHERE service_id = $1",
+        service_id,
+        sealed.key_id,
+        sealed.bytes
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The service `id` for `requester`: a client sees only their own.
+pub async fn service_for(
+    conn: &mut PgConnection,
+    id: i64,
+    requester: Requester,
+) -> Result<Service, ProvisioningError> {
+    let owner = match requester {
+        Requester::Client(user) => Some(user),
+        Requester::Staff(_) => None,
+    };
+    service::query::find(&mut *conn, id, owner)
+        .await?
+        .ok_or(ProvisioningError::NotFound("no such service"))
+}

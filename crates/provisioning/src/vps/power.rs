@@ -1,0 +1,268 @@
+//! Actions on a delivered VPS: power (start, stop, reboot), a new password
+//! without a console, reinstall, and the staff actions suspend, unsuspend
+//! and terminate. Each is a run of steps like the delivery, so it is
+//! recorded, resumable and shown with its progress.
+
+use billing::service::ServiceStatus;
+use serde::Deserialize;
+
+use super::deliver::{self, delete_own_vm};
+use super::{Instance, client_for, wait};
+use crate::integration::remote_proxmox;
+use crate::proxmox::{PowerAction, VmConfig};
+use crate::run::{self, Action, StepName};
+use crate::{Provisioner, ProvisioningError};
+use crate::{completion, ip_pool};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    PowerOn,
+    PowerOff,
+    Reboot,
+    SetPassword,
+    Destroy,
+    ChooseTemplate,
+    Deliver(deliver::Step),
+    MarkSuspended,
+    MarkActive,
+    ReleaseAddress,
+    MarkTerminated,
+}
+
+impl StepName for Step {
+    fn name(self) -> &'static str {
+        match self {
+            Step::PowerOn => "power_on",
+            Step::PowerOff => "power_off",
+            Step::Reboot => "reboot",
+            Step::SetPassword => "set_password",
+            Step::Destroy => "destroy_vm",
+            Step::ChooseTemplate => "choose_template",
+            Step::Deliver(step) => step.name(),
+            Step::MarkSuspended => "mark_suspended",
+            Step::MarkActive => "mark_active",
+            Step::ReleaseAddress => "quarantine_address",
+            Step::MarkTerminated => "mark_terminated",
+        }
+    }
+}
+
+/// The steps of `action` on a VPS.
+pub fn plan(action: Action) -> &'static [Step] {
+    use deliver::Step as D;
+    match action {
+        Action::Deliver => &[],
+        Action::Start => &[Step::PowerOn],
+        Action::Stop => &[Step::PowerOff],
+        Action::Reboot => &[Step::Reboot],
+        Action::ResetPassword => &[Step::SetPassword, Step::Reboot],
+        Action::Reinstall => &[
+            Step::PowerOff,
+            Step::Destroy,
+            Step::ChooseTemplate,
+            Step::Deliver(D::CloneTemplate),
+            Step::Deliver(D::Configure),
+            Step::Deliver(D::ResizeDisk),
+            Step::PowerOn,
+        ],
+        Action::Suspend => &[Step::PowerOff, Step::MarkSuspended],
+        Action::Unsuspend => &[Step::PowerOn, Step::MarkActive],
+        Action::Terminate => &[
+            Step::PowerOff,
+            Step::Destroy,
+            Step::ReleaseAddress,
+            Step::MarkTerminated,
+        ],
+        Action::ChangePackage => &[],
+    }
+}
+
+/// What a reinstall installs.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct ReinstallParams {
+    pub os_template_id: i64,
+}
+
+pub async fn execute(
+    provisioner: &Provisioner,
+    run_id: i64,
+    service_id: i64,
+    action: Action,
+    params: &serde_json::Value,
+) -> Result<(), ProvisioningError> {
+    let steps = plan(action);
+    if steps.is_empty() {
+        return Err(ProvisioningError::refused(
+            "action_not_supported",
+            format!("a VPS has no `{}` action", action.as_str()),
+        ));
+    }
+    run::drive(
+        &provisioner.pool,
+        &provisioner.hooks,
+        run_id,
+        steps,
+        |step| execute_step(provisioner, service_id, step, params),
+    )
+    .await?;
+    refresh_power(provisioner, service_id).await.ok();
+    Ok(())
+}
+
+async fn execute_step(
+    provisioner: &Provisioner,
+    service_id: i64,
+    step: Step,
+    params: &serde_json::Value,
+) -> Result<String, ProvisioningError> {
+    if let Step::Deliver(step) = step {
+        return deliver::execute_step(provisioner, service_id, step).await;
+    }
+    let instance = Instance::load(&provisioner.pool, service_id).await?;
+    match step {
+        Step::MarkSuspended => {
+            return completion::mark(&provisioner.pool, service_id, ServiceStatus::Suspended).await;
+        }
+        Step::MarkActive => {
+            return completion::mark(&provisioner.pool, service_id, ServiceStatus::Active).await;
+        }
+        Step::MarkTerminated => {
+            return completion::mark(&provisioner.pool, service_id, ServiceStatus::Terminated)
+                .await;
+        }
+        Step::ReleaseAddress => {
+            let mut conn = provisioner.pool.acquire().await?;
+            ip_pool::quarantine(&mut conn, service_id).await?;
+            sqlx::query!(
+                "UPDATE vps_instance SET ip_address_id = NULL, power_state = 'absent'
+                  WHERE service_id = $1",
+                service_id
+            )
+            .execute(&mut *conn)
+            .await?;
+            return Ok("address quarantined".into());
+        }
+        Step::ChooseTemplate => return choose_template(provisioner, &instance, params).await,
+        _ => {}
+    }
+    let client = client_for(provisioner, &instance).await?;
+    let (_, node, vmid) = instance
+        .placement()
+        .ok_or_else(|| ProvisioningError::refused("not_placed", "the VPS has no VM"))?;
+    let status = client.vm_status(node, vmid).await.map_err(remote_proxmox)?;
+    let running = status.as_ref().is_some_and(|s| s.running);
+    match step {
+        Step::PowerOn if running => Ok("running already".into()),
+        Step::PowerOn => {
+            let upid = client
+                .power(node, vmid, PowerAction::Start)
+                .await
+                .map_err(remote_proxmox)?;
+            wait(provisioner, &client, upid).await?;
+            Ok("started".into())
+        }
+        Step::PowerOff if status.is_none() => Ok("no VM".into()),
+        Step::PowerOff if !running => Ok("stopped already".into()),
+        Step::PowerOff => {
+            let upid = client
+                .power(node, vmid, PowerAction::Stop)
+                .await
+                .map_err(remote_proxmox)?;
+            wait(provisioner, &client, upid).await?;
+            Ok("stopped".into())
+        }
+        Step::Reboot => {
+            let action = if running {
+                PowerAction::Reboot
+            } else {
+                PowerAction::Start
+            };
+            let upid = client
+                .power(node, vmid, action)
+                .await
+                .map_err(remote_proxmox)?;
+            wait(provisioner, &client, upid).await?;
+            Ok(if running { "rebooted" } else { "started" }.into())
+        }
+        Step::SetPassword => {
+            // cloud-init applies a changed configuration at the next boot
+            // (Proxmox derives the instance id from it), hence the reboot
+            // that follows in the plan.
+            let password = String::from_utf8(provisioner.sealer.open(&instance.password)?)
+                .map_err(|_| ProvisioningError::Corrupt("VPS password".into()))?;
+            let config = VmConfig {
+                cipassword: Some(password),
+                ..VmConfig::default()
+            };
+            let upid = client
+                .set_config(node, vmid, &config)
+                .await
+                .map_err(remote_proxmox)?;
+            wait(provisioner, &client, upid).await?;
+            Ok("new password set".into())
+        }
+        Step::Destroy => {
+            let deleted = delete_own_vm(provisioner, &client, &instance, node, vmid).await?;
+            Ok(if deleted { "VM deleted" } else { "no VM" }.into())
+        }
+        _ => Ok(String::new()),
+    }
+}
+
+/// A reinstall may change the OS: the template for it on the VM's node.
+async fn choose_template(
+    provisioner: &Provisioner,
+    instance: &Instance,
+    params: &serde_json::Value,
+) -> Result<String, ProvisioningError> {
+    let params: ReinstallParams = serde_json::from_value(params.clone())
+        .map_err(|e| ProvisioningError::Corrupt(format!("reinstall parameters: {e}")))?;
+    let template = sqlx::query!(
+        "SELECT vmid FROM pve_template
+          WHERE integration_id = $1 AND node = $2 AND os_template_id = $3 AND present
+          ORDER BY vmid LIMIT 1",
+        instance.integration_id,
+        instance.node,
+        params.os_template_id
+    )
+    .fetch_optional(&provisioner.pool)
+    .await?
+    .ok_or_else(|| {
+        ProvisioningError::refused("no_template", "the VM's node has no template for that OS")
+    })?;
+    sqlx::query!(
+        "UPDATE vps_instance SET os_template_id = $2, template_vmid = $3 WHERE service_id = $1",
+        instance.service_id,
+        params.os_template_id,
+        template.vmid
+    )
+    .execute(&provisioner.pool)
+    .await?;
+    Ok(format!("template {}", template.vmid))
+}
+
+/// Asks Proxmox whether the VM runs and records the answer.
+pub async fn refresh_power(
+    provisioner: &Provisioner,
+    service_id: i64,
+) -> Result<String, ProvisioningError> {
+    let instance = Instance::load(&provisioner.pool, service_id).await?;
+    let Some((_, node, vmid)) = instance.placement() else {
+        return Ok("unknown".into());
+    };
+    let client = client_for(provisioner, &instance).await?;
+    let state = match client.vm_status(node, vmid).await.map_err(remote_proxmox)? {
+        None => "absent",
+        Some(status) if status.qmpstatus.as_deref() == Some("paused") => "paused",
+        Some(status) if status.running => "running",
+        Some(_) => "stopped",
+    };
+    sqlx::query!(
+        "UPDATE vps_instance SET power_state = $2, power_checked_at = now() WHERE service_id = $1",
+        service_id,
+        state
+    )
+    .execute(&provisioner.pool)
+    .await?;
+    Ok(state.to_owned())
+}

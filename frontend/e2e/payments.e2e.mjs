@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+// Browser journeys through the payment gateways' sandbox fakes. Journey 1: a client orders a
+// VPS with a promo code and pays through Midtrans — the fake's payment page (button #pay,
+// "Bayar") settles, sends the signed notification and sends the browser back to
+// /client/invoices/{id}?returned=1 — and sees the invoice paid and the order PAID. Journey 2:
+// a client buys a digital product with Pakasir QRIS; the QR shows, the fake's payment
+// simulation pays it, the page notices by itself (it polls every 3 s), the order is delivered
+// (ACTIVE) and the item is revealed.
+//
+// Not in `npm run test:e2e` (nor in scripts/e2e.sh's run of every journey) until the fakes
+// exist: run it by name, `E2E_ONLY=payments scripts/e2e.sh`. The gateways are configured
+// here through the API, pointed at the fakes:
+//   E2E_MIDTRANS_API_URL   Midtrans Core API base   (default: http://$SANDBOX_MIDTRANS_ADDR)
+//   E2E_MIDTRANS_SNAP_URL  Midtrans Snap base       (default: http://$SANDBOX_MIDTRANS_ADDR/snap/v1)
+//   E2E_MIDTRANS_KEY       Midtrans server key      (default: SB-Mid-server-juragan-sandbox)
+//   E2E_PAKASIR_URL        Pakasir base             (default: http://$SANDBOX_PAKASIR_ADDR)
+import { BASE_URL, apiCall, assert, codeIn, mailTo, ownerApiToken, runJourney, sel, shot } from './support.mjs'
+
+const OWNER_EMAIL = process.env.E2E_OWNER_EMAIL
+const OWNER_PASSWORD = process.env.E2E_OWNER_PASSWORD
+assert(OWNER_EMAIL && OWNER_PASSWORD, 'E2E_OWNER_EMAIL and E2E_OWNER_PASSWORD must be set')
+const MIDTRANS_ADDR = process.env.SANDBOX_MIDTRANS_ADDR || '127.0.0.1:8027'
+const MIDTRANS_API = process.env.E2E_MIDTRANS_API_URL || `http://${MIDTRANS_ADDR}`
+const MIDTRANS_SNAP = process.env.E2E_MIDTRANS_SNAP_URL || `http://${MIDTRANS_ADDR}/snap/v1`
+const MIDTRANS_KEY = process.env.E2E_MIDTRANS_KEY || 'SB-Mid-server-juragan-sandbox'
+const PAKASIR = (process.env.E2E_PAKASIR_URL || `http://${process.env.SANDBOX_PAKASIR_ADDR || '127.0.0.1:8029'}`).replace(/\/+$/, '')
+// The secret the runner gave the Pakasir fake's webhook URL (scripts/e2e.sh).
+const PAKASIR_WEBHOOK_TOKEN = process.env.E2E_PAKASIR_WEBHOOK_TOKEN || 'demopakasirwebhooktoken0123456789'
+const PAKASIR_PROJECT = 'juragan-sandbox'
+const PAKASIR_KEY = 'pakasir-juragan-sandbox-key'
+
+const stamp = Date.now()
+const VPS_SLUG = `vps-bayar-${stamp}`
+const DIGITAL_SLUG = `voucher-qris-${stamp}`
+const PROMO = `HEMAT${stamp % 100000}`
+const CODE = `QRIS-${stamp}`
+const CLIENT = `dewi.${stamp}@pelanggan.test`
+const PASSWORD = 'pelanggan-rahasia-123'
+const PHONE = { width: 390, height: 844 }
+const DESKTOP = { width: 1280, height: 860 }
+const plain = (text) => (text ?? '').replace(/\s/g, ' ').trim()
+
+async function signInClient(page) {
+  await page.context().clearCookies()
+  await page.goto(`${BASE_URL}/login`, { waitUntil: 'domcontentloaded' })
+  await page.evaluate(() => window.localStorage.clear())
+  await page.reload({ waitUntil: 'domcontentloaded' })
+  await page.fill(sel('login-email'), CLIENT)
+  await page.fill(sel('login-password'), PASSWORD)
+  await page.click(sel('login-submit'))
+  await page.waitForSelector(sel('client-area'), { state: 'visible' })
+}
+
+/** From the product page through checkout with `method`, to the invoice page that starts the payment. */
+async function checkout(page, slug, method, promo) {
+  await page.goto(`${BASE_URL}/products/${slug}`, { waitUntil: 'domcontentloaded' })
+  await page.click(sel('product-order-button'))
+  await page.waitForSelector(sel('checkout-total'))
+  if (promo) {
+    await page.fill(sel('checkout-promo'), promo)
+    await page.click(sel('checkout-promo-apply'))
+    await page.waitForSelector(sel('checkout-promo-applied'))
+    assert(plain(await page.textContent(sel('checkout-discount'))).startsWith('−Rp'), 'the promo takes something off')
+  }
+  await page.click(sel(`checkout-method-${method}`))
+  await page.click(sel('checkout-place'))
+}
+
+await runJourney('payments', 5, async (step, page, noErrors) => {
+  let clientToken
+
+  await step('the owner points Midtrans and Pakasir at the sandbox, sells a VPS and a digital product, and adds a promo code', async () => {
+    const token = await ownerApiToken(OWNER_EMAIL, OWNER_PASSWORD)
+    await apiCall(token, 'PUT', '/api/v1/staff/payment-gateways/midtrans', { enabled: true, base_url: MIDTRANS_API, checkout_base_url: MIDTRANS_SNAP, api_key: MIDTRANS_KEY })
+    await apiCall(token, 'PUT', '/api/v1/staff/payment-gateways/pakasir', { enabled: true, base_url: PAKASIR, checkout_base_url: PAKASIR, project: PAKASIR_PROJECT, api_key: PAKASIR_KEY, webhook_token: PAKASIR_WEBHOOK_TOKEN })
+    await apiCall(token, 'POST', '/api/v1/staff/catalog/regions', { code: `jkt${stamp % 100000}`, name: 'Jakarta', country: 'ID' })
+    await apiCall(token, 'POST', '/api/v1/staff/catalog/os-templates', { code: `ubuntu-${stamp}`, name: 'Ubuntu 24.04', family: 'linux' })
+    await apiCall(token, 'POST', '/api/v1/staff/catalog/products', {
+      kind: 'vps',
+      slug: VPS_SLUG,
+      name_id: `VPS Bayar ${stamp}`,
+      spec: { kind: 'vps', cores: 2, ram_mb: 4096, disk_gb: 60, regions: [`jkt${stamp % 100000}`], os_templates: [`ubuntu-${stamp}`] },
+      prices: [{ group: 'member', currency: 'IDR', cycle: 'monthly', price_minor: 150_000 }],
+    })
+    const digital = await apiCall(token, 'POST', '/api/v1/staff/catalog/products', {
+      kind: 'digital',
+      slug: DIGITAL_SLUG,
+      name_id: `Voucher QRIS ${stamp}`,
+      spec: { kind: 'digital' },
+      prices: [{ group: 'member', currency: 'IDR', cycle: 'one_time', price_minor: 25_000 }],
+    })
+    await apiCall(token, 'POST', `/api/v1/staff/catalog/products/${digital.id}/stock`, { items: [CODE] })
+    await apiCall(token, 'POST', '/api/v1/staff/promo-codes', { code: PROMO, discount_kind: 'percent', percent: 10, active: true })
+
+    const asked = Date.now() - 1000
+    await apiCall(null, 'POST', '/api/v1/auth/register', { email: CLIENT, password: PASSWORD, name: 'Dewi Pelanggan' })
+    const code = codeIn(await mailTo(CLIENT, 'Verifikasi', asked))
+    await apiCall(null, 'POST', '/api/v1/auth/verify-email', { email: CLIENT, code })
+    const login = await apiCall(null, 'POST', '/api/v1/auth/login', { email: CLIENT, password: PASSWORD })
+    clientToken = login.tokens.access_token
+    await apiCall(clientToken, 'PUT', '/api/v1/account/profile', { full_name: 'Dewi Pelanggan', phone: '081298765432' })
+    await apiCall(clientToken, 'PUT', '/api/v1/account/billing-address', { line1: 'Jl. Pemuda 5', city: 'Semarang', province: 'Jawa Tengah', postal_code: '50132' })
+  })
+
+  await step('journey 1: the client orders the VPS with the promo code and is sent to Midtrans to pay', async () => {
+    await signInClient(page)
+    await checkout(page, VPS_SLUG, 'midtrans', PROMO)
+    // The invoice page starts the Midtrans payment and leaves for the fake's page.
+    await page.waitForSelector('#pay', { timeout: 20_000 })
+    assert(!page.url().startsWith(BASE_URL), `on the gateway's page: ${page.url()}`)
+    assert(plain(await page.textContent('#pay')).includes('Bayar'), 'the fake page offers "Bayar"')
+  })
+
+  await step('journey 1: paying on Midtrans brings the client back to a paid invoice and a PAID order', async () => {
+    await page.click('#pay')
+    await page.waitForURL(/\/client\/invoices\/\d+\?returned=1/, { timeout: 20_000 })
+    await page.waitForSelector(sel('payment-thanks'), { timeout: 20_000 })
+    assert(plain(await page.textContent(sel('payment-thanks'))).includes('Pembayaran diterima'), 'the thank-you state')
+    await page.waitForSelector(`${sel('invoice-status')}[data-status="paid"]`)
+    assert((await page.locator(sel('invoice-discount')).count()) === 1, 'the invoice carries the promo discount')
+    await shot(page, 'payments-midtrans-returned-desktop')
+    await page.click(sel('invoice-order-link'))
+    await page.waitForSelector(sel('order-status'))
+    const status = await page.getAttribute(sel('order-status'), 'data-status')
+    assert(['paid', 'provisioning', 'active'].includes(status), `the order is paid: ${status}`)
+    assert(plain(await page.textContent(sel('order-promo'))) === PROMO, 'the order names the promo code')
+    noErrors('paying through Midtrans')
+  })
+
+  let invoiceId
+  await step('journey 2: the client buys the digital product with QRIS and sees the code with the amount and expiry', async () => {
+    await checkout(page, DIGITAL_SLUG, 'pakasir')
+    await page.waitForURL(/\/client\/invoices\/\d+/)
+    await page.waitForSelector(sel('payment-qr'), { timeout: 20_000 })
+    invoiceId = Number(new URL(page.url()).pathname.split('/').pop())
+    assert(plain(await page.textContent(sel('payment-amount'))).startsWith('Rp'), 'the amount to pay')
+    await page.waitForSelector(sel('payment-expires'))
+    await shot(page, 'payments-qris-desktop')
+    await page.setViewportSize(PHONE)
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    assert(overflow <= 1, `the QRIS page scrolls sideways by ${overflow} px`)
+    await shot(page, 'payments-qris-phone')
+    await page.setViewportSize(DESKTOP)
+    noErrors('showing the QR')
+  })
+
+  await step('journey 2: the simulated QRIS payment is noticed by the page; the order is delivered and the code revealed', async () => {
+    const invoice = await apiCall(clientToken, 'GET', `/api/v1/invoices/${invoiceId}`)
+    // The attempt's reference is what Pakasir knows the payment by.
+    const orderId = await page.getAttribute(sel('payment-reference'), 'data-reference')
+    assert(orderId && orderId.startsWith(invoice.number), `the payment's reference: ${orderId}`)
+    const simulated = await fetch(`${PAKASIR}/api/paymentsimulation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ project: PAKASIR_PROJECT, order_id: orderId, amount: invoice.balance_due_minor, api_key: PAKASIR_KEY }),
+    })
+    assert(simulated.ok, `the simulation answered ${simulated.status}: ${await simulated.text()}`)
+    await page.waitForSelector(sel('payment-thanks'), { timeout: 20_000 })
+    await page.click(sel('invoice-order-link'))
+    await page.waitForSelector(`${sel('order-status')}[data-status="active"]`, { timeout: 30_000 })
+    await page.click(sel('order-reveal'))
+    await page.click(sel('order-reveal-confirm'))
+    await page.waitForSelector(sel('order-item'))
+    assert(plain(await page.textContent(sel('order-item'))) === CODE, 'the code from stock')
+    await shot(page, 'payments-qris-delivered-desktop')
+    noErrors('paying by QRIS')
+  })
+})
