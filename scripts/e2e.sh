@@ -21,6 +21,9 @@ rdap_port=$(scripts/free-port.sh)
 midtrans_port=$(scripts/free-port.sh)
 xendit_port=$(scripts/free-port.sh)
 pakasir_port=$(scripts/free-port.sh)
+proxmox_port=$(scripts/free-port.sh)
+whm_port=$(scripts/free-port.sh)
+registrar_port=$(scripts/free-port.sh)
 logs="$root/frontend/test-results"
 mkdir -p "$logs"
 pids=()
@@ -60,6 +63,18 @@ export E2E_PAKASIR_WEBHOOK_TOKEN="e2epakasirwebhooktoken0123456789"
 export SANDBOX_MIDTRANS_NOTIFICATION_URL="$PUBLIC_BASE_URL/api/v1/payments/webhooks/midtrans"
 export SANDBOX_XENDIT_CALLBACK_URL="$PUBLIC_BASE_URL/api/v1/payments/webhooks/xendit"
 export SANDBOX_PAKASIR_WEBHOOK_URL="$PUBLIC_BASE_URL/api/v1/payments/webhooks/pakasir/$E2E_PAKASIR_WEBHOOK_TOKEN"
+# The provisioning fakes (Proxmox VE, WHM, the registrar); a journey adds
+# them as integrations. Tasks take 300 ms and are looked at every 200 ms, so a
+# VPS is delivered in a few seconds.
+export SANDBOX_PROXMOX_ADDR="127.0.0.1:$proxmox_port"
+export SANDBOX_PROXMOX_TASK_MS=300
+export SANDBOX_WHM_ADDR="127.0.0.1:$whm_port"
+export SANDBOX_REGISTRAR_ADDR="127.0.0.1:$registrar_port"
+export REGISTRAR_URL="http://127.0.0.1:$registrar_port/api/"
+export REGISTRAR_AUTH_USERID=712345
+export REGISTRAR_API_KEY=jrgnSandboxResellerClubApiKey2026
+export REGISTRAR_CUSTOMER_ID=20123456
+export PROVISIONING_TASK_POLL_MS=200
 export FRONTEND_DIST="$root/frontend/dist"
 
 "$bin/juragan" migrate >"$logs/migrate.log" 2>&1

@@ -2,7 +2,9 @@
 // Browser journeys through the payment gateways' sandbox fakes. Journey 1: a client orders a
 // VPS with a promo code and pays through Midtrans — the fake's payment page (button #pay,
 // "Bayar") settles, sends the signed notification and sends the browser back to
-// /client/invoices/{id}?returned=1 — and sees the invoice paid and the order PAID. Journey 2:
+// /client/invoices/{id}?returned=1 — and sees the invoice paid and the order PAID; the VPS is
+// then delivered on the Proxmox fake and the client sees it RUNNING with its address and its
+// password once. Journey 2:
 // a client buys a digital product with Pakasir QRIS; the QR shows, the fake's payment
 // simulation pays it, the page notices by itself (it polls every 3 s), the order is delivered
 // (ACTIVE) and the item is revealed.
@@ -14,7 +16,8 @@
 //   E2E_MIDTRANS_SNAP_URL  Midtrans Snap base       (default: http://$SANDBOX_MIDTRANS_ADDR/snap/v1)
 //   E2E_MIDTRANS_KEY       Midtrans server key      (default: SB-Mid-server-juragan-sandbox)
 //   E2E_PAKASIR_URL        Pakasir base             (default: http://$SANDBOX_PAKASIR_ADDR)
-import { BASE_URL, apiCall, assert, codeIn, mailTo, ownerApiToken, runJourney, sel, shot } from './support.mjs'
+//   SANDBOX_PROXMOX_ADDR   the Proxmox VE fake      (default: 127.0.0.1:8030)
+import { BASE_URL, apiCall, assert, codeIn, mailTo, ownerApiToken, runJourney, sel, shot, signInWithCode } from './support.mjs'
 
 const OWNER_EMAIL = process.env.E2E_OWNER_EMAIL
 const OWNER_PASSWORD = process.env.E2E_OWNER_PASSWORD
@@ -26,10 +29,15 @@ const MIDTRANS_KEY = process.env.E2E_MIDTRANS_KEY || 'SB-Mid-server-juragan-sand
 const PAKASIR = (process.env.E2E_PAKASIR_URL || `http://${process.env.SANDBOX_PAKASIR_ADDR || '127.0.0.1:8029'}`).replace(/\/+$/, '')
 // The secret the runner gave the Pakasir fake's webhook URL (scripts/e2e.sh).
 const PAKASIR_WEBHOOK_TOKEN = process.env.E2E_PAKASIR_WEBHOOK_TOKEN || 'demopakasirwebhooktoken0123456789'
+const stamp = Date.now()
+const PROXMOX = `http://${process.env.SANDBOX_PROXMOX_ADDR || '127.0.0.1:8030'}`
+// The fake's API token (crates/sandbox/src/proxmox/mod.rs).
+const PROXMOX_TOKEN_ID = 'juragan@pve!provisioning'
+const PROXMOX_TOKEN_SECRET = '4f0b6a52-8d3e-4c71-9a1f-2e6c5b7d9f30'
+const POOL_PREFIX = `10.${stamp % 200}.${(stamp >> 8) % 250}`
 const PAKASIR_PROJECT = 'juragan-sandbox'
 const PAKASIR_KEY = 'pakasir-juragan-sandbox-key'
 
-const stamp = Date.now()
 const VPS_SLUG = `vps-bayar-${stamp}`
 const DIGITAL_SLUG = `voucher-qris-${stamp}`
 const PROMO = `HEMAT${stamp % 100000}`
@@ -66,15 +74,32 @@ async function checkout(page, slug, method, promo) {
   await page.click(sel('checkout-place'))
 }
 
-await runJourney('payments', 5, async (step, page, noErrors) => {
+await runJourney('payments', 7, async (step, page, noErrors) => {
   let clientToken
 
-  await step('the owner points Midtrans and Pakasir at the sandbox, sells a VPS and a digital product, and adds a promo code', async () => {
+  await step('the owner points Midtrans, Pakasir and Proxmox at the sandbox, sells a VPS and a digital product, and adds a promo code', async () => {
     const token = await ownerApiToken(OWNER_EMAIL, OWNER_PASSWORD)
     await apiCall(token, 'PUT', '/api/v1/staff/payment-gateways/midtrans', { enabled: true, base_url: MIDTRANS_API, checkout_base_url: MIDTRANS_SNAP, api_key: MIDTRANS_KEY })
     await apiCall(token, 'PUT', '/api/v1/staff/payment-gateways/pakasir', { enabled: true, base_url: PAKASIR, checkout_base_url: PAKASIR, project: PAKASIR_PROJECT, api_key: PAKASIR_KEY, webhook_token: PAKASIR_WEBHOOK_TOKEN })
-    await apiCall(token, 'POST', '/api/v1/staff/catalog/regions', { code: `jkt${stamp % 100000}`, name: 'Jakarta', country: 'ID' })
-    await apiCall(token, 'POST', '/api/v1/staff/catalog/os-templates', { code: `ubuntu-${stamp}`, name: 'Ubuntu 24.04', family: 'linux' })
+    const region = await apiCall(token, 'POST', '/api/v1/staff/catalog/regions', { code: `jkt${stamp % 100000}`, name: 'Jakarta', country: 'ID' })
+    const os = await apiCall(token, 'POST', '/api/v1/staff/catalog/os-templates', { code: `ubuntu-${stamp}`, name: 'Ubuntu 24.04', family: 'linux' })
+    // The cluster the VPS is delivered on: its Jakarta nodes serve the region, its Ubuntu
+    // template is the catalog's, and the region has addresses to give.
+    const cluster = await apiCall(token, 'POST', '/api/v1/staff/integrations', {
+      kind: 'proxmox', name: `Jakarta ${stamp}`, base_url: PROXMOX, auth_mode: 'token', username: PROXMOX_TOKEN_ID, secret: PROXMOX_TOKEN_SECRET,
+    })
+    await apiCall(token, 'POST', `/api/v1/staff/integrations/${cluster.id}/sync`)
+    const nodes = await apiCall(token, 'GET', '/api/v1/staff/nodes')
+    for (const node of nodes.filter((n) => n.integration_id === cluster.id && n.name.startsWith('pve-jkt'))) {
+      await apiCall(token, 'PUT', `/api/v1/staff/nodes/${node.id}`, { region_id: region.id, accepts_new: true })
+    }
+    const templates = await apiCall(token, 'GET', '/api/v1/staff/templates')
+    const ubuntu = templates.find((t) => t.integration_id === cluster.id && t.name === 'ubuntu-24.04-cloud')
+    assert(ubuntu, 'the fake cluster has an Ubuntu template')
+    await apiCall(token, 'PUT', `/api/v1/staff/templates/${ubuntu.id}`, { os_template_id: os.id })
+    await apiCall(token, 'POST', '/api/v1/staff/ip-pools', {
+      name: `Jakarta ${stamp}`, region_id: region.id, network: `${POOL_PREFIX}.0/28`, gateway: `${POOL_PREFIX}.1`, nameservers: ['1.1.1.1'], excluded: [],
+    })
     await apiCall(token, 'POST', '/api/v1/staff/catalog/products', {
       kind: 'vps',
       slug: VPS_SLUG,
@@ -127,6 +152,24 @@ await runJourney('payments', 5, async (step, page, noErrors) => {
     noErrors('paying through Midtrans')
   })
 
+  await step('journey 1: the VPS is delivered: RUNNING with an address from the pool, and its password shows once', async () => {
+    await page.waitForSelector(`${sel('order-status')}[data-status="active"]`, { timeout: 30_000 })
+    await page.click(sel('order-service-link'))
+    await page.waitForSelector(`${sel('service-status')}[data-status="active"]`, { timeout: 30_000 })
+    const ip = plain(await page.textContent(sel('service-ip')))
+    assert(ip.startsWith(`${POOL_PREFIX}.`), `the address is from the region's pool: ${ip}`)
+    await page.waitForSelector(`${sel('service-power-state')}[data-status="running"]`, { timeout: 15_000 })
+    await page.click(sel('service-password-reveal'))
+    await page.click(sel('service-password-confirm'))
+    const password = plain(await page.textContent(sel('service-password-value')))
+    assert(password.length >= 12, `a password worth the name: ${password.length} characters`)
+    await shot(page, 'payments-vps-delivered-desktop')
+    await page.reload({ waitUntil: 'domcontentloaded' })
+    await page.waitForSelector(sel('service-password-gone'))
+    assert((await page.locator(sel('service-password-value')).count()) === 0, 'the password is not shown twice')
+    noErrors('opening the delivered VPS')
+  })
+
   let invoiceId
   await step('journey 2: the client buys the digital product with QRIS and sees the code with the amount and expiry', async () => {
     await checkout(page, DIGITAL_SLUG, 'pakasir')
@@ -164,5 +207,40 @@ await runJourney('payments', 5, async (step, page, noErrors) => {
     assert(plain(await page.textContent(sel('order-item'))) === CODE, 'the code from stock')
     await shot(page, 'payments-qris-delivered-desktop')
     noErrors('paying by QRIS')
+  })
+
+  await step("the owner follows the VPS's delivery: the delivery log's steps, the service with its node, the cluster, nodes and pool", async () => {
+    await page.context().clearCookies()
+    await page.evaluate(() => window.localStorage.clear())
+    await signInWithCode(page, OWNER_EMAIL, OWNER_PASSWORD, 'staff-area')
+    await page.goto(`${BASE_URL}/staff/provisioning`, { waitUntil: 'domcontentloaded' })
+    await page.waitForSelector(sel('run-open'))
+    await page.click(sel('run-open'))
+    await page.waitForSelector(sel('run-drawer'))
+    const steps = await page.locator(`${sel('run-drawer')} ${sel('run-step')}`).count()
+    assert(steps >= 8, `the delivery log lists the VPS's steps: ${steps}`)
+    await shot(page, 'provisioning-delivery-log-desktop')
+    await page.goto(`${BASE_URL}/staff/services`, { waitUntil: 'domcontentloaded' })
+    await page.waitForSelector(sel('staff-service-open'))
+    await shot(page, 'provisioning-services-desktop')
+    await page.click(sel('staff-service-open'))
+    await page.waitForSelector(`${sel('staff-service-status')}[data-status="active"]`)
+    assert(plain(await page.textContent(sel('service-node'))).startsWith('pve-jkt'), 'the staff see the node')
+    assert(/^\d+$/.test(plain(await page.textContent(sel('service-vmid')))), 'the staff see the VM id')
+    await shot(page, 'provisioning-service-staff-desktop')
+    await page.goto(`${BASE_URL}/staff/integrations`, { waitUntil: 'domcontentloaded' })
+    await page.waitForSelector(sel('integration-test'))
+    assert(!plain(await page.textContent('body')).includes(PROXMOX_TOKEN_SECRET), 'the token secret is never shown')
+    await page.click(sel('integration-test'))
+    await page.waitForSelector(sel('integrations-test-result'))
+    await shot(page, 'provisioning-integrations-desktop')
+    await page.goto(`${BASE_URL}/staff/nodes`, { waitUntil: 'domcontentloaded' })
+    await page.waitForSelector(sel('node-region'))
+    await shot(page, 'provisioning-nodes-desktop')
+    await page.goto(`${BASE_URL}/staff/ip-pools`, { waitUntil: 'domcontentloaded' })
+    await page.waitForSelector(sel('pool-usage'))
+    await page.waitForSelector(`${sel('pool-used')}`)
+    await shot(page, 'provisioning-ip-pools-desktop')
+    noErrors("following the VPS's delivery")
   })
 })

@@ -534,15 +534,23 @@ pub struct HostingDetails {
     pub nameservers: Vec<String>,
     pub suspended: bool,
     pub password_available: bool,
+    /// Staff only: the packages its WHM server offers (a change of package
+    /// picks one of them); empty for clients.
+    pub package_choices: Vec<String>,
 }
 
 pub async fn details(
     db: impl PgExecutor<'_>,
     service_id: i64,
+    for_staff: bool,
 ) -> Result<Option<HostingDetails>, ProvisioningError> {
     Ok(sqlx::query!(
-        "SELECT domain, package, username, ip, nameservers, suspended, password_shown_at
-           FROM hosting_account WHERE service_id = $1",
+        r#"SELECT h.domain, h.package, h.username, h.ip, h.nameservers, h.suspended,
+                  h.password_shown_at,
+                  ARRAY(SELECT p.name FROM whm_package p
+                         WHERE p.integration_id = h.integration_id AND p.present
+                         ORDER BY p.name) AS "package_choices!"
+             FROM hosting_account h WHERE h.service_id = $1"#,
         service_id
     )
     .fetch_optional(db)
@@ -555,5 +563,10 @@ pub async fn details(
         nameservers: row.nameservers,
         suspended: row.suspended,
         password_available: row.password_shown_at.is_none(),
+        package_choices: if for_staff {
+            row.package_choices
+        } else {
+            Vec::new()
+        },
     }))
 }

@@ -4224,6 +4224,11 @@ export interface components {
             ip?: string | null;
             nameservers: string[];
             package: string;
+            /**
+             * @description Staff only: the packages its WHM server offers (a change of package
+             *     picks one of them); empty for clients.
+             */
+            package_choices: string[];
             password_available: boolean;
             suspended: boolean;
             username?: string | null;
@@ -4860,6 +4865,12 @@ export interface components {
             page: number;
             /** Format: int64 */
             total: number;
+        };
+        /** @description An OS template a reinstall can choose. */
+        OsChoice: {
+            /** Format: int64 */
+            id: number;
+            name: string;
         };
         OsTemplate: {
             active: boolean;
@@ -6246,6 +6257,11 @@ export interface components {
             /** Format: int32 */
             ram_mb: number;
             region: string;
+            /**
+             * @description What a reinstall may put on it: the product's OS templates that
+             *     are active and have a template on the VPS's node.
+             */
+            reinstall_choices: components["schemas"]["OsChoice"][];
             /** Format: int32 */
             vmid?: number | null;
         };

@@ -233,6 +233,16 @@ async fn a_paid_vps_runs_with_its_ip_and_the_password_is_shown_once(pool: PgPool
         view["vps"].get("node").is_none(),
         "clients do not see the node"
     );
+    // Only the mapped template can be reinstalled: the node has no other.
+    let ubuntu: i64 = sqlx::query_scalar("SELECT id FROM os_template WHERE code = 'ubuntu-24.04'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        view["vps"]["reinstall_choices"],
+        json!([{"id": ubuntu, "name": "Ubuntu 24.04"}]),
+        "{view}"
+    );
     let steps: Vec<&str> = view["latest"]["steps"]
         .as_array()
         .unwrap()
@@ -994,6 +1004,11 @@ async fn a_hosting_account_is_created_suspended_unsuspended_and_removed_on_whm(p
         .await
         .unwrap();
     assert_eq!(view["hosting"]["username"], account.user.as_str(), "{view}");
+    assert_eq!(
+        view["hosting"]["package_choices"],
+        json!([]),
+        "the server's packages are the staff's business"
+    );
     let adopted = view["latest"]["steps"]
         .as_array()
         .unwrap()

@@ -207,10 +207,20 @@ pub struct VpsDetails {
     pub node: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vmid: Option<i32>,
+    /// What a reinstall may put on it: the product's OS templates that
+    /// are active and have a template on the VPS's node.
+    pub reinstall_choices: Vec<OsChoice>,
+}
+
+/// An OS template a reinstall can choose.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OsChoice {
+    pub id: i64,
+    pub name: String,
 }
 
 pub async fn details(
-    db: impl PgExecutor<'_>,
+    db: &mut PgConnection,
     service_id: i64,
     for_staff: bool,
 ) -> Result<Option<VpsDetails>, ProvisioningError> {
@@ -225,9 +235,28 @@ pub async fn details(
             WHERE v.service_id = $1"#,
         service_id
     )
-    .fetch_optional(db)
+    .fetch_optional(&mut *db)
     .await?;
-    Ok(row.map(|row| VpsDetails {
+    let Some(row) = row else { return Ok(None) };
+    // Matches the checks of a reinstall request (crate::actions) and of
+    // the reinstall itself (power::reinstall).
+    let reinstall_choices = sqlx::query_as!(
+        OsChoice,
+        "SELECT t.id, t.name
+           FROM service s
+           JOIN vps_instance v ON v.service_id = s.id
+           JOIN product_os_template pot ON pot.product_id = s.product_id
+           JOIN os_template t ON t.id = pot.os_template_id
+          WHERE s.id = $1 AND t.active
+            AND EXISTS (SELECT 1 FROM pve_template pt
+                         WHERE pt.integration_id = v.integration_id AND pt.node = v.node
+                           AND pt.os_template_id = t.id AND pt.present)
+          ORDER BY t.sort_order, t.name",
+        service_id
+    )
+    .fetch_all(&mut *db)
+    .await?;
+    Ok(Some(VpsDetails {
         ip_address: row.ip,
         login_user: row.login_user,
         password_available: row.password_shown_at.is_none(),
@@ -240,5 +269,6 @@ pub async fn details(
         os: row.os,
         node: row.node.filter(|_| for_staff),
         vmid: row.vmid.filter(|_| for_staff),
+        reinstall_choices,
     }))
 }
