@@ -209,7 +209,7 @@ await runJourney('payments', 7, async (step, page, noErrors) => {
     noErrors('paying by QRIS')
   })
 
-  await step("the owner follows the VPS's delivery: the delivery log's steps, the service with its node, the cluster, nodes and pool", async () => {
+  await step("the owner follows the VPS's delivery: the delivery log's steps, the service with its node (moved to the other), the cluster, nodes and pool", async () => {
     await page.context().clearCookies()
     await page.evaluate(() => window.localStorage.clear())
     await signInWithCode(page, OWNER_EMAIL, OWNER_PASSWORD, 'staff-area')
@@ -228,6 +228,20 @@ await runJourney('payments', 7, async (step, page, noErrors) => {
     assert(plain(await page.textContent(sel('service-node'))).startsWith('pve-jkt'), 'the staff see the node')
     assert(/^\d+$/.test(plain(await page.textContent(sel('service-vmid')))), 'the staff see the VM id')
     await shot(page, 'provisioning-service-staff-desktop')
+    // Moving the VM to the other Jakarta node, from the service page.
+    const from = plain(await page.textContent(sel('service-node')))
+    const to = from === 'pve-jkt-1' ? 'pve-jkt-2' : 'pve-jkt-1'
+    await page.click(sel('staff-move-node'))
+    await page.click(`.n-base-select-option:has-text("${to}")`)
+    await page.click(sel('staff-action-move_node'))
+    await page.click(sel('staff-action-move_node-confirm'))
+    await page.waitForSelector(sel('staff-service-notice'))
+    await page.waitForFunction(
+      ([testid, node]) => document.querySelector(`[data-testid="${testid}"]`)?.textContent?.trim() === node,
+      ['service-node', to],
+      { timeout: 20_000 },
+    )
+    await page.waitForSelector(`${sel('staff-service-run')}[data-status="succeeded"]`)
     await page.goto(`${BASE_URL}/staff/integrations`, { waitUntil: 'domcontentloaded' })
     await page.waitForSelector(sel('integration-test'))
     assert(!plain(await page.textContent('body')).includes(PROXMOX_TOKEN_SECRET), 'the token secret is never shown')

@@ -1,8 +1,8 @@
 //! Asking for an action on a service: who may ask for what, in which state,
 //! and the run it starts. Clients start, stop, reboot, reinstall (confirmed
 //! by an emailed code, checked by the API) and reset the password of their
-//! own VPS; staff also suspend, unsuspend and terminate, and change a
-//! hosting package.
+//! own VPS; staff also suspend, unsuspend, terminate and move a VPS to
+//! another node, and change a hosting package.
 
 use billing::catalog::spec::ProductKind;
 use billing::service::{self, Service, ServiceStatus};
@@ -37,6 +37,9 @@ pub struct ActionRequest {
     pub os_template_id: Option<i64>,
     /// Change package: the WHM package.
     pub package: Option<String>,
+    /// Move node: the node of the VM's cluster to move it to.
+    #[schema(min_length = 1, max_length = 100)]
+    pub node: Option<String>,
     /// Reinstall by a client: the code emailed to them.
     #[schema(min_length = 6, max_length = 6)]
     pub code: Option<String>,
@@ -94,6 +97,10 @@ pub async fn request(
         Action::Terminate => matches!(
             service.status,
             ServiceStatus::Active | ServiceStatus::Suspended | ServiceStatus::Failed
+        ),
+        Action::MoveNode => matches!(
+            service.status,
+            ServiceStatus::Active | ServiceStatus::Suspended
         ),
         // A suspended VPS stays off until its invoice is paid.
         _ => service.status == ServiceStatus::Active,
@@ -169,9 +176,47 @@ pub async fn request(
             }
             serde_json::json!({ "package": package })
         }
+        Action::MoveNode => {
+            let node = request.node.as_deref().map(str::trim).unwrap_or_default();
+            serde_json::json!({ "node": move_target(conn, service.id, node).await? })
+        }
         _ => serde_json::json!({}),
     };
     run::start(conn, service.id, action, params, Some(requester.user_id())).await
+}
+
+/// `node` as the target of a move: another node of the VM's cluster that
+/// is there and online.
+async fn move_target(
+    conn: &mut PgConnection,
+    service_id: i64,
+    node: &str,
+) -> Result<String, ProvisioningError> {
+    let refuse = |code: &'static str, message: &str| {
+        ProvisioningError::from(domain::ValidationErrors::single("node", code, message))
+    };
+    if node.is_empty() {
+        return Err(refuse("required", "the node to move the VM to"));
+    }
+    let found = sqlx::query!(
+        r#"SELECT n.online, n.present, v.node AS current
+             FROM vps_instance v
+             JOIN pve_node n ON n.integration_id = v.integration_id AND n.name = $2
+            WHERE v.service_id = $1"#,
+        service_id,
+        node
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    match found {
+        None => Err(refuse("not_found", "no such node in the VM's cluster")),
+        Some(n) if !n.present => Err(refuse("not_found", "no such node in the VM's cluster")),
+        Some(n) if n.current.as_deref() == Some(node) => {
+            Err(refuse("same_node", "the VM is on that node already"))
+        }
+        Some(n) if !n.online => Err(refuse("offline", "that node is offline")),
+        Some(_) => Ok(node.to_owned()),
+    }
 }
 
 async fn renew_password(

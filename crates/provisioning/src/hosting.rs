@@ -64,6 +64,7 @@ pub fn plan(action: Action) -> &'static [Step] {
         Action::Unsuspend => &[Step::Unsuspend, Step::MarkActive],
         Action::Terminate => &[Step::Remove, Step::MarkTerminated],
         Action::ChangePackage => &[Step::ChangePackage],
+        Action::MoveNode => &[],
         _ => &[],
     }
 }

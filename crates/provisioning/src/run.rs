@@ -49,6 +49,8 @@ pub enum Action {
     Unsuspend,
     Terminate,
     ChangePackage,
+    /// Staff: the VM moves to another node of its cluster.
+    MoveNode,
 }
 
 impl Action {
@@ -64,6 +66,7 @@ impl Action {
             Action::Unsuspend => "unsuspend",
             Action::Terminate => "terminate",
             Action::ChangePackage => "change_package",
+            Action::MoveNode => "move_node",
         }
     }
 }

@@ -116,7 +116,7 @@ async fn version_nodes_and_templates_read_with_a_token() {
             .filter(|vm| vm.template)
             .map(|vm| vm.vmid)
             .collect();
-        assert_eq!(templates, [9000, 9001, 9002, 9003]);
+        assert_eq!(templates, [9000, 9001, 9002, 9003, 9004]);
     }
 }
 

@@ -39,7 +39,7 @@ for label, pve in (("token", token), ("ticket", ticket)):
     nodes = [n["node"] for n in pve.nodes.get()]
     check(nodes == ["pve-jkt-1", "pve-jkt-2", "pve-sg-1"], f"{label}: nodes")
     templates = sorted(vm["vmid"] for vm in pve.nodes(NODE).qemu.get() if vm.get("template") == 1)
-    check(templates == [9000, 9001, 9002, 9003], f"{label}: templates")
+    check(templates == [9000, 9001, 9002, 9003, 9004], f"{label}: templates")
 
 # Writes with a ticket carry the CSRF token proxmoxer got at login.
 newid = int(ticket.cluster.nextid.get())

@@ -8,6 +8,7 @@ export const LIMITS = {
   },
   ActionRequest: {
     code: { minLength: 6, maxLength: 6 },
+    node: { minLength: 1, maxLength: 100 },
   },
   AnnouncementInput: {
     body_en: { maxLength: 100000 },

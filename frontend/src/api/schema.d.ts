@@ -3511,12 +3511,14 @@ export interface components {
             total: number;
         };
         /** @enum {string} */
-        Action: "deliver" | "start" | "stop" | "reboot" | "reinstall" | "reset_password" | "suspend" | "unsuspend" | "terminate" | "change_package";
+        Action: "deliver" | "start" | "stop" | "reboot" | "reinstall" | "reset_password" | "suspend" | "unsuspend" | "terminate" | "change_package" | "move_node";
         /** @description An action as the API receives it. */
         ActionRequest: {
             action: components["schemas"]["Action"];
             /** @description Reinstall by a client: the code emailed to them. */
             code?: string | null;
+            /** @description Move node: the node of the VM's cluster to move it to. */
+            node?: string | null;
             /**
              * Format: int64
              * @description Reinstall: the OS to install (one the product offers).
@@ -6246,6 +6248,11 @@ export interface components {
             disk_gb: number;
             ip_address?: string | null;
             login_user: string;
+            /**
+             * @description Staff only: the nodes of its cluster it can move to (there, online,
+             *     not its own); empty for clients.
+             */
+            move_choices: string[];
             /** @description Staff only: where it runs. */
             node?: string | null;
             os: string;

@@ -31,9 +31,9 @@ export const AUTH_MODES = ['token', 'password'] as const satisfies readonly Auth
 
 /** What a client may ask of their own VPS (a reinstall also needs the emailed code). */
 export const CLIENT_VPS_ACTIONS = ['start', 'stop', 'reboot', 'reset_password'] as const satisfies readonly ServiceAction[]
-/** Staff actions by kind of service; reinstall and change_package take a parameter. */
+/** Staff actions by kind of service; reinstall, move_node and change_package take a parameter. */
 export const STAFF_ACTIONS: Record<'vps' | 'hosting' | 'other', readonly ServiceAction[]> = {
-  vps: ['start', 'stop', 'reboot', 'reset_password', 'reinstall', 'suspend', 'unsuspend', 'terminate'],
+  vps: ['start', 'stop', 'reboot', 'reset_password', 'reinstall', 'move_node', 'suspend', 'unsuspend', 'terminate'],
   hosting: ['reset_password', 'change_package', 'suspend', 'unsuspend', 'terminate'],
   other: ['suspend', 'unsuspend', 'terminate'],
 }

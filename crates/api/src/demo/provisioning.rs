@@ -24,11 +24,12 @@ const NODES: [(&str, &str); 3] = [
     ("pve-jkt-2", "sby"),
     ("pve-sg-1", "sgp"),
 ];
-const TEMPLATES: [(&str, &str); 4] = [
+const TEMPLATES: [(&str, &str); 5] = [
     ("ubuntu-24.04-cloud", "ubuntu-24.04"),
     ("debian-12-cloud", "debian-12"),
     ("almalinux-9-cloud", "almalinux-9"),
     ("windows-2022", "windows-2022"),
+    ("windows-10", "windows-10"),
 ];
 const POOLS: [(&str, &str, &str, &str); 3] = [
     ("Jakarta publik", "jkt", "203.0.113.0/24", "203.0.113.1"),

@@ -354,7 +354,7 @@ async fn a_paid_vps_runs_with_its_ip_and_the_password_is_shown_once(pool: PgPool
 }
 
 #[sqlx::test(migrations = "../../migrations")]
-async fn client_power_actions_and_staff_suspend_and_terminate_reach_the_vm(pool: PgPool) {
+async fn client_power_actions_and_staff_suspend_move_and_terminate_reach_the_vm(pool: PgPool) {
     let app = spawn_app_with(pool.clone(), FAST).await;
     let shop = vps_shop(&app, 5).await;
     let (client, order) = buy_vps(&app, &shop, "budi@pelanggan.test").await;
@@ -440,6 +440,77 @@ async fn client_power_actions_and_staff_suspend_and_terminate_reach_the_vm(pool:
     wait_for_runs_to_finish(&pool, service).await;
     assert_eq!(vm(&shop.pve).unwrap().status, "running");
     assert_eq!(service_status(&pool, service).await, "active");
+
+    // Moving to another node: staff only, to a node of the VM's cluster
+    // other than its own; the running VM moves live and keeps running.
+    let from = vm(&shop.pve).unwrap().node;
+    let to = if from == "pve-jkt-1" {
+        "pve-jkt-2"
+    } else {
+        "pve-jkt-1"
+    };
+    let view: Value = app
+        .authed(
+            Method::GET,
+            &format!("/api/v1/staff/services/{service}"),
+            &shop.sysadmin,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        view["vps"]["move_choices"],
+        json!(
+            ["pve-jkt-1", "pve-jkt-2", "pve-sg-1"]
+                .into_iter()
+                .filter(|n| *n != from)
+                .collect::<Vec<_>>()
+        ),
+        "{view}"
+    );
+    let refused = act(
+        client.clone(),
+        client_actions.clone(),
+        json!({"action": "move_node", "node": to}),
+    )
+    .await;
+    assert_eq!(refused.status().as_u16(), 409, "clients do not move VMs");
+    for (node, code) in [
+        (from.as_str(), "same_node"),
+        ("pve-mars-1", "not_found"),
+        ("", "required"),
+    ] {
+        let refused = act(
+            shop.sysadmin.clone(),
+            staff_actions.clone(),
+            json!({"action": "move_node", "node": node}),
+        )
+        .await;
+        assert_eq!(refused.status().as_u16(), 422, "moving to {node:?}");
+        let problem: Value = refused.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["code"], code, "{problem}");
+    }
+    let moved = act(
+        shop.sysadmin.clone(),
+        staff_actions.clone(),
+        json!({"action": "move_node", "node": to}),
+    )
+    .await;
+    assert_eq!(moved.status().as_u16(), 202);
+    wait_for_runs_to_finish(&pool, service).await;
+    let after = vm(&shop.pve).unwrap();
+    assert_eq!(
+        (after.node.as_str(), after.status.as_str()),
+        (to, "running")
+    );
+    let node: String = sqlx::query_scalar("SELECT node FROM vps_instance WHERE service_id = $1")
+        .bind(service)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(node, to, "the VPS is recorded where it now runs");
 
     let terminated = act(
         shop.sysadmin.clone(),

@@ -351,6 +351,31 @@ impl ProxmoxClient {
         }
     }
 
+    /// Moves the VM to `target`, a node of the same cluster: live (`online`)
+    /// when it runs, copying its local disks (a VPS's disks live on the
+    /// node's own storage). Returns the `qmigrate` task.
+    pub async fn migrate(
+        &self,
+        node: &str,
+        vmid: u32,
+        target: &str,
+        online: bool,
+    ) -> Result<Upid, ProxmoxError> {
+        let id = vmid.to_string();
+        let data = self
+            .call(
+                Method::POST,
+                &["nodes", node, "qemu", &id, "migrate"],
+                &[
+                    ("target", target.to_owned()),
+                    ("online", u8::from(online).to_string()),
+                    ("with-local-disks", "1".to_owned()),
+                ],
+            )
+            .await?;
+        upid_of(&data)?.ok_or_else(|| ProxmoxError::Protocol("migrate answered no task".into()))
+    }
+
     /// `None` when the VM does not exist on that node.
     pub async fn vm_status(&self, node: &str, vmid: u32) -> Result<Option<VmStatus>, ProxmoxError> {
         let id = vmid.to_string();

@@ -210,6 +210,9 @@ pub struct VpsDetails {
     /// What a reinstall may put on it: the product's OS templates that
     /// are active and have a template on the VPS's node.
     pub reinstall_choices: Vec<OsChoice>,
+    /// Staff only: the nodes of its cluster it can move to (there, online,
+    /// not its own); empty for clients.
+    pub move_choices: Vec<String>,
 }
 
 /// An OS template a reinstall can choose.
@@ -256,6 +259,19 @@ pub async fn details(
     )
     .fetch_all(&mut *db)
     .await?;
+    let move_choices = if for_staff {
+        sqlx::query_scalar!(
+            "SELECT n.name FROM vps_instance v
+               JOIN pve_node n ON n.integration_id = v.integration_id
+              WHERE v.service_id = $1 AND n.present AND n.online AND n.name IS DISTINCT FROM v.node
+              ORDER BY n.name",
+            service_id
+        )
+        .fetch_all(&mut *db)
+        .await?
+    } else {
+        Vec::new()
+    };
     Ok(Some(VpsDetails {
         ip_address: row.ip,
         login_user: row.login_user,
@@ -270,5 +286,6 @@ pub async fn details(
         node: row.node.filter(|_| for_staff),
         vmid: row.vmid.filter(|_| for_staff),
         reinstall_choices,
+        move_choices,
     }))
 }

@@ -1,6 +1,6 @@
 //! Actions on a delivered VPS: power (start, stop, reboot), a new password
-//! without a console, reinstall, and the staff actions suspend, unsuspend
-//! and terminate. Each is a run of steps like the delivery, so it is
+//! without a console, reinstall, and the staff actions suspend, unsuspend,
+//! terminate and move to another node. Each is a run of steps like the delivery, so it is
 //! recorded, resumable and shown with its progress.
 
 use billing::service::ServiceStatus;
@@ -27,6 +27,7 @@ pub enum Step {
     MarkActive,
     ReleaseAddress,
     MarkTerminated,
+    Migrate,
 }
 
 impl StepName for Step {
@@ -43,6 +44,7 @@ impl StepName for Step {
             Step::MarkActive => "mark_active",
             Step::ReleaseAddress => "quarantine_address",
             Step::MarkTerminated => "mark_terminated",
+            Step::Migrate => "migrate",
         }
     }
 }
@@ -74,7 +76,14 @@ pub fn plan(action: Action) -> &'static [Step] {
             Step::MarkTerminated,
         ],
         Action::ChangePackage => &[],
+        Action::MoveNode => &[Step::Migrate],
     }
+}
+
+/// Where a move takes the VM: a node of its cluster.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MoveParams {
+    pub node: String,
 }
 
 /// What a reinstall installs.
@@ -143,6 +152,7 @@ async fn execute_step(
             return Ok("address quarantined".into());
         }
         Step::ChooseTemplate => return choose_template(provisioner, &instance, params).await,
+        Step::Migrate => return migrate(provisioner, &instance, params).await,
         _ => {}
     }
     let client = client_for(provisioner, &instance).await?;
@@ -207,6 +217,43 @@ async fn execute_step(
         }
         _ => Ok(String::new()),
     }
+}
+
+/// Moves the VM to the node `params` names. It looks first, by the VM's
+/// name, where the VM is: already on the target (a migration whose answer
+/// was lost, or a rerun after it finished) is only recorded. A running VM
+/// moves live; its local disks move with it.
+async fn migrate(
+    provisioner: &Provisioner,
+    instance: &Instance,
+    params: &serde_json::Value,
+) -> Result<String, ProvisioningError> {
+    let params: MoveParams = serde_json::from_value(params.clone())
+        .map_err(|e| ProvisioningError::Corrupt(format!("move parameters: {e}")))?;
+    let client = client_for(provisioner, instance).await?;
+    let (found_on, vm) = client
+        .find_vm_by_name(&instance.vm_name)
+        .await
+        .map_err(remote_proxmox)?
+        .ok_or_else(|| ProvisioningError::refused("vm_missing", "the VM is not on its cluster"))?;
+    let detail = if found_on == params.node {
+        format!("on {found_on} already")
+    } else {
+        let upid = client
+            .migrate(&found_on, vm.vmid, &params.node, vm.status == "running")
+            .await
+            .map_err(remote_proxmox)?;
+        wait(provisioner, &client, Some(upid)).await?;
+        format!("moved from {found_on} to {}", params.node)
+    };
+    sqlx::query!(
+        "UPDATE vps_instance SET node = $2 WHERE service_id = $1",
+        instance.service_id,
+        params.node
+    )
+    .execute(&provisioner.pool)
+    .await?;
+    Ok(detail)
 }
 
 /// A reinstall may change the OS: the template for it on the VM's node.

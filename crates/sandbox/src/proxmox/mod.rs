@@ -163,7 +163,7 @@ impl std::fmt::Debug for ProxmoxFakeConfig {
 }
 
 impl Default for ProxmoxFakeConfig {
-    /// Jakarta's two nodes and Singapore's, with the four templates of
+    /// Jakarta's two nodes and Singapore's, with the five templates of
     /// `make dev` on each.
     fn default() -> Self {
         let mut jkt1 = FakeNode::new("pve-jkt-1");
@@ -186,6 +186,7 @@ impl Default for ProxmoxFakeConfig {
                 FakeTemplate::new(9001, "ubuntu-24.04-cloud", 2048, 2, 10),
                 FakeTemplate::new(9002, "almalinux-9-cloud", 2048, 2, 10),
                 FakeTemplate::new(9003, "windows-2022", 4096, 2, 40),
+                FakeTemplate::new(9004, "windows-10", 4096, 2, 40),
             ],
             task_duration: DEFAULT_TASK_DURATION,
             task_unknown_window: DEFAULT_TASK_UNKNOWN_WINDOW,
@@ -209,6 +210,8 @@ pub enum ProxmoxOp {
     /// `GET`, `POST` and `PUT` of `…/config`.
     Config,
     Resize,
+    /// `POST …/migrate`.
+    Migrate,
     Start,
     Stop,
     Shutdown,

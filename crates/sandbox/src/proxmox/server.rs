@@ -103,6 +103,7 @@ pub(crate) fn routes(config: &mut web::ServiceConfig) {
                     web::put().to(put_config),
                 )
                 .route("/nodes/{node}/qemu/{vmid}/resize", web::put().to(resize))
+                .route("/nodes/{node}/qemu/{vmid}/migrate", web::post().to(migrate))
                 .route(
                     "/nodes/{node}/qemu/{vmid}/status/current",
                     web::get().to(status_current),
@@ -410,6 +411,23 @@ async fn clone_vm(
         &state,
         ProxmoxOp::Clone,
         |params, user, failure| state.clone_vm(&node, vmid(&source)?, params, user, failure),
+    )
+    .await
+}
+
+async fn migrate(
+    request: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<ProxmoxState>,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let (node, id) = path.into_inner();
+    call(
+        &request,
+        &body,
+        &state,
+        ProxmoxOp::Migrate,
+        |params, user, failure| state.migrate(&node, vmid(&id)?, params, user, failure),
     )
     .await
 }

@@ -64,9 +64,11 @@ impl ApiError {
 pub(crate) type ApiResult = Result<Value, ApiError>;
 
 /// What a task does to its VM when it ends well.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Effect {
     Nothing,
+    /// The VM moves to this node (its lock, `migrate`, cleared).
+    Migrate(String),
     FinishClone,
     Start,
     Stop,
@@ -878,6 +880,78 @@ impl ProxmoxState {
         Ok(Value::String(upid))
     }
 
+    /// `POST /nodes/{node}/qemu/{vmid}/migrate`: the checks qemu-server's
+    /// `migrate_vm` makes before it forks the `qmigrate` task, with its
+    /// messages; the VM is locked (`migrate`) until the task ends.
+    pub(crate) fn migrate(
+        &self,
+        node: &str,
+        vmid: u32,
+        params: &Params,
+        user: &Principal,
+        failure: Option<&str>,
+    ) -> ApiResult {
+        let mut data = self.settled();
+        data.check_node(node)?;
+        let Some(target) = params.get("target") else {
+            return Err(ApiError::parameter(
+                "target",
+                "property is missing and it is not optional",
+            ));
+        };
+        if target == node {
+            return Err(ApiError::die("target is local node."));
+        }
+        if !data.nodes.iter().any(|n| &n.name == target) {
+            return Err(ApiError::die(format!("no such cluster node '{target}'")));
+        }
+        let flag = |name: &str| -> Result<bool, ApiError> {
+            params.get(name).map_or(Ok(false), |value| {
+                parse_bool(value).map_err(|problem| ApiError::parameter(name, problem))
+            })
+        };
+        let online = flag("online")?;
+        let local_disks = flag("with-local-disks")?;
+        let vm = data.vm(node, vmid)?;
+        if vm.template {
+            return Err(ApiError::die("can't migrate a template"));
+        }
+        if let Some(lock) = &vm.lock {
+            return Err(ApiError::die(format!("VM is locked ({lock})")));
+        }
+        if vm.running && !online {
+            return Err(ApiError::die("can't migrate running VM without --online"));
+        }
+        if vm.running && !local_disks {
+            return Err(ApiError::die(
+                "can't live migrate attached local disks without with-local-disks option",
+            ));
+        }
+        if !data.nodes.iter().any(|n| &n.name == target && n.online) {
+            return Err(ApiError::die(format!(
+                "target node '{target}' is not online"
+            )));
+        }
+        let target = target.clone();
+        data.vm_mut(node, vmid)?.lock = Some("migrate".to_owned());
+        let log = vec![
+            format!("starting migration of VM {vmid} to node '{target}'"),
+            "migration finished successfully".to_owned(),
+        ];
+        let upid = data.dispatch(
+            self.config(),
+            node,
+            "qmigrate",
+            &vmid.to_string(),
+            (vmid, node.to_owned()),
+            Effect::Migrate(target),
+            user,
+            failure,
+            log,
+        );
+        Ok(Value::String(upid))
+    }
+
     pub(crate) fn status_current(&self, node: &str, vmid: u32) -> ApiResult {
         let data = self.settled();
         data.check_node(node)?;
@@ -1094,11 +1168,27 @@ impl Data {
                 continue;
             };
             let (vmid, node) = task.target.clone();
-            let effect = task.effect;
+            let effect = task.effect.clone();
             let succeeded = task.succeeds();
             if !succeeded {
-                if effect == Effect::FinishClone {
-                    self.remove_vm(vmid, &node);
+                match effect {
+                    Effect::FinishClone => self.remove_vm(vmid, &node),
+                    // A failed migration leaves the VM where it was.
+                    Effect::Migrate(_) => {
+                        if let Some(vm) = self.vms.get_mut(&vmid).and_then(|n| n.get_mut(&node)) {
+                            vm.lock = None;
+                        }
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            if let Effect::Migrate(to) = &effect {
+                if let Some(by_node) = self.vms.get_mut(&vmid)
+                    && let Some(mut vm) = by_node.remove(&node)
+                {
+                    vm.lock = None;
+                    by_node.insert(to.clone(), vm);
                 }
                 continue;
             }
@@ -1114,7 +1204,7 @@ impl Data {
                 continue;
             };
             match effect {
-                Effect::Nothing | Effect::Destroy => {}
+                Effect::Nothing | Effect::Destroy | Effect::Migrate(_) => {}
                 Effect::FinishClone => vm.lock = None,
                 Effect::Start | Effect::Reboot => {
                     vm.running = true;

@@ -225,6 +225,89 @@ async fn a_clone_holds_its_lock_while_its_task_runs_after_a_400_window() {
 }
 
 #[tokio::test]
+async fn a_running_vm_migrates_only_online_with_its_local_disks_and_lands_on_the_target() {
+    let fake = fake(Duration::ZERO).await;
+    let call = |method: reqwest::Method,
+                path: &'static str,
+                form: &'static [(&'static str, &'static str)]| {
+        let fake = &fake;
+        async move { token_call(fake, method, path, form).await }
+    };
+    call(
+        reqwest::Method::POST,
+        "/nodes/pve-jkt-1/qemu/9000/clone",
+        &[("newid", "120"), ("name", "vps-move"), ("full", "1")],
+    )
+    .await;
+    call(
+        reqwest::Method::POST,
+        "/nodes/pve-jkt-1/qemu/120/status/start",
+        &[],
+    )
+    .await;
+
+    for (form, refusal) in [
+        (&[][..], "property is missing"),
+        (&[("target", "pve-jkt-1")][..], "target is local node."),
+        (
+            &[("target", "pve-mars")][..],
+            "no such cluster node 'pve-mars'",
+        ),
+        (
+            &[("target", "pve-jkt-2")][..],
+            "can't migrate running VM without --online",
+        ),
+        (
+            &[("target", "pve-jkt-2"), ("online", "1")][..],
+            "can't live migrate attached local disks without with-local-disks option",
+        ),
+    ] {
+        let (status, reason, body) = token_call(
+            &fake,
+            reqwest::Method::POST,
+            "/nodes/pve-jkt-1/qemu/120/migrate",
+            form,
+        )
+        .await;
+        assert!(
+            status.is_client_error() || status.is_server_error(),
+            "{form:?}"
+        );
+        assert!(
+            reason.contains(refusal) || body.to_string().contains(refusal),
+            "{form:?}: {reason} {body}"
+        );
+        assert_eq!(
+            fake.vm(120).unwrap().node,
+            "pve-jkt-1",
+            "a refusal moves nothing"
+        );
+    }
+
+    let (status, _, body) = call(
+        reqwest::Method::POST,
+        "/nodes/pve-jkt-1/qemu/120/migrate",
+        &[
+            ("target", "pve-jkt-2"),
+            ("online", "1"),
+            ("with-local-disks", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body["data"].as_str().unwrap().contains(":qmigrate:120:"),
+        "{body}"
+    );
+    let moved = fake.vm(120).unwrap();
+    assert_eq!(
+        (moved.node.as_str(), moved.status.as_str()),
+        ("pve-jkt-2", "running")
+    );
+    assert_eq!(moved.lock, None);
+}
+
+#[tokio::test]
 async fn pve_refusals_carry_its_texts_in_the_reason_and_the_body() {
     let fake = fake(Duration::ZERO).await;
     let post = reqwest::Method::POST;

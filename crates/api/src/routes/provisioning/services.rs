@@ -62,7 +62,7 @@ pub(super) async fn service_view(
     let service = actions::service_for(&mut conn, id, requester).await?;
     let staff = matches!(requester, Requester::Staff(_));
     let (vps, hosting, domain) = match service.kind {
-        ProductKind::Vps => (vps::details(&mut *conn, id, staff).await?, None, None),
+        ProductKind::Vps => (vps::details(&mut conn, id, staff).await?, None, None),
         ProductKind::Hosting => (None, hosting::details(&mut *conn, id, staff).await?, None),
         ProductKind::Domain => (None, None, domain_order::details(&mut *conn, id).await?),
         _ => (None, None, None),
