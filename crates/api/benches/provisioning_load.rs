@@ -178,7 +178,7 @@ async fn main() {
     let started = Instant::now();
     let mut tx = pool.begin().await.unwrap();
     for order in &orders {
-        billing::order::delivery::enqueue(&mut tx, *order)
+        billing::order::delivery::enqueue(&mut tx, *order, chrono::Utc::now().date_naive())
             .await
             .unwrap();
     }

@@ -407,6 +407,7 @@ fn draft(
         tax: settings.tax_rule(),
         due_at: now + settings.order_timeout(),
         buyer: buyer.snapshot.clone(),
+        renewal: None,
     }
 }
 
@@ -545,10 +546,10 @@ pub async fn checkout(
     )
     .await?;
     let occasion = if amounts.total_minor == 0 {
-        payment::settle::complete_free(&mut tx, invoice_id, now).await?;
+        payment::settle::complete_free(&mut tx, invoice_id, now, calendar).await?;
         Occasion::OrderFree
     } else if request.pay_with_wallet {
-        payment::settle::pay_from_wallet(&mut tx, invoice_id, buyer.user, now).await?;
+        payment::settle::pay_from_wallet(&mut tx, invoice_id, buyer.user, now, calendar).await?;
         Occasion::OrderPaidFromWallet
     } else {
         Occasion::OrderPlaced
@@ -594,6 +595,7 @@ pub async fn top_up(
             tax: domain::TaxRule::clamped(0, true),
             due_at: now + settings.order_timeout(),
             buyer: buyer.clone(),
+            renewal: None,
         },
         now,
         invoice_store::shop_year(calendar, now),

@@ -63,6 +63,10 @@ pub enum Refusal {
     ItemAlreadyShown,
     /// Still used by orders; deactivate it instead.
     PromoInUse,
+    /// Only an active or suspended service can be cancelled.
+    ServiceNotCancellable,
+    /// The cancellation is being carried out; it cannot change now.
+    CancellationUnderway,
 }
 
 impl Refusal {
@@ -81,6 +85,8 @@ impl Refusal {
             Refusal::RefundTooLarge => "refund_too_large",
             Refusal::ItemAlreadyShown => "item_already_shown",
             Refusal::PromoInUse => "promo_in_use",
+            Refusal::ServiceNotCancellable => "service_not_cancellable",
+            Refusal::CancellationUnderway => "cancellation_underway",
         }
     }
 
@@ -105,6 +111,12 @@ impl Refusal {
                 "the item was shown once already; it is in the email we sent"
             }
             Refusal::PromoInUse => "orders used this code; deactivate it instead",
+            Refusal::ServiceNotCancellable => {
+                "only an active or suspended service can be cancelled"
+            }
+            Refusal::CancellationUnderway => {
+                "the cancellation is being carried out and cannot change now"
+            }
         }
     }
 }

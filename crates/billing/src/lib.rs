@@ -1,9 +1,10 @@
 //! Billing: what the shop sells and for how much (`catalog`), the
 //! storefront's words and pictures beside it (`content`), whether a domain
-//! name is still free (`domain_check`), and — as their issues land — promo
-//! codes, orders, invoices, the wallet and its ledger, payment gateways and
-//! the billing lifecycle. Owns every table about what is sold and what was
-//! paid.
+//! name is still free (`domain_check`), promo codes, orders, invoices, the
+//! wallet and its ledger, payment gateways, the services orders become and
+//! their billing lifecycle (`lifecycle`: renewals, reminders, suspension,
+//! termination, cancellation). Owns every table about what is sold and what
+//! was paid.
 
 pub mod catalog;
 pub mod checkout;
@@ -13,6 +14,7 @@ mod error;
 pub mod invoice;
 pub mod jobs_registry;
 mod lang;
+pub mod lifecycle;
 pub mod order;
 pub mod payment;
 pub mod promo;

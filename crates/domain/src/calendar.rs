@@ -9,7 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// The zone a shop runs in when `SHOP_TIMEZONE` is not set (seed 000: WIB).
@@ -66,6 +66,20 @@ impl ShopCalendar {
         at.with_timezone(&self.zone)
             .format("%d/%m/%Y %H:%M %Z")
             .to_string()
+    }
+
+    /// The instant the shop's day `date` begins: midnight in the shop's
+    /// zone (the first instant after the gap when a clock change skips it).
+    pub fn start_of_day(&self, date: NaiveDate) -> DateTime<Utc> {
+        let midnight = date.and_time(chrono::NaiveTime::MIN);
+        match self.zone.from_local_datetime(&midnight).earliest() {
+            Some(local) => local.with_timezone(&Utc),
+            None => self
+                .zone
+                .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+                .earliest()
+                .map_or_else(|| midnight.and_utc(), |local| local.with_timezone(&Utc)),
+        }
     }
 }
 
@@ -197,6 +211,24 @@ mod tests {
 
     fn instant(text: &str) -> DateTime<Utc> {
         text.parse().expect("an RFC 3339 instant")
+    }
+
+    #[test]
+    fn a_shop_day_starts_at_midnight_in_the_shops_zone() {
+        let jakarta = ShopCalendar::default();
+        assert_eq!(
+            jakarta.start_of_day(day(2026, 12, 9)),
+            instant("2026-12-08T17:00:00Z")
+        );
+        let jayapura = ShopCalendar::new("Asia/Jayapura").expect("an IANA zone");
+        assert_eq!(
+            jayapura.start_of_day(day(2027, 1, 1)),
+            instant("2026-12-31T15:00:00Z")
+        );
+        assert_eq!(
+            jakarta.today(jakarta.start_of_day(day(2026, 12, 9))),
+            day(2026, 12, 9)
+        );
     }
 
     #[test]

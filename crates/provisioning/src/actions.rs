@@ -14,17 +14,21 @@ use uuid::Uuid;
 use crate::run::{self, Action};
 use crate::{ProvisioningError, vps};
 
-/// Who asks: the service's client, or staff.
+/// Who asks: the service's client, staff, or the billing lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Requester {
     Client(Uuid),
     Staff(Uuid),
+    /// The billing lifecycle (an overdue or paid renewal, a cancellation):
+    /// staff's rights, no person.
+    Automation,
 }
 
 impl Requester {
-    fn user_id(self) -> Uuid {
+    fn user_id(self) -> Option<Uuid> {
         match self {
-            Requester::Client(id) | Requester::Staff(id) => id,
+            Requester::Client(id) | Requester::Staff(id) => Some(id),
+            Requester::Automation => None,
         }
     }
 }
@@ -182,7 +186,7 @@ pub async fn request(
         }
         _ => serde_json::json!({}),
     };
-    run::start(conn, service.id, action, params, Some(requester.user_id())).await
+    run::start(conn, service.id, action, params, requester.user_id()).await
 }
 
 /// `node` as the target of a move: another node of the VM's cluster that
@@ -245,7 +249,7 @@ pub async fn service_for(
 ) -> Result<Service, ProvisioningError> {
     let owner = match requester {
         Requester::Client(user) => Some(user),
-        Requester::Staff(_) => None,
+        Requester::Staff(_) | Requester::Automation => None,
     };
     service::query::find(&mut *conn, id, owner)
         .await?

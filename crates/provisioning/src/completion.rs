@@ -50,13 +50,19 @@ pub(crate) async fn delivered(
     Ok(())
 }
 
-/// An action's step that moves the service (suspended, active, terminated).
+/// An action's step that moves the service (suspended, active,
+/// terminated — or cancelled, when the end was a cancellation).
 pub(crate) async fn mark(
     pool: &PgPool,
     service_id: i64,
     status: ServiceStatus,
 ) -> Result<String, ProvisioningError> {
     let mut conn = pool.acquire().await?;
+    let status = if status == ServiceStatus::Terminated {
+        service::ended_status(&mut conn, service_id).await?
+    } else {
+        status
+    };
     service::set_status(&mut conn, service_id, status).await?;
     Ok(format!("service {}", status.as_str()))
 }

@@ -23,6 +23,9 @@ export const LIMITS = {
     title_en: { maxLength: 200 },
     title_id: { maxLength: 200 },
   },
+  CancellationRequest: {
+    reason: { maxLength: 500 },
+  },
   CategoryInput: {
     description_en: { maxLength: 300 },
     description_id: { maxLength: 300 },
@@ -57,6 +60,12 @@ export const LIMITS = {
   },
   InviteStaffRequest: {
     name: { maxLength: 200 },
+  },
+  LifecycleTerms: {
+    late_fee_minor: { minimum: 0, maximum: 1000000000000 },
+    renew_days_before: { minimum: 0, maximum: 60 },
+    suspend_after_days: { minimum: 0, maximum: 365 },
+    terminate_after_days: { minimum: 1, maximum: 730 },
   },
   ListingInput: {
     description_en: { maxLength: 20000 },
@@ -116,6 +125,11 @@ export const LIMITS = {
     name: { maxLength: 200 },
     price_minor: { minimum: 0, maximum: 1000000000000 },
     qty: { minimum: 1, maximum: 10000 },
+  },
+  ServiceOverride: {
+    reason: { minLength: 1, maxLength: 500 },
+    suspend_after_days: { minimum: 0, maximum: 365 },
+    terminate_after_days: { minimum: 1, maximum: 730 },
   },
   SpecInput: {
     addon_domains: { minimum: 0, maximum: 1000 },

@@ -124,6 +124,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/account/billing-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My billing preferences.
+         * @description **Roles:** client, reseller, owner
+         */
+        get: operations["getMyBillingPreferences"];
+        /**
+         * Pay renewal invoices from my wallet when it covers them.
+         * @description **Roles:** client, reseller, owner
+         */
+        put: operations["setMyBillingPreferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/account/checkout-readiness": {
         parameters: {
             query?: never;
@@ -1536,6 +1560,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/renewals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My recurring services: when each is next due, its open renewal
+         *     invoice, and when an unpaid one is suspended and ended.
+         * @description **Roles:** client, reseller, owner
+         */
+        get: operations["listMyRenewals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sales": {
         parameters: {
             query?: never;
@@ -1640,6 +1685,31 @@ export interface paths {
          */
         post: operations["myServiceAction"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{id}/cancellation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel my service, at once or at the end of the period paid for. No
+         *     renewal is invoiced after it; an open renewal invoice is withdrawn.
+         * @description **Roles:** client, reseller, owner
+         */
+        post: operations["cancelMyService"];
+        /**
+         * Take my cancellation back, before it is carried out.
+         * @description **Roles:** client, reseller, owner
+         */
+        delete: operations["withdrawMyCancellation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1893,6 +1963,34 @@ export interface paths {
          * @description **Roles:** owner, business
          */
         delete: operations["deleteProduct"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/catalog/products/{id}/lifecycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A product's lifecycle days and late fee (its own or the shop's).
+         * @description **Roles:** owner, finance
+         */
+        get: operations["getProductLifecycle"];
+        /**
+         * Give a product lifecycle days and a late fee of its own.
+         * @description **Roles:** owner, finance
+         */
+        put: operations["setProductLifecycle"];
+        post?: never;
+        /**
+         * The product goes back to the shop's lifecycle days (and no late fee).
+         * @description **Roles:** owner, finance
+         */
+        delete: operations["resetProductLifecycle"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2631,6 +2729,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/staff/lifecycle/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the coming days' sweeps will do if nothing is paid: renewal
+         *     invoices, suspensions, terminations and cancellations, each on its day.
+         * @description **Roles:** owner, finance
+         */
+        get: operations["previewLifecycle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/lifecycle/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The shop's lifecycle days, for products without their own.
+         * @description **Roles:** owner, finance
+         */
+        get: operations["getLifecycleSettings"];
+        /**
+         * Change the shop's lifecycle days.
+         * @description **Roles:** owner, finance
+         */
+        put: operations["setLifecycleSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/lifecycle/sweeps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The automation log: the sweeps, newest first, with what each did and
+         *     what failed.
+         * @description **Roles:** owner, finance
+         */
+        get: operations["listLifecycleSweeps"];
+        put?: never;
+        /**
+         * Sweep now: today's renewals, reminders, suspensions, terminations and
+         *     cancellations — or, dry, what they would be. A sweep is idempotent: it
+         *     does only what today's earlier sweeps have not.
+         * @description **Roles:** owner, finance
+         */
+        post: operations["runLifecycleSweep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/staff/manual-payments": {
         parameters: {
             query?: never;
@@ -3095,6 +3265,51 @@ export interface paths {
          * @description **Roles:** owner, sysadmin
          */
         post: operations["staffServiceAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/services/{id}/cancellation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a client's service, at once or at the end of its period.
+         * @description **Roles:** owner, finance
+         */
+        post: operations["staffCancelService"];
+        /**
+         * Take a cancellation back, before it is carried out.
+         * @description **Roles:** owner, finance
+         */
+        delete: operations["staffWithdrawCancellation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/services/{id}/lifecycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Other lifecycle days for one service, or an extension: no suspension
+         *     nor termination before its day. Every change names its reason.
+         * @description **Roles:** owner, finance
+         */
+        put: operations["setServiceLifecycle"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3702,6 +3917,11 @@ export interface components {
         };
         /** @enum {string} */
         BillingCycle: "one_time" | "monthly" | "quarterly" | "semi_annual" | "annual";
+        /** @description A client's billing preferences. */
+        BillingPreferences: {
+            /** @description Renewal invoices are paid from the wallet at once when it covers them. */
+            apply_wallet_to_renewals: boolean;
+        };
         BillingSettings: {
             /** @description Shown to a client who pays by bank transfer. */
             bank_instructions: string;
@@ -3789,6 +4009,45 @@ export interface components {
             email: string;
             name: string;
             phone?: string | null;
+        };
+        /** @enum {string} */
+        CancelWhen: "immediately" | "end_of_period";
+        Cancellation: {
+            /**
+             * Format: date
+             * @description The day the service ends.
+             */
+            cancel_on: string;
+            /** @description Carried out already (the service is being or has been removed). */
+            carried_out: boolean;
+            reason?: string | null;
+            /** Format: date-time */
+            requested_at: string;
+            /** Format: int64 */
+            service_id: number;
+        };
+        CancellationRequest: {
+            reason?: string | null;
+            when: components["schemas"]["CancelWhen"];
+        };
+        /** @description A service a step acts on, for the period (due date) it acts about. */
+        Candidate: {
+            /**
+             * Format: int64
+             * @description Late fees: the fee.
+             */
+            fee_minor?: number | null;
+            /**
+             * Format: int64
+             * @description The unpaid renewal invoice (reminders, late fees).
+             */
+            invoice_id?: number | null;
+            /** @description Reminders: `due_soon`, `due_today` or `overdue`. */
+            kind?: string | null;
+            /** Format: date */
+            period: string;
+            /** Format: int64 */
+            service_id: number;
         };
         /** @description One page of the storefront and the tier it was priced at. */
         CatalogPage: {
@@ -3917,6 +4176,60 @@ export interface components {
             /** Format: int64 */
             latency_ms: number;
             ok: boolean;
+        };
+        /** @description What one sweep did (or, dry, would do). */
+        Counts: {
+            /**
+             * Format: int64
+             * @default 0
+             */
+            cancelled: number;
+            /**
+             * Format: int64
+             * @default 0
+             */
+            due_soon: number;
+            /**
+             * Format: int64
+             * @default 0
+             */
+            due_today: number;
+            /**
+             * Format: int64
+             * @default 0
+             */
+            failed: number;
+            /**
+             * Format: int64
+             * @default 0
+             */
+            invoiced: number;
+            /**
+             * Format: int64
+             * @default 0
+             */
+            late_fees: number;
+            /**
+             * Format: int64
+             * @default 0
+             */
+            overdue: number;
+            /**
+             * Format: int64
+             * @description Renewal invoices paid at once from the wallet.
+             * @default 0
+             */
+            paid_from_wallet: number;
+            /**
+             * Format: int64
+             * @default 0
+             */
+            suspended: number;
+            /**
+             * Format: int64
+             * @default 0
+             */
+            terminated: number;
         };
         CreateApiTokenRequest: {
             /**
@@ -4058,6 +4371,12 @@ export interface components {
             placeholders: components["schemas"]["Placeholder"][];
             /** @description The template in use, per language. */
             templates: components["schemas"]["TemplateVersion"][];
+        };
+        Failure: {
+            error: string;
+            /** Format: int64 */
+            service_id: number;
+            step: components["schemas"]["Step"];
         };
         /**
          * @description The canonical columns of both sheet kinds.
@@ -4452,6 +4771,7 @@ export interface components {
             paid_at?: string | null;
             prices_include_tax: boolean;
             purpose: components["schemas"]["InvoicePurpose"];
+            renewal?: components["schemas"]["RenewalPeriod"] | null;
             status: components["schemas"]["InvoiceStatus"];
             /** Format: int64 */
             subtotal_minor: number;
@@ -4488,7 +4808,7 @@ export interface components {
             total: number;
         };
         /** @enum {string} */
-        InvoicePurpose: "order" | "top_up";
+        InvoicePurpose: "order" | "top_up" | "renewal";
         /** @enum {string} */
         InvoiceStatus: "unpaid" | "paid" | "cancelled" | "refunded";
         /** @description One row of an invoice list. */
@@ -4526,6 +4846,31 @@ export interface components {
         Lang: "id" | "en";
         /** @enum {string} */
         Language: "id" | "en";
+        /** @description Days and fee of the lifecycle, as the shop's default or a product's. */
+        LifecycleTerms: {
+            /**
+             * Format: int64
+             * @description Added once to an overdue renewal invoice (minor units of the
+             *     invoice's currency); 0 for none. The shop's default has none.
+             */
+            late_fee_minor: number;
+            /**
+             * Format: int32
+             * @description The renewal invoice is issued this many days before the due date.
+             */
+            renew_days_before: number;
+            /**
+             * Format: int32
+             * @description Still unpaid this many days after the due date: suspended.
+             */
+            suspend_after_days: number;
+            /**
+             * Format: int32
+             * @description Still unpaid this many days after the due date: terminated. More
+             *     than `suspend_after_days`.
+             */
+            terminate_after_days: number;
+        };
         /** @description The Telegram chat a client linked. */
         LinkedChat: {
             /**
@@ -5087,6 +5432,10 @@ export interface components {
             /** @description What the preview fills in. */
             sample: string;
         };
+        /** @description A planned decision, as a dry run lists it. */
+        Planned: components["schemas"]["Candidate"] & {
+            step: components["schemas"]["Step"];
+        };
         Pool: {
             /** Format: date-time */
             created_at: string;
@@ -5140,6 +5489,21 @@ export interface components {
         PowerState: {
             /** @description `running`, `stopped`, `paused`, `absent` or `unknown`. */
             power_state: string;
+        };
+        /** @description A decision the coming days hold, if nothing is paid meanwhile. */
+        PreviewItem: {
+            client_email: string;
+            /** Format: date */
+            day: string;
+            label: string;
+            /**
+             * Format: date
+             * @description The due date it is about.
+             */
+            period: string;
+            /** Format: int64 */
+            service_id: number;
+            step: components["schemas"]["Step"];
         };
         /**
          * @description How a price appears in the preview: [`Money`] on the wire (documentation
@@ -5262,6 +5626,13 @@ export interface components {
             /** @enum {string} */
             kind: "internet";
         });
+        /** @description A product's terms: its own, or the shop's defaults. */
+        ProductTerms: components["schemas"]["LifecycleTerms"] & {
+            /** @description The product has terms of its own (else the shop's defaults apply). */
+            own: boolean;
+            /** Format: int64 */
+            product_id: number;
+        };
         Profile: {
             company?: string | null;
             full_name: string;
@@ -5551,6 +5922,56 @@ export interface components {
             subject: string;
             text: string;
         };
+        /** @description A client's recurring service and where it stands. */
+        Renewal: {
+            /**
+             * Format: date
+             * @description A requested cancellation's day.
+             */
+            cancel_on?: string | null;
+            currency: string;
+            cycle: string;
+            /**
+             * Format: int64
+             * @description The open renewal invoice, if issued.
+             */
+            invoice_id?: number | null;
+            invoice_number?: string | null;
+            invoice_status?: string | null;
+            /** Format: int64 */
+            invoice_total_minor?: number | null;
+            kind: string;
+            label: string;
+            /** Format: date */
+            next_due_on: string;
+            /**
+             * Format: int64
+             * @description The price of a period, before promo and tax.
+             */
+            recurring_minor: number;
+            /** Format: int64 */
+            service_id: number;
+            status: string;
+            /**
+             * Format: date
+             * @description Unpaid, the service is suspended on this day and ended on the other.
+             */
+            suspend_on: string;
+            /** Format: date */
+            terminate_on: string;
+        };
+        /**
+         * @description The service and period a renewal invoice pays for: from `start` (the
+         *     due date) to `end` (the next one).
+         */
+        RenewalPeriod: {
+            /** Format: date */
+            end: string;
+            /** Format: int64 */
+            service_id: number;
+            /** Format: date */
+            start: string;
+        };
         ResetPasswordRequest: {
             new_password: string;
             token: string;
@@ -5688,6 +6109,23 @@ export interface components {
             status: components["schemas"]["ServiceStatus"];
             /** Format: uuid */
             user_id: string;
+        };
+        /** @description Staff's overrides for one service; every change names its reason. */
+        ServiceOverride: {
+            /**
+             * Format: date
+             * @description No suspension nor termination before this day (the shop's calendar).
+             */
+            extended_until?: string | null;
+            /** @description Why (for the audit log and the next person to look). */
+            reason: string;
+            /**
+             * Format: int32
+             * @description Other days than the product's; none: the product's.
+             */
+            suspend_after_days?: number | null;
+            /** Format: int32 */
+            terminate_after_days?: number | null;
         };
         /**
          * @description Where a service is in its life.
@@ -6029,6 +6467,44 @@ export interface components {
              *     skipped, surrounding spaces trimmed.
              */
             items: string[];
+        };
+        /** @description One sweep as staff's automation log lists it. */
+        SweepRecord: {
+            counts: components["schemas"]["Counts"];
+            /** Format: int64 */
+            duration_ms?: number | null;
+            failures: components["schemas"]["Failure"][];
+            /**
+             * Format: date-time
+             * @description None while it runs (or if it stopped without finishing).
+             */
+            finished_at?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: date */
+            shop_day: string;
+            /** Format: date-time */
+            started_at: string;
+        };
+        SweepReport: {
+            counts: components["schemas"]["Counts"];
+            dry_run: boolean;
+            /** Format: int64 */
+            duration_ms: number;
+            failures: components["schemas"]["Failure"][];
+            /**
+             * Format: int64
+             * @description The sweep's record (none for a dry run, which writes nothing).
+             */
+            id?: number | null;
+            /** @description Dry run: what it would do (the first 500). */
+            planned: components["schemas"]["Planned"][];
+            /** Format: date */
+            shop_day: string;
+        };
+        SweepRequest: {
+            /** @description List what the sweep would do today and write nothing. */
+            dry_run: boolean;
         };
         /** @description What a sync found. */
         SyncReport: {
@@ -6629,6 +7105,63 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getMyBillingPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preferences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    setMyBillingPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BillingPreferences"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
@@ -9960,6 +10493,31 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    listMyRenewals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Soonest due first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Renewal"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     listSales: {
         parameters: {
             query?: {
@@ -10252,6 +10810,111 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             /** @description A missing code or an OS the product does not offer */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    cancelMyService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancellationRequest"];
+            };
+        };
+        responses: {
+            /** @description The cancellation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cancellation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_not_cancellable` or `cancellation_underway` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A reason longer than 500 characters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    withdrawMyCancellation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Withdrawn (or there was none) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `cancellation_underway` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11018,6 +11681,132 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such product */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getProductLifecycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its terms */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductTerms"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such product */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    setProductLifecycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LifecycleTerms"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductTerms"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such product */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Days or fee out of range, or termination not after suspension */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    resetProductLifecycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The product */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Now the shop's */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductTerms"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -13260,6 +14049,159 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    previewLifecycle: {
+        parameters: {
+            query?: {
+                /** @description Days after today to look at: 0 to 31, default 7. */
+                days?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description By day */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewItem"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getLifecycleSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The shop's days (no late fee) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleTerms"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    setLifecycleSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LifecycleTerms"];
+            };
+        };
+        responses: {
+            /** @description Saved (a late fee is per product only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleTerms"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Days out of range, or termination not after suspension */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listLifecycleSweeps: {
+        parameters: {
+            query?: {
+                /** @description 1 to 200; default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepRecord"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    runLifecycleSweep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SweepRequest"];
+            };
+        };
+        responses: {
+            /** @description What it did (or would do) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     listManualPayments: {
         parameters: {
             query?: {
@@ -14237,6 +15179,161 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             /** @description A missing or unknown OS or package */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    staffCancelService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancellationRequest"];
+            };
+        };
+        responses: {
+            /** @description The cancellation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cancellation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_not_cancellable` or `cancellation_underway` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A reason longer than 500 characters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    staffWithdrawCancellation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Withdrawn (or there was none) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `cancellation_underway` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    setServiceLifecycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceOverride"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description No reason, days out of range, or termination not after suspension */
             422: {
                 headers: {
                     [name: string]: unknown;

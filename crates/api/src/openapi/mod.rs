@@ -39,6 +39,8 @@ ISO 4217 currency code.",
         (name = "wallet", description = "The client's balance as a double-entry ledger, and top-ups"),
         (name = "promos", description = "Promo codes and vouchers (business)"),
         (name = "finance", description = "Orders, invoices, money received, manual transfers, refunds and billing settings (staff)"),
+        (name = "renewals", description = "The client's recurring services: renewal dates and invoices, cancellation, paying renewals from the wallet"),
+        (name = "lifecycle", description = "The billing lifecycle: automation log, preview, dry run, renewal/suspension/termination days, overrides and staff cancellations (owner, finance)"),
     ),
     modifiers(&BearerAuth),
     // Schemas only query parameters refer to, which no body registers.

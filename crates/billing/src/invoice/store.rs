@@ -1,6 +1,6 @@
 //! Writing and reading invoices.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use domain::{Currency, Money, TaxRule};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
@@ -44,6 +44,27 @@ impl InvoiceStatus {
 pub enum InvoicePurpose {
     Order,
     TopUp,
+    /// The next period of a service (billing::lifecycle).
+    Renewal,
+}
+
+impl InvoicePurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvoicePurpose::Order => "order",
+            InvoicePurpose::TopUp => "top_up",
+            InvoicePurpose::Renewal => "renewal",
+        }
+    }
+}
+
+/// The service and period a renewal invoice pays for: from `start` (the
+/// due date) to `end` (the next one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RenewalPeriod {
+    pub service_id: i64,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
 }
 
 /// The buyer as the invoice names them, frozen when it is issued.
@@ -86,6 +107,8 @@ pub struct InvoiceDraft {
     pub tax: TaxRule,
     pub due_at: DateTime<Utc>,
     pub buyer: BuyerSnapshot,
+    /// Renewal invoices: what they renew.
+    pub renewal: Option<RenewalPeriod>,
 }
 
 /// The amounts of a draft: subtotal, discount, PPN, total.
@@ -134,6 +157,8 @@ pub struct Invoice {
     pub status: InvoiceStatus,
     pub buyer: BuyerSnapshot,
     pub lines: Vec<InvoiceLine>,
+    /// Renewal invoices: the service and the period they pay for.
+    pub renewal: Option<RenewalPeriod>,
     pub issued_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
@@ -175,10 +200,8 @@ pub async fn issue(
     shop_year: i32,
 ) -> Result<i64, BillingError> {
     let amounts = draft.amounts();
-    let purpose = match draft.purpose {
-        InvoicePurpose::Order => "order",
-        InvoicePurpose::TopUp => "top_up",
-    };
+    let purpose = draft.purpose.as_str();
+    let renewal = draft.renewal;
     let buyer =
         serde_json::to_value(&draft.buyer).map_err(|e| BillingError::Corrupt(e.to_string()))?;
     let positions: Vec<i16> = (1..=draft.lines.len() as i16).collect();
@@ -193,9 +216,10 @@ pub async fn issue(
            inserted AS (
                INSERT INTO invoice (number, user_id, purpose, order_id, currency, subtotal_minor,
                                     discount_minor, tax_minor, total_minor, tax_rate_bp,
-                                    prices_include_tax, buyer, issued_at, due_at)
+                                    prices_include_tax, buyer, issued_at, due_at,
+                                    service_id, period_start, period_end)
                SELECT 'INV-' || $1 || '-' || lpad(last::TEXT, greatest(6, length(last::TEXT)), '0'),
-                      $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
+                      $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $19, $20, $21
                  FROM counter
                RETURNING id),
            lines AS (
@@ -220,7 +244,10 @@ pub async fn issue(
         &positions,
         &kinds as &[&str],
         &descriptions as &[&str],
-        &units
+        &units,
+        renewal.map(|r| r.service_id),
+        renewal.map(|r| r.start),
+        renewal.map(|r| r.end)
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -236,7 +263,7 @@ pub async fn find(conn: &mut PgConnection, id: i64) -> Result<Invoice, BillingEr
     let row = sqlx::query!(
         "SELECT id, number, user_id, purpose, order_id, currency, subtotal_minor, discount_minor,
                 tax_minor, total_minor, tax_rate_bp, prices_include_tax, amount_paid_minor, status,
-                buyer, issued_at, due_at, paid_at
+                buyer, issued_at, due_at, paid_at, service_id, period_start, period_end
            FROM invoice WHERE id = $1",
         id
     )
@@ -275,6 +302,14 @@ pub async fn find(conn: &mut PgConnection, id: i64) -> Result<Invoice, BillingEr
         buyer: serde_json::from_value(row.buyer)
             .map_err(|e| BillingError::Corrupt(e.to_string()))?,
         lines,
+        renewal: match (row.service_id, row.period_start, row.period_end) {
+            (Some(service_id), Some(start), Some(end)) => Some(RenewalPeriod {
+                service_id,
+                start,
+                end,
+            }),
+            _ => None,
+        },
         issued_at: row.issued_at,
         due_at: row.due_at,
         paid_at: row.paid_at,
@@ -282,11 +317,58 @@ pub async fn find(conn: &mut PgConnection, id: i64) -> Result<Invoice, BillingEr
 }
 
 fn purpose(value: &str) -> InvoicePurpose {
-    if value == "top_up" {
-        InvoicePurpose::TopUp
-    } else {
-        InvoicePurpose::Order
+    match value {
+        "top_up" => InvoicePurpose::TopUp,
+        "renewal" => InvoicePurpose::Renewal,
+        _ => InvoicePurpose::Order,
     }
+}
+
+/// Adds a fee line (a late fee) to an unpaid invoice in the caller's
+/// transaction and works its amounts out again under the tax rule it was
+/// issued with; the discount stays. Returns false when the invoice is no
+/// longer unpaid.
+pub async fn add_fee(
+    conn: &mut PgConnection,
+    invoice_id: i64,
+    kind: &'static str,
+    description: &str,
+    fee_minor: i64,
+) -> Result<bool, BillingError> {
+    let invoice = sqlx::query!(
+        "SELECT subtotal_minor, discount_minor, tax_rate_bp, prices_include_tax, status
+           FROM invoice WHERE id = $1 FOR UPDATE",
+        invoice_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(BillingError::NotFound("no such invoice"))?;
+    if invoice.status != "unpaid" {
+        return Ok(false);
+    }
+    let subtotal = invoice.subtotal_minor + fee_minor;
+    let discount = invoice.discount_minor.clamp(0, subtotal);
+    let taxed = TaxRule::clamped(invoice.tax_rate_bp, invoice.prices_include_tax)
+        .apply(subtotal - discount);
+    sqlx::query!(
+        "WITH line AS (
+             INSERT INTO invoice_line (invoice_id, position, kind, description, quantity, unit_minor, amount_minor)
+             SELECT $1, COALESCE(max(position), 0) + 1, $2, $3, 1, $4, $4
+               FROM invoice_line WHERE invoice_id = $1)
+         UPDATE invoice SET subtotal_minor = $5, discount_minor = $6, tax_minor = $7, total_minor = $8
+          WHERE id = $1",
+        invoice_id,
+        kind,
+        description,
+        fee_minor,
+        subtotal,
+        discount,
+        taxed.tax_minor,
+        taxed.total_minor
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(true)
 }
 
 /// The invoice, if it is `user`'s; another client's invoice is "not found",

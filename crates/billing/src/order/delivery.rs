@@ -10,6 +10,7 @@
 //! the cause. It must be idempotent: the job runner may run it again after a
 //! crash.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
@@ -25,9 +26,16 @@ pub struct DeliveryJob {
 
 /// Enqueues the delivery of `order_id` in the caller's transaction, and
 /// creates the service a VPS, hosting, domain or internet order becomes, so
-/// the handler always finds it (`crate::service::find_by_order`).
-pub async fn enqueue(conn: &mut PgConnection, order_id: i64) -> Result<(), BillingError> {
-    crate::service::create_for_order(conn, order_id).await?;
+/// the handler always finds it (`crate::service::find_by_order`), with its
+/// billing terms: a recurring one is next due a period after `paid_on`.
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    order_id: i64,
+    paid_on: NaiveDate,
+) -> Result<(), BillingError> {
+    if let Some(service_id) = crate::service::create_for_order(conn, order_id).await? {
+        crate::lifecycle::terms::start(conn, service_id, paid_on).await?;
+    }
     let job = jobs::NewJob::new(DELIVERY_JOB, &DeliveryJob { order_id })?
         .dedupe_key(format!("{DELIVERY_JOB}:{order_id}"));
     jobs::enqueue(conn, job).await?;

@@ -161,7 +161,7 @@ pub async fn start(
     let due = invoice.balance_due();
 
     if method == Method::Wallet {
-        settle::pay_from_wallet(&mut tx, invoice.id, user, now).await?;
+        settle::pay_from_wallet(&mut tx, invoice.id, user, now, &ctx.calendar()).await?;
         messages::payment_received(&mut tx, &invoice, due, "wallet", now, &ctx.calendar()).await?;
         tx.commit().await?;
         return Ok(PaymentAttempt {

@@ -13,13 +13,14 @@
 //! An invoice only moves forward: unpaid → paid. Paying an order's invoice
 //! moves the order to PAID and enqueues its delivery in the same transaction.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::{Currency, Money, OrderStatus, ShopCalendar};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::messages;
 use crate::invoice::store::{self as invoice_store, InvoiceStatus};
+use crate::lifecycle;
 use crate::order::{delivery, status};
 use crate::wallet::ledger::{self, Account, Movement, Transfer};
 use crate::{BillingError, Refusal};
@@ -312,7 +313,7 @@ pub async fn settle(
         .await?;
         return Ok(Settlement::Partial);
     }
-    on_paid(conn, &invoice, receipt.method).await?;
+    on_paid(conn, &invoice, receipt.method, calendar.today(now)).await?;
     Ok(Settlement::Paid)
 }
 
@@ -357,12 +358,19 @@ async fn credit_wallet(
 }
 
 /// A paid order's invoice: the order moves to PAID and its delivery is
-/// enqueued, in this transaction.
+/// enqueued, in this transaction (the service's first period starts on
+/// `paid_on`, the shop's day). A paid renewal invoice moves its service's
+/// due date on by one period.
 async fn on_paid(
     conn: &mut PgConnection,
     invoice: &LockedInvoice,
     method: Method,
+    paid_on: NaiveDate,
 ) -> Result<(), BillingError> {
+    if invoice.purpose == "renewal" {
+        lifecycle::terms::renewal_paid(conn, invoice.id).await?;
+        return Ok(());
+    }
     let Some(order_id) = invoice.order_id else {
         return Ok(());
     };
@@ -376,7 +384,7 @@ async fn on_paid(
             None,
         )
         .await?;
-        delivery::enqueue(conn, order_id).await?;
+        delivery::enqueue(conn, order_id, paid_on).await?;
     }
     Ok(())
 }
@@ -388,6 +396,7 @@ pub async fn pay_from_wallet(
     invoice_id: i64,
     user: Uuid,
     now: DateTime<Utc>,
+    calendar: &ShopCalendar,
 ) -> Result<(), BillingError> {
     let invoice = lock_invoice(conn, invoice_id).await?;
     if invoice.user_id != user {
@@ -429,7 +438,7 @@ pub async fn pay_from_wallet(
         .await?;
     }
     mark_paid(conn, &invoice, due, now).await?;
-    on_paid(conn, &invoice, Method::Wallet).await
+    on_paid(conn, &invoice, Method::Wallet, calendar.today(now)).await
 }
 
 /// An order whose invoice totals nothing (a 100 % promo) is paid as issued.
@@ -437,13 +446,14 @@ pub async fn complete_free(
     conn: &mut PgConnection,
     invoice_id: i64,
     now: DateTime<Utc>,
+    calendar: &ShopCalendar,
 ) -> Result<bool, BillingError> {
     let invoice = lock_invoice(conn, invoice_id).await?;
     if invoice.status != InvoiceStatus::Unpaid || invoice.total_minor != 0 {
         return Ok(false);
     }
     mark_paid(conn, &invoice, 0, now).await?;
-    on_paid(conn, &invoice, Method::Wallet).await?;
+    on_paid(conn, &invoice, Method::Wallet, calendar.today(now)).await?;
     Ok(true)
 }
 

@@ -100,3 +100,24 @@ pub async fn set_status(
     .ok_or(BillingError::NotFound("no such service"))?;
     Ok(before)
 }
+
+/// How a service whose resources are removed ends: `cancelled` when a
+/// cancellation was asked for, `terminated` otherwise (not paid).
+pub async fn ended_status(
+    conn: &mut PgConnection,
+    service_id: i64,
+) -> Result<ServiceStatus, BillingError> {
+    let cancelled = sqlx::query_scalar!(
+        "SELECT cancel_on IS NOT NULL FROM service WHERE id = $1",
+        service_id
+    )
+    .fetch_optional(conn)
+    .await?
+    .flatten()
+    .ok_or(BillingError::NotFound("no such service"))?;
+    Ok(if cancelled {
+        ServiceStatus::Cancelled
+    } else {
+        ServiceStatus::Terminated
+    })
+}

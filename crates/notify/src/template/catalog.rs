@@ -109,8 +109,17 @@ pub const STAFF_NEW_ORDER: &str = "billing.staff_new_order";
 pub const STAFF_PAYMENT_RECEIVED: &str = "billing.staff_payment_received";
 pub const SERVICE_READY: &str = "provisioning.service_ready";
 pub const SERVICE_ACTION_CODE: &str = "provisioning.action_code";
+pub const RENEWAL_INVOICE: &str = "billing.renewal_invoice";
+pub const RENEWAL_DUE_SOON: &str = "billing.renewal_due_soon";
+pub const RENEWAL_DUE_TODAY: &str = "billing.renewal_due_today";
+pub const RENEWAL_OVERDUE: &str = "billing.renewal_overdue";
+pub const SERVICE_SUSPENDED: &str = "billing.service_suspended";
+pub const SERVICE_TERMINATED: &str = "billing.service_terminated";
 
 const INVOICE_NUMBER: Placeholder = required("number", "the invoice number", "INV-2026-000123");
+const SERVICE: Placeholder = required("service", "the service", "VPS Cloud 2 GB");
+const RENEWAL_TOTAL: Placeholder = required("total", "the amount to pay", "Rp 165.000");
+const DUE_DATE: Placeholder = required("due", "the due date (shop calendar)", "06/12/2026");
 
 pub static EVENTS: &[EventDefinition] = &[
     EventDefinition {
@@ -503,6 +512,117 @@ pub static EVENTS: &[EventDefinition] = &[
             (
                 "Confirmation code for {action}: {service}",
                 "Hello {name},\n\nThe code to confirm {action} of {service}: {code}\nAll data on the server will be erased. Ignore this email if you did not ask for it.",
+            ),
+        ],
+    },
+    EventDefinition {
+        key: RENEWAL_INVOICE,
+        description: "A service's next period was invoiced (renewal)",
+        placeholders: &[NAME, INVOICE_NUMBER, SERVICE, RENEWAL_TOTAL, DUE_DATE],
+        defaults: [
+            (
+                "Tagihan perpanjangan {service}: {number}",
+                "Halo {name},\n\nTagihan {number} sebesar {total} untuk perpanjangan {service} sudah terbit. Mohon dibayar paling lambat {due} agar layanan tetap aktif.",
+            ),
+            (
+                "Renewal invoice for {service}: {number}",
+                "Hello {name},\n\nInvoice {number} of {total} renews {service}. Please pay it by {due} to keep the service running.",
+            ),
+        ],
+    },
+    EventDefinition {
+        key: RENEWAL_DUE_SOON,
+        description: "A renewal invoice is due in 3 days and still unpaid",
+        placeholders: &[NAME, INVOICE_NUMBER, SERVICE, RENEWAL_TOTAL, DUE_DATE],
+        defaults: [
+            (
+                "Pengingat: {service} jatuh tempo {due}",
+                "Halo {name},\n\nTagihan {number} sebesar {total} untuk {service} jatuh tempo pada {due}. Bayar sekarang agar layanan tidak terhenti.",
+            ),
+            (
+                "Reminder: {service} is due on {due}",
+                "Hello {name},\n\nInvoice {number} of {total} for {service} is due on {due}. Pay now so the service is not interrupted.",
+            ),
+        ],
+    },
+    EventDefinition {
+        key: RENEWAL_DUE_TODAY,
+        description: "A renewal invoice is due today and still unpaid",
+        placeholders: &[NAME, INVOICE_NUMBER, SERVICE, RENEWAL_TOTAL, DUE_DATE],
+        defaults: [
+            (
+                "Jatuh tempo hari ini: {service}",
+                "Halo {name},\n\nTagihan {number} sebesar {total} untuk {service} jatuh tempo hari ini ({due}).",
+            ),
+            (
+                "Due today: {service}",
+                "Hello {name},\n\nInvoice {number} of {total} for {service} is due today ({due}).",
+            ),
+        ],
+    },
+    EventDefinition {
+        key: RENEWAL_OVERDUE,
+        description: "A renewal invoice is past its due date and unpaid",
+        placeholders: &[
+            NAME,
+            INVOICE_NUMBER,
+            SERVICE,
+            RENEWAL_TOTAL,
+            DUE_DATE,
+            required(
+                "suspend_on",
+                "the day the service is suspended if still unpaid",
+                "09/12/2026",
+            ),
+        ],
+        defaults: [
+            (
+                "Tagihan lewat jatuh tempo: {service}",
+                "Halo {name},\n\nTagihan {number} sebesar {total} untuk {service} sudah lewat jatuh tempo ({due}). Jika belum dibayar, layanan ditangguhkan pada {suspend_on}.",
+            ),
+            (
+                "Overdue: {service}",
+                "Hello {name},\n\nInvoice {number} of {total} for {service} was due on {due}. If it stays unpaid, the service is suspended on {suspend_on}.",
+            ),
+        ],
+    },
+    EventDefinition {
+        key: SERVICE_SUSPENDED,
+        description: "A service is suspended because its renewal invoice is unpaid",
+        placeholders: &[
+            NAME,
+            INVOICE_NUMBER,
+            SERVICE,
+            RENEWAL_TOTAL,
+            required(
+                "terminate_on",
+                "the day the service is deleted if still unpaid",
+                "21/12/2026",
+            ),
+        ],
+        defaults: [
+            (
+                "Layanan ditangguhkan: {service}",
+                "Halo {name},\n\nLayanan {service} ditangguhkan karena tagihan {number} ({total}) belum dibayar. Bayar tagihan untuk mengaktifkannya kembali; jika belum dibayar, layanan dihapus pada {terminate_on}.",
+            ),
+            (
+                "Service suspended: {service}",
+                "Hello {name},\n\n{service} is suspended because invoice {number} ({total}) is unpaid. Pay it to bring the service back; if it stays unpaid, the service is deleted on {terminate_on}.",
+            ),
+        ],
+    },
+    EventDefinition {
+        key: SERVICE_TERMINATED,
+        description: "A service ends: unpaid past its termination day, or cancelled",
+        placeholders: &[NAME, SERVICE],
+        defaults: [
+            (
+                "Layanan diakhiri: {service}",
+                "Halo {name},\n\nLayanan {service} telah diakhiri dan datanya dihapus. Terima kasih telah menggunakan layanan kami.",
+            ),
+            (
+                "Service ended: {service}",
+                "Hello {name},\n\n{service} has ended and its data is deleted. Thank you for using our services.",
             ),
         ],
     },

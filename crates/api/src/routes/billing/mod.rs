@@ -1,10 +1,12 @@
-//! Orders, invoices, payments, the wallet and promo codes: the client's
-//! side (checkout, paying, their invoices and wallet), the gateways'
-//! notifications, and the staff's side (finance and promo codes).
+//! Orders, invoices, payments, the wallet, promo codes and the billing
+//! lifecycle: the client's side (checkout, paying, their invoices, wallet
+//! and renewals), the gateways' notifications, and the staff's side
+//! (finance, promo codes, the lifecycle's log and days).
 
 mod finance;
 mod gateways;
 mod invoices;
+mod lifecycle;
 mod orders;
 mod payments;
 mod promos;
@@ -25,6 +27,7 @@ pub fn configure(config: &mut ServiceConfig) {
     promos::configure(config);
     finance::configure(config);
     gateways::configure(config);
+    lifecycle::configure(config);
 }
 
 /// Who buys: clients and resellers — and the owner, who may do anything

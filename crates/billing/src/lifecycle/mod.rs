@@ -1,0 +1,113 @@
+//! The billing lifecycle of a recurring service (SPEC C5; seed 001: suspend
+//! 3 days and terminate 15 days after the due date).
+//!
+//! A service paid for a recurring cycle carries its terms ([`terms`]): the
+//! cycle, price and currency, the recurring promo, the anchor day (the day
+//! of month it was paid on) and the day it is next due. The sweep
+//! ([`sweep`]), a periodic job, does for the shop's today:
+//! - invoices the next period N days before it is due (per product, 7 by
+//!   default), with the recurring promo's discount, paid at once from the
+//!   wallet when the client opted in and the balance covers it;
+//! - reminds 3 days before the due date, on it, and once overdue, and adds
+//!   the product's late fee once to an overdue invoice;
+//! - suspends a service still unpaid 3 days after the due date and
+//!   terminates it 15 days after (per product, overridable per service; a
+//!   staff extension holds both off until its day);
+//! - ends services whose cancellation is due.
+//!
+//! Every decision is a `lifecycle_event` row keyed by service, period and
+//! kind, inserted in the transaction that carries it out: running the
+//! sweep again does nothing, a sweep after missed days catches up with
+//! only the latest reminder, and replicas sweeping at once decide each
+//! thing once. Remote work (stop, suspend, delete) is not done here: the
+//! sweep enqueues a [`SERVICE_ACTION_JOB`], which `provisioning` handles —
+//! the same kind of handoff as a paid order's delivery.
+//!
+//! Paying a renewal invoice ([`terms::renewal_paid`]) moves the due date on
+//! by exactly one period (a second payment, or one racing the sweep, finds
+//! it moved already) and unsuspends a service suspended for not paying.
+
+pub mod cancellation;
+pub mod notices;
+pub mod settings;
+pub mod sweep;
+pub mod terms;
+pub mod view;
+pub mod watchdog;
+
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use utoipa::ToSchema;
+
+use crate::BillingError;
+
+/// The job kind that carries out a lifecycle decision on the service's
+/// remote resources. Payload: [`ServiceActionJob`]. The handler (in
+/// `provisioning`) suspends, unsuspends or terminates the service and sets
+/// its status (`suspended`, `active`, `terminated` — or `cancelled` when the
+/// cause is a cancellation). It must be idempotent: a service already in
+/// the wanted state is done.
+pub const SERVICE_ACTION_JOB: &str = "service.lifecycle_action";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LifecycleAction {
+    Suspend,
+    Unsuspend,
+    Terminate,
+}
+
+impl LifecycleAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LifecycleAction::Suspend => "suspend",
+            LifecycleAction::Unsuspend => "unsuspend",
+            LifecycleAction::Terminate => "terminate",
+        }
+    }
+}
+
+/// Why the lifecycle acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// The renewal invoice was not paid in time.
+    Overdue,
+    /// The overdue invoice was paid.
+    Paid,
+    /// The client or staff cancelled the service.
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceActionJob {
+    pub service_id: i64,
+    pub action: LifecycleAction,
+    pub cause: Cause,
+}
+
+/// Enqueues `action` on `service_id` in the caller's transaction, once per
+/// service, action and `period` (the due date it is about).
+pub(crate) async fn enqueue_action(
+    conn: &mut PgConnection,
+    service_id: i64,
+    action: LifecycleAction,
+    cause: Cause,
+    period: chrono::NaiveDate,
+) -> Result<(), BillingError> {
+    let job = jobs::NewJob::new(
+        SERVICE_ACTION_JOB,
+        &ServiceActionJob {
+            service_id,
+            action,
+            cause,
+        },
+    )?
+    .max_attempts(12)
+    .dedupe_key(format!(
+        "{SERVICE_ACTION_JOB}:{service_id}:{}:{period}",
+        action.as_str()
+    ));
+    jobs::enqueue(conn, job).await?;
+    Ok(())
+}
