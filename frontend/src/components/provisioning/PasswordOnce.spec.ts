@@ -23,6 +23,18 @@ describe('PasswordOnce', () => {
     expect(w.text()).toContain('will not be shown again')
   })
 
+  it('keeps the password it showed when the page reads the service again, and clears it for a new one', async () => {
+    const w = mount(PasswordOnce, { props: { available: true, reveal: vi.fn(async () => 'first-Pass-1') }, global: { plugins: [createAppI18n('en')] } })
+    await reveal(w)
+    // The page's next read: the server marked it shown.
+    await w.setProps({ available: false })
+    expect(w.get($('service-password-value')).text()).toBe('first-Pass-1')
+    // A password reset made a new one: offered again, the old one gone.
+    await w.setProps({ available: true })
+    expect(w.find($('service-password-value')).exists()).toBe(false)
+    expect(w.find($('service-password-reveal')).exists()).toBe(true)
+  })
+
   it('after a 410 says it was already shown and points to a password reset', async () => {
     const gone = new ApiProblem({ type: 'about:blank', title: 'Gone', status: 410, code: 'password_already_shown', detail: null })
     const w = mount(PasswordOnce, { props: { available: true, reveal: vi.fn(async () => Promise.reject(gone)) }, global: { plugins: [createAppI18n('en')] } })
