@@ -10,6 +10,7 @@ mod browser;
 mod catalog;
 mod content;
 mod errors;
+mod lifecycle;
 mod modules;
 mod monitoring;
 mod notifications;

@@ -20,7 +20,7 @@ use crate::helpers::{TestApp, assert_problem, spawn_app_with, spawn_replica_with
 use crate::orders::{fund_wallet, ready_client, vps_product, wait_for_status};
 
 /// Fast fake tasks and fast polling, so a delivery takes well under a second.
-const FAST: &[(&str, &str)] = &[
+pub(crate) const FAST: &[(&str, &str)] = &[
     ("PROVISIONING_TASK_POLL_MS", "10"),
     ("PROVISIONING_CALL_TIMEOUT_SECONDS", "2"),
 ];
@@ -38,19 +38,19 @@ async fn fast_proxmox() -> ProxmoxFakeHandle {
     .unwrap()
 }
 
-struct Shop {
-    pve: ProxmoxFakeHandle,
-    sysadmin: String,
-    owner: String,
-    finance: String,
-    product: i64,
-    region: i64,
+pub(crate) struct Shop {
+    pub(crate) pve: ProxmoxFakeHandle,
+    pub(crate) sysadmin: String,
+    pub(crate) owner: String,
+    pub(crate) finance: String,
+    pub(crate) product: i64,
+    pub(crate) region: i64,
 }
 
 /// A shop as sysadmin sets it up: the VPS plan of the order tests, the
 /// fake cluster added and synced, its Jakarta nodes serving region `jkt`,
 /// the Ubuntu template mapped, and a pool of `pool_size` addresses.
-async fn vps_shop(app: &TestApp, pool_size: usize) -> Shop {
+pub(crate) async fn vps_shop(app: &TestApp, pool_size: usize) -> Shop {
     let pve = fast_proxmox().await;
     let (_, sysadmin) = app.user_token("sys@shop.test", &["sysadmin"]).await;
     let (_, owner) = app.user_token("owner@shop.test", &["owner"]).await;
@@ -175,7 +175,7 @@ async fn vps_shop(app: &TestApp, pool_size: usize) -> Shop {
 }
 
 /// A client who buys the VPS from their wallet; returns (token, order id).
-async fn buy_vps(app: &TestApp, shop: &Shop, email: &str) -> (String, i64) {
+pub(crate) async fn buy_vps(app: &TestApp, shop: &Shop, email: &str) -> (String, i64) {
     let (_, client) = ready_client(app, email).await;
     fund_wallet(app, &client, &shop.finance, &shop.owner, 1_000_000).await;
     let placed = app
@@ -199,7 +199,7 @@ async fn buy_vps(app: &TestApp, shop: &Shop, email: &str) -> (String, i64) {
     (client, placed["order"]["id"].as_i64().unwrap())
 }
 
-async fn service_of_order(pool: &PgPool, order: i64) -> i64 {
+pub(crate) async fn service_of_order(pool: &PgPool, order: i64) -> i64 {
     sqlx::query_scalar("SELECT id FROM service WHERE order_id = $1")
         .bind(order)
         .fetch_one(pool)
@@ -531,7 +531,7 @@ async fn client_power_actions_and_staff_suspend_move_and_terminate_reach_the_vm(
     assert_eq!(address, ("quarantined".to_owned(), true));
 }
 
-async fn service_status(pool: &PgPool, service: i64) -> String {
+pub(crate) async fn service_status(pool: &PgPool, service: i64) -> String {
     sqlx::query_scalar("SELECT status FROM service WHERE id = $1")
         .bind(service)
         .fetch_one(pool)
@@ -539,7 +539,7 @@ async fn service_status(pool: &PgPool, service: i64) -> String {
         .unwrap()
 }
 
-async fn wait_until<F, Fut>(mut check: F)
+pub(crate) async fn wait_until<F, Fut>(mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -553,7 +553,7 @@ where
     panic!("condition never held within 6 s");
 }
 
-async fn wait_for_runs_to_finish(pool: &PgPool, service: i64) {
+pub(crate) async fn wait_for_runs_to_finish(pool: &PgPool, service: i64) {
     wait_until(|| async {
         let running: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM provisioning_run WHERE service_id = $1 AND status = 'running'",

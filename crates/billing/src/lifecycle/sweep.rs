@@ -579,6 +579,9 @@ pub async fn candidates(
                       AND s.next_due_on < $1
                       AND s.next_due_on + COALESCE(s.suspend_after_days, pl.suspend_after_days,
                                                    d.suspend_after_days)::INT <= $1
+                      -- A sweep catching up past the termination day ends it instead.
+                      AND s.next_due_on + COALESCE(s.terminate_after_days, pl.terminate_after_days,
+                                                   d.terminate_after_days)::INT > $1
                       AND (s.extended_until IS NULL OR s.extended_until < $1)
                       AND ($2::BIGINT[] IS NULL OR s.id = ANY($2))
                       AND NOT EXISTS (SELECT 1 FROM lifecycle_event e
