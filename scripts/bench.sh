@@ -20,6 +20,7 @@ cargo bench -p api --bench import_path >>"$sections"
 cargo bench -p api --bench catalog_load >>"$sections"
 cargo bench -p api --bench checkout_load >>"$sections"
 cargo bench -p api --bench provisioning_load >>"$sections"
+cargo bench -p api --bench lifecycle_sweep >>"$sections"
 
 {
     echo "# Benchmarks"

@@ -100,6 +100,15 @@ pub struct Failure {
     pub error: String,
 }
 
+/// What one step cost: its candidates, and the time to find and carry
+/// them out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct StepTiming {
+    pub step: Step,
+    pub candidates: i64,
+    pub ms: i64,
+}
+
 /// A planned decision, as a dry run lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Planned {
@@ -118,6 +127,8 @@ pub struct SweepReport {
     pub failures: Vec<Failure>,
     /// Dry run: what it would do (the first 500).
     pub planned: Vec<Planned>,
+    /// Per step, in order.
+    pub timings: Vec<StepTiming>,
     pub duration_ms: i64,
 }
 
@@ -147,10 +158,13 @@ pub async fn run(pool: &PgPool, clock: &Clock, dry_run: bool) -> Result<SweepRep
         failures: Vec::new(),
         planned: Vec::new(),
     };
+    let mut timings = Vec::with_capacity(Step::ALL.len());
     for step in Step::ALL {
+        let step_started = Instant::now();
         let mut conn = pool.acquire().await?;
         let candidates = candidates(&mut conn, step, day, None).await?;
         drop(conn);
+        let found = i64::try_from(candidates.len()).unwrap_or(i64::MAX);
         if dry_run {
             for candidate in candidates {
                 sweep.count(step, &candidate, false);
@@ -158,6 +172,7 @@ pub async fn run(pool: &PgPool, clock: &Clock, dry_run: bool) -> Result<SweepRep
                     sweep.planned.push(Planned { step, candidate });
                 }
             }
+            timings.push(StepTiming::since(step, found, step_started));
             continue;
         }
         for batch in candidates.chunks(BATCH) {
@@ -170,6 +185,7 @@ pub async fn run(pool: &PgPool, clock: &Clock, dry_run: bool) -> Result<SweepRep
                 }
             }
         }
+        timings.push(StepTiming::since(step, found, step_started));
     }
     let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     if let Some(id) = id {
@@ -196,8 +212,19 @@ pub async fn run(pool: &PgPool, clock: &Clock, dry_run: bool) -> Result<SweepRep
         counts: sweep.counts,
         failures: sweep.failures,
         planned: sweep.planned,
+        timings,
         duration_ms,
     })
+}
+
+impl StepTiming {
+    fn since(step: Step, candidates: i64, started: Instant) -> Self {
+        Self {
+            step,
+            candidates,
+            ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
+        }
+    }
 }
 
 struct Sweep<'a> {
