@@ -110,11 +110,10 @@ async fn main() {
     // Ours: the sweep.
     let report = sweep::run(&pool, &clock, false).await.unwrap();
     let swept = Duration::from_millis(report.duration_ms as u64);
-    let queued: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM job WHERE status = 'queued'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM job WHERE status = 'queued'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
 
     // The jobs it queued, carried out by the runner and the handlers.
     let provisioner = provisioning::Provisioner {
@@ -173,8 +172,18 @@ async fn main() {
     .fetch_one(&pool)
     .await
     .unwrap();
-    let vms_left = pve.vms().into_iter().filter(|vm| vm.name.as_deref().is_some_and(|n| n.starts_with("svc-"))).count();
-    let stopped = pve.vms().into_iter().filter(|vm| vm.status == "stopped" && vm.name.as_deref().is_some_and(|n| n.starts_with("svc-"))).count();
+    let vms_left = pve
+        .vms()
+        .into_iter()
+        .filter(|vm| vm.name.as_deref().is_some_and(|n| n.starts_with("svc-")))
+        .count();
+    let stopped = pve
+        .vms()
+        .into_iter()
+        .filter(|vm| {
+            vm.status == "stopped" && vm.name.as_deref().is_some_and(|n| n.starts_with("svc-"))
+        })
+        .count();
     let dead: i64 = sqlx::query_scalar("SELECT count(*) FROM job WHERE status = 'dead'")
         .fetch_one(&pool)
         .await
@@ -240,9 +249,17 @@ async fn main() {
     println!(
         "Targets: sweep ≤ {} s — {}; second sweep ≤ {} s — {}.\n",
         SWEEP_TARGET.as_secs(),
-        if swept <= SWEEP_TARGET { "met" } else { "NOT met" },
+        if swept <= SWEEP_TARGET {
+            "met"
+        } else {
+            "NOT met"
+        },
         IDLE_TARGET.as_secs(),
-        if idle_time <= IDLE_TARGET { "met" } else { "NOT met" },
+        if idle_time <= IDLE_TARGET {
+            "met"
+        } else {
+            "NOT met"
+        },
     );
 
     pool.close().await;
@@ -333,14 +350,23 @@ async fn seed(pool: &sqlx::PgPool, today: NaiveDate) {
         if statement.contains("$4") {
             query = query.bind(SERVICES);
         }
-        query.execute(pool).await.unwrap_or_else(|e| panic!("{statement}: {e}"));
-        eprintln!("  {:.1} s  {}", started.elapsed().as_secs_f64(), &statement[..statement.len().min(60)].replace('\n', " "));
+        query
+            .execute(pool)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        eprintln!(
+            "  {:.1} s  {}",
+            started.elapsed().as_secs_f64(),
+            &statement[..statement.len().min(60)].replace('\n', " ")
+        );
     }
 }
 
 /// A running VM on the fake for each VPS service, recorded as delivered.
 async fn place_vms(pool: &sqlx::PgPool, sealer: &domain::Sealer, cluster: i64) -> usize {
-    provisioning::inventory::sync(pool, sealer, cluster).await.unwrap();
+    provisioning::inventory::sync(pool, sealer, cluster)
+        .await
+        .unwrap();
     let client = integration::proxmox(pool, sealer, cluster, Duration::from_secs(30))
         .await
         .unwrap();
@@ -362,13 +388,19 @@ async fn place_vms(pool: &sqlx::PgPool, sealer: &domain::Sealer, cluster: i64) -
             description: None,
         };
         let upid = client.clone_vm("pve-jkt-1", 9001, &request).await.unwrap();
-        client.wait_task(&upid, poll, Duration::from_secs(30)).await.unwrap();
+        client
+            .wait_task(&upid, poll, Duration::from_secs(30))
+            .await
+            .unwrap();
         let start = client
             .power("pve-jkt-1", vmid, provisioning::proxmox::PowerAction::Start)
             .await
             .unwrap();
         if let Some(upid) = start {
-            client.wait_task(&upid, poll, Duration::from_secs(30)).await.unwrap();
+            client
+                .wait_task(&upid, poll, Duration::from_secs(30))
+                .await
+                .unwrap();
         }
         sqlx::query(
             "INSERT INTO vps_instance (service_id, vm_name, region_id, os_template_id, cores, ram_mb,

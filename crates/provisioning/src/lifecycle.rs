@@ -70,7 +70,7 @@ pub async fn carry_out(
             ServiceStatus::Terminated | ServiceStatus::Cancelled
         ),
     };
-    if nothing_to_do {
+    if nothing_to_do || !billing::lifecycle::still_warranted(&mut tx, &job).await? {
         return Ok(Outcome::Nothing);
     }
     let outcome = match service.kind {

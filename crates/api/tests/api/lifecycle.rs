@@ -213,6 +213,21 @@ async fn unpaid_the_vps_is_suspended_after_three_days_back_when_paid_and_deleted
     assert_eq!(paid.status().as_u16(), 200);
     wait_for_service(&pool, service, "active").await;
     wait_until(|| async { vm_of(&shop, service).is_some_and(|vm| vm.status == "running") }).await;
+    // A suspension decided before the payment, whose job comes after it,
+    // is not carried out: its period is paid.
+    let late_job = billing::lifecycle::ServiceActionJob {
+        service_id: service,
+        action: billing::lifecycle::LifecycleAction::Suspend,
+        cause: billing::lifecycle::Cause::Overdue,
+        period: due,
+    };
+    let mut conn = pool.acquire().await.unwrap();
+    assert!(
+        !billing::lifecycle::still_warranted(&mut conn, &late_job)
+            .await
+            .unwrap()
+    );
+    drop(conn);
 
     // The next period is never paid, and the shop is down from before the
     // invoice until past the termination day: one sweep catches up.
@@ -391,6 +406,11 @@ async fn a_cancellation_stops_renewals_and_ends_the_service_on_its_day(pool: PgP
     );
     let withdrawn = app.authed(Method::DELETE, &path, &client, None).await;
     assert_eq!(withdrawn.status().as_u16(), 204);
+    let reissued = sweep_on(&pool, due - Duration::days(6)).await;
+    assert_eq!(
+        reissued.counts.invoiced, 1,
+        "withdrawn, the period is billed again"
+    );
     let asked_again = app.authed(Method::POST, &path, &client, Some(body)).await;
     assert_eq!(asked_again.status().as_u16(), 200);
 

@@ -136,7 +136,9 @@ pub async fn request(
         .ok_or(BillingError::NotFound("no such service"))
 }
 
-/// Takes a cancellation back while it has not been carried out.
+/// Takes a cancellation back while it has not been carried out. The
+/// renewal invoice it withdrew is issued again by the next sweep (with its
+/// reminders), so the service does not run on unbilled.
 pub async fn withdraw(
     conn: &mut PgConnection,
     service_id: i64,
@@ -146,6 +148,18 @@ pub async fn withdraw(
     if carried_out(conn, service_id).await? {
         return Err(Refusal::CancellationUnderway.into());
     }
+    sqlx::query!(
+        "DELETE FROM lifecycle_event e USING service s
+          WHERE s.id = $1 AND e.service_id = s.id AND e.period_start = s.next_due_on
+            AND e.kind IN ('invoiced', 'due_soon', 'due_today', 'overdue', 'late_fee')
+            AND s.cancel_on IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM invoice i
+                             WHERE i.service_id = s.id AND i.period_start = s.next_due_on
+                               AND i.purpose = 'renewal' AND i.status <> 'cancelled')",
+        service_id
+    )
+    .execute(&mut *conn)
+    .await?;
     sqlx::query!(
         "UPDATE service SET cancel_requested_at = NULL, cancel_on = NULL, cancel_reason = NULL,
                 cancelled_by = NULL

@@ -84,6 +84,32 @@ pub struct ServiceActionJob {
     pub service_id: i64,
     pub action: LifecycleAction,
     pub cause: Cause,
+    /// The due date the decision is about. An overdue suspension or
+    /// termination whose period was paid meanwhile is not carried out
+    /// ([`still_warranted`]).
+    pub period: chrono::NaiveDate,
+}
+
+/// Whether `job` should still be carried out: an overdue suspension or
+/// termination only while its period is unpaid (the due date has not moved
+/// on). The handler asks this in its own transaction, with the service
+/// locked, so a payment racing the job either comes first and is seen, or
+/// comes after and unsuspends.
+pub async fn still_warranted(
+    conn: &mut PgConnection,
+    job: &ServiceActionJob,
+) -> Result<bool, BillingError> {
+    if job.cause != Cause::Overdue {
+        return Ok(true);
+    }
+    let due = sqlx::query_scalar!(
+        "SELECT next_due_on FROM service WHERE id = $1 FOR UPDATE",
+        job.service_id
+    )
+    .fetch_optional(conn)
+    .await?
+    .flatten();
+    Ok(due == Some(job.period))
 }
 
 /// Enqueues `action` on `service_id` in the caller's transaction, once per
@@ -101,6 +127,7 @@ pub(crate) async fn enqueue_action(
             service_id,
             action,
             cause,
+            period,
         },
     )?
     .max_attempts(12)
