@@ -21,6 +21,8 @@ use provisioning::integration::{self, AuthMode, IntegrationInput, IntegrationKin
 use provisioning::proxmox::CloneRequest;
 use sandbox::proxmox::{ProxmoxFake, ProxmoxFakeConfig};
 
+mod support;
+
 const SERVICES: i64 = 1_000_000;
 const USERS: i64 = 10_000;
 /// One in this many of the services to suspend or terminate is a VPS with
@@ -32,24 +34,8 @@ const IDLE_TARGET: Duration = Duration::from_secs(5);
 #[tokio::main]
 async fn main() {
     api::app::install_crypto_provider();
-    let server_url = std::env::var("BENCH_PG_SERVER_URL").expect("BENCH_PG_SERVER_URL");
-    let name = format!("juragan_bench_lifecycle_{}", std::process::id());
-    let mut admin = {
-        use sqlx::Connection;
-        sqlx::PgConnection::connect(&format!("{server_url}/postgres"))
-            .await
-            .unwrap()
-    };
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(20)
-        .connect(&format!("{server_url}/{name}"))
-        .await
-        .unwrap();
-    sqlx::migrate!("../../migrations").run(&pool).await.unwrap();
+    let database = support::BenchDatabase::create("lifecycle", 20).await;
+    let pool = database.pool.clone();
 
     let calendar = ShopCalendar::default();
     let now = chrono::Utc::now();
@@ -192,7 +178,7 @@ async fn main() {
     // The same day again: nothing left to do.
     let idle = sweep::run(&pool, &clock, false).await.unwrap();
     let idle_time = Duration::from_millis(idle.duration_ms as u64);
-    let peak_rss = peak_rss_mb();
+    let peak_rss = support::status_kib(std::process::id(), "VmHWM:") / 1024;
 
     println!("## Billing lifecycle: the daily sweep over {SERVICES} services (issue 14)\n");
     println!(
@@ -262,13 +248,7 @@ async fn main() {
         },
     );
 
-    pool.close().await;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE {name} WITH (FORCE)"
-    )))
-    .execute(&mut admin)
-    .await
-    .unwrap();
+    database.drop().await;
 }
 
 /// The shop: clients, a domain plan and a VPS plan, and a million paid
@@ -287,10 +267,10 @@ async fn seed(pool: &sqlx::PgPool, today: NaiveDate) {
         "CREATE TABLE plan AS
          SELECT g, u.ids[1 + g % $2] AS user_id,
                 CASE WHEN g % 1000 BETWEEN 20 AND 26 AND g % $3 = 0 THEN 'vps' ELSE 'domain' END AS kind,
-                CASE WHEN g % 1000 < 20 THEN $1::DATE + 7
-                     WHEN g % 1000 < 25 THEN $1::DATE - 3
-                     WHEN g % 1000 < 27 THEN $1::DATE - 15
-                     ELSE $1::DATE + 8 + (g % 350)::INT END AS due,
+                CASE WHEN g % 1000 < 20 THEN $1 + 7
+                     WHEN g % 1000 < 25 THEN $1 - 3
+                     WHEN g % 1000 < 27 THEN $1 - 15
+                     ELSE $1 + 8 + (g % 350)::INT END AS due,
                 CASE WHEN g % 1000 BETWEEN 25 AND 26 THEN 'suspended' ELSE 'active' END AS status
            FROM generate_series(1, $4) g
            CROSS JOIN (SELECT array_agg(id ORDER BY email) AS ids FROM app_user) u",
@@ -337,27 +317,20 @@ async fn seed(pool: &sqlx::PgPool, today: NaiveDate) {
     ];
     for statement in statements {
         let started = Instant::now();
-        let mut query = sqlx::query(statement);
-        if statement.contains("$1") {
-            query = query.bind(today);
-        }
-        if statement.contains("$2") {
-            query = query.bind(USERS);
-        }
-        if statement.contains("$3") {
-            query = query.bind(VPS_EVERY);
-        }
-        if statement.contains("$4") {
-            query = query.bind(SERVICES);
-        }
-        query
+        // Our own constants, spelled into the SQL.
+        let sql = statement
+            .replace("$1", &format!("'{today}'::DATE"))
+            .replace("$2", &USERS.to_string())
+            .replace("$3", &VPS_EVERY.to_string())
+            .replace("$4", &SERVICES.to_string());
+        sqlx::query(sqlx::AssertSqlSafe(sql))
             .execute(pool)
             .await
             .unwrap_or_else(|e| panic!("{statement}: {e}"));
         eprintln!(
             "  {:.1} s  {}",
             started.elapsed().as_secs_f64(),
-            &statement[..statement.len().min(60)].replace('\n', " ")
+            statement.lines().next().unwrap_or_default()
         );
     }
 }
@@ -420,17 +393,4 @@ async fn place_vms(pool: &sqlx::PgPool, sealer: &domain::Sealer, cluster: i64) -
         .unwrap();
     }
     services.len()
-}
-
-fn peak_rss_mb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with("VmHWM:"))
-                .and_then(|line| line.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb / 1024)
 }

@@ -17,6 +17,8 @@ use provisioning::integration::{self, AuthMode, IntegrationInput, IntegrationKin
 use provisioning::proxmox::{CloneRequest, IpConfig, PowerAction, VmConfig};
 use sandbox::proxmox::{ProxmoxFake, ProxmoxFakeConfig};
 
+mod support;
+
 const ORDERS: usize = 100;
 const CONCURRENCY: usize = 16;
 const OVERHEAD_TARGET: Duration = Duration::from_millis(50);
@@ -25,24 +27,8 @@ const TOTAL_TARGET: Duration = Duration::from_secs(10);
 #[tokio::main]
 async fn main() {
     api::app::install_crypto_provider();
-    let server_url = std::env::var("BENCH_PG_SERVER_URL").expect("BENCH_PG_SERVER_URL");
-    let name = format!("juragan_bench_provisioning_{}", std::process::id());
-    let mut admin = {
-        use sqlx::Connection;
-        sqlx::PgConnection::connect(&format!("{server_url}/postgres"))
-            .await
-            .unwrap()
-    };
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(40)
-        .connect(&format!("{server_url}/{name}"))
-        .await
-        .unwrap();
-    sqlx::migrate!("../../migrations").run(&pool).await.unwrap();
+    let database = support::BenchDatabase::create("provisioning", 40).await;
+    let pool = database.pool.clone();
 
     let pve = ProxmoxFake::start(
         "127.0.0.1:0".parse().unwrap(),
@@ -277,11 +263,7 @@ async fn main() {
     println!("| VM id collisions | {} | 0 |", vmids.1 - vmids.0);
     println!();
     drop(pool);
-    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE {name} WITH (FORCE)"
-    )))
-    .execute(&mut admin)
-    .await;
+    database.drop().await;
 }
 
 /// A region served by the fake's Jakarta nodes with the Ubuntu template, a

@@ -27,9 +27,10 @@ pub(crate) fn register_jobs(registry: &mut Registry, provisioner: Arc<Provisione
                 .await
                 .map(|_| ())
                 .map_err(|error| match error {
-                    ProvisioningError::Refused { code, .. } if code == "action_in_progress" => {
-                        JobError::Retry(anyhow::Error::new(error))
-                    }
+                    ProvisioningError::Refused {
+                        code: "action_in_progress",
+                        ..
+                    } => JobError::Retry(anyhow::Error::new(error)),
                     error if error.is_transient() => JobError::Retry(anyhow::Error::new(error)),
                     error => JobError::Permanent(error.to_string()),
                 })

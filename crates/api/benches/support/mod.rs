@@ -119,3 +119,47 @@ pub fn pgbench(database_url: &str, sql: &str, clients: usize, seconds: u64) -> P
         latency_ms: number_after("latency average = "),
     }
 }
+
+/// A database of its own on `BENCH_PG_SERVER_URL`, migrated; dropped by
+/// [`BenchDatabase::drop`] when the bench is done.
+pub struct BenchDatabase {
+    pub pool: sqlx::PgPool,
+    name: String,
+    admin: sqlx::PgConnection,
+}
+
+impl BenchDatabase {
+    pub async fn create(prefix: &str, connections: u32) -> BenchDatabase {
+        use sqlx::Connection;
+        let server_url = std::env::var("BENCH_PG_SERVER_URL").expect("BENCH_PG_SERVER_URL");
+        let name = format!("juragan_bench_{prefix}_{}", std::process::id());
+        let mut admin = sqlx::PgConnection::connect(&format!("{server_url}/postgres"))
+            .await
+            .expect("the PostgreSQL server");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("a bench database");
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(connections)
+            .connect(&format!("{server_url}/{name}"))
+            .await
+            .expect("the bench database");
+        sqlx::migrate!("../../migrations")
+            .run(&pool)
+            .await
+            .expect("migrations");
+        BenchDatabase { pool, name, admin }
+    }
+
+    pub async fn drop(mut self) {
+        self.pool.close().await;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE {} WITH (FORCE)",
+            self.name
+        )))
+        .execute(&mut self.admin)
+        .await
+        .expect("the bench database dropped");
+    }
+}
