@@ -34,6 +34,12 @@ export const BUYER_ROLES = ['client', 'reseller'] as const satisfies readonly Ro
 /** Roles that keep the money side: invoices, payments, manual transfers, flags, billing settings. */
 export const FINANCE_ROLES = ['owner', 'finance'] as const satisfies readonly Role[]
 
+/**
+ * Roles that run the billing lifecycle: the automation log, preview and dry run, the shop's and
+ * products' days, a service's overrides and staff cancellations (`/api/v1/staff/lifecycle/**`).
+ */
+export const LIFECYCLE_ROLES = ['owner', 'finance'] as const satisfies readonly Role[]
+
 /** Roles that run promo codes and vouchers (`/api/v1/staff/promo-codes`). */
 export const PROMO_ROLES = ['owner', 'business'] as const satisfies readonly Role[]
 

@@ -6437,6 +6437,17 @@ export interface components {
         };
         /** @enum {string} */
         StepStatus: "started" | "done" | "failed";
+        /**
+         * @description What one step cost: its candidates, and the time to find and carry
+         *     them out.
+         */
+        StepTiming: {
+            /** Format: int64 */
+            candidates: number;
+            /** Format: int64 */
+            ms: number;
+            step: components["schemas"]["Step"];
+        };
         /** @description What an upload did. */
         StockAdded: {
             /** Format: int64 */
@@ -6501,6 +6512,8 @@ export interface components {
             planned: components["schemas"]["Planned"][];
             /** Format: date */
             shop_day: string;
+            /** @description Per step, in order. */
+            timings: components["schemas"]["StepTiming"][];
         };
         SweepRequest: {
             /** @description List what the sweep would do today and write nothing. */

@@ -18,7 +18,7 @@ describe('header navigation', () => {
       'storefront', 'products', 'domains', 'client', 'staff', 'outbox', 'broadcasts', 'hosts', 'sales', 'content', 'catalog', 'billing', 'health', 'api-docs',
     ])
     expect(keys({ isStaff: true, isOwner: true, roles: ['owner'] })).toEqual([
-      'storefront', 'products', 'domains', 'client', 'client-services', 'staff', 'outbox', 'broadcasts', 'hosts', 'sales', 'content', 'catalog', 'billing', 'provisioning', 'team', 'audit', 'templates', 'telegram-chats', 'alerts', 'health', 'api-docs',
+      'storefront', 'products', 'domains', 'client', 'client-services', 'client-renewals', 'staff', 'outbox', 'broadcasts', 'hosts', 'sales', 'content', 'catalog', 'billing', 'provisioning', 'team', 'audit', 'templates', 'telegram-chats', 'alerts', 'health', 'api-docs',
     ])
   })
 
@@ -55,11 +55,11 @@ describe('header navigation', () => {
   it('shows each staff role the billing pages its role may use', () => {
     const billing = (roles: Parameters<typeof visibleNavItems>[0]['roles'], isOwner = false) =>
       visibleNavItems({ isStaff: true, isOwner, roles }).find((i) => i.key === 'billing')?.children?.map((c) => c.key)
-    expect(billing(['finance'])).toEqual(['staff-orders', 'finance-invoices', 'finance-payments', 'finance-manual', 'finance-flags', 'finance-settings', 'gateways'])
+    expect(billing(['finance'])).toEqual(['staff-orders', 'finance-invoices', 'finance-payments', 'finance-manual', 'finance-flags', 'finance-settings', 'lifecycle', 'gateways'])
     expect(billing(['business'])).toEqual(['staff-orders', 'promos'])
     expect(billing(['sysadmin'])).toEqual(['staff-orders', 'gateways'])
     expect(billing(['owner'], true)).toEqual([
-      'staff-orders', 'finance-invoices', 'finance-payments', 'finance-manual', 'finance-flags', 'finance-settings', 'promos', 'gateways',
+      'staff-orders', 'finance-invoices', 'finance-payments', 'finance-manual', 'finance-flags', 'finance-settings', 'lifecycle', 'promos', 'gateways',
     ])
     expect(keys({ isStaff: false, isOwner: false, roles: ['client'] })).not.toContain('billing')
   })
@@ -71,6 +71,23 @@ describe('header navigation', () => {
     for (const role of ['sysadmin', 'business', 'finance'] as const) {
       expect(keys({ isStaff: true, isOwner: false, roles: [role] })).not.toContain('client-services')
     }
+  })
+
+  it('gives buyers and the owner their renewals, and the billing automation to the owner and finance only', () => {
+    for (const role of ['client', 'reseller', 'owner'] as const) {
+      expect(keys({ isStaff: role === 'owner', isOwner: role === 'owner', roles: [role] })).toContain('client-renewals')
+    }
+    for (const role of ['sysadmin', 'business', 'finance'] as const) {
+      expect(keys({ isStaff: true, isOwner: false, roles: [role] })).not.toContain('client-renewals')
+    }
+    const lifecycle = (role: 'owner' | 'finance' | 'sysadmin' | 'business') =>
+      visibleNavItems({ isStaff: true, isOwner: role === 'owner', roles: [role] })
+        .find((i) => i.key === 'billing')
+        ?.children?.find((c) => c.key === 'lifecycle')?.to
+    expect(lifecycle('owner')).toBe('/staff/lifecycle')
+    expect(lifecycle('finance')).toBe('/staff/lifecycle')
+    expect(lifecycle('sysadmin')).toBeUndefined()
+    expect(lifecycle('business')).toBeUndefined()
   })
 
   it('groups the provisioning pages for the owner and sysadmins only', () => {

@@ -1,4 +1,4 @@
-import { BROADCAST_ROLES, BUYER_ROLES, CONTENT_ROLES, FINANCE_ROLES, GATEWAY_ROLES, MONITOR_ROLES, PROMO_ROLES, PROVISIONING_ROLES, SALES_ROLES, SERVICE_ROLES, hasAnyRole, type Role } from '../api/roles'
+import { BROADCAST_ROLES, BUYER_ROLES, CONTENT_ROLES, FINANCE_ROLES, GATEWAY_ROLES, LIFECYCLE_ROLES, MONITOR_ROLES, PROMO_ROLES, PROVISIONING_ROLES, SALES_ROLES, SERVICE_ROLES, hasAnyRole, type Role } from '../api/roles'
 
 /** The areas in the header nav; labels are i18n keys. */
 export interface NavItem {
@@ -31,6 +31,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
     ],
   },
   { key: 'client-services', labelKey: 'nav.services', to: '/client/services', roles: SERVICE_ROLES },
+  { key: 'client-renewals', labelKey: 'nav.renewals', to: '/client/renewals', roles: SERVICE_ROLES },
   { key: 'staff', labelKey: 'nav.staff', to: '/staff', audience: 'staff' },
   { key: 'outbox', labelKey: 'nav.outbox', to: '/staff/outbox', audience: 'staff' },
   { key: 'broadcasts', labelKey: 'nav.broadcasts', to: '/staff/broadcasts', audience: 'staff', roles: BROADCAST_ROLES },
@@ -58,6 +59,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
       { key: 'finance-manual', labelKey: 'nav.financeManual', to: '/staff/finance/manual', audience: 'staff', roles: FINANCE_ROLES },
       { key: 'finance-flags', labelKey: 'nav.financeFlags', to: '/staff/finance/flags', audience: 'staff', roles: FINANCE_ROLES },
       { key: 'finance-settings', labelKey: 'nav.financeSettings', to: '/staff/finance/settings', audience: 'staff', roles: FINANCE_ROLES },
+      { key: 'lifecycle', labelKey: 'nav.lifecycle', to: '/staff/lifecycle', audience: 'staff', roles: LIFECYCLE_ROLES },
       { key: 'promos', labelKey: 'nav.promos', to: '/staff/promos', audience: 'staff', roles: PROMO_ROLES },
       { key: 'gateways', labelKey: 'nav.gateways', to: '/staff/gateways', audience: 'staff', roles: GATEWAY_ROLES },
     ],

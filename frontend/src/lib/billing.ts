@@ -170,7 +170,7 @@ export function taxRatePercent(bp: number, locale: string): string {
 }
 
 /** The methods an invoice in `currency` can be paid with; a wallet top-up is never paid from the wallet. */
-export function methodsFor(methods: readonly PaymentMethodInfo[], currency: string, purpose: 'order' | 'top_up'): PaymentMethod[] {
+export function methodsFor(methods: readonly PaymentMethodInfo[], currency: string, purpose: Invoice['purpose']): PaymentMethod[] {
   return methods
     .filter((m) => isPaymentMethod(m.method) && m.currencies.includes(currency) && !(purpose === 'top_up' && m.method === 'wallet'))
     .map((m) => m.method as PaymentMethod)

@@ -34,3 +34,12 @@ export function pickerFromDate(date: string | null | undefined): number | null {
   if (!match) return null
   return new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3])).getTime()
 }
+
+/**
+ * A shop-calendar day (`YYYY-MM-DD`, e.g. a due date) as a Date at local midnight, for
+ * `d(…, 'date')`: the day shown is the day sent, whatever the browser's time zone.
+ */
+export function calendarDate(date: string): Date {
+  const at = pickerFromDate(date)
+  return at === null ? new Date(Number.NaN) : new Date(at)
+}

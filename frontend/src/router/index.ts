@@ -7,7 +7,7 @@ import {
   type RouterHistory,
 } from 'vue-router'
 import HomePage from '../pages/HomePage.vue'
-import { BROADCAST_ROLES, BUYER_ROLES, CONTENT_ROLES, FINANCE_ROLES, GATEWAY_ROLES, PROMO_ROLES, MONITOR_ROLES, PRODUCT_CREATE_ROLES, PROVISIONING_ROLES, SALES_ROLES, SERVICE_ROLES, STAFF_ROLES, type Role } from '../api/roles'
+import { BROADCAST_ROLES, BUYER_ROLES, CONTENT_ROLES, FINANCE_ROLES, GATEWAY_ROLES, LIFECYCLE_ROLES, PROMO_ROLES, MONITOR_ROLES, PRODUCT_CREATE_ROLES, PROVISIONING_ROLES, SALES_ROLES, SERVICE_ROLES, STAFF_ROLES, type Role } from '../api/roles'
 import { installGuards } from './guards'
 
 declare module 'vue-router' {
@@ -138,6 +138,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { titleKey: 'services.title', roles: SERVICE_ROLES },
       },
       {
+        path: 'renewals',
+        name: 'client-renewals',
+        component: () => import('../pages/client/RenewalsPage.vue'),
+        meta: { titleKey: 'renewals.title', roles: SERVICE_ROLES },
+      },
+      {
         path: 'wallet',
         name: 'client-wallet',
         component: () => import('../pages/client/WalletPage.vue'),
@@ -257,6 +263,12 @@ export const routes: RouteRecordRaw[] = [
         name: 'staff-finance-settings',
         component: () => import('../pages/staff/finance/BillingSettingsPage.vue'),
         meta: { titleKey: 'finance.settings.title', roles: FINANCE_ROLES },
+      },
+      {
+        path: 'lifecycle',
+        name: 'staff-lifecycle',
+        component: () => import('../pages/staff/LifecyclePage.vue'),
+        meta: { titleKey: 'lifecycle.title', roles: LIFECYCLE_ROLES },
       },
       {
         path: 'promos',
