@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import document from '../../../openapi/openapi.json'
-import { CANCEL_WHEN } from '../lib/lifecycle'
+import { CANCEL_WHEN, LIFECYCLE_STEPS } from '../lib/lifecycle'
 import { BILLING_CYCLES, BROADCAST_STATUSES, CHANNELS, HOST_STATUSES, OPERATORS, OUTBOX_STATUSES, PRODUCT_KINDS, memberOf } from './enums'
 
 const schemas = document.components.schemas as Record<string, { enum?: string[] }>
@@ -15,6 +15,7 @@ describe('status lists', () => {
     ['BillingCycle', BILLING_CYCLES],
     ['Operator', OPERATORS],
     ['CancelWhen', CANCEL_WHEN],
+    ['LifecycleStep', LIFECYCLE_STEPS],
   ])('%s is the enum of the served document', (name, list) => {
     expect([...list].sort()).toEqual([...(schemas[name]?.enum ?? [])].sort())
   })

@@ -3302,7 +3302,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * A service's lifecycle: its terms and due date, the days that apply,
+         *     its overrides and extension, and a pending cancellation.
+         * @description **Roles:** owner, finance
+         */
+        get: operations["getServiceLifecycle"];
         /**
          * Other lifecycle days for one service, or an extension: no suspension
          *     nor termination before its day. Every change names its reason.
@@ -4376,7 +4381,7 @@ export interface components {
             error: string;
             /** Format: int64 */
             service_id: number;
-            step: components["schemas"]["Step"];
+            step: components["schemas"]["LifecycleStep"];
         };
         /**
          * @description The canonical columns of both sheet kinds.
@@ -4846,6 +4851,11 @@ export interface components {
         Lang: "id" | "en";
         /** @enum {string} */
         Language: "id" | "en";
+        /**
+         * @description One kind of decision.
+         * @enum {string}
+         */
+        LifecycleStep: "invoice" | "remind" | "late_fee" | "suspend" | "terminate" | "cancel";
         /** @description Days and fee of the lifecycle, as the shop's default or a product's. */
         LifecycleTerms: {
             /**
@@ -5434,7 +5444,7 @@ export interface components {
         };
         /** @description A planned decision, as a dry run lists it. */
         Planned: components["schemas"]["Candidate"] & {
-            step: components["schemas"]["Step"];
+            step: components["schemas"]["LifecycleStep"];
         };
         Pool: {
             /** Format: date-time */
@@ -5503,7 +5513,7 @@ export interface components {
             period: string;
             /** Format: int64 */
             service_id: number;
-            step: components["schemas"]["Step"];
+            step: components["schemas"]["LifecycleStep"];
         };
         /**
          * @description How a price appears in the preview: [`Money`] on the wire (documentation
@@ -5954,7 +5964,8 @@ export interface components {
             status: string;
             /**
              * Format: date
-             * @description Unpaid, the service is suspended on this day and ended on the other.
+             * @description Unpaid, the service is suspended on this day and ended on the other
+             *     (a staff extension moves both past its day).
              */
             suspend_on: string;
             /** Format: date */
@@ -6109,6 +6120,34 @@ export interface components {
             status: components["schemas"]["ServiceStatus"];
             /** Format: uuid */
             user_id: string;
+        };
+        /**
+         * @description A service's lifecycle as staff see it: its terms, the days that apply,
+         *     its overrides and extension, and a pending cancellation.
+         */
+        ServiceLifecycle: {
+            cancellation?: components["schemas"]["Cancellation"] | null;
+            currency?: string | null;
+            /** @description None for a one-off service (it never renews). */
+            cycle?: string | null;
+            /** @description The days that apply (overrides over product over shop). */
+            effective: components["schemas"]["LifecycleTerms"];
+            /** Format: date */
+            extended_until?: string | null;
+            extension_reason?: string | null;
+            /** Format: date */
+            next_due_on?: string | null;
+            /** Format: int64 */
+            recurring_minor?: number | null;
+            /** Format: int64 */
+            service_id: number;
+            /**
+             * Format: int32
+             * @description The overrides as set (none: the product's).
+             */
+            suspend_after_days?: number | null;
+            /** Format: int32 */
+            terminate_after_days?: number | null;
         };
         /** @description Staff's overrides for one service; every change names its reason. */
         ServiceOverride: {
@@ -6446,7 +6485,7 @@ export interface components {
             candidates: number;
             /** Format: int64 */
             ms: number;
-            step: components["schemas"]["Step"];
+            step: components["schemas"]["LifecycleStep"];
         };
         /** @description What an upload did. */
         StockAdded: {
@@ -15298,6 +15337,43 @@ export interface operations {
             };
             /** @description `cancellation_underway` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getServiceLifecycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its lifecycle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceLifecycle"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

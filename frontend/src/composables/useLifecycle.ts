@@ -1,16 +1,6 @@
 import { ref, shallowRef } from 'vue'
 import { api as defaultApi, expectOk, toApiProblem, unwrap, type ApiClient, type ApiProblem } from '../api/client'
-import {
-  PREVIEW_DAYS,
-  type Cancellation,
-  type CancellationRequest,
-  type LifecycleTerms,
-  type PreviewItem,
-  type ProductTerms,
-  type ServiceOverride,
-  type SweepRecord,
-  type SweepReport,
-} from '../lib/lifecycle'
+import { PREVIEW_DAYS, type Cancellation, type CancellationRequest, type LifecycleTerms, type PreviewItem, type ProductTerms, type ServiceOverride, type SweepRecord, type SweepReport, type ServiceLifecycle } from '../lib/lifecycle'
 
 /** Sweeps the automation log lists. */
 export const LOG_LIMIT = 50
@@ -34,8 +24,7 @@ export function useLifecycleAutomation(api: ApiClient = defaultApi) {
     loading.value = true
     try {
       const { data, response } = await api.GET('/api/v1/staff/lifecycle/sweeps', { params: { query: { limit: LOG_LIMIT } } })
-      // The document types each failure's step as a run step: see `LifecycleStep`.
-      sweeps.value = unwrap(data, response) as unknown as SweepRecord[]
+      sweeps.value = unwrap(data, response)
       problem.value = null
     } catch (e) {
       problem.value = toApiProblem(e)
@@ -49,7 +38,7 @@ export function useLifecycleAutomation(api: ApiClient = defaultApi) {
     previewLoading.value = true
     try {
       const { data, response } = await api.GET('/api/v1/staff/lifecycle/preview', { params: { query: { days: days.value ?? PREVIEW_DAYS.initial } } })
-      preview.value = unwrap(data, response) as unknown as PreviewItem[]
+      preview.value = unwrap(data, response)
       previewProblem.value = null
     } catch (e) {
       previewProblem.value = toApiProblem(e)
@@ -60,7 +49,7 @@ export function useLifecycleAutomation(api: ApiClient = defaultApi) {
 
   async function sweep(dryRun: boolean): Promise<SweepReport> {
     const { data, response } = await api.POST('/api/v1/staff/lifecycle/sweeps', { body: { dry_run: dryRun } })
-    return unwrap(data, response) as unknown as SweepReport
+    return unwrap(data, response)
   }
 
   return { sweeps, preview, days, loading, loaded, previewLoading, problem, previewProblem, loadLog, loadPreview, sweep }
@@ -100,6 +89,11 @@ export function useProductLifecycle(api: ApiClient = defaultApi) {
 /** Staff's lifecycle hand on one service: other days or an extension (with a reason), and cancelling it. */
 export function useServiceLifecycle(id: () => number, api: ApiClient = defaultApi) {
   const path = () => ({ params: { path: { id: id() } } })
+  /** Its terms, the days that apply, its overrides and a pending cancellation. */
+  async function load(): Promise<ServiceLifecycle> {
+    const { data, response } = await api.GET('/api/v1/staff/services/{id}/lifecycle', path())
+    return unwrap(data, response)
+  }
   async function override(body: ServiceOverride): Promise<void> {
     const { response } = await api.PUT('/api/v1/staff/services/{id}/lifecycle', { ...path(), body })
     expectOk(response)
@@ -112,5 +106,5 @@ export function useServiceLifecycle(id: () => number, api: ApiClient = defaultAp
     const { response } = await api.DELETE('/api/v1/staff/services/{id}/cancellation', path())
     expectOk(response)
   }
-  return { override, cancel, withdraw }
+  return { load, override, cancel, withdraw }
 }

@@ -12,6 +12,7 @@ type Schemas = components['schemas']
 
 export type Renewal = Schemas['Renewal']
 export type Cancellation = Schemas['Cancellation']
+export type ServiceLifecycle = Schemas['ServiceLifecycle']
 export type CancellationRequest = Schemas['CancellationRequest']
 export type CancelWhen = Schemas['CancelWhen']
 export type BillingPreferences = Schemas['BillingPreferences']
@@ -22,27 +23,16 @@ export type ServiceOverride = Schemas['ServiceOverride']
 
 export const CANCEL_WHEN = enumMembers<CancelWhen>()(['end_of_period', 'immediately'])
 
-/**
- * One kind of lifecycle decision (`billing::lifecycle::sweep::Step`). The OpenAPI document
- * names this enum `Step`, the same name as a provisioning run's step object, and the latter
- * wins: the generated `PreviewItem.step`, `Failure.step`, `Planned.step` and
- * `StepTiming.step` are typed as that object while the server sends one of these strings.
- * Until the document names it apart, the types below put the string back (only that field).
- */
-export const LIFECYCLE_STEPS = ['invoice', 'remind', 'late_fee', 'suspend', 'terminate', 'cancel'] as const
-export type LifecycleStep = (typeof LIFECYCLE_STEPS)[number]
-type WithStep<T> = Omit<T, 'step'> & { step: LifecycleStep }
+/** One kind of lifecycle decision (`billing::lifecycle::sweep::Step`), in the sweep's order. */
+export type LifecycleStep = Schemas['LifecycleStep']
+export const LIFECYCLE_STEPS = enumMembers<LifecycleStep>()(['invoice', 'remind', 'late_fee', 'suspend', 'terminate', 'cancel'])
 
-export type PreviewItem = WithStep<Schemas['PreviewItem']>
-export type SweepFailure = WithStep<Schemas['Failure']>
-export type PlannedStep = WithStep<Schemas['Planned']>
-export type StepTiming = WithStep<Schemas['StepTiming']>
-export type SweepRecord = Omit<Schemas['SweepRecord'], 'failures'> & { failures: SweepFailure[] }
-export type SweepReport = Omit<Schemas['SweepReport'], 'failures' | 'planned' | 'timings'> & {
-  failures: SweepFailure[]
-  planned: PlannedStep[]
-  timings: StepTiming[]
-}
+export type PreviewItem = Schemas['PreviewItem']
+export type SweepFailure = Schemas['Failure']
+export type PlannedStep = Schemas['Planned']
+export type StepTiming = Schemas['StepTiming']
+export type SweepRecord = Schemas['SweepRecord']
+export type SweepReport = Schemas['SweepReport']
 
 /** The counts of a sweep in the order the log shows them (what was billed first, then what was cut off). */
 export const COUNT_KEYS = ['invoiced', 'paid_from_wallet', 'due_soon', 'due_today', 'overdue', 'late_fees', 'suspended', 'terminated', 'cancelled', 'failed'] as const satisfies readonly (keyof SweepCounts)[]

@@ -454,7 +454,7 @@ async fn wallet_autopay_late_fee_and_a_staff_extension(pool: PgPool) {
     let app = spawn_app_with(pool.clone(), FAST).await;
     let shop = vps_shop(&app, 5).await;
     let (client, service) = active_vps(&app, &shop, "budi@pelanggan.test").await;
-    let (_, unpaid) = active_vps(&app, &shop, "siti@pelanggan.test").await;
+    let (siti, unpaid) = active_vps(&app, &shop, "siti@pelanggan.test").await;
     // Budi pays renewals from his wallet; Siti's product gets a late fee.
     let saved = app
         .authed(
@@ -547,6 +547,32 @@ async fn wallet_autopay_late_fee_and_a_staff_extension(pool: PgPool) {
         )
         .await;
     assert_eq!(extended.status().as_u16(), 204);
+    let seen: Value = app
+        .authed(
+            Method::GET,
+            &format!("/api/v1/staff/services/{unpaid}/lifecycle"),
+            &shop.finance,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let extended_until = (due + Duration::days(10)).to_string();
+    assert_eq!(seen["extended_until"], extended_until.as_str(), "{seen}");
+    assert_eq!(seen["extension_reason"], "janji bayar tanggal 10");
+    assert_eq!(seen["effective"]["late_fee_minor"], 25_000);
+    let renewals: Value = app
+        .authed(Method::GET, "/api/v1/renewals", &siti, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        renewals[0]["suspend_on"],
+        (due + Duration::days(11)).to_string(),
+        "the client sees the extension: {renewals}"
+    );
     let held = sweep_on(&pool, due + Duration::days(5)).await;
     assert_eq!(held.counts.suspended, 0, "extended");
     let audited: i64 = sqlx::query_scalar(

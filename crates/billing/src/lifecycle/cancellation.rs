@@ -138,12 +138,13 @@ pub async fn request(
 
 /// Takes a cancellation back while it has not been carried out. The
 /// renewal invoice it withdrew is issued again by the next sweep (with its
-/// reminders), so the service does not run on unbilled.
+/// reminders), so the service does not run on unbilled. Returns whether
+/// there was one.
 pub async fn withdraw(
     conn: &mut PgConnection,
     service_id: i64,
     who: Canceller,
-) -> Result<(), BillingError> {
+) -> Result<bool, BillingError> {
     lock(conn, service_id, who).await?;
     if carried_out(conn, service_id).await? {
         return Err(Refusal::CancellationUnderway.into());
@@ -160,15 +161,15 @@ pub async fn withdraw(
     )
     .execute(&mut *conn)
     .await?;
-    sqlx::query!(
+    let cleared = sqlx::query!(
         "UPDATE service SET cancel_requested_at = NULL, cancel_on = NULL, cancel_reason = NULL,
                 cancelled_by = NULL
-          WHERE id = $1",
+          WHERE id = $1 AND cancel_on IS NOT NULL",
         service_id
     )
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    Ok(cleared.rows_affected() > 0)
 }
 
 /// The service's cancellation, if one was asked for.

@@ -279,3 +279,51 @@ pub async fn for_service(
     }
     Ok(terms)
 }
+
+/// A service's lifecycle as staff see it: its terms, the days that apply,
+/// its overrides and extension, and a pending cancellation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ServiceLifecycle {
+    pub service_id: i64,
+    /// None for a one-off service (it never renews).
+    pub cycle: Option<String>,
+    pub next_due_on: Option<NaiveDate>,
+    pub recurring_minor: Option<i64>,
+    pub currency: Option<String>,
+    /// The days that apply (overrides over product over shop).
+    pub effective: LifecycleTerms,
+    /// The overrides as set (none: the product's).
+    pub suspend_after_days: Option<i16>,
+    pub terminate_after_days: Option<i16>,
+    pub extended_until: Option<NaiveDate>,
+    pub extension_reason: Option<String>,
+    pub cancellation: Option<super::cancellation::Cancellation>,
+}
+
+pub async fn service_lifecycle(
+    conn: &mut PgConnection,
+    service_id: i64,
+) -> Result<ServiceLifecycle, BillingError> {
+    let row = sqlx::query!(
+        "SELECT cycle, next_due_on, recurring_minor, currency, suspend_after_days,
+                terminate_after_days, extended_until, extension_reason
+           FROM service WHERE id = $1",
+        service_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(BillingError::NotFound("no such service"))?;
+    Ok(ServiceLifecycle {
+        service_id,
+        cycle: row.cycle,
+        next_due_on: row.next_due_on,
+        recurring_minor: row.recurring_minor,
+        currency: row.currency,
+        effective: for_service(conn, service_id).await?,
+        suspend_after_days: row.suspend_after_days,
+        terminate_after_days: row.terminate_after_days,
+        extended_until: row.extended_until,
+        extension_reason: row.extension_reason,
+        cancellation: super::cancellation::find(conn, service_id).await?,
+    })
+}

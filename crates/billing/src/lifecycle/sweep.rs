@@ -39,6 +39,7 @@ const PLANNED_KEPT: usize = 500;
 /// One kind of decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = LifecycleStep)]
 pub enum Step {
     /// Issue the renewal invoice of the next period.
     Invoice,

@@ -28,7 +28,8 @@ pub struct Renewal {
     pub invoice_number: Option<String>,
     pub invoice_total_minor: Option<i64>,
     pub invoice_status: Option<String>,
-    /// Unpaid, the service is suspended on this day and ended on the other.
+    /// Unpaid, the service is suspended on this day and ended on the other
+    /// (a staff extension moves both past its day).
     pub suspend_on: NaiveDate,
     pub terminate_on: NaiveDate,
     /// A requested cancellation's day.
@@ -44,10 +45,12 @@ pub async fn renewals(conn: &mut PgConnection, user: Uuid) -> Result<Vec<Renewal
                   s.currency AS "currency!",
                   i.id AS "invoice_id?", i.number AS "invoice_number?",
                   i.total_minor AS "invoice_total_minor?", i.status AS "invoice_status?",
-                  s.next_due_on + COALESCE(s.suspend_after_days, pl.suspend_after_days,
-                                           d.suspend_after_days)::INT AS "suspend_on!",
-                  s.next_due_on + COALESCE(s.terminate_after_days, pl.terminate_after_days,
-                                           d.terminate_after_days)::INT AS "terminate_on!",
+                  GREATEST(s.next_due_on + COALESCE(s.suspend_after_days, pl.suspend_after_days,
+                                                    d.suspend_after_days)::INT,
+                           s.extended_until + 1) AS "suspend_on!",
+                  GREATEST(s.next_due_on + COALESCE(s.terminate_after_days, pl.terminate_after_days,
+                                                    d.terminate_after_days)::INT,
+                           s.extended_until + 1) AS "terminate_on!",
                   s.cancel_on
              FROM service s
              CROSS JOIN billing_setting d

@@ -4,7 +4,9 @@
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use billing::lifecycle::cancellation::{self, Cancellation, CancellationRequest, Canceller};
-use billing::lifecycle::settings::{self, LifecycleTerms, ProductTerms, ServiceOverride};
+use billing::lifecycle::settings::{
+    self, LifecycleTerms, ProductTerms, ServiceLifecycle, ServiceOverride,
+};
 use billing::lifecycle::sweep::{self, SweepReport};
 use billing::lifecycle::view::{self, BillingPreferences, PreviewItem, Renewal, SweepRecord};
 use identity::Role;
@@ -33,6 +35,7 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(product_terms)
         .service(set_product_terms)
         .service(reset_product_terms)
+        .service(service_lifecycle)
         .service(set_service_override)
         .service(staff_cancel_service)
         .service(staff_withdraw_cancellation);
@@ -430,6 +433,31 @@ async fn change_product_terms(
     Ok(after)
 }
 
+/// A service's lifecycle: its terms and due date, the days that apply,
+/// its overrides and extension, and a pending cancellation.
+#[utoipa::path(
+    tag = "lifecycle",
+    operation_id = "getServiceLifecycle",
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(["owner", "finance"]))),
+    params(("id" = i64, Path, description = "The service")),
+    responses(
+        (status = 200, description = "Its lifecycle", body = ServiceLifecycle),
+        (status = 404, description = "No such service", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/staff/services/{id}/lifecycle")]
+async fn service_lifecycle(
+    _auth: Auth<LifecycleStaff>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<ServiceLifecycle>, ApiError> {
+    let mut conn = state.pool.acquire().await?;
+    Ok(web::Json(
+        settings::service_lifecycle(&mut conn, id.into_inner()).await?,
+    ))
+}
+
 /// Other lifecycle days for one service, or an extension: no suspension
 /// nor termination before its day. Every change names its reason.
 #[utoipa::path(
@@ -528,17 +556,18 @@ async fn staff_withdraw_cancellation(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let mut tx = state.pool.begin().await?;
-    cancellation::withdraw(&mut tx, id, Canceller::Staff(auth.principal.user_id)).await?;
-    audited::<_, ()>(
-        &mut tx,
-        &auth,
-        "service.cancellation_withdrawn",
-        "service",
-        id,
-        None,
-        None,
-    )
-    .await?;
+    if cancellation::withdraw(&mut tx, id, Canceller::Staff(auth.principal.user_id)).await? {
+        audited::<_, ()>(
+            &mut tx,
+            &auth,
+            "service.cancellation_withdrawn",
+            "service",
+            id,
+            None,
+            None,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
