@@ -173,10 +173,10 @@ async fn a_renewal_is_invoiced_seven_days_ahead_and_paying_it_moves_the_due_date
     assert_eq!(twice.status().as_u16(), 409, "an invoice is paid once");
     // The payment's handler running again (a replayed notification) moves nothing.
     let mut conn = pool.acquire().await.unwrap();
-    let replay = billing::lifecycle::terms::renewal_paid(&mut conn, invoice)
+    let replay = billing::service::terms::renewal_paid(&mut conn, invoice)
         .await
         .unwrap();
-    assert_eq!(replay, billing::lifecycle::terms::Renewed::Unchanged);
+    assert_eq!(replay, billing::service::terms::Renewed::Unchanged);
     assert_eq!(next_due(&pool, service).await, period_end);
     let after_payment = sweep_on(&pool, due).await;
     assert_eq!(

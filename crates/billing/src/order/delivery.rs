@@ -34,7 +34,7 @@ pub async fn enqueue(
     paid_on: NaiveDate,
 ) -> Result<(), BillingError> {
     if let Some(service_id) = crate::service::create_for_order(conn, order_id).await? {
-        crate::lifecycle::terms::start(conn, service_id, paid_on).await?;
+        crate::service::terms::start(conn, service_id, paid_on).await?;
     }
     let job = jobs::NewJob::new(DELIVERY_JOB, &DeliveryJob { order_id })?
         .dedupe_key(format!("{DELIVERY_JOB}:{order_id}"));

@@ -20,7 +20,6 @@ use uuid::Uuid;
 
 use super::messages;
 use crate::invoice::store::{self as invoice_store, InvoiceStatus};
-use crate::lifecycle;
 use crate::order::{delivery, status};
 use crate::wallet::ledger::{self, Account, Movement, Transfer};
 use crate::{BillingError, Refusal};
@@ -368,7 +367,7 @@ async fn on_paid(
     paid_on: NaiveDate,
 ) -> Result<(), BillingError> {
     if invoice.purpose == "renewal" {
-        lifecycle::terms::renewal_paid(conn, invoice.id).await?;
+        crate::service::terms::renewal_paid(conn, invoice.id).await?;
         return Ok(());
     }
     let Some(order_id) = invoice.order_id else {

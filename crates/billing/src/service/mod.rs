@@ -9,7 +9,9 @@
 //! service's id. One-off goods (digital items, data packages) are not
 //! services.
 
+pub mod action;
 pub mod query;
+pub mod terms;
 
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;

@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 use sqlx::PgConnection;
 
-use super::{Cause, LifecycleAction};
+use super::action::{self, Cause, LifecycleAction};
 use crate::BillingError;
 use crate::catalog::price::BillingCycle;
 
@@ -110,7 +110,7 @@ pub async fn renewal_paid(
     .await?;
     let unsuspend = service.status == "suspended" && suspended_for_this;
     if unsuspend {
-        super::enqueue_action(
+        action::enqueue(
             conn,
             invoice.service_id,
             LifecycleAction::Unsuspend,
