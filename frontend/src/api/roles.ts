@@ -54,6 +54,8 @@ export const SERVICE_ROLES = ['client', 'reseller', 'owner'] as const satisfies 
 
 /** Roles that run provisioning: integrations, nodes, IP pools, runs, every service (`/api/v1/staff/...`). */
 export const PROVISIONING_ROLES = ['owner', 'sysadmin'] as const satisfies readonly Role[]
+/** Who may read every client's services: the provisioning admins, and finance (their billing lifecycle). */
+export const SERVICE_STAFF_ROLES = ['owner', 'sysadmin', 'finance'] as const satisfies readonly Role[]
 
 export function isStaffRole(role: Role): boolean {
   return (STAFF_ROLES as readonly Role[]).includes(role)

@@ -3219,7 +3219,7 @@ export interface paths {
         };
         /**
          * Every client's services, newest first.
-         * @description **Roles:** owner, sysadmin
+         * @description **Roles:** owner, sysadmin, finance
          */
         get: operations["listAllServices"];
         put?: never;
@@ -3239,7 +3239,7 @@ export interface paths {
         };
         /**
          * A service with its VM / account / registration (node and VM id included) and runs.
-         * @description **Roles:** owner, sysadmin
+         * @description **Roles:** owner, sysadmin, finance
          */
         get: operations["getServiceAsStaff"];
         put?: never;

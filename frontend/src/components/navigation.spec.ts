@@ -55,7 +55,7 @@ describe('header navigation', () => {
   it('shows each staff role the billing pages its role may use', () => {
     const billing = (roles: Parameters<typeof visibleNavItems>[0]['roles'], isOwner = false) =>
       visibleNavItems({ isStaff: true, isOwner, roles }).find((i) => i.key === 'billing')?.children?.map((c) => c.key)
-    expect(billing(['finance'])).toEqual(['staff-orders', 'finance-invoices', 'finance-payments', 'finance-manual', 'finance-flags', 'finance-settings', 'lifecycle', 'gateways'])
+    expect(billing(['finance'])).toEqual(['staff-orders', 'finance-invoices', 'finance-payments', 'finance-manual', 'finance-flags', 'finance-settings', 'lifecycle', 'finance-services', 'gateways'])
     expect(billing(['business'])).toEqual(['staff-orders', 'promos'])
     expect(billing(['sysadmin'])).toEqual(['staff-orders', 'gateways'])
     expect(billing(['owner'], true)).toEqual([

@@ -60,6 +60,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
       { key: 'finance-flags', labelKey: 'nav.financeFlags', to: '/staff/finance/flags', audience: 'staff', roles: FINANCE_ROLES },
       { key: 'finance-settings', labelKey: 'nav.financeSettings', to: '/staff/finance/settings', audience: 'staff', roles: FINANCE_ROLES },
       { key: 'lifecycle', labelKey: 'nav.lifecycle', to: '/staff/lifecycle', audience: 'staff', roles: LIFECYCLE_ROLES },
+      // Finance reads services here; the admins find them under provisioning.
+      { key: 'finance-services', labelKey: 'nav.staffServices', to: '/staff/services', audience: 'staff', roles: ['finance'] },
       { key: 'promos', labelKey: 'nav.promos', to: '/staff/promos', audience: 'staff', roles: PROMO_ROLES },
       { key: 'gateways', labelKey: 'nav.gateways', to: '/staff/gateways', audience: 'staff', roles: GATEWAY_ROLES },
     ],

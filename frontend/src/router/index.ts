@@ -7,7 +7,7 @@ import {
   type RouterHistory,
 } from 'vue-router'
 import HomePage from '../pages/HomePage.vue'
-import { BROADCAST_ROLES, BUYER_ROLES, CONTENT_ROLES, FINANCE_ROLES, GATEWAY_ROLES, LIFECYCLE_ROLES, PROMO_ROLES, MONITOR_ROLES, PRODUCT_CREATE_ROLES, PROVISIONING_ROLES, SALES_ROLES, SERVICE_ROLES, STAFF_ROLES, type Role } from '../api/roles'
+import { BROADCAST_ROLES, BUYER_ROLES, CONTENT_ROLES, FINANCE_ROLES, GATEWAY_ROLES, LIFECYCLE_ROLES, PROMO_ROLES, MONITOR_ROLES, PRODUCT_CREATE_ROLES, PROVISIONING_ROLES, SALES_ROLES, SERVICE_ROLES, SERVICE_STAFF_ROLES, STAFF_ROLES, type Role } from '../api/roles'
 import { installGuards } from './guards'
 
 declare module 'vue-router' {
@@ -311,13 +311,13 @@ export const routes: RouteRecordRaw[] = [
         path: 'services',
         name: 'staff-services',
         component: () => import('../pages/staff/provisioning/ServicesPage.vue'),
-        meta: { titleKey: 'provisioning.services.title', roles: PROVISIONING_ROLES },
+        meta: { titleKey: 'provisioning.services.title', roles: SERVICE_STAFF_ROLES },
       },
       {
         path: 'services/:id(\\d+)',
         name: 'staff-service',
         component: () => import('../pages/staff/provisioning/ServicePage.vue'),
-        meta: { titleKey: 'provisioning.services.detailTitle', roles: PROVISIONING_ROLES },
+        meta: { titleKey: 'provisioning.services.detailTitle', roles: SERVICE_STAFF_ROLES },
       },
       // The catalog: every staff role reads it; each page offers the edits the user's roles allow.
       { path: 'catalog', redirect: { name: 'staff-catalog-products' }, meta: { titleKey: 'catalog.products.title' } },

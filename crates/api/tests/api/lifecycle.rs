@@ -562,6 +562,26 @@ async fn wallet_autopay_late_fee_and_a_staff_extension(pool: PgPool) {
     assert_eq!(seen["extended_until"], extended_until.as_str(), "{seen}");
     assert_eq!(seen["extension_reason"], "janji bayar tanggal 10");
     assert_eq!(seen["effective"]["late_fee_minor"], 25_000);
+    // Finance read the service (its lifecycle is theirs to watch) but do
+    // not act on it.
+    let read = app
+        .authed(
+            Method::GET,
+            &format!("/api/v1/staff/services/{unpaid}"),
+            &shop.finance,
+            None,
+        )
+        .await;
+    assert_eq!(read.status().as_u16(), 200);
+    let act = app
+        .authed(
+            Method::POST,
+            &format!("/api/v1/staff/services/{unpaid}/actions"),
+            &shop.finance,
+            Some(json!({"action": "stop"})),
+        )
+        .await;
+    assert_eq!(act.status().as_u16(), 403);
     let renewals: Value = app
         .authed(Method::GET, "/api/v1/renewals", &siti, None)
         .await

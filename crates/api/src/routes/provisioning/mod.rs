@@ -26,6 +26,13 @@ impl Policy for ProvisioningAdmins {
     const ROLES: &'static [Role] = &[Role::Owner, Role::Sysadmin];
 }
 
+/// Every client's services, to read: the admins, and finance, who keep an
+/// eye on their billing lifecycle (acting on them stays the admins').
+pub struct ServiceReaders;
+impl Policy for ServiceReaders {
+    const ROLES: &'static [Role] = &[Role::Owner, Role::Sysadmin, Role::Finance];
+}
+
 /// Who holds services: clients and resellers, and the owner.
 pub struct ServiceHolders;
 impl Policy for ServiceHolders {

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::ProvisioningAdmins;
 use super::services::{RunDetail, RunStarted, ServiceView, service_view};
+use super::{ProvisioningAdmins, ServiceReaders};
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::routes::audited;
@@ -136,13 +136,13 @@ pub struct ServiceQuery {
     tag = "provisioning",
     operation_id = "listAllServices",
     security(("bearer" = [])),
-    extensions(("x-roles" = json!(["owner", "sysadmin"]))),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "finance"]))),
     params(ServiceQuery),
     responses((status = 200, description = "Services", body = Vec<Service>))
 )]
 #[get("/api/v1/staff/services")]
 async fn list_services(
-    _auth: Auth<ProvisioningAdmins>,
+    _auth: Auth<ServiceReaders>,
     state: web::Data<AppState>,
     query: web::Query<ServiceQuery>,
 ) -> Result<web::Json<Vec<Service>>, ApiError> {
@@ -157,7 +157,7 @@ async fn list_services(
     tag = "provisioning",
     operation_id = "getServiceAsStaff",
     security(("bearer" = [])),
-    extensions(("x-roles" = json!(["owner", "sysadmin"]))),
+    extensions(("x-roles" = json!(["owner", "sysadmin", "finance"]))),
     params(("id" = i64, Path, description = "The service")),
     responses(
         (status = 200, description = "The service", body = ServiceView),
@@ -166,7 +166,7 @@ async fn list_services(
 )]
 #[get("/api/v1/staff/services/{id}")]
 async fn get_service(
-    auth: Auth<ProvisioningAdmins>,
+    auth: Auth<ServiceReaders>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<web::Json<ServiceView>, ApiError> {
