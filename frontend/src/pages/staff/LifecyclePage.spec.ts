@@ -99,12 +99,16 @@ describe('LifecyclePage', () => {
     w.unmount()
   })
 
-  it('gives finance the service numbers without links to provisioning’s pages', async () => {
-    const { w } = await mountPage({}, ['finance'])
-    await w.get($('sweep-failures-toggle')).trigger('click')
-    expect(w.get($('sweep-failure')).find('a').exists()).toBe(false)
-    expect(w.findAll(`${$('preview-item')} a`)).toHaveLength(0)
-    w.unmount()
+  it('links finance to the services (they read them), and a role that cannot read them gets the numbers only', async () => {
+    const finance = await mountPage({}, ['finance'])
+    await finance.w.get($('sweep-failures-toggle')).trigger('click')
+    expect(finance.w.get($('sweep-failure')).find('a').exists()).toBe(true)
+    finance.w.unmount()
+    const business = await mountPage({}, ['business'])
+    await business.w.get($('sweep-failures-toggle')).trigger('click')
+    expect(business.w.get($('sweep-failure')).find('a').exists()).toBe(false)
+    expect(business.w.findAll(`${$('preview-item')} a`)).toHaveLength(0)
+    business.w.unmount()
   })
 
   it('reads the preview again for another number of days', async () => {
