@@ -128,19 +128,15 @@ pub async fn request(
                     "choose the OS to install",
                 )
             })?;
-            let offered = sqlx::query_scalar!(
-                "SELECT EXISTS (SELECT 1 FROM product_os_template WHERE product_id = $1 AND os_template_id = $2)",
-                service.product_id,
-                os
-            )
-            .fetch_one(&mut *conn)
-            .await?
-            .unwrap_or(false);
+            let offered = vps::reinstall_choices(conn, service.id)
+                .await?
+                .iter()
+                .any(|choice| choice.id == os);
             if !offered {
                 return Err(domain::ValidationErrors::single(
                     "os_template_id",
                     "not_offered",
-                    "the product does not offer this OS",
+                    "the product does not offer this OS, or the VPS's node has no template for it",
                 )
                 .into());
             }

@@ -512,6 +512,31 @@ async fn client_power_actions_and_staff_suspend_move_and_terminate_reach_the_vm(
         .unwrap();
     assert_eq!(node, to, "the VPS is recorded where it now runs");
 
+    // An OS the product sells but the VM's node has no template for is
+    // refused before anything is touched: the VM keeps running.
+    sqlx::query(
+        "WITH os AS (INSERT INTO os_template (code, name, family) VALUES ('debian-12', 'Debian 12', 'linux') RETURNING id)
+         INSERT INTO product_os_template (product_id, os_template_id) SELECT $1, id FROM os",
+    )
+    .bind(shop.product)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let debian: i64 = sqlx::query_scalar("SELECT id FROM os_template WHERE code = 'debian-12'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let refused = act(
+        shop.sysadmin.clone(),
+        staff_actions.clone(),
+        json!({"action": "reinstall", "os_template_id": debian}),
+    )
+    .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["code"], "not_offered", "{problem}");
+    assert_eq!(vm(&shop.pve).unwrap().status, "running");
+
     let terminated = act(
         shop.sysadmin.clone(),
         staff_actions,

@@ -222,6 +222,32 @@ pub struct OsChoice {
     pub name: String,
 }
 
+/// What a reinstall of the VPS may install: the product's OS templates
+/// that are active and have a template on the VM's node. A reinstall
+/// request is checked against this (crate::actions), so the run never
+/// deletes the VM and then finds no template to clone.
+pub async fn reinstall_choices(
+    db: &mut PgConnection,
+    service_id: i64,
+) -> Result<Vec<OsChoice>, ProvisioningError> {
+    Ok(sqlx::query_as!(
+        OsChoice,
+        "SELECT t.id, t.name
+           FROM service s
+           JOIN vps_instance v ON v.service_id = s.id
+           JOIN product_os_template pot ON pot.product_id = s.product_id
+           JOIN os_template t ON t.id = pot.os_template_id
+          WHERE s.id = $1 AND t.active
+            AND EXISTS (SELECT 1 FROM pve_template pt
+                         WHERE pt.integration_id = v.integration_id AND pt.node = v.node
+                           AND pt.os_template_id = t.id AND pt.present)
+          ORDER BY t.sort_order, t.name",
+        service_id
+    )
+    .fetch_all(db)
+    .await?)
+}
+
 pub async fn details(
     db: &mut PgConnection,
     service_id: i64,
@@ -241,24 +267,7 @@ pub async fn details(
     .fetch_optional(&mut *db)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    // Matches the checks of a reinstall request (crate::actions) and of
-    // the reinstall itself (power::reinstall).
-    let reinstall_choices = sqlx::query_as!(
-        OsChoice,
-        "SELECT t.id, t.name
-           FROM service s
-           JOIN vps_instance v ON v.service_id = s.id
-           JOIN product_os_template pot ON pot.product_id = s.product_id
-           JOIN os_template t ON t.id = pot.os_template_id
-          WHERE s.id = $1 AND t.active
-            AND EXISTS (SELECT 1 FROM pve_template pt
-                         WHERE pt.integration_id = v.integration_id AND pt.node = v.node
-                           AND pt.os_template_id = t.id AND pt.present)
-          ORDER BY t.sort_order, t.name",
-        service_id
-    )
-    .fetch_all(&mut *db)
-    .await?;
+    let reinstall_choices = reinstall_choices(&mut *db, service_id).await?;
     let move_choices = if for_staff {
         sqlx::query_scalar!(
             "SELECT n.name FROM vps_instance v

@@ -58,10 +58,11 @@ pub fn plan(action: Action) -> &'static [Step] {
         Action::Stop => &[Step::PowerOff],
         Action::Reboot => &[Step::Reboot],
         Action::ResetPassword => &[Step::SetPassword, Step::Reboot],
+        // The template is chosen before anything is destroyed.
         Action::Reinstall => &[
+            Step::ChooseTemplate,
             Step::PowerOff,
             Step::Destroy,
-            Step::ChooseTemplate,
             Step::Deliver(D::CloneTemplate),
             Step::Deliver(D::Configure),
             Step::Deliver(D::ResizeDisk),
