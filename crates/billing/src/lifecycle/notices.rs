@@ -75,19 +75,16 @@ pub(crate) async fn enqueue(conn: &mut PgConnection, job: NoticeJob) -> Result<(
 pub async fn send(pool: &PgPool, job: NoticeJob) -> Result<(), BillingError> {
     let mut tx = pool.begin().await?;
     let service = sqlx::query!(
-        r#"SELECT s.user_id, s.label, p.full_name AS "name?"
-             FROM service s LEFT JOIN user_profile p ON p.user_id = s.user_id WHERE s.id = $1"#,
+        r#"SELECT s.user_id, s.label, COALESCE(p.full_name, u.email) AS "name!"
+             FROM service s JOIN app_user u ON u.id = s.user_id
+             LEFT JOIN user_profile p ON p.user_id = s.user_id WHERE s.id = $1"#,
         job.service_id
     )
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(BillingError::NotFound("no such service"))?;
-    let terms = super::settings::for_service(&mut tx, job.service_id).await?;
     let day = |date: NaiveDate| date.format("%d/%m/%Y").to_string();
-    let mut values = vec![
-        ("name", service.name.unwrap_or_default()),
-        ("service", service.label),
-    ];
+    let mut values = vec![("name", service.name), ("service", service.label)];
     if let Some(invoice_id) = job.invoice_id {
         let invoice = invoice_store::find(&mut tx, invoice_id).await?;
         values.push(("number", invoice.number.clone()));
@@ -99,10 +96,13 @@ pub async fn send(pool: &PgPool, job: NoticeJob) -> Result<(), BillingError> {
             .map(day)
             .unwrap_or_default()
     };
-    match job.notice {
-        Notice::Overdue => values.push(("suspend_on", after(terms.suspend_after_days))),
-        Notice::Suspended => values.push(("terminate_on", after(terms.terminate_after_days))),
-        _ => {}
+    // Only these two name a coming day; the others need no terms.
+    if matches!(job.notice, Notice::Overdue | Notice::Suspended) {
+        let terms = super::settings::for_service(&mut tx, job.service_id).await?;
+        match job.notice {
+            Notice::Overdue => values.push(("suspend_on", after(terms.suspend_after_days))),
+            _ => values.push(("terminate_on", after(terms.terminate_after_days))),
+        }
     }
     let event = job.notice.event();
     let message = render_event_in(&mut tx, event, Language::Id, &values).await?;

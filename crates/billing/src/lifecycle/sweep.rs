@@ -150,11 +150,17 @@ pub async fn run(pool: &PgPool, clock: &Clock, dry_run: bool) -> Result<SweepRep
             .await?,
         )
     };
+    // The shop's tax rule, read once: every renewal invoice of the sweep
+    // is issued under it.
+    let tax = settings::load(&mut *pool.acquire().await?)
+        .await?
+        .tax_rule();
     let mut sweep = Sweep {
         pool,
         clock,
         day,
         id,
+        tax,
         counts: Counts::default(),
         failures: Vec::new(),
         planned: Vec::new(),
@@ -233,6 +239,7 @@ struct Sweep<'a> {
     clock: &'a Clock,
     day: NaiveDate,
     id: Option<i64>,
+    tax: domain::TaxRule,
     counts: Counts,
     failures: Vec<Failure>,
     planned: Vec<Planned>,
@@ -437,7 +444,6 @@ impl Sweep<'_> {
                 )));
             }
         };
-        let shop_settings = settings::load(conn).await?;
         let draft = InvoiceDraft {
             user: row.user_id,
             purpose: InvoicePurpose::Renewal,
@@ -454,7 +460,7 @@ impl Sweep<'_> {
                 unit_minor: subtotal.minor(),
             }],
             discount_minor: discount,
-            tax: shop_settings.tax_rule(),
+            tax: self.tax,
             due_at: calendar.start_of_day(period),
             buyer,
             renewal: Some(RenewalPeriod {
