@@ -1376,6 +1376,11 @@ async fn three_replicas_deliver_each_paid_vps_once(pool: PgPool) {
     for (client, order) in &orders {
         wait_for_status(&app, client, *order, "active").await;
     }
+    // The last step makes the order ACTIVE; the run is recorded as
+    // succeeded just after it.
+    for (_, order) in &orders {
+        wait_for_runs_to_finish(&pool, service_of_order(&pool, *order).await).await;
+    }
     let runs: i64 =
         sqlx::query_scalar("SELECT count(*) FROM provisioning_run WHERE status = 'succeeded'")
             .fetch_one(&pool)
