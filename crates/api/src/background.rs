@@ -37,5 +37,6 @@ pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
     monitoring::retention::register_jobs(&mut registry, state.settings.monitor.history_days);
     billing::jobs_registry::register_jobs(&mut registry, state.payments.clone());
     provisioning::register_jobs(&mut registry, state.provisioner.clone());
+    monitoring::isp::sync::register_jobs(&mut registry, state.sealer.clone());
     Ok(registry)
 }

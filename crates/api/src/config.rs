@@ -82,6 +82,12 @@ pub struct MonitorSettings {
     /// `MONITOR_ALLOW_PRIVATE_ADDRESSES`, loopback only with the test switch
     /// `MONITOR_ALLOW_LOOPBACK_FOR_TESTS` (refused in production).
     pub addresses: monitoring::probe::AddressPolicy,
+    /// The ISP map's tiles (`MAP_TILE_URL`, e.g.
+    /// `https://tile.openstreetmap.org/{z}/{x}/{y}.png`) and their credit
+    /// (`MAP_TILE_ATTRIBUTION`); none draws the markers on a plain
+    /// background, as on a machine without internet.
+    pub map_tile_url: Option<String>,
+    pub map_tile_attribution: String,
 }
 
 fn canaries(raw: &str) -> Result<Vec<(monitoring::probe::Host, u16)>, ConfigError> {
@@ -456,6 +462,9 @@ impl Settings {
                     allow_private: env.parse("MONITOR_ALLOW_PRIVATE_ADDRESSES", false)?,
                     allow_loopback: env.parse("MONITOR_ALLOW_LOOPBACK_FOR_TESTS", false)?,
                 },
+                map_tile_url: Some(env.string("MAP_TILE_URL", ""))
+                    .filter(|url| !url.trim().is_empty()),
+                map_tile_attribution: env.string("MAP_TILE_ATTRIBUTION", ""),
             },
             shop_calendar: env.parse(
                 "SHOP_TIMEZONE",

@@ -10,6 +10,7 @@ pub mod money;
 pub mod order_status;
 pub mod phone;
 pub mod sealing;
+pub mod secret_display;
 pub mod tax;
 pub mod validation;
 
@@ -20,6 +21,7 @@ pub use money::{Currency, Money, MoneyError};
 pub use order_status::{IllegalTransition, OrderStatus};
 pub use phone::{InvalidPhone, PhoneId};
 pub use sealing::{Sealed, Sealer, SealingError};
+pub use secret_display::{fingerprint_bytes, mask_secret, normalise_fingerprint};
 pub use tax::{TaxRule, Taxed};
 pub use validation::{FieldError, ValidationErrors};
 

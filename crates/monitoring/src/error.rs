@@ -11,6 +11,13 @@ pub enum MonitoringError {
     /// The same name, address and port exist already.
     #[error("a host with this name, address and port exists already")]
     Duplicate,
+    /// The request is refused in the current state (a router still has
+    /// customers, a sync is running).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
+    /// The router could not be reached or refused the command.
+    #[error("the router: {0}")]
+    Router(#[from] routeros::RouterOsError),
     #[error(transparent)]
     Spreadsheet(#[from] crate::spreadsheet::SpreadsheetError),
     #[error(transparent)]

@@ -9,6 +9,7 @@ mod error;
 pub mod expiry;
 pub mod host;
 pub mod import;
+pub mod isp;
 pub mod probe;
 pub mod retention;
 pub mod sales;

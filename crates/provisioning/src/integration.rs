@@ -112,19 +112,7 @@ pub struct Integration {
     pub updated_at: DateTime<Utc>,
 }
 
-/// `AB:CD:…` (32 bytes, upper hex), from any case, with or without colons.
-pub fn normalise_fingerprint(input: &str) -> Option<String> {
-    let hex: String = input
-        .chars()
-        .filter(|c| !matches!(c, ':' | ' '))
-        .collect::<String>()
-        .to_ascii_uppercase();
-    if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return None;
-    }
-    let pairs: Vec<&str> = (0..32).map(|i| &hex[i * 2..i * 2 + 2]).collect();
-    Some(pairs.join(":"))
-}
+pub use domain::normalise_fingerprint;
 
 struct Checked {
     name: String,
@@ -218,12 +206,6 @@ impl IntegrationInput {
     }
 }
 
-fn mask(secret: &str) -> String {
-    let chars: Vec<char> = secret.chars().collect();
-    let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
-    format!("••••{tail}")
-}
-
 fn conflict(error: sqlx::Error) -> ProvisioningError {
     match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -253,7 +235,7 @@ pub async fn create(
         checked.username,
         sealed.key_id,
         sealed.bytes,
-        mask(secret),
+        domain::mask_secret(secret),
         checked.tls_fingerprint,
         input.active,
     )
@@ -283,7 +265,7 @@ pub async fn update(
     let sealed = checked
         .secret
         .as_deref()
-        .map(|secret| (sealer.seal(secret.as_bytes()), mask(secret)));
+        .map(|secret| (sealer.seal(secret.as_bytes()), domain::mask_secret(secret)));
     sqlx::query!(
         "UPDATE integration
             SET name = $2, base_url = $3, auth_mode = $4, username = $5,
@@ -566,41 +548,6 @@ pub async fn test_connection(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fingerprints_are_normalised_to_proxmox_form() {
-        let hex = "ab".repeat(32);
-        let expected = vec!["AB"; 32].join(":");
-        assert_eq!(
-            normalise_fingerprint(&hex).as_deref(),
-            Some(expected.as_str())
-        );
-        assert_eq!(
-            normalise_fingerprint(&expected).as_deref(),
-            Some(expected.as_str())
-        );
-        assert_eq!(normalise_fingerprint("ab:cd"), None);
-        assert_eq!(normalise_fingerprint(&"zz".repeat(32)), None);
-    }
-
-    #[test]
-    fn secrets_are_masked_to_their_last_four_characters() {
-        assert_eq!(mask("0f8c2b3e-1111-2222-3333-44445555abcd"), "••••abcd");
-        assert_eq!(mask("ab"), "••••ab");
-    }
-
-    fn proxmox_input() -> IntegrationInput {
-        IntegrationInput {
-            kind: IntegrationKind::Proxmox,
-            name: "Jakarta cluster".into(),
-            base_url: "https://pve1.example.id:8006/".into(),
-            auth_mode: AuthMode::Token,
-            username: "juragan@pve!provisioning".into(),
-            secret: Some("0f8c2b3e".into()),
-            tls_fingerprint: None,
-            active: true,
-        }
-    }
 
     #[test]
     fn a_token_integration_needs_a_token_id_and_a_secret() {

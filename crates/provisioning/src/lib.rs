@@ -21,6 +21,7 @@ pub mod hosting;
 pub mod integration;
 pub mod inventory;
 pub mod ip_pool;
+pub mod isolation;
 pub mod lifecycle;
 pub mod proxmox;
 pub mod registrar;

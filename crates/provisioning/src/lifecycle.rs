@@ -2,8 +2,9 @@
 //! paid renewal invoice) enqueue [`SERVICE_ACTION_JOB`]; this handler
 //! suspends, unsuspends or terminates the service: a VPS or hosting
 //! account through the same recorded runs as staff actions, a service
-//! without remote resources (a domain, an internet plan until the MikroTik
-//! work lands) by its status alone. A service already in the wanted state
+//! without remote resources (a domain) by its status alone, and an internet
+//! plan by its status and its customer's PPP line (isolated on its MikroTik
+//! router when the router's isolation is on). A service already in the wanted state
 //! is done; one with another action still running, or still being
 //! delivered, is tried again later (the job's backoff).
 
@@ -98,7 +99,19 @@ pub async fn carry_out(
             .await?;
             Outcome::Started(run)
         }
-        _ => {
+        kind => {
+            if kind == ProductKind::Internet {
+                // The line follows the service: isolated when it is
+                // suspended or ends, restored when it is paid.
+                let isolate_line = job.action != LifecycleAction::Unsuspend;
+                crate::isolation::follow_service(
+                    &provisioner.pool,
+                    &provisioner.sealer,
+                    service.id,
+                    isolate_line,
+                )
+                .await?;
+            }
             let status = match job.action {
                 LifecycleAction::Suspend => ServiceStatus::Suspended,
                 LifecycleAction::Unsuspend => ServiceStatus::Active,

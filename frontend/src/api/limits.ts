@@ -44,6 +44,15 @@ export const LIMITS = {
     code: { maxLength: 40 },
     name: { maxLength: 80 },
   },
+  CustomerInput: {
+    address: { maxLength: 500 },
+    latitude: { minimum: -90, maximum: 90 },
+    longitude: { minimum: -180, maximum: 180 },
+    name: { minLength: 1, maxLength: 200 },
+    note: { maxLength: 2000 },
+    phone: { maxLength: 32 },
+    pppoe_username: { maxLength: 64 },
+  },
   HostInput: {
     check_interval_seconds: { minimum: 30, maximum: 86400, default: 300 },
     failures_before_down: { minimum: 1, maximum: 10, default: 2 },
@@ -118,6 +127,16 @@ export const LIMITS = {
   },
   ResetPasswordRequest: {
     new_password: { minLength: 10, maxLength: 128 },
+  },
+  RouterInput: {
+    host: { minLength: 1, maxLength: 253 },
+    isolation_profile: { maxLength: 64 },
+    name: { minLength: 1, maxLength: 80 },
+    note: { maxLength: 2000 },
+    password: { minLength: 1, maxLength: 200 },
+    port: { minimum: 1, maximum: 65535 },
+    sync_interval_seconds: { minimum: 30, maximum: 86400 },
+    username: { minLength: 1, maxLength: 120 },
   },
   SaleInput: {
     item_type: { maxLength: 100 },

@@ -765,6 +765,278 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/isp/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A page of customers, by name, with the counts of the whole filtered list.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        get: operations["listIspCustomers"];
+        put?: never;
+        /**
+         * Add a customer; offline until a sync finds their PPPoE name.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        post: operations["createIspCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/isp/customers/markers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every customer with coordinates, as map markers coloured by status.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        get: operations["listIspCustomerMarkers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/isp/customers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One customer.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        get: operations["getIspCustomer"];
+        /**
+         * Change a customer. A new PPPoE name or router shows offline (stale)
+         *     until the next sync.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        put: operations["updateIspCustomer"];
+        post?: never;
+        /**
+         * Delete a customer (their PPP secret on the router is left alone).
+         * @description **Roles:** owner, sysadmin, business
+         */
+        delete: operations["deleteIspCustomer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/isp/customers/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The customer's isolations and restorations, newest first.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        get: operations["listIspCustomerEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/isp/customers/{id}/isolate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Isolate (isolir) a customer by hand: disable their PPP secret or move it
+         *     to the router's isolation profile, and end the live session. Doing it
+         *     twice changes nothing the second time.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        post: operations["isolateIspCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/isp/customers/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore an isolated customer: the PPP secret enabled and back on its
+         *     profile.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        post: operations["restoreIspCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/isp/map-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The map's tile server (`MAP_TILE_URL`), if the shop set one.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        get: operations["getIspMapSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/isp/routers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every router, passwords masked, with its last sync.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        get: operations["listRouters"];
+        put?: never;
+        /**
+         * Add a router. The password is sealed and never returned.
+         * @description **Roles:** owner, sysadmin
+         */
+        post: operations["createRouter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/isp/routers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One router.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        get: operations["getRouter"];
+        /**
+         * Change a router; a password left out keeps the stored one.
+         * @description **Roles:** owner, sysadmin
+         */
+        put: operations["updateRouter"];
+        post?: never;
+        /**
+         * Delete a router no customer is on.
+         * @description **Roles:** owner, sysadmin
+         */
+        delete: operations["deleteRouter"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/isp/routers/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync now: read the router's active PPPoE sessions and update its
+         *     customers' status at once. A router that cannot be read leaves its
+         *     customers' last status, marked stale, and says why (`ok: false`).
+         * @description **Roles:** owner, sysadmin, business
+         */
+        post: operations["syncRouter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/isp/routers/{id}/syncs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The router's sync log, newest first (a week is kept).
+         * @description **Roles:** owner, sysadmin, business
+         */
+        get: operations["listRouterSyncs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/isp/routers/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test connection: log in and read the identity, version and active
+         *     sessions, or the precise reason it failed (refused — is the API service
+         *     enabled? —, timeout, bad credentials, TLS).
+         * @description **Roles:** owner, sysadmin
+         */
+        post: operations["testRouter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/monitoring/export": {
         parameters: {
             query?: never;
@@ -4175,6 +4447,11 @@ export interface components {
             /** @description VPS: a region code the product is sold in. */
             region?: string | null;
         };
+        /**
+         * @description Whether the customer's PPPoE name is in the router's active list.
+         * @enum {string}
+         */
+        Connection: "online" | "offline";
         ConnectionTest: {
             /** @description What the gateway answered, or the precise error. */
             detail: string;
@@ -4286,6 +4563,69 @@ export interface components {
             /** @description Lowercase code, e.g. `gold`; fixed once created. */
             code?: string | null;
             name: string;
+        };
+        /** @description A customer as staff enter it. */
+        CustomerInput: {
+            address?: string;
+            /**
+             * Format: double
+             * @example -8.4095
+             */
+            latitude?: number | null;
+            /**
+             * Format: double
+             * @example 112.7035
+             */
+            longitude?: number | null;
+            /** @example Egi Setiawan Sempu */
+            name: string;
+            note?: string;
+            /** @example 0812-3456-7890 */
+            phone?: string;
+            /**
+             * @description The PPP secret's name on the router; empty until the line is set up.
+             * @example egisetiawansempu
+             */
+            pppoe_username?: string;
+            /**
+             * Format: int64
+             * @description The plan: an `internet` product.
+             */
+            product_id?: number | null;
+            /** Format: int64 */
+            router_id?: number | null;
+            /**
+             * Format: int64
+             * @description The billing service this line is sold as; its suspension isolates
+             *     the customer.
+             */
+            service_id?: number | null;
+        };
+        /** @description A marker on the map: only what the map draws. */
+        CustomerMarker: {
+            connection: components["schemas"]["Connection"];
+            /** Format: int64 */
+            id: number;
+            isolated: boolean;
+            /** Format: double */
+            latitude: number;
+            /** Format: double */
+            longitude: number;
+            name: string;
+            pppoe_username: string;
+            /** Format: int64 */
+            router_id?: number | null;
+            stale: boolean;
+        };
+        /** @description One page of customers and the counts of the whole filtered list. */
+        CustomerPage: {
+            customers: components["schemas"]["IspCustomer"][];
+            /** Format: int64 */
+            offline: number;
+            /** Format: int64 */
+            online: number;
+            /** Format: int64 */
+            total: number;
         };
         /** @description Mobile data bought from the provider for the buyer's number. */
         DataPackageSpec: {
@@ -4844,6 +5184,137 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         };
+        /** @description A customer's isolation history, newest first. */
+        IsolationEvent: {
+            action: string;
+            /** Format: uuid */
+            actor_id?: string | null;
+            /** Format: date-time */
+            at: string;
+            cause: string;
+            detail: string;
+            /** Format: int64 */
+            id: number;
+        };
+        /**
+         * @description What isolation (isolir) does to a suspended customer's PPP secret.
+         * @enum {string}
+         */
+        IsolationMode: "off" | "disable" | "profile";
+        /** @description What an isolation or a restoration did. */
+        IsolationOutcome: {
+            /** @description Whether anything changed (on the router or in the customer's state). */
+            changed: boolean;
+            /** Format: int64 */
+            customer_id: number;
+            detail: string;
+            isolated: boolean;
+            /**
+             * Format: int64
+             * @description Live sessions ended.
+             */
+            sessions_removed: number;
+        };
+        /** @description A customer as staff see them. */
+        IspCustomer: {
+            address: string;
+            connection: components["schemas"]["Connection"];
+            /** Format: date-time */
+            connection_changed_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            isolated: boolean;
+            /** Format: date-time */
+            isolated_at?: string | null;
+            /** Format: date-time */
+            last_seen_at?: string | null;
+            /** Format: double */
+            latitude?: number | null;
+            /** Format: double */
+            longitude?: number | null;
+            name: string;
+            note: string;
+            phone: string;
+            pppoe_username: string;
+            /** Format: int64 */
+            product_id?: number | null;
+            product_name?: string | null;
+            /** Format: int64 */
+            router_id?: number | null;
+            router_name?: string | null;
+            /** Format: int64 */
+            service_id?: number | null;
+            /** @description The billing service's status (`active`, `suspended`, …). */
+            service_status?: string | null;
+            session_address?: string | null;
+            session_caller_id?: string | null;
+            /** Format: date-time */
+            session_started_at?: string | null;
+            /**
+             * @description The router could not be read at the last sync: `connection` is the
+             *     last status known.
+             */
+            stale: boolean;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uuid */
+            user_id?: string | null;
+        };
+        /** @description A router as staff see it: the password masked, the last sync and test. */
+        IspRouter: {
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Customers on this router.
+             */
+            customers: number;
+            host: string;
+            /** Format: int64 */
+            id: number;
+            identity?: string | null;
+            isolation_mode: components["schemas"]["IsolationMode"];
+            isolation_profile?: string | null;
+            /** Format: int32 */
+            last_active_connections?: number | null;
+            /** Format: int32 */
+            last_customers_online?: number | null;
+            /** Format: date-time */
+            last_sync_at?: string | null;
+            /** Format: int32 */
+            last_sync_duration_ms?: number | null;
+            /**
+             * @description `Status updated: N active connections, M customers online`, or the
+             *     error of the last sync.
+             */
+            last_sync_message?: string | null;
+            last_sync_ok?: boolean | null;
+            /** Format: date-time */
+            last_test_at?: string | null;
+            last_test_message?: string | null;
+            last_test_ok?: boolean | null;
+            name: string;
+            /** Format: date-time */
+            next_sync_at: string;
+            note: string;
+            /** @description `••••` and the password's last four characters. */
+            password_masked: string;
+            /** Format: int32 */
+            port: number;
+            /** @description What the router's user needs: read for the sync, write for isolation. */
+            required_rights: string;
+            sync_enabled: boolean;
+            /** Format: int32 */
+            sync_interval_seconds: number;
+            tls_fingerprint?: string | null;
+            transport: components["schemas"]["RouterTransport"];
+            /** Format: date-time */
+            updated_at: string;
+            username: string;
+            version?: string | null;
+        };
         /**
          * @description A language the storefront is written in.
          * @enum {string}
@@ -4976,6 +5447,15 @@ export interface components {
             proof_uploaded: boolean;
             /** @description `pending`, `paid` or `failed`. */
             status: string;
+        };
+        /** @description How the SPA draws the map. */
+        MapSettings: {
+            attribution: string;
+            /**
+             * @description A Leaflet tile URL template (`…/{z}/{x}/{y}.png`); none draws the
+             *     markers on a plain background.
+             */
+            tile_url?: string | null;
         };
         /** @description The shop's monitoring settings. */
         MonitorSettings: {
@@ -5999,6 +6479,71 @@ export interface components {
              */
             version_id?: number | null;
         };
+        /** @description A router as sysadmin enters it. */
+        RouterInput: {
+            /**
+             * @description Host name or IP address of the router.
+             * @example 10.0.0.1
+             */
+            host: string;
+            isolation_mode?: components["schemas"]["IsolationMode"];
+            /**
+             * @description The PPP profile isolated customers move to (`profile` mode).
+             * @example isolir
+             */
+            isolation_profile?: string | null;
+            /** @example Core Sempu */
+            name: string;
+            note?: string;
+            /** @description Required when creating; left out on an update, the stored one is kept. */
+            password?: string | null;
+            /**
+             * Format: int32
+             * @description 8728 for `api`, 8729 for `api_tls`, 443 for `rest` when left out.
+             */
+            port?: number | null;
+            sync_enabled?: boolean;
+            /**
+             * Format: int32
+             * @description Seconds between syncs (30 to 86,400; 120 when left out).
+             */
+            sync_interval_seconds?: number | null;
+            /**
+             * @description SHA-256 fingerprint of the router's self-signed certificate
+             *     (`AB:CD:…`), for `api_tls` and `rest`.
+             */
+            tls_fingerprint?: string | null;
+            transport: components["schemas"]["RouterTransport"];
+            /** @example juragan */
+            username: string;
+        };
+        /** @description The answer of "Test connection". */
+        RouterTest: {
+            /**
+             * Format: int64
+             * @description Sessions in `/ppp/active` now.
+             */
+            active_sessions?: number | null;
+            board_name?: string | null;
+            /** @description `/system/identity` name. */
+            identity?: string | null;
+            /** Format: int64 */
+            latency_ms: number;
+            /**
+             * @description What was found, or the precise reason it failed (refused, timeout,
+             *     bad credentials, API disabled).
+             */
+            message: string;
+            ok: boolean;
+            /** @description RouterOS version, e.g. `7.18.2 (stable)`. */
+            version?: string | null;
+        };
+        /**
+         * @description How the router is reached: the binary API (8728), the API over TLS
+         *     (8729) or the RouterOS v7 REST API (`www-ssl`).
+         * @enum {string}
+         */
+        RouterTransport: "api" | "api_tls" | "rest";
         RowCounts: {
             /** Format: int32 */
             rows_with_problems: number;
@@ -6558,11 +7103,58 @@ export interface components {
             /** @description List what the sweep would do today and write nothing. */
             dry_run: boolean;
         };
-        /** @description What a sync found. */
+        /** @description One line of the router's sync log. */
+        SyncLogEntry: {
+            /** Format: int32 */
+            active_connections?: number | null;
+            /** Format: int32 */
+            customers_online?: number | null;
+            /** Format: int32 */
+            duration_ms: number;
+            /** Format: int64 */
+            id: number;
+            message: string;
+            ok: boolean;
+            /** Format: date-time */
+            started_at: string;
+            trigger: string;
+            /** Format: int32 */
+            went_offline?: number | null;
+            /** Format: int32 */
+            went_online?: number | null;
+        };
+        /** @description The outcome of one sync, as the router page and the log show it. */
         SyncReport: {
-            nodes: number;
-            packages: number;
-            templates: number;
+            /** Format: int64 */
+            active_connections?: number | null;
+            /** Format: int64 */
+            customers_online?: number | null;
+            /** Format: int64 */
+            duration_ms: number;
+            /**
+             * Format: int64
+             * @description Connecting, logging in and reading `/ppp/active/print`.
+             */
+            fetch_ms: number;
+            /**
+             * @description `Status updated: N active connections, M customers online`, or the
+             *     reason the router could not be read.
+             */
+            message: string;
+            ok: boolean;
+            /** Format: int64 */
+            router_id: number;
+            /** Format: date-time */
+            started_at: string;
+            /**
+             * Format: int64
+             * @description The one transaction that writes the statuses.
+             */
+            update_ms: number;
+            /** Format: int64 */
+            went_offline: number;
+            /** Format: int64 */
+            went_online: number;
         };
         TelegramLinkCode: {
             bot_username: string;
@@ -8619,6 +9211,725 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+        };
+    };
+    listIspCustomers: {
+        parameters: {
+            query?: {
+                router_id?: number | null;
+                connection?: components["schemas"]["Connection"] | null;
+                product_id?: number | null;
+                isolated?: boolean | null;
+                /** @description Part of the name, PPPoE name, address or phone. */
+                q?: string | null;
+                /** @description 1 to 500 (100 when left out). */
+                limit?: number | null;
+                offset?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page and the counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createIspCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerInput"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IspCustomer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid fields, a PPPoE name taken on the router, a plan that is not an internet product */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listIspCustomerMarkers: {
+        parameters: {
+            query?: {
+                router_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Markers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerMarker"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getIspCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IspCustomer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateIspCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerInput"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IspCustomer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteIspCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listIspCustomerEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IsolationEvent"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    isolateIspCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Isolated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IsolationOutcome"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Isolation is off on the router (`isolation_off`), no router or PPPoE name, no such PPP secret (`no_ppp_secret`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description The router could not be reached or refused */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    restoreIspCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Restored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IsolationOutcome"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No router or PPPoE name, no such PPP secret */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description The router could not be reached or refused */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getIspMapSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The map's settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MapSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listRouters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Routers by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IspRouter"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createRouter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RouterInput"];
+            };
+        };
+        responses: {
+            /** @description Added (password masked) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IspRouter"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid or missing fields (`taken` name) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getRouter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The router */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The router */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IspRouter"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such router */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateRouter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The router */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RouterInput"];
+            };
+        };
+        responses: {
+            /** @description Saved (password masked) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IspRouter"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such router */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteRouter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The router */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such router */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Customers are on it (`router_in_use`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    syncRouter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The router */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sync's outcome, success or not */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such router */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A sync of this router is running (`sync_in_progress`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listRouterSyncs: {
+        parameters: {
+            query?: {
+                /** @description 1 to 200 (50 when left out). */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description The router */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Syncs, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncLogEntry"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such router */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    testRouter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The router */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The result, success or not */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RouterTest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such router */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     exportWorkbook: {

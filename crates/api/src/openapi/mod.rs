@@ -41,6 +41,7 @@ ISO 4217 currency code.",
         (name = "finance", description = "Orders, invoices, money received, manual transfers, refunds and billing settings (staff)"),
         (name = "renewals", description = "The client's recurring services: renewal dates and invoices, cancellation, paying renewals from the wallet"),
         (name = "lifecycle", description = "The billing lifecycle: automation log, preview, dry run, renewal/suspension/termination days, overrides and staff cancellations (owner, finance)"),
+        (name = "isp", description = "ISP customers on MikroTik routers: routers (sysadmin), the PPPoE status sync, the customers table and map, isolation, and the customers' Excel import and export"),
     ),
     modifiers(&BearerAuth),
     // Schemas only query parameters refer to, which no body registers.

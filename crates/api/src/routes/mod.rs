@@ -9,6 +9,7 @@ pub mod content;
 pub mod monitoring;
 pub mod notifications;
 pub mod provisioning;
+pub mod isp;
 pub mod sales;
 pub mod staff;
 pub mod system;
@@ -32,6 +33,7 @@ pub fn configure(config: &mut ServiceConfig) {
     content::configure(config);
     billing::configure(config);
     provisioning::configure(config);
+    isp::configure(config);
 }
 
 /// The `cursor` of a paged list: the id the previous page ended at.

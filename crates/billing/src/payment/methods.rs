@@ -147,25 +147,14 @@ async fn load(
     })
 }
 
-fn mask(secret: &str) -> String {
-    let tail: String = secret
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!("••••{tail}")
-}
 
 fn view(gateway: &str, stored: &Stored) -> GatewayView {
     let mut secrets = BTreeMap::new();
     if let Some(key) = &stored.secrets.api_key {
-        secrets.insert("api_key".to_owned(), mask(key));
+        secrets.insert("api_key".to_owned(), domain::mask_secret(key));
     }
     if let Some(token) = &stored.secrets.callback_token {
-        secrets.insert("callback_token".to_owned(), mask(token));
+        secrets.insert("callback_token".to_owned(), domain::mask_secret(token));
     }
     let webhook_path = match gateway {
         "manual" => None,
