@@ -14,6 +14,12 @@ export const BROADCAST_ROLES = ['business', 'owner'] as const satisfies readonly
 /** Roles that run the server monitor and its Excel import (`/api/v1/monitoring/**`). */
 export const MONITOR_ROLES = ['owner', 'sysadmin', 'business'] as const satisfies readonly Role[]
 
+/** Roles that run the ISP side (`/api/v1/isp/**`): routers, customers, their status, map and sync. */
+export const ISP_ROLES = ['owner', 'sysadmin', 'business'] as const satisfies readonly Role[]
+
+/** Roles that add, change, delete and test MikroTik routers (their credentials). */
+export const ISP_ROUTER_EDIT_ROLES = ['owner', 'sysadmin'] as const satisfies readonly Role[]
+
 /** Roles that keep the sales book (`/api/v1/sales`). */
 export const SALES_ROLES = ['owner', 'business', 'finance'] as const satisfies readonly Role[]
 

@@ -789,6 +789,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/isp/customers/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every customer as an `.xlsx` (sheet `Pelanggan`) that imports back
+         *     unchanged.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        get: operations["exportIspCustomers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/isp/customers/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload an `.xlsx` of customers (the raw file as the body) for a preview:
+         *     each row `new`, `update` (with the fields that change), `unchanged` or
+         *     `invalid` (with its problems), and the first 50 rows. Nothing is written
+         *     until the import is confirmed, within an hour.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        post: operations["uploadIspCustomerImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/isp/customers/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A page of a stored preview's rows, optionally of one status.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        get: operations["getIspCustomerImport"];
+        put?: never;
+        post?: never;
+        /**
+         * Drop a preview without writing anything.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        delete: operations["cancelIspCustomerImport"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/isp/customers/imports/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Write the preview's valid rows (new and updated customers) in one
+         *     transaction; invalid rows are skipped.
+         * @description **Roles:** owner, sysadmin, business
+         */
+        post: operations["confirmIspCustomerImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/isp/customers/markers": {
         parameters: {
             query?: never;
@@ -4549,6 +4638,8 @@ export interface components {
             invoice_id: number;
             reason: string;
         };
+        /** @enum {string} */
+        CustomerField: "name" | "pppoe_username" | "address" | "phone" | "latitude" | "longitude" | "plan" | "router" | "note";
         CustomerGroup: {
             code: string;
             /** Format: int64 */
@@ -4563,6 +4654,43 @@ export interface components {
             /** @description Lowercase code, e.g. `gold`; fixed once created. */
             code?: string | null;
             name: string;
+        };
+        /** @description A stored preview and one page of its rows. */
+        CustomerImport: {
+            /** Format: date-time */
+            confirmed_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            file_name: string;
+            /** Format: uuid */
+            id: string;
+            /** @description Rows matching the filter, all pages. */
+            matching: number;
+            /** @description Rows of this page (status filter, offset, limit). */
+            rows: components["schemas"]["CustomerImportRow"][];
+            summary: components["schemas"]["ImportSummary"];
+        };
+        /** @description One data row of the sheet, read and compared. */
+        CustomerImportRow: {
+            address?: string | null;
+            changes: components["schemas"]["FieldChange"][];
+            /** Format: double */
+            latitude?: number | null;
+            /** Format: double */
+            longitude?: number | null;
+            name?: string | null;
+            note?: string | null;
+            phone?: string | null;
+            plan?: string | null;
+            pppoe_username?: string | null;
+            problems: components["schemas"]["RowProblem"][];
+            router?: string | null;
+            /**
+             * Format: int32
+             * @description The row number in the sheet (1-based, as Excel shows it).
+             */
+            row: number;
+            status: components["schemas"]["RowStatus"];
         };
         /** @description A customer as staff enter it. */
         CustomerInput: {
@@ -4728,14 +4856,11 @@ export interface components {
          * @enum {string}
          */
         Field: "name" | "ip" | "port" | "expire_date" | "price" | "currency" | "sold_at" | "merchant" | "type" | "qty";
-        /**
-         * @description A field a re-import changes, with the stored and the new value as text
-         *     (dates `YYYY-MM-DD`, prices in minor units).
-         */
+        /** @description A field an update changes. */
         FieldChange: {
-            field: components["schemas"]["Field"];
-            new?: string | null;
-            old?: string | null;
+            field: components["schemas"]["CustomerField"];
+            new: string;
+            old: string;
         };
         /**
          * @description What staff send for a gateway. Secrets left out (or null) keep their
@@ -4966,6 +5091,13 @@ export interface components {
             sheet: string;
             status: components["schemas"]["RowStatus"];
         };
+        /** @description What a confirm wrote. */
+        ImportOutcome: {
+            created: number;
+            skipped_invalid: number;
+            unchanged: number;
+            updated: number;
+        };
         ImportResult: {
             /** Format: int64 */
             account_sales_created: number;
@@ -4998,12 +5130,11 @@ export interface components {
             rows_skipped: number;
         };
         ImportSummary: {
-            account_sales: components["schemas"]["RowCounts"];
-            hosts: components["schemas"]["RowCounts"];
-            /** @description Sheets left out, with the reason. */
-            ignored_sheets: components["schemas"]["IgnoredSheet"][];
-            /** @description The sheets read, in workbook order. */
-            sheets: components["schemas"]["SheetSummary"][];
+            invalid: number;
+            new: number;
+            total: number;
+            unchanged: number;
+            update: number;
         };
         /** @description An integration as staff see it: the secret masked. */
         Integration: {
@@ -6555,18 +6686,15 @@ export interface components {
             /** Format: int32 */
             valid_rows: number;
         };
-        /** @description One thing wrong with one cell (or a column the sheet lacks). */
         RowProblem: {
-            code: components["schemas"]["ProblemCode"];
-            field: components["schemas"]["Field"];
-            /** @description English explanation quoting the cell; the SPA translates by `code`. */
+            field: components["schemas"]["CustomerField"];
             message: string;
         };
         /**
-         * @description What a preview row would do if the import were confirmed now.
+         * @description What a preview row will do.
          * @enum {string}
          */
-        RowStatus: "new" | "update" | "unchanged" | "duplicate" | "invalid";
+        RowStatus: "new" | "update" | "unchanged" | "invalid";
         Run: {
             action: components["schemas"]["Action"];
             /** Format: date-time */
@@ -9276,6 +9404,223 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid fields, a PPPoE name taken on the router, a plan that is not an internet product */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    exportIspCustomers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workbook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    uploadIspCustomerImport: {
+        parameters: {
+            query?: {
+                /** @description The uploaded file's name, shown in the preview. */
+                file_name?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The workbook, at most 20 MiB */
+        requestBody: {
+            content: {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+            };
+        };
+        responses: {
+            /** @description The preview and its first page */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerImport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Larger than 20 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not sent as an .xlsx or octet-stream body */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an .xlsx, unsafe, damaged, more than 20,000 rows, or no header row with a name column */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getIspCustomerImport: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["RowStatus"] | null;
+                offset?: number | null;
+                /** @description 1 to 500 (50 when left out). */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description Import id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preview and the page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerImport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such import, or it expired */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    cancelIspCustomerImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Import id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Dropped */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such import, or it was confirmed */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    confirmIspCustomerImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Import id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOutcome"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such import, or it expired */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Confirmed already (`import_confirmed`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A row conflicts with a customer saved since the preview */
             422: {
                 headers: {
                     [name: string]: unknown;

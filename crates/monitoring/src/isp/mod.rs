@@ -7,3 +7,4 @@
 pub mod customer;
 pub mod router;
 pub mod sync;
+pub mod workbook;

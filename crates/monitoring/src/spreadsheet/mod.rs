@@ -80,6 +80,21 @@ pub fn read_rows(bytes: &[u8], sink: &mut dyn RowSink) -> Result<ImportSummary, 
     reader::read_rows(bytes, &limits, sink)
 }
 
+/// The size and zip-bomb checks of [`preview`], for the crate's other
+/// workbooks (the ISP customers' import).
+pub(crate) fn check_upload(bytes: &[u8]) -> Result<(), SpreadsheetError> {
+    let limits = Limits::default();
+    if bytes.len() > limits.max_upload_bytes {
+        return Err(SpreadsheetError::TooLarge {
+            size: bytes.len(),
+            limit: limits.max_upload_bytes,
+        });
+    }
+    archive::check_archive(bytes, &limits.archive)
+}
+
+pub(crate) use header::normalise_header;
+
 /// Every bound on an upload, in one place (tests shrink them).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {

@@ -4,11 +4,15 @@
 
 mod customers;
 mod routers;
+mod workbook;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(config: &mut ServiceConfig) {
     routers::configure(config);
+    // Before customers: `/customers/imports` and `/customers/export` are
+    // not a customer id.
+    workbook::configure(config);
     customers::configure(config);
 }
 
