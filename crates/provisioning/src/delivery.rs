@@ -66,9 +66,10 @@ pub async fn begin(provisioner: &Provisioner, order_id: i64) -> Result<(), Provi
     match kind.as_str() {
         "digital" => Ok(digital::deliver(&provisioner.pool, &provisioner.sealer, order_id).await?),
         "vps" | "hosting" | "domain" => begin_service(provisioner, order_id, &kind).await,
+        "internet" => begin_internet_line(provisioner, order_id).await,
         other => {
-            // Internet plans come with the MikroTik work and data packages
-            // with the provider's; until then the order waits, PAID.
+            // Data packages come with the provider's work; until then the
+            // order waits, PAID.
             tracing::info!(
                 order_id,
                 kind = other,
@@ -77,6 +78,43 @@ pub async fn begin(provisioner: &Provisioner, order_id: i64) -> Result<(), Provi
             Ok(())
         }
     }
+}
+
+/// An internet plan is delivered by registering its line: the customer
+/// appears in the ISP customers list for the technician to set up (router
+/// and PPPoE name), and the service is active from now; nothing remote is
+/// created until then.
+async fn begin_internet_line(
+    provisioner: &Provisioner,
+    order_id: i64,
+) -> Result<(), ProvisioningError> {
+    let mut tx = provisioner.pool.begin().await?;
+    if order_status::lock(&mut tx, order_id).await? != OrderStatus::Paid {
+        return Ok(());
+    }
+    let service_id = service::create_for_order(&mut tx, order_id)
+        .await?
+        .ok_or_else(|| ProvisioningError::Corrupt(format!("order {order_id} has no service")))?;
+    monitoring::isp::customer::register_for_service(&mut tx, service_id)
+        .await
+        .map_err(|error| ProvisioningError::Corrupt(error.to_string()))?;
+    order_status::transition(
+        &mut tx,
+        order_id,
+        OrderStatus::Provisioning,
+        "line registered",
+        None,
+    )
+    .await?;
+    crate::completion::delivered(
+        &mut tx,
+        service_id,
+        "line registered",
+        "Teknisi kami akan menghubungi Anda untuk jadwal pemasangan.",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn begin_service(

@@ -9,7 +9,7 @@ type Schemas = components['schemas']
 export type IspRouter = Schemas['IspRouter']
 export type RouterInput = Schemas['RouterInput']
 export type RouterTest = Schemas['RouterTest']
-export type IspSyncReport = Schemas['SyncReport']
+export type IspSyncReport = operations['syncRouter']['responses'][200]['content']['application/json']
 export type SyncLogEntry = Schemas['SyncLogEntry']
 export type IspCustomer = Schemas['IspCustomer']
 export type CustomerInput = Schemas['CustomerInput']
@@ -255,8 +255,8 @@ export function useIspCustomers(api: ApiClient = defaultApi) {
 
   /** Every customer as an .xlsx (fetched with the session's token). */
   async function exportWorkbook(): Promise<ExportedWorkbook> {
-    const { data, response } = await pendingApi(api).GET('/api/v1/isp/customers/export', { parseAs: 'blob' })
-    return { blob: unwrap(data, response) as Blob, fileName: fileNameOf(response, 'pelanggan-isp.xlsx') }
+    const { data, response } = await api.GET('/api/v1/isp/customers/export', { parseAs: 'blob' })
+    return { blob: unwrap(data, response) as unknown as Blob, fileName: fileNameOf(response, 'pelanggan-isp.xlsx') }
   }
 
   return { filters, page, customers, counts, loading, loaded, problem, load, reset, goTo, refresh, save, remove, setIsolated, events, exportWorkbook }
@@ -300,93 +300,28 @@ export async function listInternetPlans(api: ApiClient = defaultApi): Promise<In
 }
 
 /*
- * The customers' Excel import and export. TODO(schema): replace these local types (and
- * `pendingApi`) with components['schemas']['CustomerImport'] / ['CustomerImportRow'] /
- * ['CustomerImportResult'] and the generated `paths` once src/api/schema.d.ts has the
- * `/api/v1/isp/customers/imports…` and `/export` operations.
+ * The customers' Excel import. The row status, summary and outcome are read through the
+ * operations that return them: the generated names (`RowStatus`, `ImportSummary`,
+ * `SyncReport`, …) are shared with the monitoring and provisioning schemas.
  */
-export type CustomerImportStatus = 'new' | 'update' | 'unchanged' | 'invalid'
-export interface CustomerImportRow {
-  row: number
-  name: string
-  pppoe_username: string
-  address: string
-  phone: string
-  latitude: number | null
-  longitude: number | null
-  plan: string | null
-  router: string | null
-  status: CustomerImportStatus
-  changes: { field: string; old: string | null; new: string | null }[]
-  problems: { field: string; message: string }[]
-}
-export interface CustomerImport {
-  id: string
-  file_name: string
-  created_at: string
-  summary: { total: number; new: number; update: number; unchanged: number; invalid: number }
-  rows: CustomerImportRow[]
-}
-export interface CustomerImportResult {
-  created: number
-  updated: number
-  unchanged: number
-  skipped_invalid: number
-}
-
-type Problem = { content: { 'application/problem+json': Schemas['Problem'] } }
-type Json<T> = { content: { 'application/json': T } }
-type Op<Query, Path, Ok> = {
-  parameters: { query?: Query; header?: never; path: Path; cookie?: never }
-  requestBody?: never
-  responses: Ok & { 400: Problem; 401: Problem; 403: Problem; 404: Problem; 409: Problem; 413: Problem; 415: Problem; 422: Problem }
-}
-type Unused = { put?: never; patch?: never; head?: never; options?: never; trace?: never }
-/** TODO(schema): the pending operations, in openapi-typescript's shape, until they are generated. */
-interface PendingIspPaths {
-  '/api/v1/isp/customers/imports': Unused & {
-    parameters: { query?: never; header?: never; path?: never; cookie?: never }
-    get?: never
-    delete?: never
-    post: {
-      parameters: { query: { file_name: string }; header?: never; path?: never; cookie?: never }
-      requestBody: { content: { 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': number[] } }
-      responses: { 201: Json<CustomerImport>; 400: Problem; 401: Problem; 403: Problem; 413: Problem; 415: Problem; 422: Problem }
-    }
-  }
-  '/api/v1/isp/customers/imports/{id}': Unused & {
-    parameters: { query?: never; header?: never; path?: never; cookie?: never }
-    post?: never
-    get: Op<{ status?: CustomerImportStatus; offset?: number; limit?: number }, { id: string }, { 200: Json<CustomerImport> }>
-    delete: Op<never, { id: string }, { 204: { content?: never } }>
-  }
-  '/api/v1/isp/customers/imports/{id}/confirm': Unused & {
-    parameters: { query?: never; header?: never; path?: never; cookie?: never }
-    get?: never
-    delete?: never
-    post: Op<never, { id: string }, { 200: Json<CustomerImportResult> }>
-  }
-  '/api/v1/isp/customers/export': Unused & {
-    parameters: { query?: never; header?: never; path?: never; cookie?: never }
-    post?: never
-    delete?: never
-    get: { parameters: { query?: never; header?: never; path?: never; cookie?: never }; requestBody?: never; responses: { 200: { content: { 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': Blob } }; 401: Problem; 403: Problem } }
-  }
-}
-/** The one client (same middleware, same session), typed for the pending operations. TODO(schema): drop. */
-const pendingApi = (api: ApiClient) => api as unknown as import('openapi-fetch').Client<PendingIspPaths>
+export type CustomerImport = Schemas['CustomerImport']
+export type CustomerImportRow = Schemas['CustomerImportRow']
+export type CustomerImportStatus = CustomerImportRow['status']
+export type CustomerImportSummary = CustomerImport['summary']
+export type CustomerImportChange = CustomerImportRow['changes'][number]
+export type CustomerImportProblem = CustomerImportRow['problems'][number]
+export type CustomerField = Schemas['CustomerField']
+export type CustomerImportResult = operations['confirmIspCustomerImport']['responses'][200]['content']['application/json']
 
 export const IMPORT_PAGE_SIZE = 50
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-export const IMPORT_STATUSES: readonly CustomerImportStatus[] = ['new', 'update', 'unchanged', 'invalid']
+export const IMPORT_STATUSES = enumMembers<CustomerImportStatus>()(['new', 'update', 'unchanged', 'invalid'])
 
 /** The customers' Excel import: upload for a preview (nothing written), page through it by status, confirm or cancel. */
 export function useCustomerImport(api: ApiClient = defaultApi) {
-  const client = () => pendingApi(api)
-
   async function upload(file: Blob, fileName: string): Promise<CustomerImport> {
     const bytes = new Uint8Array(await file.arrayBuffer())
-    const { data, response } = await client().POST('/api/v1/isp/customers/imports', {
+    const { data, response } = await api.POST('/api/v1/isp/customers/imports', {
       params: { query: { file_name: fileName } },
       body: bytes as unknown as number[],
       bodySerializer: (body: unknown) => body,
@@ -397,20 +332,20 @@ export function useCustomerImport(api: ApiClient = defaultApi) {
 
   /** One page (1-based) of the preview's rows, all or of one status. */
   async function page(id: string, status: CustomerImportStatus | 'all', n: number): Promise<CustomerImport> {
-    const { data, response } = await client().GET('/api/v1/isp/customers/imports/{id}', {
+    const { data, response } = await api.GET('/api/v1/isp/customers/imports/{id}', {
       params: { path: { id }, query: { ...(status === 'all' ? {} : { status }), offset: (n - 1) * IMPORT_PAGE_SIZE, limit: IMPORT_PAGE_SIZE } },
     })
     return unwrap(data, response)
   }
 
   async function confirm(id: string): Promise<CustomerImportResult> {
-    const { data, response } = await client().POST('/api/v1/isp/customers/imports/{id}/confirm', { params: { path: { id } } })
+    const { data, response } = await api.POST('/api/v1/isp/customers/imports/{id}/confirm', { params: { path: { id } } })
     return unwrap(data, response)
   }
 
   /** Discard the preview; one already gone (404) is fine. */
   async function cancel(id: string): Promise<void> {
-    await deleteTolerating404(() => client().DELETE('/api/v1/isp/customers/imports/{id}', { params: { path: { id } } }))
+    await deleteTolerating404(() => api.DELETE('/api/v1/isp/customers/imports/{id}', { params: { path: { id } } }))
   }
 
   return { upload, page, confirm, cancel }

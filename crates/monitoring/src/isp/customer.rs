@@ -359,6 +359,35 @@ pub async fn require(db: impl PgExecutor<'_>, id: i64) -> Result<IspCustomer, Mo
     rows.pop().ok_or(MonitoringError::NotFound("no such customer"))
 }
 
+/// The line of a paid internet order: a customer for the service's client
+/// (name, phone and billing address from their profile), on no router and
+/// without a PPPoE name until the technician sets the line up. A second
+/// call for the same service returns the first customer.
+pub async fn register_for_service(
+    conn: &mut PgConnection,
+    service_id: i64,
+) -> Result<i64, MonitoringError> {
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO isp_customer (name, phone, address, product_id, user_id, service_id)
+           SELECT left(COALESCE(p.full_name, u.email), 200), COALESCE(p.phone, ''),
+                  COALESCE(left(a.line1 || COALESCE(', ' || a.line2, '') || ', ' || a.city
+                                || ', ' || a.province || ' ' || a.postal_code, 500), ''),
+                  s.product_id, s.user_id, s.id
+             FROM service s
+             JOIN app_user u ON u.id = s.user_id
+             LEFT JOIN user_profile p ON p.user_id = u.id
+             LEFT JOIN billing_address a ON a.user_id = u.id
+            WHERE s.id = $1 AND s.kind = 'internet'
+           ON CONFLICT (service_id) DO UPDATE SET service_id = EXCLUDED.service_id
+           RETURNING id"#,
+        service_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(MonitoringError::NotFound("no such internet service"))?;
+    Ok(id)
+}
+
 /// The customer linked to a billing service, if any.
 pub async fn for_service(
     db: impl PgExecutor<'_>,
