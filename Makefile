@@ -44,7 +44,7 @@ test: services frontend-deps chromium test-rust test-frontend test-e2e
 # proxmoxer (PyPI) is the third-party Proxmox client the sandbox's fake is
 # checked against (crates/sandbox/tests/proxmoxer_compat.py).
 python-deps:
-	@python3 -c 'import proxmoxer, requests' 2>/dev/null || python3 -m pip install --quiet proxmoxer requests
+	@python3 -c 'import proxmoxer, requests, librouteros' 2>/dev/null || python3 -m pip install --quiet proxmoxer requests librouteros
 
 test-rust: services python-deps
 	$(SERVICES) && scripts/test-database.sh

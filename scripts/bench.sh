@@ -21,6 +21,7 @@ cargo bench -p api --bench catalog_load >>"$sections"
 cargo bench -p api --bench checkout_load >>"$sections"
 cargo bench -p api --bench provisioning_load >>"$sections"
 cargo bench -p api --bench lifecycle_sweep >>"$sections"
+cargo bench -p api --bench isp_sync >>"$sections"
 
 {
     echo "# Benchmarks"

@@ -171,17 +171,17 @@ pub async fn isolate(
     cause: Cause,
 ) -> Result<IsolationOutcome, ProvisioningError> {
     let line = line(pool, customer_id).await?;
+    if line.mode == IsolationMode::Off {
+        return Err(ProvisioningError::refused(
+            "isolation_off",
+            "isolation is off on this router; turn it on in the router's settings",
+        ));
+    }
     let router = connect(pool, sealer, line.router_id).await?;
     let secret = find_secret(&router, &line.pppoe_username).await?;
     let mut profile_before = line.profile_before_isolation.clone();
     let (change, detail) = match line.mode {
-        IsolationMode::Off => {
-            return Err(ProvisioningError::refused(
-                "isolation_off",
-                "isolation is off on this router; turn it on in the router's settings",
-            ));
-        }
-        IsolationMode::Disable => (
+        IsolationMode::Off | IsolationMode::Disable => (
             (!secret.disabled).then(|| SecretChange {
                 disabled: Some(true),
                 profile: None,

@@ -6,8 +6,9 @@
 //! that is the SMTP sink ([`smtp`]), the Telegram Bot API ([`telegram`]),
 //! RDAP, the domain registries' lookup service ([`rdap`]), and the payment
 //! gateways Midtrans ([`midtrans`]), Xendit ([`xendit`]) and Pakasir
-//! ([`pakasir`]) with their checkout pages and notifications, and a Proxmox
-//! VE cluster ([`proxmox`]) for VPS provisioning; the sandbox's
+//! ([`pakasir`]) with their checkout pages and notifications, a Proxmox
+//! VE cluster ([`proxmox`]) for VPS provisioning, and a MikroTik RouterOS
+//! PPPoE router ([`routeros`], binary API and REST); the sandbox's
 //! HTTP server ([`Sandbox`])
 //! shows what the fakes received and offers it as JSON. Production code
 //! never depends on this crate.
@@ -33,6 +34,7 @@ pub mod proxmox;
 pub mod rdap;
 pub mod receiver;
 pub mod registrar;
+pub mod routeros;
 pub mod smtp;
 pub mod telegram;
 mod web;
@@ -49,6 +51,7 @@ pub use pakasir::{PakasirFake, PakasirFakeConfig, PakasirFakeHandle};
 pub use proxmox::{ProxmoxFake, ProxmoxFakeConfig, ProxmoxFakeHandle};
 pub use rdap::{RdapFake, RdapFakeConfig, RdapFakeHandle};
 pub use registrar::{RegistrarFake, RegistrarFakeConfig, RegistrarFakeHandle};
+pub use routeros::{RouterOsFake, RouterOsFakeConfig, RouterOsFakeHandle};
 pub use smtp::{ReceivedMail, SmtpSink, SmtpSinkConfig, SmtpSinkHandle};
 pub use telegram::{TelegramFake, TelegramFakeConfig, TelegramFakeHandle};
 pub use whm::{WhmFake, WhmFakeConfig, WhmFakeHandle};
@@ -92,6 +95,13 @@ pub struct SandboxConfig {
     pub registrar_addr: SocketAddr,
     /// The fake reseller: credentials, customer, names taken elsewhere.
     pub registrar: RegistrarFakeConfig,
+    /// Where the RouterOS fake's binary API listens (8728 on a router).
+    pub routeros_api_addr: SocketAddr,
+    /// Where the RouterOS fake's REST API and its `/sandbox/` test
+    /// controls listen.
+    pub routeros_rest_addr: SocketAddr,
+    /// The fake router: users, login style, secrets, who is online.
+    pub routeros: RouterOsFakeConfig,
 }
 
 impl SandboxConfig {
@@ -119,6 +129,9 @@ impl SandboxConfig {
             whm: WhmFakeConfig::default(),
             registrar_addr: any_port,
             registrar: RegistrarFakeConfig::default(),
+            routeros_api_addr: any_port,
+            routeros_rest_addr: any_port,
+            routeros: RouterOsFakeConfig::default(),
         }
     }
 }
@@ -146,6 +159,14 @@ impl Default for SandboxConfig {
             whm: WhmFakeConfig::default(),
             registrar_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8032)),
             registrar: RegistrarFakeConfig::default(),
+            // The router's own API port; REST next to the other fakes.
+            routeros_api_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8728)),
+            routeros_rest_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8034)),
+            // Demo subscribers, API-SSL on the router's 8729.
+            routeros: RouterOsFakeConfig {
+                tls_addr: Some(SocketAddr::from((Ipv4Addr::LOCALHOST, 8729))),
+                ..RouterOsFakeConfig::demo()
+            },
         }
     }
 }
@@ -170,6 +191,12 @@ impl Sandbox {
             config.registrar,
             Some(rdap.state().clone()),
         )?;
+        let routeros = RouterOsFake::start(
+            config.routeros_api_addr,
+            config.routeros_rest_addr,
+            config.routeros,
+        )
+        .await?;
         let web = web::WebServer::start(
             config.http_addr,
             web::WebState {
@@ -190,6 +217,7 @@ impl Sandbox {
             proxmox,
             whm,
             registrar,
+            routeros,
             web,
         })
     }
@@ -207,6 +235,7 @@ pub struct SandboxHandle {
     proxmox: ProxmoxFakeHandle,
     whm: WhmFakeHandle,
     registrar: RegistrarFakeHandle,
+    routeros: RouterOsFakeHandle,
     web: web::WebServer,
 }
 
@@ -254,6 +283,11 @@ impl SandboxHandle {
     /// The domain registrar fake (ResellerClub): registrations, contacts.
     pub fn registrar(&self) -> &RegistrarFakeHandle {
         &self.registrar
+    }
+
+    /// The MikroTik RouterOS fake: PPP secrets, active sessions, calls.
+    pub fn routeros(&self) -> &RouterOsFakeHandle {
+        &self.routeros
     }
 
     /// The address of the sandbox's HTTP server (pages and JSON API).

@@ -8,7 +8,7 @@ use sandbox::{Sandbox, SandboxConfig};
 use tracing_subscriber::EnvFilter;
 
 /// Local fakes of Juragan's external services (SMTP sink, Telegram Bot API, RDAP,
-/// Midtrans, Xendit, Pakasir, Proxmox VE, ...).
+/// Midtrans, Xendit, Pakasir, Proxmox VE, MikroTik RouterOS, ...).
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
@@ -72,6 +72,39 @@ struct Args {
     /// Address of the domain registrar fake (ResellerClub API at /api/).
     #[arg(long, env = "SANDBOX_REGISTRAR_ADDR", default_value = "127.0.0.1:8032")]
     registrar_addr: SocketAddr,
+    /// Address of the MikroTik RouterOS fake's binary API.
+    #[arg(
+        long,
+        env = "SANDBOX_ROUTEROS_API_ADDR",
+        default_value = "127.0.0.1:8728"
+    )]
+    routeros_api_addr: SocketAddr,
+    /// Address of the RouterOS fake's API-SSL (the fakes' self-signed
+    /// certificate).
+    #[arg(
+        long,
+        env = "SANDBOX_ROUTEROS_API_TLS_ADDR",
+        default_value = "127.0.0.1:8729"
+    )]
+    routeros_api_tls_addr: SocketAddr,
+    /// Address of the RouterOS fake's REST API (/rest) and test controls
+    /// (/sandbox).
+    #[arg(
+        long,
+        env = "SANDBOX_ROUTEROS_REST_ADDR",
+        default_value = "127.0.0.1:8034"
+    )]
+    routeros_rest_addr: SocketAddr,
+    /// How the RouterOS fake's /login works: modern (6.43+) or legacy (MD5
+    /// challenge).
+    #[arg(long, env = "SANDBOX_ROUTEROS_LOGIN_STYLE", value_enum, default_value_t = LoginStyleArg::Modern)]
+    routeros_login_style: LoginStyleArg,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LoginStyleArg {
+    Modern,
+    Legacy,
 }
 
 #[tokio::main]
@@ -121,6 +154,16 @@ async fn main() -> anyhow::Result<()> {
         },
         whm_addr: args.whm_addr,
         registrar_addr: args.registrar_addr,
+        routeros_api_addr: args.routeros_api_addr,
+        routeros_rest_addr: args.routeros_rest_addr,
+        routeros: sandbox::RouterOsFakeConfig {
+            tls_addr: Some(args.routeros_api_tls_addr),
+            login_style: match args.routeros_login_style {
+                LoginStyleArg::Modern => sandbox::routeros::LoginStyle::Modern,
+                LoginStyleArg::Legacy => sandbox::routeros::LoginStyle::Legacy,
+            },
+            ..sandbox::RouterOsFakeConfig::demo()
+        },
         ..SandboxConfig::default()
     })
     .await
@@ -136,6 +179,12 @@ async fn main() -> anyhow::Result<()> {
         proxmox_addr = %sandbox.proxmox().addr(),
         whm_addr = %sandbox.whm().addr(),
         registrar_addr = %sandbox.registrar().addr(),
+        routeros_api_addr = %sandbox.routeros().api_addr(),
+        routeros_api_tls_addr = %sandbox
+            .routeros()
+            .api_tls_addr()
+            .map_or_else(String::new, |addr| addr.to_string()),
+        routeros_rest_addr = %sandbox.routeros().rest_addr(),
         "sandbox ready; mail at {}/",
         sandbox.http_url(),
     );

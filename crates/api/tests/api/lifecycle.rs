@@ -26,14 +26,14 @@ fn at(day: NaiveDate) -> DateTime<Utc> {
     ShopCalendar::default().start_of_day(day) + Duration::hours(12)
 }
 
-async fn sweep_on(pool: &PgPool, day: NaiveDate) -> SweepReport {
+pub(crate) async fn sweep_on(pool: &PgPool, day: NaiveDate) -> SweepReport {
     let clock = Clock::manual(ShopCalendar::default(), at(day));
     sweep::run(pool, &clock, false)
         .await
         .expect("the sweep runs")
 }
 
-async fn next_due(pool: &PgPool, service: i64) -> NaiveDate {
+pub(crate) async fn next_due(pool: &PgPool, service: i64) -> NaiveDate {
     sqlx::query_scalar("SELECT next_due_on FROM service WHERE id = $1")
         .bind(service)
         .fetch_one(pool)
@@ -51,7 +51,7 @@ async fn events(pool: &PgPool, service: i64) -> Vec<String> {
     .unwrap()
 }
 
-async fn renewal_invoice(
+pub(crate) async fn renewal_invoice(
     pool: &PgPool,
     service: i64,
     period: NaiveDate,
@@ -67,7 +67,7 @@ async fn renewal_invoice(
     .unwrap()
 }
 
-async fn pay_from_wallet(app: &TestApp, client: &str, invoice: i64) -> reqwest::Response {
+pub(crate) async fn pay_from_wallet(app: &TestApp, client: &str, invoice: i64) -> reqwest::Response {
     app.authed(
         Method::POST,
         &format!("/api/v1/invoices/{invoice}/payments"),
@@ -77,7 +77,7 @@ async fn pay_from_wallet(app: &TestApp, client: &str, invoice: i64) -> reqwest::
     .await
 }
 
-async fn wait_for_service(pool: &PgPool, service: i64, status: &str) {
+pub(crate) async fn wait_for_service(pool: &PgPool, service: i64, status: &str) {
     wait_until(|| async { service_status(pool, service).await == status }).await;
 }
 

@@ -9,6 +9,7 @@ mod accounts;
 mod browser;
 mod catalog;
 mod content;
+mod isp;
 mod errors;
 mod lifecycle;
 mod modules;

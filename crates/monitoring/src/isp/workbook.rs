@@ -474,10 +474,15 @@ fn compare(sheet: SheetRow, lookup: &Lookup, seen: &mut HashMap<(Option<i64>, St
     // The values the customer ends with: a blank cell keeps the stored one.
     let input = CustomerInput {
         name: name.clone().or_else(|| existing.map(|c| c.name.clone())).unwrap_or_default(),
-        pppoe_username: pppoe
-            .clone()
-            .or_else(|| existing.map(|c| c.pppoe_username.clone()))
-            .unwrap_or_default(),
+        // The same name in another case is the stored one: kept as the
+        // router has it.
+        pppoe_username: match (&pppoe, existing) {
+            (Some(pppoe), Some(stored)) if pppoe.eq_ignore_ascii_case(&stored.pppoe_username) => {
+                stored.pppoe_username.clone()
+            }
+            (Some(pppoe), _) => pppoe.clone(),
+            (None, stored) => stored.map(|c| c.pppoe_username.clone()).unwrap_or_default(),
+        },
         address: text(CustomerField::Address)
             .or_else(|| existing.map(|c| c.address.clone()))
             .unwrap_or_default(),

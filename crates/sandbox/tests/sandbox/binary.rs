@@ -21,6 +21,9 @@ async fn the_binary_serves_on_the_given_addresses_until_sigterm() {
         .env("SANDBOX_XENDIT_ADDR", "127.0.0.1:0")
         .env("SANDBOX_PAKASIR_ADDR", "127.0.0.1:0")
         .env("SANDBOX_PROXMOX_ADDR", "127.0.0.1:0")
+        .env("SANDBOX_ROUTEROS_API_ADDR", "127.0.0.1:0")
+        .env("SANDBOX_ROUTEROS_API_TLS_ADDR", "127.0.0.1:0")
+        .env("SANDBOX_ROUTEROS_REST_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
@@ -81,6 +84,21 @@ async fn the_binary_serves_on_the_given_addresses_until_sigterm() {
             "{name}"
         );
     }
+
+    // The router plays the demo ISP: two of its subscribers are online.
+    let online: Vec<serde_json::Value> = http_client()
+        .get(format!(
+            "http://{}/sandbox/ppp/active",
+            field("routeros_rest_addr")
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(online.len(), 2);
+    field("routeros_api_addr");
 
     let pid = child.id().unwrap().to_string();
     let kill = std::process::Command::new("kill")

@@ -11,6 +11,7 @@ mod pakasir;
 mod proxmox;
 mod rdap;
 mod registrar;
+mod routeros;
 mod smtp_lettre;
 mod smtp_protocol;
 mod telegram;
