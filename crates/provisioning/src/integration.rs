@@ -549,6 +549,19 @@ pub async fn test_connection(
 mod tests {
     use super::*;
 
+    fn proxmox_input() -> IntegrationInput {
+        IntegrationInput {
+            kind: IntegrationKind::Proxmox,
+            name: "Jakarta cluster".into(),
+            base_url: "https://pve1.example.id:8006/".into(),
+            auth_mode: AuthMode::Token,
+            username: "juragan@pve!provisioning".into(),
+            secret: Some("0f8c2b3e".into()),
+            tls_fingerprint: None,
+            active: true,
+        }
+    }
+
     #[test]
     fn a_token_integration_needs_a_token_id_and_a_secret() {
         let checked = proxmox_input().validate(true).expect("valid");
