@@ -24,6 +24,9 @@ pakasir_port=$(scripts/free-port.sh)
 proxmox_port=$(scripts/free-port.sh)
 whm_port=$(scripts/free-port.sh)
 registrar_port=$(scripts/free-port.sh)
+routeros_api_port=$(scripts/free-port.sh)
+routeros_tls_port=$(scripts/free-port.sh)
+routeros_rest_port=$(scripts/free-port.sh)
 logs="$root/frontend/test-results"
 mkdir -p "$logs"
 pids=()
@@ -75,6 +78,11 @@ export REGISTRAR_AUTH_USERID=712345
 export REGISTRAR_API_KEY=jrgnSandboxResellerClubApiKey2026
 export REGISTRAR_CUSTOMER_ID=20123456
 export PROVISIONING_TASK_POLL_MS=200
+# The MikroTik RouterOS fake (binary API, API-SSL, REST with the test
+# control routes); the ISP journey adds it as a router.
+export SANDBOX_ROUTEROS_API_ADDR="127.0.0.1:$routeros_api_port"
+export SANDBOX_ROUTEROS_API_TLS_ADDR="127.0.0.1:$routeros_tls_port"
+export SANDBOX_ROUTEROS_REST_ADDR="127.0.0.1:$routeros_rest_port"
 export FRONTEND_DIST="$root/frontend/dist"
 
 "$bin/juragan" migrate >"$logs/migrate.log" 2>&1

@@ -1,10 +1,12 @@
 //! Demo data for `make dev`: accounts to sign in with, a staff Telegram
 //! chat (the sandbox fake accepts every chat), a few monitored hosts with
-//! their sales, and a reseller's catalog ([`catalog`]). Idempotent, and
+//! their sales, a reseller's catalog ([`catalog`]) and an ISP's router
+//! and customers ([`isp`]). Idempotent, and
 //! refused in production by the caller.
 
 mod catalog;
 mod content;
+mod isp;
 mod payments;
 mod provisioning;
 
@@ -58,7 +60,8 @@ pub async fn seed(
     catalog::seed(pool, sealer).await?;
     content::seed(pool).await?;
     payments::seed(pool, sealer).await?;
-    provisioning::seed(pool, sealer).await
+    provisioning::seed(pool, sealer).await?;
+    isp::seed(pool, sealer).await
 }
 
 /// The app itself (UP), a port nothing listens on (DOWN), and an expiring
