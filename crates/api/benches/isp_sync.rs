@@ -80,8 +80,13 @@ async fn main() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    sqlx::query("ANALYZE isp_customer").execute(&pool).await.unwrap();
-    let config = router::connection_config(&pool, &sealer, router_id).await.unwrap();
+    sqlx::query("ANALYZE isp_customer")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let config = router::connection_config(&pool, &sealer, router_id)
+        .await
+        .unwrap();
 
     // Fetch + parse: connect, log in, print 10,000 rows.
     let mut fetches = Vec::new();
@@ -99,7 +104,9 @@ async fn main() {
     let now = chrono::Utc::now();
     let started = Instant::now();
     let mut tx = pool.begin().await.unwrap();
-    let applied = sync::apply_sessions(&mut tx, router_id, &sessions, now).await.unwrap();
+    let applied = sync::apply_sessions(&mut tx, router_id, &sessions, now)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let first_update = started.elapsed();
     assert_eq!(applied.online, SESSIONS as i64);
@@ -107,7 +114,9 @@ async fn main() {
     for _ in 0..ROUNDS {
         let started = Instant::now();
         let mut tx = pool.begin().await.unwrap();
-        let applied = sync::apply_sessions(&mut tx, router_id, &sessions, now).await.unwrap();
+        let applied = sync::apply_sessions(&mut tx, router_id, &sessions, now)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         steady_updates.push(started.elapsed());
         assert_eq!(applied.written, 0);
@@ -172,7 +181,10 @@ async fn main() {
     );
     println!("| Step | Ours | Seed 004's approach | Ratio |");
     println!("| --- | --- | --- | --- |");
-    println!("| Fetch + parse (connect, login, `/ppp/active/print` of 10,000 rows) | {} | same client | — |", ms(fetch));
+    println!(
+        "| Fetch + parse (connect, login, `/ppp/active/print` of 10,000 rows) | {} | same client | — |",
+        ms(fetch)
+    );
     println!(
         "| Database update, everyone changes (first sync) | {} | {} | {:.1}× faster |",
         ms(first_update),
@@ -198,7 +210,11 @@ async fn main() {
     println!(
         "\nWithin target: {} (steady whole sync {} ≤ {}). Bench process peak RSS (client, fake and \
          pool in one process): {} MiB.\n",
-        if whole_steady <= TARGET && whole_churn <= TARGET { "yes" } else { "NO" },
+        if whole_steady <= TARGET && whole_churn <= TARGET {
+            "yes"
+        } else {
+            "NO"
+        },
         ms(whole_steady),
         ms(TARGET),
         peak_rss / 1024

@@ -59,7 +59,10 @@ mod tests {
 
     #[test]
     fn secrets_are_masked_to_their_last_four_characters() {
-        assert_eq!(mask_secret("0f8c2b3e-1111-2222-3333-44445555abcd"), "••••abcd");
+        assert_eq!(
+            mask_secret("0f8c2b3e-1111-2222-3333-44445555abcd"),
+            "••••abcd"
+        );
         assert_eq!(mask_secret("ab"), "••••ab");
         assert_eq!(mask_secret("kata-sandi-é"), "••••di-é");
     }

@@ -120,7 +120,11 @@ async fn line(pool: &PgPool, customer_id: i64) -> Result<Line, ProvisioningError
     })
 }
 
-async fn connect(pool: &PgPool, sealer: &Sealer, router_id: i64) -> Result<Router, ProvisioningError> {
+async fn connect(
+    pool: &PgPool,
+    sealer: &Sealer,
+    router_id: i64,
+) -> Result<Router, ProvisioningError> {
     let config = router::connection_config(pool, sealer, router_id)
         .await
         .map_err(from_monitoring)?;
@@ -182,7 +186,7 @@ pub async fn isolate(
     let mut profile_before = line.profile_before_isolation.clone();
     let (change, detail) = match line.mode {
         IsolationMode::Off | IsolationMode::Disable => (
-            (!secret.disabled).then(|| SecretChange {
+            (!secret.disabled).then_some(SecretChange {
                 disabled: Some(true),
                 profile: None,
             }),
@@ -379,7 +383,10 @@ pub struct IsolationEvent {
     pub at: chrono::DateTime<Utc>,
 }
 
-pub async fn events(pool: &PgPool, customer_id: i64) -> Result<Vec<IsolationEvent>, ProvisioningError> {
+pub async fn events(
+    pool: &PgPool,
+    customer_id: i64,
+) -> Result<Vec<IsolationEvent>, ProvisioningError> {
     Ok(sqlx::query_as!(
         IsolationEvent,
         "SELECT id, action, cause, actor_id, detail, at FROM isp_customer_event

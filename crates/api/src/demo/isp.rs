@@ -41,11 +41,41 @@ pub async fn seed(pool: &PgPool, sealer: &domain::Sealer) -> anyhow::Result<()> 
             .fetch_optional(&mut *tx)
             .await?;
     let customers = [
-        ("Egi Setiawan Sempu", "egisetiawansempu", "Dusun Sempu RT 02", -8.0261, 112.6150),
-        ("Budi Santoso", "budi.santoso", "Jl. Raya Sempu 14", -8.0248, 112.6172),
-        ("Siti Rahma", "sitirahma", "Gang Melati 3", -8.0275, 112.6139),
-        ("Warung Kopi Pak Dul", "warungkopi", "Pertigaan Sempu", -8.0239, 112.6161),
-        ("Rumah Baru (belum dipasang)", "", "Dusun Krajan", -8.0290, 112.6185),
+        (
+            "Egi Setiawan Sempu",
+            "egisetiawansempu",
+            "Dusun Sempu RT 02",
+            -8.0261,
+            112.6150,
+        ),
+        (
+            "Budi Santoso",
+            "budi.santoso",
+            "Jl. Raya Sempu 14",
+            -8.0248,
+            112.6172,
+        ),
+        (
+            "Siti Rahma",
+            "sitirahma",
+            "Gang Melati 3",
+            -8.0275,
+            112.6139,
+        ),
+        (
+            "Warung Kopi Pak Dul",
+            "warungkopi",
+            "Pertigaan Sempu",
+            -8.0239,
+            112.6161,
+        ),
+        (
+            "Rumah Baru (belum dipasang)",
+            "",
+            "Dusun Krajan",
+            -8.0290,
+            112.6185,
+        ),
     ];
     for (name, pppoe, address, latitude, longitude) in customers {
         customer::create(

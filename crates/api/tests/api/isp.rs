@@ -36,7 +36,12 @@ async fn add_router(app: &TestApp, sysadmin: &str, fake: &RouterOsFakeHandle, ex
     let created = app
         .authed(Method::POST, "/api/v1/isp/routers", sysadmin, Some(body))
         .await;
-    assert_eq!(created.status().as_u16(), 201, "{}", created.text().await.unwrap());
+    assert_eq!(
+        created.status().as_u16(),
+        201,
+        "{}",
+        created.text().await.unwrap()
+    );
     let router: Value = created.json().await.unwrap();
     assert!(
         !router.to_string().contains(fake.password()),
@@ -49,24 +54,46 @@ async fn add_customer(app: &TestApp, token: &str, body: Value) -> i64 {
     let created = app
         .authed(Method::POST, "/api/v1/isp/customers", token, Some(body))
         .await;
-    assert_eq!(created.status().as_u16(), 201, "{}", created.text().await.unwrap());
-    created.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+    assert_eq!(
+        created.status().as_u16(),
+        201,
+        "{}",
+        created.text().await.unwrap()
+    );
+    created.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap()
 }
 
 async fn sync_now(app: &TestApp, token: &str, router: i64) -> Value {
     let synced = app
-        .authed(Method::POST, &format!("/api/v1/isp/routers/{router}/sync"), token, None)
+        .authed(
+            Method::POST,
+            &format!("/api/v1/isp/routers/{router}/sync"),
+            token,
+            None,
+        )
         .await;
-    assert_eq!(synced.status().as_u16(), 200, "{}", synced.text().await.unwrap());
+    assert_eq!(
+        synced.status().as_u16(),
+        200,
+        "{}",
+        synced.text().await.unwrap()
+    );
     synced.json().await.unwrap()
 }
 
 async fn customer(app: &TestApp, token: &str, id: i64) -> Value {
-    app.authed(Method::GET, &format!("/api/v1/isp/customers/{id}"), token, None)
-        .await
-        .json()
-        .await
-        .unwrap()
+    app.authed(
+        Method::GET,
+        &format!("/api/v1/isp/customers/{id}"),
+        token,
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap()
 }
 
 #[sqlx::test(migrations = "../../migrations")]
@@ -101,12 +128,22 @@ async fn seed_004_scenarios_online_and_offline_follow_the_routers_active_list(po
         report["message"],
         "Status updated: 1 active connections, 0 customers online"
     );
-    assert_eq!(customer(&app, &business, without_pppoe).await["connection"], "offline");
-    assert_eq!(customer(&app, &business, egi).await["connection"], "offline");
+    assert_eq!(
+        customer(&app, &business, without_pppoe).await["connection"],
+        "offline"
+    );
+    assert_eq!(
+        customer(&app, &business, egi).await["connection"],
+        "offline"
+    );
 
     // Test 3: the customer logs in; Sync now shows them online.
-    fake.log_in("egisetiawansempu", Some("10.10.10.2"), Some("00:11:22:33:44:55"))
-        .expect("egi logs in");
+    fake.log_in(
+        "egisetiawansempu",
+        Some("10.10.10.2"),
+        Some("00:11:22:33:44:55"),
+    )
+    .expect("egi logs in");
     let report = sync_now(&app, &business, router).await;
     assert_eq!(
         report["message"],
@@ -119,7 +156,12 @@ async fn seed_004_scenarios_online_and_offline_follow_the_routers_active_list(po
     assert_eq!(online["session_caller_id"], "00:11:22:33:44:55");
     assert_eq!(online["stale"], false);
     let markers: Vec<Value> = app
-        .authed(Method::GET, "/api/v1/isp/customers/markers", &business, None)
+        .authed(
+            Method::GET,
+            "/api/v1/isp/customers/markers",
+            &business,
+            None,
+        )
         .await
         .json()
         .await
@@ -128,16 +170,30 @@ async fn seed_004_scenarios_online_and_offline_follow_the_routers_active_list(po
     let marker = markers.iter().find(|m| m["id"] == egi).unwrap();
     assert_eq!(marker["connection"], "online");
     let page: Value = app
-        .authed(Method::GET, "/api/v1/isp/customers?connection=online", &business, None)
+        .authed(
+            Method::GET,
+            "/api/v1/isp/customers?connection=online",
+            &business,
+            None,
+        )
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!((page["total"].as_i64(), page["online"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (page["total"].as_i64(), page["online"].as_i64()),
+        (Some(1), Some(1))
+    );
 
     // A steady sync writes nothing: the session is the same one.
     let report = sync_now(&app, &business, router).await;
-    assert_eq!((report["went_online"].as_i64(), report["went_offline"].as_i64()), (Some(0), Some(0)));
+    assert_eq!(
+        (
+            report["went_online"].as_i64(),
+            report["went_offline"].as_i64()
+        ),
+        (Some(0), Some(0))
+    );
 
     // Test 4: the customer disconnects; Sync now shows them offline.
     assert!(fake.log_out("egisetiawansempu"));
@@ -149,7 +205,12 @@ async fn seed_004_scenarios_online_and_offline_follow_the_routers_active_list(po
     assert!(offline["last_seen_at"].is_string(), "{offline}");
 
     let log: Vec<Value> = app
-        .authed(Method::GET, &format!("/api/v1/isp/routers/{router}/syncs"), &business, None)
+        .authed(
+            Method::GET,
+            &format!("/api/v1/isp/routers/{router}/syncs"),
+            &business,
+            None,
+        )
         .await
         .json()
         .await
@@ -157,7 +218,12 @@ async fn seed_004_scenarios_online_and_offline_follow_the_routers_active_list(po
     assert_eq!(log.len(), 4);
     assert_eq!(log[0]["trigger"], "manual");
     let router_view: Value = app
-        .authed(Method::GET, &format!("/api/v1/isp/routers/{router}"), &business, None)
+        .authed(
+            Method::GET,
+            &format!("/api/v1/isp/routers/{router}"),
+            &business,
+            None,
+        )
         .await
         .json()
         .await
@@ -188,12 +254,20 @@ async fn an_unreachable_router_leaves_the_last_status_marked_stale(pool: PgPool)
     let report = sync_now(&app, &sysadmin, router).await;
     assert_eq!(report["ok"], false, "{report}");
     let message = report["message"].as_str().unwrap();
-    assert!(message.starts_with("Could not read the router: "), "{message}");
+    assert!(
+        message.starts_with("Could not read the router: "),
+        "{message}"
+    );
     let kept = customer(&app, &sysadmin, egi).await;
     assert_eq!(kept["connection"], "online", "not everyone offline: {kept}");
     assert_eq!(kept["stale"], true);
     let test: Value = app
-        .authed(Method::POST, &format!("/api/v1/isp/routers/{router}/test"), &sysadmin, None)
+        .authed(
+            Method::POST,
+            &format!("/api/v1/isp/routers/{router}/test"),
+            &sysadmin,
+            None,
+        )
         .await
         .json()
         .await
@@ -227,8 +301,12 @@ async fn test_connection_reports_identity_version_sessions_or_the_precise_error(
     assert!(test["version"].as_str().unwrap().starts_with('7'), "{test}");
 
     // Business staff may sync but not test or change routers.
-    assert_problem(app.authed(Method::POST, &path, &business, None).await, 403, "forbidden")
-        .await;
+    assert_problem(
+        app.authed(Method::POST, &path, &business, None).await,
+        403,
+        "forbidden",
+    )
+    .await;
     // A wrong password is named as such; a blank one on an update keeps it.
     let update = |password: Option<&str>| {
         let mut body = json!({
@@ -241,20 +319,48 @@ async fn test_connection_reports_identity_version_sessions_or_the_precise_error(
         body
     };
     let saved = app
-        .authed(Method::PUT, &format!("/api/v1/isp/routers/{router}"), &sysadmin, Some(update(Some("salah"))))
+        .authed(
+            Method::PUT,
+            &format!("/api/v1/isp/routers/{router}"),
+            &sysadmin,
+            Some(update(Some("salah"))),
+        )
         .await;
     assert_eq!(saved.status().as_u16(), 200);
-    let test: Value = app.authed(Method::POST, &path, &sysadmin, None).await.json().await.unwrap();
+    let test: Value = app
+        .authed(Method::POST, &path, &sysadmin, None)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(test["ok"], false);
     assert!(
-        test["message"].as_str().unwrap().contains("user name or password"),
+        test["message"]
+            .as_str()
+            .unwrap()
+            .contains("user name or password"),
         "{test}"
     );
-    app.authed(Method::PUT, &format!("/api/v1/isp/routers/{router}"), &sysadmin, Some(update(Some(fake.password()))))
-        .await;
-    app.authed(Method::PUT, &format!("/api/v1/isp/routers/{router}"), &sysadmin, Some(update(None)))
-        .await;
-    let test: Value = app.authed(Method::POST, &path, &sysadmin, None).await.json().await.unwrap();
+    app.authed(
+        Method::PUT,
+        &format!("/api/v1/isp/routers/{router}"),
+        &sysadmin,
+        Some(update(Some(fake.password()))),
+    )
+    .await;
+    app.authed(
+        Method::PUT,
+        &format!("/api/v1/isp/routers/{router}"),
+        &sysadmin,
+        Some(update(None)),
+    )
+    .await;
+    let test: Value = app
+        .authed(Method::POST, &path, &sysadmin, None)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(test["ok"], true, "the stored password was kept: {test}");
 
     // Bad input is refused field by field and writes nothing.
@@ -263,8 +369,10 @@ async fn test_connection_reports_identity_version_sessions_or_the_precise_error(
             Method::POST,
             "/api/v1/isp/routers",
             &sysadmin,
-            Some(json!({"name": "", "host": "http://x/", "transport": "api", "username": "u",
-                        "isolation_mode": "profile", "sync_interval_seconds": 1})),
+            Some(
+                json!({"name": "", "host": "http://x/", "transport": "api", "username": "u",
+                        "isolation_mode": "profile", "sync_interval_seconds": 1}),
+            ),
         )
         .await;
     let problem = assert_problem(refused, 422, "validation_failed").await;
@@ -276,7 +384,13 @@ async fn test_connection_reports_identity_version_sessions_or_the_precise_error(
         .collect();
     assert_eq!(
         fields,
-        ["name", "host", "password", "sync_interval_seconds", "isolation_profile"]
+        [
+            "name",
+            "host",
+            "password",
+            "sync_interval_seconds",
+            "isolation_profile"
+        ]
     );
     let routers: i64 = sqlx::query_scalar("SELECT count(*) FROM isp_router")
         .fetch_one(&pool)
@@ -286,7 +400,13 @@ async fn test_connection_reports_identity_version_sessions_or_the_precise_error(
     // A router with customers is not deleted.
     add_customer(&app, &sysadmin, json!({"name": "X", "router_id": router})).await;
     assert_problem(
-        app.authed(Method::DELETE, &format!("/api/v1/isp/routers/{router}"), &sysadmin, None).await,
+        app.authed(
+            Method::DELETE,
+            &format!("/api/v1/isp/routers/{router}"),
+            &sysadmin,
+            None,
+        )
+        .await,
         409,
         "router_in_use",
     )
@@ -332,7 +452,13 @@ async fn the_schedule_syncs_each_due_router_once_across_replicas(pool: PgPool) {
     let app = spawn_app(pool.clone()).await;
     let (_, sysadmin) = app.user_token("sys@isp.test", &["sysadmin"]).await;
     let fake = fake_router().await;
-    let router = add_router(&app, &sysadmin, &fake, json!({"sync_interval_seconds": 600})).await;
+    let router = add_router(
+        &app,
+        &sysadmin,
+        &fake,
+        json!({"sync_interval_seconds": 600}),
+    )
+    .await;
     let egi = add_customer(
         &app,
         &sysadmin,
@@ -341,13 +467,11 @@ async fn the_schedule_syncs_each_due_router_once_across_replicas(pool: PgPool) {
     .await;
     fake.log_in("egisetiawansempu", None, None).unwrap();
     // Three replicas look for due routers at once: one sync is enqueued.
-    let enqueued: Vec<usize> = join_all(
-        (0..3).map(|_| monitoring::isp::sync::enqueue_due(&pool)),
-    )
-    .await
-    .into_iter()
-    .map(|result| result.unwrap())
-    .collect();
+    let enqueued: Vec<usize> = join_all((0..3).map(|_| monitoring::isp::sync::enqueue_due(&pool)))
+        .await
+        .into_iter()
+        .map(|result| result.unwrap())
+        .collect();
     assert_eq!(enqueued.iter().sum::<usize>(), 1, "{enqueued:?}");
     crate::provisioning::wait_until(|| async {
         customer(&app, &sysadmin, egi).await["connection"] == "online"
@@ -375,13 +499,22 @@ async fn internet_product(app: &TestApp, sysadmin: &str) -> i64 {
             })),
         )
         .await;
-    assert_eq!(created.status().as_u16(), 201, "{}", created.text().await.unwrap());
-    created.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+    assert_eq!(
+        created.status().as_u16(),
+        201,
+        "{}",
+        created.text().await.unwrap()
+    );
+    created.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap()
 }
 
 #[sqlx::test(migrations = "../../migrations")]
 async fn a_suspended_internet_service_is_isolated_once_and_paying_restores_the_line(pool: PgPool) {
-    use crate::lifecycle::{next_due, pay_from_wallet, renewal_invoice, sweep_on, wait_for_service};
+    use crate::lifecycle::{
+        next_due, pay_from_wallet, renewal_invoice, sweep_on, wait_for_service,
+    };
     use crate::orders::{fund_wallet, ready_client, wait_for_status};
     use crate::provisioning::{FAST, service_of_order, wait_until};
 
@@ -391,7 +524,8 @@ async fn a_suspended_internet_service_is_isolated_once_and_paying_restores_the_l
     let (_, finance) = app.user_token("finance@isp.test", &["finance"]).await;
     let fake = fake_router().await;
     fake.add_secret("egisetiawansempu", "20mbps").unwrap();
-    fake.log_in("egisetiawansempu", Some("10.10.10.2"), None).unwrap();
+    fake.log_in("egisetiawansempu", Some("10.10.10.2"), None)
+        .unwrap();
     let router = add_router(&app, &sysadmin, &fake, json!({"isolation_mode": "disable"})).await;
     let product = internet_product(&app, &sysadmin).await;
 
@@ -406,8 +540,15 @@ async fn a_suspended_internet_service_is_isolated_once_and_paying_restores_the_l
             Some(json!({"product_id": product, "cycle": "monthly", "pay_with_wallet": true})),
         )
         .await;
-    assert_eq!(placed.status().as_u16(), 201, "{}", placed.text().await.unwrap());
-    let order = placed.json::<Value>().await.unwrap()["order"]["id"].as_i64().unwrap();
+    assert_eq!(
+        placed.status().as_u16(),
+        201,
+        "{}",
+        placed.text().await.unwrap()
+    );
+    let order = placed.json::<Value>().await.unwrap()["order"]["id"]
+        .as_i64()
+        .unwrap();
     wait_for_status(&app, &client, order, "active").await;
     let service = service_of_order(&pool, order).await;
     let line: (i64, i64) =
@@ -423,11 +564,18 @@ async fn a_suspended_internet_service_is_isolated_once_and_paying_restores_the_l
             Method::PUT,
             &format!("/api/v1/isp/customers/{}", line.0),
             &sysadmin,
-            Some(json!({"name": "Egi Setiawan", "pppoe_username": "egisetiawansempu",
-                        "router_id": router, "product_id": product, "service_id": service})),
+            Some(
+                json!({"name": "Egi Setiawan", "pppoe_username": "egisetiawansempu",
+                        "router_id": router, "product_id": product, "service_id": service}),
+            ),
         )
         .await;
-    assert_eq!(set_up.status().as_u16(), 200, "{}", set_up.text().await.unwrap());
+    assert_eq!(
+        set_up.status().as_u16(),
+        200,
+        "{}",
+        set_up.text().await.unwrap()
+    );
 
     // Unpaid: suspended three days after the due date, the line isolated.
     let due = next_due(&pool, service).await;
@@ -457,7 +605,9 @@ async fn a_suspended_internet_service_is_isolated_once_and_paying_restores_the_l
     assert_eq!(fake.calls_named("/ppp/secret/set"), 1);
 
     // Paying the renewal restores the line at once.
-    let (invoice, _, _) = renewal_invoice(&pool, service, due).await.expect("renewal invoice");
+    let (invoice, _, _) = renewal_invoice(&pool, service, due)
+        .await
+        .expect("renewal invoice");
     let paid = pay_from_wallet(&app, &client, invoice).await;
     assert!(paid.status().is_success(), "{}", paid.text().await.unwrap());
     wait_for_service(&pool, service, "active").await;
@@ -467,7 +617,12 @@ async fn a_suspended_internet_service_is_isolated_once_and_paying_restores_the_l
     fake.log_in("egisetiawansempu", None, None)
         .expect("the restored customer dials in again");
     let events: Vec<Value> = app
-        .authed(Method::GET, &format!("/api/v1/isp/customers/{}/events", line.0), &sysadmin, None)
+        .authed(
+            Method::GET,
+            &format!("/api/v1/isp/customers/{}/events", line.0),
+            &sysadmin,
+            None,
+        )
         .await
         .json()
         .await
@@ -476,7 +631,10 @@ async fn a_suspended_internet_service_is_isolated_once_and_paying_restores_the_l
         .iter()
         .map(|e| (e["action"].as_str().unwrap(), e["cause"].as_str().unwrap()))
         .collect();
-    assert_eq!(actions, [("restore", "lifecycle"), ("isolate", "lifecycle")]);
+    assert_eq!(
+        actions,
+        [("restore", "lifecycle"), ("isolate", "lifecycle")]
+    );
 }
 
 #[sqlx::test(migrations = "../../migrations")]
@@ -501,15 +659,43 @@ async fn staff_isolate_by_profile_twice_changes_the_router_once(pool: PgPool) {
     )
     .await;
     let path = format!("/api/v1/isp/customers/{siti}/isolate");
-    let first: Value = app.authed(Method::POST, &path, &sysadmin, None).await.json().await.unwrap();
-    assert_eq!((first["changed"].as_bool(), first["sessions_removed"].as_i64()), (Some(true), Some(1)), "{first}");
-    let second: Value = app.authed(Method::POST, &path, &sysadmin, None).await.json().await.unwrap();
+    let first: Value = app
+        .authed(Method::POST, &path, &sysadmin, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            first["changed"].as_bool(),
+            first["sessions_removed"].as_i64()
+        ),
+        (Some(true), Some(1)),
+        "{first}"
+    );
+    let second: Value = app
+        .authed(Method::POST, &path, &sysadmin, None)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(second["changed"], false, "{second}");
-    let profile = || fake.secrets().into_iter().find(|s| s.name == "sitirahma").unwrap().profile;
+    let profile = || {
+        fake.secrets()
+            .into_iter()
+            .find(|s| s.name == "sitirahma")
+            .unwrap()
+            .profile
+    };
     assert_eq!(profile(), "isolir");
     assert_eq!(fake.calls_named("/ppp/secret/set"), 1);
     let restored: Value = app
-        .authed(Method::POST, &format!("/api/v1/isp/customers/{siti}/restore"), &sysadmin, None)
+        .authed(
+            Method::POST,
+            &format!("/api/v1/isp/customers/{siti}/restore"),
+            &sysadmin,
+            None,
+        )
         .await
         .json()
         .await
@@ -524,13 +710,7 @@ async fn staff_isolate_by_profile_twice_changes_the_router_once(pool: PgPool) {
     .unwrap();
     assert_eq!(audited, 2, "the no-op second isolation is not audited");
     // Isolation off: refused, nothing sent.
-    let off = add_router(
-        &app,
-        &sysadmin,
-        &fake,
-        json!({"name": "Tanpa isolir"}),
-    )
-    .await;
+    let off = add_router(&app, &sysadmin, &fake, json!({"name": "Tanpa isolir"})).await;
     let other = add_customer(
         &app,
         &sysadmin,
@@ -538,7 +718,13 @@ async fn staff_isolate_by_profile_twice_changes_the_router_once(pool: PgPool) {
     )
     .await;
     assert_problem(
-        app.authed(Method::POST, &format!("/api/v1/isp/customers/{other}/isolate"), &sysadmin, None).await,
+        app.authed(
+            Method::POST,
+            &format!("/api/v1/isp/customers/{other}/isolate"),
+            &sysadmin,
+            None,
+        )
+        .await,
         409,
         "isolation_off",
     )
@@ -579,9 +765,30 @@ async fn customers_import_previews_confirms_and_export_imports_back_unchanged(po
         ["Nama", "PPPoE", "No HP", "Koordinat", "Paket", "Router"],
         // Same PPPoE name in another case: an update of the phone only;
         // the blank coordinate keeps the stored one.
-        ["Egi Setiawan Sempu", "EGISETIAWANSEMPU", "0812-2222", "", "", "Core Sempu"],
-        ["Warung Kopi", "warungkopi", "0813", "-8.41, 112.71", "Internet 20 Mbps", "Core Sempu"],
-        ["Paket Salah", "salah", "", "", "Internet 99 Mbps", "Core Sempu"],
+        [
+            "Egi Setiawan Sempu",
+            "EGISETIAWANSEMPU",
+            "0812-2222",
+            "",
+            "",
+            "Core Sempu",
+        ],
+        [
+            "Warung Kopi",
+            "warungkopi",
+            "0813",
+            "-8.41, 112.71",
+            "Internet 20 Mbps",
+            "Core Sempu",
+        ],
+        [
+            "Paket Salah",
+            "salah",
+            "",
+            "",
+            "Internet 99 Mbps",
+            "Core Sempu",
+        ],
         ["Kopi Lagi", "WarungKopi", "", "", "", "Core Sempu"],
     ];
     for (r, row) in (0u32..).zip(rows) {
@@ -590,7 +797,12 @@ async fn customers_import_previews_confirms_and_export_imports_back_unchanged(po
         }
     }
     let staged = upload(&app, &sysadmin, workbook.save_to_buffer().unwrap()).await;
-    assert_eq!(staged.status().as_u16(), 201, "{}", staged.text().await.unwrap());
+    assert_eq!(
+        staged.status().as_u16(),
+        201,
+        "{}",
+        staged.text().await.unwrap()
+    );
     let staged: Value = staged.json().await.unwrap();
     assert_eq!(
         staged["summary"],
@@ -604,7 +816,10 @@ async fn customers_import_previews_confirms_and_export_imports_back_unchanged(po
         json!([{"field": "phone", "old": "0812-1111", "new": "0812-2222"}])
     );
     assert_eq!(staged["rows"][2]["problems"][0]["field"], "plan");
-    assert_eq!(staged["rows"][3]["problems"][0]["field"], "pppoe_username", "a repeated name");
+    assert_eq!(
+        staged["rows"][3]["problems"][0]["field"], "pppoe_username",
+        "a repeated name"
+    );
     let customers = || async {
         sqlx::query_scalar::<_, i64>("SELECT count(*) FROM isp_customer")
             .fetch_one(&pool)
@@ -614,23 +829,46 @@ async fn customers_import_previews_confirms_and_export_imports_back_unchanged(po
     assert_eq!(customers().await, 1, "a preview writes nothing");
     let id = staged["id"].as_str().unwrap();
     let invalid: Value = app
-        .authed(Method::GET, &format!("/api/v1/isp/customers/imports/{id}?status=invalid"), &sysadmin, None)
+        .authed(
+            Method::GET,
+            &format!("/api/v1/isp/customers/imports/{id}?status=invalid"),
+            &sysadmin,
+            None,
+        )
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(invalid["matching"], 2);
     let confirm = format!("/api/v1/isp/customers/imports/{id}/confirm");
-    let outcome: Value = app.authed(Method::POST, &confirm, &sysadmin, None).await.json().await.unwrap();
+    let outcome: Value = app
+        .authed(Method::POST, &confirm, &sysadmin, None)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(
         outcome,
         json!({"created": 1, "updated": 1, "unchanged": 0, "skipped_invalid": 2})
     );
-    assert_problem(app.authed(Method::POST, &confirm, &sysadmin, None).await, 409, "import_confirmed").await;
+    assert_problem(
+        app.authed(Method::POST, &confirm, &sysadmin, None).await,
+        409,
+        "import_confirmed",
+    )
+    .await;
     let egi = customer(&app, &sysadmin, existing).await;
-    assert_eq!((egi["phone"].as_str(), egi["latitude"].as_f64()), (Some("0812-2222"), Some(-8.4)));
+    assert_eq!(
+        (egi["phone"].as_str(), egi["latitude"].as_f64()),
+        (Some("0812-2222"), Some(-8.4))
+    );
     let kopi: Value = app
-        .authed(Method::GET, "/api/v1/isp/customers?q=warung", &sysadmin, None)
+        .authed(
+            Method::GET,
+            "/api/v1/isp/customers?q=warung",
+            &sysadmin,
+            None,
+        )
         .await
         .json()
         .await
@@ -645,12 +883,21 @@ async fn customers_import_previews_confirms_and_export_imports_back_unchanged(po
         .await
         .unwrap()
         .to_vec();
-    let again: Value = upload(&app, &sysadmin, exported).await.json().await.unwrap();
+    let again: Value = upload(&app, &sysadmin, exported)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(
         again["summary"],
         json!({"total": 2, "new": 0, "update": 0, "unchanged": 2, "invalid": 0}),
         "{again}"
     );
     // Not a workbook: refused, nothing stored.
-    assert_problem(upload(&app, &sysadmin, b"nama,pppoe\n".to_vec()).await, 422, "not_xlsx").await;
+    assert_problem(
+        upload(&app, &sysadmin, b"nama,pppoe\n".to_vec()).await,
+        422,
+        "not_xlsx",
+    )
+    .await;
 }

@@ -67,7 +67,11 @@ pub(crate) async fn renewal_invoice(
     .unwrap()
 }
 
-pub(crate) async fn pay_from_wallet(app: &TestApp, client: &str, invoice: i64) -> reqwest::Response {
+pub(crate) async fn pay_from_wallet(
+    app: &TestApp,
+    client: &str,
+    invoice: i64,
+) -> reqwest::Response {
     app.authed(
         Method::POST,
         &format!("/api/v1/invoices/{invoice}/payments"),

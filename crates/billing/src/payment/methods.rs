@@ -147,7 +147,6 @@ async fn load(
     })
 }
 
-
 fn view(gateway: &str, stored: &Stored) -> GatewayView {
     let mut secrets = BTreeMap::new();
     if let Some(key) = &stored.secrets.api_key {

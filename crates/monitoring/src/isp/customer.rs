@@ -222,7 +222,11 @@ pub(crate) async fn check_references(
             .await?;
         match kind.as_deref() {
             Some("internet") => {}
-            Some(_) => errors.add("product_id", "wrong_kind", "the plan must be an internet product"),
+            Some(_) => errors.add(
+                "product_id",
+                "wrong_kind",
+                "the plan must be an internet product",
+            ),
             None => errors.add("product_id", "not_found", "no such product"),
         }
     }
@@ -244,7 +248,11 @@ pub(crate) async fn check_references(
         .await?;
         match service {
             Some(service) if service.kind == "internet" => user_id = Some(service.user_id),
-            Some(_) => errors.add("service_id", "wrong_kind", "the service must be an internet plan"),
+            Some(_) => errors.add(
+                "service_id",
+                "wrong_kind",
+                "the service must be an internet plan",
+            ),
             None => errors.add("service_id", "not_found", "no such service"),
         }
     }
@@ -356,7 +364,8 @@ pub async fn delete(conn: &mut PgConnection, id: i64) -> Result<IspCustomer, Mon
 pub async fn require(db: impl PgExecutor<'_>, id: i64) -> Result<IspCustomer, MonitoringError> {
     let filter = CustomerFilter::default();
     let mut rows = query(db, &filter, Some(id), 1, 0).await?;
-    rows.pop().ok_or(MonitoringError::NotFound("no such customer"))
+    rows.pop()
+        .ok_or(MonitoringError::NotFound("no such customer"))
 }
 
 /// The line of a paid internet order: a customer for the service's client
@@ -393,11 +402,12 @@ pub async fn for_service(
     db: impl PgExecutor<'_>,
     service_id: i64,
 ) -> Result<Option<i64>, MonitoringError> {
-    Ok(
-        sqlx::query_scalar!("SELECT id FROM isp_customer WHERE service_id = $1", service_id)
-            .fetch_optional(db)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        "SELECT id FROM isp_customer WHERE service_id = $1",
+        service_id
     )
+    .fetch_optional(db)
+    .await?)
 }
 
 fn search_pattern(q: Option<&str>) -> Option<String> {
@@ -589,7 +599,10 @@ mod tests {
         bad.longitude = Some(f64::NAN);
         let error = bad.validate().err().expect("invalid");
         let fields: Vec<&str> = error.errors().iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["name", "pppoe_username", "phone", "latitude", "longitude"]);
+        assert_eq!(
+            fields,
+            ["name", "pppoe_username", "phone", "latitude", "longitude"]
+        );
         let mut half = input();
         half.longitude = None;
         assert!(half.validate().is_err(), "a latitude needs a longitude");
@@ -597,7 +610,10 @@ mod tests {
 
     #[test]
     fn searches_escape_like_wildcards() {
-        assert_eq!(search_pattern(Some(" 50%_ ")).as_deref(), Some("%50\\%\\_%"));
+        assert_eq!(
+            search_pattern(Some(" 50%_ ")).as_deref(),
+            Some("%50\\%\\_%")
+        );
         assert_eq!(search_pattern(Some("  ")), None);
     }
 }

@@ -203,15 +203,13 @@ fn valid_host(host: &str) -> bool {
     !host.is_empty()
         && host.len() <= 253
         && (host.parse::<std::net::IpAddr>().is_ok()
-            || host
-                .split('.')
-                .all(|label| {
-                    !label.is_empty()
-                        && label.len() <= 63
-                        && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                        && !label.starts_with('-')
-                        && !label.ends_with('-')
-                }))
+            || host.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+            }))
 }
 
 impl RouterInput {
@@ -370,10 +368,12 @@ pub async fn update(
     input: &RouterInput,
 ) -> Result<IspRouter, MonitoringError> {
     let checked = input.validate(false)?;
-    let sealed = checked
-        .password
-        .as_deref()
-        .map(|password| (sealer.seal(password.as_bytes()), domain::mask_secret(password)));
+    let sealed = checked.password.as_deref().map(|password| {
+        (
+            sealer.seal(password.as_bytes()),
+            domain::mask_secret(password),
+        )
+    });
     let updated = sqlx::query!(
         "UPDATE isp_router
             SET name = $2, host = $3, port = $4, transport = $5, tls_fingerprint = $6,
@@ -669,12 +669,20 @@ mod tests {
         );
         let mut update = input();
         update.password = None;
-        assert!(update.validate(false).is_ok(), "an update keeps the password");
+        assert!(
+            update.validate(false).is_ok(),
+            "an update keeps the password"
+        );
     }
 
     #[test]
     fn hosts_are_names_or_addresses_only() {
-        for good in ["10.0.0.1", "fe80::1", "router-1.isp.example.id", "localhost"] {
+        for good in [
+            "10.0.0.1",
+            "fe80::1",
+            "router-1.isp.example.id",
+            "localhost",
+        ] {
             assert!(valid_host(good), "{good}");
         }
         for bad in ["", "a b", "-x.id", "10.0.0.1:8728", "x/y", "ä.id"] {

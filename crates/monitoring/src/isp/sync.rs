@@ -111,8 +111,7 @@ pub fn register_jobs(registry: &mut Registry, sealer: std::sync::Arc<Sealer>) {
         let sealer = sealer.clone();
         async move {
             let job: SyncJob = context.payload()?;
-            match sync_router(&context.pool, &sealer, job.router_id, SyncTrigger::Schedule).await
-            {
+            match sync_router(&context.pool, &sealer, job.router_id, SyncTrigger::Schedule).await {
                 // A failed reading is recorded on the router; the next
                 // period tries again, so the job itself is done.
                 Ok(_) | Err(MonitoringError::NotFound(_)) => Ok(()),
@@ -223,8 +222,12 @@ async fn sync_holding_lease(
                 sessions.len(),
                 applied.online
             );
-            tracing::info!(router_id, went_online = applied.went_online,
-                went_offline = applied.went_offline, "{message}");
+            tracing::info!(
+                router_id,
+                went_online = applied.went_online,
+                went_offline = applied.went_offline,
+                "{message}"
+            );
             tx.commit().await?;
             SyncReport {
                 router_id,

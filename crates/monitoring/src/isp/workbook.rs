@@ -58,22 +58,59 @@ pub enum CustomerField {
 const HEADERS: &[(CustomerField, &[&str])] = &[
     (
         CustomerField::Name,
-        &["nama", "name", "namapelanggan", "pelanggan", "customer", "customername"],
+        &[
+            "nama",
+            "name",
+            "namapelanggan",
+            "pelanggan",
+            "customer",
+            "customername",
+        ],
     ),
     (
         CustomerField::PppoeUsername,
-        &["pppoe", "usernamepppoe", "pppoeusername", "userpppoe", "pppoeuser", "secret", "username"],
+        &[
+            "pppoe",
+            "usernamepppoe",
+            "pppoeusername",
+            "userpppoe",
+            "pppoeuser",
+            "secret",
+            "username",
+        ],
     ),
-    (CustomerField::Address, &["alamat", "address", "alamatpemasangan"]),
+    (
+        CustomerField::Address,
+        &["alamat", "address", "alamatpemasangan"],
+    ),
     (
         CustomerField::Phone,
-        &["telepon", "telp", "phone", "nohp", "hp", "notelepon", "whatsapp", "wa", "nowa"],
+        &[
+            "telepon",
+            "telp",
+            "phone",
+            "nohp",
+            "hp",
+            "notelepon",
+            "whatsapp",
+            "wa",
+            "nowa",
+        ],
     ),
     (CustomerField::Latitude, &["latitude", "lat"]),
-    (CustomerField::Longitude, &["longitude", "lng", "lon", "long"]),
-    (CustomerField::Plan, &["paket", "plan", "produk", "product", "layanan"]),
+    (
+        CustomerField::Longitude,
+        &["longitude", "lng", "lon", "long"],
+    ),
+    (
+        CustomerField::Plan,
+        &["paket", "plan", "produk", "product", "layanan"],
+    ),
     (CustomerField::Router, &["router", "mikrotik", "server"]),
-    (CustomerField::Note, &["catatan", "note", "notes", "keterangan"]),
+    (
+        CustomerField::Note,
+        &["catatan", "note", "notes", "keterangan"],
+    ),
 ];
 /// A `lat, lng` pair in one column.
 const COORDINATE_HEADERS: &[&str] = &["koordinat", "coordinates", "coordinate", "lokasi", "latlng"];
@@ -213,7 +250,11 @@ fn header_field(header: &str) -> Option<CustomerField> {
 }
 
 fn parse_coordinate(text: &str) -> Option<f64> {
-    text.trim().replace(',', ".").parse::<f64>().ok().filter(|v| v.is_finite())
+    text.trim()
+        .replace(',', ".")
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
 }
 
 /// Reads the customers sheet into rows; whole-file refusals are errors.
@@ -224,7 +265,12 @@ fn read_sheet(bytes: &[u8]) -> Result<Vec<SheetRow>, MonitoringError> {
     let names = workbook.sheet_names();
     let sheet = names
         .iter()
-        .find(|name| matches!(normalise_header(name).as_str(), "pelanggan" | "customers" | "customer"))
+        .find(|name| {
+            matches!(
+                normalise_header(name).as_str(),
+                "pelanggan" | "customers" | "customer"
+            )
+        })
         .or_else(|| names.first())
         .cloned()
         .ok_or_else(|| SpreadsheetError::Corrupt("the workbook has no sheet".to_owned()))?;
@@ -240,9 +286,14 @@ fn read_sheet(bytes: &[u8]) -> Result<Vec<SheetRow>, MonitoringError> {
         let mapped: Vec<(usize, CustomerField)> = cells
             .iter()
             .enumerate()
-            .filter_map(|(column, cell)| header_field(&cell_text(cell)).map(|field| (column, field)))
+            .filter_map(|(column, cell)| {
+                header_field(&cell_text(cell)).map(|field| (column, field))
+            })
             .collect();
-        if mapped.iter().any(|(_, field)| *field == CustomerField::Name) {
+        if mapped
+            .iter()
+            .any(|(_, field)| *field == CustomerField::Name)
+        {
             for (column, field) in mapped {
                 if !columns.iter().any(|(_, seen)| *seen == field) {
                     columns.push((column, field));
@@ -302,14 +353,20 @@ fn read_coordinates(row: &mut SheetRow, pair: &str) {
     let mut longitude = row.cells.remove(&CustomerField::Longitude);
     if latitude.is_none() && longitude.is_none() && !pair.is_empty() {
         // `-8.4095, 112.7035` (as Google Maps copies it).
-        let mut parts = pair.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        let mut parts = pair
+            .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
             .filter(|part| !part.is_empty());
         latitude = parts.next().map(str::to_owned);
         longitude = parts.next().map(str::to_owned);
     }
     for (field, text, range, slot) in [
         (CustomerField::Latitude, latitude, 90.0, &mut row.latitude),
-        (CustomerField::Longitude, longitude, 180.0, &mut row.longitude),
+        (
+            CustomerField::Longitude,
+            longitude,
+            180.0,
+            &mut row.longitude,
+        ),
     ] {
         let Some(text) = text else { continue };
         match parse_coordinate(&text) {
@@ -382,9 +439,13 @@ async fn lookup(conn: &mut PgConnection) -> Result<Lookup, MonitoringError> {
     .fetch_all(&mut *conn)
     .await?
     {
-        for key in [Some(product.slug.clone()), Some(product.name_id.clone()), product.name_en.clone()]
-            .into_iter()
-            .flatten()
+        for key in [
+            Some(product.slug.clone()),
+            Some(product.name_id.clone()),
+            product.name_en.clone(),
+        ]
+        .into_iter()
+        .flatten()
         {
             products
                 .entry(key.trim().to_lowercase())
@@ -417,7 +478,11 @@ fn show(value: Option<f64>) -> String {
 }
 
 /// Compares one sheet row with the stored customers.
-fn compare(sheet: SheetRow, lookup: &Lookup, seen: &mut HashMap<(Option<i64>, String), u32>) -> CustomerImportRow {
+fn compare(
+    sheet: SheetRow,
+    lookup: &Lookup,
+    seen: &mut HashMap<(Option<i64>, String), u32>,
+) -> CustomerImportRow {
     let mut problems = sheet.problems;
     let text = |field| sheet.cells.get(&field).cloned();
     let name = text(CustomerField::Name);
@@ -473,7 +538,10 @@ fn compare(sheet: SheetRow, lookup: &Lookup, seen: &mut HashMap<(Option<i64>, St
     .map(|index| &lookup.customers[*index]);
     // The values the customer ends with: a blank cell keeps the stored one.
     let input = CustomerInput {
-        name: name.clone().or_else(|| existing.map(|c| c.name.clone())).unwrap_or_default(),
+        name: name
+            .clone()
+            .or_else(|| existing.map(|c| c.name.clone()))
+            .unwrap_or_default(),
         // The same name in another case is the stored one: kept as the
         // router has it.
         pppoe_username: match (&pppoe, existing) {
@@ -490,8 +558,12 @@ fn compare(sheet: SheetRow, lookup: &Lookup, seen: &mut HashMap<(Option<i64>, St
             .or_else(|| existing.map(|c| c.phone.clone()))
             .unwrap_or_default(),
         latitude: sheet.latitude.or_else(|| existing.and_then(|c| c.latitude)),
-        longitude: sheet.longitude.or_else(|| existing.and_then(|c| c.longitude)),
-        product_id: product.map(|(id, _)| *id).or_else(|| existing.and_then(|c| c.product_id)),
+        longitude: sheet
+            .longitude
+            .or_else(|| existing.and_then(|c| c.longitude)),
+        product_id: product
+            .map(|(id, _)| *id)
+            .or_else(|| existing.and_then(|c| c.product_id)),
         router_id: router_found
             .map(|(id, _)| *id)
             .or_else(|| existing.and_then(|c| c.router_id)),
@@ -538,19 +610,49 @@ fn compare(sheet: SheetRow, lookup: &Lookup, seen: &mut HashMap<(Option<i64>, St
             }
         };
         change(CustomerField::Name, stored.name.clone(), input.name.clone());
-        change(CustomerField::PppoeUsername, stored.pppoe_username.clone(), input.pppoe_username.clone());
-        change(CustomerField::Address, stored.address.clone(), input.address.clone());
-        change(CustomerField::Phone, stored.phone.clone(), input.phone.clone());
-        change(CustomerField::Latitude, show(stored.latitude), show(input.latitude));
-        change(CustomerField::Longitude, show(stored.longitude), show(input.longitude));
+        change(
+            CustomerField::PppoeUsername,
+            stored.pppoe_username.clone(),
+            input.pppoe_username.clone(),
+        );
+        change(
+            CustomerField::Address,
+            stored.address.clone(),
+            input.address.clone(),
+        );
+        change(
+            CustomerField::Phone,
+            stored.phone.clone(),
+            input.phone.clone(),
+        );
+        change(
+            CustomerField::Latitude,
+            show(stored.latitude),
+            show(input.latitude),
+        );
+        change(
+            CustomerField::Longitude,
+            show(stored.longitude),
+            show(input.longitude),
+        );
         let product_name = |id: Option<i64>| {
-            id.and_then(|id| lookup.product_names.get(&id).cloned()).unwrap_or_default()
+            id.and_then(|id| lookup.product_names.get(&id).cloned())
+                .unwrap_or_default()
         };
-        change(CustomerField::Plan, product_name(stored.product_id), product_name(input.product_id));
+        change(
+            CustomerField::Plan,
+            product_name(stored.product_id),
+            product_name(input.product_id),
+        );
         let router_name = |id: Option<i64>| {
-            id.and_then(|id| lookup.router_names.get(&id).cloned()).unwrap_or_default()
+            id.and_then(|id| lookup.router_names.get(&id).cloned())
+                .unwrap_or_default()
         };
-        change(CustomerField::Router, router_name(stored.router_id), router_name(input.router_id));
+        change(
+            CustomerField::Router,
+            router_name(stored.router_id),
+            router_name(input.router_id),
+        );
         change(CustomerField::Note, stored.note.clone(), input.note.clone());
     }
     let status = match (problems.is_empty(), existing, changes.is_empty()) {
@@ -567,8 +669,14 @@ fn compare(sheet: SheetRow, lookup: &Lookup, seen: &mut HashMap<(Option<i64>, St
         phone: Some(input.phone).filter(|v| !v.is_empty()),
         latitude: input.latitude,
         longitude: input.longitude,
-        plan: input.product_id.and_then(|id| lookup.product_names.get(&id).cloned()).or(plan),
-        router: input.router_id.and_then(|id| lookup.router_names.get(&id).cloned()).or(router),
+        plan: input
+            .product_id
+            .and_then(|id| lookup.product_names.get(&id).cloned())
+            .or(plan),
+        router: input
+            .router_id
+            .and_then(|id| lookup.router_names.get(&id).cloned())
+            .or(router),
         note: Some(input.note).filter(|v| !v.is_empty()),
         status,
         changes,
@@ -620,7 +728,8 @@ pub async fn stage(
         id,
         created_by,
         file_name,
-        serde_json::to_value(&rows).map_err(|error| MonitoringError::Internal(error.to_string()))?,
+        serde_json::to_value(&rows)
+            .map_err(|error| MonitoringError::Internal(error.to_string()))?,
     )
     .execute(&mut *conn)
     .await?;
@@ -641,7 +750,11 @@ struct StoredImport {
     rows: Vec<CustomerImportRow>,
 }
 
-async fn stored(conn: &mut PgConnection, id: Uuid, lock: bool) -> Result<StoredImport, MonitoringError> {
+async fn stored(
+    conn: &mut PgConnection,
+    id: Uuid,
+    lock: bool,
+) -> Result<StoredImport, MonitoringError> {
     let row = if lock {
         sqlx::query!(
             "SELECT file_name, created_at, confirmed_at, rows FROM isp_customer_import
@@ -796,7 +909,9 @@ pub async fn cancel(pool: &PgPool, id: Uuid) -> Result<(), MonitoringError> {
     .execute(pool)
     .await?;
     if deleted.rows_affected() == 0 {
-        return Err(MonitoringError::NotFound("no such import, or it was confirmed"));
+        return Err(MonitoringError::NotFound(
+            "no such import, or it was confirmed",
+        ));
     }
     Ok(())
 }
@@ -823,7 +938,14 @@ pub async fn export(pool: &PgPool) -> Result<Vec<u8>, MonitoringError> {
         // leading zero.
         let text = rust_xlsxwriter::Format::new().set_num_format("@");
         let headers = [
-            "Nama", "PPPoE", "Alamat", "Telepon", "Latitude", "Longitude", "Paket", "Router",
+            "Nama",
+            "PPPoE",
+            "Alamat",
+            "Telepon",
+            "Latitude",
+            "Longitude",
+            "Paket",
+            "Router",
             "Catatan",
         ];
         for (column, header) in (0u16..).zip(headers) {
@@ -878,16 +1000,27 @@ mod tests {
         let bytes = workbook(&[
             &["Data pelanggan Sempu"],
             &["Nama Pelanggan", "Username PPPoE", "No. HP", "Koordinat"],
-            &["Egi Setiawan Sempu", "egisetiawansempu", "0812 3456", "-8.4095, 112.7035"],
+            &[
+                "Egi Setiawan Sempu",
+                "egisetiawansempu",
+                "0812 3456",
+                "-8.4095, 112.7035",
+            ],
             &["", "", "", ""],
             &["Tanpa PPPoE", "", "", "-8.5"],
         ]);
         let rows = read_sheet(&bytes).expect("rows");
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].row, 3);
-        assert_eq!(rows[0].cells[&CustomerField::PppoeUsername], "egisetiawansempu");
+        assert_eq!(
+            rows[0].cells[&CustomerField::PppoeUsername],
+            "egisetiawansempu"
+        );
         assert_eq!(rows[0].cells[&CustomerField::Phone], "0812 3456");
-        assert_eq!((rows[0].latitude, rows[0].longitude), (Some(-8.4095), Some(112.7035)));
+        assert_eq!(
+            (rows[0].latitude, rows[0].longitude),
+            (Some(-8.4095), Some(112.7035))
+        );
         assert_eq!(rows[1].row, 5);
         assert_eq!(rows[1].problems.len(), 1, "{:?}", rows[1].problems);
     }
@@ -898,6 +1031,9 @@ mod tests {
         let error = read_sheet(&bytes).expect_err("no header");
         assert!(matches!(error, MonitoringError::Validation(_)), "{error:?}");
         let error = read_sheet(b"not a workbook").expect_err("not xlsx");
-        assert!(matches!(error, MonitoringError::Spreadsheet(_)), "{error:?}");
+        assert!(
+            matches!(error, MonitoringError::Spreadsheet(_)),
+            "{error:?}"
+        );
     }
 }

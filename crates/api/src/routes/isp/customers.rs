@@ -69,7 +69,9 @@ async fn customer_markers(
     state: web::Data<AppState>,
     query: web::Query<MarkerQuery>,
 ) -> Result<web::Json<Vec<CustomerMarker>>, ApiError> {
-    Ok(web::Json(customer::markers(&state.pool, query.router_id).await?))
+    Ok(web::Json(
+        customer::markers(&state.pool, query.router_id).await?,
+    ))
 }
 
 /// How the SPA draws the map.
@@ -90,10 +92,7 @@ pub struct MapSettings {
     responses((status = 200, description = "The map's settings", body = MapSettings))
 )]
 #[get("/api/v1/isp/map-settings")]
-async fn map_settings(
-    _auth: Auth<IspStaff>,
-    state: web::Data<AppState>,
-) -> web::Json<MapSettings> {
+async fn map_settings(_auth: Auth<IspStaff>, state: web::Data<AppState>) -> web::Json<MapSettings> {
     web::Json(MapSettings {
         tile_url: state.settings.monitor.map_tile_url.clone(),
         attribution: state.settings.monitor.map_tile_attribution.clone(),
@@ -118,7 +117,9 @@ async fn get_customer(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<web::Json<IspCustomer>, ApiError> {
-    Ok(web::Json(customer::require(&state.pool, id.into_inner()).await?))
+    Ok(web::Json(
+        customer::require(&state.pool, id.into_inner()).await?,
+    ))
 }
 
 /// Add a customer; offline until a sync finds their PPPoE name.
@@ -141,8 +142,16 @@ async fn create_customer(
 ) -> Result<HttpResponse, ApiError> {
     let mut tx = state.pool.begin().await?;
     let created = customer::create(&mut tx, &body).await?;
-    audited(&mut tx, &auth, "isp_customer.created", "isp_customer", created.id, None, Some(&created))
-        .await?;
+    audited(
+        &mut tx,
+        &auth,
+        "isp_customer.created",
+        "isp_customer",
+        created.id,
+        None,
+        Some(&created),
+    )
+    .await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -173,8 +182,16 @@ async fn update_customer(
     let mut tx = state.pool.begin().await?;
     let before = customer::require(&mut *tx, id).await?;
     let after = customer::update(&mut tx, id, &body).await?;
-    audited(&mut tx, &auth, "isp_customer.updated", "isp_customer", id, Some(&before), Some(&after))
-        .await?;
+    audited(
+        &mut tx,
+        &auth,
+        "isp_customer.updated",
+        "isp_customer",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(web::Json(after))
 }
@@ -200,8 +217,16 @@ async fn delete_customer(
     let id = id.into_inner();
     let mut tx = state.pool.begin().await?;
     let before = customer::delete(&mut tx, id).await?;
-    audited(&mut tx, &auth, "isp_customer.deleted", "isp_customer", id, Some(&before), None)
-        .await?;
+    audited(
+        &mut tx,
+        &auth,
+        "isp_customer.deleted",
+        "isp_customer",
+        id,
+        Some(&before),
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -273,8 +298,16 @@ async fn record_isolation(
         return Ok(());
     }
     let mut tx = state.pool.begin().await?;
-    audited(&mut tx, auth, action, "isp_customer", outcome.customer_id, None, Some(outcome))
-        .await?;
+    audited(
+        &mut tx,
+        auth,
+        action,
+        "isp_customer",
+        outcome.customer_id,
+        None,
+        Some(outcome),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -60,7 +60,9 @@ async fn get_router(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<web::Json<IspRouter>, ApiError> {
-    Ok(web::Json(router::require(&state.pool, id.into_inner()).await?))
+    Ok(web::Json(
+        router::require(&state.pool, id.into_inner()).await?,
+    ))
 }
 
 /// Add a router. The password is sealed and never returned.
@@ -83,8 +85,16 @@ async fn create_router(
 ) -> Result<HttpResponse, ApiError> {
     let mut tx = state.pool.begin().await?;
     let created = router::create(&mut tx, &state.sealer, &body).await?;
-    audited(&mut tx, &auth, "isp_router.created", "isp_router", created.id, None, Some(&created))
-        .await?;
+    audited(
+        &mut tx,
+        &auth,
+        "isp_router.created",
+        "isp_router",
+        created.id,
+        None,
+        Some(&created),
+    )
+    .await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -114,8 +124,16 @@ async fn update_router(
     let mut tx = state.pool.begin().await?;
     let before = router::require(&mut *tx, id).await?;
     let after = router::update(&mut tx, &state.sealer, id, &body).await?;
-    audited(&mut tx, &auth, "isp_router.updated", "isp_router", id, Some(&before), Some(&after))
-        .await?;
+    audited(
+        &mut tx,
+        &auth,
+        "isp_router.updated",
+        "isp_router",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(web::Json(after))
 }
@@ -143,8 +161,16 @@ async fn delete_router(
     let mut tx = state.pool.begin().await?;
     let before = router::require(&mut *tx, id).await?;
     router::delete(&mut tx, id).await?;
-    audited(&mut tx, &auth, "isp_router.deleted", "isp_router", id, Some(&before), None)
-        .await?;
+    audited(
+        &mut tx,
+        &auth,
+        "isp_router.deleted",
+        "isp_router",
+        id,
+        Some(&before),
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -196,8 +222,13 @@ async fn sync_router(
     id: web::Path<i64>,
 ) -> Result<web::Json<SyncReport>, ApiError> {
     Ok(web::Json(
-        sync::sync_router(&state.pool, &state.sealer, id.into_inner(), SyncTrigger::Manual)
-            .await?,
+        sync::sync_router(
+            &state.pool,
+            &state.sealer,
+            id.into_inner(),
+            SyncTrigger::Manual,
+        )
+        .await?,
     ))
 }
 

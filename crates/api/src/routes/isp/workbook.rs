@@ -59,7 +59,8 @@ async fn upload_customer_import(
 ) -> Result<HttpResponse, ApiError> {
     let bytes = xlsx_body(&request, payload, MAX_UPLOAD_BYTES).await?;
     let file_name = query.file_name.as_deref().unwrap_or("pelanggan.xlsx");
-    let staged = workbook::stage(&state.pool, Some(auth.principal.user_id), file_name, bytes).await?;
+    let staged =
+        workbook::stage(&state.pool, Some(auth.principal.user_id), file_name, bytes).await?;
     Ok(HttpResponse::Created().json(staged))
 }
 
@@ -82,7 +83,9 @@ async fn get_customer_import(
     id: web::Path<Uuid>,
     query: web::Query<ImportRowQuery>,
 ) -> Result<web::Json<CustomerImport>, ApiError> {
-    Ok(web::Json(workbook::load(&state.pool, id.into_inner(), &query).await?))
+    Ok(web::Json(
+        workbook::load(&state.pool, id.into_inner(), &query).await?,
+    ))
 }
 
 /// Write the preview's valid rows (new and updated customers) in one
@@ -109,8 +112,16 @@ async fn confirm_customer_import(
     let id = id.into_inner();
     let mut tx = state.pool.begin().await?;
     let outcome = workbook::confirm(&mut tx, id).await?;
-    audited(&mut tx, &auth, "isp_customer_import.confirmed", "isp_customer_import", id, None, Some(&outcome))
-        .await?;
+    audited(
+        &mut tx,
+        &auth,
+        "isp_customer_import.confirmed",
+        "isp_customer_import",
+        id,
+        None,
+        Some(&outcome),
+    )
+    .await?;
     tx.commit().await?;
     Ok(web::Json(outcome))
 }
