@@ -4640,6 +4640,12 @@ export interface components {
         };
         /** @enum {string} */
         CustomerField: "name" | "pppoe_username" | "address" | "phone" | "latitude" | "longitude" | "plan" | "router" | "note";
+        /** @description A field an update changes. */
+        CustomerFieldChange: {
+            field: components["schemas"]["CustomerField"];
+            new: string;
+            old: string;
+        };
         CustomerGroup: {
             code: string;
             /** Format: int64 */
@@ -4668,12 +4674,12 @@ export interface components {
             matching: number;
             /** @description Rows of this page (status filter, offset, limit). */
             rows: components["schemas"]["CustomerImportRow"][];
-            summary: components["schemas"]["ImportSummary"];
+            summary: components["schemas"]["CustomerImportSummary"];
         };
         /** @description One data row of the sheet, read and compared. */
         CustomerImportRow: {
             address?: string | null;
-            changes: components["schemas"]["FieldChange"][];
+            changes: components["schemas"]["CustomerFieldChange"][];
             /** Format: double */
             latitude?: number | null;
             /** Format: double */
@@ -4683,14 +4689,21 @@ export interface components {
             phone?: string | null;
             plan?: string | null;
             pppoe_username?: string | null;
-            problems: components["schemas"]["RowProblem"][];
+            problems: components["schemas"]["CustomerRowProblem"][];
             router?: string | null;
             /**
              * Format: int32
              * @description The row number in the sheet (1-based, as Excel shows it).
              */
             row: number;
-            status: components["schemas"]["RowStatus"];
+            status: components["schemas"]["CustomerRowStatus"];
+        };
+        CustomerImportSummary: {
+            invalid: number;
+            new: number;
+            total: number;
+            unchanged: number;
+            update: number;
         };
         /** @description A customer as staff enter it. */
         CustomerInput: {
@@ -4755,6 +4768,15 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        CustomerRowProblem: {
+            field: components["schemas"]["CustomerField"];
+            message: string;
+        };
+        /**
+         * @description What a preview row will do.
+         * @enum {string}
+         */
+        CustomerRowStatus: "new" | "update" | "unchanged" | "invalid";
         /** @description Mobile data bought from the provider for the buyer's number. */
         DataPackageSpec: {
             operator: components["schemas"]["Operator"];
@@ -4856,11 +4878,14 @@ export interface components {
          * @enum {string}
          */
         Field: "name" | "ip" | "port" | "expire_date" | "price" | "currency" | "sold_at" | "merchant" | "type" | "qty";
-        /** @description A field an update changes. */
+        /**
+         * @description A field a re-import changes, with the stored and the new value as text
+         *     (dates `YYYY-MM-DD`, prices in minor units).
+         */
         FieldChange: {
-            field: components["schemas"]["CustomerField"];
-            new: string;
-            old: string;
+            field: components["schemas"]["Field"];
+            new?: string | null;
+            old?: string | null;
         };
         /**
          * @description What staff send for a gateway. Secrets left out (or null) keep their
@@ -5130,11 +5155,12 @@ export interface components {
             rows_skipped: number;
         };
         ImportSummary: {
-            invalid: number;
-            new: number;
-            total: number;
-            unchanged: number;
-            update: number;
+            account_sales: components["schemas"]["RowCounts"];
+            hosts: components["schemas"]["RowCounts"];
+            /** @description Sheets left out, with the reason. */
+            ignored_sheets: components["schemas"]["IgnoredSheet"][];
+            /** @description The sheets read, in workbook order. */
+            sheets: components["schemas"]["SheetSummary"][];
         };
         /** @description An integration as staff see it: the secret masked. */
         Integration: {
@@ -6648,6 +6674,39 @@ export interface components {
             /** @example juragan */
             username: string;
         };
+        /** @description The outcome of one sync, as the router page and the log show it. */
+        RouterSyncReport: {
+            /** Format: int64 */
+            active_connections?: number | null;
+            /** Format: int64 */
+            customers_online?: number | null;
+            /** Format: int64 */
+            duration_ms: number;
+            /**
+             * Format: int64
+             * @description Connecting, logging in and reading `/ppp/active/print`.
+             */
+            fetch_ms: number;
+            /**
+             * @description `Status updated: N active connections, M customers online`, or the
+             *     reason the router could not be read.
+             */
+            message: string;
+            ok: boolean;
+            /** Format: int64 */
+            router_id: number;
+            /** Format: date-time */
+            started_at: string;
+            /**
+             * Format: int64
+             * @description The one transaction that writes the statuses.
+             */
+            update_ms: number;
+            /** Format: int64 */
+            went_offline: number;
+            /** Format: int64 */
+            went_online: number;
+        };
         /** @description The answer of "Test connection". */
         RouterTest: {
             /**
@@ -6686,15 +6745,18 @@ export interface components {
             /** Format: int32 */
             valid_rows: number;
         };
+        /** @description One thing wrong with one cell (or a column the sheet lacks). */
         RowProblem: {
-            field: components["schemas"]["CustomerField"];
+            code: components["schemas"]["ProblemCode"];
+            field: components["schemas"]["Field"];
+            /** @description English explanation quoting the cell; the SPA translates by `code`. */
             message: string;
         };
         /**
-         * @description What a preview row will do.
+         * @description What a preview row would do if the import were confirmed now.
          * @enum {string}
          */
-        RowStatus: "new" | "update" | "unchanged" | "invalid";
+        RowStatus: "new" | "update" | "unchanged" | "duplicate" | "invalid";
         Run: {
             action: components["schemas"]["Action"];
             /** Format: date-time */
@@ -7251,38 +7313,11 @@ export interface components {
             /** Format: int32 */
             went_online?: number | null;
         };
-        /** @description The outcome of one sync, as the router page and the log show it. */
+        /** @description What a sync found. */
         SyncReport: {
-            /** Format: int64 */
-            active_connections?: number | null;
-            /** Format: int64 */
-            customers_online?: number | null;
-            /** Format: int64 */
-            duration_ms: number;
-            /**
-             * Format: int64
-             * @description Connecting, logging in and reading `/ppp/active/print`.
-             */
-            fetch_ms: number;
-            /**
-             * @description `Status updated: N active connections, M customers online`, or the
-             *     reason the router could not be read.
-             */
-            message: string;
-            ok: boolean;
-            /** Format: int64 */
-            router_id: number;
-            /** Format: date-time */
-            started_at: string;
-            /**
-             * Format: int64
-             * @description The one transaction that writes the statuses.
-             */
-            update_ms: number;
-            /** Format: int64 */
-            went_offline: number;
-            /** Format: int64 */
-            went_online: number;
+            nodes: number;
+            packages: number;
+            templates: number;
         };
         TelegramLinkCode: {
             bot_username: string;
@@ -9504,7 +9539,7 @@ export interface operations {
     getIspCustomerImport: {
         parameters: {
             query?: {
-                status?: components["schemas"]["RowStatus"] | null;
+                status?: components["schemas"]["CustomerRowStatus"] | null;
                 offset?: number | null;
                 /** @description 1 to 500 (50 when left out). */
                 limit?: number | null;
@@ -10172,7 +10207,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SyncReport"];
+                    "application/json": components["schemas"]["RouterSyncReport"];
                 };
             };
             400: components["responses"]["BadRequest"];

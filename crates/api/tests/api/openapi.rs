@@ -278,3 +278,73 @@ fn shared_answers_are_reusable_responses() {
         "#/components/responses/InternalError"
     );
 }
+
+/// utoipa names a schema after its Rust type and keeps the last of two
+/// types with one name: the document then describes one endpoint with
+/// another's shape, silently. Every schema type of the workspace (named by
+/// `#[schema(as = …)]` when it has one) must have a name of its own.
+#[test]
+fn schema_names_are_unique_across_the_workspace() {
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&crates).unwrap() {
+        let src = entry.unwrap().path().join("src");
+        if src.is_dir() {
+            rust_files(&src, &mut files);
+        }
+    }
+    let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+    let mut duplicates = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut in_schema = false;
+        let mut renamed: Option<String> = None;
+        for line in text.lines().map(str::trim) {
+            if line.starts_with("#[derive(") && line.contains("ToSchema") {
+                in_schema = true;
+                renamed = None;
+            } else if in_schema && line.starts_with("#[schema(as = ") {
+                renamed = line
+                    .trim_start_matches("#[schema(as = ")
+                    .split(|c: char| c == ')' || c == ',')
+                    .next()
+                    .map(str::to_owned);
+            } else if in_schema
+                && (line.starts_with("pub struct ") || line.starts_with("pub enum "))
+            {
+                let name = line
+                    .split_whitespace()
+                    .nth(2)
+                    .unwrap()
+                    .trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_')
+                    .split('<')
+                    .next()
+                    .unwrap()
+                    .to_owned();
+                let name = renamed.take().unwrap_or(name);
+                let place = file.display().to_string();
+                if let Some(first) = seen.insert(name.clone(), place.clone()) {
+                    duplicates.push(format!("{name}: {first} and {place}"));
+                }
+                in_schema = false;
+            } else if in_schema && !line.starts_with("#[") && !line.starts_with("///") {
+                in_schema = false;
+            }
+        }
+    }
+    assert!(seen.len() > 100, "the scan found the schema types");
+    assert!(
+        duplicates.is_empty(),
+        "schema names used twice: {duplicates:#?}"
+    );
+}

@@ -61,7 +61,7 @@ impl SyncTrigger {
 
 /// The outcome of one sync, as the router page and the log show it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SyncReport {
+pub struct RouterSyncReport {
     pub router_id: i64,
     pub ok: bool,
     pub started_at: DateTime<Utc>,
@@ -160,7 +160,7 @@ pub async fn sync_router(
     sealer: &Sealer,
     router_id: i64,
     trigger: SyncTrigger,
-) -> Result<SyncReport, MonitoringError> {
+) -> Result<RouterSyncReport, MonitoringError> {
     let owner = Uuid::new_v4().to_string();
     claim_lease(pool, router_id, &owner).await?;
     let outcome = sync_holding_lease(pool, sealer, router_id, trigger).await;
@@ -202,7 +202,7 @@ async fn sync_holding_lease(
     sealer: &Sealer,
     router_id: i64,
     trigger: SyncTrigger,
-) -> Result<SyncReport, MonitoringError> {
+) -> Result<RouterSyncReport, MonitoringError> {
     let config = router::connection_config(pool, sealer, router_id).await?;
     let started_at = Utc::now();
     let started = Instant::now();
@@ -229,7 +229,7 @@ async fn sync_holding_lease(
                 "{message}"
             );
             tx.commit().await?;
-            SyncReport {
+            RouterSyncReport {
                 router_id,
                 ok: true,
                 started_at,
@@ -252,7 +252,7 @@ async fn sync_holding_lease(
             )
             .execute(pool)
             .await?;
-            SyncReport {
+            RouterSyncReport {
                 router_id,
                 ok: false,
                 started_at,
@@ -284,7 +284,7 @@ fn to_i32(value: i64) -> i32 {
 /// lines at the default interval).
 async fn record(
     pool: &PgPool,
-    report: &SyncReport,
+    report: &RouterSyncReport,
     trigger: SyncTrigger,
 ) -> Result<(), MonitoringError> {
     let mut tx = pool.begin().await?;

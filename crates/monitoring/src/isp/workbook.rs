@@ -118,7 +118,7 @@ const COORDINATE_HEADERS: &[&str] = &["koordinat", "coordinates", "coordinate", 
 /// What a preview row will do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum RowStatus {
+pub enum CustomerRowStatus {
     New,
     Update,
     Unchanged,
@@ -127,14 +127,14 @@ pub enum RowStatus {
 
 /// A field an update changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct FieldChange {
+pub struct CustomerFieldChange {
     pub field: CustomerField,
     pub old: String,
     pub new: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct RowProblem {
+pub struct CustomerRowProblem {
     pub field: CustomerField,
     pub message: String,
 }
@@ -153,9 +153,9 @@ pub struct CustomerImportRow {
     pub plan: Option<String>,
     pub router: Option<String>,
     pub note: Option<String>,
-    pub status: RowStatus,
-    pub changes: Vec<FieldChange>,
-    pub problems: Vec<RowProblem>,
+    pub status: CustomerRowStatus,
+    pub changes: Vec<CustomerFieldChange>,
+    pub problems: Vec<CustomerRowProblem>,
     /// The stored customer an update changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(ignore)]
@@ -169,7 +169,7 @@ pub struct CustomerImportRow {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct ImportSummary {
+pub struct CustomerImportSummary {
     pub total: usize,
     pub new: usize,
     pub update: usize,
@@ -184,7 +184,7 @@ pub struct CustomerImport {
     pub file_name: String,
     pub created_at: DateTime<Utc>,
     pub confirmed_at: Option<DateTime<Utc>>,
-    pub summary: ImportSummary,
+    pub summary: CustomerImportSummary,
     /// Rows of this page (status filter, offset, limit).
     pub rows: Vec<CustomerImportRow>,
     /// Rows matching the filter, all pages.
@@ -193,7 +193,7 @@ pub struct CustomerImport {
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 pub struct ImportRowQuery {
-    pub status: Option<RowStatus>,
+    pub status: Option<CustomerRowStatus>,
     #[param(minimum = 0)]
     pub offset: Option<usize>,
     /// 1 to 500 (50 when left out).
@@ -217,7 +217,7 @@ struct SheetRow {
     cells: HashMap<CustomerField, String>,
     latitude: Option<f64>,
     longitude: Option<f64>,
-    problems: Vec<RowProblem>,
+    problems: Vec<CustomerRowProblem>,
 }
 
 fn cell_text(cell: &Data) -> String {
@@ -371,14 +371,14 @@ fn read_coordinates(row: &mut SheetRow, pair: &str) {
         let Some(text) = text else { continue };
         match parse_coordinate(&text) {
             Some(value) if value.abs() <= range => *slot = Some(value),
-            _ => row.problems.push(RowProblem {
+            _ => row.problems.push(CustomerRowProblem {
                 field,
                 message: format!("`{text}` is not a coordinate between -{range} and {range}"),
             }),
         }
     }
     if row.latitude.is_some() != row.longitude.is_some() && row.problems.is_empty() {
-        row.problems.push(RowProblem {
+        row.problems.push(CustomerRowProblem {
             field: CustomerField::Longitude,
             message: "a coordinate needs both latitude and longitude".to_owned(),
         });
@@ -492,7 +492,7 @@ fn compare(
     let product = plan.as_ref().and_then(|plan| {
         let found = lookup.products.get(&plan.to_lowercase());
         if found.is_none() {
-            problems.push(RowProblem {
+            problems.push(CustomerRowProblem {
                 field: CustomerField::Plan,
                 message: format!("no internet product named `{plan}`"),
             });
@@ -502,7 +502,7 @@ fn compare(
     let router_found = router.as_ref().and_then(|router| {
         let found = lookup.routers.get(&router.to_lowercase());
         if found.is_none() {
-            problems.push(RowProblem {
+            problems.push(CustomerRowProblem {
                 field: CustomerField::Router,
                 message: format!("no router named `{router}`"),
             });
@@ -584,7 +584,7 @@ fn compare(
                 _ => CustomerField::Note,
             };
             if !problems.iter().any(|p| p.field == field) {
-                problems.push(RowProblem {
+                problems.push(CustomerRowProblem {
                     field,
                     message: error.message.clone(),
                 });
@@ -594,7 +594,7 @@ fn compare(
     if !input.pppoe_username.is_empty() {
         let key = (input.router_id, input.pppoe_username.to_lowercase());
         if let Some(first) = seen.get(&key) {
-            problems.push(RowProblem {
+            problems.push(CustomerRowProblem {
                 field: CustomerField::PppoeUsername,
                 message: format!("row {first} has the same PPPoE name on the same router"),
             });
@@ -606,7 +606,7 @@ fn compare(
     if let Some(stored) = existing {
         let mut change = |field, old: String, new: String| {
             if old != new {
-                changes.push(FieldChange { field, old, new });
+                changes.push(CustomerFieldChange { field, old, new });
             }
         };
         change(CustomerField::Name, stored.name.clone(), input.name.clone());
@@ -656,10 +656,10 @@ fn compare(
         change(CustomerField::Note, stored.note.clone(), input.note.clone());
     }
     let status = match (problems.is_empty(), existing, changes.is_empty()) {
-        (false, _, _) => RowStatus::Invalid,
-        (true, None, _) => RowStatus::New,
-        (true, Some(_), true) => RowStatus::Unchanged,
-        (true, Some(_), false) => RowStatus::Update,
+        (false, _, _) => CustomerRowStatus::Invalid,
+        (true, None, _) => CustomerRowStatus::New,
+        (true, Some(_), true) => CustomerRowStatus::Unchanged,
+        (true, Some(_), false) => CustomerRowStatus::Update,
     };
     CustomerImportRow {
         row: sheet.row,
@@ -687,17 +687,17 @@ fn compare(
     }
 }
 
-fn summarise(rows: &[CustomerImportRow]) -> ImportSummary {
-    let mut summary = ImportSummary {
+fn summarise(rows: &[CustomerImportRow]) -> CustomerImportSummary {
+    let mut summary = CustomerImportSummary {
         total: rows.len(),
-        ..ImportSummary::default()
+        ..CustomerImportSummary::default()
     };
     for row in rows {
         match row.status {
-            RowStatus::New => summary.new += 1,
-            RowStatus::Update => summary.update += 1,
-            RowStatus::Unchanged => summary.unchanged += 1,
-            RowStatus::Invalid => summary.invalid += 1,
+            CustomerRowStatus::New => summary.new += 1,
+            CustomerRowStatus::Update => summary.update += 1,
+            CustomerRowStatus::Unchanged => summary.unchanged += 1,
+            CustomerRowStatus::Invalid => summary.invalid += 1,
         }
     }
     summary
@@ -840,9 +840,9 @@ pub async fn confirm(conn: &mut PgConnection, id: Uuid) -> Result<ImportOutcome,
             note: row.note.clone().unwrap_or_default(),
         };
         match (row.status, row.customer_id) {
-            (RowStatus::Invalid, _) => outcome.skipped_invalid += 1,
-            (RowStatus::Unchanged, _) => outcome.unchanged += 1,
-            (RowStatus::New, _) | (RowStatus::Update, None) => {
+            (CustomerRowStatus::Invalid, _) => outcome.skipped_invalid += 1,
+            (CustomerRowStatus::Unchanged, _) => outcome.unchanged += 1,
+            (CustomerRowStatus::New, _) | (CustomerRowStatus::Update, None) => {
                 let checked = input.validate()?;
                 sqlx::query!(
                     "INSERT INTO isp_customer (name, pppoe_username, address, phone, latitude,
@@ -863,7 +863,7 @@ pub async fn confirm(conn: &mut PgConnection, id: Uuid) -> Result<ImportOutcome,
                 .map_err(crate::isp::customer::write_conflict)?;
                 outcome.created += 1;
             }
-            (RowStatus::Update, Some(customer_id)) => {
+            (CustomerRowStatus::Update, Some(customer_id)) => {
                 let checked = input.validate()?;
                 sqlx::query!(
                     "UPDATE isp_customer

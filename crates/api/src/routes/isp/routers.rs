@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use monitoring::isp::router::{self, IspRouter, RouterInput, RouterTest};
-use monitoring::isp::sync::{self, SyncLogEntry, SyncReport, SyncTrigger};
+use monitoring::isp::sync::{self, RouterSyncReport, SyncLogEntry, SyncTrigger};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -210,7 +210,7 @@ async fn test_router(
     extensions(("x-roles" = json!(["owner", "sysadmin", "business"]))),
     params(("id" = i64, Path, description = "The router")),
     responses(
-        (status = 200, description = "The sync's outcome, success or not", body = SyncReport),
+        (status = 200, description = "The sync's outcome, success or not", body = RouterSyncReport),
         (status = 404, description = "No such router", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A sync of this router is running (`sync_in_progress`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -220,7 +220,7 @@ async fn sync_router(
     _auth: Auth<IspStaff>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-) -> Result<web::Json<SyncReport>, ApiError> {
+) -> Result<web::Json<RouterSyncReport>, ApiError> {
     Ok(web::Json(
         sync::sync_router(
             &state.pool,
