@@ -34,6 +34,11 @@ export const COLORS = {
   dangerSoft: '#fef6f6',
   /** A DOWN marker that must stand out on a light surface (status bars, alert edges). */
   dangerMark: '#f87171',
+  /** ISP customers: the ONLINE badge and map marker, an isolated (isolir) customer's ring, the map without tiles. */
+  online: '#16a34a',
+  onlineSoft: '#dcfce7',
+  isolated: '#7c3aed',
+  mapBg: '#e8edf3',
 } as const
 
 export type ColorToken = keyof typeof COLORS

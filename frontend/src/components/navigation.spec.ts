@@ -15,17 +15,26 @@ describe('header navigation', () => {
   it('shows Broadcasts to business staff and the owner only', () => {
     expect(keys({ isStaff: true, isOwner: false, roles: ['finance', 'sysadmin'] })).not.toContain('broadcasts')
     expect(keys({ isStaff: true, isOwner: false, roles: ['business'] })).toEqual([
-      'storefront', 'products', 'domains', 'client', 'staff', 'outbox', 'broadcasts', 'hosts', 'sales', 'content', 'catalog', 'billing', 'health', 'api-docs',
+      'storefront', 'products', 'domains', 'client', 'staff', 'outbox', 'broadcasts', 'hosts', 'isp', 'sales', 'content', 'catalog', 'billing', 'health', 'api-docs',
     ])
     expect(keys({ isStaff: true, isOwner: true, roles: ['owner'] })).toEqual([
-      'storefront', 'products', 'domains', 'client', 'client-services', 'client-renewals', 'staff', 'outbox', 'broadcasts', 'hosts', 'sales', 'content', 'catalog', 'billing', 'provisioning', 'team', 'audit', 'templates', 'telegram-chats', 'alerts', 'health', 'api-docs',
+      'storefront', 'products', 'domains', 'client', 'client-services', 'client-renewals', 'staff', 'outbox', 'broadcasts', 'hosts', 'isp', 'sales', 'content', 'catalog', 'billing', 'provisioning', 'team', 'audit', 'templates', 'telegram-chats', 'alerts', 'health', 'api-docs',
     ])
   })
 
   it('shows Monitoring to the owner, sysadmins and business, the sales book to the owner, business and finance', () => {
-    expect(keys({ isStaff: true, isOwner: false, roles: ['sysadmin'] })).toEqual(['storefront', 'products', 'domains', 'client', 'staff', 'outbox', 'hosts', 'catalog', 'billing', 'provisioning', 'health', 'api-docs'])
+    expect(keys({ isStaff: true, isOwner: false, roles: ['sysadmin'] })).toEqual(['storefront', 'products', 'domains', 'client', 'staff', 'outbox', 'hosts', 'isp', 'catalog', 'billing', 'provisioning', 'health', 'api-docs'])
     expect(keys({ isStaff: true, isOwner: false, roles: ['finance'] })).toEqual(['storefront', 'products', 'domains', 'client', 'staff', 'outbox', 'sales', 'catalog', 'billing', 'health', 'api-docs'])
     expect(keys({ isStaff: false, isOwner: false, roles: ['client'] })).not.toContain('hosts')
+  })
+
+  it('groups the ISP customers and MikroTik routers for the owner, sysadmins and business', () => {
+    for (const role of ['owner', 'sysadmin', 'business'] as const) {
+      const isp = visibleNavItems({ isStaff: true, isOwner: role === 'owner', roles: [role] }).find((i) => i.key === 'isp')
+      expect(isp?.children?.map((c) => c.to)).toEqual(['/staff/isp/customers', '/staff/isp/routers'])
+    }
+    expect(keys({ isStaff: true, isOwner: false, roles: ['finance'] })).not.toContain('isp')
+    expect(keys({ isStaff: false, isOwner: false, roles: ['client'] })).not.toContain('isp')
   })
 
   it('shows Content to the owner and business only', () => {

@@ -1,4 +1,4 @@
-import { BROADCAST_ROLES, BUYER_ROLES, CONTENT_ROLES, FINANCE_ROLES, GATEWAY_ROLES, LIFECYCLE_ROLES, MONITOR_ROLES, PROMO_ROLES, PROVISIONING_ROLES, SALES_ROLES, SERVICE_ROLES, hasAnyRole, type Role } from '../api/roles'
+import { BROADCAST_ROLES, BUYER_ROLES, CONTENT_ROLES, FINANCE_ROLES, GATEWAY_ROLES, ISP_ROLES, LIFECYCLE_ROLES, MONITOR_ROLES, PROMO_ROLES, PROVISIONING_ROLES, SALES_ROLES, SERVICE_ROLES, hasAnyRole, type Role } from '../api/roles'
 
 /** The areas in the header nav; labels are i18n keys. */
 export interface NavItem {
@@ -36,6 +36,16 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'outbox', labelKey: 'nav.outbox', to: '/staff/outbox', audience: 'staff' },
   { key: 'broadcasts', labelKey: 'nav.broadcasts', to: '/staff/broadcasts', audience: 'staff', roles: BROADCAST_ROLES },
   { key: 'hosts', labelKey: 'nav.hosts', to: '/staff/hosts', audience: 'staff', roles: MONITOR_ROLES },
+  {
+    key: 'isp',
+    labelKey: 'nav.isp',
+    audience: 'staff',
+    roles: ISP_ROLES,
+    children: [
+      { key: 'isp-customers', labelKey: 'nav.ispCustomers', to: '/staff/isp/customers', audience: 'staff', roles: ISP_ROLES },
+      { key: 'isp-routers', labelKey: 'nav.ispRouters', to: '/staff/isp/routers', audience: 'staff', roles: ISP_ROLES },
+    ],
+  },
   { key: 'sales', labelKey: 'nav.sales', to: '/staff/sales', audience: 'staff', roles: SALES_ROLES },
   { key: 'content', labelKey: 'nav.content', to: '/staff/content', audience: 'staff', roles: CONTENT_ROLES },
   {

@@ -7,7 +7,7 @@ import {
   type RouterHistory,
 } from 'vue-router'
 import HomePage from '../pages/HomePage.vue'
-import { BROADCAST_ROLES, BUYER_ROLES, CONTENT_ROLES, FINANCE_ROLES, GATEWAY_ROLES, LIFECYCLE_ROLES, PROMO_ROLES, MONITOR_ROLES, PRODUCT_CREATE_ROLES, PROVISIONING_ROLES, SALES_ROLES, SERVICE_ROLES, SERVICE_STAFF_ROLES, STAFF_ROLES, type Role } from '../api/roles'
+import { BROADCAST_ROLES, BUYER_ROLES, CONTENT_ROLES, FINANCE_ROLES, GATEWAY_ROLES, ISP_ROLES, LIFECYCLE_ROLES, PROMO_ROLES, MONITOR_ROLES, PRODUCT_CREATE_ROLES, PROVISIONING_ROLES, SALES_ROLES, SERVICE_ROLES, SERVICE_STAFF_ROLES, STAFF_ROLES, type Role } from '../api/roles'
 import { installGuards } from './guards'
 
 declare module 'vue-router' {
@@ -215,6 +215,32 @@ export const routes: RouteRecordRaw[] = [
         name: 'staff-hosts-import',
         component: () => import('../pages/staff/ImportPage.vue'),
         meta: { titleKey: 'imports.title', roles: MONITOR_ROLES },
+      },
+      // ISP: customers on MikroTik routers, their PPPoE status and map (owner, sysadmin, business).
+      { path: 'isp', redirect: { name: 'staff-isp-customers' }, meta: { titleKey: 'isp.customers.title', roles: ISP_ROLES } },
+      {
+        path: 'isp/customers',
+        name: 'staff-isp-customers',
+        component: () => import('../pages/staff/isp/CustomersPage.vue'),
+        meta: { titleKey: 'isp.customers.title', roles: ISP_ROLES },
+      },
+      {
+        path: 'isp/customers/import',
+        name: 'staff-isp-customers-import',
+        component: () => import('../pages/staff/isp/CustomersImportPage.vue'),
+        meta: { titleKey: 'isp.imports.title', roles: ISP_ROLES },
+      },
+      {
+        path: 'isp/routers',
+        name: 'staff-isp-routers',
+        component: () => import('../pages/staff/isp/RoutersPage.vue'),
+        meta: { titleKey: 'isp.routers.title', roles: ISP_ROLES },
+      },
+      {
+        path: 'isp/routers/:id(\\d+)',
+        name: 'staff-isp-router',
+        component: () => import('../pages/staff/isp/RouterPage.vue'),
+        meta: { titleKey: 'isp.routers.detailTitle', roles: ISP_ROLES },
       },
       {
         path: 'sales',
