@@ -174,7 +174,7 @@ describe('one router', () => {
     expect(w.get($('isp-router-active')).text()).toBe('5')
     expect(w.get($('isp-router-online')).text()).toBe('3')
     expect(w.get($('isp-router-duration')).text()).toBe('840 ms')
-    expect(w.get($('isp-router-rights')).text()).toContain('read, api (write for isolation)')
+    expect(w.get($('isp-router-rights')).text()).toContain('A read-only router user is enough')
     const rows = w.findAll($('isp-sync-log-row'))
     expect(rows.map((r) => r.attributes('data-ok'))).toEqual(['true', 'false'])
     expect(rows[0]!.text()).toContain('Sync now')
