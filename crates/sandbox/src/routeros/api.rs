@@ -81,10 +81,49 @@ impl ApiServer {
     }
 }
 
+/// Accepts connections while the API service is enabled; disabling it
+/// closes the port (a connect is refused, as at a router with the service
+/// disabled) and enabling it listens again on the same address.
 async fn accept(listener: TcpListener, state: RouterOsState, tls: Option<TlsAcceptor>) {
     let mut connections = JoinSet::new();
+    let Ok(addr) = listener.local_addr() else {
+        return;
+    };
+    let mut listener = Some(listener);
+    let mut enabled = state.watch_api_enabled();
+    state.port_listening(true);
     loop {
-        let stream = match listener.accept().await {
+        let Some(open) = &listener else {
+            // Closed: wait for the service to be enabled, then listen again.
+            if enabled.wait_for(|enabled| *enabled).await.is_err() {
+                return;
+            }
+            match TcpListener::bind(addr).await {
+                Ok(bound) => {
+                    listener = Some(bound);
+                    state.port_listening(true);
+                }
+                Err(error) => {
+                    tracing::warn!(%error, %addr, "RouterOS fake: cannot listen again");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+            continue;
+        };
+        let accepted = tokio::select! {
+            accepted = open.accept() => accepted,
+            changed = enabled.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                if !*enabled.borrow_and_update() {
+                    listener = None;
+                    state.port_listening(false);
+                }
+                continue;
+            }
+        };
+        let stream = match accepted {
             Ok((stream, _)) => stream,
             Err(error) => {
                 // Out of descriptors, most likely: wait instead of spinning.
@@ -95,7 +134,7 @@ async fn accept(listener: TcpListener, state: RouterOsState, tls: Option<TlsAcce
         };
         while connections.try_join_next().is_some() {}
         if !state.api_enabled() {
-            // A disabled service: reset at once, as a closed port would.
+            // Accepted just as the service was disabled: reset at once.
             let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
             drop(stream);
             continue;

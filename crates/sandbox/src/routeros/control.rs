@@ -117,6 +117,9 @@ struct ApiService {
 /// `{"enabled": false}` plays `/ip service disable api,api-ssl`.
 async fn api_service(state: web::Data<RouterOsState>, body: web::Json<ApiService>) -> HttpResponse {
     state.set_api_enabled(body.enabled);
+    state
+        .wait_for_ports(if body.enabled { state.api_ports() } else { 0 })
+        .await;
     HttpResponse::NoContent().finish()
 }
 

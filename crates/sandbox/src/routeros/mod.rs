@@ -499,8 +499,11 @@ impl RouterOsFakeHandle {
     }
 
     /// `/ip service enable|disable api,api-ssl`: when disabled, open
-    /// connections are closed and new ones reset at once.
-    pub fn set_api_enabled(&self, enabled: bool) {
+    /// connections are closed and the ports closed (a connect is refused);
+    /// enabled, they listen again. Returns once the ports are so.
+    pub async fn set_api_enabled(&self, enabled: bool) {
         self.state.set_api_enabled(enabled);
+        let ports = if enabled { self.state.api_ports() } else { 0 };
+        self.state.wait_for_ports(ports).await;
     }
 }

@@ -51,6 +51,9 @@ struct Inner {
     /// `/ip service` of `api` and `api-ssl`: connections watch it and close
     /// when it turns off.
     api_enabled: watch::Sender<bool>,
+    /// API ports listening now: a disabled service closes its ports, as a
+    /// router does, so a client's connect is refused.
+    listening: watch::Sender<usize>,
 }
 
 #[derive(Default)]
@@ -133,6 +136,7 @@ pub(crate) enum WriteError {
 impl RouterOsState {
     pub(crate) fn new(config: RouterOsFakeConfig) -> Result<Self, RouterOsFakeError> {
         let (api_enabled, _) = watch::channel(true);
+        let (listening, _) = watch::channel(0);
         let state = RouterOsState {
             inner: Arc::new(Inner {
                 config: config.clone(),
@@ -143,6 +147,7 @@ impl RouterOsState {
                 }),
                 connections: AtomicUsize::new(0),
                 api_enabled,
+                listening,
             }),
         };
         for secret in config.secrets {
@@ -203,6 +208,32 @@ impl RouterOsState {
 
     pub(crate) fn set_api_enabled(&self, enabled: bool) {
         self.inner.api_enabled.send_replace(enabled);
+    }
+
+    /// An API port opened (`true`) or closed.
+    pub(crate) fn port_listening(&self, open: bool) {
+        self.inner.listening.send_modify(|count| {
+            *count = if open {
+                *count + 1
+            } else {
+                count.saturating_sub(1)
+            };
+        });
+    }
+
+    /// The API ports the fake has: the API, and API-SSL when configured.
+    pub(crate) fn api_ports(&self) -> usize {
+        1 + usize::from(self.inner.config.tls)
+    }
+
+    /// Waits (at most 2 s) until `ports` API ports listen, or none.
+    pub(crate) async fn wait_for_ports(&self, ports: usize) {
+        let mut listening = self.inner.listening.subscribe();
+        let _ = tokio::time::timeout(
+            Duration::from_secs(2),
+            listening.wait_for(|count| *count == ports),
+        )
+        .await;
     }
 
     pub(crate) fn reply_delay(&self) -> Duration {
