@@ -4,7 +4,8 @@
 //! `/ppp/active/print`) and the database update, and the whole sync as
 //! "Sync now" runs it (lease, fetch, one transaction, log). Baseline in the
 //! same run: seed 004's approach on the same data — reset every customer
-//! offline, then one UPDATE per active session — in one transaction.
+//! offline, then one UPDATE per active session (through the same index) —
+//! in one transaction.
 //! Prints a Markdown section (for BENCHMARKS.md) on stdout.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -157,7 +158,8 @@ async fn main() {
         for session in &sessions {
             sqlx::query(
                 "UPDATE isp_customer SET connection = 'online', session_address = $3
-                  WHERE router_id = $1 AND lower(pppoe_username) = lower($2)",
+                  WHERE router_id = $1 AND pppoe_username <> ''
+                    AND lower(pppoe_username) = lower($2)",
             )
             .bind(router_id)
             .bind(&session.name)
@@ -171,7 +173,7 @@ async fn main() {
     }
     let baseline = median(baselines);
     let baseline_total = fetch + baseline;
-    let peak_rss = support::status_kib(std::process::id(), "VmHWM");
+    let peak_rss = support::status_kib(std::process::id(), "VmHWM:");
 
     println!("## ISP: one PPPoE status sync, 10,000 sessions against 10,000 customers\n");
     println!(

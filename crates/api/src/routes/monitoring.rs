@@ -1,7 +1,6 @@
 //! Monitored hosts (staff), their maintenance windows, the Excel import and
 //! export, and the public status page.
 
-use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use identity::audit::{self, AuditRecord};
 use monitoring::host::{
@@ -74,7 +73,7 @@ fn write_context(state: &AppState, auth: &Auth<MonitorStaff>) -> WriteContext {
     }
 }
 
-use super::upload::XLSX;
+use super::upload::xlsx_attachment;
 
 /// Records a host change with the full host before and after, so the log
 /// can settle what exactly an edit or a delete changed.
@@ -695,13 +694,7 @@ async fn export_workbook(
 ) -> Result<HttpResponse, ApiError> {
     let bytes = import::export(&state.pool).await?;
     let name = format!("juragan-{}.xlsx", chrono::Utc::now().format("%Y%m%d"));
-    Ok(HttpResponse::Ok()
-        .content_type(XLSX)
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(name)],
-        })
-        .body(bytes))
+    Ok(xlsx_attachment(name, bytes))
 }
 
 /// The public status page: the hosts staff made public, with UP/DOWN, last

@@ -9,6 +9,18 @@ use crate::error::ApiError;
 
 pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+/// An `.xlsx` download named `name`.
+pub(crate) fn xlsx_attachment(name: String, bytes: Vec<u8>) -> actix_web::HttpResponse {
+    use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+    actix_web::HttpResponse::Ok()
+        .content_type(XLSX)
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(name)],
+        })
+        .body(bytes)
+}
+
 /// The body of an `.xlsx` upload of at most `limit` bytes: 415 for another
 /// content type, 413 past the limit.
 pub(crate) async fn xlsx_body(

@@ -316,7 +316,7 @@ fn schema_names_are_unique_across_the_workspace() {
             } else if in_schema && line.starts_with("#[schema(as = ") {
                 renamed = line
                     .trim_start_matches("#[schema(as = ")
-                    .split(|c: char| c == ')' || c == ',')
+                    .split([')', ','])
                     .next()
                     .map(str::to_owned);
             } else if in_schema

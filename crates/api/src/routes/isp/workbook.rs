@@ -1,6 +1,5 @@
 //! The customers' Excel import (upload → preview → confirm) and export.
 
-use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use monitoring::isp::workbook::{self, CustomerImport, ImportOutcome, ImportRowQuery};
 use monitoring::spreadsheet::MAX_UPLOAD_BYTES;
@@ -13,7 +12,7 @@ use super::IspStaff;
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::routes::audited;
-use crate::routes::upload::{XLSX, xlsx_body};
+use crate::routes::upload::{xlsx_attachment, xlsx_body};
 use crate::state::AppState;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -166,11 +165,5 @@ async fn export_customers(
 ) -> Result<HttpResponse, ApiError> {
     let bytes = workbook::export(&state.pool).await?;
     let name = format!("pelanggan-{}.xlsx", chrono::Utc::now().format("%Y%m%d"));
-    Ok(HttpResponse::Ok()
-        .content_type(XLSX)
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(name)],
-        })
-        .body(bytes))
+    Ok(xlsx_attachment(name, bytes))
 }
