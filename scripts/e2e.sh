@@ -27,6 +27,7 @@ registrar_port=$(scripts/free-port.sh)
 routeros_api_port=$(scripts/free-port.sh)
 routeros_tls_port=$(scripts/free-port.sh)
 routeros_rest_port=$(scripts/free-port.sh)
+routeros_rest_tls_port=$(scripts/free-port.sh)
 logs="$root/frontend/test-results"
 mkdir -p "$logs"
 pids=()
@@ -83,6 +84,7 @@ export PROVISIONING_TASK_POLL_MS=200
 export SANDBOX_ROUTEROS_API_ADDR="127.0.0.1:$routeros_api_port"
 export SANDBOX_ROUTEROS_API_TLS_ADDR="127.0.0.1:$routeros_tls_port"
 export SANDBOX_ROUTEROS_REST_ADDR="127.0.0.1:$routeros_rest_port"
+export SANDBOX_ROUTEROS_REST_TLS_ADDR="127.0.0.1:$routeros_rest_tls_port"
 export FRONTEND_DIST="$root/frontend/dist"
 
 "$bin/juragan" migrate >"$logs/migrate.log" 2>&1

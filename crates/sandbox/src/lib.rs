@@ -162,9 +162,11 @@ impl Default for SandboxConfig {
             // The router's own API port; REST next to the other fakes.
             routeros_api_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8728)),
             routeros_rest_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8034)),
-            // Demo subscribers, API-SSL on the router's 8729.
+            // Demo subscribers, API-SSL on the router's 8729, REST over
+            // HTTPS on 8035.
             routeros: RouterOsFakeConfig {
                 tls_addr: Some(SocketAddr::from((Ipv4Addr::LOCALHOST, 8729))),
+                rest_tls_addr: Some(SocketAddr::from((Ipv4Addr::LOCALHOST, 8035))),
                 ..RouterOsFakeConfig::demo()
             },
         }

@@ -95,6 +95,13 @@ struct Args {
         default_value = "127.0.0.1:8034"
     )]
     routeros_rest_addr: SocketAddr,
+    /// Address of the RouterOS fake's REST API over HTTPS (www-ssl).
+    #[arg(
+        long,
+        env = "SANDBOX_ROUTEROS_REST_TLS_ADDR",
+        default_value = "127.0.0.1:8035"
+    )]
+    routeros_rest_tls_addr: SocketAddr,
     /// How the RouterOS fake's /login works: modern (6.43+) or legacy (MD5
     /// challenge).
     #[arg(long, env = "SANDBOX_ROUTEROS_LOGIN_STYLE", value_enum, default_value_t = LoginStyleArg::Modern)]
@@ -158,6 +165,7 @@ async fn main() -> anyhow::Result<()> {
         routeros_rest_addr: args.routeros_rest_addr,
         routeros: sandbox::RouterOsFakeConfig {
             tls_addr: Some(args.routeros_api_tls_addr),
+            rest_tls_addr: Some(args.routeros_rest_tls_addr),
             login_style: match args.routeros_login_style {
                 LoginStyleArg::Modern => sandbox::routeros::LoginStyle::Modern,
                 LoginStyleArg::Legacy => sandbox::routeros::LoginStyle::Legacy,
@@ -185,6 +193,10 @@ async fn main() -> anyhow::Result<()> {
             .api_tls_addr()
             .map_or_else(String::new, |addr| addr.to_string()),
         routeros_rest_addr = %sandbox.routeros().rest_addr(),
+        routeros_rest_tls_addr = %sandbox
+            .routeros()
+            .rest_tls_addr()
+            .map_or_else(String::new, |addr| addr.to_string()),
         "sandbox ready; mail at {}/",
         sandbox.http_url(),
     );

@@ -904,3 +904,82 @@ async fn customers_import_previews_confirms_and_export_imports_back_unchanged(po
     )
     .await;
 }
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn api_ssl_and_rest_transports_sync_the_same_with_a_pinned_certificate(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let (_, sysadmin) = app.user_token("sys@isp.test", &["sysadmin"]).await;
+    let fake = fake_router().await;
+    fake.log_in("egisetiawansempu", Some("10.10.10.2"), None)
+        .unwrap();
+    let fingerprint = fake.tls_fingerprint_hex();
+    let transports = [
+        ("api_tls", fake.api_tls_addr().unwrap().port()),
+        ("rest", fake.rest_tls_addr().unwrap().port()),
+    ];
+    for (transport, port) in transports {
+        let router = add_router(
+            &app,
+            &sysadmin,
+            &fake,
+            json!({"name": transport, "transport": transport, "port": port,
+                   "tls_fingerprint": fingerprint}),
+        )
+        .await;
+        let egi = add_customer(
+            &app,
+            &sysadmin,
+            json!({"name": "Egi", "pppoe_username": "egisetiawansempu", "router_id": router}),
+        )
+        .await;
+        let test: Value = app
+            .authed(
+                Method::POST,
+                &format!("/api/v1/isp/routers/{router}/test"),
+                &sysadmin,
+                None,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(test["ok"], true, "{transport}: {test}");
+        assert_eq!(test["active_sessions"], 1);
+        let report = sync_now(&app, &sysadmin, router).await;
+        assert_eq!(report["customers_online"], 1, "{transport}: {report}");
+        assert_eq!(
+            customer(&app, &sysadmin, egi).await["session_address"],
+            "10.10.10.2"
+        );
+    }
+    // Another pin: the TLS handshake is refused, and said so.
+    let wrong = add_router(
+        &app,
+        &sysadmin,
+        &fake,
+        json!({"name": "wrong pin", "transport": "api_tls",
+               "port": fake.api_tls_addr().unwrap().port(), "tls_fingerprint": "ab".repeat(32)}),
+    )
+    .await;
+    let test: Value = app
+        .authed(
+            Method::POST,
+            &format!("/api/v1/isp/routers/{wrong}/test"),
+            &sysadmin,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(test["ok"], false, "{test}");
+    assert!(
+        test["message"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("tls")
+            || test["message"].as_str().unwrap().contains("certificate"),
+        "{test}"
+    );
+}

@@ -29,7 +29,7 @@
 
 mod server;
 mod state;
-mod tls;
+pub(crate) mod tls;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 

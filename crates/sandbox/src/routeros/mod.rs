@@ -173,6 +173,9 @@ pub struct RouterOsFakeConfig {
     pub tls: bool,
     /// Where API-SSL listens; `None` is a free port on the API's address.
     pub tls_addr: Option<SocketAddr>,
+    /// Where REST over HTTPS (`www-ssl`, with the same certificate)
+    /// listens when `tls` is on; `None` is a free port on the REST address.
+    pub rest_tls_addr: Option<SocketAddr>,
     /// The PPP secrets there from the start.
     pub secrets: Vec<RouterOsSecret>,
     /// The subscribers online from the start.
@@ -194,6 +197,7 @@ impl Default for RouterOsFakeConfig {
             empty_reply: true,
             tls: true,
             tls_addr: None,
+            rest_tls_addr: None,
             secrets: Vec::new(),
             online: Vec::new(),
         }
@@ -326,11 +330,25 @@ impl RouterOsFake {
             web::Data::new(state.clone()),
             routes,
         )?;
+        // `www-ssl`: the REST API over HTTPS, as RouterOS serves it.
+        let rest_tls = match state.config().tls {
+            true => {
+                let addr = state
+                    .config()
+                    .rest_tls_addr
+                    .unwrap_or(SocketAddr::new(rest_addr.ip(), 0));
+                Some(Arc::new(
+                    crate::proxmox::tls::TlsTerminator::start(addr, rest_addr).await?,
+                ))
+            }
+            false => None,
+        };
         Ok(RouterOsFakeHandle {
             state,
             api: Arc::new(api),
             api_tls: api_tls.map(Arc::new),
             rest_addr,
+            rest_tls,
             _server: Arc::new(server),
         })
     }
@@ -348,6 +366,7 @@ pub struct RouterOsFakeHandle {
     api: Arc<api::ApiServer>,
     api_tls: Option<Arc<api::ApiServer>>,
     rest_addr: SocketAddr,
+    rest_tls: Option<Arc<crate::proxmox::tls::TlsTerminator>>,
     _server: Arc<ServerTask>,
 }
 
@@ -375,6 +394,11 @@ impl RouterOsFakeHandle {
     /// The REST and test-control server.
     pub fn rest_addr(&self) -> SocketAddr {
         self.rest_addr
+    }
+
+    /// REST over HTTPS (`www-ssl`, the API-SSL certificate), when `tls`.
+    pub fn rest_tls_addr(&self) -> Option<SocketAddr> {
+        self.rest_tls.as_ref().map(|terminator| terminator.addr())
     }
 
     /// `http://127.0.0.1:port/rest`: what replaces `https://router/rest`.
