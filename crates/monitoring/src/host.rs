@@ -67,6 +67,8 @@ pub struct HostInput {
     pub notes: Option<String>,
     /// The customer to email when the host goes down or up.
     pub customer_id: Option<Uuid>,
+    /// The catalog service the host is; its expiry then follows the
+    /// service's due date (the typed `expires_on` is replaced).
     pub service_id: Option<i64>,
     /// Shown on the public status page. Adding: the shop's "new hosts are
     /// public" setting when absent; changing: unchanged when absent.

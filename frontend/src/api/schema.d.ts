@@ -5009,7 +5009,11 @@ export interface components {
              * @description Repeat the DOWN message every so many minutes while down (5 to 10080).
              */
             renotify_minutes?: number | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The catalog service the host is; its expiry then follows the
+             *     service's due date (the typed `expires_on` is replaced).
+             */
             service_id?: number | null;
         };
         /** @description The hosts list's filter, as in `GET /api/v1/monitoring/hosts`. */

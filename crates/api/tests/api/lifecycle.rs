@@ -165,6 +165,29 @@ async fn a_renewal_is_invoiced_seven_days_ahead_and_paying_it_moves_the_due_date
         (due + Duration::days(3)).to_string()
     );
 
+    // A monitored host linked to the service watches its due date, not the
+    // date typed for it.
+    let host = app
+        .authed(
+            Method::POST,
+            "/api/v1/monitoring/hosts",
+            &shop.sysadmin,
+            Some(
+                json!({"name": "VPS Budi", "address": "vps-budi.example.id", "port": 22,
+                        "expires_on": (due + Duration::days(100)).to_string(),
+                        "service_id": service, "record_sale": false}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        host.status().as_u16(),
+        201,
+        "{}",
+        host.text().await.unwrap()
+    );
+    let host: Value = host.json().await.unwrap();
+    assert_eq!(host["expires_on"], due.to_string(), "{host}");
+
     let paid = pay_from_wallet(&app, &client, invoice).await;
     assert_eq!(
         paid.status().as_u16(),
@@ -173,6 +196,13 @@ async fn a_renewal_is_invoiced_seven_days_ahead_and_paying_it_moves_the_due_date
         paid.text().await.unwrap()
     );
     assert_eq!(next_due(&pool, service).await, period_end, "one period on");
+    let watched: chrono::NaiveDate =
+        sqlx::query_scalar("SELECT expires_on FROM monitored_host WHERE id = $1")
+            .bind(host["id"].as_i64().unwrap())
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(watched, period_end, "the host follows the paid renewal");
     let twice = pay_from_wallet(&app, &client, invoice).await;
     assert_eq!(twice.status().as_u16(), 409, "an invoice is paid once");
     // The payment's handler running again (a replayed notification) moves nothing.
@@ -597,6 +627,26 @@ async fn wallet_autopay_late_fee_and_a_staff_extension(pool: PgPool) {
         (due + Duration::days(11)).to_string(),
         "the client sees the extension: {renewals}"
     );
+    // An overdue notice sent now names the day after the extension.
+    billing::lifecycle::notices::send(
+        &pool,
+        billing::lifecycle::notices::NoticeJob {
+            service_id: unpaid,
+            invoice_id: Some(invoice),
+            period_start: due,
+            notice: billing::lifecycle::notices::Notice::Overdue,
+        },
+    )
+    .await
+    .unwrap();
+    let body: String = sqlx::query_scalar(
+        "SELECT body FROM outbox_message WHERE event = 'billing.renewal_overdue' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let suspend_day = (due + Duration::days(11)).format("%d/%m/%Y").to_string();
+    assert!(body.contains(&suspend_day), "{suspend_day} in {body}");
     let held = sweep_on(&pool, due + Duration::days(5)).await;
     assert_eq!(held.counts.suspended, 0, "extended");
     let audited: i64 = sqlx::query_scalar(

@@ -75,7 +75,8 @@ pub(crate) async fn enqueue(conn: &mut PgConnection, job: NoticeJob) -> Result<(
 pub async fn send(pool: &PgPool, job: NoticeJob) -> Result<(), BillingError> {
     let mut tx = pool.begin().await?;
     let service = sqlx::query!(
-        r#"SELECT s.user_id, s.label, COALESCE(p.full_name, u.email) AS "name!"
+        r#"SELECT s.user_id, s.label, COALESCE(p.full_name, u.email) AS "name!",
+                  s.extended_until
              FROM service s JOIN app_user u ON u.id = s.user_id
              LEFT JOIN user_profile p ON p.user_id = s.user_id WHERE s.id = $1"#,
         job.service_id
@@ -91,10 +92,14 @@ pub async fn send(pool: &PgPool, job: NoticeJob) -> Result<(), BillingError> {
         values.push(("total", invoice.total().to_string()));
         values.push(("due", day(job.period_start)));
     }
+    // The day the sweep acts: so many days after the due date, or the day
+    // after a staff extension, whichever is later (as the sweep decides).
     let after = |days: i16| {
-        domain::calendar::add_days(job.period_start, i64::from(days))
-            .map(day)
-            .unwrap_or_default()
+        let due_plus = domain::calendar::add_days(job.period_start, i64::from(days));
+        let after_extension = service
+            .extended_until
+            .and_then(|until| domain::calendar::add_days(until, 1));
+        due_plus.max(after_extension).map(day).unwrap_or_default()
     };
     // Only these two name a coming day; the others need no terms.
     if matches!(job.notice, Notice::Overdue | Notice::Suspended) {
