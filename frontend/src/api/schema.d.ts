@@ -5288,6 +5288,12 @@ export interface components {
              * @description PPN in basis points (1100 = 11 %).
              */
             tax_rate_bp: number;
+            /**
+             * @description The shop's time zone (IANA name): the times above are shown in it,
+             *     wherever the reader is, as on the printed invoice.
+             * @example Asia/Jakarta
+             */
+            time_zone: string;
             /** Format: int64 */
             total_minor: number;
             /** Format: uuid */
@@ -5491,9 +5497,15 @@ export interface components {
         /** @description Days and fee of the lifecycle, as the shop's default or a product's. */
         LifecycleTerms: {
             /**
+             * @description The late fee's currency: renewal invoices in another currency get
+             *     no fee. `IDR` when left out.
+             * @example IDR
+             */
+            late_fee_currency?: string;
+            /**
              * Format: int64
-             * @description Added once to an overdue renewal invoice (minor units of the
-             *     invoice's currency); 0 for none. The shop's default has none.
+             * @description Added once to an overdue renewal invoice in `late_fee_currency`
+             *     (minor units); 0 for none. The shop's default has none.
              */
             late_fee_minor: number;
             /**

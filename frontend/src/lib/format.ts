@@ -28,3 +28,24 @@ export function formatMonth(month: string, locale: string): string {
 export function formatCount(value: number, locale: string): string {
   return new Intl.NumberFormat(intlLocale(locale)).format(value)
 }
+
+/**
+ * A moment as the shop reads it: date and time in the shop's time zone (`Asia/Jakarta`), with
+ * the zone's short name when the reader's own zone differs — an invoice due at 23:59 WIB is not
+ * "due at 17:59" for a client abroad. An unknown zone falls back to the reader's.
+ */
+export function formatShopDateTime(value: string, locale: string, timeZone: string): string {
+  // Fields, not dateStyle/timeStyle: those cannot be combined with timeZoneName.
+  const options: Intl.DateTimeFormatOptions = { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }
+  try {
+    const readerZone = Intl.DateTimeFormat().resolvedOptions().timeZone
+    const shop = new Intl.DateTimeFormat(intlLocale(locale), {
+      ...options,
+      timeZone,
+      ...(readerZone === timeZone ? {} : { timeZoneName: 'short' }),
+    } as Intl.DateTimeFormatOptions)
+    return shop.format(new Date(value))
+  } catch {
+    return new Intl.DateTimeFormat(intlLocale(locale), options).format(new Date(value))
+  }
+}

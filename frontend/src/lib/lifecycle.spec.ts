@@ -62,8 +62,9 @@ describe('lifecycle', () => {
     expect(parseDays('-1')).toBeNull()
     const draft = termsDraftFrom({ renew_days_before: 7, suspend_after_days: 3, terminate_after_days: 15 })
     expect(draft).toEqual({ renew: '7', suspend: '3', terminate: '15' })
-    expect(termsFromDraft({ ...draft, renew: '60' }, 25_000)).toEqual({ renew_days_before: 60, suspend_after_days: 3, terminate_after_days: 15, late_fee_minor: 25_000 })
+    expect(termsFromDraft({ ...draft, renew: '60' }, 25_000)).toEqual({ renew_days_before: 60, suspend_after_days: 3, terminate_after_days: 15, late_fee_minor: 25_000, late_fee_currency: 'IDR' })
     expect(termsFromDraft(draft).late_fee_minor).toBe(0)
+    expect(termsFromDraft(draft, 500, 'USD').late_fee_currency).toBe('USD')
   })
 
   it('sends blank override days as the product’s (null) and a trimmed reason', () => {

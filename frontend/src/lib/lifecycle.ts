@@ -7,6 +7,7 @@
  */
 import type { components } from '../api/schema'
 import { enumMembers } from '../api/enums'
+import type { CurrencyCode } from './money'
 
 type Schemas = components['schemas']
 
@@ -121,12 +122,13 @@ export function parseDays(text: string): number | null {
 }
 
 /** The terms to send for a draft (the form's rules have passed); the late fee in minor units. */
-export function termsFromDraft(draft: TermsDraft, lateFeeMinor = 0): LifecycleTerms {
+export function termsFromDraft(draft: TermsDraft, lateFeeMinor = 0, lateFeeCurrency: CurrencyCode = 'IDR'): LifecycleTerms {
   return {
     renew_days_before: parseDays(draft.renew) ?? 0,
     suspend_after_days: parseDays(draft.suspend) ?? 0,
     terminate_after_days: parseDays(draft.terminate) ?? 0,
     late_fee_minor: lateFeeMinor,
+    late_fee_currency: lateFeeCurrency,
   }
 }
 

@@ -504,7 +504,8 @@ async fn wallet_autopay_late_fee_and_a_staff_extension(pool: PgPool) {
             Method::PUT,
             &format!("/api/v1/staff/catalog/products/{}/lifecycle", shop.product),
             &shop.finance,
-            Some(json!({"renew_days_before": 7, "suspend_after_days": 3, "terminate_after_days": 15, "late_fee_minor": 25_000})),
+            Some(json!({"renew_days_before": 7, "suspend_after_days": 3, "terminate_after_days": 15,
+                        "late_fee_minor": 25_000, "late_fee_currency": "USD"})),
         )
         .await;
     assert_eq!(
@@ -542,10 +543,28 @@ async fn wallet_autopay_late_fee_and_a_staff_extension(pool: PgPool) {
     let (invoice, status, total) = renewal_invoice(&pool, unpaid, due).await.unwrap();
     assert_eq!(status, "unpaid");
 
+    // A fee of 25,000 in dollars is no fee for a rupiah invoice.
     let late = sweep_on(&pool, due + Duration::days(1)).await;
     assert_eq!(
         (late.counts.late_fees, late.counts.overdue),
-        (1, 1),
+        (0, 1),
+        "{late:?}"
+    );
+    let rupiah = app
+        .authed(
+            Method::PUT,
+            &format!("/api/v1/staff/catalog/products/{}/lifecycle", shop.product),
+            &shop.finance,
+            Some(json!({"renew_days_before": 7, "suspend_after_days": 3, "terminate_after_days": 15,
+                        "late_fee_minor": 25_000})),
+        )
+        .await;
+    let rupiah: Value = rupiah.json().await.unwrap();
+    assert_eq!(rupiah["late_fee_currency"], "IDR", "{rupiah}");
+    let late = sweep_on(&pool, due + Duration::days(1)).await;
+    assert_eq!(
+        (late.counts.late_fees, late.counts.overdue),
+        (1, 0),
         "{late:?}"
     );
     let (_, _, with_fee) = renewal_invoice(&pool, unpaid, due).await.unwrap();

@@ -162,6 +162,10 @@ pub struct Invoice {
     pub issued_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
+    /// The shop's time zone (IANA name): the times above are shown in it,
+    /// wherever the reader is, as on the printed invoice.
+    #[schema(example = "Asia/Jakarta")]
+    pub time_zone: String,
 }
 
 /// One row of an invoice list.
@@ -263,7 +267,9 @@ pub async fn find(conn: &mut PgConnection, id: i64) -> Result<Invoice, BillingEr
     let row = sqlx::query!(
         "SELECT id, number, user_id, purpose, order_id, currency, subtotal_minor, discount_minor,
                 tax_minor, total_minor, tax_rate_bp, prices_include_tax, amount_paid_minor, status,
-                buyer, issued_at, due_at, paid_at, service_id, period_start, period_end
+                buyer, issued_at, due_at, paid_at, service_id, period_start, period_end,
+                coalesce(nullif(current_setting('juragan.shop_timezone', true), ''),
+                         'Asia/Jakarta') AS \"time_zone!\"
            FROM invoice WHERE id = $1",
         id
     )
@@ -313,6 +319,7 @@ pub async fn find(conn: &mut PgConnection, id: i64) -> Result<Invoice, BillingEr
         issued_at: row.issued_at,
         due_at: row.due_at,
         paid_at: row.paid_at,
+        time_zone: row.time_zone,
     })
 }
 

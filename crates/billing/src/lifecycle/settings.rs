@@ -2,7 +2,7 @@
 //! a service's staff overrides (other days, or an extension with a reason).
 
 use chrono::NaiveDate;
-use domain::ValidationErrors;
+use domain::{Currency, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use utoipa::ToSchema;
@@ -22,10 +22,19 @@ pub struct LifecycleTerms {
     /// than `suspend_after_days`.
     #[schema(minimum = 1, maximum = 730)]
     pub terminate_after_days: i16,
-    /// Added once to an overdue renewal invoice (minor units of the
-    /// invoice's currency); 0 for none. The shop's default has none.
+    /// Added once to an overdue renewal invoice in `late_fee_currency`
+    /// (minor units); 0 for none. The shop's default has none.
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub late_fee_minor: i64,
+    /// The late fee's currency: renewal invoices in another currency get
+    /// no fee. `IDR` when left out.
+    #[serde(default = "rupiah")]
+    #[schema(value_type = String, example = "IDR")]
+    pub late_fee_currency: Currency,
+}
+
+fn rupiah() -> Currency {
+    Currency::Idr
 }
 
 impl LifecycleTerms {
@@ -55,14 +64,18 @@ impl LifecycleTerms {
 
 /// The shop's defaults, for products without terms of their own.
 pub async fn defaults(conn: &mut PgConnection) -> Result<LifecycleTerms, BillingError> {
-    Ok(sqlx::query_as!(
-        LifecycleTerms,
-        r#"SELECT renew_days_before, suspend_after_days, terminate_after_days,
-                  0::BIGINT AS "late_fee_minor!"
-             FROM billing_setting"#
+    let row = sqlx::query!(
+        "SELECT renew_days_before, suspend_after_days, terminate_after_days FROM billing_setting"
     )
     .fetch_one(conn)
-    .await?)
+    .await?;
+    Ok(LifecycleTerms {
+        renew_days_before: row.renew_days_before,
+        suspend_after_days: row.suspend_after_days,
+        terminate_after_days: row.terminate_after_days,
+        late_fee_minor: 0,
+        late_fee_currency: Currency::Idr,
+    })
 }
 
 pub async fn set_defaults(
@@ -107,14 +120,24 @@ pub async fn for_product(
     if !exists {
         return Err(BillingError::NotFound("no such product"));
     }
-    let own = sqlx::query_as!(
-        LifecycleTerms,
-        "SELECT renew_days_before, suspend_after_days, terminate_after_days, late_fee_minor
+    let own = sqlx::query!(
+        "SELECT renew_days_before, suspend_after_days, terminate_after_days, late_fee_minor,
+                late_fee_currency
            FROM product_lifecycle WHERE product_id = $1",
         product_id
     )
     .fetch_optional(&mut *conn)
-    .await?;
+    .await?
+    .map(|row| -> Result<LifecycleTerms, BillingError> {
+        Ok(LifecycleTerms {
+            renew_days_before: row.renew_days_before,
+            suspend_after_days: row.suspend_after_days,
+            terminate_after_days: row.terminate_after_days,
+            late_fee_minor: row.late_fee_minor,
+            late_fee_currency: row.late_fee_currency.parse()?,
+        })
+    })
+    .transpose()?;
     Ok(match own {
         Some(terms) => ProductTerms {
             product_id,
@@ -140,18 +163,21 @@ pub async fn set_for_product(
             terms.validate()?;
             let written = sqlx::query!(
                 "INSERT INTO product_lifecycle (product_id, renew_days_before, suspend_after_days,
-                                                terminate_after_days, late_fee_minor)
-                 SELECT id, $2, $3, $4, $5 FROM product WHERE id = $1
+                                                terminate_after_days, late_fee_minor,
+                                                late_fee_currency)
+                 SELECT id, $2, $3, $4, $5, $6 FROM product WHERE id = $1
                  ON CONFLICT (product_id) DO UPDATE
                     SET renew_days_before = EXCLUDED.renew_days_before,
                         suspend_after_days = EXCLUDED.suspend_after_days,
                         terminate_after_days = EXCLUDED.terminate_after_days,
-                        late_fee_minor = EXCLUDED.late_fee_minor",
+                        late_fee_minor = EXCLUDED.late_fee_minor,
+                        late_fee_currency = EXCLUDED.late_fee_currency",
                 product_id,
                 terms.renew_days_before,
                 terms.suspend_after_days,
                 terms.terminate_after_days,
-                terms.late_fee_minor
+                terms.late_fee_minor,
+                terms.late_fee_currency.code(),
             )
             .execute(&mut *conn)
             .await?;

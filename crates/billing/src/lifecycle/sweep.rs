@@ -586,6 +586,8 @@ pub async fn candidates(
                      JOIN product_lifecycle pl ON pl.product_id = s.product_id AND pl.late_fee_minor > 0
                      JOIN invoice i ON i.service_id = s.id AND i.period_start = s.next_due_on
                                    AND i.purpose = 'renewal' AND i.status = 'unpaid'
+                                   -- The fee is an amount in its own currency.
+                                   AND i.currency = pl.late_fee_currency
                     WHERE s.cycle IS NOT NULL AND s.status IN ('active', 'suspended')
                       AND s.next_due_on < $1
                       AND ($2::BIGINT[] IS NULL OR s.id = ANY($2))

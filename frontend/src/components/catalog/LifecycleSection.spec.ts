@@ -92,10 +92,10 @@ describe('the product editor’s billing cycle', () => {
     type('product-lifecycle-renew', '60')
     type('product-lifecycle-late-fee', '25.000')
     await flush()
-    expect(w.text().replace(/[\u00a0\u202f]/g, ' ')).toContain('IDR 25,000 is added once to an overdue renewal invoice.')
+    expect(w.text().replace(/[\u00a0\u202f]/g, ' ')).toContain('IDR 25,000 is added once to an overdue renewal invoice in IDR; invoices in another currency get no fee.')
     await w.get($('product-lifecycle-save')).trigger('click')
     await flush(10)
-    expect(sent).toEqual([{ renew_days_before: 60, suspend_after_days: 3, terminate_after_days: 15, late_fee_minor: 25_000 }])
+    expect(sent).toEqual([{ renew_days_before: 60, suspend_after_days: 3, terminate_after_days: 15, late_fee_minor: 25_000, late_fee_currency: 'IDR' }])
     expect(itemText('product-lifecycle-terminate')).toContain('Termination must come after suspension.')
 
     await w.get($('product-lifecycle-save')).trigger('click')
@@ -103,6 +103,16 @@ describe('the product editor’s billing cycle', () => {
     expect(sent).toHaveLength(2)
     expect(w.get($('product-lifecycle-notice')).text()).toBe("The product's billing cycle is saved.")
     expect(inDoc('product-lifecycle-mode')!.getAttribute('data-mode')).toBe('own')
+    w.unmount()
+  })
+
+  it('shows a late fee in dollars as dollars', async () => {
+    const { w } = await mountEditor(['owner'], {
+      [`GET ${TERMS_PATH}`]: { body: { ...SHOP, own: true, late_fee_minor: 500, late_fee_currency: 'USD' } },
+    })
+    expect(inDoc('product-lifecycle-late-fee-currency')!.getAttribute('data-currency')).toBe('USD')
+    expect((inDoc('product-lifecycle-late-fee') as HTMLInputElement).value).toBe('5.00')
+    expect(w.get($('product-lifecycle-late-fee-hint')).text()).toContain('in USD')
     w.unmount()
   })
 

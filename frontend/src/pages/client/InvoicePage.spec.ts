@@ -30,6 +30,7 @@ function invoice(extra: Partial<Invoice> = {}): Invoice {
     lines: [{ kind: 'item', description: 'VPS Jakarta (06/01/2027 – 06/02/2027)', quantity: 1, unit_minor: 150_000, amount_minor: 150_000 }],
     issued_at: '2026-12-06T02:00:00Z',
     due_at: '2027-01-05T17:00:00Z',
+    time_zone: 'Asia/Jakarta',
     order_id: null,
     renewal: { service_id: 7, start: '2027-01-06', end: '2027-02-06' },
     ...extra,
@@ -71,6 +72,8 @@ describe('InvoicePage', () => {
     expect(plain(renewal.text())).toBe('Perpanjangan VPS Jakarta 6 Jan 2027 – 6 Feb 2027')
     expect(renewal.get($('invoice-renewal-service')).attributes('href')).toBe('/client/services/7')
     expect(w.text()).toContain('Perpanjangan ·')
+    // Due at midnight in Jakarta, whatever the reader's time zone.
+    expect(plain(w.text())).toMatch(/Jatuh tempo 6 Jan 2027,? 00[.:]00/)
     expect(w.find($('pay-wallet')).exists()).toBe(true)
     w.unmount()
   })

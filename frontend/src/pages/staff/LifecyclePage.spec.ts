@@ -213,7 +213,7 @@ describe('LifecyclePage', () => {
     await flush()
     await w.get($('lifecycle-settings-save')).trigger('click')
     await flush(10)
-    expect(sent).toEqual([{ renew_days_before: 14, suspend_after_days: 3, terminate_after_days: 20, late_fee_minor: 0 }])
+    expect(sent).toEqual([{ renew_days_before: 14, suspend_after_days: 3, terminate_after_days: 20, late_fee_minor: 0, late_fee_currency: 'IDR' }])
     expect(itemText('lifecycle-settings-renew')).toContain('0 to 60 days.')
     expect(inDoc('lifecycle-settings-error')!.textContent).not.toContain('renew_days_before')
 
