@@ -104,13 +104,28 @@ pub async fn carry_out(
                 // The line follows the service: isolated when it is
                 // suspended or ends, restored when it is paid.
                 let isolate_line = job.action != LifecycleAction::Unsuspend;
-                crate::isolation::follow_service(
+                match crate::isolation::follow_service(
                     &provisioner.pool,
                     &provisioner.sealer,
                     service.id,
                     isolate_line,
                 )
-                .await?;
+                .await
+                {
+                    Ok(_) => {}
+                    // The router may answer later: the job tries again.
+                    Err(error) if error.is_transient() => return Err(error),
+                    // A line that cannot be changed (no such PPP secret, a
+                    // refused command) must not hold the service's status
+                    // back: the status moves, and the owner is alerted to
+                    // change the line by hand.
+                    Err(error) => tracing::error!(
+                        service_id = service.id,
+                        action = ?job.action,
+                        %error,
+                        "the internet line could not follow the service; change it on the router by hand"
+                    ),
+                }
             }
             let status = match job.action {
                 LifecycleAction::Suspend => ServiceStatus::Suspended,

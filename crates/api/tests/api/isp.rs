@@ -518,8 +518,7 @@ async fn a_suspended_internet_service_is_isolated_once_and_paying_restores_the_l
     use crate::lifecycle::{
         next_due, pay_from_wallet, renewal_invoice, sweep_on, wait_for_service,
     };
-    use crate::orders::{fund_wallet, ready_client, wait_for_status};
-    use crate::provisioning::{FAST, service_of_order, wait_until};
+    use crate::provisioning::{FAST, wait_until};
 
     let app = crate::helpers::spawn_app_with(pool.clone(), FAST).await;
     let (_, sysadmin) = app.user_token("sys@isp.test", &["sysadmin"]).await;
@@ -532,40 +531,13 @@ async fn a_suspended_internet_service_is_isolated_once_and_paying_restores_the_l
     let router = add_router(&app, &sysadmin, &fake, json!({"isolation_mode": "disable"})).await;
     let product = internet_product(&app, &sysadmin).await;
 
-    // The client buys the plan; their line appears among the customers.
-    let (_, client) = ready_client(&app, "egi@pelanggan.test").await;
-    fund_wallet(&app, &client, &finance, &owner, 1_000_000).await;
-    let placed = app
-        .authed(
-            Method::POST,
-            "/api/v1/orders",
-            &client,
-            Some(json!({"product_id": product, "cycle": "monthly", "pay_with_wallet": true})),
-        )
-        .await;
-    assert_eq!(
-        placed.status().as_u16(),
-        201,
-        "{}",
-        placed.text().await.unwrap()
-    );
-    let order = placed.json::<Value>().await.unwrap()["order"]["id"]
-        .as_i64()
-        .unwrap();
-    wait_for_status(&app, &client, order, "active").await;
-    let service = service_of_order(&pool, order).await;
-    let line: (i64, i64) =
-        sqlx::query_as("SELECT id, product_id FROM isp_customer WHERE service_id = $1")
-            .bind(service)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert_eq!(line.1, product);
+    let (client, service, line) =
+        bought_line(&app, &owner, &finance, product, "egi@pelanggan.test").await;
     // The technician sets the line up on the router.
     let set_up = app
         .authed(
             Method::PUT,
-            &format!("/api/v1/isp/customers/{}", line.0),
+            &format!("/api/v1/isp/customers/{line}"),
             &sysadmin,
             Some(
                 json!({"name": "Egi Setiawan", "pppoe_username": "egisetiawansempu",
@@ -599,7 +571,7 @@ async fn a_suspended_internet_service_is_isolated_once_and_paying_restores_the_l
         fake.log_in("egisetiawansempu", None, None).is_err(),
         "an isolated customer cannot dial in"
     );
-    let isolated = customer(&app, &sysadmin, line.0).await;
+    let isolated = customer(&app, &sysadmin, line).await;
     assert_eq!(isolated["isolated"], true, "{isolated}");
     assert_eq!(isolated["service_status"], "suspended");
     // The next day's sweep changes nothing on the router.
@@ -622,7 +594,7 @@ async fn a_suspended_internet_service_is_isolated_once_and_paying_restores_the_l
     let events: Vec<Value> = app
         .authed(
             Method::GET,
-            &format!("/api/v1/isp/customers/{}/events", line.0),
+            &format!("/api/v1/isp/customers/{line}/events"),
             &sysadmin,
             None,
         )
@@ -638,6 +610,78 @@ async fn a_suspended_internet_service_is_isolated_once_and_paying_restores_the_l
         actions,
         [("restore", "lifecycle"), ("isolate", "lifecycle")]
     );
+}
+
+/// A client who bought the internet plan from their wallet: (token,
+/// service, the line registered for it among the customers).
+async fn bought_line(
+    app: &TestApp,
+    owner: &str,
+    finance: &str,
+    product: i64,
+    email: &str,
+) -> (String, i64, i64) {
+    use crate::orders::{fund_wallet, ready_client, wait_for_status};
+    let (_, client) = ready_client(app, email).await;
+    fund_wallet(app, &client, finance, owner, 1_000_000).await;
+    let placed = app
+        .authed(
+            Method::POST,
+            "/api/v1/orders",
+            &client,
+            Some(json!({"product_id": product, "cycle": "monthly", "pay_with_wallet": true})),
+        )
+        .await;
+    assert_eq!(
+        placed.status().as_u16(),
+        201,
+        "{}",
+        placed.text().await.unwrap()
+    );
+    let order = placed.json::<Value>().await.unwrap()["order"]["id"]
+        .as_i64()
+        .unwrap();
+    wait_for_status(app, &client, order, "active").await;
+    let service = crate::provisioning::service_of_order(&app.pool, order).await;
+    let line: (i64, i64) =
+        sqlx::query_as("SELECT id, product_id FROM isp_customer WHERE service_id = $1")
+            .bind(service)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(line.1, product, "the line carries the plan");
+    (client, service, line.0)
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_line_that_cannot_be_isolated_does_not_hold_the_suspension_back(pool: PgPool) {
+    use crate::lifecycle::{next_due, sweep_on, wait_for_service};
+    let app = crate::helpers::spawn_app_with(pool.clone(), crate::provisioning::FAST).await;
+    let (_, sysadmin) = app.user_token("sys@isp.test", &["sysadmin"]).await;
+    let (_, owner) = app.user_token("owner@isp.test", &["owner"]).await;
+    let (_, finance) = app.user_token("finance@isp.test", &["finance"]).await;
+    let fake = fake_router().await;
+    let router = add_router(&app, &sysadmin, &fake, json!({"isolation_mode": "disable"})).await;
+    let product = internet_product(&app, &sysadmin).await;
+    let (_, service, line) =
+        bought_line(&app, &owner, &finance, product, "tono@pelanggan.test").await;
+    // Typed wrong: the router has no such PPP secret.
+    let set_up = app
+        .authed(
+            Method::PUT,
+            &format!("/api/v1/isp/customers/{line}"),
+            &sysadmin,
+            Some(json!({"name": "Tono", "pppoe_username": "tono-salah-ketik",
+                        "router_id": router, "product_id": product, "service_id": service})),
+        )
+        .await;
+    assert_eq!(set_up.status().as_u16(), 200);
+    let due = next_due(&pool, service).await;
+    sweep_on(&pool, due - chrono::Duration::days(7)).await;
+    sweep_on(&pool, due + chrono::Duration::days(3)).await;
+    wait_for_service(&pool, service, "suspended").await;
+    assert_eq!(customer(&app, &sysadmin, line).await["isolated"], false);
+    assert_eq!(fake.calls_named("/ppp/secret/set"), 0);
 }
 
 #[sqlx::test(migrations = "../../migrations")]

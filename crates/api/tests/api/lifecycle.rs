@@ -504,8 +504,10 @@ async fn wallet_autopay_late_fee_and_a_staff_extension(pool: PgPool) {
             Method::PUT,
             &format!("/api/v1/staff/catalog/products/{}/lifecycle", shop.product),
             &shop.finance,
-            Some(json!({"renew_days_before": 7, "suspend_after_days": 3, "terminate_after_days": 15,
-                        "late_fee_minor": 25_000, "late_fee_currency": "USD"})),
+            Some(
+                json!({"renew_days_before": 7, "suspend_after_days": 3, "terminate_after_days": 15,
+                        "late_fee_minor": 25_000, "late_fee_currency": "USD"}),
+            ),
         )
         .await;
     assert_eq!(
@@ -555,8 +557,10 @@ async fn wallet_autopay_late_fee_and_a_staff_extension(pool: PgPool) {
             Method::PUT,
             &format!("/api/v1/staff/catalog/products/{}/lifecycle", shop.product),
             &shop.finance,
-            Some(json!({"renew_days_before": 7, "suspend_after_days": 3, "terminate_after_days": 15,
-                        "late_fee_minor": 25_000})),
+            Some(
+                json!({"renew_days_before": 7, "suspend_after_days": 3, "terminate_after_days": 15,
+                        "late_fee_minor": 25_000}),
+            ),
         )
         .await;
     let rupiah: Value = rupiah.json().await.unwrap();
