@@ -25,9 +25,7 @@ proxmox_port=$(scripts/free-port.sh)
 whm_port=$(scripts/free-port.sh)
 registrar_port=$(scripts/free-port.sh)
 routeros_api_port=$(scripts/free-port.sh)
-routeros_tls_port=$(scripts/free-port.sh)
 routeros_rest_port=$(scripts/free-port.sh)
-routeros_rest_tls_port=$(scripts/free-port.sh)
 logs="$root/frontend/test-results"
 mkdir -p "$logs"
 pids=()
@@ -82,9 +80,12 @@ export PROVISIONING_TASK_POLL_MS=200
 # The MikroTik RouterOS fake (binary API, API-SSL, REST with the test
 # control routes); the ISP journey adds it as a router.
 export SANDBOX_ROUTEROS_API_ADDR="127.0.0.1:$routeros_api_port"
-export SANDBOX_ROUTEROS_API_TLS_ADDR="127.0.0.1:$routeros_tls_port"
+# API-SSL and REST over HTTPS are not driven by a journey: the kernel picks
+# their ports when they bind (a port picked here earlier can be taken by
+# then).
+export SANDBOX_ROUTEROS_API_TLS_ADDR="127.0.0.1:0"
 export SANDBOX_ROUTEROS_REST_ADDR="127.0.0.1:$routeros_rest_port"
-export SANDBOX_ROUTEROS_REST_TLS_ADDR="127.0.0.1:$routeros_rest_tls_port"
+export SANDBOX_ROUTEROS_REST_TLS_ADDR="127.0.0.1:0"
 export FRONTEND_DIST="$root/frontend/dist"
 
 "$bin/juragan" migrate >"$logs/migrate.log" 2>&1

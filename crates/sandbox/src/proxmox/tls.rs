@@ -40,8 +40,17 @@ impl TlsTerminator {
         addr: SocketAddr,
         upstream: SocketAddr,
     ) -> Result<Self, SandboxError> {
+        Self::start_named(SERVICE, addr, upstream).await
+    }
+
+    /// The same for another fake's HTTPS (`service` names it in errors).
+    pub(crate) async fn start_named(
+        service: &'static str,
+        addr: SocketAddr,
+        upstream: SocketAddr,
+    ) -> Result<Self, SandboxError> {
         let bind_error = |source| SandboxError::Bind {
-            service: SERVICE,
+            service,
             addr,
             source,
         };
@@ -59,10 +68,7 @@ impl TlsTerminator {
         let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
         let bound = listener
             .local_addr()
-            .map_err(|source| SandboxError::LocalAddr {
-                service: SERVICE,
-                source,
-            })?;
+            .map_err(|source| SandboxError::LocalAddr { service, source })?;
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let acceptor = acceptor.clone();

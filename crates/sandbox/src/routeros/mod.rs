@@ -338,7 +338,12 @@ impl RouterOsFake {
                     .rest_tls_addr
                     .unwrap_or(SocketAddr::new(rest_addr.ip(), 0));
                 Some(Arc::new(
-                    crate::proxmox::tls::TlsTerminator::start(addr, rest_addr).await?,
+                    crate::proxmox::tls::TlsTerminator::start_named(
+                        "RouterOS REST (www-ssl)",
+                        addr,
+                        rest_addr,
+                    )
+                    .await?,
                 ))
             }
             false => None,
