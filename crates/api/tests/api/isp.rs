@@ -85,6 +85,24 @@ async fn sync_now(app: &TestApp, token: &str, router: i64) -> Value {
     synced.json().await.unwrap()
 }
 
+async fn test_router(app: &TestApp, token: &str, router: i64) -> Value {
+    let tested = app
+        .authed(
+            Method::POST,
+            &format!("/api/v1/isp/routers/{router}/test"),
+            token,
+            None,
+        )
+        .await;
+    assert_eq!(
+        tested.status().as_u16(),
+        200,
+        "{}",
+        tested.text().await.unwrap()
+    );
+    tested.json().await.unwrap()
+}
+
 async fn customer(app: &TestApp, token: &str, id: i64) -> Value {
     app.authed(
         Method::GET,
@@ -260,17 +278,7 @@ async fn an_unreachable_router_leaves_the_last_status_marked_stale(pool: PgPool)
     let kept = customer(&app, &sysadmin, egi).await;
     assert_eq!(kept["connection"], "online", "not everyone offline: {kept}");
     assert_eq!(kept["stale"], true);
-    let test: Value = app
-        .authed(
-            Method::POST,
-            &format!("/api/v1/isp/routers/{router}/test"),
-            &sysadmin,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let test = test_router(&app, &sysadmin, router).await;
     assert_eq!(test["ok"], false, "{test}");
     let message = test["message"].as_str().unwrap();
     assert!(message.starts_with("connection refused"), "{message}");
@@ -290,12 +298,7 @@ async fn test_connection_reports_identity_version_sessions_or_the_precise_error(
     fake.log_in("b", None, None).unwrap();
     let router = add_router(&app, &sysadmin, &fake, json!({})).await;
     let path = format!("/api/v1/isp/routers/{router}/test");
-    let test: Value = app
-        .authed(Method::POST, &path, &sysadmin, None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let test = test_router(&app, &sysadmin, router).await;
     assert_eq!(test["ok"], true, "{test}");
     assert_eq!(test["identity"], fake.identity());
     assert_eq!(test["active_sessions"], 2);
@@ -328,12 +331,7 @@ async fn test_connection_reports_identity_version_sessions_or_the_precise_error(
         )
         .await;
     assert_eq!(saved.status().as_u16(), 200);
-    let test: Value = app
-        .authed(Method::POST, &path, &sysadmin, None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let test = test_router(&app, &sysadmin, router).await;
     assert_eq!(test["ok"], false);
     assert!(
         test["message"]
@@ -356,12 +354,7 @@ async fn test_connection_reports_identity_version_sessions_or_the_precise_error(
         Some(update(None)),
     )
     .await;
-    let test: Value = app
-        .authed(Method::POST, &path, &sysadmin, None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let test = test_router(&app, &sysadmin, router).await;
     assert_eq!(test["ok"], true, "the stored password was kept: {test}");
 
     // Bad input is refused field by field and writes nothing.
@@ -976,17 +969,7 @@ async fn api_ssl_and_rest_transports_sync_the_same_with_a_pinned_certificate(poo
             json!({"name": "Egi", "pppoe_username": "egisetiawansempu", "router_id": router}),
         )
         .await;
-        let test: Value = app
-            .authed(
-                Method::POST,
-                &format!("/api/v1/isp/routers/{router}/test"),
-                &sysadmin,
-                None,
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
+        let test = test_router(&app, &sysadmin, router).await;
         assert_eq!(test["ok"], true, "{transport}: {test}");
         assert_eq!(test["active_sessions"], 1);
         let report = sync_now(&app, &sysadmin, router).await;
@@ -1005,17 +988,7 @@ async fn api_ssl_and_rest_transports_sync_the_same_with_a_pinned_certificate(poo
                "port": fake.api_tls_addr().unwrap().port(), "tls_fingerprint": "ab".repeat(32)}),
     )
     .await;
-    let test: Value = app
-        .authed(
-            Method::POST,
-            &format!("/api/v1/isp/routers/{wrong}/test"),
-            &sysadmin,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let test = test_router(&app, &sysadmin, wrong).await;
     assert_eq!(test["ok"], false, "{test}");
     assert!(
         test["message"]
