@@ -7,9 +7,10 @@
 // the fake) ONLINE. Egi then logs in on the fake: Sync now makes the row ONLINE and the map
 // marker green (test 3); logging out and Sync now bring back OFFLINE and a red marker (test 4).
 // Every sync logs seed 004's console line "Status updated: N active connections, M customers
-// online".
+// online". Last, the customers exported to Excel and uploaded again on the import page preview
+// as all unchanged.
 //
-// Not in `npm run test:e2e` until scripts/e2e.sh starts the RouterOS fake: run it by name.
+// scripts/e2e.sh starts the RouterOS fake on free ports:
 //   SANDBOX_ROUTEROS_API_ADDR   the fake's binary API   (default: 127.0.0.1:8728)
 //   SANDBOX_ROUTEROS_REST_ADDR  its REST API and the /sandbox test controls (default: 127.0.0.1:8034)
 import { BASE_URL, apiCall, assert, ownerApiToken, runJourney, sel, shot, signInWithCode } from './support.mjs'
@@ -48,13 +49,14 @@ const logOut = (name) => fake('DELETE', `/sandbox/ppp/active/${encodeURIComponen
 const customerRow = (id) => `${sel('isp-customer-row')}[data-id="${id}"]`
 const marker = (id, connection) => `.isp-marker-${id}.isp-marker--${connection}`
 
-await runJourney('isp e2e', 5, async (step, page, noErrors) => {
+await runJourney('isp e2e', 6, async (step, page, noErrors) => {
   /** The console lines of seed 004 ("Buka Browser Console (F12)"). */
   const statusLines = []
   page.on('console', (msg) => {
     if (STATUS_LINE.test(msg.text())) statusLines.push(msg.text())
   })
   let routerId
+  let token
   const ids = {}
 
   /** Sync now on the customers page (filtered to this router); waits for the answer and the table. */
@@ -123,7 +125,7 @@ await runJourney('isp e2e', 5, async (step, page, noErrors) => {
   })
 
   await step('customers without a match stay OFFLINE after Sync now (seed tests 1 and 2), usertest is ONLINE', async () => {
-    const token = await ownerApiToken(OWNER_EMAIL, OWNER_PASSWORD)
+    token = await ownerApiToken(OWNER_EMAIL, OWNER_PASSWORD)
     const add = (body) => apiCall(token, 'POST', '/api/v1/isp/customers', { router_id: routerId, address: 'Sempu, Banyuwangi', ...body })
     ids.egi = (await add({ name: `Egi Setiawan Sempu ${stamp}`, pppoe_username: EGI, latitude: -8.4095, longitude: 112.7035, phone: '0812-3456-7890' })).id
     ids.none = (await add({ name: `Tanpa PPPoE ${stamp}`, pppoe_username: '', latitude: -8.4120, longitude: 112.7101 })).id
@@ -184,5 +186,29 @@ await runJourney('isp e2e', 5, async (step, page, noErrors) => {
     assert(manual >= 3, `the sync log lists the three syncs: ${manual}`)
     await shot(page, 'isp-router')
     noErrors('the router page')
+  })
+
+  await step('the customers exported to Excel import back as unchanged, and cancelling writes nothing', async () => {
+    const res = await fetch(`${BASE_URL}/api/v1/isp/customers/export`, { headers: { authorization: `Bearer ${token}` } })
+    assert(res.ok, `export answered ${res.status}`)
+    const workbook = Buffer.from(await res.arrayBuffer())
+    await page.goto(`${BASE_URL}/staff/isp/customers/import`, { waitUntil: 'domcontentloaded' })
+    await page.setInputFiles(`${sel('isp-import-upload-area')} input[type="file"]`, {
+      name: 'pelanggan.xlsx',
+      mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      buffer: workbook,
+    })
+    await page.click(sel('isp-import-upload'))
+    await page.waitForSelector(sel('isp-import-summary'), { state: 'visible' })
+    const total = Number(await page.getAttribute(sel('isp-import-summary'), 'data-total'))
+    const unchanged = Number(await page.getAttribute(sel('isp-import-count-unchanged'), 'data-count'))
+    assert(total >= 3 && unchanged === total, `every exported row is unchanged: ${unchanged} of ${total}`)
+    await shot(page, 'isp-import-preview')
+    await page.click(sel('isp-import-cancel'))
+    await page.click(sel('isp-import-cancel-confirm'))
+    await page.waitForSelector(sel('isp-import-cancelled'), { state: 'visible' })
+    const page1 = await apiCall(token, 'GET', '/api/v1/isp/customers?limit=1')
+    assert(page1.total === total, `nothing was written: ${page1.total} customers`)
+    noErrors('the import preview')
   })
 }, { allowConsole: [/status of 409/] }) // a Sync now that met the router's own scheduled sync, tried again
