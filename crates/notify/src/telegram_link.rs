@@ -295,16 +295,30 @@ pub enum PollError {
     Database(#[from] sqlx::Error),
 }
 
-/// Polls every `interval`, with a long poll shorter than the interval so one
-/// run ends before the next is due.
+/// Polls every `interval`, with a long poll that ends before the next
+/// period's poll is due.
 pub fn register_jobs(registry: &mut Registry, client: Arc<TelegramClient>, interval: Duration) {
-    let wait = interval
-        .saturating_sub(Duration::from_secs(2))
-        .min(Duration::from_secs(20));
     registry.handle(POLL_JOB, move |context| {
+        let wait = long_poll_wait(interval, Utc::now());
         poll_job(context, client.clone(), wait)
     });
     registry.every(POLL_JOB, POLL_JOB, interval);
+}
+
+/// How long this period's `getUpdates` may wait: until 2 s before the next
+/// period starts (periods are aligned to the Unix epoch, as every periodic
+/// job's), at most 20 s. A poll that started late (a busy runner, a replica
+/// starting up) waits less instead of running into the next period's poll,
+/// which Telegram would answer by ending this one with a 409.
+fn long_poll_wait(interval: Duration, now: DateTime<Utc>) -> Duration {
+    let period_ms = i64::try_from(interval.as_millis())
+        .unwrap_or(i64::MAX)
+        .max(1);
+    let now_ms = now.timestamp_millis();
+    let next_period_ms = (now_ms.div_euclid(period_ms) + 1).saturating_mul(period_ms);
+    let left = Duration::from_millis(u64::try_from(next_period_ms - now_ms).unwrap_or(0));
+    left.saturating_sub(Duration::from_secs(2))
+        .min(Duration::from_secs(20))
 }
 
 async fn poll_job(
@@ -318,4 +332,29 @@ async fn poll_job(
         .await
         .map(|_| ())
         .map_err(|error| JobError::Permanent(error.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_poll_ends_two_seconds_before_the_next_period() {
+        let at = |ms: i64| DateTime::<Utc>::from_timestamp_millis(ms).expect("instant");
+        let five = Duration::from_secs(5);
+        // On time (the period just began): 3 s.
+        assert_eq!(long_poll_wait(five, at(1_000_000)), Duration::from_secs(3));
+        // Started 2.5 s late: half a second left to wait.
+        assert_eq!(
+            long_poll_wait(five, at(1_002_500)),
+            Duration::from_millis(500)
+        );
+        // Later still: a short poll, not one that meets the next period's.
+        assert_eq!(long_poll_wait(five, at(1_004_000)), Duration::ZERO);
+        // Long intervals are capped at 20 s.
+        assert_eq!(
+            long_poll_wait(Duration::from_secs(60), at(1_020_000)),
+            Duration::from_secs(20)
+        );
+    }
 }
