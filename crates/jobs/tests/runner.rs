@@ -337,7 +337,15 @@ async fn failing_jobs_retry_with_backoff_then_die(pool: PgPool) {
             assert!(context.attempt > 1, "first attempt panics");
             Ok(())
         });
-    let runner = JobRunner::new(pool.clone(), registry, fast_config())
+    // A lease far longer than any attempt: this test is about retries, and
+    // a panicking attempt that prints a symbolized backtrace once outlived
+    // the 30 s lease on a loaded machine, so a second runner slot took the
+    // job over and the count read three attempts.
+    let config = RunnerConfig {
+        lease: Duration::from_secs(600),
+        ..fast_config()
+    };
+    let runner = JobRunner::new(pool.clone(), registry, config)
         .start()
         .await
         .unwrap();
@@ -356,7 +364,7 @@ async fn failing_jobs_retry_with_backoff_then_die(pool: PgPool) {
     // the speed. The panicking attempt prints a symbolized backtrace when
     // RUST_BACKTRACE is set (CI sets it), and resolving a debug test
     // binary's symbols took more than 15 s once on two loaded cores.
-    wait_until(Duration::from_secs(60), "jobs settled", || async {
+    wait_until(Duration::from_secs(180), "jobs settled", || async {
         let summary = queue_summary(&pool).await.unwrap();
         summary.dead == 2 && summary.done == 1
     })
