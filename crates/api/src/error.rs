@@ -346,10 +346,6 @@ impl From<monitoring::MonitoringError> for ApiError {
                 detail: message,
                 errors: domain::ValidationErrors::new(),
             },
-            E::Router(error) => ApiError::BadGateway {
-                code: "router_error",
-                detail: error.to_string(),
-            },
             E::Notify(error) => error.into(),
             E::Database(error) => error.into(),
             E::Jobs(error) => ApiError::Internal(anyhow::Error::new(error)),

@@ -15,9 +15,6 @@ pub enum MonitoringError {
     /// customers, a sync is running).
     #[error("{message}")]
     Refused { code: &'static str, message: String },
-    /// The router could not be reached or refused the command.
-    #[error("the router: {0}")]
-    Router(#[from] routeros::RouterOsError),
     #[error(transparent)]
     Spreadsheet(#[from] crate::spreadsheet::SpreadsheetError),
     #[error(transparent)]

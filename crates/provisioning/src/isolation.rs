@@ -70,7 +70,6 @@ fn from_monitoring(error: MonitoringError) -> ProvisioningError {
         MonitoringError::NotFound(what) => ProvisioningError::NotFound(what),
         MonitoringError::Validation(errors) => ProvisioningError::Validation(errors),
         MonitoringError::Database(error) => ProvisioningError::Database(error),
-        MonitoringError::Router(error) => error.into(),
         MonitoringError::Refused { code, message } => ProvisioningError::refused(code, message),
         other => ProvisioningError::Corrupt(other.to_string()),
     }

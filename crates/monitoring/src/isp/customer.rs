@@ -397,19 +397,6 @@ pub async fn register_for_service(
     Ok(id)
 }
 
-/// The customer linked to a billing service, if any.
-pub async fn for_service(
-    db: impl PgExecutor<'_>,
-    service_id: i64,
-) -> Result<Option<i64>, MonitoringError> {
-    Ok(sqlx::query_scalar!(
-        "SELECT id FROM isp_customer WHERE service_id = $1",
-        service_id
-    )
-    .fetch_optional(db)
-    .await?)
-}
-
 fn search_pattern(q: Option<&str>) -> Option<String> {
     q.map(str::trim).filter(|q| !q.is_empty()).map(|q| {
         let escaped = q
