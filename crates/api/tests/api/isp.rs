@@ -67,40 +67,24 @@ async fn add_customer(app: &TestApp, token: &str, body: Value) -> i64 {
         .unwrap()
 }
 
-async fn sync_now(app: &TestApp, token: &str, router: i64) -> Value {
-    let synced = app
-        .authed(
-            Method::POST,
-            &format!("/api/v1/isp/routers/{router}/sync"),
-            token,
-            None,
-        )
-        .await;
+/// A POST that must answer 200; its JSON.
+async fn post_ok(app: &TestApp, token: &str, path: &str) -> Value {
+    let answered = app.authed(Method::POST, path, token, None).await;
     assert_eq!(
-        synced.status().as_u16(),
+        answered.status().as_u16(),
         200,
-        "{}",
-        synced.text().await.unwrap()
+        "{path}: {}",
+        answered.text().await.unwrap()
     );
-    synced.json().await.unwrap()
+    answered.json().await.unwrap()
+}
+
+async fn sync_now(app: &TestApp, token: &str, router: i64) -> Value {
+    post_ok(app, token, &format!("/api/v1/isp/routers/{router}/sync")).await
 }
 
 async fn test_router(app: &TestApp, token: &str, router: i64) -> Value {
-    let tested = app
-        .authed(
-            Method::POST,
-            &format!("/api/v1/isp/routers/{router}/test"),
-            token,
-            None,
-        )
-        .await;
-    assert_eq!(
-        tested.status().as_u16(),
-        200,
-        "{}",
-        tested.text().await.unwrap()
-    );
-    tested.json().await.unwrap()
+    post_ok(app, token, &format!("/api/v1/isp/routers/{router}/test")).await
 }
 
 async fn customer(app: &TestApp, token: &str, id: i64) -> Value {
@@ -999,4 +983,113 @@ async fn api_ssl_and_rest_transports_sync_the_same_with_a_pinned_certificate(poo
             || test["message"].as_str().unwrap().contains("certificate"),
         "{test}"
     );
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn bad_customers_are_refused_over_http_and_nothing_is_written(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let (_, sysadmin) = app.user_token("sys@isp.test", &["sysadmin"]).await;
+    let (_, client) = app.user_token("klien@isp.test", &["client"]).await;
+    let fake = fake_router().await;
+    let router = add_router(&app, &sysadmin, &fake, json!({})).await;
+    add_customer(
+        &app,
+        &sysadmin,
+        json!({"name": "Egi", "pppoe_username": "egisetiawansempu", "router_id": router}),
+    )
+    .await;
+    let post =
+        |body: Value| app.authed(Method::POST, "/api/v1/isp/customers", &sysadmin, Some(body));
+    // The same PPPoE name in another case on the same router.
+    let taken = assert_problem(
+        post(
+            json!({"name": "Egi lagi", "pppoe_username": "EgiSetiawanSempu", "router_id": router}),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(taken["errors"][0]["field"], "pppoe_username", "{taken}");
+    // A plan that is not an internet product, a router that does not exist,
+    // half a coordinate, a name with spaces.
+    let bad = assert_problem(
+        post(
+            json!({"name": "X", "pppoe_username": "a b", "latitude": -8.4,
+                    "product_id": 999_999, "router_id": 999_999}),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    let fields: Vec<&str> = bad["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["pppoe_username", "longitude"], "{bad}");
+    let missing = assert_problem(
+        post(json!({"name": "X", "product_id": 999_999, "router_id": 999_999})).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    let fields: Vec<&str> = missing["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["product_id", "router_id"], "{missing}");
+    let customers: i64 = sqlx::query_scalar("SELECT count(*) FROM isp_customer")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(customers, 1, "nothing written");
+    // Clients see none of it.
+    assert_problem(
+        app.authed(Method::GET, "/api/v1/isp/customers", &client, None)
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_replica_that_died_mid_sync_frees_the_router_when_its_lease_runs_out(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let (_, sysadmin) = app.user_token("sys@isp.test", &["sysadmin"]).await;
+    let fake = fake_router().await;
+    let router = add_router(&app, &sysadmin, &fake, json!({})).await;
+    let path = format!("/api/v1/isp/routers/{router}/sync");
+    // A replica took the lease and stopped without giving it back.
+    let lease = |until: &'static str| {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE isp_router SET sync_lease_owner = 'dead-replica',
+                    sync_lease_until = now() + interval '{until}' WHERE id = $1"
+        )))
+        .bind(router)
+        .execute(&pool)
+    };
+    lease("30 seconds").await.unwrap();
+    assert_problem(
+        app.authed(Method::POST, &path, &sysadmin, None).await,
+        409,
+        "sync_in_progress",
+    )
+    .await;
+    // Its lease ran out: the next sync runs and gives the router back.
+    lease("-1 second").await.unwrap();
+    let report = post_ok(&app, &sysadmin, &path).await;
+    assert_eq!(report["ok"], true, "{report}");
+    let owner: Option<String> =
+        sqlx::query_scalar("SELECT sync_lease_owner FROM isp_router WHERE id = $1")
+            .bind(router)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(owner, None);
 }
