@@ -434,7 +434,7 @@ async fn the_schedule_syncs_each_due_router_once_across_replicas(pool: PgPool) {
         &app,
         &sysadmin,
         &fake,
-        json!({"sync_enabled": true, "sync_interval_seconds": 600}),
+        json!({"sync_interval_seconds": 600}),
     )
     .await;
     let egi = add_customer(
@@ -444,6 +444,13 @@ async fn the_schedule_syncs_each_due_router_once_across_replicas(pool: PgPool) {
     )
     .await;
     fake.log_in("egisetiawansempu", None, None).unwrap();
+    // The schedule takes the router only now that Egi is there: a tick of
+    // the app's own schedule in between would sync an empty router.
+    sqlx::query("UPDATE isp_router SET sync_enabled = true WHERE id = $1")
+        .bind(router)
+        .execute(&pool)
+        .await
+        .unwrap();
     // Three replicas look for due routers at once, while the app's own
     // schedule may tick too: one sync is enqueued in all.
     let enqueued: Vec<usize> = join_all((0..3).map(|_| monitoring::isp::sync::enqueue_due(&pool)))
