@@ -67,6 +67,15 @@ pub enum Refusal {
     ServiceNotCancellable,
     /// The cancellation is being carried out; it cannot change now.
     CancellationUnderway,
+    /// Only an active recurring VPS, hosting or internet service without a
+    /// pending cancellation moves to another plan.
+    PlanNotChangeable,
+    /// The service's due date has come: its renewal is paid first.
+    RenewalDue,
+    /// Another plan change waits for its payment.
+    PlanChangePending,
+    /// Part of the change's invoice is paid; it cannot be withdrawn.
+    PlanChangePaidInPart,
 }
 
 impl Refusal {
@@ -87,6 +96,10 @@ impl Refusal {
             Refusal::PromoInUse => "promo_in_use",
             Refusal::ServiceNotCancellable => "service_not_cancellable",
             Refusal::CancellationUnderway => "cancellation_underway",
+            Refusal::PlanNotChangeable => "plan_not_changeable",
+            Refusal::RenewalDue => "renewal_due",
+            Refusal::PlanChangePending => "plan_change_pending",
+            Refusal::PlanChangePaidInPart => "plan_change_paid_in_part",
         }
     }
 
@@ -116,6 +129,16 @@ impl Refusal {
             }
             Refusal::CancellationUnderway => {
                 "the cancellation is being carried out and cannot change now"
+            }
+            Refusal::PlanNotChangeable => {
+                "only an active VPS, hosting or internet service that renews, with no cancellation pending, can change its plan"
+            }
+            Refusal::RenewalDue => "the service is due for renewal; pay the renewal invoice first",
+            Refusal::PlanChangePending => {
+                "another plan change waits for its payment; pay or withdraw it first"
+            }
+            Refusal::PlanChangePaidInPart => {
+                "part of this plan change's invoice is paid; pay the rest or ask finance for a refund"
             }
         }
     }

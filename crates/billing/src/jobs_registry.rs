@@ -1,6 +1,6 @@
 //! Billing's jobs: a new invoice's messages, the lifecycle's sweep, notices
-//! and watchdog, and periodically cancelling orders unpaid past their
-//! deadline and asking gateways about payments that went quiet. Every replica
+//! and watchdog, and periodically cancelling orders (and plan changes)
+//! unpaid past their deadline and asking gateways about payments that went quiet. Every replica
 //! registers them; the job queue runs each period's job once.
 
 use std::time::Duration;
@@ -11,6 +11,7 @@ use crate::lifecycle::{notices, sweep, watchdog};
 use crate::order::cancel;
 use crate::payment::messages::{self, INVOICE_MESSAGES_JOB, InvoiceMessages};
 use crate::payment::{PaymentContext, reconcile};
+use crate::service::plan_change;
 
 pub const CANCEL_UNPAID_JOB: &str = "billing.cancel_unpaid_orders";
 /// The lifecycle's sweep. Hourly: it is idempotent, so the runs after the
@@ -82,6 +83,12 @@ pub fn register_jobs(registry: &mut Registry, ctx: PaymentContext) {
                     .map_err(|e| JobError::Retry(anyhow::Error::new(e)))?;
                 if cancelled > 0 {
                     tracing::info!(cancelled, "cancelled orders not paid in time");
+                }
+                let withdrawn = plan_change::expire_unpaid(&job.pool, now)
+                    .await
+                    .map_err(|e| JobError::Retry(anyhow::Error::new(e)))?;
+                if withdrawn > 0 {
+                    tracing::info!(withdrawn, "withdrew plan changes not paid in time");
                 }
                 Ok(())
             }

@@ -124,6 +124,17 @@ impl BillingPeriod {
         let last_day = first.checked_add_months(Months::new(1))?.pred_opt()?.day();
         first.with_day(anchor_day.clamp(1, last_day))
     }
+
+    /// The due date one period before `current`, by the same anchor rule:
+    /// anchored on the 31st, 31 Mar → 28/29 Feb. It is where the period
+    /// that ends on `current` began.
+    pub fn previous_due(self, current: NaiveDate, anchor_day: u32) -> Option<NaiveDate> {
+        let first = current
+            .with_day(1)?
+            .checked_sub_months(Months::new(self.months()))?;
+        let last_day = first.checked_add_months(Months::new(1))?.pred_opt()?.day();
+        first.with_day(anchor_day.clamp(1, last_day))
+    }
 }
 
 impl fmt::Display for BillingPeriod {
@@ -207,6 +218,27 @@ mod tests {
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("a valid date")
+    }
+
+    #[test]
+    fn the_previous_due_date_keeps_the_anchor_day() {
+        let monthly = BillingPeriod::Monthly;
+        assert_eq!(monthly.previous_due(day(2027, 3, 31), 31), Some(day(2027, 2, 28)));
+        assert_eq!(monthly.previous_due(day(2028, 3, 31), 31), Some(day(2028, 2, 29)));
+        assert_eq!(monthly.previous_due(day(2027, 2, 28), 31), Some(day(2027, 1, 31)));
+        assert_eq!(
+            BillingPeriod::Annual.previous_due(day(2028, 2, 29), 29),
+            Some(day(2027, 2, 28))
+        );
+        // Going back and forth by one period lands where it started.
+        for anchor in 1..=31 {
+            let mut due = day(2027, 1, anchor.min(31));
+            for _ in 0..30 {
+                let next = monthly.next_due(due, anchor).unwrap();
+                assert_eq!(monthly.previous_due(next, anchor), Some(due), "{due} anchor {anchor}");
+                due = next;
+            }
+        }
     }
 
     fn instant(text: &str) -> DateTime<Utc> {

@@ -79,6 +79,20 @@ pub fn percent_of(amount_minor: i64, percent: u32) -> i64 {
     ))
 }
 
+/// `amount` for `days_left` of a period of `period_days` days:
+/// amount × days_left / period_days, rounded by the module's rule. A
+/// plan change prorates the old plan and the new one each this way, so
+/// the two parts of one change are rounded once each.
+pub fn prorate(amount_minor: i64, days_left: u32, period_days: u32) -> i64 {
+    if period_days == 0 {
+        return 0;
+    }
+    narrow(divide_rounding(
+        i128::from(amount_minor) * i128::from(days_left),
+        i128::from(period_days),
+    ))
+}
+
 /// Rounds half away from zero; `denominator` is positive.
 fn divide_rounding(numerator: i128, denominator: i128) -> i128 {
     let half = denominator / 2;
@@ -101,6 +115,22 @@ mod tests {
 
     fn ppn(inclusive: bool) -> TaxRule {
         TaxRule::new(1100, inclusive).expect("11 % is a valid rate")
+    }
+
+    #[test]
+    fn prorating_rounds_half_away_from_zero_once() {
+        // 100,000 for 10 of 31 days = 32,258.06… → 32,258.
+        assert_eq!(prorate(100_000, 10, 31), 32_258);
+        // 100,000 for 15 of 28 days = 53,571.43 → 53,571.
+        assert_eq!(prorate(100_000, 15, 28), 53_571);
+        // 3 for 1 of 2 days = 1.5 → 2; 1 of 4 days of 2 = 0.5 → 1.
+        assert_eq!(prorate(3, 1, 2), 2);
+        assert_eq!(prorate(2, 1, 4), 1);
+        assert_eq!(prorate(100_000, 31, 31), 100_000, "a whole period is the price");
+        assert_eq!(prorate(100_000, 0, 31), 0);
+        assert_eq!(prorate(100_000, 5, 0), 0, "no period, nothing");
+        // The largest price over a year's days does not overflow.
+        assert_eq!(prorate(1_000_000_000_000, 366, 366), 1_000_000_000_000);
     }
 
     #[test]

@@ -79,7 +79,11 @@ pub async fn request(
         }
     }
     let allowed_kind = match service.kind {
-        ProductKind::Vps => !matches!(action, Action::Deliver | Action::ChangePackage),
+        // A plan change is started by its paid change, never asked for.
+        ProductKind::Vps => !matches!(
+            action,
+            Action::Deliver | Action::ChangePackage | Action::ChangePlan
+        ),
         ProductKind::Hosting => matches!(
             action,
             Action::Suspend | Action::Unsuspend | Action::Terminate | Action::ChangePackage

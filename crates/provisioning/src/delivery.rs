@@ -43,6 +43,7 @@ pub fn register_jobs(registry: &mut Registry, provisioner: Provisioner) {
     });
     crate::inventory::register_jobs(registry, provisioner.sealer.clone());
     crate::lifecycle::register_jobs(registry, provisioner.clone());
+    crate::plan_change::register_jobs(registry, provisioner.clone());
 }
 
 fn job_error(error: ProvisioningError) -> JobError {

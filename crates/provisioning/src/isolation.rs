@@ -371,6 +371,71 @@ pub async fn follow_service(
     }
 }
 
+/// An internet service moved to another plan: its customer's product, and
+/// the PPP secret's profile on the router. A live session is ended so the
+/// line reconnects at the new speed. An isolated line keeps its isolation:
+/// a profile-move isolation returns to the new profile when it is paid.
+/// A customer not set up on a router yet only changes product.
+pub async fn change_profile(
+    pool: &PgPool,
+    sealer: &Sealer,
+    service_id: i64,
+    product_id: i64,
+    profile: &str,
+) -> Result<String, ProvisioningError> {
+    let customer = sqlx::query!(
+        "UPDATE isp_customer SET product_id = $2 WHERE service_id = $1 RETURNING id, router_id, pppoe_username",
+        service_id,
+        product_id
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some(customer) = customer else {
+        return Ok("no customer is linked to the service".into());
+    };
+    if customer.router_id.is_none() || customer.pppoe_username.is_empty() {
+        return Ok("the customer is not set up on a router yet".into());
+    }
+    let line = line(pool, customer.id).await?;
+    let detail = if line.isolated && line.profile_before_isolation.is_some() {
+        sqlx::query!(
+            "UPDATE isp_customer SET profile_before_isolation = $2 WHERE id = $1",
+            line.customer_id,
+            profile
+        )
+        .execute(pool)
+        .await?;
+        format!("isolated: profile {profile} is restored when the line is paid")
+    } else {
+        let router = connect(pool, sealer, line.router_id).await?;
+        let secret = find_secret(&router, &line.pppoe_username).await?;
+        if secret.profile != profile {
+            router
+                .set_secret(
+                    &secret.id,
+                    &SecretChange {
+                        disabled: None,
+                        profile: Some(profile.to_owned()),
+                    },
+                )
+                .await?;
+        }
+        let ended = if line.isolated {
+            0
+        } else {
+            remove_sessions(&router, &secret.name).await?
+        };
+        let mut detail = format!("PPP secret {} on profile {profile}", secret.name);
+        if ended > 0 {
+            detail.push_str("; the live session was ended to reconnect at the new speed");
+        }
+        detail
+    };
+    let mut conn = pool.acquire().await?;
+    record(&mut conn, line.customer_id, "plan_change", Cause::Lifecycle, &detail).await?;
+    Ok(detail)
+}
+
 /// A customer's isolation history, newest first.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct IsolationEvent {

@@ -23,6 +23,7 @@ pub mod inventory;
 pub mod ip_pool;
 pub mod isolation;
 pub mod lifecycle;
+pub mod plan_change;
 pub mod proxmox;
 pub mod registrar;
 pub mod run;

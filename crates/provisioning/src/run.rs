@@ -51,6 +51,9 @@ pub enum Action {
     ChangePackage,
     /// Staff: the VM moves to another node of its cluster.
     MoveNode,
+    /// A paid plan change: the VM gets its new plan's cores, memory, disk
+    /// and rate limit (started by the plan change's job only).
+    ChangePlan,
 }
 
 impl Action {
@@ -67,6 +70,7 @@ impl Action {
             Action::Terminate => "terminate",
             Action::ChangePackage => "change_package",
             Action::MoveNode => "move_node",
+            Action::ChangePlan => "change_plan",
         }
     }
 }

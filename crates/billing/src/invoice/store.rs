@@ -46,6 +46,8 @@ pub enum InvoicePurpose {
     TopUp,
     /// The next period of a service (billing::lifecycle).
     Renewal,
+    /// An upgrade's days left (billing::service::plan_change).
+    PlanChange,
 }
 
 impl InvoicePurpose {
@@ -54,6 +56,7 @@ impl InvoicePurpose {
             InvoicePurpose::Order => "order",
             InvoicePurpose::TopUp => "top_up",
             InvoicePurpose::Renewal => "renewal",
+            InvoicePurpose::PlanChange => "plan_change",
         }
     }
 }
@@ -327,6 +330,7 @@ fn purpose(value: &str) -> InvoicePurpose {
     match value {
         "top_up" => InvoicePurpose::TopUp,
         "renewal" => InvoicePurpose::Renewal,
+        "plan_change" => InvoicePurpose::PlanChange,
         _ => InvoicePurpose::Order,
     }
 }

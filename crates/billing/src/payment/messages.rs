@@ -30,6 +30,8 @@ pub enum Occasion {
     OrderFree,
     /// A wallet top-up waits for payment.
     TopUp,
+    /// An upgrade's days left wait for payment.
+    PlanChange,
 }
 
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
@@ -80,7 +82,9 @@ pub async fn send(
             payment_received(&mut tx, &invoice, invoice.total(), "wallet", at, calendar).await?;
         }
         Occasion::OrderFree => order_placed(&mut tx, &invoice, &items, calendar).await?,
-        Occasion::TopUp => invoice_created(&mut tx, &invoice, &items, calendar).await?,
+        Occasion::TopUp | Occasion::PlanChange => {
+            invoice_created(&mut tx, &invoice, &items, calendar).await?
+        }
     }
     tx.commit().await?;
     Ok(())

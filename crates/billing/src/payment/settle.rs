@@ -13,7 +13,7 @@
 //! An invoice only moves forward: unpaid → paid. Paying an order's invoice
 //! moves the order to PAID and enqueues its delivery in the same transaction.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use domain::{Currency, Money, OrderStatus, ShopCalendar};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -312,7 +312,7 @@ pub async fn settle(
         .await?;
         return Ok(Settlement::Partial);
     }
-    on_paid(conn, &invoice, receipt.method, calendar.today(now)).await?;
+    on_paid(conn, &invoice, receipt.method, now, calendar).await?;
     Ok(Settlement::Paid)
 }
 
@@ -358,17 +358,27 @@ async fn credit_wallet(
 
 /// A paid order's invoice: the order moves to PAID and its delivery is
 /// enqueued, in this transaction (the service's first period starts on
-/// `paid_on`, the shop's day). A paid renewal invoice moves its service's
-/// due date on by one period.
+/// the shop's day of `now`). A paid renewal invoice moves its service's
+/// due date on by one period; a paid upgrade applies its plan change.
 async fn on_paid(
     conn: &mut PgConnection,
     invoice: &LockedInvoice,
     method: Method,
-    paid_on: NaiveDate,
+    now: DateTime<Utc>,
+    calendar: &ShopCalendar,
 ) -> Result<(), BillingError> {
-    if invoice.purpose == "renewal" {
-        crate::service::terms::renewal_paid(conn, invoice.id).await?;
-        return Ok(());
+    let paid_on = calendar.today(now);
+    match invoice.purpose.as_str() {
+        "renewal" => {
+            crate::service::terms::renewal_paid(conn, invoice.id).await?;
+            return Ok(());
+        }
+        "plan_change" => {
+            let paid = Money::new(invoice.total_minor, invoice.currency);
+            crate::service::plan_change::paid(conn, invoice.id, paid, now).await?;
+            return Ok(());
+        }
+        _ => {}
     }
     let Some(order_id) = invoice.order_id else {
         return Ok(());
@@ -437,7 +447,7 @@ pub async fn pay_from_wallet(
         .await?;
     }
     mark_paid(conn, &invoice, due, now).await?;
-    on_paid(conn, &invoice, Method::Wallet, calendar.today(now)).await
+    on_paid(conn, &invoice, Method::Wallet, now, calendar).await
 }
 
 /// An order whose invoice totals nothing (a 100 % promo) is paid as issued.
@@ -452,7 +462,7 @@ pub async fn complete_free(
         return Ok(false);
     }
     mark_paid(conn, &invoice, 0, now).await?;
-    on_paid(conn, &invoice, Method::Wallet, calendar.today(now)).await?;
+    on_paid(conn, &invoice, Method::Wallet, now, calendar).await?;
     Ok(true)
 }
 

@@ -10,6 +10,7 @@
 //! services.
 
 pub mod action;
+pub mod plan_change;
 pub mod query;
 pub mod terms;
 

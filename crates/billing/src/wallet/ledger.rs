@@ -61,6 +61,9 @@ pub enum Movement {
     Overpayment,
     RefundToWallet,
     RefundPaidOut,
+    /// A downgrade's unused days, or an upgrade paid after it could no
+    /// longer apply.
+    PlanChangeCredit,
 }
 
 impl Movement {
@@ -72,6 +75,7 @@ impl Movement {
             Movement::Overpayment => "overpayment",
             Movement::RefundToWallet => "refund_to_wallet",
             Movement::RefundPaidOut => "refund_paid_out",
+            Movement::PlanChangeCredit => "plan_change_credit",
         }
     }
 }

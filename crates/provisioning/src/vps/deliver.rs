@@ -397,7 +397,7 @@ async fn configure(
 
 /// The VM's system disk: the first of the usual buses that holds a disk
 /// (not a CD-ROM).
-fn system_disk(config: &serde_json::Map<String, serde_json::Value>) -> String {
+pub(crate) fn system_disk(config: &serde_json::Map<String, serde_json::Value>) -> String {
     ["scsi0", "virtio0", "sata0", "ide0"]
         .into_iter()
         .find(|key| {

@@ -28,6 +28,8 @@ pub enum Step {
     ReleaseAddress,
     MarkTerminated,
     Migrate,
+    ApplyPlan,
+    RestartIfRunning,
 }
 
 impl StepName for Step {
@@ -45,6 +47,8 @@ impl StepName for Step {
             Step::ReleaseAddress => "quarantine_address",
             Step::MarkTerminated => "mark_terminated",
             Step::Migrate => "migrate",
+            Step::ApplyPlan => "apply_plan",
+            Step::RestartIfRunning => "restart_if_running",
         }
     }
 }
@@ -78,6 +82,9 @@ pub fn plan(action: Action) -> &'static [Step] {
         ],
         Action::ChangePackage => &[],
         Action::MoveNode => &[Step::Migrate],
+        // New cores and memory take effect when the VM boots again; a
+        // stopped VM gets them when its owner starts it.
+        Action::ChangePlan => &[Step::ApplyPlan, Step::RestartIfRunning],
     }
 }
 
@@ -85,6 +92,16 @@ pub fn plan(action: Action) -> &'static [Step] {
 #[derive(Debug, Clone, Deserialize)]
 pub struct MoveParams {
     pub node: String,
+}
+
+/// The plan a VM moves to (the run's parameters, from the paid change).
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize)]
+pub struct PlanParams {
+    pub plan_change_id: i64,
+    pub cores: u32,
+    pub ram_mb: u32,
+    pub disk_gb: u32,
+    pub rate_limit_mbps: Option<u32>,
 }
 
 /// What a reinstall installs.
@@ -154,6 +171,7 @@ async fn execute_step(
         }
         Step::ChooseTemplate => return choose_template(provisioner, &instance, params).await,
         Step::Migrate => return migrate(provisioner, &instance, params).await,
+        Step::ApplyPlan => return apply_plan(provisioner, &instance, params).await,
         _ => {}
     }
     let client = client_for(provisioner, &instance).await?;
@@ -182,7 +200,8 @@ async fn execute_step(
             wait(provisioner, &client, upid).await?;
             Ok("stopped".into())
         }
-        Step::Reboot => {
+        Step::RestartIfRunning if !running => Ok("stopped: the plan applies at its next start".into()),
+        Step::Reboot | Step::RestartIfRunning => {
             let action = if running {
                 PowerAction::Reboot
             } else {
@@ -255,6 +274,62 @@ async fn migrate(
     .execute(&provisioner.pool)
     .await?;
     Ok(detail)
+}
+
+/// Gives the VM its new plan: the instance's record first (what the VM
+/// should have), then cores and memory, the rate limit, and a larger disk.
+/// Each part looks before it acts, so a rerun only finishes what is left.
+/// A disk never shrinks (the change was refused before it was paid).
+async fn apply_plan(
+    provisioner: &Provisioner,
+    instance: &Instance,
+    params: &serde_json::Value,
+) -> Result<String, ProvisioningError> {
+    let plan: PlanParams = serde_json::from_value(params.clone())
+        .map_err(|e| ProvisioningError::Corrupt(format!("plan parameters: {e}")))?;
+    let disk_gb = plan
+        .disk_gb
+        .max(u32::try_from(instance.disk_gb).unwrap_or(0));
+    sqlx::query!(
+        "UPDATE vps_instance SET cores = $2, ram_mb = $3, disk_gb = $4, rate_limit_mbps = $5
+          WHERE service_id = $1",
+        instance.service_id,
+        plan.cores as i32,
+        plan.ram_mb as i32,
+        disk_gb as i32,
+        plan.rate_limit_mbps.map(|r| r as i32)
+    )
+    .execute(&provisioner.pool)
+    .await?;
+    let client = client_for(provisioner, instance).await?;
+    let (_, node, vmid) = instance
+        .placement()
+        .ok_or_else(|| ProvisioningError::refused("not_placed", "the VPS has no VM"))?;
+    let config = VmConfig {
+        cores: Some(plan.cores),
+        memory_mb: Some(plan.ram_mb),
+        ..VmConfig::default()
+    };
+    let upid = client
+        .set_config(node, vmid, &config)
+        .await
+        .map_err(remote_proxmox)?;
+    wait(provisioner, &client, upid).await?;
+    client
+        .set_network_rate(node, vmid, plan.rate_limit_mbps)
+        .await
+        .map_err(remote_proxmox)?;
+    let vm = client.vm_config(node, vmid).await.map_err(remote_proxmox)?;
+    let disk = deliver::system_disk(&vm);
+    let upid = client
+        .resize_disk(node, vmid, &disk, disk_gb)
+        .await
+        .map_err(remote_proxmox)?;
+    wait(provisioner, &client, upid).await?;
+    Ok(format!(
+        "{} cores, {} MB, {disk} at {disk_gb} GB",
+        plan.cores, plan.ram_mb
+    ))
 }
 
 /// A reinstall may change the OS: the template for it on the VM's node.

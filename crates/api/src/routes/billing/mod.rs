@@ -9,6 +9,7 @@ mod invoices;
 mod lifecycle;
 mod orders;
 mod payments;
+mod plan_changes;
 mod promos;
 mod wallet;
 
@@ -28,6 +29,7 @@ pub fn configure(config: &mut ServiceConfig) {
     finance::configure(config);
     gateways::configure(config);
     lifecycle::configure(config);
+    plan_changes::configure(config);
 }
 
 /// Who buys: clients and resellers — and the owner, who may do anything
