@@ -109,6 +109,9 @@ export const LIMITS = {
     title_en: { maxLength: 200 },
     title_id: { maxLength: 200 },
   },
+  PlanChangeRequest: {
+    product_id: { minimum: 1 },
+  },
   PoolInput: {
     name: { minLength: 1, maxLength: 80 },
     quarantine_hours: { minimum: 0, maximum: 8760 },

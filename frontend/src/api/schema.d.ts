@@ -2097,6 +2097,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/services/{id}/plan-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My service's plan changes, newest first.
+         * @description **Roles:** client, reseller, owner
+         */
+        get: operations["listMyPlanChanges"];
+        put?: never;
+        /**
+         * Move my service to another plan. More to pay issues an invoice (the
+         *     change applies when it is paid, within 3 days); less is credited to my
+         *     wallet and the change applies now.
+         * @description **Roles:** client, reseller, owner
+         */
+        post: operations["changeMyPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{id}/plan-changes/pending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Withdraw my upgrade that waits for payment, with its invoice.
+         * @description **Roles:** client, reseller, owner
+         */
+        delete: operations["withdrawMyPlanChange"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{id}/plan-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What moving my service to each other plan of its kind costs today: the
+         *     old plan's unused days credited, the new plan's days left charged, with
+         *     PPN. A plan the service cannot move to says why.
+         * @description **Roles:** client, reseller, owner
+         */
+        get: operations["listMyPlanOptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/services/{id}/power": {
         parameters: {
             query?: never;
@@ -3682,6 +3750,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/staff/services/{id}/plan-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A service's plan changes, newest first.
+         * @description **Roles:** owner, finance, business
+         */
+        get: operations["listServicePlanChanges"];
+        put?: never;
+        /**
+         * Move a client's service to another plan, billed to the client as if
+         *     they asked (an invoice, or a wallet credit). Audited.
+         * @description **Roles:** owner, finance, business
+         */
+        post: operations["changeServicePlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/services/{id}/plan-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What moving a client's service to each other plan costs today.
+         * @description **Roles:** owner, finance, business
+         */
+        get: operations["listServicePlanOptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/staff/templates": {
         parameters: {
             query?: never;
@@ -4092,7 +4205,7 @@ export interface components {
             total: number;
         };
         /** @enum {string} */
-        Action: "deliver" | "start" | "stop" | "reboot" | "reinstall" | "reset_password" | "suspend" | "unsuspend" | "terminate" | "change_package" | "move_node";
+        Action: "deliver" | "start" | "stop" | "reboot" | "reinstall" | "reset_password" | "suspend" | "unsuspend" | "terminate" | "change_package" | "move_node" | "change_plan";
         /** @description An action as the API receives it. */
         ActionRequest: {
             action: components["schemas"]["Action"];
@@ -5320,7 +5433,7 @@ export interface components {
             total: number;
         };
         /** @enum {string} */
-        InvoicePurpose: "order" | "top_up" | "renewal";
+        InvoicePurpose: "order" | "top_up" | "renewal" | "plan_change";
         /** @enum {string} */
         InvoiceStatus: "unpaid" | "paid" | "cancelled" | "refunded";
         /** @description One row of an invoice list. */
@@ -6094,6 +6207,109 @@ export interface components {
             required: boolean;
             /** @description What the preview fills in. */
             sample: string;
+        };
+        /** @description A requested change. */
+        PlanChange: {
+            /** Format: int64 */
+            charge_minor: number;
+            /** Format: int64 */
+            credit_minor: number;
+            /** @example IDR */
+            currency: string;
+            /** Format: int32 */
+            days_left: number;
+            /** Format: date-time */
+            decided_at?: string | null;
+            from_name: string;
+            /** Format: int64 */
+            from_product_id: number;
+            /** Format: int64 */
+            from_recurring_minor: number;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description An upgrade's invoice, to pay.
+             */
+            invoice_id?: number | null;
+            /** Format: int32 */
+            period_days: number;
+            /** Format: date */
+            period_end: string;
+            /** Format: date */
+            period_start: string;
+            /** Format: date-time */
+            requested_at: string;
+            /** Format: int64 */
+            service_id: number;
+            /** Format: int64 */
+            settle_minor: number;
+            /** Format: date */
+            shop_day: string;
+            status: components["schemas"]["PlanChangeStatus"];
+            to_name: string;
+            /** Format: int64 */
+            to_product_id: number;
+            /** Format: int64 */
+            to_recurring_minor: number;
+        };
+        PlanChangeRequest: {
+            /**
+             * Format: int64
+             * @description The product to move to: one of the service's plan options.
+             */
+            product_id: number;
+        };
+        /** @enum {string} */
+        PlanChangeStatus: "awaiting_payment" | "applied" | "cancelled";
+        /** @description What moving to one product costs today. */
+        PlanQuote: {
+            /**
+             * Format: int64
+             * @description The new plan for the days left, before PPN.
+             */
+            charge_minor: number;
+            /**
+             * Format: int64
+             * @description The old plan's unused days, before PPN.
+             */
+            credit_minor: number;
+            /** @example IDR */
+            currency: string;
+            cycle: components["schemas"]["BillingCycle"];
+            /** Format: int32 */
+            days_left: number;
+            /** Format: int32 */
+            period_days: number;
+            /** Format: date */
+            period_end: string;
+            /**
+             * Format: date
+             * @description The period the change falls in: the last due date and the next.
+             */
+            period_start: string;
+            /** Format: int64 */
+            product_id: number;
+            product_name: string;
+            /**
+             * Format: int64
+             * @description The new plan's price per cycle (before PPN), billed from the next
+             *     renewal on.
+             */
+            recurring_minor: number;
+            /**
+             * Format: int64
+             * @description With PPN: more than 0 is invoiced now, less is credited to the
+             *     wallet, 0 settles nothing.
+             */
+            settle_minor: number;
+            spec: components["schemas"]["ProductSpec"];
+            /**
+             * @description Why the service cannot move to this product (the remote side cannot
+             *     follow: a disk cannot shrink, the server lacks the package); none
+             *     when it can.
+             */
+            unavailable?: string | null;
         };
         /** @description A planned decision, as a dry run lists it. */
         Planned: components["schemas"]["Candidate"] & {
@@ -12740,6 +12956,194 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    listMyPlanChanges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanChange"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    changeMyPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description The change: `awaiting_payment` with its invoice, or `applied` */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanChange"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `plan_not_changeable`, `renewal_due`, `plan_change_pending` or `plan_unavailable` (a disk cannot shrink, the server lacks the package) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Not a plan this service can move to */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    withdrawMyPlanChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Withdrawn (or there was none) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `plan_change_paid_in_part` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listMyPlanOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plans, cheapest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanQuote"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `plan_not_changeable` or `renewal_due` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     refreshPowerState: {
         parameters: {
             query?: never;
@@ -17131,6 +17535,150 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             /** @description No reason, days out of range, or termination not after suspension */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listServicePlanChanges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanChange"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    changeServicePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description The change */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanChange"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `plan_not_changeable`, `renewal_due`, `plan_change_pending` or `plan_unavailable` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Not a plan this service can move to */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listServicePlanOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The service */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plans, cheapest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanQuote"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such service */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `plan_not_changeable` or `renewal_due` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -18,6 +18,7 @@ mod notifications;
 mod openapi;
 mod orders;
 mod payments;
+mod plan_change;
 mod provisioning;
 mod replicas;
 mod revocation;

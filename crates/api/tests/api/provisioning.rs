@@ -609,7 +609,7 @@ const NO_JOBS: &[(&str, &str)] = &[
 ];
 
 /// The provisioner the app would build, with `hooks`.
-fn provisioner(pool: &PgPool, hooks: provisioning::Hooks) -> provisioning::Provisioner {
+pub(crate) fn provisioner(pool: &PgPool, hooks: provisioning::Hooks) -> provisioning::Provisioner {
     let settings = crate::helpers::test_settings(NO_JOBS);
     let sealer = Arc::new(api::app::sealer(&settings).unwrap());
     let mut provisioner = api::app::build_provisioner(&settings, pool.clone(), sealer).unwrap();
