@@ -40,6 +40,9 @@ export const BUYER_ROLES = ['client', 'reseller'] as const satisfies readonly Ro
 /** Roles that keep the money side: invoices, payments, manual transfers, flags, billing settings. */
 export const FINANCE_ROLES = ['owner', 'finance'] as const satisfies readonly Role[]
 
+/** Who changes a client's plan for them (`PlanChangeStaff`). */
+export const PLAN_CHANGE_ROLES = ['owner', 'finance', 'business'] as const satisfies readonly Role[]
+
 /**
  * Roles that run the billing lifecycle: the automation log, preview and dry run, the shop's and
  * products' days, a service's overrides and staff cancellations (`/api/v1/staff/lifecycle/**`).
