@@ -453,3 +453,67 @@ async fn an_upgrade_can_be_withdrawn_expires_unpaid_and_paid_too_late_goes_to_th
     let refused = change(&app, &client, service, big).await;
     assert_eq!(refused.status().as_u16(), 409);
 }
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_period_paid_with_a_promo_is_never_turned_into_wallet_money(pool: PgPool) {
+    let app = spawn_app_with(pool.clone(), FAST).await;
+    let shop = vps_shop(&app, 5).await;
+    let cheaper = vps_plan(
+        &app,
+        &shop,
+        "vps-hemat",
+        json!({"cores": 1, "ram_mb": 2048, "disk_gb": 60}),
+        60_000,
+    )
+    .await;
+    let promo = app
+        .authed(
+            Method::POST,
+            "/api/v1/staff/promo-codes",
+            &shop.owner,
+            Some(json!({"code": "GRATIS", "discount_kind": "percent", "percent": 100, "recurring": false})),
+        )
+        .await;
+    assert_eq!(promo.status().as_u16(), 201);
+    let (_, client) = ready_client(&app, "licik@pelanggan.test").await;
+    let placed: Value = app
+        .authed(
+            Method::POST,
+            "/api/v1/orders",
+            &client,
+            Some(json!({"product_id": shop.product, "cycle": "monthly", "region": "jkt",
+                        "os_template": "ubuntu-24.04", "promo_code": "GRATIS"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(placed["invoice"]["total_minor"], 0, "{placed}");
+    let order = placed["order"]["id"].as_i64().unwrap();
+    crate::orders::wait_for_status(&app, &client, order, "active").await;
+    let service = service_of_order(&pool, order).await;
+    let due = today() + Duration::days(10);
+    sqlx::query("UPDATE service SET next_due_on = $2, anchor_day = $3 WHERE id = $1")
+        .bind(service)
+        .bind(due)
+        .bind(due.day() as i16)
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    // A free month moved to a cheaper plan credits nothing: the cheaper
+    // plan's days left are to pay.
+    let moved = change(&app, &client, service, cheaper).await;
+    assert_eq!(moved.status().as_u16(), 201, "{}", moved.text().await.unwrap());
+    let moved: Value = moved.json().await.unwrap();
+    assert_eq!(moved["credit_minor"], 0, "{moved}");
+    assert_eq!(moved["status"], "awaiting_payment");
+    assert!(moved["settle_minor"].as_i64().unwrap() > 0);
+    let credits: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM ledger_transaction WHERE kind = 'plan_change_credit'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(credits, 0);
+}

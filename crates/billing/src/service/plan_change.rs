@@ -2,9 +2,11 @@
 //! in the middle of a period, prorated to the day.
 //!
 //! The period is the one the service is in: from the last due date to the
-//! next (`next_due_on`). For the days left of it the old plan's price is
-//! credited and the new plan's charged, each `price × days_left /
-//! period_days` rounded once by `domain::tax`'s rule; the difference gets
+//! next (`next_due_on`). For the days left of it what was paid for the old
+//! plan is credited (its price, or less when a promo discounted the
+//! period: a free month is never turned into wallet money) and the new
+//! plan's price charged, each `amount × days_left / period_days` rounded
+//! once by `domain::tax`'s rule; the difference gets
 //! the shop's PPN like any invoice. More to pay is a `plan_change` invoice,
 //! and the change applies when it is paid; less is credited to the wallet
 //! and the change applies at once. Prices are the list prices of the
@@ -167,6 +169,10 @@ struct Terms {
     cycle: BillingCycle,
     currency: Currency,
     recurring_minor: i64,
+    /// What the client paid for the current period's plan (before PPN,
+    /// after its discount), at most its price: the unused days credited are
+    /// of this, so a period paid with a promo is not turned into money.
+    paid_minor: i64,
     anchor_day: u32,
     next_due_on: NaiveDate,
     cancelling: bool,
@@ -206,6 +212,33 @@ async fn lock(
         return Err(Refusal::PlanNotChangeable.into());
     };
     let corrupt = |e: String| BillingError::Corrupt(e);
+    let cycle: BillingCycle = cycle
+        .parse()
+        .map_err(|e: crate::catalog::price::UnknownCycle| corrupt(e.to_string()))?;
+    let anchor_day = u32::try_from(anchor).unwrap_or(1);
+    let period_start = cycle
+        .period()
+        .and_then(|period| period.previous_due(due, anchor_day))
+        .ok_or_else(|| corrupt(format!("no period before {due}")))?;
+    // The period's paid invoice: its renewal, or for the first period the
+    // order's. Its plan lines, less its discount.
+    let paid = sqlx::query_scalar!(
+        r#"SELECT COALESCE(
+                  (SELECT (SELECT COALESCE(sum(l.unit_minor), 0) FROM invoice_line l
+                            WHERE l.invoice_id = i.id AND l.kind = 'item') - i.discount_minor
+                     FROM invoice i
+                    WHERE i.service_id = $1 AND i.purpose = 'renewal' AND i.period_start = $2
+                      AND i.status = 'paid'),
+                  (SELECT (SELECT COALESCE(sum(l.unit_minor), 0) FROM invoice_line l
+                            WHERE l.invoice_id = i.id AND l.kind = 'item') - i.discount_minor
+                     FROM invoice i JOIN service s ON s.order_id = i.order_id
+                    WHERE s.id = $1 AND i.status = 'paid'),
+                  0)::bigint AS "paid!""#,
+        row.id,
+        period_start
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(Terms {
         id: row.id,
         user_id: row.user_id,
@@ -216,12 +249,11 @@ async fn lock(
             .parse()
             .map_err(|e: crate::catalog::spec::UnknownKind| corrupt(e.to_string()))?,
         status: row.status,
-        cycle: cycle
-            .parse()
-            .map_err(|e: crate::catalog::price::UnknownCycle| corrupt(e.to_string()))?,
+        cycle,
         currency: currency.parse()?,
         recurring_minor: recurring,
-        anchor_day: u32::try_from(anchor).unwrap_or(1),
+        paid_minor: paid.clamp(0, recurring),
+        anchor_day,
         next_due_on: due,
         cancelling: row.cancelling,
         group_id: row.group_id,
@@ -313,7 +345,7 @@ fn quote(
     // A service paid ahead (its renewal paid early) has more days left
     // than one period: they are prorated at the same daily rate.
     let (days_left, period_days) = (days(today), days(period_start));
-    let credit = domain::tax::prorate(terms.recurring_minor, days_left, period_days);
+    let credit = domain::tax::prorate(terms.paid_minor, days_left, period_days);
     let charge = domain::tax::prorate(candidate.price_minor, days_left, period_days);
     let net = charge - credit;
     let settle = tax.apply(net.abs()).total_minor * net.signum();
@@ -819,6 +851,7 @@ mod tests {
             cycle: BillingCycle::Monthly,
             currency: Currency::Idr,
             recurring_minor,
+            paid_minor: recurring_minor,
             anchor_day,
             next_due_on,
             cancelling: false,
@@ -867,6 +900,20 @@ mod tests {
         assert_eq!(q.credit_minor, 103_226);
         assert_eq!(q.charge_minor, 51_613);
         assert_eq!(q.settle_minor, -51_613, "inclusive prices: the credit is the difference");
+    }
+
+    #[test]
+    fn a_period_paid_with_a_promo_credits_only_what_was_paid() {
+        let none = TaxRule::new(0, true).unwrap();
+        let mut free = terms(day(2027, 3, 31), 31, 100_000);
+        free.paid_minor = 0;
+        // A free first month moved to a cheaper plan: nothing to credit,
+        // the cheaper plan's days left to pay.
+        let q = quote(&free, to(60_000), day(2027, 3, 21), none).unwrap();
+        assert_eq!((q.credit_minor, q.settle_minor), (0, 19_355));
+        free.paid_minor = 50_000;
+        let q = quote(&free, to(200_000), day(2027, 3, 21), none).unwrap();
+        assert_eq!((q.credit_minor, q.charge_minor), (16_129, 64_516));
     }
 
     #[test]
