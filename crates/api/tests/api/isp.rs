@@ -1100,3 +1100,89 @@ async fn a_replica_that_died_mid_sync_frees_the_router_when_its_lease_runs_out(p
             .unwrap();
     assert_eq!(owner, None);
 }
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn an_internet_upgrade_moves_the_secret_to_the_new_profile_and_reconnects_the_line(
+    pool: PgPool,
+) {
+    use crate::lifecycle::pay_from_wallet;
+    use crate::provisioning::{FAST, wait_until};
+
+    let app = crate::helpers::spawn_app_with(pool.clone(), FAST).await;
+    let (_, sysadmin) = app.user_token("sys@isp.test", &["sysadmin"]).await;
+    let (_, owner) = app.user_token("owner@isp.test", &["owner"]).await;
+    let (_, finance) = app.user_token("finance@isp.test", &["finance"]).await;
+    let fake = fake_router().await;
+    fake.add_secret("dewi", "20mbps").unwrap();
+    fake.log_in("dewi", Some("10.10.10.7"), None).unwrap();
+    let router = add_router(&app, &sysadmin, &fake, json!({"isolation_mode": "disable"})).await;
+    let product = internet_product(&app, &sysadmin).await;
+    let faster: Value = app
+        .authed(
+            Method::POST,
+            "/api/v1/staff/catalog/products",
+            &sysadmin,
+            Some(json!({
+                "kind": "internet", "slug": "internet-50", "name_id": "Internet 50 Mbps",
+                "spec": {"pppoe_profile": "50mbps", "download_mbps": 50, "upload_mbps": 25},
+                "prices": [{"group": "member", "currency": "IDR", "cycle": "monthly", "price_minor": 250000, "setup_fee_minor": 0}]
+            })),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let faster = faster["id"].as_i64().unwrap();
+    let (client, service, line) =
+        bought_line(&app, &owner, &finance, product, "dewi@pelanggan.test").await;
+    let set_up = app
+        .authed(
+            Method::PUT,
+            &format!("/api/v1/isp/customers/{line}"),
+            &sysadmin,
+            Some(json!({"name": "Dewi", "pppoe_username": "dewi", "router_id": router,
+                        "product_id": product, "service_id": service})),
+        )
+        .await;
+    assert_eq!(set_up.status().as_u16(), 200);
+
+    let asked = app
+        .authed(
+            Method::POST,
+            &format!("/api/v1/services/{service}/plan-changes"),
+            &client,
+            Some(json!({"product_id": faster})),
+        )
+        .await;
+    assert_eq!(asked.status().as_u16(), 201, "{}", asked.text().await.unwrap());
+    let asked: Value = asked.json().await.unwrap();
+    assert_eq!(asked["status"], "awaiting_payment");
+    let paid = pay_from_wallet(&app, &client, asked["invoice_id"].as_i64().unwrap()).await;
+    assert_eq!(paid.status().as_u16(), 200, "{}", paid.text().await.unwrap());
+
+    let secret = || {
+        fake.secrets()
+            .into_iter()
+            .find(|secret| secret.name == "dewi")
+            .unwrap()
+    };
+    wait_until(|| async { secret().profile == "50mbps" }).await;
+    wait_until(|| async { fake.sessions().is_empty() }).await;
+    assert_eq!(fake.calls_named("/ppp/secret/set"), 1);
+    let moved = customer(&app, &sysadmin, line).await;
+    assert_eq!(moved["product_id"], faster, "{moved}");
+    let events: Vec<Value> = app
+        .authed(
+            Method::GET,
+            &format!("/api/v1/isp/customers/{line}/events"),
+            &sysadmin,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(events[0]["action"], "plan_change", "{events:?}");
+    fake.log_in("dewi", None, None)
+        .expect("the line dials in again on its new profile");
+}
