@@ -517,3 +517,89 @@ async fn a_period_paid_with_a_promo_is_never_turned_into_wallet_money(pool: PgPo
     .unwrap();
     assert_eq!(credits, 0);
 }
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn staff_move_a_hosting_account_to_a_package_its_server_has_and_whm_changes_it_once(
+    pool: PgPool,
+) {
+    use crate::provisioning::{buy_named, product, whm_shop};
+    let app = spawn_app_with(pool.clone(), FAST).await;
+    let (whm, sysadmin, owner, finance) = whm_shop(&app).await;
+    let hosting = |slug: &'static str, package: &'static str, price: i64| {
+        json!({
+            "kind": "hosting", "slug": slug, "name_id": slug.replace('-', " "),
+            "spec": {"whm_package": package, "disk_mb": 1024, "bandwidth_gb": 10, "addon_domains": 0},
+            "prices": [{"group": "member", "currency": "IDR", "cycle": "annual", "price_minor": price}]
+        })
+    };
+    let starter = product(&app, &owner, hosting("hosting-starter", sandbox::whm::PACKAGE_STARTER, 300_000)).await;
+    let pro = product(&app, &owner, hosting("hosting-pro", sandbox::whm::PACKAGE_PRO, 900_000)).await;
+    let missing = product(&app, &owner, hosting("hosting-ghost", "no_such_package", 500_000)).await;
+    let (client, order) = buy_named(&app, &finance, &owner, starter, "tokosari.com").await;
+    crate::orders::wait_for_status(&app, &client, order, "active").await;
+    let service = service_of_order(&pool, order).await;
+    let user = whm.accounts()[0].user.clone();
+
+    // Staff outside the commercial roles cannot; the commercial ones see
+    // which plan the server cannot take.
+    let options = format!("/api/v1/staff/services/{service}/plan-options");
+    let denied = app.authed(Method::GET, &options, &sysadmin, None).await;
+    assert_eq!(denied.status().as_u16(), 403);
+    let quotes: Value = app
+        .authed(Method::GET, &options, &finance, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ghost = quotes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["product_id"] == missing)
+        .unwrap();
+    assert!(
+        ghost["unavailable"].as_str().unwrap().contains("no_such_package"),
+        "{ghost}"
+    );
+
+    let changes = format!("/api/v1/staff/services/{service}/plan-changes");
+    let asked = app
+        .authed(Method::POST, &changes, &finance, Some(json!({"product_id": pro})))
+        .await;
+    assert_eq!(asked.status().as_u16(), 201, "{}", asked.text().await.unwrap());
+    let asked: Value = asked.json().await.unwrap();
+    // Billed to the client, who pays it like any invoice.
+    let paid = pay_from_wallet(&app, &client, asked["invoice_id"].as_i64().unwrap()).await;
+    assert_eq!(paid.status().as_u16(), 200, "{}", paid.text().await.unwrap());
+    wait_until(|| async {
+        whm.account(&user)
+            .is_some_and(|a| a.plan == sandbox::whm::PACKAGE_PRO)
+    })
+    .await;
+    wait_for_runs_to_finish(&pool, service).await;
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM provisioning_run WHERE service_id = $1 AND action = 'change_package'",
+            service
+        )
+        .await,
+        1
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'service.plan_change_requested' AND entity_id = $1",
+    )
+    .bind(service.to_string())
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+    let history: Value = app
+        .authed(Method::GET, &changes, &owner, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history[0]["status"], "applied");
+    assert_eq!(history[0]["to_product_id"], pro);
+}

@@ -953,7 +953,7 @@ async fn a_delivery_with_no_address_left_fails_cleanly_and_alerts_staff(pool: Pg
 
 /// A client who buys `product` (hosting or domain, paid yearly) for
 /// `domain` from their wallet; returns (token, order id).
-async fn buy_named(
+pub(crate) async fn buy_named(
     app: &TestApp,
     finance: &str,
     owner: &str,
@@ -983,7 +983,7 @@ async fn buy_named(
     (client, placed["order"]["id"].as_i64().unwrap())
 }
 
-async fn product(app: &TestApp, staff: &str, body: Value) -> i64 {
+pub(crate) async fn product(app: &TestApp, staff: &str, body: Value) -> i64 {
     let created = app
         .authed(
             Method::POST,
@@ -1003,9 +1003,9 @@ async fn product(app: &TestApp, staff: &str, body: Value) -> i64 {
         .unwrap()
 }
 
-#[sqlx::test(migrations = "../../migrations")]
-async fn a_hosting_account_is_created_suspended_unsuspended_and_removed_on_whm(pool: PgPool) {
-    let app = spawn_app_with(pool.clone(), FAST).await;
+/// A shop with the WHM fake added and synced: (the fake, sysadmin, owner,
+/// finance).
+pub(crate) async fn whm_shop(app: &TestApp) -> (sandbox::whm::WhmFakeHandle, String, String, String) {
     let whm = sandbox::whm::WhmFake::start(
         "127.0.0.1:0".parse().unwrap(),
         sandbox::whm::WhmFakeConfig::default(),
@@ -1059,6 +1059,13 @@ async fn a_hosting_account_is_created_suspended_unsuspended_and_removed_on_whm(p
         .await
         .unwrap();
     assert!(synced["packages"].as_i64().unwrap() >= 2, "{synced}");
+    (whm, sysadmin, owner, finance)
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_hosting_account_is_created_suspended_unsuspended_and_removed_on_whm(pool: PgPool) {
+    let app = spawn_app_with(pool.clone(), FAST).await;
+    let (whm, sysadmin, owner, finance) = whm_shop(&app).await;
     let hosting = product(
         &app,
         &owner,
