@@ -26,7 +26,7 @@ use crate::invoice::store::{
 };
 use crate::order::query::{self, OrderDetail};
 use crate::order::status;
-use crate::payment::messages::Occasion;
+use crate::invoice::messages::{self, Occasion};
 use crate::promo::redeem::{self, Purchase};
 use crate::{BillingError, Refusal, payment, settings};
 
@@ -554,7 +554,7 @@ pub async fn checkout(
     } else {
         Occasion::OrderPlaced
     };
-    payment::messages::enqueue(&mut tx, invoice_id, occasion).await?;
+    messages::enqueue(&mut tx, invoice_id, occasion).await?;
     tx.commit().await?;
 
     let mut conn = pool.acquire().await?;
@@ -601,7 +601,7 @@ pub async fn top_up(
         invoice_store::shop_year(calendar, now),
     )
     .await?;
-    payment::messages::enqueue(&mut tx, invoice_id, Occasion::TopUp).await?;
+    messages::enqueue(&mut tx, invoice_id, Occasion::TopUp).await?;
     tx.commit().await?;
     let mut conn = pool.acquire().await?;
     invoice_store::find(&mut conn, invoice_id).await

@@ -9,7 +9,7 @@ use jobs::{JobError, Registry};
 
 use crate::lifecycle::{notices, sweep, watchdog};
 use crate::order::cancel;
-use crate::payment::messages::{self, INVOICE_MESSAGES_JOB, InvoiceMessages};
+use crate::invoice::messages::{self, INVOICE_MESSAGES_JOB, InvoiceMessages};
 use crate::payment::{PaymentContext, reconcile};
 use crate::service::plan_change;
 

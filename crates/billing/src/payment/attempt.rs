@@ -19,7 +19,8 @@ use super::gateway::{
     StatusReport,
 };
 use super::settle::{self, Method, Receipt, Settlement};
-use super::{PaymentContext, messages, methods};
+use super::{PaymentContext, methods};
+use crate::invoice::messages;
 use crate::invoice::store::{self as invoice_store, InvoiceStatus};
 use crate::{BillingError, Refusal};
 

@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use super::attempt::{self, PaymentAttempt};
 use super::settle::{self, Method, Receipt};
-use super::{PaymentContext, messages};
+use super::PaymentContext;
+use crate::invoice::messages;
 use crate::invoice::store as invoice_store;
 use crate::{BillingError, Refusal};
 

@@ -3,14 +3,13 @@
 //! ([`attempt`]), gateway notifications ([`webhook`]), asking gateways
 //! about payments that went quiet ([`reconcile`]), the one place an invoice
 //! becomes paid ([`settle`]), manual bank transfers confirmed by finance
-//! ([`manual`]), refunds as credit notes ([`refund`]) and the messages all
-//! of it sends ([`messages`]).
+//! ([`manual`]) and refunds as credit notes ([`refund`]); what each tells
+//! the client and staff is in `crate::invoice::messages`.
 
 pub mod attempt;
 pub mod finance;
 pub mod gateway;
 pub mod manual;
-pub mod messages;
 pub mod methods;
 pub mod reconcile;
 pub mod refund;

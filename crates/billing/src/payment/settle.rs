@@ -18,7 +18,7 @@ use domain::{Currency, Money, OrderStatus, ShopCalendar};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::messages;
+use crate::invoice::messages;
 use crate::invoice::store::{self as invoice_store, InvoiceStatus};
 use crate::order::{delivery, status};
 use crate::wallet::ledger::{self, Account, Movement, Transfer};

@@ -30,7 +30,7 @@ use uuid::Uuid;
 use crate::catalog::price::BillingCycle;
 use crate::catalog::spec::{ProductKind, ProductSpec};
 use crate::invoice::store::{self as invoice_store, BuyerSnapshot, InvoiceDraft, InvoicePurpose, LineDraft};
-use crate::payment::messages::{self, Occasion};
+use crate::invoice::messages::{self, Occasion};
 use crate::wallet::ledger::{self, Account, Movement, Transfer};
 use crate::{BillingError, Refusal};
 
