@@ -8,7 +8,10 @@
 // cycle and the service's overrides (suspension moved to 5 days after the due date). The
 // client opens Renewals: the renewal invoice at the full price (the promo was first-cycle
 // only) with its Pay link and the day the VPS is suspended, turns on wallet auto-pay, asks to
-// cancel at the end of the period, sees the pending cancellation and withdraws it.
+// cancel at the end of the period, sees the pending cancellation and withdraws it. Last, the
+// client upgrades the VPS to a bigger plan on its page: the card quotes the days left (the free
+// first month credits nothing), the upgrade's invoice is paid from the wallet, the VM gets its
+// new cores and memory, and the renewal invoice at the old price is withdrawn.
 //
 // Run by name (it needs the Proxmox fake): `E2E_ONLY=renewals scripts/e2e.sh`.
 //   SANDBOX_PROXMOX_ADDR   the Proxmox VE fake (default: 127.0.0.1:8030)
@@ -29,6 +32,7 @@ const REGION = `jkt${stamp % 100000}`
 const OS = `ubuntu-${stamp}`
 const VPS_SLUG = `vps-langganan-${stamp}`
 const VPS_NAME = `VPS Langganan ${stamp}`
+const BIG_NAME = `VPS Besar ${stamp}`
 const PROMO = `GRATIS${stamp % 100000}`
 const CLIENT = `rini.${stamp}@pelanggan.test`
 const PASSWORD = 'pelanggan-rahasia-456'
@@ -69,7 +73,9 @@ async function noSidewaysScroll(page, where) {
   assert(overflow <= 1, `${where} scrolls sideways by ${overflow} px`)
 }
 
-await runJourney('renewals', 6, async (step, page, noErrors) => {
+await runJourney('renewals', 7, async (step, page, noErrors) => {
+  let ownerToken
+  let bigId
   let clientToken
   let productId
   let serviceId
@@ -101,6 +107,15 @@ await runJourney('renewals', 6, async (step, page, noErrors) => {
       prices: [{ group: 'member', currency: 'IDR', cycle: 'monthly', price_minor: 150_000 }],
     })
     productId = product.id
+    const big = await apiCall(token, 'POST', '/api/v1/staff/catalog/products', {
+      kind: 'vps',
+      slug: `vps-besar-${stamp}`,
+      name_id: BIG_NAME,
+      spec: { kind: 'vps', cores: 4, ram_mb: 8192, disk_gb: 80, regions: [REGION], os_templates: [OS] },
+      prices: [{ group: 'member', currency: 'IDR', cycle: 'monthly', price_minor: 300_000 }],
+    })
+    bigId = big.id
+    ownerToken = token
     const terms = await apiCall(token, 'PUT', `/api/v1/staff/catalog/products/${productId}/lifecycle`, {
       renew_days_before: 60, suspend_after_days: 3, terminate_after_days: 15, late_fee_minor: 0,
     })
@@ -245,5 +260,58 @@ await runJourney('renewals', 6, async (step, page, noErrors) => {
     const after = (await apiCall(clientToken, 'GET', '/api/v1/renewals')).find((r) => r.service_id === serviceId)
     assert(after && after.cancel_on === null, `no cancellation left: ${JSON.stringify(after)}`)
     noErrors('cancelling and withdrawing')
+  })
+
+  await step('the client upgrades the VPS to a bigger plan: the card quotes the days left, the invoice is paid from the wallet and the VM runs on its new plan', async () => {
+    // Money in the wallet: a manual top-up finance confirms.
+    await apiCall(ownerToken, 'PUT', '/api/v1/staff/payment-gateways/manual', { enabled: true, instructions: 'BCA 123-456-7890 a.n. PT Juragan' })
+    const topUp = await apiCall(clientToken, 'POST', '/api/v1/wallet/top-ups', { amount_minor: 500_000 })
+    const transfer = await apiCall(clientToken, 'POST', `/api/v1/invoices/${topUp.id}/payments`, { method: 'manual' })
+    await apiCall(ownerToken, 'POST', `/api/v1/staff/manual-payments/${transfer.id}/confirm`, { note: 'BCA ref 778899' })
+
+    await page.goto(`${BASE_URL}/client/services/${serviceId}`, { waitUntil: 'domcontentloaded' })
+    const option = `${sel('plan-option')}[data-product="${bigId}"]`
+    await page.waitForSelector(option)
+    const settle = Number(await page.getAttribute(option, 'data-settle'))
+    // The first month was free (100 % promo): nothing of it is credited.
+    assert(settle > 0 && settle <= 300_000, `the upgrade is paid for the days left: ${settle}`)
+    const today = plain(await page.textContent(`${option} ${sel('plan-option-today')}`))
+    assert(today.startsWith('Bayar Rp'), `the card says what to pay today: ${today}`)
+    await shotOf(page, 'plan-change-card', 'renewals-plan-change-card-desktop')
+    await shot(page, 'renewals-plan-change-desktop')
+    await page.setViewportSize(PHONE)
+    await page.waitForTimeout(300)
+    await noSidewaysScroll(page, 'the service page with its plans on a phone')
+    await shot(page, 'renewals-plan-change-phone')
+    await page.setViewportSize(DESKTOP)
+
+    await page.click(sel(`plan-option-${bigId}`))
+    await page.click(sel(`plan-option-${bigId}-confirm`))
+    await page.waitForURL(/\/client\/invoices\/\d+/, { timeout: 20_000 })
+    await page.waitForSelector(`${sel('pay-wallet')}:not([disabled])`)
+    await page.click(sel('pay-wallet'))
+    await page.waitForSelector(sel('payment-thanks'), { timeout: 20_000 })
+    assert(plain(await page.textContent(sel('payment-thanks'))).includes('paket baru'), 'the thanks say the plan changes')
+    await shot(page, 'renewals-plan-change-paid-desktop')
+
+    // The VM gets its new plan; the renewal at the old price is withdrawn.
+    let view
+    for (let i = 0; i < 100; i++) {
+      view = await apiCall(clientToken, 'GET', `/api/v1/services/${serviceId}`)
+      if (view.vps?.cores === 4 && view.latest?.run?.action === 'change_plan' && view.latest?.run?.status === 'succeeded') break
+      await page.waitForTimeout(200)
+    }
+    assert(view.vps?.cores === 4 && view.vps?.ram_mb === 8192, `the VM's new plan: ${JSON.stringify(view.vps)}`)
+    assert(view.service.product_id === bigId, 'the service is on the bigger plan')
+    const old = await apiCall(clientToken, 'GET', `/api/v1/invoices/${renewal.invoice_id}`)
+    assert(old.status === 'cancelled', `the renewal at the old price is withdrawn: ${old.status}`)
+    await page.goto(`${BASE_URL}/client/services/${serviceId}`, { waitUntil: 'domcontentloaded' })
+    await page.waitForSelector(`${sel('plan-change-entry')}[data-status="applied"]`)
+    // Back to the smaller plan is not offered: its disk would shrink, said in the client's words.
+    const back = plain(await page.textContent(`${sel('plan-option')}[data-product="${productId}"] ${sel('plan-option-unavailable')}`))
+    assert(back.startsWith('Disk tidak bisa diperkecil'), `the smaller plan says why: ${back}`)
+    await page.waitForSelector(sel('service-progress'))
+    await shot(page, 'renewals-plan-changed-desktop')
+    noErrors('changing the plan')
   })
 })

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use billing::catalog::spec::ProductSpec;
 use billing::service::ServiceStatus;
-use billing::service::plan_change::{self, PLAN_CHANGE_JOB, PlanChangeJob};
+use billing::service::plan_change::{self, PLAN_CHANGE_JOB, PlanChangeJob, PlanUnavailable};
 use jobs::{JobContext, JobError, Registry};
 use sqlx::PgConnection;
 
@@ -41,13 +41,20 @@ pub(crate) fn register_jobs(registry: &mut Registry, provisioner: Arc<Provisione
     });
 }
 
+fn unavailable(code: &str, message: String) -> Option<PlanUnavailable> {
+    Some(PlanUnavailable {
+        code: code.to_owned(),
+        message,
+    })
+}
+
 /// Why the service's remote side cannot move to `spec`, or `None` when it
 /// can.
 pub async fn check(
     conn: &mut PgConnection,
     service_id: i64,
     spec: &ProductSpec,
-) -> Result<Option<String>, ProvisioningError> {
+) -> Result<Option<PlanUnavailable>, ProvisioningError> {
     match spec {
         ProductSpec::Vps(spec) => {
             let disk = sqlx::query_scalar!(
@@ -57,11 +64,14 @@ pub async fn check(
             .fetch_optional(&mut *conn)
             .await?;
             Ok(match disk {
-                None => Some("the VPS is not delivered yet".to_owned()),
-                Some(disk) if i64::from(spec.disk_gb) < i64::from(disk) => Some(format!(
-                    "a disk cannot shrink: the VPS has {disk} GB, this plan {} GB",
-                    spec.disk_gb
-                )),
+                None => unavailable("not_delivered", "the VPS is not delivered yet".into()),
+                Some(disk) if i64::from(spec.disk_gb) < i64::from(disk) => unavailable(
+                    "disk_cannot_shrink",
+                    format!(
+                        "a disk cannot shrink: the VPS has {disk} GB, this plan {} GB",
+                        spec.disk_gb
+                    ),
+                ),
                 Some(_) => None,
             })
         }
@@ -75,15 +85,20 @@ pub async fn check(
             )
             .fetch_one(&mut *conn)
             .await?;
-            Ok((!known).then(|| {
-                format!(
-                    "the account's server has no package {}",
-                    spec.whm_package
+            Ok(if known {
+                None
+            } else {
+                unavailable(
+                    "package_unavailable",
+                    format!("the account's server has no package {}", spec.whm_package),
                 )
-            }))
+            })
         }
         ProductSpec::Internet(_) => Ok(None),
-        _ => Ok(Some("this kind of service has no plans to move between".to_owned())),
+        _ => Ok(unavailable(
+            "kind_not_supported",
+            "this kind of service has no plans to move between".into(),
+        )),
     }
 }
 

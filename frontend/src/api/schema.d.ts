@@ -6304,12 +6304,16 @@ export interface components {
              */
             settle_minor: number;
             spec: components["schemas"]["ProductSpec"];
+            unavailable?: components["schemas"]["PlanUnavailable"] | null;
+        };
+        /** @description Why a service cannot move to a plan, as provisioning sees it. */
+        PlanUnavailable: {
             /**
-             * @description Why the service cannot move to this product (the remote side cannot
-             *     follow: a disk cannot shrink, the server lacks the package); none
-             *     when it can.
+             * @description `disk_cannot_shrink`, `package_unavailable`, `not_delivered` or
+             *     `kind_not_supported`.
              */
-            unavailable?: string | null;
+            code: string;
+            message: string;
         };
         /** @description A planned decision, as a dry run lists it. */
         Planned: components["schemas"]["Candidate"] & {

@@ -120,7 +120,16 @@ pub struct PlanQuote {
     /// Why the service cannot move to this product (the remote side cannot
     /// follow: a disk cannot shrink, the server lacks the package); none
     /// when it can.
-    pub unavailable: Option<String>,
+    pub unavailable: Option<PlanUnavailable>,
+}
+
+/// Why a service cannot move to a plan, as provisioning sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PlanUnavailable {
+    /// `disk_cannot_shrink`, `package_unavailable`, `not_delivered` or
+    /// `kind_not_supported`.
+    pub code: String,
+    pub message: String,
 }
 
 /// A requested change.

@@ -82,7 +82,7 @@ describe('PlanChangeCard', () => {
       'GET /api/v1/services/5/plan-changes': { body: [] },
       'GET /api/v1/services/5/plan-options': {
         body: [
-          quote({ product_id: 7, product_name: 'VPS Mini', recurring_minor: 50_000, settle_minor: -17_857, spec: { kind: 'vps', cores: 1, ram_mb: 2048, disk_gb: 40, rate_limit_mbps: null }, unavailable: 'a disk cannot shrink: the VPS has 60 GB, this plan 40 GB' }),
+          quote({ product_id: 7, product_name: 'VPS Mini', recurring_minor: 50_000, settle_minor: -17_857, spec: { kind: 'vps', cores: 1, ram_mb: 2048, disk_gb: 40, rate_limit_mbps: null }, unavailable: { code: 'disk_cannot_shrink', message: 'a disk cannot shrink: the VPS has 60 GB, this plan 40 GB' } }),
           quote({ product_id: 9, product_name: 'VPS Hemat', recurring_minor: 60_000, settle_minor: -14_286 }),
           quote({}),
         ],
@@ -90,7 +90,7 @@ describe('PlanChangeCard', () => {
     })
     const plans = w.findAll($('plan-option'))
     expect(plans.map((p) => p.attributes('data-product'))).toEqual(['7', '9', '8'])
-    expect(plans[0]!.find($('plan-option-unavailable')).text()).toContain('cannot shrink')
+    expect(plans[0]!.find($('plan-option-unavailable')).text()).toContain('A disk cannot shrink')
     expect(plans[0]!.find($('plan-option-7')).exists()).toBe(false)
     expect(plans[1]!.find($('plan-option-today')).text()).toMatch(/14,286.*back to your wallet/)
     expect(plans[2]!.find($('plan-option-today')).text()).toMatch(/Pay .*35,715 today/)

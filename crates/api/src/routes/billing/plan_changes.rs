@@ -54,7 +54,7 @@ async fn change<P: Policy>(
     let quote =
         plan_change::quote_for(&mut tx, id, who, body.product_id, state.clock.today()).await?;
     if let Some(reason) = provisioning::plan_change::check(&mut tx, id, &quote.spec).await? {
-        return Err(ProvisioningError::refused("plan_unavailable", reason).into());
+        return Err(ProvisioningError::refused("plan_unavailable", reason.message).into());
     }
     let calendar = state.clock.calendar();
     let done = plan_change::request(&mut tx, id, who, &quote, state.clock.now(), &calendar).await?;
