@@ -21,12 +21,12 @@ use uuid::Uuid;
 use crate::catalog::group::{self, Buyer};
 use crate::catalog::{BillingCycle, ProductKind, ProductSpec};
 use crate::invoice::Invoice;
+use crate::invoice::messages::{self, Occasion};
 use crate::invoice::store::{
     self as invoice_store, BuyerSnapshot, InvoiceDraft, InvoicePurpose, LineDraft,
 };
 use crate::order::query::{self, OrderDetail};
 use crate::order::status;
-use crate::invoice::messages::{self, Occasion};
 use crate::promo::redeem::{self, Purchase};
 use crate::{BillingError, Refusal, payment, settings};
 

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use jobs::{JobError, Registry};
 
+use crate::invoice::messages::{self, INVOICE_MESSAGES_JOB, InvoiceMessages};
 use crate::lifecycle::{notices, sweep, watchdog};
 use crate::order::cancel;
-use crate::invoice::messages::{self, INVOICE_MESSAGES_JOB, InvoiceMessages};
 use crate::payment::{PaymentContext, reconcile};
 use crate::service::plan_change;
 

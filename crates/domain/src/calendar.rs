@@ -223,9 +223,18 @@ mod tests {
     #[test]
     fn the_previous_due_date_keeps_the_anchor_day() {
         let monthly = BillingPeriod::Monthly;
-        assert_eq!(monthly.previous_due(day(2027, 3, 31), 31), Some(day(2027, 2, 28)));
-        assert_eq!(monthly.previous_due(day(2028, 3, 31), 31), Some(day(2028, 2, 29)));
-        assert_eq!(monthly.previous_due(day(2027, 2, 28), 31), Some(day(2027, 1, 31)));
+        assert_eq!(
+            monthly.previous_due(day(2027, 3, 31), 31),
+            Some(day(2027, 2, 28))
+        );
+        assert_eq!(
+            monthly.previous_due(day(2028, 3, 31), 31),
+            Some(day(2028, 2, 29))
+        );
+        assert_eq!(
+            monthly.previous_due(day(2027, 2, 28), 31),
+            Some(day(2027, 1, 31))
+        );
         assert_eq!(
             BillingPeriod::Annual.previous_due(day(2028, 2, 29), 29),
             Some(day(2027, 2, 28))
@@ -234,8 +243,12 @@ mod tests {
         for anchor in 1..=31 {
             let mut due = day(2027, 1, anchor.min(31));
             for _ in 0..30 {
-                let next = monthly.next_due(due, anchor).unwrap();
-                assert_eq!(monthly.previous_due(next, anchor), Some(due), "{due} anchor {anchor}");
+                let next = monthly.next_due(due, anchor).expect("a date a month on");
+                assert_eq!(
+                    monthly.previous_due(next, anchor),
+                    Some(due),
+                    "{due} anchor {anchor}"
+                );
                 due = next;
             }
         }

@@ -126,7 +126,11 @@ mod tests {
         // 3 for 1 of 2 days = 1.5 → 2; 1 of 4 days of 2 = 0.5 → 1.
         assert_eq!(prorate(3, 1, 2), 2);
         assert_eq!(prorate(2, 1, 4), 1);
-        assert_eq!(prorate(100_000, 31, 31), 100_000, "a whole period is the price");
+        assert_eq!(
+            prorate(100_000, 31, 31),
+            100_000,
+            "a whole period is the price"
+        );
         assert_eq!(prorate(100_000, 0, 31), 0);
         assert_eq!(prorate(100_000, 5, 0), 0, "no period, nothing");
         // The largest price over a year's days does not overflow.

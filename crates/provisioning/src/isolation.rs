@@ -432,7 +432,14 @@ pub async fn change_profile(
         detail
     };
     let mut conn = pool.acquire().await?;
-    record(&mut conn, line.customer_id, "plan_change", Cause::Lifecycle, &detail).await?;
+    record(
+        &mut conn,
+        line.customer_id,
+        "plan_change",
+        Cause::Lifecycle,
+        &detail,
+    )
+    .await?;
     Ok(detail)
 }
 

@@ -1140,8 +1140,10 @@ async fn an_internet_upgrade_moves_the_secret_to_the_new_profile_and_reconnects_
             Method::PUT,
             &format!("/api/v1/isp/customers/{line}"),
             &sysadmin,
-            Some(json!({"name": "Dewi", "pppoe_username": "dewi", "router_id": router,
-                        "product_id": product, "service_id": service})),
+            Some(
+                json!({"name": "Dewi", "pppoe_username": "dewi", "router_id": router,
+                        "product_id": product, "service_id": service}),
+            ),
         )
         .await;
     assert_eq!(set_up.status().as_u16(), 200);
@@ -1154,11 +1156,21 @@ async fn an_internet_upgrade_moves_the_secret_to_the_new_profile_and_reconnects_
             Some(json!({"product_id": faster})),
         )
         .await;
-    assert_eq!(asked.status().as_u16(), 201, "{}", asked.text().await.unwrap());
+    assert_eq!(
+        asked.status().as_u16(),
+        201,
+        "{}",
+        asked.text().await.unwrap()
+    );
     let asked: Value = asked.json().await.unwrap();
     assert_eq!(asked["status"], "awaiting_payment");
     let paid = pay_from_wallet(&app, &client, asked["invoice_id"].as_i64().unwrap()).await;
-    assert_eq!(paid.status().as_u16(), 200, "{}", paid.text().await.unwrap());
+    assert_eq!(
+        paid.status().as_u16(),
+        200,
+        "{}",
+        paid.text().await.unwrap()
+    );
 
     let secret = || {
         fake.secrets()

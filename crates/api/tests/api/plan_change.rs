@@ -55,6 +55,32 @@ async fn vps_plan(app: &TestApp, shop: &Shop, slug: &str, spec: Value, price: i6
         .unwrap()
 }
 
+/// "VPS Besar": 4 cores, 8 GB, 120 GB for 200,000 a month.
+async fn besar(app: &TestApp, shop: &Shop) -> i64 {
+    let spec = json!({"cores": 4, "ram_mb": 8192, "disk_gb": 120});
+    vps_plan(app, shop, "vps-besar", spec, 200_000).await
+}
+
+/// "VPS Hemat": 1 core, 2 GB and the same 60 GB disk for 60,000 a month.
+async fn hemat(app: &TestApp, shop: &Shop) -> i64 {
+    let spec = json!({"cores": 1, "ram_mb": 2048, "disk_gb": 60});
+    vps_plan(app, shop, "vps-hemat", spec, 60_000).await
+}
+
+/// Moves the service's due date `days_left` days after today (anchored on
+/// that day), as if it had been bought earlier.
+async fn due_in(pool: &PgPool, service: i64, days_left: i64) -> NaiveDate {
+    let due = today() + Duration::days(days_left);
+    sqlx::query("UPDATE service SET next_due_on = $2, anchor_day = $3 WHERE id = $1")
+        .bind(service)
+        .bind(due)
+        .bind(due.day() as i16)
+        .execute(pool)
+        .await
+        .unwrap();
+    due
+}
+
 /// An active VPS on "VPS Kecil" (2 cores, 4 GB, 60 GB, 100,000 a month)
 /// whose period ends `days_left` days after today.
 async fn vps_mid_period(
@@ -66,15 +92,7 @@ async fn vps_mid_period(
     let (client, order) = buy_vps(app, shop, email).await;
     crate::orders::wait_for_status(app, &client, order, "active").await;
     let service = service_of_order(&app.pool, order).await;
-    let due = today() + Duration::days(days_left);
-    sqlx::query("UPDATE service SET next_due_on = $2, anchor_day = $3 WHERE id = $1")
-        .bind(service)
-        .bind(due)
-        .bind(due.day() as i16)
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    (client, service, due)
+    (client, service, due_in(&app.pool, service, days_left).await)
 }
 
 /// The prorated difference of moving from `from` to `to` with `days_left`
@@ -120,14 +138,7 @@ async fn change(app: &TestApp, token: &str, service: i64, product: i64) -> reqwe
 async fn an_upgrade_is_invoiced_for_the_days_left_and_paying_it_resizes_the_vm_once(pool: PgPool) {
     let app = spawn_app_with(pool.clone(), FAST).await;
     let shop = vps_shop(&app, 5).await;
-    let big = vps_plan(
-        &app,
-        &shop,
-        "vps-besar",
-        json!({"cores": 4, "ram_mb": 8192, "disk_gb": 120}),
-        200_000,
-    )
-    .await;
+    let big = besar(&app, &shop).await;
     let small_disk = vps_plan(
         &app,
         &shop,
@@ -152,10 +163,16 @@ async fn an_upgrade_is_invoiced_for_the_days_left_and_paying_it_resizes_the_vm_o
         .unwrap();
     let options = options.as_array().unwrap();
     assert_eq!(options.len(), 2, "{options:?}");
-    let mini = options.iter().find(|o| o["product_id"] == small_disk).unwrap();
+    let mini = options
+        .iter()
+        .find(|o| o["product_id"] == small_disk)
+        .unwrap();
     assert_eq!(mini["unavailable"]["code"], "disk_cannot_shrink", "{mini}");
     assert!(
-        mini["unavailable"]["message"].as_str().unwrap().contains("60 GB"),
+        mini["unavailable"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("60 GB"),
         "{mini}"
     );
     let besar = options.iter().find(|o| o["product_id"] == big).unwrap();
@@ -164,7 +181,12 @@ async fn an_upgrade_is_invoiced_for_the_days_left_and_paying_it_resizes_the_vm_o
     assert_eq!(besar["settle_minor"], settle, "{besar}");
 
     // A plan whose disk is smaller is refused and writes nothing.
-    let invoices_before = count(&pool, "SELECT count(*) FROM invoice WHERE user_id = (SELECT user_id FROM service WHERE id = $1)", service).await;
+    let invoices_before = count(
+        &pool,
+        "SELECT count(*) FROM invoice WHERE user_id = (SELECT user_id FROM service WHERE id = $1)",
+        service,
+    )
+    .await;
     let refused = change(&app, &client, service, small_disk).await;
     assert_eq!(refused.status().as_u16(), 409);
     let problem: Value = refused.json().await.unwrap();
@@ -173,7 +195,12 @@ async fn an_upgrade_is_invoiced_for_the_days_left_and_paying_it_resizes_the_vm_o
     let unknown = change(&app, &client, service, 999_999).await;
     assert_eq!(unknown.status().as_u16(), 422);
     assert_eq!(
-        count(&pool, "SELECT count(*) FROM plan_change WHERE service_id = $1", service).await,
+        count(
+            &pool,
+            "SELECT count(*) FROM plan_change WHERE service_id = $1",
+            service
+        )
+        .await,
         0
     );
 
@@ -246,7 +273,12 @@ async fn an_upgrade_is_invoiced_for_the_days_left_and_paying_it_resizes_the_vm_o
     assert_eq!(config(&vm_of(&shop, service), "cores"), "2");
 
     let paid = pay_from_wallet(&app, &client, invoice).await;
-    assert_eq!(paid.status().as_u16(), 200, "{}", paid.text().await.unwrap());
+    assert_eq!(
+        paid.status().as_u16(),
+        200,
+        "{}",
+        paid.text().await.unwrap()
+    );
     let (product, recurring): (i64, i64) =
         sqlx::query_as("SELECT product_id, recurring_minor FROM service WHERE id = $1")
             .bind(service)
@@ -270,7 +302,11 @@ async fn an_upgrade_is_invoiced_for_the_days_left_and_paying_it_resizes_the_vm_o
         (config(&vm, "cores"), config(&vm, "memory")),
         ("4".to_owned(), "8192".to_owned())
     );
-    assert!(config(&vm, "scsi0").contains("size=120G"), "{:?}", vm.config);
+    assert!(
+        config(&vm, "scsi0").contains("size=120G"),
+        "{:?}",
+        vm.config
+    );
     assert_eq!(vm.status, "running", "restarted on its new plan");
     let paid_twice = pay_from_wallet(&app, &client, invoice).await;
     assert_eq!(paid_twice.status().as_u16(), 409);
@@ -303,14 +339,7 @@ async fn a_downgrade_credits_the_wallet_at_once_and_the_renewal_is_issued_again_
 ) {
     let app = spawn_app_with(pool.clone(), FAST).await;
     let shop = vps_shop(&app, 5).await;
-    let cheaper = vps_plan(
-        &app,
-        &shop,
-        "vps-hemat",
-        json!({"cores": 1, "ram_mb": 2048, "disk_gb": 60}),
-        60_000,
-    )
-    .await;
+    let cheaper = hemat(&app, &shop).await;
     let (client, service, due) = vps_mid_period(&app, &shop, "sari@pelanggan.test", 5).await;
     // The renewal at the old price is out already.
     sweep_on(&pool, today()).await;
@@ -329,7 +358,12 @@ async fn a_downgrade_credits_the_wallet_at_once_and_the_renewal_is_issued_again_
     };
     let before = wallet(pool.clone()).await;
     let done = change(&app, &client, service, cheaper).await;
-    assert_eq!(done.status().as_u16(), 201, "{}", done.text().await.unwrap());
+    assert_eq!(
+        done.status().as_u16(),
+        201,
+        "{}",
+        done.text().await.unwrap()
+    );
     let done: Value = done.json().await.unwrap();
     let credit = -expected_settle(100_000, 60_000, due, 5);
     assert!(credit > 0);
@@ -347,7 +381,12 @@ async fn a_downgrade_credits_the_wallet_at_once_and_the_renewal_is_issued_again_
     let (_, status, _) = renewal_invoice(&pool, service, due).await.unwrap();
     assert_eq!(status, "cancelled");
     let view: Value = app
-        .authed(Method::GET, &format!("/api/v1/invoices/{old_renewal}"), &client, None)
+        .authed(
+            Method::GET,
+            &format!("/api/v1/invoices/{old_renewal}"),
+            &client,
+            None,
+        )
         .await
         .json()
         .await
@@ -374,14 +413,7 @@ async fn an_upgrade_can_be_withdrawn_expires_unpaid_and_paid_too_late_goes_to_th
 ) {
     let app = spawn_app_with(pool.clone(), FAST).await;
     let shop = vps_shop(&app, 5).await;
-    let big = vps_plan(
-        &app,
-        &shop,
-        "vps-besar",
-        json!({"cores": 4, "ram_mb": 8192, "disk_gb": 120}),
-        200_000,
-    )
-    .await;
+    let big = besar(&app, &shop).await;
     let (client, service, _) = vps_mid_period(&app, &shop, "eko@pelanggan.test", 12).await;
     let open = |pool: PgPool| async move {
         sqlx::query_as::<_, (String, String)>(
@@ -395,7 +427,10 @@ async fn an_upgrade_can_be_withdrawn_expires_unpaid_and_paid_too_late_goes_to_th
     };
 
     // Withdrawn by the client: the change and its invoice are cancelled.
-    assert_eq!(change(&app, &client, service, big).await.status().as_u16(), 201);
+    assert_eq!(
+        change(&app, &client, service, big).await.status().as_u16(),
+        201
+    );
     let withdrawn = app
         .authed(
             Method::DELETE,
@@ -405,22 +440,37 @@ async fn an_upgrade_can_be_withdrawn_expires_unpaid_and_paid_too_late_goes_to_th
         )
         .await;
     assert_eq!(withdrawn.status().as_u16(), 204);
-    assert_eq!(open(pool.clone()).await, ("cancelled".into(), "cancelled".into()));
+    assert_eq!(
+        open(pool.clone()).await,
+        ("cancelled".into(), "cancelled".into())
+    );
 
     // Not paid within 3 days: the job withdraws it.
-    assert_eq!(change(&app, &client, service, big).await.status().as_u16(), 201);
+    assert_eq!(
+        change(&app, &client, service, big).await.status().as_u16(),
+        201
+    );
     let now = Clock::system(ShopCalendar::default()).now();
-    let none = billing::service::plan_change::expire_unpaid(&pool, now).await.unwrap();
+    let none = billing::service::plan_change::expire_unpaid(&pool, now)
+        .await
+        .unwrap();
     assert_eq!(none, 0, "still within its 3 days");
     let expired = billing::service::plan_change::expire_unpaid(&pool, now + Duration::days(4))
         .await
         .unwrap();
     assert_eq!(expired, 1);
-    assert_eq!(open(pool.clone()).await, ("cancelled".into(), "cancelled".into()));
+    assert_eq!(
+        open(pool.clone()).await,
+        ("cancelled".into(), "cancelled".into())
+    );
 
     // Asked for, then the service is cancelled, then the upgrade is paid:
     // it no longer applies and the money is in the wallet.
-    let asked: Value = change(&app, &client, service, big).await.json().await.unwrap();
+    let asked: Value = change(&app, &client, service, big)
+        .await
+        .json()
+        .await
+        .unwrap();
     let invoice = asked["invoice_id"].as_i64().unwrap();
     let cancelled = app
         .authed(
@@ -432,7 +482,12 @@ async fn an_upgrade_can_be_withdrawn_expires_unpaid_and_paid_too_late_goes_to_th
         .await;
     assert_eq!(cancelled.status().as_u16(), 200);
     let paid = pay_from_wallet(&app, &client, invoice).await;
-    assert_eq!(paid.status().as_u16(), 200, "{}", paid.text().await.unwrap());
+    assert_eq!(
+        paid.status().as_u16(),
+        200,
+        "{}",
+        paid.text().await.unwrap()
+    );
     let (status, _) = open(pool.clone()).await;
     assert_eq!(status, "cancelled");
     let product: i64 = sqlx::query_scalar("SELECT product_id FROM service WHERE id = $1")
@@ -459,14 +514,7 @@ async fn an_upgrade_can_be_withdrawn_expires_unpaid_and_paid_too_late_goes_to_th
 async fn a_period_paid_with_a_promo_is_never_turned_into_wallet_money(pool: PgPool) {
     let app = spawn_app_with(pool.clone(), FAST).await;
     let shop = vps_shop(&app, 5).await;
-    let cheaper = vps_plan(
-        &app,
-        &shop,
-        "vps-hemat",
-        json!({"cores": 1, "ram_mb": 2048, "disk_gb": 60}),
-        60_000,
-    )
-    .await;
+    let cheaper = hemat(&app, &shop).await;
     let promo = app
         .authed(
             Method::POST,
@@ -482,8 +530,10 @@ async fn a_period_paid_with_a_promo_is_never_turned_into_wallet_money(pool: PgPo
             Method::POST,
             "/api/v1/orders",
             &client,
-            Some(json!({"product_id": shop.product, "cycle": "monthly", "region": "jkt",
-                        "os_template": "ubuntu-24.04", "promo_code": "GRATIS"})),
+            Some(
+                json!({"product_id": shop.product, "cycle": "monthly", "region": "jkt",
+                        "os_template": "ubuntu-24.04", "promo_code": "GRATIS"}),
+            ),
         )
         .await
         .json()
@@ -493,19 +543,17 @@ async fn a_period_paid_with_a_promo_is_never_turned_into_wallet_money(pool: PgPo
     let order = placed["order"]["id"].as_i64().unwrap();
     crate::orders::wait_for_status(&app, &client, order, "active").await;
     let service = service_of_order(&pool, order).await;
-    let due = today() + Duration::days(10);
-    sqlx::query("UPDATE service SET next_due_on = $2, anchor_day = $3 WHERE id = $1")
-        .bind(service)
-        .bind(due)
-        .bind(due.day() as i16)
-        .execute(&pool)
-        .await
-        .unwrap();
+    due_in(&pool, service, 10).await;
 
     // A free month moved to a cheaper plan credits nothing: the cheaper
     // plan's days left are to pay.
     let moved = change(&app, &client, service, cheaper).await;
-    assert_eq!(moved.status().as_u16(), 201, "{}", moved.text().await.unwrap());
+    assert_eq!(
+        moved.status().as_u16(),
+        201,
+        "{}",
+        moved.text().await.unwrap()
+    );
     let moved: Value = moved.json().await.unwrap();
     assert_eq!(moved["credit_minor"], 0, "{moved}");
     assert_eq!(moved["status"], "awaiting_payment");
@@ -533,9 +581,24 @@ async fn staff_move_a_hosting_account_to_a_package_its_server_has_and_whm_change
             "prices": [{"group": "member", "currency": "IDR", "cycle": "annual", "price_minor": price}]
         })
     };
-    let starter = product(&app, &owner, hosting("hosting-starter", sandbox::whm::PACKAGE_STARTER, 300_000)).await;
-    let pro = product(&app, &owner, hosting("hosting-pro", sandbox::whm::PACKAGE_PRO, 900_000)).await;
-    let missing = product(&app, &owner, hosting("hosting-ghost", "no_such_package", 500_000)).await;
+    let starter = product(
+        &app,
+        &owner,
+        hosting("hosting-starter", sandbox::whm::PACKAGE_STARTER, 300_000),
+    )
+    .await;
+    let pro = product(
+        &app,
+        &owner,
+        hosting("hosting-pro", sandbox::whm::PACKAGE_PRO, 900_000),
+    )
+    .await;
+    let missing = product(
+        &app,
+        &owner,
+        hosting("hosting-ghost", "no_such_package", 500_000),
+    )
+    .await;
     let (client, order) = buy_named(&app, &finance, &owner, starter, "tokosari.com").await;
     crate::orders::wait_for_status(&app, &client, order, "active").await;
     let service = service_of_order(&pool, order).await;
@@ -558,17 +621,35 @@ async fn staff_move_a_hosting_account_to_a_package_its_server_has_and_whm_change
         .iter()
         .find(|q| q["product_id"] == missing)
         .unwrap();
-    assert_eq!(ghost["unavailable"]["code"], "package_unavailable", "{ghost}");
+    assert_eq!(
+        ghost["unavailable"]["code"], "package_unavailable",
+        "{ghost}"
+    );
 
     let changes = format!("/api/v1/staff/services/{service}/plan-changes");
     let asked = app
-        .authed(Method::POST, &changes, &finance, Some(json!({"product_id": pro})))
+        .authed(
+            Method::POST,
+            &changes,
+            &finance,
+            Some(json!({"product_id": pro})),
+        )
         .await;
-    assert_eq!(asked.status().as_u16(), 201, "{}", asked.text().await.unwrap());
+    assert_eq!(
+        asked.status().as_u16(),
+        201,
+        "{}",
+        asked.text().await.unwrap()
+    );
     let asked: Value = asked.json().await.unwrap();
     // Billed to the client, who pays it like any invoice.
     let paid = pay_from_wallet(&app, &client, asked["invoice_id"].as_i64().unwrap()).await;
-    assert_eq!(paid.status().as_u16(), 200, "{}", paid.text().await.unwrap());
+    assert_eq!(
+        paid.status().as_u16(),
+        200,
+        "{}",
+        paid.text().await.unwrap()
+    );
     wait_until(|| async {
         whm.account(&user)
             .is_some_and(|a| a.plan == sandbox::whm::PACKAGE_PRO)

@@ -1005,7 +1005,9 @@ pub(crate) async fn product(app: &TestApp, staff: &str, body: Value) -> i64 {
 
 /// A shop with the WHM fake added and synced: (the fake, sysadmin, owner,
 /// finance).
-pub(crate) async fn whm_shop(app: &TestApp) -> (sandbox::whm::WhmFakeHandle, String, String, String) {
+pub(crate) async fn whm_shop(
+    app: &TestApp,
+) -> (sandbox::whm::WhmFakeHandle, String, String, String) {
     let whm = sandbox::whm::WhmFake::start(
         "127.0.0.1:0".parse().unwrap(),
         sandbox::whm::WhmFakeConfig::default(),

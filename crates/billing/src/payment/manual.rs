@@ -9,9 +9,9 @@ use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::PaymentContext;
 use super::attempt::{self, PaymentAttempt};
 use super::settle::{self, Method, Receipt};
-use super::PaymentContext;
 use crate::invoice::messages;
 use crate::invoice::store as invoice_store;
 use crate::{BillingError, Refusal};

@@ -29,8 +29,10 @@ use uuid::Uuid;
 
 use crate::catalog::price::BillingCycle;
 use crate::catalog::spec::{ProductKind, ProductSpec};
-use crate::invoice::store::{self as invoice_store, BuyerSnapshot, InvoiceDraft, InvoicePurpose, LineDraft};
 use crate::invoice::messages::{self, Occasion};
+use crate::invoice::store::{
+    self as invoice_store, BuyerSnapshot, InvoiceDraft, InvoicePurpose, LineDraft,
+};
 use crate::wallet::ledger::{self, Account, Movement, Transfer};
 use crate::{BillingError, Refusal};
 
@@ -349,7 +351,9 @@ fn quote(
         .ok_or(BillingError::Refused(Refusal::PlanNotChangeable))?;
     let period_start = period
         .previous_due(terms.next_due_on, terms.anchor_day)
-        .ok_or_else(|| BillingError::Corrupt(format!("no date a period before {}", terms.next_due_on)))?;
+        .ok_or_else(|| {
+            BillingError::Corrupt(format!("no date a period before {}", terms.next_due_on))
+        })?;
     let days = |from: NaiveDate| u32::try_from((terms.next_due_on - from).num_days()).unwrap_or(0);
     // A service paid ahead (its renewal paid early) has more days left
     // than one period: they are prorated at the same daily rate.
@@ -838,14 +842,18 @@ pub async fn target(
     change_id: i64,
 ) -> Result<(PlanChange, ProductSpec), BillingError> {
     let change = find(conn, change_id).await?;
-    let spec = sqlx::query_scalar!("SELECT spec FROM product WHERE id = $1", change.to_product_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let spec = sqlx::query_scalar!(
+        "SELECT spec FROM product WHERE id = $1",
+        change.to_product_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     let spec = serde_json::from_value(spec).map_err(|e| BillingError::Corrupt(e.to_string()))?;
     Ok((change, spec))
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -891,8 +899,17 @@ mod tests {
     fn an_upgrade_mid_month_pays_the_difference_for_the_days_left_with_ppn() {
         // Period 31 Jan → 28 Feb 2027 (28 days); changed on 18 Feb: 10 days left.
         let ppn = TaxRule::new(1100, false).unwrap();
-        let q = quote(&terms(day(2027, 2, 28), 31, 100_000), to(200_000), day(2027, 2, 18), ppn).unwrap();
-        assert_eq!((q.period_start, q.days_left, q.period_days), (day(2027, 1, 31), 10, 28));
+        let q = quote(
+            &terms(day(2027, 2, 28), 31, 100_000),
+            to(200_000),
+            day(2027, 2, 18),
+            ppn,
+        )
+        .unwrap();
+        assert_eq!(
+            (q.period_start, q.days_left, q.period_days),
+            (day(2027, 1, 31), 10, 28)
+        );
         // 100,000 × 10/28 = 35,714.29 → 35,714; 200,000 × 10/28 = 71,428.57 → 71,429.
         assert_eq!((q.credit_minor, q.charge_minor), (35_714, 71_429));
         // 35,715 + 11 % (3,928.65 → 3,929).
@@ -902,13 +919,21 @@ mod tests {
     #[test]
     fn a_downgrade_is_a_credit_and_inclusive_prices_carry_their_ppn() {
         let inclusive = TaxRule::new(1100, true).unwrap();
-        let q = quote(&terms(day(2027, 4, 15), 15, 200_000), to(100_000), day(2027, 3, 30), inclusive)
-            .unwrap();
+        let q = quote(
+            &terms(day(2027, 4, 15), 15, 200_000),
+            to(100_000),
+            day(2027, 3, 30),
+            inclusive,
+        )
+        .unwrap();
         // 15 Mar → 15 Apr: 31 days, 16 left.
         assert_eq!((q.days_left, q.period_days), (16, 31));
         assert_eq!(q.credit_minor, 103_226);
         assert_eq!(q.charge_minor, 51_613);
-        assert_eq!(q.settle_minor, -51_613, "inclusive prices: the credit is the difference");
+        assert_eq!(
+            q.settle_minor, -51_613,
+            "inclusive prices: the credit is the difference"
+        );
     }
 
     #[test]
@@ -928,7 +953,13 @@ mod tests {
     #[test]
     fn the_first_day_of_a_period_prorates_the_whole_period() {
         let none = TaxRule::new(0, true).unwrap();
-        let q = quote(&terms(day(2027, 3, 31), 31, 100_000), to(150_000), day(2027, 2, 28), none).unwrap();
+        let q = quote(
+            &terms(day(2027, 3, 31), 31, 100_000),
+            to(150_000),
+            day(2027, 2, 28),
+            none,
+        )
+        .unwrap();
         assert_eq!((q.days_left, q.period_days), (31, 31));
         assert_eq!(q.settle_minor, 50_000);
     }
@@ -938,7 +969,13 @@ mod tests {
         let none = TaxRule::new(0, true).unwrap();
         // Due 30 Apr (period 30 Mar → 30 Apr, 31 days); today 20 Mar, so
         // 41 days are paid for.
-        let q = quote(&terms(day(2027, 4, 30), 30, 31_000), to(62_000), day(2027, 3, 20), none).unwrap();
+        let q = quote(
+            &terms(day(2027, 4, 30), 30, 31_000),
+            to(62_000),
+            day(2027, 3, 20),
+            none,
+        )
+        .unwrap();
         assert_eq!((q.days_left, q.period_days), (41, 31));
         assert_eq!(q.settle_minor, 41_000);
     }
@@ -949,7 +986,10 @@ mod tests {
         let mut t = terms(day(2027, 2, 28), 31, 100_000);
         assert!(check_changeable(&t, today).is_ok());
         t.status = "suspended".into();
-        assert!(matches!(check_changeable(&t, today), Err(BillingError::Refused(Refusal::PlanNotChangeable))));
+        assert!(matches!(
+            check_changeable(&t, today),
+            Err(BillingError::Refused(Refusal::PlanNotChangeable))
+        ));
         t.status = "active".into();
         t.cancelling = true;
         assert!(check_changeable(&t, today).is_err());
@@ -966,7 +1006,13 @@ mod tests {
     #[test]
     fn anchor_day_survives_a_leap_february() {
         let none = TaxRule::new(0, true).unwrap();
-        let q = quote(&terms(day(2028, 2, 29), 31, 100_000), to(100_000), day(2028, 2, 1), none).unwrap();
+        let q = quote(
+            &terms(day(2028, 2, 29), 31, 100_000),
+            to(100_000),
+            day(2028, 2, 1),
+            none,
+        )
+        .unwrap();
         assert_eq!(q.period_start, day(2028, 1, 31));
         assert_eq!((q.days_left, q.period_days, q.settle_minor), (28, 29, 0));
     }

@@ -200,7 +200,9 @@ async fn execute_step(
             wait(provisioner, &client, upid).await?;
             Ok("stopped".into())
         }
-        Step::RestartIfRunning if !running => Ok("stopped: the plan applies at its next start".into()),
+        Step::RestartIfRunning if !running => {
+            Ok("stopped: the plan applies at its next start".into())
+        }
         Step::Reboot | Step::RestartIfRunning => {
             let action = if running {
                 PowerAction::Reboot

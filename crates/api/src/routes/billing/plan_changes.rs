@@ -174,8 +174,16 @@ async fn withdraw_my_plan_change(
     let mut tx = state.pool.begin().await?;
     let who = Requester::Client(auth.principal.user_id);
     if plan_change::withdraw(&mut tx, id, who, state.clock.now()).await? {
-        audited::<_, ()>(&mut tx, &auth, "service.plan_change_withdrawn", "service", id, None, None)
-            .await?;
+        audited::<_, ()>(
+            &mut tx,
+            &auth,
+            "service.plan_change_withdrawn",
+            "service",
+            id,
+            None,
+            None,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
