@@ -217,6 +217,8 @@ await runJourney('payments', 7, async (step, page, noErrors) => {
     await page.waitForSelector(sel('run-open'))
     await page.click(sel('run-open'))
     await page.waitForSelector(sel('run-drawer'))
+    // The drawer opens before the run's steps are read: wait for them, not for the drawer.
+    await page.waitForSelector(`${sel('run-drawer')} ${sel('run-step')}`)
     const steps = await page.locator(`${sel('run-drawer')} ${sel('run-step')}`).count()
     assert(steps >= 8, `the delivery log lists the VPS's steps: ${steps}`)
     await shot(page, 'provisioning-delivery-log-desktop')
