@@ -278,15 +278,16 @@ fn checkout_sql(product: i64) -> String {
     format!(
         r#"\set n random(0, {last})
 BEGIN;
+SET LOCAL synchronous_commit TO off;
 SELECT id AS user_id FROM bench_user WHERE n = :n \gset
 SELECT tax_rate_bp, prices_include_tax, order_timeout_minutes FROM billing_setting;
 SELECT kind, name_id, category_id, spec FROM product WHERE id = {product} AND visible;
 SELECT COALESCE((SELECT group_id FROM customer_group_member WHERE user_id = :user_id), (SELECT id FROM customer_group WHERE is_default)) AS group_id \gset
 SELECT price_minor, setup_fee_minor FROM product_price WHERE product_id = {product} AND group_id = :group_id AND currency = 'IDR' AND cycle = 'one_time';
-UPDATE digital_stock_item SET status = 'reserved', reserved_at = now() WHERE id = (SELECT id FROM digital_stock_item WHERE product_id = {product} AND status = 'available' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id AS item_id \gset
+UPDATE digital_stock_item SET status = 'reserved', reserved_at = now() WHERE id = (SELECT id FROM digital_stock_item WHERE product_id BETWEEN {product} AND {product} AND status = 'available' ORDER BY product_id, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id AS item_id \gset
 INSERT INTO customer_order (user_id, product_id, product_kind, product_name, cycle, currency, group_id, unit_price_minor, setup_fee_minor, discount_minor, total_minor, stock_item_id, pay_by) VALUES (:user_id, {product}, 'digital', 'Voucher Game 100', 'one_time', 'IDR', :group_id, {PRICE}, 0, 0, {PRICE}, :item_id, now() + interval '1 day') RETURNING id AS order_id \gset
 INSERT INTO order_event (order_id, to_status, cause, actor_id) VALUES (:order_id, 'pending_payment', 'order placed', :user_id);
-WITH counter AS (INSERT INTO invoice_counter (year, last) VALUES (2026, 1) ON CONFLICT (year) DO UPDATE SET last = invoice_counter.last + 1 RETURNING last), inserted AS (INSERT INTO invoice (number, user_id, purpose, order_id, currency, subtotal_minor, discount_minor, tax_minor, total_minor, tax_rate_bp, prices_include_tax, buyer, issued_at, due_at) SELECT 'INV-2026-' || lpad(last::text, greatest(6, length(last::text)), '0'), :user_id, 'order', :order_id, 'IDR', {PRICE}, 0, 3468, {PRICE}, 1100, true, '{{"name": "Klien Bench", "email": "klien@bench.test", "phone": null, "address": []}}', now(), now() + interval '1 day' FROM counter RETURNING id), lines AS (INSERT INTO invoice_line (invoice_id, position, kind, description, quantity, unit_minor, amount_minor) SELECT id, 1, 'item', 'Voucher Game 100', 1, {PRICE}, {PRICE} FROM inserted) SELECT id AS invoice_id FROM inserted \gset
+WITH new_id AS (SELECT nextval(pg_get_serial_sequence('invoice', 'id')) AS id), inserted AS (INSERT INTO invoice (id, number, user_id, purpose, order_id, currency, subtotal_minor, discount_minor, tax_minor, total_minor, tax_rate_bp, prices_include_tax, buyer, issued_at, due_at) OVERRIDING SYSTEM VALUE SELECT id, 'INV-' || extract(year FROM now() AT TIME ZONE 'Asia/Jakarta')::INT || '-P' || id, :user_id, 'order', :order_id, 'IDR', {PRICE}, 0, 3468, {PRICE}, 1100, true, '{{"name": "Klien Bench", "email": "klien@bench.test", "phone": null, "address": []}}', now(), now() + interval '1 day' FROM new_id RETURNING id), lines AS (INSERT INTO invoice_line (invoice_id, position, kind, description, quantity, unit_minor, amount_minor) SELECT id, 1, 'item', 'Voucher Game 100', 1, {PRICE}, {PRICE} FROM inserted) SELECT id AS invoice_id FROM inserted \gset
 INSERT INTO job (kind, payload, run_at, max_attempts, dedupe_key) VALUES ('billing.invoice_messages', jsonb_build_object('invoice_id', :invoice_id::bigint, 'occasion', 'order_placed'), now(), 10, 'billing.invoice_messages:' || :invoice_id);
 COMMIT;
 "#,
@@ -421,6 +422,51 @@ struct Oversold {
     distinct_items: i64,
 }
 
+/// The invoice numbers after both runs: every invoice numbered, each
+/// number once, 1 to the counter with nothing skipped.
+struct Numbering {
+    invoices: i64,
+    provisional: i64,
+    distinct: i64,
+    lowest: i64,
+    highest: i64,
+    counter: i64,
+}
+
+impl Numbering {
+    fn gapless(&self) -> bool {
+        self.provisional == 0
+            && self.distinct == self.invoices
+            && self.lowest == 1
+            && self.highest == self.invoices
+            && self.counter == self.invoices
+    }
+}
+
+async fn numbering(pool: &sqlx::PgPool) -> Numbering {
+    let (invoices, provisional, distinct, lowest, highest, counter): (i64, i64, i64, i64, i64, i64) =
+        sqlx::query_as(
+            "SELECT count(*),
+                    count(*) FILTER (WHERE number LIKE 'INV-____-P%'),
+                    count(DISTINCT number),
+                    coalesce(min(substr(number, 10)::BIGINT) FILTER (WHERE number NOT LIKE 'INV-____-P%'), 0),
+                    coalesce(max(substr(number, 10)::BIGINT) FILTER (WHERE number NOT LIKE 'INV-____-P%'), 0),
+                    (SELECT coalesce(sum(last), 0)::BIGINT FROM invoice_counter)
+               FROM invoice",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    Numbering {
+        invoices,
+        provisional,
+        distinct,
+        lowest,
+        highest,
+        counter,
+    }
+}
+
 async fn oversold(pool: &sqlx::PgPool) -> Oversold {
     let (orders, reserved, distinct_items): (i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM customer_order),
@@ -487,6 +533,7 @@ async fn parent() {
         MEASURE.as_secs(),
     );
     let total_check = oversold(&pool).await;
+    let numbers = numbering(&pool).await;
     pool.close().await;
 
     sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -495,7 +542,15 @@ async fn parent() {
     .execute(&mut admin)
     .await
     .unwrap();
-    report(&app, idle, hwm, &database, &app_check, &total_check);
+    report(
+        &app,
+        idle,
+        hwm,
+        &database,
+        &app_check,
+        &total_check,
+        &numbers,
+    );
     report_notifications(&first, &replays);
 }
 
@@ -506,12 +561,13 @@ fn report(
     database: &Pgbench,
     app_check: &Oversold,
     total: &Oversold,
+    numbers: &Numbering,
 ) {
     let ms = |duration: Duration| duration.as_secs_f64() * 1000.0;
     let mb = |bytes: u64| bytes as f64 / 1_000_000.0;
     println!("## Checkout under load\n");
     println!(
-        "Workload: {CLIENTS} signed-in clients, each on its own keep-alive connection, placing orders back to back (`POST /api/v1/orders`, a digital product at Rp 35.000: the order, a stock item reserved with `FOR UPDATE SKIP LOCKED`, the invoice with its gapless yearly number, the job that sends its messages — one transaction) against the app built in release in a child process (job runner off, so orders stay unpaid), {}s warm-up then {}s measured. Baseline in the same run: `pgbench --protocol=prepared --client {CLIENTS} --jobs 2 --time {}` running the same transaction's statements as bare SQL (the reads, the reservation, the order and its event, the counter with the invoice and its line in one statement, the messages job) on the same database. {STOCK} items in stock. Client, server and database share this machine's cores.\n",
+        "Workload: {CLIENTS} signed-in clients, each on its own keep-alive connection, placing orders back to back (`POST /api/v1/orders`, a digital product at Rp 35.000: the order, a stock item reserved with `FOR UPDATE SKIP LOCKED`, the invoice, the job that sends its messages — one transaction, whose commit takes the invoice's gapless yearly number in the deferred trigger and, the order being unpaid, does not wait for the WAL flush) against the app built in release in a child process (job runner off, so orders stay unpaid), {}s warm-up then {}s measured. Baseline in the same run: `pgbench --protocol=prepared --client {CLIENTS} --jobs 2 --time {}` running the same transaction's statements as bare SQL (`synchronous_commit` off for the transaction, the reads, the reservation, the order and its event, the invoice with its provisional number and its line in one statement, the messages job; the same trigger numbers it at commit) on the same database. {STOCK} items in stock. Client, server and database share this machine's cores.\n",
         WARM_UP.as_secs(),
         MEASURE.as_secs(),
         MEASURE.as_secs()
@@ -543,6 +599,20 @@ fn report(
         total.reserved,
         total.distinct_items,
         oversold(total)
+    );
+    println!(
+        "Invoice numbers after both runs: {} invoices, {} distinct numbers, lowest {} and highest {} of the year, counter at {}, {} still provisional — {}.\n",
+        numbers.invoices,
+        numbers.distinct,
+        numbers.lowest,
+        numbers.highest,
+        numbers.counter,
+        numbers.provisional,
+        if numbers.gapless() {
+            "gapless"
+        } else {
+            "NOT gapless"
+        }
     );
     let verdict = |met: bool| if met { "met" } else { "NOT met" };
     let ratio = app.rate / database.tps;

@@ -472,12 +472,21 @@ pub async fn checkout(
     let stock_item_id = if priced.kind == ProductKind::Digital {
         // SKIP LOCKED: concurrent buyers each take a different item
         // instead of queueing on the same one; none left is out of stock.
+        //
+        // The oldest available item, read from the partial index
+        // `digital_stock_item_available (product_id, id)`. Written as
+        // `product_id = $1 … ORDER BY id`, the planner may walk the primary
+        // key instead (it also gives id order, and the statistics say most
+        // items are available) and step over every item sold before, all
+        // at the low ids: 6 ms after 16,000 sales, growing with each. A
+        // range on product_id ordered by (product_id, id) is an order only
+        // that index gives.
         Some(
             sqlx::query_scalar!(
                 "UPDATE digital_stock_item SET status = 'reserved', reserved_at = $2
                   WHERE id = (SELECT id FROM digital_stock_item
-                               WHERE product_id = $1 AND status = 'available'
-                               ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                               WHERE product_id BETWEEN $1 AND $1 AND status = 'available'
+                               ORDER BY product_id, id LIMIT 1 FOR UPDATE SKIP LOCKED)
                  RETURNING id",
                 request.product_id,
                 now
@@ -534,7 +543,7 @@ pub async fn checkout(
     if let Some(claim) = priced.claim {
         redeem::record(&mut tx, claim, buyer.user, order_id).await?;
     }
-    // Last, the invoice: its number locks the year's counter until commit.
+    // The invoice is numbered when this transaction commits (invoice::number).
     let invoice_id = invoice_store::issue(
         &mut tx,
         &InvoiceDraft {
@@ -555,6 +564,9 @@ pub async fn checkout(
         Occasion::OrderPlaced
     };
     messages::enqueue(&mut tx, invoice_id, occasion).await?;
+    if occasion == Occasion::OrderPlaced {
+        commit_without_waiting_for_the_flush(&mut tx).await?;
+    }
     tx.commit().await?;
 
     let mut conn = pool.acquire().await?;
@@ -565,6 +577,32 @@ pub async fn checkout(
         invoice,
         replayed: false,
     })
+}
+
+/// Lets this transaction's commit return before its WAL reaches the disk
+/// (`synchronous_commit = off`, for this transaction only).
+///
+/// Only for an order left unpaid: no money moved, nothing delivered. The
+/// invoice's number is taken at commit with the year's counter locked (see
+/// `invoice::number`), and waiting for the flush with that lock held made
+/// every concurrent checkout queue behind one disk write and the
+/// committer's wake-up after it: 32 clients reached ~640 orders/s in bare
+/// SQL, ~1,080 without the wait. What PostgreSQL risks here is the loss of
+/// the last fraction of a second of such commits if the database server
+/// itself crashes, never an inconsistency: the order, its reservation, its
+/// promo use, its invoice and its number are lost together, so the numbers
+/// stay gapless, and the stock and promo uses return. Anything that acts on
+/// the order later — a payment attempt, a gateway notification, a wallet
+/// payment, the job runner's claim of the job that sends the order's
+/// messages — commits synchronously, and its flush makes this transaction
+/// durable first (WAL is written in order): no payment and no message can
+/// ever refer to an order that was lost. The client who placed a lost
+/// order finds it missing and orders again.
+async fn commit_without_waiting_for_the_flush(tx: &mut PgConnection) -> Result<(), BillingError> {
+    sqlx::query!("SET LOCAL synchronous_commit TO off")
+        .execute(tx)
+        .await?;
+    Ok(())
 }
 
 /// Issues a top-up invoice: paying it credits the wallet. A top-up is not

@@ -312,9 +312,15 @@ impl Identity {
     /// Succeeds when the account may check out; otherwise names every
     /// missing field.
     pub async fn require_checkout_ready(&self, user: Uuid) -> Result<(), IdentityError> {
+        self.checkout_ready_account(user).await.map(drop)
+    }
+
+    /// The account, when it may check out (what checkout bills it as);
+    /// otherwise every missing field, as [`Self::require_checkout_ready`].
+    pub async fn checkout_ready_account(&self, user: Uuid) -> Result<Account, IdentityError> {
         let account = self.account(user).await?;
         if account.checkout_ready {
-            return Ok(());
+            return Ok(account);
         }
         let mut errors = ValidationErrors::new();
         for field in &account.missing_for_checkout {

@@ -235,6 +235,87 @@ async fn assert_gapless_numbers(pool: &PgPool) {
     }
 }
 
+/// An invoice issued in a transaction carries a provisional number until
+/// that transaction commits; the commit takes the year's next number, and a
+/// rolled-back transaction takes none.
+#[sqlx::test(migrations = "../../migrations")]
+async fn an_invoice_is_numbered_when_its_transaction_commits(pool: PgPool) {
+    use billing::invoice::store::{self, BuyerSnapshot, InvoiceDraft, InvoicePurpose, LineDraft};
+    let app = spawn_app(pool.clone()).await;
+    let (client, _) = ready_client(&app, "budi@pelanggan.test").await;
+    let now = chrono::Utc::now();
+    let draft = |description: &str| InvoiceDraft {
+        user: client,
+        purpose: InvoicePurpose::TopUp,
+        order_id: None,
+        currency: domain::Currency::Idr,
+        lines: vec![LineDraft {
+            kind: "top_up",
+            description: description.to_owned(),
+            unit_minor: 50_000,
+        }],
+        discount_minor: 0,
+        tax: domain::TaxRule::clamped(0, true),
+        due_at: now + chrono::Duration::days(1),
+        buyer: BuyerSnapshot {
+            name: "Budi Santoso".to_owned(),
+            email: "budi@pelanggan.test".to_owned(),
+            phone: None,
+            address: vec![],
+        },
+        renewal: None,
+    };
+    let number_of = |id: i64| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT number FROM invoice WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let year = 2031;
+
+    let mut rolled_back = pool.begin().await.unwrap();
+    let gone = store::issue(&mut rolled_back, &draft("batal"), now, year)
+        .await
+        .unwrap();
+    rolled_back.rollback().await.unwrap();
+
+    let mut tx = pool.begin().await.unwrap();
+    let first = store::issue(&mut tx, &draft("satu"), now, year)
+        .await
+        .unwrap();
+    let second = store::issue(&mut tx, &draft("dua"), now, year)
+        .await
+        .unwrap();
+    let provisional: String = sqlx::query_scalar("SELECT number FROM invoice WHERE id = $1")
+        .bind(first)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(provisional, format!("INV-{year}-P{first}"));
+    tx.commit().await.unwrap();
+
+    assert_eq!(number_of(first).await, "INV-2031-000001");
+    assert_eq!(number_of(second).await, "INV-2031-000002");
+    let (rows, counter): (i64, i32) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM invoice WHERE id = $1),
+                (SELECT last FROM invoice_counter WHERE year = 2031)",
+    )
+    .bind(gone)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (rows, counter),
+        (0, 2),
+        "the rolled-back invoice took no number"
+    );
+    assert_gapless_numbers(&pool).await;
+}
+
 /// Counts the 201s of a rush of checkouts; every other answer must be a
 /// 409 with `refusal`. Returns (created, refused).
 async fn tally(answers: Vec<reqwest::Response>, refusal: &str) -> (usize, usize) {
@@ -297,11 +378,13 @@ async fn a_digital_order_paid_from_the_wallet_is_delivered_and_shown_once(pool: 
     assert_eq!(placed["invoice"]["total_minor"], 35_000);
     // 35,000 includes 11 % PPN: 35,000 × 11 / 111 = 3,468.47 → 3,468.
     assert_eq!(placed["invoice"]["tax_minor"], 3_468);
+    // The answer carries the number taken at commit, not the provisional one.
+    let number = placed["invoice"]["number"].as_str().unwrap();
+    let (prefix, sequence) = number.rsplit_once('-').unwrap();
+    assert!(prefix.starts_with("INV-") && prefix.len() == 8, "{number}");
     assert!(
-        placed["invoice"]["number"]
-            .as_str()
-            .unwrap()
-            .starts_with("INV-")
+        sequence.len() == 6 && sequence.bytes().all(|b| b.is_ascii_digit()),
+        "{number}"
     );
     let order = placed["order"]["id"].as_i64().unwrap();
     assert_eq!(wallet_idr(&app, &client).await, 15_000);

@@ -2,9 +2,9 @@
 //! transaction: a message goes out if and only if what it tells commits.
 //!
 //! Checkout queues its messages as one job ([`INVOICE_MESSAGES_JOB`])
-//! instead of rendering them in its transaction: that transaction holds the
-//! year's invoice counter, and every statement it spends on templates is
-//! time every other checkout waits.
+//! instead of rendering them in its transaction: the job reads the invoice
+//! after the commit, with its number taken (see `invoice::number`), and the
+//! checkout answers without spending its time on templates.
 
 use domain::{Money, ShopCalendar};
 use notify::client_notice::notify_client;

@@ -80,7 +80,7 @@ pub struct BuyerSnapshot {
     pub address: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct InvoiceLine {
     /// `item`, `setup_fee` or `top_up`.
     pub kind: String,
@@ -192,14 +192,12 @@ pub struct InvoiceSummary {
     pub paid_at: Option<DateTime<Utc>>,
 }
 
-/// Issues an invoice in the caller's transaction and returns its id; the
-/// number is taken from the year (in the shop's calendar) of `now`.
+/// Issues an invoice in the caller's transaction and returns its id; it is
+/// numbered in the year (in the shop's calendar) of `now`.
 ///
-/// One statement takes the number, writes the invoice and its lines: the
-/// year's counter row stays locked until the caller commits (that is what
-/// keeps the numbers gapless), so callers issue the invoice as the last
-/// thing before they commit, and every checkout waits on that row for as
-/// short a time as possible.
+/// The invoice is written with a provisional number (`INV-2026-P<id>`);
+/// its real one is taken when the caller commits, by a deferred trigger
+/// (see [`super::number`]). Read the number after the commit.
 pub async fn issue(
     conn: &mut PgConnection,
     draft: &InvoiceDraft,
@@ -216,18 +214,16 @@ pub async fn issue(
     let descriptions: Vec<&str> = draft.lines.iter().map(|l| l.description.as_str()).collect();
     let units: Vec<i64> = draft.lines.iter().map(|l| l.unit_minor).collect();
     let id = sqlx::query_scalar!(
-        r#"WITH counter AS (
-               INSERT INTO invoice_counter (year, last) VALUES ($1, 1)
-               ON CONFLICT (year) DO UPDATE SET last = invoice_counter.last + 1
-               RETURNING last),
+        r#"WITH new_id AS (SELECT nextval(pg_get_serial_sequence('invoice', 'id')) AS id),
            inserted AS (
-               INSERT INTO invoice (number, user_id, purpose, order_id, currency, subtotal_minor,
+               INSERT INTO invoice (id, number, user_id, purpose, order_id, currency, subtotal_minor,
                                     discount_minor, tax_minor, total_minor, tax_rate_bp,
                                     prices_include_tax, buyer, issued_at, due_at,
                                     service_id, period_start, period_end)
-               SELECT 'INV-' || $1 || '-' || lpad(last::TEXT, greatest(6, length(last::TEXT)), '0'),
+               OVERRIDING SYSTEM VALUE
+               SELECT id, 'INV-' || $1::INTEGER || '-P' || id,
                       $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $19, $20, $21
-                 FROM counter
+                 FROM new_id
                RETURNING id),
            lines AS (
                INSERT INTO invoice_line (invoice_id, position, kind, description, quantity, unit_minor, amount_minor)
@@ -272,21 +268,21 @@ pub async fn find(conn: &mut PgConnection, id: i64) -> Result<Invoice, BillingEr
                 tax_minor, total_minor, tax_rate_bp, prices_include_tax, amount_paid_minor, status,
                 buyer, issued_at, due_at, paid_at, service_id, period_start, period_end,
                 coalesce(nullif(current_setting('juragan.shop_timezone', true), ''),
-                         'Asia/Jakarta') AS \"time_zone!\"
+                         'Asia/Jakarta') AS \"time_zone!\",
+                -- The lines in the same round trip: an invoice is read after
+                -- every checkout and payment.
+                (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                            'kind', l.kind, 'description', l.description, 'quantity', l.quantity,
+                            'unit_minor', l.unit_minor, 'amount_minor', l.amount_minor) ORDER BY l.position), '[]')
+                   FROM invoice_line l WHERE l.invoice_id = invoice.id) AS \"lines!\"
            FROM invoice WHERE id = $1",
         id
     )
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(BillingError::NotFound("no such invoice"))?;
-    let lines = sqlx::query_as!(
-        InvoiceLine,
-        "SELECT kind, description, quantity, unit_minor, amount_minor
-           FROM invoice_line WHERE invoice_id = $1 ORDER BY position",
-        id
-    )
-    .fetch_all(conn)
-    .await?;
+    let lines: Vec<InvoiceLine> =
+        serde_json::from_value(row.lines).map_err(|e| BillingError::Corrupt(e.to_string()))?;
     let status = InvoiceStatus::parse(&row.status)?;
     let balance_due = match status {
         InvoiceStatus::Unpaid => (row.total_minor - row.amount_paid_minor).max(0),

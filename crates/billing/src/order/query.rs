@@ -1,7 +1,7 @@
 //! Reading orders: a client's own, and staff's list.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -42,7 +42,7 @@ pub struct Order {
 }
 
 /// One recorded move of an order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OrderEvent {
     pub from_status: Option<String>,
     pub to_status: String,
@@ -134,22 +134,31 @@ impl From<OrderRow> for Order {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct OrderDetailRow {
+    #[sqlx(flatten)]
+    order: OrderRow,
+    events: sqlx::types::Json<Vec<OrderEvent>>,
+}
+
 pub async fn find(conn: &mut PgConnection, id: i64) -> Result<OrderDetail, BillingError> {
-    let row: OrderRow = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE o.id = $1")))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(BillingError::NotFound("no such order"))?;
-    let events = sqlx::query_as!(
-        OrderEvent,
-        "SELECT from_status, to_status, cause, at FROM order_event WHERE order_id = $1 ORDER BY id",
-        id
-    )
-    .fetch_all(conn)
-    .await?;
+    // The events in the same round trip: an order is read after every
+    // checkout.
+    let row: OrderDetailRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT q.*,
+                (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                            'from_status', e.from_status, 'to_status', e.to_status,
+                            'cause', e.cause, 'at', e.at) ORDER BY e.id), '[]')
+                   FROM order_event e WHERE e.order_id = q.id) AS events
+           FROM ({SELECT} WHERE o.id = $1) q"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(BillingError::NotFound("no such order"))?;
     Ok(OrderDetail {
-        order: row.into(),
-        events,
+        order: row.order.into(),
+        events: row.events.0,
     })
 }
 

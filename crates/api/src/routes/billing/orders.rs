@@ -27,11 +27,15 @@ pub fn configure(config: &mut ServiceConfig) {
 
 async fn customer(state: &AppState, auth: &Auth<Buyers>) -> Result<Customer, ApiError> {
     let account = state.identity.account(auth.principal.user_id).await?;
-    Ok(Customer {
+    Ok(customer_of(auth, &account))
+}
+
+fn customer_of(auth: &Auth<Buyers>, account: &identity::account::Account) -> Customer {
+    Customer {
         user: auth.principal.user_id,
         reseller_role: auth.principal.roles.contains(&Role::Reseller),
-        snapshot: buyer_snapshot(&account),
-    })
+        snapshot: buyer_snapshot(account),
+    }
 }
 
 /// Price an order as checkout would (product, cycle, promo, PPN) without placing it.
@@ -84,9 +88,9 @@ async fn place_order(
     request: HttpRequest,
     body: web::Json<CheckoutRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state
+    let account = state
         .identity
-        .require_checkout_ready(auth.principal.user_id)
+        .checkout_ready_account(auth.principal.user_id)
         .await?;
     let key = match request.headers().get("Idempotency-Key") {
         None => None,
@@ -99,7 +103,7 @@ async fn place_order(
                 .to_owned(),
         ),
     };
-    let customer = customer(&state, &auth).await?;
+    let customer = customer_of(&auth, &account);
     let outcome = checkout::checkout(
         &state.pool,
         &customer,

@@ -85,11 +85,10 @@ async fn top_up(
     body: web::Json<TopUpRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let amount = body.validate()?;
-    state
+    let account = state
         .identity
-        .require_checkout_ready(auth.principal.user_id)
+        .checkout_ready_account(auth.principal.user_id)
         .await?;
-    let account = state.identity.account(auth.principal.user_id).await?;
     let invoice = billing::checkout::top_up(
         &state.pool,
         &buyer_snapshot(&account),
