@@ -1003,12 +1003,6 @@ pub async fn confirm(
     };
 
     // A host listed twice: the lower row wins, as if the rows were applied in order.
-    let distinct_hosts = sqlx::query_scalar!(
-        r#"SELECT count(DISTINCT (lower(btrim(name)), address, port)) AS "count!" FROM import_host_row WHERE import_id = $1 AND problems IS NULL"#,
-        id
-    )
-    .fetch_one(&mut *conn)
-    .await?;
     result.hosts_updated = sqlx::query!(
         r#"WITH r AS (
                SELECT DISTINCT ON (lower(btrim(name)), address, port) name, address, port, expires_on, price_minor, currency
@@ -1062,14 +1056,15 @@ pub async fn confirm(
                SELECT 'host', shop_today(), name, 'vps', 1, coalesce(price_minor, 0), currency, id
                FROM created ORDER BY id
                RETURNING 1)
-           SELECT (SELECT count(*) FROM created) AS "hosts!", (SELECT count(*) FROM sold) AS "sales!""#,
+           SELECT (SELECT count(*) FROM r) AS "distinct_hosts!", (SELECT count(*) FROM created) AS "hosts!",
+                  (SELECT count(*) FROM sold) AS "sales!""#,
         id,
         crate::bounds::DEFAULT_CHECK_INTERVAL_SECONDS
     )
     .fetch_one(&mut *conn)
     .await?;
     result.hosts_created = created.hosts as u64;
-    result.hosts_unchanged = u64::try_from(distinct_hosts)
+    result.hosts_unchanged = u64::try_from(created.distinct_hosts)
         .unwrap_or(0)
         .saturating_sub(result.hosts_created + result.hosts_updated);
     result.host_sales_recorded = created.sales as u64;
