@@ -35,6 +35,7 @@ pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
         state.clock.clone(),
     );
     monitoring::retention::register_jobs(&mut registry, state.settings.monitor.history_days);
+    monitoring::import::register_jobs(&mut registry);
     billing::jobs_registry::register_jobs(&mut registry, state.payments.clone());
     provisioning::register_jobs(&mut registry, state.provisioner.clone());
     monitoring::isp::sync::register_jobs(&mut registry, state.sealer.clone());

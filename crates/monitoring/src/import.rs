@@ -44,8 +44,22 @@ pub const MAX_PAGE_ROWS: u32 = 500;
 const BATCH_ROWS: usize = 5_000;
 
 /// Rows written by one confirm after which the tables' statistics are
-/// refreshed at once.
+/// refreshed at once (by [`ANALYZE_JOB`], queued by the confirm).
 const ANALYZE_AFTER_ROWS: u64 = 10_000;
+
+/// Refreshes the statistics of the tables an import grew, right after the
+/// confirm commits (payload: the import's id).
+pub const ANALYZE_JOB: &str = "monitoring.analyze_after_import";
+
+pub fn register_jobs(registry: &mut jobs::Registry) {
+    registry.handle(ANALYZE_JOB, |context: jobs::JobContext| async move {
+        sqlx::query("ANALYZE monitored_host, sale")
+            .execute(&context.pool)
+            .await
+            .map_err(|error| jobs::JobError::Retry(error.into()))?;
+        Ok(())
+    });
+}
 
 /// What a preview row would do if the import were confirmed now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -1079,11 +1093,15 @@ pub async fn confirm(
     // A large import changes the tables' size by orders of magnitude before
     // autovacuum notices: without fresh statistics the next preview's
     // matching (a join per batch) can be planned as if the tables were
-    // empty, a nested loop over every host for every row.
+    // empty, a nested loop over every host for every row. ANALYZE of the
+    // grown tables takes a few hundred milliseconds: a job does it right
+    // after the commit instead of the user waiting for it.
     if result.hosts_created + result.account_sales_created >= ANALYZE_AFTER_ROWS {
-        sqlx::query("ANALYZE monitored_host, sale")
-            .execute(&mut *conn)
-            .await?;
+        jobs::enqueue(
+            conn,
+            jobs::NewJob::new(ANALYZE_JOB, &id)?.dedupe_key(format!("{ANALYZE_JOB}:{id}")),
+        )
+        .await?;
     }
     Ok(ClosedImport {
         file_name: preview.file_name,
