@@ -381,9 +381,16 @@ fn report(workbook: &sample::SampleWorkbook, steps: &[Step], idle: u64, hwm: u64
         );
     }
     println!();
-    // Steps: upload, page, confirm, statistics job; upload, page, confirm.
-    let upload = steps[0].elapsed.max(steps[4].elapsed);
-    let confirm = steps[2].elapsed.max(steps[6].elapsed);
+    let slowest = |prefix: &str| {
+        steps
+            .iter()
+            .filter(|step| step.name.starts_with(prefix))
+            .map(|step| step.elapsed)
+            .max()
+            .unwrap_or_default()
+    };
+    let upload = slowest("upload");
+    let confirm = slowest("confirm");
     let response = steps
         .iter()
         .map(|step| step.response_bytes)

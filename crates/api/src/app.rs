@@ -38,9 +38,6 @@ use crate::{background, openapi, routes, security};
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 
-/// A pooled connection idle this long is pinged before it is handed out.
-const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
-
 pub struct Application {
     port: u16,
     server: Server,
@@ -64,20 +61,6 @@ pub async fn connect_database(settings: &Settings) -> anyhow::Result<PgPool> {
                     .execute(conn)
                     .await?;
                 Ok(())
-            })
-        })
-        // sqlx pings every connection it hands out by default: one more
-        // round trip per acquire, and a request acquires two or three times
-        // (a fifth of a checkout's statements). A connection that sat idle
-        // a while is still pinged: that is when a restarted server or a
-        // dropped socket goes unnoticed.
-        .test_before_acquire(false)
-        .before_acquire(|conn, meta| {
-            Box::pin(async move {
-                if meta.idle_for >= PING_WHEN_IDLE_FOR {
-                    sqlx::Connection::ping(conn).await?;
-                }
-                Ok(true)
             })
         })
         .max_connections(settings.database_max_connections)

@@ -2098,3 +2098,35 @@ async fn the_host_limits_the_schema_shows_are_the_ones_the_server_enforces(pool:
         assert_eq!(host[field], properties[field]["default"], "{field}");
     }
 }
+
+/// A large confirm leaves the tables' statistics to a job: every replica
+/// handles it (a kind nobody registered would wait in the queue forever).
+#[sqlx::test(migrations = "../../migrations")]
+async fn the_statistics_job_a_large_import_queues_runs_to_done(pool: PgPool) {
+    let _app = spawn_app(pool.clone()).await;
+    let mut conn = pool.acquire().await.unwrap();
+    let import = uuid::Uuid::new_v4();
+    let job = jobs::enqueue(
+        &mut conn,
+        jobs::NewJob::new(monitoring::import::ANALYZE_JOB, &import).unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let started = Instant::now();
+    loop {
+        let status: String = sqlx::query_scalar("SELECT status FROM job WHERE id = $1")
+            .bind(job)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        if status == "done" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the statistics job is still {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
