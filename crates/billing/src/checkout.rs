@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use domain::{Currency, DomainName, Money, OrderStatus, PhoneId, ShopCalendar, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Connection, PgConnection, PgPool};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -435,7 +435,10 @@ pub async fn checkout(
         return Err(errors.into());
     }
     let hash = request_hash(request);
-    let mut tx = pool.begin().await?;
+    // One connection for the transaction and the answer read after it: a
+    // second acquire would cost its own round trip (the pool's ping).
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin().await?;
     if let Some(key) = idempotency_key {
         sqlx::query!(
             "SELECT pg_advisory_xact_lock(hashtextextended($1::UUID::TEXT || ':' || $2, 42))",
@@ -569,7 +572,6 @@ pub async fn checkout(
     }
     tx.commit().await?;
 
-    let mut conn = pool.acquire().await?;
     let order = query::find(&mut conn, order_id).await?;
     let invoice = invoice_store::find(&mut conn, invoice_id).await?;
     Ok(CheckoutOutcome {

@@ -83,29 +83,60 @@ pub fn status_kib(pid: u32, field: &str) -> u64 {
 pub struct Pgbench {
     pub tps: f64,
     pub latency_ms: f64,
+    /// Per-transaction latency percentiles, from pgbench's transaction log.
+    pub p50_ms: f64,
+    pub p99_ms: f64,
 }
 
 /// `pgbench --protocol=prepared` running `sql` (a script file's text) with
-/// `clients` clients on two threads for `seconds`.
+/// `clients` clients on two threads for `seconds`, logging each
+/// transaction's latency (`--log`) for the percentiles.
 pub fn pgbench(database_url: &str, sql: &str, clients: usize, seconds: u64) -> Pgbench {
-    let script = std::env::temp_dir().join(format!("bench-{}.sql", std::process::id()));
+    let work = std::env::temp_dir().join(format!("bench-pgbench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    let script = work.join("script.sql");
     std::fs::write(&script, sql).unwrap();
     let output = Command::new("pgbench")
         .args(["--no-vacuum", "--protocol=prepared"])
         .args(["--client", &clients.to_string(), "--jobs", "2"])
         .args(["--time", &seconds.to_string()])
+        .arg("--log")
+        .arg(format!("--log-prefix={}", work.join("tx").display()))
         .arg("--file")
         .arg(&script)
         .arg(database_url)
         .output()
         .expect("pgbench must be installed (Debian: package postgresql)");
-    let _ = std::fs::remove_file(&script);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
         "pgbench failed: {stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    // Each log line: client, transaction, latency in µs, script, epoch s, µs.
+    let mut latencies_us: Vec<u64> = std::fs::read_dir(&work)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.file_name()
+                .is_some_and(|name| name.to_string_lossy().starts_with("tx."))
+        })
+        .flat_map(|path| {
+            std::fs::read_to_string(path)
+                .unwrap()
+                .lines()
+                .filter_map(|line| line.split_whitespace().nth(2)?.parse().ok())
+                .collect::<Vec<u64>>()
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&work);
+    assert!(!latencies_us.is_empty(), "pgbench logged no transaction");
+    latencies_us.sort_unstable();
+    let percentile = |p: f64| {
+        let index = ((latencies_us.len() - 1) as f64 * p).round() as usize;
+        latencies_us[index] as f64 / 1000.0
+    };
     let number_after = |prefix: &str| -> f64 {
         stdout
             .lines()
@@ -117,6 +148,8 @@ pub fn pgbench(database_url: &str, sql: &str, clients: usize, seconds: u64) -> P
     Pgbench {
         tps: number_after("tps = "),
         latency_ms: number_after("latency average = "),
+        p50_ms: percentile(0.50),
+        p99_ms: percentile(0.99),
     }
 }
 
