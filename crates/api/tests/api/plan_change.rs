@@ -511,6 +511,64 @@ async fn an_upgrade_can_be_withdrawn_expires_unpaid_and_paid_too_late_goes_to_th
 }
 
 #[sqlx::test(migrations = "../../migrations")]
+async fn a_second_change_in_the_period_credits_the_plan_the_first_one_paid_for(pool: PgPool) {
+    let app = spawn_app_with(pool.clone(), FAST).await;
+    let shop = vps_shop(&app, 5).await;
+    let big = besar(&app, &shop).await;
+    let cheaper = hemat(&app, &shop).await;
+    let (client, service, due) = vps_mid_period(&app, &shop, "rina@pelanggan.test", 10).await;
+
+    // Up to "VPS Besar" for the 10 days left, paid.
+    let upgrade: Value = change(&app, &client, service, big)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(upgrade["status"], "awaiting_payment", "{upgrade}");
+    let invoice = upgrade["invoice_id"].as_i64().unwrap();
+    let paid = pay_from_wallet(&app, &client, invoice).await;
+    assert_eq!(
+        paid.status().as_u16(),
+        200,
+        "{}",
+        paid.text().await.unwrap()
+    );
+    let on: i64 = sqlx::query_scalar("SELECT product_id FROM service WHERE id = $1")
+        .bind(service)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(on, big);
+    wait_for_runs_to_finish(&pool, service).await;
+
+    // Down to "VPS Hemat" in the same period: the 10 days of "VPS Besar"
+    // the client has just paid for are credited, not the "VPS Kecil" price
+    // the period's first invoice paid.
+    let downgrade = change(&app, &client, service, cheaper).await;
+    assert_eq!(
+        downgrade.status().as_u16(),
+        201,
+        "{}",
+        downgrade.text().await.unwrap()
+    );
+    let downgrade: Value = downgrade.json().await.unwrap();
+    assert_eq!(downgrade["status"], "applied", "{downgrade}");
+    let start = BillingPeriod::Monthly.previous_due(due, due.day()).unwrap();
+    let period_days = (due - start).num_days() as u32;
+    assert_eq!(
+        downgrade["credit_minor"],
+        domain::tax::prorate(200_000, 10, period_days),
+        "{downgrade}"
+    );
+    assert_eq!(
+        downgrade["settle_minor"],
+        expected_settle(200_000, 60_000, due, 10),
+        "{downgrade}"
+    );
+    assert_ledger_balances(&pool).await;
+}
+
+#[sqlx::test(migrations = "../../migrations")]
 async fn a_period_paid_with_a_promo_is_never_turned_into_wallet_money(pool: PgPool) {
     let app = spawn_app_with(pool.clone(), FAST).await;
     let shop = vps_shop(&app, 5).await;

@@ -4,7 +4,9 @@
 //! The period is the one the service is in: from the last due date to the
 //! next (`next_due_on`). For the days left of it what was paid for the old
 //! plan is credited (its price, or less when a promo discounted the
-//! period: a free month is never turned into wallet money) and the new
+//! period: a free month is never turned into wallet money; after a change
+//! already applied in the period, the full price of the plan it moved to,
+//! which that change charged for the days left) and the new
 //! plan's price charged, each `amount × days_left / period_days` rounded
 //! once by `domain::tax`'s rule; the difference gets
 //! the shop's PPN like any invoice. More to pay is a `plan_change` invoice,
@@ -232,9 +234,16 @@ async fn lock(
         .and_then(|period| period.previous_due(due, anchor_day))
         .ok_or_else(|| corrupt(format!("no period before {due}")))?;
     // The period's paid invoice: its renewal, or for the first period the
-    // order's. Its plan lines, less its discount.
+    // order's. Its plan lines, less its discount. Once a change has been
+    // applied in this period, the plan the service is on was paid at its
+    // full price for the rest of it (the change charged the new plan's list
+    // price for the days left and credited what had been paid): a second
+    // change credits that, not the period's first invoice.
     let paid = sqlx::query_scalar!(
-        r#"SELECT COALESCE(
+        r#"SELECT CASE WHEN EXISTS (SELECT 1 FROM plan_change c
+                                     WHERE c.service_id = $1 AND c.period_start = $2 AND c.status = 'applied')
+                       THEN $3::bigint
+                  ELSE COALESCE(
                   (SELECT (SELECT COALESCE(sum(l.unit_minor), 0) FROM invoice_line l
                             WHERE l.invoice_id = i.id AND l.kind = 'item') - i.discount_minor
                      FROM invoice i
@@ -244,9 +253,10 @@ async fn lock(
                             WHERE l.invoice_id = i.id AND l.kind = 'item') - i.discount_minor
                      FROM invoice i JOIN service s ON s.order_id = i.order_id
                     WHERE s.id = $1 AND i.status = 'paid'),
-                  0)::bigint AS "paid!""#,
+                  0) END::bigint AS "paid!""#,
         row.id,
-        period_start
+        period_start,
+        recurring
     )
     .fetch_one(&mut *conn)
     .await?;
