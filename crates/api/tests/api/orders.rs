@@ -314,6 +314,18 @@ async fn an_invoice_is_numbered_when_its_transaction_commits(pool: PgPool) {
         "the rolled-back invoice took no number"
     );
     assert_gapless_numbers(&pool).await;
+
+    // Six digits are a minimum: the millionth invoice of a year is longer.
+    sqlx::query("INSERT INTO invoice_counter (year, last) VALUES (2032, 999999)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    let millionth = store::issue(&mut tx, &draft("sejuta"), now, 2032)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(number_of(millionth).await, "INV-2032-1000000");
 }
 
 /// Counts the 201s of a rush of checkouts; every other answer must be a

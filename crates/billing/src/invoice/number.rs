@@ -1,5 +1,7 @@
-//! Invoice numbers: `INV-2026-000123`, gapless within a year, formatted as
-//! [`format`] does.
+//! Invoice numbers: `INV-2026-000123`, gapless within a year, the count
+//! zero-padded to six digits and growing past them (`INV-2027-1234567`).
+//! They are written by the database only (the trigger below), so this
+//! module holds no code: it is where the scheme is explained.
 //!
 //! Not a sequence: a sequence skips the values of rolled-back transactions.
 //! The year's counter row (`invoice_counter`) is raised for each invoice by
@@ -14,16 +16,3 @@
 //! concurrent checkouts queued behind one another for those round trips; at
 //! commit it is locked for the trigger and the WAL flush only. Numbers
 //! follow the order in which invoices are committed.
-
-pub fn format(year: i32, sequence: i32) -> String {
-    format!("INV-{year}-{sequence:06}")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn numbers_are_zero_padded_to_six_digits_and_grow_past_them() {
-        assert_eq!(super::format(2026, 123), "INV-2026-000123");
-        assert_eq!(super::format(2027, 1_234_567), "INV-2027-1234567");
-    }
-}
