@@ -351,8 +351,9 @@ fn report(workbook: &sample::SampleWorkbook, steps: &[Step], idle: u64, hwm: u64
         "Workload: one generated workbook (`spreadsheet::sample::generate_workbook`, {HOST_ROWS} `VPS` rows and \
          {SALE_ROWS} `AKUN` rows, ~{:.0}% defective, {:.1} MB) uploaded over HTTP to the app built in release \
          (`Application`, as `juragan serve` runs it, in a child process) on PostgreSQL and Redis, by the owner. \
-         Each upload is parsed row by row into the import row tables (unnest batches written while the parser \
-         reads on, each row marked new/update/unchanged/duplicate against the database) and answered with the \
+         Each upload is parsed row by row into the import row tables (unnest batches written by three \
+         connections at once while the parser reads on, each row marked new/update/unchanged/duplicate \
+         against the database) and answered with the \
          summary and the first 50 rows of each kind. Then a later page, and the confirm (which queues the \
          tables' ANALYZE as a job run right after it; the re-import starts once that job is done). The same \
          file is then imported a second time. RSS is the server process's: `VmRSS` sampled every 10 ms during each \

@@ -131,6 +131,14 @@ impl StatusCounts {
         *slot = slot.saturating_add(count);
     }
 
+    fn merge(&mut self, other: StatusCounts) {
+        self.new = self.new.saturating_add(other.new);
+        self.update = self.update.saturating_add(other.update);
+        self.unchanged = self.unchanged.saturating_add(other.unchanged);
+        self.duplicate = self.duplicate.saturating_add(other.duplicate);
+        self.invalid = self.invalid.saturating_add(other.invalid);
+    }
+
     fn of(&self, status: Option<RowStatus>, total: u32) -> u32 {
         match status {
             None => total,
@@ -268,12 +276,13 @@ pub struct ClosedImport<T> {
 // ---------------------------------------------------------------------------
 // Staging
 
-/// A batch of parsed rows on its way from the parser thread to the writer:
+/// A batch of parsed rows on its way from the parser thread to a writer:
+/// the `seq` of its first row (rows are numbered in file order, per kind),
 /// the rows, and for each whether a valid row for the same host (the same
 /// sale) came earlier in the file.
 enum Batch {
-    Hosts(Vec<HostRow>, Vec<bool>),
-    AccountSales(Vec<AccountSaleRow>, Vec<bool>),
+    Hosts(i32, Vec<HostRow>, Vec<bool>),
+    AccountSales(i32, Vec<AccountSaleRow>, Vec<bool>),
 }
 
 /// Rows of one kind waiting for their batch, and the 128-bit fingerprints
@@ -282,6 +291,8 @@ struct Pending<T> {
     rows: Vec<T>,
     repeats: Vec<bool>,
     seen: HashSet<u128>,
+    /// Rows already handed out in batches.
+    sent: i32,
 }
 
 impl<T> Pending<T> {
@@ -290,20 +301,26 @@ impl<T> Pending<T> {
             rows: Vec::with_capacity(BATCH_ROWS),
             repeats: Vec::with_capacity(BATCH_ROWS),
             seen: HashSet::new(),
+            sent: 0,
         }
     }
 
     /// Adds a row (`fingerprint`: of its identity, when valid); answers a
     /// full batch to send.
-    fn push(&mut self, row: T, fingerprint: Option<u128>) -> Option<(Vec<T>, Vec<bool>)> {
+    fn push(&mut self, row: T, fingerprint: Option<u128>) -> Option<(i32, Vec<T>, Vec<bool>)> {
         let repeat = fingerprint.is_some_and(|fingerprint| !self.seen.insert(fingerprint));
         self.rows.push(row);
         self.repeats.push(repeat);
         (self.rows.len() >= BATCH_ROWS).then(|| self.take())
     }
 
-    fn take(&mut self) -> (Vec<T>, Vec<bool>) {
+    fn take(&mut self) -> (i32, Vec<T>, Vec<bool>) {
+        let first_seq = self.sent + 1;
+        self.sent = self
+            .sent
+            .saturating_add(i32::try_from(self.rows.len()).unwrap_or(i32::MAX));
         (
+            first_seq,
             std::mem::replace(&mut self.rows, Vec::with_capacity(BATCH_ROWS)),
             std::mem::replace(&mut self.repeats, Vec::with_capacity(BATCH_ROWS)),
         )
@@ -340,12 +357,12 @@ impl BatchSink {
 
     fn flush(&mut self) -> Result<(), SpreadsheetError> {
         if !self.hosts.rows.is_empty() {
-            let (rows, repeats) = self.hosts.take();
-            self.send(Batch::Hosts(rows, repeats))?;
+            let (first_seq, rows, repeats) = self.hosts.take();
+            self.send(Batch::Hosts(first_seq, rows, repeats))?;
         }
         if !self.sales.rows.is_empty() {
-            let (rows, repeats) = self.sales.take();
-            self.send(Batch::AccountSales(rows, repeats))?;
+            let (first_seq, rows, repeats) = self.sales.take();
+            self.send(Batch::AccountSales(first_seq, rows, repeats))?;
         }
         Ok(())
     }
@@ -368,7 +385,7 @@ impl RowSink for BatchSink {
             _ => None,
         };
         match self.hosts.push(row, fingerprint) {
-            Some((rows, repeats)) => self.send(Batch::Hosts(rows, repeats)),
+            Some((first_seq, rows, repeats)) => self.send(Batch::Hosts(first_seq, rows, repeats)),
             None => Ok(()),
         }
     }
@@ -389,7 +406,9 @@ impl RowSink for BatchSink {
     fn account_sale(&mut self, row: AccountSaleRow) -> Result<(), SpreadsheetError> {
         let fingerprint = SaleKey::of(&row).map(|key| self.fingerprint(&key));
         match self.sales.push(row, fingerprint) {
-            Some((rows, repeats)) => self.send(Batch::AccountSales(rows, repeats)),
+            Some((first_seq, rows, repeats)) => {
+                self.send(Batch::AccountSales(first_seq, rows, repeats))
+            }
             None => Ok(()),
         }
     }
@@ -449,8 +468,16 @@ fn problems_json(problems: &[RowProblem]) -> Result<Option<String>, MonitoringEr
 
 /// Parses the upload into the row tables and keeps its summary; nothing
 /// else is written. The parser runs on a blocking thread and hands rows
-/// over in batches, written while it reads on, in one transaction: a file
-/// refused halfway leaves nothing behind.
+/// over in batches, written while it reads on by [`WRITERS`] connections at
+/// once. With one, its database backend inserting and matching rows was
+/// what an upload waited for (a third of the two cores stood idle); more
+/// writers keep the cores busy while each waits for its next batch.
+///
+/// The preview row is committed first, marked incomplete (readers, confirm
+/// and cancel do not see it), and completed with its summary once every row
+/// is in. A file refused halfway deletes the preview and with it the rows
+/// already written; an upload cut short by a crash leaves an incomplete
+/// preview that the retention sweep deletes when it expires.
 pub async fn stage(
     pool: &PgPool,
     created_by: Option<Uuid>,
@@ -464,84 +491,125 @@ pub async fn stage(
         .filter(|c| !c.is_control())
         .take(200)
         .collect();
-    let (sender, mut receiver) = mpsc::channel::<Batch>(2);
+    let ttl = f64::from(u32::try_from(PREVIEW_TTL.as_secs()).unwrap_or(3600));
+    let expires_at = sqlx::query_scalar!(
+        "INSERT INTO import_preview (id, created_by, file_name, summary, complete, expires_at)
+         VALUES ($1, $2, $3, '{}', false, now() + make_interval(secs => $4)) RETURNING expires_at",
+        id,
+        created_by,
+        file_name,
+        ttl
+    )
+    .fetch_one(pool)
+    .await?;
+    let summary = match write_rows(pool, id, bytes, writer).await {
+        Ok(summary) => summary,
+        Err(error) => {
+            // The preview's rows go with it (its delete trigger).
+            sqlx::query!("DELETE FROM import_preview WHERE id = $1", id)
+                .execute(pool)
+                .await?;
+            return Err(error);
+        }
+    };
+    let json = serde_json::to_value(&summary)
+        .map_err(|error| MonitoringError::Internal(error.to_string()))?;
+    sqlx::query!(
+        "UPDATE import_preview SET summary = $2, complete = true WHERE id = $1",
+        id,
+        json
+    )
+    .execute(pool)
+    .await?;
+    first_pages(pool, id, file_name, expires_at, summary).await
+}
+
+/// Connections writing an upload's rows at once (measured with the 100k
+/// workbook on two cores: one 1.7 s to the first page, two 0.9–1.1 s, three
+/// 0.8–1.0 s).
+const WRITERS: usize = 3;
+
+/// Parses the file into the row tables of preview `id` and answers its
+/// summary.
+async fn write_rows(
+    pool: &PgPool,
+    id: Uuid,
+    bytes: Vec<u8>,
+    writer: WriteContext,
+) -> Result<StagedSummary, MonitoringError> {
+    let (sender, receiver) = mpsc::channel::<Batch>(WRITERS);
     let parser = tokio::task::spawn_blocking(move || {
         let mut sink = BatchSink::new(sender, writer);
         let summary = spreadsheet::read_rows(&bytes, &mut sink)?;
         sink.flush()?;
         Ok::<_, SpreadsheetError>(summary)
     });
-
-    let mut tx = pool.begin().await?;
-    let ttl = f64::from(u32::try_from(PREVIEW_TTL.as_secs()).unwrap_or(3600));
-    let expires_at = sqlx::query_scalar!(
-        "INSERT INTO import_preview (id, created_by, file_name, summary, expires_at) VALUES ($1, $2, $3, '{}', now() + make_interval(secs => $4)) RETURNING expires_at",
-        id,
-        created_by,
-        file_name,
-        ttl
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let (mut hosts, mut account_sales) = (StatusCounts::default(), StatusCounts::default());
-    let (mut host_seq, mut sale_seq) = (0_i32, 0_i32);
-    let mut written = Ok(());
-    while let Some(batch) = receiver.recv().await {
-        let result = match batch {
-            Batch::Hosts(rows, repeats) => {
-                write_host_rows(&mut tx, id, &mut host_seq, &rows, &repeats, &mut hosts).await
-            }
-            Batch::AccountSales(rows, repeats) => {
-                write_sale_rows(
-                    &mut tx,
-                    id,
-                    &mut sale_seq,
-                    &rows,
-                    &repeats,
-                    &mut account_sales,
-                )
-                .await
-            }
-        };
-        if result.is_err() {
-            written = result;
-            break;
-        }
-    }
+    let receiver = tokio::sync::Mutex::new(receiver);
+    let written =
+        futures::future::try_join_all((0..WRITERS).map(|_| write_batches(pool, id, &receiver)))
+            .await;
     // Closing the channel stops a parser still reading after a failed write.
     drop(receiver);
     let parsed = parser.await.map_err(|error| {
         MonitoringError::Internal(format!("the import parser stopped: {error}"))
     })?;
-    written?;
+    let written = written?;
     let mut parsed = parsed?;
+    let (mut hosts, mut account_sales) = (StatusCounts::default(), StatusCounts::default());
+    for (host_counts, sale_counts) in written {
+        hosts.merge(host_counts);
+        account_sales.merge(sale_counts);
+    }
     // Matching against the stored hosts can find problems the parser could
     // not (a price without currency for a host kept in dollars): the row
     // counts follow the statuses.
     parsed.hosts.rows_with_problems = hosts.invalid;
     parsed.hosts.valid_rows = parsed.hosts.total_rows.saturating_sub(hosts.invalid);
-    let summary = StagedSummary {
+    Ok(StagedSummary {
         parsed,
         hosts,
         account_sales,
-    };
-    let json = serde_json::to_value(&summary)
-        .map_err(|error| MonitoringError::Internal(error.to_string()))?;
-    sqlx::query!(
-        "UPDATE import_preview SET summary = $2 WHERE id = $1",
-        id,
-        json
-    )
-    .execute(&mut *tx)
-    .await?;
+    })
+}
+
+/// One writer: takes batches until the parser is done, writes them in one
+/// transaction of its own, and answers the row counts by status (hosts,
+/// account sales) of what it wrote.
+async fn write_batches(
+    pool: &PgPool,
+    import_id: Uuid,
+    receiver: &tokio::sync::Mutex<mpsc::Receiver<Batch>>,
+) -> Result<(StatusCounts, StatusCounts), MonitoringError> {
+    let mut tx = pool.begin().await?;
+    let (mut hosts, mut account_sales) = (StatusCounts::default(), StatusCounts::default());
+    loop {
+        let batch = receiver.lock().await.recv().await;
+        match batch {
+            None => break,
+            Some(Batch::Hosts(first_seq, rows, repeats)) => {
+                write_host_rows(&mut tx, import_id, first_seq, &rows, &repeats, &mut hosts).await?;
+            }
+            Some(Batch::AccountSales(first_seq, rows, repeats)) => {
+                write_sale_rows(
+                    &mut tx,
+                    import_id,
+                    first_seq,
+                    &rows,
+                    &repeats,
+                    &mut account_sales,
+                )
+                .await?;
+            }
+        }
+    }
     tx.commit().await?;
-    first_pages(pool, id, file_name, expires_at, summary).await
+    Ok((hosts, account_sales))
 }
 
 async fn write_host_rows(
     conn: &mut PgConnection,
     import_id: Uuid,
-    seq: &mut i32,
+    first_seq: i32,
     rows: &[HostRow],
     repeats: &[bool],
     counts: &mut StatusCounts,
@@ -563,9 +631,8 @@ async fn write_host_rows(
         Vec::with_capacity(length),
         Vec::with_capacity(length),
     );
-    for row in rows {
-        *seq += 1;
-        seqs.push(*seq);
+    for (seq, row) in (first_seq..).zip(rows) {
+        seqs.push(seq);
         sheets.push(row.sheet.as_str());
         numbers.push(i32::try_from(row.row).unwrap_or(i32::MAX));
         names.push(row.name.as_ref().map(ShortText::as_str));
@@ -650,7 +717,7 @@ async fn write_host_rows(
 async fn write_sale_rows(
     conn: &mut PgConnection,
     import_id: Uuid,
-    seq: &mut i32,
+    first_seq: i32,
     rows: &[AccountSaleRow],
     repeats: &[bool],
     counts: &mut StatusCounts,
@@ -673,9 +740,8 @@ async fn write_sale_rows(
         Vec::with_capacity(length),
         Vec::with_capacity(length),
     );
-    for row in rows {
-        *seq += 1;
-        seqs.push(*seq);
+    for (seq, row) in (first_seq..).zip(rows) {
+        seqs.push(seq);
         sheets.push(row.sheet.as_str());
         numbers.push(i32::try_from(row.row).unwrap_or(i32::MAX));
         dates.push(row.sold_at);
@@ -761,7 +827,7 @@ fn decode(value: serde_json::Value) -> Result<StagedSummary, MonitoringError> {
 
 async fn stored(conn: &mut PgConnection, id: Uuid) -> Result<StoredPreview, MonitoringError> {
     let row = sqlx::query!(
-        "SELECT file_name, expires_at, summary FROM import_preview WHERE id = $1 AND expires_at > now()",
+        "SELECT file_name, expires_at, summary FROM import_preview WHERE id = $1 AND complete AND expires_at > now()",
         id
     )
     .fetch_optional(conn)
@@ -977,7 +1043,7 @@ pub async fn cancel(
     id: Uuid,
 ) -> Result<ClosedImport<()>, MonitoringError> {
     let row = sqlx::query!(
-        "DELETE FROM import_preview WHERE id = $1 RETURNING file_name, summary",
+        "DELETE FROM import_preview WHERE id = $1 AND complete RETURNING file_name, summary",
         id
     )
     .fetch_optional(conn)
@@ -1004,7 +1070,7 @@ pub async fn confirm(
 ) -> Result<ClosedImport<ImportResult>, MonitoringError> {
     // Locked: a second confirm (on any replica) waits, then finds nothing.
     let preview = sqlx::query!(
-        "SELECT file_name, summary FROM import_preview WHERE id = $1 AND expires_at > now() FOR UPDATE",
+        "SELECT file_name, summary FROM import_preview WHERE id = $1 AND complete AND expires_at > now() FOR UPDATE",
         id
     )
     .fetch_optional(&mut *conn)

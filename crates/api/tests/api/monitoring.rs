@@ -1005,6 +1005,68 @@ async fn an_expired_preview_cannot_be_confirmed_and_another_replica_sees_a_live_
     );
 }
 
+/// An upload's preview is committed before its rows are written (by
+/// several connections) and completed after: until then nobody can read,
+/// confirm or cancel it, and one cut short goes, rows and all, when the
+/// retention sweep finds it expired.
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_preview_still_being_written_is_invisible_and_swept_with_its_rows(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let token = staff_token(&app, "owner@example.test", "owner").await;
+    let staged: serde_json::Value = upload(
+        &app,
+        &token,
+        XLSX,
+        sample::generate_workbook(30, 10, 0.0, 9).unwrap().bytes,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = staged["id"].as_str().unwrap().to_owned();
+    assert_eq!(count(&pool, "import_host_row").await, 30);
+    // As it stands while its rows are still going in.
+    sqlx::query("UPDATE import_preview SET complete = false")
+        .execute(&pool)
+        .await
+        .unwrap();
+    for (method, path) in [
+        (Method::GET, format!("/api/v1/monitoring/imports/{id}")),
+        (
+            Method::GET,
+            format!("/api/v1/monitoring/imports/{id}/hosts"),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/monitoring/imports/{id}/confirm"),
+        ),
+        (Method::DELETE, format!("/api/v1/monitoring/imports/{id}")),
+    ] {
+        assert_problem(
+            app.authed(method, &path, &token, None).await,
+            404,
+            "not_found",
+        )
+        .await;
+    }
+    assert_eq!(count(&pool, "monitored_host").await, 0);
+
+    sqlx::query("UPDATE import_preview SET expires_at = now() - interval '1 second'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let pruned = monitoring::retention::prune(&pool, 90).await.unwrap();
+    assert_eq!(pruned.import_previews, 1);
+    assert_eq!(
+        (
+            count(&pool, "import_preview").await,
+            count(&pool, "import_host_row").await,
+            count(&pool, "import_sale_row").await
+        ),
+        (0, 0, 0)
+    );
+}
+
 /// A sheet: its name, its header row and its rows.
 type Sheet<'a> = (&'a str, &'a [&'a str], &'a [Vec<&'a str>]);
 
