@@ -476,8 +476,9 @@ fn problems_json(problems: &[RowProblem]) -> Result<Option<String>, MonitoringEr
 /// The preview row is committed first, marked incomplete (readers, confirm
 /// and cancel do not see it), and completed with its summary once every row
 /// is in. A file refused halfway deletes the preview and with it the rows
-/// already written; an upload cut short by a crash leaves an incomplete
-/// preview that the retention sweep deletes when it expires.
+/// already written; an upload cut short (the server stopped, the client
+/// went away mid-request) leaves an incomplete preview that the retention
+/// sweep deletes, rows and all, when it expires.
 pub async fn stage(
     pool: &PgPool,
     created_by: Option<Uuid>,
