@@ -1,4 +1,4 @@
--- An upload's rows are written by two connections at once (each its own
+-- An upload's rows are written by several connections at once (each its own
 -- transaction), so the preview row is committed before them and completed
 -- with its summary once every row is in. Until then readers, confirm and
 -- cancel do not see it; an upload cut short leaves it incomplete, and the

@@ -81,6 +81,14 @@ pub enum RowStatus {
 }
 
 impl RowStatus {
+    const ALL: [RowStatus; 5] = [
+        RowStatus::New,
+        RowStatus::Update,
+        RowStatus::Unchanged,
+        RowStatus::Duplicate,
+        RowStatus::Invalid,
+    ];
+
     fn as_str(self) -> &'static str {
         match self {
             RowStatus::New => "new",
@@ -132,11 +140,9 @@ impl StatusCounts {
     }
 
     fn merge(&mut self, other: StatusCounts) {
-        self.new = self.new.saturating_add(other.new);
-        self.update = self.update.saturating_add(other.update);
-        self.unchanged = self.unchanged.saturating_add(other.unchanged);
-        self.duplicate = self.duplicate.saturating_add(other.duplicate);
-        self.invalid = self.invalid.saturating_add(other.invalid);
+        for status in RowStatus::ALL {
+            self.add(status, i64::from(other.of(Some(status), 0)));
+        }
     }
 
     fn of(&self, status: Option<RowStatus>, total: u32) -> u32 {
@@ -506,10 +512,15 @@ pub async fn stage(
     let summary = match write_rows(pool, id, bytes, writer).await {
         Ok(summary) => summary,
         Err(error) => {
-            // The preview's rows go with it (its delete trigger).
-            sqlx::query!("DELETE FROM import_preview WHERE id = $1", id)
+            // The preview's rows go with it (its delete trigger). Should
+            // that fail too, the upload's own error is the one to answer;
+            // the incomplete preview is swept when it expires.
+            if let Err(cleanup) = sqlx::query!("DELETE FROM import_preview WHERE id = $1", id)
                 .execute(pool)
-                .await?;
+                .await
+            {
+                tracing::warn!(import = %id, error = %cleanup, "a failed upload's preview was left for the sweep");
+            }
             return Err(error);
         }
     };

@@ -1067,6 +1067,59 @@ async fn a_preview_still_being_written_is_invisible_and_swept_with_its_rows(pool
     );
 }
 
+/// A file that fails halfway, after thousands of its rows were written by
+/// the upload's writers (each in its own transaction, some committed):
+/// the answer is the parser's problem, and neither the preview nor any row
+/// is left behind.
+#[sqlx::test(migrations = "../../migrations")]
+async fn an_upload_refused_halfway_leaves_no_preview_and_no_rows(pool: PgPool) {
+    use std::io::{Read, Write};
+    let app = spawn_app(pool.clone()).await;
+    let token = staff_token(&app, "owner@example.test", "owner").await;
+    // 12,000 VPS rows (three batches), then an AKUN sheet whose XML breaks.
+    let good = sample::generate_workbook(12_000, 10, 0.0, 11)
+        .unwrap()
+        .bytes;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(good)).unwrap();
+    let mut broken = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for index in 0..archive.len() {
+        let mut part = archive.by_index(index).unwrap();
+        let name = part.name().unwrap().into_owned();
+        let mut content = Vec::new();
+        part.read_to_end(&mut content).unwrap();
+        if name == "xl/worksheets/sheet2.xml" {
+            let text = String::from_utf8(content).unwrap();
+            let cut = text.find("<row r=\"3\"").expect("the AKUN sheet has rows");
+            content = format!(
+                "{}<row r=\"3\"><c r=\"A3\" t=\"str\"><v>x</c></row>",
+                &text[..cut]
+            )
+            .into_bytes();
+        }
+        broken
+            .start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        broken.write_all(&content).unwrap();
+    }
+    let broken = broken.finish().unwrap().into_inner();
+
+    let refused = upload(&app, &token, XLSX, broken).await;
+    assert!(
+        refused.status().is_client_error(),
+        "{}: {}",
+        refused.status(),
+        refused.text().await.unwrap()
+    );
+    assert_eq!(
+        (
+            count(&pool, "import_preview").await,
+            count(&pool, "import_host_row").await,
+            count(&pool, "import_sale_row").await
+        ),
+        (0, 0, 0)
+    );
+}
+
 /// A sheet: its name, its header row and its rows.
 type Sheet<'a> = (&'a str, &'a [&'a str], &'a [Vec<&'a str>]);
 
