@@ -315,6 +315,27 @@ async fn an_invoice_is_numbered_when_its_transaction_commits(pool: PgPool) {
     );
     assert_gapless_numbers(&pool).await;
 
+    // An invoice deleted in the transaction that issued it takes no number.
+    let mut tx = pool.begin().await.unwrap();
+    let dropped = store::issue(&mut tx, &draft("hapus"), now, 2033)
+        .await
+        .unwrap();
+    for sql in [
+        "DELETE FROM invoice_line WHERE invoice_id = $1",
+        "DELETE FROM invoice WHERE id = $1",
+    ] {
+        sqlx::query(sql)
+            .bind(dropped)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    let kept = store::issue(&mut tx, &draft("simpan"), now, 2033)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(number_of(kept).await, "INV-2033-000001");
+
     // Six digits are a minimum: the millionth invoice of a year is longer.
     sqlx::query("INSERT INTO invoice_counter (year, last) VALUES (2032, 999999)")
         .execute(&pool)
