@@ -217,7 +217,8 @@ await runJourney('renewals', 7, async (step, page, noErrors) => {
     assert(plain(await page.textContent(`${row} ${sel('renewal-warning')}`)).startsWith('Belum dibayar'), 'the warning')
     await shot(page, 'renewals-client-desktop')
     await page.click(`${row} ${sel('renewal-pay')}`)
-    await page.waitForSelector(sel('invoice-renewal'))
+    // The service's name replaces its number once the service itself has been read.
+    await page.waitForSelector(`${sel('invoice-renewal-service')}:has-text("${VPS_NAME}")`)
     const heading = plain(await page.textContent(sel('invoice-renewal')))
     assert(heading.startsWith(`Perpanjangan ${VPS_NAME}`), `the invoice names the service it renews: ${heading}`)
     assert((await page.getAttribute(sel('invoice-renewal-service'), 'href')) === `/client/services/${serviceId}`, 'and links to it')
