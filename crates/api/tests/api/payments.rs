@@ -16,7 +16,9 @@ use sandbox::{
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use crate::helpers::{TestApp, assert_problem, spawn_app, spawn_replica, test_settings};
+use crate::helpers::{
+    TestApp, assert_problem, spawn_app, spawn_app_with, spawn_replica, test_settings,
+};
 use crate::orders::{assert_ledger_balances, digital_product, ready_client, vps_product};
 
 async fn save_gateway(app: &TestApp, owner: &str, gateway: &str, body: Value) -> Value {
@@ -610,6 +612,134 @@ async fn a_charge_whose_answer_was_lost_is_found_and_adopted_by_reconciliation(p
     assert_eq!(adopted.as_deref(), Some(id.as_str()));
     assert_eq!(invoice_of(&app, &client, invoice).await["status"], "paid");
     assert_ledger_balances(&pool).await;
+}
+
+/// A shop with Midtrans and one client with an unpaid VPS order per
+/// reference: the orders, invoices and Midtrans order ids.
+async fn midtrans_shop(
+    app: &TestApp,
+    midtrans: &sandbox::MidtransFakeHandle,
+    orders: usize,
+) -> (String, Vec<(i64, i64, String)>) {
+    let (_, owner) = app.user_token("owner@shop.test", &["owner"]).await;
+    let (_, sysadmin) = app.user_token("sysadmin@shop.test", &["sysadmin"]).await;
+    save_gateway(
+        app,
+        &owner,
+        "midtrans",
+        midtrans_settings(midtrans, midtrans.server_key()),
+    )
+    .await;
+    let product = vps_product(app, &sysadmin).await;
+    let (_, client) = ready_client(app, "budi@pelanggan.test").await;
+    let mut placed = Vec::new();
+    for _ in 0..orders {
+        let (order, invoice) = place(app, &client, vps_order(product)).await;
+        pay(app, &client, invoice, "midtrans").await;
+        let reference = midtrans.charges().last().unwrap().order_id.clone();
+        placed.push((order, invoice, reference));
+    }
+    (client, placed)
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_notification_that_failed_to_apply_is_applied_when_the_gateway_retries(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let midtrans = MidtransFake::start(
+        "127.0.0.1:0".parse().unwrap(),
+        MidtransFakeConfig::default(),
+    )
+    .await
+    .unwrap();
+    midtrans.set_notification_url(app.url("/api/v1/payments/webhooks/midtrans"));
+    let (client, placed) = midtrans_shop(&app, &midtrans, 1).await;
+    let (order, invoice, reference) = placed[0].clone();
+
+    // The database refuses the payment once, after the notification was
+    // verified and its event read.
+    sqlx::query(
+        "CREATE FUNCTION test_refuse_payment() RETURNS trigger LANGUAGE plpgsql
+         AS $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "CREATE TRIGGER test_refuse_payment BEFORE INSERT ON payment
+         FOR EACH ROW EXECUTE FUNCTION test_refuse_payment()",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_eq!(midtrans.pay(&reference).await.unwrap(), Some(500));
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM gateway_event").await,
+        0,
+        "a notification that was not applied is not recorded as received"
+    );
+    assert_eq!(invoice_of(&app, &client, invoice).await["status"], "unpaid");
+
+    // Midtrans retries the same notification: applied, not taken for a replay.
+    sqlx::query("DROP TRIGGER test_refuse_payment ON payment")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let retried = midtrans
+        .send_notification(&reference, NotificationOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(retried, 200);
+    assert_eq!(invoice_of(&app, &client, invoice).await["status"], "paid");
+    assert_paid(&pool, order).await;
+    // A later replay changes nothing.
+    let replayed = midtrans
+        .send_notification(&reference, NotificationOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(replayed, 200);
+    assert_eq!(count(&pool, "SELECT count(*) FROM payment").await, 1);
+    assert_eq!(count(&pool, "SELECT count(*) FROM gateway_event").await, 1);
+    assert_ledger_balances(&pool).await;
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn a_burst_of_notifications_on_a_small_connection_pool_is_applied(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    // The replica receiving the burst has 3 database connections and the
+    // app's 5 s wait for one: a handler that held one while asking for a
+    // second would leave 3 of them holding all and waiting, then answer 500.
+    let small_pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(3)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .unwrap();
+    let small = spawn_app_with(small_pool, &[("JOBS_ENABLED", "false")]).await;
+    let midtrans = MidtransFake::start(
+        "127.0.0.1:0".parse().unwrap(),
+        MidtransFakeConfig::default(),
+    )
+    .await
+    .unwrap();
+    let (client, placed) = midtrans_shop(&app, &midtrans, 8).await;
+
+    midtrans.set_notification_url(small.url("/api/v1/payments/webhooks/midtrans"));
+    let answers = futures::future::join_all(
+        placed
+            .iter()
+            .map(|(_, _, reference)| midtrans.pay(reference)),
+    )
+    .await;
+    let answers: Vec<Option<u16>> = answers.into_iter().map(Result::unwrap).collect();
+    assert_eq!(answers, vec![Some(200); placed.len()]);
+    for (order, invoice, _) in &placed {
+        assert_eq!(invoice_of(&app, &client, *invoice).await["status"], "paid");
+        assert_paid(&pool, *order).await;
+    }
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM payment").await,
+        placed.len() as i64
+    );
 }
 
 /// The order was moved to PAID by the payment. Its delivery job may have

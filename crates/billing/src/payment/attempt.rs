@@ -333,10 +333,23 @@ pub(crate) async fn apply_report(
     attempt: &AttemptRow,
     report: &StatusReport,
 ) -> Result<Applied, BillingError> {
+    let mut tx = ctx.pool.begin().await?;
+    let applied = apply_report_in(&mut tx, ctx, attempt, report).await?;
+    tx.commit().await?;
+    Ok(applied)
+}
+
+/// [`apply_report`] inside the caller's transaction (a webhook records the
+/// event it applies in the same one).
+pub(crate) async fn apply_report_in(
+    tx: &mut PgConnection,
+    ctx: &PaymentContext,
+    attempt: &AttemptRow,
+    report: &StatusReport,
+) -> Result<Applied, BillingError> {
     let now = ctx.clock.now();
     let method = Method::parse(&attempt.gateway)
         .ok_or_else(|| BillingError::Corrupt(attempt.gateway.clone()))?;
-    let mut tx = ctx.pool.begin().await?;
     let applied = match report.state {
         PaymentState::Paid => {
             let transaction_id = report
@@ -344,7 +357,7 @@ pub(crate) async fn apply_report(
                 .clone()
                 .unwrap_or_else(|| attempt.reference.clone());
             let settlement = settle::settle(
-                &mut tx,
+                &mut *tx,
                 &Receipt {
                     invoice_id: attempt.invoice_id,
                     attempt_id: Some(attempt.id),
@@ -368,10 +381,10 @@ pub(crate) async fn apply_report(
             .execute(&mut *tx)
             .await?;
             if closed.rows_affected() == 1 {
-                let invoice = invoice_store::find(&mut tx, attempt.invoice_id).await?;
+                let invoice = invoice_store::find(&mut *tx, attempt.invoice_id).await?;
                 if invoice.status == InvoiceStatus::Unpaid {
                     messages::payment_failed(
-                        &mut tx,
+                        &mut *tx,
                         &invoice,
                         method.as_str(),
                         "kedaluwarsa atau dibatalkan",
@@ -397,7 +410,6 @@ pub(crate) async fn apply_report(
         }
         PaymentState::Pending | PaymentState::NotFound => Applied::Unchanged,
     };
-    tx.commit().await?;
     Ok(applied)
 }
 

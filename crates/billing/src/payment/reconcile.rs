@@ -83,6 +83,8 @@ pub async fn run(ctx: &PaymentContext) -> Result<ReconcileReport, BillingError> 
                         )
                         .execute(&mut *conn)
                         .await?;
+                        // Back to the pool before applying takes one.
+                        drop(conn);
                         Ok(charge.status.clone())
                     }
                     Err(error) => Err(error),

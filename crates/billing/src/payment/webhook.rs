@@ -56,8 +56,17 @@ pub async fn receive(
         return Ok(WebhookOutcome::UnknownReference);
     };
     let attempt = attempt::row(&mut conn, attempt_id).await?;
+    // The pooled connection goes back before the applying transaction takes
+    // one: a handler holding one while waiting for another starves the pool
+    // under a burst of notifications (each holds one, none gets a second).
+    drop(conn);
 
-    let report = if notification.trusted {
+    let applied = if notification.trusted {
+        // The event is recorded in the transaction that applies it: should
+        // applying fail, nothing is recorded and the gateway's retry of the
+        // same event is applied rather than taken for a replay. A replay
+        // arriving meanwhile waits on the event's key and finds it taken.
+        let mut tx = ctx.pool.begin().await?;
         let first = sqlx::query!(
             "INSERT INTO gateway_event (gateway, event_key, reference, outcome)
              VALUES ($1, $2, $3, 'received') ON CONFLICT (gateway, event_key) DO NOTHING",
@@ -65,22 +74,24 @@ pub async fn receive(
             notification.event_key,
             attempt.reference
         )
-        .execute(&mut *conn)
+        .execute(&mut *tx)
         .await?;
         if first.rows_affected() == 0 {
             return Ok(WebhookOutcome::Replayed);
         }
-        notification.claimed
+        let applied =
+            attempt::apply_report_in(&mut tx, ctx, &attempt, &notification.claimed).await?;
+        tx.commit().await?;
+        applied
     } else {
         // Unsigned: ask the gateway with what we stored, never with what
         // the notification claims (its amount could be anything).
-        drop(conn);
         let reference = attempt
             .gateway_reference
             .as_deref()
             .unwrap_or(&attempt.reference);
-        gateway.status(reference, attempt.amount).await?
+        let report = gateway.status(reference, attempt.amount).await?;
+        attempt::apply_report(ctx, &attempt, &report).await?
     };
-    let applied = attempt::apply_report(ctx, &attempt, &report).await?;
     Ok(WebhookOutcome::Applied(applied))
 }
