@@ -538,6 +538,8 @@ impl Identity {
         let user = find_by_id(&mut conn, principal.user_id)
             .await?
             .ok_or(IdentityError::NotFound("account"))?;
+        // Not held while the mail is rendered (another connection) and sent.
+        drop(conn);
         let email =
             Email::parse(&user.email).map_err(|error| IdentityError::Internal(error.into()))?;
         let subject = user.id.to_string();

@@ -312,6 +312,8 @@ impl Identity {
         .fetch_optional(&mut *conn)
         .await?
         .unwrap_or_default();
+        // Not held while the mail is rendered (another connection) and sent.
+        drop(conn);
         self.send_verification(user.id, &email, &name).await
     }
 
@@ -530,6 +532,8 @@ impl Identity {
         if user.status != UserStatus::Active {
             return Err(IdentityError::AccountDisabled);
         }
+        // Back to the pool before the session's transaction takes one.
+        drop(conn);
         self.open_session(&user, client).await
     }
 
@@ -665,6 +669,8 @@ impl Identity {
         if user.status != UserStatus::Active {
             return Ok(());
         }
+        // Not held while the mail is rendered (another connection) and sent.
+        drop(conn);
         let token = random_secret();
         let mut redis = self.redis.clone();
         let _: () = redis

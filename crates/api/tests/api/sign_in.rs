@@ -3,7 +3,9 @@
 
 use sqlx::PgPool;
 
-use crate::helpers::{PASSWORD, assert_problem, code_from_mail, spawn_app, spawn_replica};
+use crate::helpers::{
+    PASSWORD, assert_problem, code_from_mail, spawn_app, spawn_app_with, spawn_replica,
+};
 
 #[sqlx::test(migrations = "../../migrations")]
 async fn a_client_registers_verifies_and_signs_in(pool: PgPool) {
@@ -458,4 +460,43 @@ async fn a_successful_sign_in_restores_the_per_account_budget(pool: PgPool) {
         }
         app.login("lina@example.test", PASSWORD).await;
     }
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn staff_answering_their_codes_at_once_on_a_small_connection_pool_all_sign_in(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    // A replica with 2 database connections and the app's 5 s wait for one:
+    // answering a code held one while opening the session asked for a
+    // second, so two answers at once held both and waited (then 500).
+    let small_pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .unwrap();
+    let small = spawn_app_with(small_pool, &[("JOBS_ENABLED", "false")]).await;
+    let mut answers = Vec::new();
+    for n in 0..4 {
+        let email = format!("staf{n}@juragan.test");
+        app.create_user(&email, &["finance"]).await;
+        let response = small
+            .post_json(
+                "/api/v1/auth/login",
+                serde_json::json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["status"], "otp_required", "{body}");
+        let challenge = body["otp_challenge"]["challenge_id"].clone();
+        let code = code_from_mail(&small, &email, "Kode masuk").await;
+        answers.push(serde_json::json!({"challenge_id": challenge, "code": code}));
+    }
+    let signed_in = futures::future::join_all(
+        answers
+            .into_iter()
+            .map(|answer| small.post_json("/api/v1/auth/login/otp", answer)),
+    )
+    .await;
+    let statuses: Vec<u16> = signed_in.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses, vec![200; 4]);
 }

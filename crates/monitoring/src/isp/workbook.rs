@@ -740,6 +740,8 @@ pub async fn stage(
     )
     .execute(&mut *conn)
     .await?;
+    // Back to the pool before reading the preview takes one.
+    drop(conn);
     load(pool, id, &ImportRowQuery::default()).await
 }
 
