@@ -56,6 +56,20 @@ pub async fn receive(
         return Ok(WebhookOutcome::UnknownReference);
     };
     let attempt = attempt::row(&mut conn, attempt_id).await?;
+    // A replay (gateways resend until they see a 2xx) is answered from
+    // one read; the insert below still decides between two arriving at once.
+    if notification.trusted {
+        let seen = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM gateway_event WHERE gateway = $1 AND event_key = $2) AS "seen!""#,
+            kind.as_str(),
+            notification.event_key
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        if seen {
+            return Ok(WebhookOutcome::Replayed);
+        }
+    }
     // The pooled connection goes back before the applying transaction takes
     // one: a handler holding one while waiting for another starves the pool
     // under a burst of notifications (each holds one, none gets a second).
