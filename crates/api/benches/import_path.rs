@@ -148,37 +148,15 @@ struct Step {
 #[tokio::main]
 async fn parent() {
     api::app::install_crypto_provider();
-    let server_url = std::env::var("BENCH_PG_SERVER_URL").expect("BENCH_PG_SERVER_URL");
     eprintln!("generating {HOST_ROWS} VPS rows and {SALE_ROWS} AKUN rows...");
     let workbook = sample::generate_workbook(HOST_ROWS, SALE_ROWS, DEFECT_RATIO, SEED).unwrap();
 
-    let mut admin = {
-        use sqlx::Connection;
-        sqlx::PgConnection::connect(&format!("{server_url}/postgres"))
-            .await
-            .unwrap()
-    };
     let mut runs = Vec::with_capacity(RUNS);
     for run_number in 1..=RUNS {
         eprintln!("run {run_number} of {RUNS}");
-        let name = format!("juragan_bench_import_{}_{run_number}", std::process::id());
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        let database_url = format!("{server_url}/{name}");
-        {
-            let pool = sqlx::PgPool::connect(&database_url).await.unwrap();
-            sqlx::migrate!("../../migrations").run(&pool).await.unwrap();
-            pool.close().await;
-        }
-        runs.push(run(&database_url, &workbook.bytes).await);
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+        let database = support::BenchDatabase::create(&format!("import_{run_number}"), 2).await;
+        runs.push(run(&database.url, &workbook.bytes).await);
+        database.drop().await;
     }
     report(&workbook, &runs);
 }

@@ -157,6 +157,8 @@ pub fn pgbench(database_url: &str, sql: &str, clients: usize, seconds: u64) -> P
 /// [`BenchDatabase::drop`] when the bench is done.
 pub struct BenchDatabase {
     pub pool: sqlx::PgPool,
+    /// Its URL, for a child server.
+    pub url: String,
     name: String,
     admin: sqlx::PgConnection,
 }
@@ -173,16 +175,22 @@ impl BenchDatabase {
             .execute(&mut admin)
             .await
             .expect("a bench database");
+        let url = format!("{server_url}/{name}");
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(connections)
-            .connect(&format!("{server_url}/{name}"))
+            .connect(&url)
             .await
             .expect("the bench database");
         sqlx::migrate!("../../migrations")
             .run(&pool)
             .await
             .expect("migrations");
-        BenchDatabase { pool, name, admin }
+        BenchDatabase {
+            pool,
+            url,
+            name,
+            admin,
+        }
     }
 
     pub async fn drop(mut self) {
