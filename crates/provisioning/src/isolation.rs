@@ -17,7 +17,7 @@ use monitoring::MonitoringError;
 use monitoring::isp::router::{self, IsolationMode};
 use routeros::{PppRouter, PppSecret, Router, RouterOsError, SecretChange};
 use serde::Serialize;
-use sqlx::PgPool;
+use sqlx::{Acquire, PgConnection, PgExecutor, PgPool};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -85,7 +85,7 @@ struct Line {
     isolation_profile: Option<String>,
 }
 
-async fn line(pool: &PgPool, customer_id: i64) -> Result<Line, ProvisioningError> {
+async fn line(db: impl PgExecutor<'_>, customer_id: i64) -> Result<Line, ProvisioningError> {
     let row = sqlx::query!(
         r#"SELECT c.id, c.router_id, c.pppoe_username, c.isolated, c.profile_before_isolation,
                   r.isolation_mode AS "mode?: IsolationMode", r.isolation_profile
@@ -93,7 +93,7 @@ async fn line(pool: &PgPool, customer_id: i64) -> Result<Line, ProvisioningError
             WHERE c.id = $1"#,
         customer_id
     )
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await?
     .ok_or(ProvisioningError::NotFound("no such customer"))?;
     let (Some(router_id), Some(mode)) = (row.router_id, row.mode) else {
@@ -120,11 +120,11 @@ async fn line(pool: &PgPool, customer_id: i64) -> Result<Line, ProvisioningError
 }
 
 async fn connect(
-    pool: &PgPool,
+    db: impl PgExecutor<'_>,
     sealer: &Sealer,
     router_id: i64,
 ) -> Result<Router, ProvisioningError> {
-    let config = router::connection_config(pool, sealer, router_id)
+    let config = router::connection_config(db, sealer, router_id)
         .await
         .map_err(from_monitoring)?;
     Ok(Router::connect(&config).await?)
@@ -173,14 +173,25 @@ pub async fn isolate(
     customer_id: i64,
     cause: Cause,
 ) -> Result<IsolationOutcome, ProvisioningError> {
-    let line = line(pool, customer_id).await?;
+    isolate_on(&mut *pool.acquire().await?, sealer, customer_id, cause).await
+}
+
+/// [`isolate`] on the caller's connection (its writes in a savepoint when
+/// the caller is in a transaction).
+async fn isolate_on(
+    conn: &mut PgConnection,
+    sealer: &Sealer,
+    customer_id: i64,
+    cause: Cause,
+) -> Result<IsolationOutcome, ProvisioningError> {
+    let line = line(&mut *conn, customer_id).await?;
     if line.mode == IsolationMode::Off {
         return Err(ProvisioningError::refused(
             "isolation_off",
             "isolation is off on this router; turn it on in the router's settings",
         ));
     }
-    let router = connect(pool, sealer, line.router_id).await?;
+    let router = connect(&mut *conn, sealer, line.router_id).await?;
     let secret = find_secret(&router, &line.pppoe_username).await?;
     let mut profile_before = line.profile_before_isolation.clone();
     let (change, detail) = match line.mode {
@@ -216,7 +227,7 @@ pub async fn isolate(
         detail
     };
     let changed = router_changed || sessions_removed > 0 || !line.isolated;
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     sqlx::query!(
         "UPDATE isp_customer
             SET isolated = true, isolated_at = COALESCE(isolated_at, $2),
@@ -254,8 +265,18 @@ pub async fn restore(
     customer_id: i64,
     cause: Cause,
 ) -> Result<IsolationOutcome, ProvisioningError> {
-    let line = line(pool, customer_id).await?;
-    let router = connect(pool, sealer, line.router_id).await?;
+    restore_on(&mut *pool.acquire().await?, sealer, customer_id, cause).await
+}
+
+/// [`restore`] on the caller's connection.
+async fn restore_on(
+    conn: &mut PgConnection,
+    sealer: &Sealer,
+    customer_id: i64,
+    cause: Cause,
+) -> Result<IsolationOutcome, ProvisioningError> {
+    let line = line(&mut *conn, customer_id).await?;
+    let router = connect(&mut *conn, sealer, line.router_id).await?;
     let secret = find_secret(&router, &line.pppoe_username).await?;
     let profile_back = line
         .profile_before_isolation
@@ -283,7 +304,7 @@ pub async fn restore(
         detail = format!("{detail}; the isolated session was ended to reconnect");
     }
     let changed = router_changed || line.isolated;
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     sqlx::query!(
         "UPDATE isp_customer
             SET isolated = false, isolated_at = NULL, profile_before_isolation = NULL
@@ -333,8 +354,12 @@ async fn record(
 /// The lifecycle's suspension (or termination) or unsuspension of an
 /// internet service, carried to its line: nothing when no customer is
 /// linked to the service or the router's isolation is off.
+///
+/// On the caller's connection: the lifecycle calls it inside the transaction
+/// that moves the service (and holds its row), which must not wait for a
+/// second connection from the pool meanwhile.
 pub async fn follow_service(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     sealer: &Sealer,
     service_id: i64,
     isolate_line: bool,
@@ -346,7 +371,7 @@ pub async fn follow_service(
             WHERE c.service_id = $1"#,
         service_id
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     let Some(linked) = linked else {
         return Ok(None);
@@ -359,11 +384,11 @@ pub async fn follow_service(
         if !isolation_on || linked.pppoe_username.is_empty() {
             return Ok(None);
         }
-        isolate(pool, sealer, linked.id, Cause::Lifecycle)
+        isolate_on(conn, sealer, linked.id, Cause::Lifecycle)
             .await
             .map(Some)
     } else if linked.isolated {
-        restore(pool, sealer, linked.id, Cause::Lifecycle)
+        restore_on(conn, sealer, linked.id, Cause::Lifecycle)
             .await
             .map(Some)
     } else {

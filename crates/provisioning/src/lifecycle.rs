@@ -105,7 +105,7 @@ pub async fn carry_out(
                 // suspended or ends, restored when it is paid.
                 let isolate_line = job.action != LifecycleAction::Unsuspend;
                 match crate::isolation::follow_service(
-                    &provisioner.pool,
+                    &mut tx,
                     &provisioner.sealer,
                     service.id,
                     isolate_line,

@@ -596,6 +596,64 @@ async fn a_suspended_internet_service_is_isolated_once_and_paying_restores_the_l
     );
 }
 
+#[sqlx::test(migrations = "../../migrations")]
+async fn an_overdue_line_is_isolated_by_a_worker_with_one_database_connection(pool: PgPool) {
+    use crate::lifecycle::next_due;
+    let app = crate::helpers::spawn_app(pool.clone()).await;
+    let (_, sysadmin) = app.user_token("sys@isp.test", &["sysadmin"]).await;
+    let (_, owner) = app.user_token("owner@isp.test", &["owner"]).await;
+    let (_, finance) = app.user_token("finance@isp.test", &["finance"]).await;
+    let fake = fake_router().await;
+    fake.add_secret("egisetiawansempu", "20mbps").unwrap();
+    let router = add_router(&app, &sysadmin, &fake, json!({"isolation_mode": "disable"})).await;
+    let product = internet_product(&app, &sysadmin).await;
+    let (_, service, line) =
+        bought_line(&app, &owner, &finance, product, "egi@pelanggan.test").await;
+    let set_up = app
+        .authed(
+            Method::PUT,
+            &format!("/api/v1/isp/customers/{line}"),
+            &sysadmin,
+            Some(
+                json!({"name": "Egi Setiawan", "pppoe_username": "egisetiawansempu",
+                        "router_id": router, "product_id": product, "service_id": service}),
+            ),
+        )
+        .await;
+    assert_eq!(set_up.status().as_u16(), 200);
+
+    // The suspension holds the service's row in its transaction while the
+    // line follows: on the same connection, not a second one from the pool
+    // (with one, it waited for itself until the pool gave up).
+    let one_connection = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .unwrap();
+    let worker = crate::provisioning::provisioner(&one_connection, provisioning::Hooks::default());
+    let job = billing::lifecycle::ServiceActionJob {
+        service_id: service,
+        action: billing::lifecycle::LifecycleAction::Suspend,
+        cause: billing::lifecycle::Cause::Overdue,
+        period: next_due(&pool, service).await,
+    };
+    let outcome = provisioning::lifecycle::carry_out(&worker, job).await;
+    assert!(
+        matches!(outcome, Ok(provisioning::lifecycle::Outcome::Marked(_))),
+        "{outcome:?}"
+    );
+    assert!(
+        fake.secrets()
+            .iter()
+            .any(|secret| secret.name == "egisetiawansempu" && secret.disabled),
+        "the PPP secret is disabled"
+    );
+    let isolated = customer(&app, &sysadmin, line).await;
+    assert_eq!(isolated["isolated"], true, "{isolated}");
+    assert_eq!(isolated["service_status"], "suspended");
+}
+
 /// A client who bought the internet plan from their wallet: (token,
 /// service, the line registered for it among the customers).
 async fn bought_line(
