@@ -518,23 +518,7 @@ async fn a_suspended_internet_service_is_isolated_once_and_paying_restores_the_l
     let (client, service, line) =
         bought_line(&app, &owner, &finance, product, "egi@pelanggan.test").await;
     // The technician sets the line up on the router.
-    let set_up = app
-        .authed(
-            Method::PUT,
-            &format!("/api/v1/isp/customers/{line}"),
-            &sysadmin,
-            Some(
-                json!({"name": "Egi Setiawan", "pppoe_username": "egisetiawansempu",
-                        "router_id": router, "product_id": product, "service_id": service}),
-            ),
-        )
-        .await;
-    assert_eq!(
-        set_up.status().as_u16(),
-        200,
-        "{}",
-        set_up.text().await.unwrap()
-    );
+    put_line_on_router(&app, &sysadmin, line, router, product, service).await;
 
     // Unpaid: suspended three days after the due date, the line isolated.
     let due = next_due(&pool, service).await;
@@ -609,18 +593,8 @@ async fn an_overdue_line_is_isolated_by_a_worker_with_one_database_connection(po
     let product = internet_product(&app, &sysadmin).await;
     let (_, service, line) =
         bought_line(&app, &owner, &finance, product, "egi@pelanggan.test").await;
-    let set_up = app
-        .authed(
-            Method::PUT,
-            &format!("/api/v1/isp/customers/{line}"),
-            &sysadmin,
-            Some(
-                json!({"name": "Egi Setiawan", "pppoe_username": "egisetiawansempu",
-                        "router_id": router, "product_id": product, "service_id": service}),
-            ),
-        )
-        .await;
-    assert_eq!(set_up.status().as_u16(), 200);
+    // The technician sets the line up on the router.
+    put_line_on_router(&app, &sysadmin, line, router, product, service).await;
 
     // The suspension holds the service's row in its transaction while the
     // line follows: on the same connection, not a second one from the pool
@@ -652,6 +626,35 @@ async fn an_overdue_line_is_isolated_by_a_worker_with_one_database_connection(po
     let isolated = customer(&app, &sysadmin, line).await;
     assert_eq!(isolated["isolated"], true, "{isolated}");
     assert_eq!(isolated["service_status"], "suspended");
+}
+
+/// The technician puts Egi's line (customer `line`, sold as `service`) on
+/// `router` with PPPoE name `egisetiawansempu`.
+async fn put_line_on_router(
+    app: &TestApp,
+    sysadmin: &str,
+    line: i64,
+    router: i64,
+    product: i64,
+    service: i64,
+) {
+    let set_up = app
+        .authed(
+            Method::PUT,
+            &format!("/api/v1/isp/customers/{line}"),
+            sysadmin,
+            Some(
+                json!({"name": "Egi Setiawan", "pppoe_username": "egisetiawansempu",
+                        "router_id": router, "product_id": product, "service_id": service}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        set_up.status().as_u16(),
+        200,
+        "{}",
+        set_up.text().await.unwrap()
+    );
 }
 
 /// A client who bought the internet plan from their wallet: (token,
