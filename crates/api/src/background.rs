@@ -31,7 +31,10 @@ pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
     monitoring::expiry::register_jobs(
         &mut registry,
         state.settings.monitor.expiry_check_interval,
-        state.settings.monitor.expiry_warn_days.clone(),
+        monitoring::expiry::ExpiryRules {
+            warn_days: state.settings.monitor.expiry_warn_days.clone(),
+            group_threshold: state.settings.monitor.group_threshold,
+        },
         state.clock.clone(),
     );
     monitoring::retention::register_jobs(&mut registry, state.settings.monitor.history_days);

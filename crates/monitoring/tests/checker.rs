@@ -70,6 +70,14 @@ async fn due_now(pool: &PgPool) {
         .unwrap();
 }
 
+/// The expiry rules with `warn_days` and the default group threshold.
+fn rules(warn_days: &[i32]) -> expiry::ExpiryRules {
+    expiry::ExpiryRules {
+        warn_days: warn_days.to_vec(),
+        group_threshold: CheckerConfig::default().group_threshold,
+    }
+}
+
 async fn staff_chat(pool: &PgPool) {
     sqlx::query("INSERT INTO telegram_chat (chat_id, kind, label) VALUES (4242, 'staff', 'Admin')")
         .execute(pool)
@@ -454,14 +462,14 @@ async fn expiry_is_announced_once_and_rearmed_by_renewal(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(
-        expiry::check(&pool, context(&pool).await.today, &[7, 3, 1])
+        expiry::check(&pool, context(&pool).await.today, &rules(&[7, 3, 1]))
             .await
             .unwrap()
             .expired,
         1
     );
     assert_eq!(
-        expiry::check(&pool, context(&pool).await.today, &[7, 3, 1])
+        expiry::check(&pool, context(&pool).await.today, &rules(&[7, 3, 1]))
             .await
             .unwrap()
             .expired,
@@ -490,7 +498,7 @@ async fn expiry_is_announced_once_and_rearmed_by_renewal(pool: PgPool) {
         .unwrap();
     assert!(!flag, "renewal re-arms the expiry message");
     assert_eq!(
-        expiry::check(&pool, context(&pool).await.today, &[7, 3, 1])
+        expiry::check(&pool, context(&pool).await.today, &rules(&[7, 3, 1]))
             .await
             .unwrap(),
         expiry::ExpiryReport {
@@ -499,7 +507,7 @@ async fn expiry_is_announced_once_and_rearmed_by_renewal(pool: PgPool) {
         }
     );
     assert_eq!(
-        expiry::check(&pool, context(&pool).await.today, &[7, 3, 1])
+        expiry::check(&pool, context(&pool).await.today, &rules(&[7, 3, 1]))
             .await
             .unwrap()
             .warned,
@@ -507,7 +515,7 @@ async fn expiry_is_announced_once_and_rearmed_by_renewal(pool: PgPool) {
     );
     sqlx::query("UPDATE monitored_host SET expires_on = shop_today() + 2, expiry_warned_days = 7 WHERE id = $1").bind(id).execute(&pool).await.unwrap();
     assert_eq!(
-        expiry::check(&pool, context(&pool).await.today, &[7, 3, 1])
+        expiry::check(&pool, context(&pool).await.today, &rules(&[7, 3, 1]))
             .await
             .unwrap()
             .warned,
@@ -516,6 +524,102 @@ async fn expiry_is_announced_once_and_rearmed_by_renewal(pool: PgPool) {
     let warnings = messages(&pool, "monitoring.host_expiring").await;
     assert_eq!(warnings.len(), 2);
     assert!(warnings[1].contains("2 hari"), "{}", warnings[1]);
+}
+
+#[sqlx::test(migrations = "../../migrations")]
+async fn many_hosts_expiring_on_one_check_send_staff_one_message_and_each_customer_theirs(
+    pool: PgPool,
+) {
+    staff_chat(&pool).await;
+    let customer = uuid::Uuid::new_v4();
+    sqlx::query("INSERT INTO app_user (id, email, password_hash, email_verified_at, roles) VALUES ($1, 'pelanggan@example.test', 'x', now(), ARRAY['client'])")
+        .bind(customer)
+        .execute(&pool)
+        .await
+        .unwrap();
+    // 40 hosts already past their date (as an import of old data brings
+    // them), one of them a customer's; 6 inside the 3-day warning.
+    for n in 0..46u16 {
+        add(
+            &pool,
+            &format!("VPS-{n:02}"),
+            SocketAddr::from((Ipv4Addr::LOCALHOST, 2000 + n)),
+        )
+        .await;
+    }
+    sqlx::query(
+        "UPDATE monitored_host SET expires_on = CASE WHEN name < 'VPS-40' THEN shop_today() - 10 ELSE shop_today() + 2 END",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE monitored_host SET customer_id = $1 WHERE name = 'VPS-07'")
+        .bind(customer)
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let today = context(&pool).await.today;
+    assert_eq!(
+        expiry::check(&pool, today, &rules(&[7, 3, 1]))
+            .await
+            .unwrap(),
+        expiry::ExpiryReport {
+            expired: 40,
+            warned: 6
+        }
+    );
+    let grouped = messages(&pool, "monitoring.hosts_expired").await;
+    assert_eq!(grouped.len(), 1, "one staff message for the 40");
+    assert!(grouped[0].contains("40 host"), "{}", grouped[0]);
+    assert!(
+        grouped[0].contains("VPS-00") && grouped[0].contains("VPS-29"),
+        "{}",
+        grouped[0]
+    );
+    assert!(
+        grouped[0].contains("… +10"),
+        "the rest counted: {}",
+        grouped[0]
+    );
+    let single: Vec<(String, String)> = sqlx::query_as(
+        "SELECT channel::text, recipient FROM outbox_message WHERE event = 'monitoring.host_expired'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        single,
+        [("email".to_owned(), "pelanggan@example.test".to_owned())],
+        "the customer hears about their own host; staff get no per-host flood"
+    );
+    let warnings = messages(&pool, "monitoring.hosts_expiring").await;
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0].contains("VPS-40") && warnings[0].contains("(2)"),
+        "{}",
+        warnings[0]
+    );
+    assert!(messages(&pool, "monitoring.host_expiring").await.is_empty());
+    let warned: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM monitored_host WHERE expiry_warned_days = 3")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(warned, 6, "each warning remembered");
+
+    // Once per date: the next check sends nothing.
+    assert_eq!(
+        expiry::check(&pool, today, &rules(&[7, 3, 1]))
+            .await
+            .unwrap(),
+        expiry::ExpiryReport::default()
+    );
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox_message")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(queued, 3);
 }
 
 #[derive(sqlx::FromRow)]
@@ -623,19 +727,43 @@ async fn the_expired_flag_resets_only_when_the_date_moves_to_today_or_later(pool
         }
     };
     assert!(!set_expiry(-10).await);
-    assert_eq!(expiry::check(&pool, today, &[]).await.unwrap().expired, 1);
+    assert_eq!(
+        expiry::check(&pool, today, &rules(&[]))
+            .await
+            .unwrap()
+            .expired,
+        1
+    );
 
     // Another past date: still flagged, nothing announced.
     assert!(set_expiry(-3).await, "a past date keeps the flag");
-    assert_eq!(expiry::check(&pool, today, &[]).await.unwrap().expired, 0);
+    assert_eq!(
+        expiry::check(&pool, today, &rules(&[]))
+            .await
+            .unwrap()
+            .expired,
+        0
+    );
     assert_eq!(messages(&pool, "monitoring.host_expired").await.len(), 1);
 
     // Renewed to today (not expired yet): the flag resets...
     assert!(!set_expiry(0).await, "today or later re-arms the message");
-    assert_eq!(expiry::check(&pool, today, &[]).await.unwrap().expired, 0);
+    assert_eq!(
+        expiry::check(&pool, today, &rules(&[]))
+            .await
+            .unwrap()
+            .expired,
+        0
+    );
     // ...so when the date lapses again, it is news again.
     assert!(!set_expiry(-1).await, "the flag was reset by the renewal");
-    assert_eq!(expiry::check(&pool, today, &[]).await.unwrap().expired, 1);
+    assert_eq!(
+        expiry::check(&pool, today, &rules(&[]))
+            .await
+            .unwrap()
+            .expired,
+        1
+    );
     assert_eq!(messages(&pool, "monitoring.host_expired").await.len(), 2);
 }
 
@@ -658,7 +786,7 @@ async fn the_expiry_watch_follows_the_injected_clock(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(
-        expiry::check(&pool, clock.today(), &[])
+        expiry::check(&pool, clock.today(), &rules(&[]))
             .await
             .unwrap()
             .expired,
@@ -666,7 +794,7 @@ async fn the_expiry_watch_follows_the_injected_clock(pool: PgPool) {
     );
     clock.advance(chrono::Duration::days(2));
     assert_eq!(
-        expiry::check(&pool, clock.today(), &[])
+        expiry::check(&pool, clock.today(), &rules(&[]))
             .await
             .unwrap()
             .expired,

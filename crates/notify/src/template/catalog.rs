@@ -100,6 +100,8 @@ pub const HOST_UP: &str = "monitoring.host_up";
 pub const HOSTS_DOWN: &str = "monitoring.hosts_down";
 pub const HOST_EXPIRED: &str = "monitoring.host_expired";
 pub const HOST_EXPIRING: &str = "monitoring.host_expiring";
+pub const HOSTS_EXPIRED: &str = "monitoring.hosts_expired";
+pub const HOSTS_EXPIRING: &str = "monitoring.hosts_expiring";
 pub const CHECKER_OFFLINE: &str = "monitoring.checker_offline";
 pub const INVOICE_CREATED: &str = "billing.invoice_created";
 pub const PAYMENT_RECEIVED: &str = "billing.payment_received";
@@ -369,6 +371,50 @@ pub static EVENTS: &[EventDefinition] = &[
             (
                 "⏳ Expiring soon: {name}",
                 "{name} ({host}) expires in {days} days, on {expires_on}.",
+            ),
+        ],
+    },
+    EventDefinition {
+        key: HOSTS_EXPIRED,
+        description: "Many hosts passed their expiry date on the same check (an import of old data, a missed day): one staff message instead of a flood",
+        placeholders: &[
+            required("count", "how many expired", "120"),
+            required(
+                "hosts",
+                "their names, addresses and expiry dates, one per line",
+                "VPS-SG-01 (103.28.12.7:3389), 20/11/2026\nVPS-SG-02 (103.28.12.8:3389), 21/11/2026",
+            ),
+        ],
+        defaults: [
+            (
+                "⛔ {count} host EXPIRED",
+                "Masa aktif {count} host telah berakhir:\n{hosts}",
+            ),
+            (
+                "⛔ {count} hosts EXPIRED",
+                "{count} hosts have passed their expiry date:\n{hosts}",
+            ),
+        ],
+    },
+    EventDefinition {
+        key: HOSTS_EXPIRING,
+        description: "Many hosts reached an \"expiring soon\" mark on the same check: one staff message instead of a flood",
+        placeholders: &[
+            required("count", "how many expire soon", "45"),
+            required(
+                "hosts",
+                "their names, addresses, expiry dates and days left, one per line",
+                "VPS-SG-01 (103.28.12.7:3389), 30/11/2026 (7)\nVPS-SG-02 (103.28.12.8:3389), 02/12/2026 (3)",
+            ),
+        ],
+        defaults: [
+            (
+                "⏳ {count} host segera berakhir",
+                "Masa aktif {count} host segera berakhir (tanggal, sisa hari):\n{hosts}",
+            ),
+            (
+                "⏳ {count} hosts expiring soon",
+                "{count} hosts expire soon (date, days left):\n{hosts}",
             ),
         ],
     },
