@@ -21,7 +21,7 @@ pub use money::{Currency, Money, MoneyError};
 pub use order_status::{IllegalTransition, OrderStatus};
 pub use phone::{InvalidPhone, PhoneId};
 pub use sealing::{Sealed, Sealer, SealingError};
-pub use secret_display::{fingerprint_bytes, mask_secret, normalise_fingerprint};
+pub use secret_display::{mask_secret, normalise_fingerprint};
 pub use tax::{TaxRule, Taxed};
 pub use validation::{FieldError, ValidationErrors};
 

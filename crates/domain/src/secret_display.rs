@@ -25,16 +25,6 @@ pub fn normalise_fingerprint(input: &str) -> Option<String> {
     Some(pairs.join(":"))
 }
 
-/// The 32 bytes of a fingerprint in any form [`normalise_fingerprint`] takes.
-pub fn fingerprint_bytes(input: &str) -> Option<[u8; 32]> {
-    let normalised = normalise_fingerprint(input)?;
-    let mut bytes = [0u8; 32];
-    for (byte, pair) in bytes.iter_mut().zip(normalised.split(':')) {
-        *byte = u8::from_str_radix(pair, 16).ok()?;
-    }
-    Some(bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,8 +43,6 @@ mod tests {
         );
         assert_eq!(normalise_fingerprint("ab:cd"), None);
         assert_eq!(normalise_fingerprint(&"zz".repeat(32)), None);
-        assert_eq!(fingerprint_bytes(&expected), Some([0xAB; 32]));
-        assert_eq!(fingerprint_bytes("ab:cd"), None);
     }
 
     #[test]

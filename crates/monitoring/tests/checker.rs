@@ -78,6 +78,17 @@ fn rules(warn_days: &[i32]) -> expiry::ExpiryRules {
     }
 }
 
+/// A client, pelanggan@example.test.
+async fn customer(pool: &PgPool) -> uuid::Uuid {
+    let id = uuid::Uuid::new_v4();
+    sqlx::query("INSERT INTO app_user (id, email, password_hash, email_verified_at, roles) VALUES ($1, 'pelanggan@example.test', 'x', now(), ARRAY['client'])")
+        .bind(id)
+        .execute(pool)
+        .await
+        .unwrap();
+    id
+}
+
 async fn staff_chat(pool: &PgPool) {
     sqlx::query("INSERT INTO telegram_chat (chat_id, kind, label) VALUES (4242, 'staff', 'Admin')")
         .execute(pool)
@@ -107,12 +118,7 @@ async fn a_sweep_marks_up_and_down_and_tells_staff_and_the_customer(pool: PgPool
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let up = add(&pool, "VPS-UP", listener.local_addr().unwrap()).await;
     let down = add(&pool, "VPS-DOWN", closed_port()).await;
-    let customer = uuid::Uuid::new_v4();
-    sqlx::query("INSERT INTO app_user (id, email, password_hash, email_verified_at, roles) VALUES ($1, 'pelanggan@example.test', 'x', now(), ARRAY['client'])")
-        .bind(customer)
-        .execute(&pool)
-        .await
-        .unwrap();
+    let customer = customer(&pool).await;
     sqlx::query("UPDATE monitored_host SET customer_id = $1 WHERE id = $2")
         .bind(customer)
         .bind(down)
@@ -531,12 +537,7 @@ async fn many_hosts_expiring_on_one_check_send_staff_one_message_and_each_custom
     pool: PgPool,
 ) {
     staff_chat(&pool).await;
-    let customer = uuid::Uuid::new_v4();
-    sqlx::query("INSERT INTO app_user (id, email, password_hash, email_verified_at, roles) VALUES ($1, 'pelanggan@example.test', 'x', now(), ARRAY['client'])")
-        .bind(customer)
-        .execute(&pool)
-        .await
-        .unwrap();
+    let customer = customer(&pool).await;
     // 40 hosts already past their date (as an import of old data brings
     // them), one of them a customer's; 6 inside the 3-day warning.
     for n in 0..46u16 {

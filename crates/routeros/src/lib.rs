@@ -25,7 +25,7 @@ use std::time::Duration;
 
 pub use error::RouterOsError;
 pub use model::{ActiveSession, PppSecret, SecretChange, SystemResource, parse_uptime};
-pub use tls::{certificate_fingerprint, format_fingerprint, parse_fingerprint};
+pub use pinned_tls::Fingerprint;
 
 /// How to reach a router.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +58,7 @@ pub struct RouterConfig {
     pub transport: Transport,
     /// SHA-256 of the router's certificate (DER), for ApiTls/Rest with a
     /// self-signed cert; `None` = verify with the web PKI roots.
-    pub pinned_sha256: Option<[u8; 32]>,
+    pub pinned_sha256: Option<Fingerprint>,
     pub username: String,
     pub password: String,
     pub connect_timeout: Duration,
@@ -73,7 +73,7 @@ impl std::fmt::Debug for RouterConfig {
             .field("transport", &self.transport)
             .field(
                 "pinned_sha256",
-                &self.pinned_sha256.as_ref().map(format_fingerprint),
+                &self.pinned_sha256.as_ref().map(ToString::to_string),
             )
             .field("username", &self.username)
             .field("password", &"***")

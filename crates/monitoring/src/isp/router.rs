@@ -546,7 +546,7 @@ pub async fn connection_config(
         pinned_sha256: row
             .tls_fingerprint
             .as_deref()
-            .and_then(domain::fingerprint_bytes),
+            .and_then(|text| routeros::Fingerprint::parse(text).ok()),
         username: row.username,
         password,
         connect_timeout: CONNECT_TIMEOUT,

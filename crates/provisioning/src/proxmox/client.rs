@@ -19,7 +19,6 @@ use serde_json::{Map, Value};
 use super::{
     CloneRequest, NodeStatus, PowerAction, ProxmoxAuth, ProxmoxConfig, ProxmoxError, PveVersion,
     TaskStatus, TlsTrust, VmConfig, VmStatus, VmSummary,
-    tls::{self, Fingerprint, SeenFingerprint},
     types::{flag, number, small, text, unsigned, upid_of},
     upid::Upid,
 };
@@ -52,7 +51,6 @@ struct Inner {
     api: reqwest::Url,
     auth: Auth,
     timeout: Duration,
-    seen_fingerprint: Arc<SeenFingerprint>,
 }
 
 enum Auth {
@@ -91,13 +89,15 @@ impl ProxmoxClient {
             .map_err(|()| ProxmoxError::Protocol("the Proxmox base URL cannot take a path".into()))?
             .pop_if_empty()
             .extend(["api2", "json"]);
-        let seen_fingerprint = Arc::new(SeenFingerprint::default());
-        let tls_config = match &config.tls {
-            TlsTrust::PublicRoots => tls::public_roots()?,
-            TlsTrust::Fingerprint(text) => {
-                tls::pinned(Fingerprint::parse(text)?, seen_fingerprint.clone())?
-            }
+        let pinned = match &config.tls {
+            TlsTrust::PublicRoots => None,
+            TlsTrust::Fingerprint(text) => Some(
+                pinned_tls::Fingerprint::parse(text)
+                    .map_err(|error| ProxmoxError::Protocol(error.to_string()))?,
+            ),
         };
+        let tls_config = pinned_tls::client_config(pinned)
+            .map_err(|error| ProxmoxError::Tls(error.to_string()))?;
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls_config)
             .connect_timeout(config.timeout)
@@ -125,7 +125,6 @@ impl ProxmoxClient {
                 api,
                 auth,
                 timeout: config.timeout,
-                seen_fingerprint,
             }),
         })
     }
@@ -670,15 +669,14 @@ impl ProxmoxClient {
         if error.is_timeout() {
             return ProxmoxError::Timeout;
         }
+        // A refused pin names the certificate the server presented.
+        if let Some(description) = pinned_tls::describe(error) {
+            return ProxmoxError::Tls(limit(&description));
+        }
         let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
         let mut innermost = String::new();
         while let Some(current) = cause {
             if let Some(io) = current.downcast_ref::<std::io::Error>() {
-                if let Some(inner) = io.get_ref()
-                    && inner.downcast_ref::<rustls::Error>().is_some()
-                {
-                    return self.tls_error(&inner.to_string());
-                }
                 use std::io::ErrorKind;
                 match io.kind() {
                     ErrorKind::ConnectionRefused => {
@@ -694,9 +692,6 @@ impl ProxmoxClient {
                     _ => {}
                 }
             }
-            if let Some(tls) = current.downcast_ref::<rustls::Error>() {
-                return self.tls_error(&tls.to_string());
-            }
             let text = current.to_string();
             if text.contains("dns error") || text.contains("failed to lookup address") {
                 return ProxmoxError::Dns("the host name does not resolve".into());
@@ -708,7 +703,7 @@ impl ProxmoxClient {
         }
         let innermost = limit(&innermost);
         if innermost.contains("certificate") || innermost.contains("tls") {
-            return self.tls_error(&innermost);
+            return ProxmoxError::Tls(innermost);
         }
         if error.is_connect() {
             return ProxmoxError::Refused(innermost);
@@ -718,15 +713,6 @@ impl ProxmoxClient {
         } else {
             innermost
         })
-    }
-
-    fn tls_error(&self, cause: &str) -> ProxmoxError {
-        match self.inner.seen_fingerprint.last() {
-            Some(seen) => ProxmoxError::Tls(format!(
-                "the server's certificate fingerprint {seen} is not the pinned one"
-            )),
-            None => ProxmoxError::Tls(limit(cause)),
-        }
     }
 }
 

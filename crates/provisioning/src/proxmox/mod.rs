@@ -11,7 +11,6 @@
 
 mod client;
 mod error;
-mod tls;
 mod types;
 mod upid;
 
@@ -19,7 +18,7 @@ use std::time::Duration;
 
 pub use client::ProxmoxClient;
 pub use error::ProxmoxError;
-pub use tls::Fingerprint;
+pub use pinned_tls::Fingerprint;
 pub use types::{
     CloneRequest, IpConfig, NodeStatus, PowerAction, PveVersion, TaskStatus, VmConfig, VmStatus,
     VmSummary, decode_ssh_keys, encode_ssh_keys,

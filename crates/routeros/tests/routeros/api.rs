@@ -4,8 +4,7 @@ use std::time::{Duration, Instant};
 
 use md5::{Digest as _, Md5};
 use routeros::{
-    PppRouter as _, Router, RouterOsError, SecretChange, Transport, api::ApiClient,
-    certificate_fingerprint,
+    Fingerprint, PppRouter as _, Router, RouterOsError, SecretChange, Transport, api::ApiClient,
 };
 
 use crate::support::{CERTIFICATE, config, scripted_router, scripted_tls_router};
@@ -379,7 +378,7 @@ async fn api_ssl_with_a_pinned_self_signed_certificate() {
     .await;
 
     let mut config = config(addr, Transport::ApiTls);
-    config.pinned_sha256 = Some(certificate_fingerprint(CERTIFICATE));
+    config.pinned_sha256 = Some(Fingerprint::of_certificate(CERTIFICATE));
     let router = Router::connect(&config).await.unwrap();
     assert_eq!(router.identity().await.unwrap(), "edge-tls");
     server.await.unwrap();
@@ -390,7 +389,7 @@ async fn api_ssl_refuses_a_certificate_that_is_not_the_pinned_one() {
     let (addr, server) = scripted_tls_router(|_conn| async move {}).await;
 
     let mut config = config(addr, Transport::ApiTls);
-    config.pinned_sha256 = Some([0xAB; 32]);
+    config.pinned_sha256 = Some(Fingerprint::from([0xAB; 32]));
     let error = ApiClient::connect(&config).await.unwrap_err();
     let RouterOsError::Tls(message) = &error else {
         panic!("{error:?}")

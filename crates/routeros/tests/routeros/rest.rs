@@ -3,8 +3,7 @@
 use std::time::Duration;
 
 use routeros::{
-    PppRouter as _, Router, RouterOsError, SecretChange, Transport, certificate_fingerprint,
-    rest::RestClient,
+    Fingerprint, PppRouter as _, Router, RouterOsError, SecretChange, Transport, rest::RestClient,
 };
 
 use crate::support::{CERTIFICATE, HttpRequest, HttpServer, config};
@@ -128,11 +127,11 @@ async fn a_closed_port_is_refused() {
 async fn https_with_a_pinned_certificate_through_router_connect() {
     let server = HttpServer::start(true, router_v7).await;
     let mut config = config(server.addr, Transport::Rest);
-    config.pinned_sha256 = Some(certificate_fingerprint(CERTIFICATE));
+    config.pinned_sha256 = Some(Fingerprint::of_certificate(CERTIFICATE));
     let router = Router::connect(&config).await.unwrap();
     assert_eq!(router.identity().await.unwrap(), "core-jkt-1");
 
-    config.pinned_sha256 = Some([0x11; 32]);
+    config.pinned_sha256 = Some(Fingerprint::from([0x11; 32]));
     let router = Router::connect(&config).await.unwrap();
     let error = router.identity().await.unwrap_err();
     let RouterOsError::Tls(message) = &error else {
