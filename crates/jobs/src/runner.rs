@@ -114,6 +114,16 @@ impl JobRunner {
         let kinds: Vec<String> = self.registry.kinds().map(str::to_owned).collect();
 
         while !shutdown.is_cancelled() {
+            // Tasks that have finished leave `in_flight` before any claim: a
+            // job one of them has just given back (a 429's short wait) can be
+            // due again already, and a claim that found its id still listed
+            // took it for one running here and left it claimed, unrun, until
+            // its lease lapsed (30 s in tests, minutes in a shop).
+            while let Some(finished) = running.try_join_next() {
+                if let Ok(id) = finished {
+                    in_flight.remove(&id);
+                }
+            }
             let capacity = self.config.concurrency.saturating_sub(in_flight.len());
             if claim_now && capacity > 0 {
                 let limit = i64::try_from(capacity).unwrap_or(i64::MAX);
