@@ -57,8 +57,17 @@ pub async fn check(
 ) -> Result<Option<PlanUnavailable>, ProvisioningError> {
     match spec {
         ProductSpec::Vps(spec) => {
+            // The disk the VM has, or the one the service's plan gives it
+            // when larger: a paid upgrade moves the service to its plan at
+            // once, and the VM's disk follows when its resize run is done.
+            // Measured on the VM alone, a downgrade between the two would
+            // pass here and its own resize could then only fail.
             let disk = sqlx::query_scalar!(
-                "SELECT disk_gb FROM vps_instance WHERE service_id = $1 AND vmid IS NOT NULL",
+                r#"SELECT GREATEST(v.disk_gb, (p.spec->>'disk_gb')::int) AS "disk!"
+                   FROM vps_instance v
+                   JOIN service s ON s.id = v.service_id
+                   JOIN product p ON p.id = s.product_id
+                   WHERE v.service_id = $1 AND v.vmid IS NOT NULL"#,
                 service_id
             )
             .fetch_optional(&mut *conn)

@@ -67,6 +67,12 @@ async fn hemat(app: &TestApp, shop: &Shop) -> i64 {
     vps_plan(app, shop, "vps-hemat", spec, 60_000).await
 }
 
+/// "VPS Arsip": 1 core, 2 GB and the 120 GB disk of "VPS Besar" for 90,000 a month.
+async fn arsip(app: &TestApp, shop: &Shop) -> i64 {
+    let spec = json!({"cores": 1, "ram_mb": 2048, "disk_gb": 120});
+    vps_plan(app, shop, "vps-arsip", spec, 90_000).await
+}
+
 /// Moves the service's due date `days_left` days after today (anchored on
 /// that day), as if it had been bought earlier.
 async fn due_in(pool: &PgPool, service: i64, days_left: i64) -> NaiveDate {
@@ -515,7 +521,8 @@ async fn a_second_change_in_the_period_credits_the_plan_the_first_one_paid_for(p
     let app = spawn_app_with(pool.clone(), FAST).await;
     let shop = vps_shop(&app, 5).await;
     let big = besar(&app, &shop).await;
-    let cheaper = hemat(&app, &shop).await;
+    let smaller_disk = hemat(&app, &shop).await;
+    let cheaper = arsip(&app, &shop).await;
     let (client, service, due) = vps_mid_period(&app, &shop, "rina@pelanggan.test", 10).await;
 
     // Up to "VPS Besar" for the 10 days left, paid.
@@ -539,9 +546,23 @@ async fn a_second_change_in_the_period_credits_the_plan_the_first_one_paid_for(p
         .await
         .unwrap();
     assert_eq!(on, big);
+
+    // Back to a 60 GB plan is refused at once, whether or not the VM's disk
+    // has been grown to the 120 GB just paid for.
+    let shrink = change(&app, &client, service, smaller_disk).await;
+    assert_eq!(shrink.status().as_u16(), 409);
+    let shrink: Value = shrink.json().await.unwrap();
+    assert_eq!(shrink["code"], "plan_unavailable", "{shrink}");
+    assert!(
+        shrink["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("cannot shrink"),
+        "{shrink}"
+    );
     wait_for_runs_to_finish(&pool, service).await;
 
-    // Down to "VPS Hemat" in the same period: the 10 days of "VPS Besar"
+    // Down to "VPS Arsip" in the same period: the 10 days of "VPS Besar"
     // the client has just paid for are credited, not the "VPS Kecil" price
     // the period's first invoice paid.
     let downgrade = change(&app, &client, service, cheaper).await;
@@ -562,7 +583,7 @@ async fn a_second_change_in_the_period_credits_the_plan_the_first_one_paid_for(p
     );
     assert_eq!(
         downgrade["settle_minor"],
-        expected_settle(200_000, 60_000, due, 10),
+        expected_settle(200_000, 90_000, due, 10),
         "{downgrade}"
     );
     assert_ledger_balances(&pool).await;
