@@ -365,8 +365,10 @@ async fn replicas_check_each_host_once_and_take_over_a_dead_replicas_claims(pool
     .execute(&pool)
     .await
     .unwrap();
-    // A replica died holding 100 claims that have not lapsed yet.
-    sqlx::query("UPDATE monitored_host SET claimed_by = 'dead', claimed_until = now() + interval '2 seconds' WHERE id IN (SELECT id FROM monitored_host ORDER BY id LIMIT 100)")
+    // A replica died holding 100 claims that have not lapsed yet (for an
+    // hour: however slow the machine, they cannot lapse during the sweeps;
+    // the test lapses them itself below).
+    sqlx::query("UPDATE monitored_host SET claimed_by = 'dead', claimed_until = now() + interval '1 hour' WHERE id IN (SELECT id FROM monitored_host ORDER BY id LIMIT 100)")
         .execute(&pool)
         .await
         .unwrap();
@@ -404,7 +406,11 @@ async fn replicas_check_each_host_once_and_take_over_a_dead_replicas_claims(pool
         "the work is shared: {per_replica:?}"
     );
 
-    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    // The dead replica's claims lapse.
+    sqlx::query("UPDATE monitored_host SET claimed_until = now() - interval '1 second' WHERE claimed_by = 'dead'")
+        .execute(&pool)
+        .await
+        .unwrap();
     let prober = Prober::new(replicas[0].prober.clone());
     let mut taken_over = 0;
     for _ in 0..10 {
