@@ -1,7 +1,8 @@
 //! The expiry watch, a periodic job (once per period across replicas): one
 //! message when a host passes its expiry date, remembered in the host's
 //! `expiry_notified` flag until the date is renewed, and "expiring soon"
-//! warnings at the configured days before.
+//! warnings at the configured days before. Many hosts on one check reach
+//! staff as one message naming them (see [`ExpiryRules::group_threshold`]).
 
 use std::time::Duration;
 
