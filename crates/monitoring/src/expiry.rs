@@ -88,15 +88,16 @@ impl Due {
     }
 
     fn line(&self) -> String {
-        match self.days_left {
-            Some(days) => format!(
-                "{} ({}), {} ({days})",
-                self.name,
-                self.host,
-                date(self.expires_on)
-            ),
-            None => format!("{} ({}), {}", self.name, self.host, date(self.expires_on)),
-        }
+        let days = self
+            .days_left
+            .map(|days| format!(" ({days})"))
+            .unwrap_or_default();
+        format!(
+            "{} ({}), {}{days}",
+            self.name,
+            self.host,
+            date(self.expires_on)
+        )
     }
 }
 
@@ -229,14 +230,17 @@ pub async fn check(
                 days_left: Some(row.days_left),
             });
         }
-        sqlx::query!(
-            "UPDATE monitored_host h SET expiry_warned_days = w.threshold
-             FROM unnest($1::bigint[], $2::int[]) AS w (id, threshold) WHERE h.id = w.id",
-            &ids,
-            &thresholds
-        )
-        .execute(&mut *tx)
-        .await?;
+        // Most checks warn nobody: no statement then.
+        if !ids.is_empty() {
+            sqlx::query!(
+                "UPDATE monitored_host h SET expiry_warned_days = w.threshold
+                 FROM unnest($1::bigint[], $2::int[]) AS w (id, threshold) WHERE h.id = w.id",
+                &ids,
+                &thresholds
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
         report.warned = warned.len();
         announce(
             &mut tx,
