@@ -1,7 +1,8 @@
 //! Excel import and export of hosts and account sales. An upload is parsed
 //! row by row straight into two row tables keyed by the import id (batches
-//! written while the parser reads on), each row marked against the database
-//! as it goes in: a host is `new`, an `update` (with the fields that change)
+//! written by `COPY` while the parser reads on), each row marked as it goes
+//! in against the stored hosts and sales (read once at the upload's start):
+//! a host is `new`, an `update` (with the fields that change)
 //! or `unchanged`; an account sale is `new` or a `duplicate` of one in the
 //! book or earlier in the file; a row with problems is `invalid`. The upload
 //! answers with the summary and the first page; the rows are served by page
@@ -10,7 +11,6 @@
 //! keeps the stored value, only a value changes it.
 
 use std::collections::HashSet;
-use std::hash::{BuildHasher, Hash};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -22,6 +22,11 @@ use tokio::sync::mpsc;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+mod copy;
+mod known;
+
+use self::copy::CopyRows;
+use self::known::{Fingerprints, Known};
 use crate::MonitoringError;
 use crate::host::WriteContext;
 use crate::probe::Host;
@@ -341,17 +346,17 @@ struct BatchSink {
     writer: WriteContext,
     hosts: Pending<HostRow>,
     sales: Pending<AccountSaleRow>,
-    hashers: (std::hash::RandomState, std::hash::RandomState),
+    fingerprints: Fingerprints,
 }
 
 impl BatchSink {
-    fn new(sender: mpsc::Sender<Batch>, writer: WriteContext) -> Self {
+    fn new(sender: mpsc::Sender<Batch>, writer: WriteContext, fingerprints: Fingerprints) -> Self {
         BatchSink {
             sender,
             writer,
             hosts: Pending::new(),
             sales: Pending::new(),
-            hashers: (std::hash::RandomState::new(), std::hash::RandomState::new()),
+            fingerprints,
         }
     }
 
@@ -372,12 +377,6 @@ impl BatchSink {
         }
         Ok(())
     }
-
-    fn fingerprint(&self, key: &impl Hash) -> u128 {
-        let first = self.hashers.0.hash_one(key);
-        let second = self.hashers.1.hash_one(key);
-        (u128::from(first) << 64) | u128::from(second)
-    }
 }
 
 impl RowSink for BatchSink {
@@ -385,9 +384,11 @@ impl RowSink for BatchSink {
         // The host as confirming matches it: name ignoring case and
         // surrounding spaces, address, port.
         let fingerprint = match (&row.name, &row.ip, row.port) {
-            (Some(name), Some(ip), Some(port)) if row.is_valid() => {
-                Some(self.fingerprint(&(name.as_str().trim().to_lowercase(), ip, port.get())))
-            }
+            (Some(name), Some(ip), Some(port)) if row.is_valid() => Some(self.fingerprints.of(&(
+                name.as_str().trim().to_lowercase(),
+                ip,
+                port.get(),
+            ))),
             _ => None,
         };
         match self.hosts.push(row, fingerprint) {
@@ -410,7 +411,7 @@ impl RowSink for BatchSink {
     }
 
     fn account_sale(&mut self, row: AccountSaleRow) -> Result<(), SpreadsheetError> {
-        let fingerprint = SaleKey::of(&row).map(|key| self.fingerprint(&key));
+        let fingerprint = SaleKey::of(&row).map(|key| self.fingerprints.of(&key));
         match self.sales.push(row, fingerprint) {
             Some((first_seq, rows, repeats)) => {
                 self.send(Batch::AccountSales(first_seq, rows, repeats))
@@ -430,7 +431,7 @@ struct SaleKey<'r> {
     item_type: &'r str,
     qty: i32,
     price_minor: i64,
-    currency: &'static str,
+    currency: &'r str,
 }
 
 impl<'r> SaleKey<'r> {
@@ -450,15 +451,6 @@ impl<'r> SaleKey<'r> {
     }
 }
 
-/// A text cell as it would be recorded: blank is empty for a valid row.
-fn text_or_blank(value: Option<&ShortText>, valid: bool) -> Option<&str> {
-    match value {
-        Some(text) => Some(text.as_str()),
-        None if valid => Some(""),
-        None => None,
-    }
-}
-
 fn currency_of(price: Option<Money>) -> Currency {
     price.map_or(Currency::Idr, Money::currency)
 }
@@ -474,10 +466,8 @@ fn problems_json(problems: &[RowProblem]) -> Result<Option<String>, MonitoringEr
 
 /// Parses the upload into the row tables and keeps its summary; nothing
 /// else is written. The parser runs on a blocking thread and hands rows
-/// over in batches, written while it reads on by [`WRITERS`] connections at
-/// once. With one, its database backend inserting and matching rows was
-/// what an upload waited for (a third of the two cores stood idle); more
-/// writers keep the cores busy while each waits for its next batch.
+/// over in batches, matched and written while it reads on by [`WRITERS`]
+/// connections at once.
 ///
 /// The preview row is committed first, marked incomplete (readers, confirm
 /// and cancel do not see it), and completed with its summary once every row
@@ -536,10 +526,11 @@ pub async fn stage(
     first_pages(pool, id, file_name, expires_at, summary).await
 }
 
-/// Connections writing an upload's rows at once (measured with the 100k
-/// workbook on two cores: one 1.7 s to the first page, two 0.9–1.1 s, three
-/// 0.8–1.0 s).
-const WRITERS: usize = 3;
+/// Connections writing an upload's rows at once. Matching happens in the
+/// app and the rows go in by `COPY`, so a writer's backend does little
+/// more than store them; more than one keeps a batch going in while the
+/// next is encoded.
+const WRITERS: usize = 2;
 
 /// Parses the file into the row tables of preview `id` and answers its
 /// summary.
@@ -549,17 +540,26 @@ async fn write_rows(
     bytes: Vec<u8>,
     writer: WriteContext,
 ) -> Result<StagedSummary, MonitoringError> {
+    let fingerprints = Fingerprints::new();
     let (sender, receiver) = mpsc::channel::<Batch>(WRITERS);
+    let sink_fingerprints = fingerprints.clone();
     let parser = tokio::task::spawn_blocking(move || {
-        let mut sink = BatchSink::new(sender, writer);
+        let mut sink = BatchSink::new(sender, writer, sink_fingerprints);
         let summary = spreadsheet::read_rows(&bytes, &mut sink)?;
         sink.flush()?;
         Ok::<_, SpreadsheetError>(summary)
     });
     let receiver = tokio::sync::Mutex::new(receiver);
-    let written =
-        futures::future::try_join_all((0..WRITERS).map(|_| write_batches(pool, id, &receiver)))
-            .await;
+    // The stored hosts and sales are read while the parser unpacks the
+    // workbook (its first quarter second reads no row).
+    let written = async {
+        let known = Known::load(pool, fingerprints).await?;
+        futures::future::try_join_all(
+            (0..WRITERS).map(|_| write_batches(pool, id, &receiver, &known)),
+        )
+        .await
+    }
+    .await;
     // Closing the channel stops a parser still reading after a failed write.
     drop(receiver);
     let parsed = parser.await.map_err(|error| {
@@ -591,243 +591,249 @@ async fn write_batches(
     pool: &PgPool,
     import_id: Uuid,
     receiver: &tokio::sync::Mutex<mpsc::Receiver<Batch>>,
+    known: &Known,
 ) -> Result<(StatusCounts, StatusCounts), MonitoringError> {
     let mut tx = pool.begin().await?;
     let (mut hosts, mut account_sales) = (StatusCounts::default(), StatusCounts::default());
     loop {
         let batch = receiver.lock().await.recv().await;
-        match batch {
+        let stream = match batch {
             None => break,
             Some(Batch::Hosts(first_seq, rows, repeats)) => {
-                write_host_rows(&mut tx, import_id, first_seq, &rows, &repeats, &mut hosts).await?;
+                let keys = name_keys(&mut tx, known, &rows).await?;
+                host_rows(
+                    import_id, first_seq, rows, &repeats, keys, known, &mut hosts,
+                )?
             }
-            Some(Batch::AccountSales(first_seq, rows, repeats)) => {
-                write_sale_rows(
-                    &mut tx,
-                    import_id,
-                    first_seq,
-                    &rows,
-                    &repeats,
-                    &mut account_sales,
-                )
-                .await?;
-            }
-        }
+            Some(Batch::AccountSales(first_seq, rows, repeats)) => sale_rows(
+                import_id,
+                first_seq,
+                &rows,
+                &repeats,
+                known,
+                &mut account_sales,
+            )?,
+        };
+        let mut copy = tx.copy_in_raw(stream.statement).await?;
+        copy.send(stream.rows).await?;
+        copy.finish().await?;
     }
     tx.commit().await?;
     Ok((hosts, account_sales))
 }
 
-async fn write_host_rows(
-    conn: &mut PgConnection,
-    import_id: Uuid,
-    first_seq: i32,
-    rows: &[HostRow],
-    repeats: &[bool],
-    counts: &mut StatusCounts,
-) -> Result<(), MonitoringError> {
-    let length = rows.len();
-    let (mut seqs, mut sheets, mut numbers) = (
-        Vec::with_capacity(length),
-        Vec::with_capacity(length),
-        Vec::with_capacity(length),
-    );
-    let (mut names, mut addresses, mut ports) = (
-        Vec::with_capacity(length),
-        Vec::with_capacity(length),
-        Vec::with_capacity(length),
-    );
-    let (mut expiries, mut prices, mut currencies, mut problems) = (
-        Vec::with_capacity(length),
-        Vec::with_capacity(length),
-        Vec::with_capacity(length),
-        Vec::with_capacity(length),
-    );
-    for (seq, row) in (first_seq..).zip(rows) {
-        seqs.push(seq);
-        sheets.push(row.sheet.as_str());
-        numbers.push(i32::try_from(row.row).unwrap_or(i32::MAX));
-        names.push(row.name.as_ref().map(ShortText::as_str));
-        addresses.push(row.ip.as_ref().map(ToString::to_string));
-        ports.push(row.port.map(|port| i32::from(port.get())));
-        expiries.push(row.expire_date);
-        prices.push(row.price.map(Money::minor));
-        currencies.push(
-            row.price
-                .filter(|_| row.currency_stated)
-                .map(|price| price.currency().code()),
-        );
-        problems.push(problems_json(&row.problems)?);
-    }
-    // The host is matched as confirming would match it (name ignoring case
-    // and surrounding spaces, address, port); a blank cell never counts as
-    // a change. `unchanged`/`update` here and the writes in `confirm` follow
-    // the same rule.
-    let by_status = sqlx::query!(
-        r#"WITH r AS (
-               -- Set-returning functions in the select list run in step and
-               -- stream their rows; `FROM unnest(…)` would first copy the
-               -- whole batch into a tuple store (a tenth of the statement).
-               SELECT unnest($2::int[]) AS seq, unnest($3::text[]) AS sheet, unnest($4::int[]) AS row_number,
-                      unnest($5::text[]) AS name, unnest($6::text[]) AS address, unnest($7::int[]) AS port,
-                      unnest($8::date[]) AS expires_on, unnest($9::bigint[]) AS price_minor, unnest($10::text[]) AS currency,
-                      unnest($11::text[]) AS problems, unnest($12::bool[]) AS repeats_in_file
-           ), joined AS (
-               SELECT r.seq, r.sheet, r.row_number, r.name, r.address, r.port, r.expires_on, r.price_minor, r.currency, r.repeats_in_file,
-                      h.id AS host_id, h.name AS host_name, h.expires_on AS host_expires_on,
-                      h.price_minor AS host_price_minor, h.currency AS host_currency,
-                      -- A price without a currency is read as rupiah: against a
-                      -- host kept in another currency it cannot be applied.
-                      CASE WHEN r.problems IS NULL AND r.price_minor IS NOT NULL AND r.currency IS NULL AND h.currency <> 'IDR'
-                           THEN jsonb_build_array(jsonb_build_object(
-                               'field', 'currency', 'code', 'currency_required',
-                               'message', 'the price has no currency and the host is kept in ' || h.currency || ': fill in the currency'))::text
-                           ELSE r.problems END AS problems
-               -- One probe of the identity index per row (LIMIT 1 keeps the
-               -- lateral from being flattened into a join that hashes every
-               -- stored host once per batch).
-               FROM r LEFT JOIN LATERAL (
-                   SELECT h.id, h.name, h.expires_on, h.price_minor, h.currency FROM monitored_host h
-                   WHERE r.problems IS NULL AND lower(btrim(h.name)) = lower(btrim(r.name)) AND h.address = r.address AND h.port = r.port
-                   LIMIT 1) h ON true
-           ), matched AS (
-               SELECT j.seq, j.sheet, j.row_number, j.name, j.address, j.port, j.expires_on, j.price_minor, j.currency, j.problems,
-                      j.repeats_in_file, j.host_id, j.host_name AS old_name, j.host_expires_on AS old_expires_on,
-                      j.host_price_minor AS old_price_minor, j.host_currency AS old_currency,
-                      CASE WHEN j.host_id IS NOT NULL THEN array_remove(ARRAY[
-                          CASE WHEN j.name <> j.host_name THEN 'name' END,
-                          CASE WHEN j.expires_on IS NOT NULL AND j.expires_on IS DISTINCT FROM j.host_expires_on THEN 'expire_date' END,
-                          CASE WHEN j.price_minor IS NOT NULL AND j.price_minor IS DISTINCT FROM j.host_price_minor THEN 'price' END,
-                          CASE WHEN j.currency IS NOT NULL AND j.currency <> j.host_currency THEN 'currency' END], NULL) END AS changed
-               FROM joined j
-           ), inserted AS (
-               INSERT INTO import_host_row (import_id, seq, sheet, row_number, name, address, port, expires_on, price_minor, currency,
-                                            problems, status, changed, host_id, old_name, old_expires_on, old_price_minor, old_currency)
-               SELECT $1, seq, sheet, row_number, name, address, port, expires_on, price_minor, currency, problems::jsonb,
-                      CASE WHEN problems IS NOT NULL THEN 'invalid' WHEN repeats_in_file THEN 'duplicate' WHEN host_id IS NULL THEN 'new'
-                           WHEN cardinality(changed) = 0 THEN 'unchanged' ELSE 'update' END,
-                      changed, host_id, old_name, old_expires_on, old_price_minor, old_currency
-               FROM matched
-               RETURNING status)
-           SELECT status AS "status!", count(*) AS "count!" FROM inserted GROUP BY status"#,
-        import_id,
-        &seqs,
-        &sheets as &[&str],
-        &numbers,
-        &names as &[Option<&str>],
-        &addresses as &[Option<String>],
-        &ports as &[Option<i32>],
-        &expiries as &[Option<NaiveDate>],
-        &prices as &[Option<i64>],
-        &currencies as &[Option<&str>],
-        &problems as &[Option<String>],
-        repeats
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    for row in by_status {
-        counts.add(RowStatus::parse(&row.status)?, row.count);
-    }
-    Ok(())
+/// A batch encoded for `COPY`.
+struct CopyStream {
+    statement: &'static str,
+    rows: Vec<u8>,
 }
 
-async fn write_sale_rows(
+/// The identity keys of a batch's names, in row order (`None` for a row
+/// without a name): the app keys what it can, the database the rest.
+async fn name_keys(
     conn: &mut PgConnection,
+    known: &Known,
+    rows: &[HostRow],
+) -> Result<Vec<Option<String>>, MonitoringError> {
+    let mut keys: Vec<Option<String>> = Vec::with_capacity(rows.len());
+    let mut unkeyed = Vec::new();
+    for (index, row) in rows.iter().enumerate() {
+        let name = row.name.as_ref().map(ShortText::as_str);
+        let key = name.and_then(|name| known.name_key(name));
+        if let Some(name) = name
+            && key.is_none()
+        {
+            unkeyed.push((index, name));
+        }
+        keys.push(key);
+    }
+    if !unkeyed.is_empty() {
+        let names: Vec<&str> = unkeyed.iter().map(|&(_, name)| name).collect();
+        let answered = known::name_keys(conn, &names).await?;
+        for ((index, _), key) in unkeyed.into_iter().zip(answered) {
+            keys[index] = Some(key);
+        }
+    }
+    Ok(keys)
+}
+
+const HOST_ROW_COPY: &str = "COPY import_host_row (import_id, seq, sheet, row_number, name, address, port, expires_on, price_minor, currency,
+     problems, status, changed, host_id, old_name, old_expires_on, old_price_minor, old_currency) FROM STDIN (FORMAT binary)";
+
+/// Marks a batch of `VPS` rows against the stored hosts and encodes them.
+/// A host is matched as confirming matches it (name ignoring case and
+/// surrounding spaces, address, port); a blank cell never counts as a
+/// change. `unchanged`/`update` here and the writes in `confirm` follow
+/// the same rule.
+fn host_rows(
+    import_id: Uuid,
+    first_seq: i32,
+    rows: Vec<HostRow>,
+    repeats: &[bool],
+    name_keys: Vec<Option<String>>,
+    known: &Known,
+    counts: &mut StatusCounts,
+) -> Result<CopyStream, MonitoringError> {
+    let mut copy = CopyRows::new(18, rows.len() * 192);
+    for (((seq, mut row), &repeats_in_file), name_key) in
+        (first_seq..).zip(rows).zip(repeats).zip(name_keys)
+    {
+        let address = row.ip.as_ref().map(ToString::to_string);
+        let port = row.port.map(|port| i32::from(port.get()));
+        let stored = match (&name_key, &address, port) {
+            (Some(key), Some(address), Some(port)) if row.problems.is_empty() => {
+                known.host(key, address, port)
+            }
+            _ => None,
+        };
+        // A price without a currency is read as rupiah: against a host
+        // kept in another currency it cannot be applied.
+        if let Some(host) = stored
+            && row.price.is_some()
+            && !row.currency_stated
+            && host.currency != Currency::Idr.code()
+        {
+            row.problems.push(RowProblem {
+                field: Field::Currency,
+                code: ProblemCode::CurrencyRequired,
+                message: format!(
+                    "the price has no currency and the host is kept in {}: fill in the currency",
+                    host.currency
+                ),
+            });
+        }
+        let currency = row
+            .price
+            .filter(|_| row.currency_stated)
+            .map(|price| price.currency().code());
+        let changed = stored.map(|host| {
+            let mut changed = Vec::new();
+            if row
+                .name
+                .as_ref()
+                .is_some_and(|name| name.as_str() != host.name)
+            {
+                changed.push("name");
+            }
+            if row
+                .expire_date
+                .is_some_and(|date| Some(date) != host.expires_on)
+            {
+                changed.push("expire_date");
+            }
+            if row
+                .price
+                .is_some_and(|price| Some(price.minor()) != host.price_minor)
+            {
+                changed.push("price");
+            }
+            if currency.is_some_and(|code| code != host.currency) {
+                changed.push("currency");
+            }
+            changed
+        });
+        let status = if !row.problems.is_empty() {
+            RowStatus::Invalid
+        } else if repeats_in_file {
+            RowStatus::Duplicate
+        } else {
+            match &changed {
+                None => RowStatus::New,
+                Some(changed) if changed.is_empty() => RowStatus::Unchanged,
+                Some(_) => RowStatus::Update,
+            }
+        };
+        counts.add(status, 1);
+
+        copy.row();
+        copy.uuid(import_id);
+        copy.int4(seq);
+        copy.text(&row.sheet);
+        copy.int4(i32::try_from(row.row).unwrap_or(i32::MAX));
+        copy.optional(row.name.as_ref(), |copy, name| copy.text(name.as_str()));
+        copy.optional(address.as_deref(), CopyRows::text);
+        copy.optional(port, CopyRows::int4);
+        copy.optional(row.expire_date, CopyRows::date);
+        copy.optional(row.price.map(Money::minor), CopyRows::int8);
+        copy.optional(currency, CopyRows::text);
+        copy.optional(problems_json(&row.problems)?.as_deref(), CopyRows::jsonb);
+        copy.text(status.as_str());
+        copy.optional(changed.as_deref(), CopyRows::text_array);
+        copy.optional(stored.map(|host| host.id), CopyRows::int8);
+        copy.optional(stored.map(|host| host.name.as_str()), CopyRows::text);
+        copy.optional(stored.and_then(|host| host.expires_on), CopyRows::date);
+        copy.optional(stored.and_then(|host| host.price_minor), CopyRows::int8);
+        copy.optional(stored.map(|host| host.currency.as_str()), CopyRows::text);
+    }
+    Ok(CopyStream {
+        statement: HOST_ROW_COPY,
+        rows: copy.finish(),
+    })
+}
+
+const SALE_ROW_COPY: &str = "COPY import_sale_row (import_id, seq, sheet, row_number, sold_on, name, merchant, item_type, qty, price_minor,
+     currency, problems, repeats_in_file, status) FROM STDIN (FORMAT binary)";
+
+/// Marks a batch of `AKUN` rows against the book and encodes them, each
+/// valid row with the values it would be recorded with.
+fn sale_rows(
     import_id: Uuid,
     first_seq: i32,
     rows: &[AccountSaleRow],
     repeats: &[bool],
+    known: &Known,
     counts: &mut StatusCounts,
-) -> Result<(), MonitoringError> {
-    let length = rows.len();
-    let (mut seqs, mut sheets, mut numbers, mut dates) = (
-        Vec::with_capacity(length),
-        Vec::with_capacity(length),
-        Vec::with_capacity(length),
-        Vec::with_capacity(length),
-    );
-    let (mut names, mut merchants, mut types, mut quantities) = (
-        Vec::with_capacity(length),
-        Vec::with_capacity(length),
-        Vec::with_capacity(length),
-        Vec::with_capacity(length),
-    );
-    let (mut prices, mut currencies, mut problems) = (
-        Vec::with_capacity(length),
-        Vec::with_capacity(length),
-        Vec::with_capacity(length),
-    );
-    for (seq, row) in (first_seq..).zip(rows) {
-        seqs.push(seq);
-        sheets.push(row.sheet.as_str());
-        numbers.push(i32::try_from(row.row).unwrap_or(i32::MAX));
-        dates.push(row.sold_at);
-        names.push(row.name.as_ref().map(ShortText::as_str));
-        // A valid row is kept with the values it would be recorded with.
-        let valid = row.is_valid();
-        merchants.push(text_or_blank(row.merchant.as_ref(), valid));
-        types.push(text_or_blank(row.account_type.as_ref(), valid));
-        quantities.push(match row.qty {
-            Some(qty) => Some(i32::try_from(qty.get()).unwrap_or(i32::MAX)),
-            None if valid => Some(1),
-            None => None,
-        });
-        prices.push(match row.price {
-            Some(price) => Some(price.minor()),
-            None if valid => Some(0),
-            None => None,
-        });
-        currencies.push(match row.price {
-            Some(price) => Some(price.currency().code()),
-            None if valid => Some(Currency::Idr.code()),
-            None => None,
-        });
-        problems.push(problems_json(&row.problems)?);
+) -> Result<CopyStream, MonitoringError> {
+    let mut copy = CopyRows::new(14, rows.len() * 160);
+    for ((seq, row), &repeats_in_file) in (first_seq..).zip(rows).zip(repeats) {
+        let key = SaleKey::of(row);
+        let status = match &key {
+            None => RowStatus::Invalid,
+            Some(_) if repeats_in_file => RowStatus::Duplicate,
+            Some(key) if known.sale_is_booked(key) => RowStatus::Duplicate,
+            Some(_) => RowStatus::New,
+        };
+        counts.add(status, 1);
+
+        copy.row();
+        copy.uuid(import_id);
+        copy.int4(seq);
+        copy.text(&row.sheet);
+        copy.int4(i32::try_from(row.row).unwrap_or(i32::MAX));
+        copy.optional(row.sold_at, CopyRows::date);
+        copy.optional(row.name.as_ref(), |copy, name| copy.text(name.as_str()));
+        match &key {
+            // A valid row: as it would be recorded.
+            Some(key) => {
+                copy.text(key.merchant);
+                copy.text(key.item_type);
+                copy.int4(key.qty);
+                copy.int8(key.price_minor);
+                copy.text(key.currency);
+            }
+            None => {
+                copy.optional(row.merchant.as_ref(), |copy, text| copy.text(text.as_str()));
+                copy.optional(row.account_type.as_ref(), |copy, text| {
+                    copy.text(text.as_str())
+                });
+                copy.optional(row.qty, |copy, qty| {
+                    copy.int4(i32::try_from(qty.get()).unwrap_or(i32::MAX));
+                });
+                copy.optional(row.price.map(Money::minor), CopyRows::int8);
+                copy.optional(
+                    row.price.map(|price| price.currency().code()),
+                    CopyRows::text,
+                );
+            }
+        }
+        copy.optional(problems_json(&row.problems)?.as_deref(), CopyRows::jsonb);
+        copy.bool(repeats_in_file);
+        copy.text(status.as_str());
     }
-    let by_status = sqlx::query!(
-        r#"WITH r AS (
-               -- In the select list: streamed, not copied first (as for hosts).
-               SELECT unnest($2::int[]) AS seq, unnest($3::text[]) AS sheet, unnest($4::int[]) AS row_number,
-                      unnest($5::date[]) AS sold_on, unnest($6::text[]) AS name, unnest($7::text[]) AS merchant,
-                      unnest($8::text[]) AS item_type, unnest($9::int[]) AS qty, unnest($10::bigint[]) AS price_minor,
-                      unnest($11::text[]) AS currency, unnest($12::text[]) AS problems, unnest($13::bool[]) AS repeats_in_file
-           ), inserted AS (
-               INSERT INTO import_sale_row (import_id, seq, sheet, row_number, sold_on, name, merchant, item_type, qty, price_minor, currency,
-                                            problems, repeats_in_file, status)
-               SELECT $1, r.seq, r.sheet, r.row_number, r.sold_on, r.name, r.merchant, r.item_type, r.qty, r.price_minor, r.currency,
-                      r.problems::jsonb, r.repeats_in_file,
-                      CASE WHEN r.problems IS NOT NULL THEN 'invalid'
-                           WHEN r.repeats_in_file OR booked.found THEN 'duplicate' ELSE 'new' END
-               -- One probe of the account-sale index per row (not a hash of
-               -- every stored sale per batch).
-               FROM r LEFT JOIN LATERAL (
-                   SELECT true AS found FROM sale s
-                   WHERE r.problems IS NULL AND NOT r.repeats_in_file
-                     AND s.kind = 'account' AND s.sold_on = r.sold_on AND s.name = r.name AND s.merchant = r.merchant
-                     AND s.item_type = r.item_type AND s.qty = r.qty AND s.price_minor = r.price_minor AND s.currency = r.currency
-                   LIMIT 1) booked ON true
-               RETURNING status)
-           SELECT status AS "status!", count(*) AS "count!" FROM inserted GROUP BY status"#,
-        import_id,
-        &seqs,
-        &sheets as &[&str],
-        &numbers,
-        &dates as &[Option<NaiveDate>],
-        &names as &[Option<&str>],
-        &merchants as &[Option<&str>],
-        &types as &[Option<&str>],
-        &quantities as &[Option<i32>],
-        &prices as &[Option<i64>],
-        &currencies as &[Option<&str>],
-        &problems as &[Option<String>],
-        repeats
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    for row in by_status {
-        counts.add(RowStatus::parse(&row.status)?, row.count);
-    }
-    Ok(())
+    Ok(CopyStream {
+        statement: SALE_ROW_COPY,
+        rows: copy.finish(),
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -1102,48 +1108,48 @@ pub async fn confirm(
         ..ImportResult::default()
     };
 
-    // A host listed twice: the lower row wins, as if the rows were applied in order.
-    result.hosts_updated = sqlx::query!(
-        r#"WITH r AS (
-               SELECT DISTINCT ON (lower(btrim(name)), address, port) name, address, port, expires_on, price_minor, currency
-               FROM import_host_row WHERE import_id = $1 AND problems IS NULL
-               ORDER BY lower(btrim(name)), address, port, seq DESC)
-           UPDATE monitored_host h SET
-               name = r.name,
-               -- As a hand edit: the expired flag resets only when the
-               -- date moves to today or later (another past date is not
-               -- a renewal and is not announced again).
-               expiry_notified = CASE WHEN r.expires_on IS DISTINCT FROM h.expires_on AND r.expires_on >= $2 THEN false ELSE h.expiry_notified END,
-               expiry_warned_days = CASE WHEN r.expires_on IS DISTINCT FROM h.expires_on AND r.expires_on >= $2 THEN NULL ELSE h.expiry_warned_days END,
-               expires_on = coalesce(r.expires_on, h.expires_on),
-               price_minor = coalesce(r.price_minor, h.price_minor),
-               currency = coalesce(r.currency, h.currency)
-           FROM r
-           WHERE lower(btrim(h.name)) = lower(btrim(r.name)) AND h.address = r.address AND h.port = r.port
-             AND (r.name <> h.name
-                  OR (r.expires_on IS NOT NULL AND r.expires_on IS DISTINCT FROM h.expires_on)
-                  OR (r.price_minor IS NOT NULL AND r.price_minor IS DISTINCT FROM h.price_minor)
-                  OR (r.currency IS NOT NULL AND r.currency <> h.currency))"#,
-        id,
-        today
-    )
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    // The new hosts, public or not as the shop's setting says, their first
-    // checks spread over the interval, and their sales, in one statement:
-    // each row is written once, and no id list travels to the client and back.
-    let created = sqlx::query!(
+    // The sorts below (a host listed twice, the new hosts in file order)
+    // hold ~100,000 rows: in memory they take a fraction of what spilling
+    // to disk at the default 4 MB does.
+    sqlx::query("SET LOCAL work_mem = '64MB'")
+        .execute(&mut *conn)
+        .await?;
+    // One statement: the file's hosts are picked once (a host listed twice:
+    // the lower row wins, as if the rows were applied in order), the known
+    // ones get the row's values, the new ones are added, public or not as
+    // the shop's setting says, their first checks spread over the interval,
+    // with their sales. Every part sees the hosts as they were before it,
+    // and an update never changes a host's identity, so a host is either
+    // updated or created, never both; no id list travels to the client.
+    let written = sqlx::query!(
         r#"WITH r AS (
                SELECT DISTINCT ON (lower(btrim(name)), address, port) name, address, port, expires_on, price_minor, currency, seq
                FROM import_host_row WHERE import_id = $1 AND problems IS NULL
                ORDER BY lower(btrim(name)), address, port, seq DESC),
+           updated AS (
+               UPDATE monitored_host h SET
+                   name = r.name,
+                   -- As a hand edit: the expired flag resets only when the
+                   -- date moves to today or later (another past date is not
+                   -- a renewal and is not announced again).
+                   expiry_notified = CASE WHEN r.expires_on IS DISTINCT FROM h.expires_on AND r.expires_on >= $2 THEN false ELSE h.expiry_notified END,
+                   expiry_warned_days = CASE WHEN r.expires_on IS DISTINCT FROM h.expires_on AND r.expires_on >= $2 THEN NULL ELSE h.expiry_warned_days END,
+                   expires_on = coalesce(r.expires_on, h.expires_on),
+                   price_minor = coalesce(r.price_minor, h.price_minor),
+                   currency = coalesce(r.currency, h.currency)
+               FROM r
+               WHERE lower(btrim(h.name)) = lower(btrim(r.name)) AND h.address = r.address AND h.port = r.port
+                 AND (r.name <> h.name
+                      OR (r.expires_on IS NOT NULL AND r.expires_on IS DISTINCT FROM h.expires_on)
+                      OR (r.price_minor IS NOT NULL AND r.price_minor IS DISTINCT FROM h.price_minor)
+                      OR (r.currency IS NOT NULL AND r.currency <> h.currency))
+               RETURNING 1),
            created AS (
                INSERT INTO monitored_host (name, address, port, expires_on, price_minor, currency, is_public, next_check_at)
                SELECT name, address, port, expires_on, price_minor, coalesce(currency, 'IDR'),
                       coalesce((SELECT new_hosts_public FROM monitor_settings), true),
                       -- As SPREAD_FIRST_CHECK, by the row's place in the file.
-                      now() + make_interval(secs => ((seq * 0.6180339887) - floor(seq * 0.6180339887)) * $2::int)
+                      now() + make_interval(secs => ((seq * 0.6180339887) - floor(seq * 0.6180339887)) * $3::int)
                FROM r
                WHERE NOT EXISTS (
                    SELECT 1 FROM monitored_host h
@@ -1156,18 +1162,20 @@ pub async fn confirm(
                SELECT 'host', shop_today(), name, 'vps', 1, coalesce(price_minor, 0), currency, id
                FROM created ORDER BY id
                RETURNING 1)
-           SELECT (SELECT count(*) FROM r) AS "distinct_hosts!", (SELECT count(*) FROM created) AS "hosts!",
-                  (SELECT count(*) FROM sold) AS "sales!""#,
+           SELECT (SELECT count(*) FROM r) AS "distinct_hosts!", (SELECT count(*) FROM updated) AS "updated!",
+                  (SELECT count(*) FROM created) AS "created!", (SELECT count(*) FROM sold) AS "sales!""#,
         id,
+        today,
         crate::bounds::DEFAULT_CHECK_INTERVAL_SECONDS
     )
     .fetch_one(&mut *conn)
     .await?;
-    result.hosts_created = created.hosts as u64;
-    result.hosts_unchanged = u64::try_from(created.distinct_hosts)
-        .unwrap_or(0)
-        .saturating_sub(result.hosts_created + result.hosts_updated);
-    result.host_sales_recorded = created.sales as u64;
+    let count = |value: i64| u64::try_from(value).unwrap_or(0);
+    result.hosts_updated = count(written.updated);
+    result.hosts_created = count(written.created);
+    result.hosts_unchanged =
+        count(written.distinct_hosts).saturating_sub(result.hosts_created + result.hosts_updated);
+    result.host_sales_recorded = count(written.sales);
 
     let imported = sales::record_imported_account_sales(conn, id, include_duplicates).await?;
     result.account_sales_created = imported.created;

@@ -1174,6 +1174,8 @@ async fn a_reimport_keeps_what_blank_cells_leave_out_and_matches_names_ignoring_
         ("VPS-Keep", "10.0.0.1", 150_000, "IDR"),
         ("vps-rename", "10.0.0.2", 1_000, "USD"),
         ("No-Price-Column", "10.0.0.3", 75_000, "IDR"),
+        // Not ASCII: the database lowercases it for the matching.
+        ("Server-Ünïcode", "10.0.0.4", 20_000, "IDR"),
     ] {
         let body = serde_json::json!({ "name": name, "address": address, "port": 22, "price_minor": price, "currency": currency, "expires_on": expires });
         assert_eq!(
@@ -1197,6 +1199,7 @@ async fn a_reimport_keeps_what_blank_cells_leave_out_and_matches_names_ignoring_
                 // price and currency kept.
                 vec![" VPS-RENAME ", "10.0.0.2", "22", later_text, "", ""],
                 vec!["VPS-New", "10.0.0.9", "3389", "", "50000", "IDR"],
+                vec!["SERVER-ÜNÏCODE", "10.0.0.4", "22", "", "", ""],
             ],
         ),
         (
@@ -1210,11 +1213,15 @@ async fn a_reimport_keeps_what_blank_cells_leave_out_and_matches_names_ignoring_
     let staged: serde_json::Value = response.json().await.unwrap();
     assert_eq!(
         staged["summary"]["hosts"],
-        serde_json::json!({ "new": 1, "update": 1, "unchanged": 2, "duplicate": 0, "invalid": 0 })
+        serde_json::json!({ "new": 1, "update": 2, "unchanged": 2, "duplicate": 0, "invalid": 0 })
     );
     let id = staged["id"].as_str().unwrap();
     let updates = host_rows(&app, &token, id, "update").await;
-    assert_eq!(updates["total"], 1);
+    assert_eq!(updates["total"], 2);
+    assert_eq!(
+        updates["rows"][1]["changes"],
+        serde_json::json!([{ "field": "name", "old": "Server-Ünïcode", "new": "SERVER-ÜNÏCODE" }])
+    );
     let row = &updates["rows"][0];
     assert_eq!(
         (&row["status"], &row["row"]),
@@ -1245,7 +1252,7 @@ async fn a_reimport_keeps_what_blank_cells_leave_out_and_matches_names_ignoring_
             second["rows"].as_array().unwrap().len(),
             &second["rows"][0]["name"]
         ),
-        (&serde_json::json!(4), 1, &serde_json::json!("VPS-RENAME"))
+        (&serde_json::json!(5), 1, &serde_json::json!("VPS-RENAME"))
     );
 
     let result = confirm(&app, &token, id, "").await;
@@ -1257,7 +1264,7 @@ async fn a_reimport_keeps_what_blank_cells_leave_out_and_matches_names_ignoring_
         ),
         (
             &serde_json::json!(1),
-            &serde_json::json!(1),
+            &serde_json::json!(2),
             &serde_json::json!(2)
         ),
         "{result}"
@@ -1286,8 +1293,14 @@ async fn a_reimport_keeps_what_blank_cells_leave_out_and_matches_names_ignoring_
             ),
             (
                 "No-Price-Column".to_owned(),
-                Some(expires_text),
+                Some(expires_text.clone()),
                 Some(75_000),
+                "IDR".to_owned()
+            ),
+            (
+                "SERVER-ÜNÏCODE".to_owned(),
+                Some(expires_text),
+                Some(20_000),
                 "IDR".to_owned()
             ),
             ("VPS-New".to_owned(), None, Some(50_000), "IDR".to_owned()),

@@ -1,0 +1,166 @@
+//! What an upload's rows are matched against: the stored hosts by identity
+//! and the account sales in the book, read once per upload (while the
+//! parser is still unpacking the workbook) instead of probed row by row.
+//! Matching in the app leaves the database only the rows to store, by
+//! `COPY`; with 100,000 known hosts the probes were half its work.
+//!
+//! The snapshot is as of the upload's start, as good as probing was: the
+//! database can change before the confirm either way, and the confirm
+//! matches again.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, Hash, RandomState};
+
+use chrono::NaiveDate;
+use futures::TryStreamExt;
+use sqlx::{PgConnection, PgPool};
+
+use super::SaleKey;
+use crate::MonitoringError;
+
+/// 128-bit fingerprints of row identities: 16 bytes a row instead of the
+/// row itself, and two independent 64-bit hashes make a collision between
+/// two different rows of one upload as good as impossible.
+#[derive(Clone)]
+pub(super) struct Fingerprints(RandomState, RandomState);
+
+impl Fingerprints {
+    pub(super) fn new() -> Self {
+        Fingerprints(RandomState::new(), RandomState::new())
+    }
+
+    pub(super) fn of(&self, key: &impl Hash) -> u128 {
+        (u128::from(self.0.hash_one(key)) << 64) | u128::from(self.1.hash_one(key))
+    }
+
+    /// A host's identity as the identity index keys it: `lower(btrim(name))`,
+    /// address, port.
+    fn host(&self, name_key: &str, address: &str, port: i32) -> u128 {
+        self.of(&(name_key, address, port))
+    }
+}
+
+/// A stored host as a re-import compares against it.
+pub(super) struct StoredHost {
+    pub(super) id: i64,
+    pub(super) name: String,
+    pub(super) expires_on: Option<NaiveDate>,
+    pub(super) price_minor: Option<i64>,
+    pub(super) currency: String,
+}
+
+pub(super) struct Known {
+    fingerprints: Fingerprints,
+    hosts: HashMap<u128, StoredHost>,
+    account_sales: HashSet<u128>,
+    /// Whether the database lowercases ASCII letters to ASCII letters (a
+    /// Turkish locale does not: `I` becomes `ı`). When it does, the app can
+    /// key an ASCII name itself; otherwise the database keys it.
+    ascii_lowercase: bool,
+}
+
+impl Known {
+    /// Reads the stored hosts and account sales, on two connections at once.
+    pub(super) async fn load(
+        pool: &PgPool,
+        fingerprints: Fingerprints,
+    ) -> Result<Self, MonitoringError> {
+        let ((hosts, ascii_lowercase), account_sales) = futures::future::try_join(
+            stored_hosts(pool, &fingerprints),
+            account_sales(pool, &fingerprints),
+        )
+        .await?;
+        Ok(Known {
+            fingerprints,
+            hosts,
+            account_sales,
+            ascii_lowercase,
+        })
+    }
+
+    /// The identity key of `name` (`lower(btrim(name))`) when the app can
+    /// tell it as the database would: an ASCII name, and a database that
+    /// lowercases ASCII as ASCII. `None`: ask [`name_keys`].
+    pub(super) fn name_key(&self, name: &str) -> Option<String> {
+        (self.ascii_lowercase && name.is_ascii())
+            .then(|| name.trim_matches(' ').to_ascii_lowercase())
+    }
+
+    pub(super) fn host(&self, name_key: &str, address: &str, port: i32) -> Option<&StoredHost> {
+        self.hosts
+            .get(&self.fingerprints.host(name_key, address, port))
+    }
+
+    pub(super) fn sale_is_booked(&self, key: &SaleKey<'_>) -> bool {
+        self.account_sales.contains(&self.fingerprints.of(key))
+    }
+}
+
+/// The identity keys of names the app cannot key itself, in their order.
+pub(super) async fn name_keys(
+    conn: &mut PgConnection,
+    names: &[&str],
+) -> Result<Vec<String>, MonitoringError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT lower(btrim(n.name)) AS "key!"
+           FROM unnest($1::text[]) WITH ORDINALITY AS n(name, position) ORDER BY n.position"#,
+        names as &[&str]
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+async fn stored_hosts(
+    pool: &PgPool,
+    fingerprints: &Fingerprints,
+) -> Result<(HashMap<u128, StoredHost>, bool), MonitoringError> {
+    let mut conn = pool.acquire().await?;
+    let ascii_lowercase = sqlx::query_scalar!(
+        r#"SELECT lower('ABCDEFGHIJKLMNOPQRSTUVWXYZ') = 'abcdefghijklmnopqrstuvwxyz' AS "same!""#
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut hosts = HashMap::new();
+    let mut rows = sqlx::query!(
+        r#"SELECT id, lower(btrim(name)) AS "name_key!", name, address, port, expires_on, price_minor, currency
+           FROM monitored_host"#
+    )
+    .fetch(&mut *conn);
+    while let Some(row) = rows.try_next().await? {
+        hosts.insert(
+            fingerprints.host(&row.name_key, &row.address, row.port),
+            StoredHost {
+                id: row.id,
+                name: row.name,
+                expires_on: row.expires_on,
+                price_minor: row.price_minor,
+                currency: row.currency,
+            },
+        );
+    }
+    Ok((hosts, ascii_lowercase))
+}
+
+async fn account_sales(
+    pool: &PgPool,
+    fingerprints: &Fingerprints,
+) -> Result<HashSet<u128>, MonitoringError> {
+    let mut conn = pool.acquire().await?;
+    let mut sales = HashSet::new();
+    let mut rows = sqlx::query!(
+        "SELECT sold_on, name, merchant, item_type, qty, price_minor, currency FROM sale WHERE kind = 'account'"
+    )
+    .fetch(&mut *conn);
+    while let Some(row) = rows.try_next().await? {
+        sales.insert(fingerprints.of(&SaleKey {
+            sold_on: row.sold_on,
+            name: &row.name,
+            merchant: &row.merchant,
+            item_type: &row.item_type,
+            qty: row.qty,
+            price_minor: row.price_minor,
+            currency: &row.currency,
+        }));
+    }
+    Ok(sales)
+}
