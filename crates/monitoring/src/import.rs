@@ -1123,9 +1123,12 @@ pub async fn confirm(
     // updated or created, never both; no id list travels to the client.
     let written = sqlx::query!(
         r#"WITH r AS (
-               SELECT DISTINCT ON (lower(btrim(name)), address, port) name, address, port, expires_on, price_minor, currency, seq
+               -- Byte order ("C") groups the same rows as the database's
+               -- collation and sorts them without a locale's comparisons.
+               SELECT DISTINCT ON (lower(btrim(name)) COLLATE "C", address COLLATE "C", port)
+                      name, address, port, expires_on, price_minor, currency, seq
                FROM import_host_row WHERE import_id = $1 AND problems IS NULL
-               ORDER BY lower(btrim(name)), address, port, seq DESC),
+               ORDER BY lower(btrim(name)) COLLATE "C", address COLLATE "C", port, seq DESC),
            updated AS (
                UPDATE monitored_host h SET
                    name = r.name,
@@ -1149,7 +1152,7 @@ pub async fn confirm(
                SELECT name, address, port, expires_on, price_minor, coalesce(currency, 'IDR'),
                       coalesce((SELECT new_hosts_public FROM monitor_settings), true),
                       -- As SPREAD_FIRST_CHECK, by the row's place in the file.
-                      now() + make_interval(secs => ((seq * 0.6180339887) - floor(seq * 0.6180339887)) * $3::int)
+                      now() + make_interval(secs => ((seq * 0.6180339887::float8) - floor(seq * 0.6180339887::float8)) * $3::int)
                FROM r
                WHERE NOT EXISTS (
                    SELECT 1 FROM monitored_host h
