@@ -657,6 +657,16 @@ async fn name_keys(
     Ok(keys)
 }
 
+/// Starts a row of either row table with the columns both begin with: the
+/// import, the row's place in the file, its sheet and its Excel row number.
+fn start_import_row(copy: &mut CopyRows, import_id: Uuid, seq: i32, sheet: &str, row: u32) {
+    copy.row();
+    copy.uuid(import_id);
+    copy.int4(seq);
+    copy.text(sheet);
+    copy.int4(i32::try_from(row).unwrap_or(i32::MAX));
+}
+
 const HOST_ROW_COPY: &str = "COPY import_host_row (import_id, seq, sheet, row_number, name, address, port, expires_on, price_minor, currency,
      problems, status, changed, host_id, old_name, old_expires_on, old_price_minor, old_currency) FROM STDIN (FORMAT binary)";
 
@@ -745,11 +755,7 @@ fn host_rows(
         };
         counts.add(status, 1);
 
-        copy.row();
-        copy.uuid(import_id);
-        copy.int4(seq);
-        copy.text(&row.sheet);
-        copy.int4(i32::try_from(row.row).unwrap_or(i32::MAX));
+        start_import_row(&mut copy, import_id, seq, &row.sheet, row.row);
         copy.optional(row.name.as_ref(), |copy, name| copy.text(name.as_str()));
         copy.optional(address.as_deref(), CopyRows::text);
         copy.optional(port, CopyRows::int4);
@@ -795,11 +801,7 @@ fn sale_rows(
         };
         counts.add(status, 1);
 
-        copy.row();
-        copy.uuid(import_id);
-        copy.int4(seq);
-        copy.text(&row.sheet);
-        copy.int4(i32::try_from(row.row).unwrap_or(i32::MAX));
+        start_import_row(&mut copy, import_id, seq, &row.sheet, row.row);
         copy.optional(row.sold_at, CopyRows::date);
         copy.optional(row.name.as_ref(), |copy, name| copy.text(name.as_str()));
         match &key {
