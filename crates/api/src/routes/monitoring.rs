@@ -610,6 +610,7 @@ pub struct ConfirmQuery {
     responses(
         (status = 200, description = "What was written", body = ImportResult),
         (status = 404, description = "No such import, it expired, or it was already confirmed or cancelled", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`hosts_changed`: one of the file's hosts was added by someone else while the import was being confirmed; nothing was written and the preview stays, confirm again", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/monitoring/imports/{id}/confirm")]

@@ -1328,6 +1328,78 @@ async fn a_reimport_keeps_what_blank_cells_leave_out_and_matches_names_ignoring_
 }
 
 #[sqlx::test(migrations = "../../migrations")]
+async fn a_host_added_while_an_import_is_confirmed_refuses_the_confirm_which_can_be_repeated(
+    pool: PgPool,
+) {
+    let app = spawn_app(pool.clone()).await;
+    let token = staff_token(&app, "owner@example.test", "owner").await;
+    let bytes = workbook(&[(
+        "VPS",
+        &["name", "ip", "port"],
+        &[
+            vec!["VPS-Race", "10.0.0.7", "22"],
+            vec!["VPS-Calm", "10.0.0.8", "22"],
+        ],
+    )]);
+    let response = upload(&app, &token, XLSX, bytes).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let staged: serde_json::Value = response.json().await.unwrap();
+    let id = staged["id"].as_str().unwrap().to_owned();
+
+    // Another writer adds one of the file's hosts and commits only once the
+    // confirm waits for it on the identity index.
+    let mut other = pool.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO monitored_host (name, address, port) VALUES ('vps-race', '10.0.0.7', 22)",
+    )
+    .execute(&mut *other)
+    .await
+    .unwrap();
+    let commit_once_the_confirm_waits = async {
+        for _ in 0..200 {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event = 'transactionid'",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            if waiting > 0 {
+                other.commit().await.unwrap();
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the confirm never waited for the other writer");
+    };
+    let confirm_path = format!("/api/v1/monitoring/imports/{id}/confirm");
+    let (response, ()) = tokio::join!(
+        app.authed(Method::POST, &confirm_path, &token, None),
+        commit_once_the_confirm_waits
+    );
+    assert_problem(response, 409, "hosts_changed").await;
+    let written: (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM monitored_host), (SELECT count(*) FROM sale)")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(written, (1, 0), "nothing of the file was written");
+
+    // The preview stays: confirming again finds the other writer's host.
+    let result = confirm(&app, &token, &id, "").await;
+    assert_eq!(
+        (&result["hosts_created"], &result["hosts_updated"]),
+        (&serde_json::json!(1), &serde_json::json!(1)),
+        "{result}"
+    );
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM monitored_host ORDER BY address")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(names, ["VPS-Race", "VPS-Calm"]);
+}
+
+#[sqlx::test(migrations = "../../migrations")]
 async fn account_sales_already_in_the_book_or_the_file_are_skipped_unless_asked(pool: PgPool) {
     let app = spawn_app(pool.clone()).await;
     let token = staff_token(&app, "owner@example.test", "owner").await;

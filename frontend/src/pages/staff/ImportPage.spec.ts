@@ -189,6 +189,32 @@ describe('ImportPage', () => {
     w.unmount()
   })
 
+  it('keeps the preview when the confirm is refused because a host was added meanwhile, and confirms again', async () => {
+    let confirms = 0
+    const { w, fetch } = await mountPage({
+      [UPLOAD]: { status: 201, body: stagedImport(acceptancePreview()) },
+      ...pagedRows(acceptancePreview()),
+      [`POST /api/v1/monitoring/imports/${ID}/confirm`]: () => {
+        confirms += 1
+        return confirms === 1 ? problem(409, 'hosts_changed') : { body: importResult({ hosts_created: 1, hosts_updated: 1 }) }
+      },
+    })
+    await chooseAndUpload(w)
+    await w.get($('import-confirm')).trigger('click')
+    await flush(10)
+    const alert = w.get($('import-confirm-error'))
+    expect(alert.attributes('data-code')).toBe('hosts_changed')
+    expect(alert.text()).toContain('Nothing was written: confirm again.')
+    expect(w.get($('import-page')).attributes('data-step')).toBe('2')
+
+    await w.get($('import-confirm')).trigger('click')
+    await flush(10)
+    expect(calls(fetch).filter((call) => call.endsWith('/confirm'))).toHaveLength(2)
+    expect(w.get($('import-page')).attributes('data-step')).toBe('3')
+    expect(w.get($('import-result-hosts-created')).text()).toBe('1')
+    w.unmount()
+  })
+
   it('shows each refusal in words: a 422 not_xlsx from the server, a .csv and an oversized file before sending', async () => {
     const { w, fetch } = await mountPage({
       [UPLOAD]: problem(422, 'not_xlsx', { detail: 'the file is not an .xlsx workbook: it is a legacy .xls workbook or a password-protected file' }),
