@@ -1400,6 +1400,45 @@ async fn a_host_added_while_an_import_is_confirmed_refuses_the_confirm_which_can
 }
 
 #[sqlx::test(migrations = "../../migrations")]
+async fn a_cell_holding_a_nul_character_is_a_row_problem_not_a_failed_upload(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let token = staff_token(&app, "owner@example.test", "owner").await;
+    let day = shop_day(&pool, -3).await;
+    // PostgreSQL text cannot hold NUL; Excel writes it as `_x0000_`.
+    let bytes = workbook(&[
+        (
+            "VPS",
+            &["name", "ip", "port"],
+            &[
+                vec!["Bad\u{0}Host", "10.0.0.7", "22"],
+                vec!["Good", "10.0.0.8", "22"],
+            ],
+        ),
+        (
+            "AKUN",
+            &["date", "name", "merchant"],
+            &[vec![day.as_str(), "Netflix", "Sh\u{0}opee"]],
+        ),
+    ]);
+    let response = upload(&app, &token, XLSX, bytes).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let staged: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        (
+            &staged["summary"]["hosts"]["invalid"],
+            &staged["summary"]["hosts"]["new"]
+        ),
+        (&serde_json::json!(1), &serde_json::json!(1)),
+        "{staged}"
+    );
+    assert_eq!(staged["summary"]["account_sales"]["invalid"], 1, "{staged}");
+    assert_eq!(staged["hosts"]["rows"][0]["problems"][0]["field"], "name");
+    let id = staged["id"].as_str().unwrap();
+    let result = confirm(&app, &token, id, "").await;
+    assert_eq!(result["hosts_created"], 1, "{result}");
+}
+
+#[sqlx::test(migrations = "../../migrations")]
 async fn account_sales_already_in_the_book_or_the_file_are_skipped_unless_asked(pool: PgPool) {
     let app = spawn_app(pool.clone()).await;
     let token = staff_token(&app, "owner@example.test", "owner").await;

@@ -92,8 +92,14 @@ impl<'c> CellValue<'c> {
     fn quoted(self) -> String {
         const MAX_QUOTED_CHARS: usize = 40;
         let text = self.to_text();
-        let mut quoted: String = text.chars().take(MAX_QUOTED_CHARS).collect();
-        if quoted.len() < text.len() {
+        // A NUL shows as ␀: the message is stored as JSON text, which
+        // PostgreSQL refuses with a NUL in it.
+        let mut quoted: String = text
+            .chars()
+            .take(MAX_QUOTED_CHARS)
+            .map(|c| if c == '\0' { '\u{2400}' } else { c })
+            .collect();
+        if text.chars().nth(MAX_QUOTED_CHARS).is_some() {
             quoted.push('…');
         }
         format!("`{quoted}`")
@@ -140,6 +146,7 @@ pub(crate) fn short_text(cell: CellValue<'_>) -> FieldResult<ShortText> {
             .map_err(|error| match error {
                 ShortTextError::Empty => Problem::new(ProblemCode::Missing, cell, error),
                 ShortTextError::TooLong(_) => Problem::new(ProblemCode::TooLong, cell, error),
+                ShortTextError::Nul => Problem::new(ProblemCode::InvalidText, cell, error),
             }),
     }
 }

@@ -161,7 +161,8 @@ pub enum ProblemCode {
     InvalidQty,
     /// A name, merchant or type longer than 200 characters.
     TooLong,
-    /// A text cell holding an Excel error such as `#N/A`.
+    /// A text cell holding an Excel error such as `#N/A`, or a NUL
+    /// character (which cannot be stored).
     InvalidText,
     /// An address the shop's rules do not let the checker probe (loopback,
     /// link-local, a private network without the permission).

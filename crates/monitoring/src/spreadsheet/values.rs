@@ -8,7 +8,8 @@ use std::num::{NonZeroU16, NonZeroU32};
 use serde::{Deserialize, Serialize};
 
 /// Text of a name, merchant or account type column: trimmed, not empty, at
-/// most [`ShortText::MAX_CHARS`] characters.
+/// most [`ShortText::MAX_CHARS`] characters, without NUL (which PostgreSQL
+/// text cannot hold; a cell can, written `_x0000_`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ShortText(String);
@@ -19,6 +20,8 @@ pub enum ShortTextError {
     Empty,
     #[error("has {0} characters; at most 200 are allowed")]
     TooLong(usize),
+    #[error("contains a NUL character, which cannot be stored")]
+    Nul,
 }
 
 impl ShortText {
@@ -28,6 +31,9 @@ impl ShortText {
         let trimmed = input.trim();
         if trimmed.is_empty() {
             return Err(ShortTextError::Empty);
+        }
+        if trimmed.contains('\0') {
+            return Err(ShortTextError::Nul);
         }
         // Byte length bounds the character count, so only long inputs pay
         // for counting characters.
@@ -149,6 +155,7 @@ mod tests {
             ShortText::parse(&"a".repeat(201)),
             Err(ShortTextError::TooLong(201))
         );
+        assert_eq!(ShortText::parse("a\0b"), Err(ShortTextError::Nul));
     }
 
     #[test]
