@@ -11,12 +11,16 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hash, RandomState};
 
+use std::str::FromStr;
+
 use chrono::NaiveDate;
+use domain::Currency;
 use futures::TryStreamExt;
 use sqlx::{PgConnection, PgPool};
 
 use super::SaleKey;
 use crate::MonitoringError;
+use crate::spreadsheet::{HostRow, ShortText};
 
 /// 128-bit fingerprints of row identities: 16 bytes a row instead of the
 /// row itself, and two independent 64-bit hashes make a collision between
@@ -46,7 +50,7 @@ pub(super) struct StoredHost {
     pub(super) name: String,
     pub(super) expires_on: Option<NaiveDate>,
     pub(super) price_minor: Option<i64>,
-    pub(super) currency: String,
+    pub(super) currency: Currency,
 }
 
 pub(super) struct Known {
@@ -80,10 +84,40 @@ impl Known {
 
     /// The identity key of `name` (`lower(btrim(name))`) when the app can
     /// tell it as the database would: an ASCII name, and a database that
-    /// lowercases ASCII as ASCII. `None`: ask [`name_keys`].
-    pub(super) fn name_key(&self, name: &str) -> Option<String> {
+    /// lowercases ASCII as ASCII.
+    fn name_key(&self, name: &str) -> Option<String> {
         (self.ascii_lowercase && name.is_ascii())
             .then(|| name.trim_matches(' ').to_ascii_lowercase())
+    }
+
+    /// The identity keys of a batch's names, in row order (`None` for a row
+    /// without a name): the app keys what it can, the database the rest, in
+    /// one query for the batch.
+    pub(super) async fn name_keys(
+        &self,
+        conn: &mut PgConnection,
+        rows: &[HostRow],
+    ) -> Result<Vec<Option<String>>, MonitoringError> {
+        let mut keys = Vec::with_capacity(rows.len());
+        let mut unkeyed = Vec::new();
+        for (index, row) in rows.iter().enumerate() {
+            let name = row.name.as_ref().map(ShortText::as_str);
+            let key = name.and_then(|name| self.name_key(name));
+            if let Some(name) = name
+                && key.is_none()
+            {
+                unkeyed.push((index, name));
+            }
+            keys.push(key);
+        }
+        if !unkeyed.is_empty() {
+            let names: Vec<&str> = unkeyed.iter().map(|&(_, name)| name).collect();
+            let answered = keyed_by_database(conn, &names).await?;
+            for ((index, _), key) in unkeyed.into_iter().zip(answered) {
+                keys[index] = Some(key);
+            }
+        }
+        Ok(keys)
     }
 
     pub(super) fn host(&self, name_key: &str, address: &str, port: i32) -> Option<&StoredHost> {
@@ -97,7 +131,7 @@ impl Known {
 }
 
 /// The identity keys of names the app cannot key itself, in their order.
-pub(super) async fn name_keys(
+async fn keyed_by_database(
     conn: &mut PgConnection,
     names: &[&str],
 ) -> Result<Vec<String>, MonitoringError> {
@@ -134,7 +168,12 @@ async fn stored_hosts(
                 name: row.name,
                 expires_on: row.expires_on,
                 price_minor: row.price_minor,
-                currency: row.currency,
+                currency: Currency::from_str(&row.currency).map_err(|_| {
+                    MonitoringError::Internal(format!(
+                        "host {} is stored in an unknown currency {}",
+                        row.id, row.currency
+                    ))
+                })?,
             },
         );
     }
