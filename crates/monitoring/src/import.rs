@@ -26,7 +26,7 @@ mod copy;
 mod known;
 
 use self::copy::CopyRows;
-use self::known::{Fingerprints, Known};
+use self::known::{BookedSales, Fingerprints, Known};
 use crate::MonitoringError;
 use crate::host::WriteContext;
 use crate::probe::Host;
@@ -550,8 +550,8 @@ async fn write_rows(
         Ok::<_, SpreadsheetError>(summary)
     });
     let receiver = tokio::sync::Mutex::new(receiver);
-    // The stored hosts and sales are read while the parser unpacks the
-    // workbook (its first quarter second reads no row).
+    // The stored hosts are read while the parser unpacks the workbook (its
+    // first quarter second reads no row).
     let written = async {
         let known = Known::load(pool, fingerprints).await?;
         futures::future::try_join_all(
@@ -605,14 +605,17 @@ async fn write_batches(
                     import_id, first_seq, rows, &repeats, keys, known, &mut hosts,
                 )?
             }
-            Some(Batch::AccountSales(first_seq, rows, repeats)) => sale_rows(
-                import_id,
-                first_seq,
-                &rows,
-                &repeats,
-                known,
-                &mut account_sales,
-            )?,
+            Some(Batch::AccountSales(first_seq, rows, repeats)) => {
+                let booked = known.account_sales(pool).await?;
+                sale_rows(
+                    import_id,
+                    first_seq,
+                    &rows,
+                    &repeats,
+                    &booked,
+                    &mut account_sales,
+                )?
+            }
         };
         let mut copy = tx.copy_in_raw(stream.statement).await?;
         copy.send(stream.rows).await?;
@@ -758,7 +761,7 @@ fn sale_rows(
     first_seq: i32,
     rows: &[AccountSaleRow],
     repeats: &[bool],
-    known: &Known,
+    booked: &BookedSales<'_>,
     counts: &mut StatusCounts,
 ) -> Result<CopyStream, MonitoringError> {
     let mut copy = CopyRows::new(14, rows.len() * 160);
@@ -767,7 +770,7 @@ fn sale_rows(
         let status = match &key {
             None => RowStatus::Invalid,
             Some(_) if repeats_in_file => RowStatus::Duplicate,
-            Some(key) if known.sale_is_booked(key) => RowStatus::Duplicate,
+            Some(key) if booked.contains(key) => RowStatus::Duplicate,
             Some(_) => RowStatus::New,
         };
         counts.add(status, 1);

@@ -1,6 +1,8 @@
 //! What an upload's rows are matched against: the stored hosts by identity
-//! and the account sales in the book, read once per upload (while the
-//! parser is still unpacking the workbook) instead of probed row by row.
+//! and the account sales in the book, each read once per upload instead of
+//! probed row by row. The hosts are read while the parser is still
+//! unpacking the workbook; the account sales when the first `AKUN` rows
+//! arrive, so a file without any reads none of the book.
 //! Matching in the app leaves the database only the rows to store, by
 //! `COPY`; with 100,000 known hosts the probes were half its work.
 //!
@@ -17,6 +19,7 @@ use chrono::NaiveDate;
 use domain::Currency;
 use futures::TryStreamExt;
 use sqlx::{PgConnection, PgPool};
+use tokio::sync::OnceCell;
 
 use super::SaleKey;
 use crate::MonitoringError;
@@ -56,7 +59,8 @@ pub(super) struct StoredHost {
 pub(super) struct Known {
     fingerprints: Fingerprints,
     hosts: HashMap<u128, StoredHost>,
-    account_sales: HashSet<u128>,
+    /// Fingerprints of the book's account sales, read on first use.
+    account_sales: OnceCell<HashSet<u128>>,
     /// Whether the database lowercases ASCII letters to ASCII letters (a
     /// Turkish locale does not: `I` becomes `ı`). When it does, the app can
     /// key an ASCII name itself; otherwise the database keys it.
@@ -64,21 +68,33 @@ pub(super) struct Known {
 }
 
 impl Known {
-    /// Reads the stored hosts and account sales, on two connections at once.
+    /// Reads the stored hosts.
     pub(super) async fn load(
         pool: &PgPool,
         fingerprints: Fingerprints,
     ) -> Result<Self, MonitoringError> {
-        let ((hosts, ascii_lowercase), account_sales) = futures::future::try_join(
-            stored_hosts(pool, &fingerprints),
-            account_sales(pool, &fingerprints),
-        )
-        .await?;
+        let (hosts, ascii_lowercase) = stored_hosts(pool, &fingerprints).await?;
         Ok(Known {
             fingerprints,
             hosts,
-            account_sales,
+            account_sales: OnceCell::new(),
             ascii_lowercase,
+        })
+    }
+
+    /// The book's account sales, read by the first caller (the others wait
+    /// for that read).
+    pub(super) async fn account_sales(
+        &self,
+        pool: &PgPool,
+    ) -> Result<BookedSales<'_>, MonitoringError> {
+        let sales = self
+            .account_sales
+            .get_or_try_init(|| account_sales(pool, &self.fingerprints))
+            .await?;
+        Ok(BookedSales {
+            sales,
+            fingerprints: &self.fingerprints,
         })
     }
 
@@ -124,9 +140,17 @@ impl Known {
         self.hosts
             .get(&self.fingerprints.host(name_key, address, port))
     }
+}
 
-    pub(super) fn sale_is_booked(&self, key: &SaleKey<'_>) -> bool {
-        self.account_sales.contains(&self.fingerprints.of(key))
+/// The account sales in the book, by fingerprint.
+pub(super) struct BookedSales<'k> {
+    sales: &'k HashSet<u128>,
+    fingerprints: &'k Fingerprints,
+}
+
+impl BookedSales<'_> {
+    pub(super) fn contains(&self, key: &SaleKey<'_>) -> bool {
+        self.sales.contains(&self.fingerprints.of(key))
     }
 }
 
