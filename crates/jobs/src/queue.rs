@@ -242,15 +242,22 @@ pub(crate) async fn extend_leases(
     Ok(result.rows_affected())
 }
 
-/// Marks a job done. `false` means the runner had lost the lease and another
-/// runner owns the job now; its result is then not recorded.
-pub(crate) async fn mark_done(pool: &PgPool, runner_id: &str, id: JobId) -> Result<bool, Error> {
+/// Marks a job done. The claim is named by runner and attempt: `false` means
+/// its lease lapsed and the job was claimed again since, by another runner or
+/// by this one, so this result is not recorded and the newer claim decides.
+pub(crate) async fn mark_done(
+    pool: &PgPool,
+    runner_id: &str,
+    id: JobId,
+    attempt: i32,
+) -> Result<bool, Error> {
     let result = sqlx::query!(
         r#"UPDATE job SET status = 'done', locked_by = NULL, locked_until = NULL,
                           last_error = NULL, finished_at = now()
-           WHERE id = $1 AND locked_by = $2 AND status = 'running'"#,
+           WHERE id = $1 AND locked_by = $2 AND attempts = $3 AND status = 'running'"#,
         id,
         runner_id,
+        attempt,
     )
     .execute(pool)
     .await?;
@@ -259,11 +266,12 @@ pub(crate) async fn mark_done(pool: &PgPool, runner_id: &str, id: JobId) -> Resu
 
 /// Puts a failed job back on the queue to run after `retry_after`, or marks
 /// it dead when that is `None`. A refunded attempt does not count toward
-/// `max_attempts`.
+/// `max_attempts`. The claim is named as for [`mark_done`].
 pub(crate) async fn mark_failed(
     pool: &PgPool,
     runner_id: &str,
     id: JobId,
+    attempt: i32,
     error: &str,
     retry_after: Option<Duration>,
     refund_attempt: bool,
@@ -275,12 +283,13 @@ pub(crate) async fn mark_failed(
                                   last_error = $3,
                                   run_at = now() + make_interval(secs => $4),
                                   attempts = CASE WHEN $5 THEN GREATEST(attempts - 1, 0) ELSE attempts END
-                   WHERE id = $1 AND locked_by = $2 AND status = 'running'"#,
+                   WHERE id = $1 AND locked_by = $2 AND attempts = $6 AND status = 'running'"#,
                 id,
                 runner_id,
                 error,
                 delay.as_secs_f64(),
                 refund_attempt,
+                attempt,
             )
             .execute(pool)
             .await?
@@ -289,10 +298,11 @@ pub(crate) async fn mark_failed(
             sqlx::query!(
                 r#"UPDATE job SET status = 'dead', locked_by = NULL, locked_until = NULL,
                                   last_error = $3, finished_at = now()
-                   WHERE id = $1 AND locked_by = $2 AND status = 'running'"#,
+                   WHERE id = $1 AND locked_by = $2 AND attempts = $4 AND status = 'running'"#,
                 id,
                 runner_id,
                 error,
+                attempt,
             )
             .execute(pool)
             .await?

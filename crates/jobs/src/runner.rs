@@ -2,7 +2,7 @@
 //! job on its own task, keep the leases of running jobs alive, fire periodic
 //! schedules, and on shutdown finish or release what was claimed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use futures::FutureExt;
 use rand::Rng;
 use sqlx::PgPool;
-use tokio::task::JoinSet;
+use tokio::task::{JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use crate::Error;
@@ -99,8 +99,7 @@ impl JobRunner {
     }
 
     async fn run(self: Arc<Self>, shutdown: CancellationToken) {
-        let mut running: JoinSet<JobId> = JoinSet::new();
-        let mut in_flight: HashSet<JobId> = HashSet::new();
+        let mut jobs = InFlight::default();
         let mut heartbeat = tokio::time::interval(self.config.lease / 3);
         let mut schedule_tick = tokio::time::interval(self.config.schedule_tick);
         let mut poll = tokio::time::interval(self.config.poll_interval);
@@ -114,45 +113,32 @@ impl JobRunner {
         let kinds: Vec<String> = self.registry.kinds().map(str::to_owned).collect();
 
         while !shutdown.is_cancelled() {
-            // Tasks that have finished leave `in_flight` before any claim: a
-            // job one of them has just given back (a 429's short wait) can be
-            // due again already, and a claim that found its id still listed
-            // took it for one running here and left it claimed, unrun, until
-            // its lease lapsed (30 s in tests, minutes in a shop).
-            while let Some(finished) = running.try_join_next() {
-                if let Ok(id) = finished {
-                    in_flight.remove(&id);
-                }
+            // Ended tasks first, so that a claim finds their jobs free.
+            while let Some(finished) = jobs.tasks.try_join_next() {
+                jobs.finished(&self, finished);
             }
-            let capacity = self.config.concurrency.saturating_sub(in_flight.len());
+            let capacity = self.config.concurrency.saturating_sub(jobs.ids.len());
             if claim_now && capacity > 0 {
                 let limit = i64::try_from(capacity).unwrap_or(i64::MAX);
                 match queue::claim(&self.pool, &self.id, &kinds, limit, self.config.lease).await {
-                    Ok(jobs) => {
-                        for job in jobs {
-                            // A late heartbeat can let our own lease lapse and
-                            // the claim take the job again: it is already
-                            // running here, and the claim just renewed it.
-                            if in_flight.insert(job.id) {
-                                running.spawn(Arc::clone(&self).execute(job));
-                            }
+                    Ok(claimed) => {
+                        for job in claimed {
+                            jobs.start(&self, job);
                         }
                     }
                     Err(error) => tracing::warn!(runner = %self.id, %error, "claiming jobs failed"),
                 }
             }
             claim_now = false;
-            let full = in_flight.len() >= self.config.concurrency;
+            let full = jobs.ids.len() >= self.config.concurrency;
             tokio::select! {
                 biased;
                 () = shutdown.cancelled() => {}
-                Some(finished) = running.join_next(), if !running.is_empty() => {
-                    if let Ok(id) = finished {
-                        in_flight.remove(&id);
-                    }
-                    claim_now = self.config.concurrency - in_flight.len() >= refill_at;
+                Some(finished) = jobs.tasks.join_next(), if !jobs.tasks.is_empty() => {
+                    jobs.finished(&self, finished);
+                    claim_now = self.config.concurrency - jobs.ids.len() >= refill_at;
                 }
-                _ = heartbeat.tick() => self.extend_leases(&in_flight).await,
+                _ = heartbeat.tick() => self.extend_leases(&jobs.ids).await,
                 _ = schedule_tick.tick() => {
                     if let Err(error) = schedule::fire_due_schedules(&self.pool).await {
                         tracing::warn!(runner = %self.id, %error, "firing schedules failed");
@@ -161,32 +147,29 @@ impl JobRunner {
                 _ = poll.tick(), if !full => claim_now = true,
             }
         }
-        self.drain(running, in_flight, heartbeat).await;
+        self.drain(jobs, heartbeat).await;
     }
 
-    /// Waits up to the grace period for running jobs, then hands the rest back.
-    async fn drain(
-        &self,
-        mut running: JoinSet<JobId>,
-        mut in_flight: HashSet<JobId>,
-        mut heartbeat: tokio::time::Interval,
-    ) {
+    /// Waits up to the grace period for running jobs, then hands the rest
+    /// back, with the claims that were waiting for a task to end.
+    async fn drain(self: Arc<Self>, mut jobs: InFlight, mut heartbeat: tokio::time::Interval) {
+        // Nothing new starts now: a waiting claim is released below.
+        let waiting = std::mem::take(&mut jobs.waiting);
         let deadline = tokio::time::sleep(self.config.shutdown_grace);
         tokio::pin!(deadline);
-        while !running.is_empty() {
+        while !jobs.tasks.is_empty() {
             tokio::select! {
-                Some(finished) = running.join_next() => {
-                    if let Ok(id) = finished {
-                        in_flight.remove(&id);
-                    }
+                Some(finished) = jobs.tasks.join_next() => {
+                    jobs.finished(&self, finished);
                 }
-                _ = heartbeat.tick() => self.extend_leases(&in_flight).await,
+                _ = heartbeat.tick() => self.extend_leases(&jobs.ids).await,
                 () = &mut deadline => break,
             }
         }
-        running.shutdown().await;
-        if !in_flight.is_empty() {
-            let ids: Vec<JobId> = in_flight.into_iter().collect();
+        jobs.tasks.shutdown().await;
+        jobs.ids.extend(waiting.into_keys());
+        if !jobs.ids.is_empty() {
+            let ids: Vec<JobId> = jobs.ids.into_iter().collect();
             match queue::release(&self.pool, &self.id, &ids).await {
                 Ok(released) => {
                     tracing::info!(runner = %self.id, released, "released unfinished jobs")
@@ -217,7 +200,7 @@ impl JobRunner {
         let started = Instant::now();
         let outcome = self.run_handler(job.clone()).await;
         let recorded = match &outcome {
-            Ok(()) => queue::mark_done(&self.pool, &self.id, id).await,
+            Ok(()) => queue::mark_done(&self.pool, &self.id, id, job.attempt).await,
             Err(failure) => {
                 let retry_after = match failure {
                     JobError::Permanent(_) => None,
@@ -241,6 +224,7 @@ impl JobRunner {
                     &self.pool,
                     &self.id,
                     id,
+                    job.attempt,
                     &message,
                     retry_after,
                     refund_attempt,
@@ -256,7 +240,7 @@ impl JobRunner {
         match recorded {
             Ok(true) => {}
             Ok(false) => {
-                tracing::warn!(job = id, %kind, "lease was lost before the job finished; another runner owns it")
+                tracing::warn!(job = id, %kind, "lease was lost before the job finished; a newer claim owns it")
             }
             Err(error) => {
                 tracing::error!(job = id, %kind, %error, "recording the job's result failed")
@@ -299,6 +283,49 @@ impl JobRunner {
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown panic".to_owned());
                 Err(JobError::Retry(anyhow::anyhow!("job panicked: {message}")))
+            }
+        }
+    }
+}
+
+/// The jobs a runner holds: a task per running job, and claims that wait for
+/// their job's earlier task to end.
+///
+/// A claim can return a job whose task here has not ended yet, in two ways:
+/// the task has recorded a retry that is already due but has not been
+/// polled to its end (on a busy machine, long enough for the next claim),
+/// or the task is still running and its lease lapsed (a late heartbeat).
+/// Either way the new claim is the job's live one (results are recorded
+/// against the claim's attempt), so it runs once the earlier task ends:
+/// never two at once, and never left claimed but unrun until its lease
+/// lapses, which is how a retried job once stood still for minutes.
+#[derive(Default)]
+struct InFlight {
+    tasks: JoinSet<JobId>,
+    /// Every job this runner holds a claim on, running or waiting.
+    ids: HashSet<JobId>,
+    waiting: HashMap<JobId, ClaimedJob>,
+}
+
+impl InFlight {
+    fn start(&mut self, runner: &Arc<JobRunner>, job: ClaimedJob) {
+        if self.ids.insert(job.id) {
+            self.tasks.spawn(Arc::clone(runner).execute(job));
+        } else {
+            self.waiting.insert(job.id, job);
+        }
+    }
+
+    fn finished(&mut self, runner: &Arc<JobRunner>, finished: Result<JobId, JoinError>) {
+        // A task's own failure cannot name its job; `execute` catches the
+        // handler's panics, so only an aborted runner gets here.
+        let Ok(id) = finished else { return };
+        match self.waiting.remove(&id) {
+            Some(next) => {
+                self.tasks.spawn(Arc::clone(runner).execute(next));
+            }
+            None => {
+                self.ids.remove(&id);
             }
         }
     }
