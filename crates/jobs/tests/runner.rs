@@ -533,7 +533,7 @@ async fn retry_after_is_waited_out_and_never_uses_up_attempts(pool: PgPool) {
         .unwrap()
     };
     // Well under the 30 s lease: a job claimed but never run (see the
-    // runner's reaping before a claim) would only move when it lapsed.
+    // runner's `InFlight`) would only move when it lapsed.
     wait_until(Duration::from_secs(10), "flooded job done", || async {
         find_job(&pool, job).await.unwrap().unwrap().status == JobStatus::Done
     })
