@@ -274,7 +274,12 @@ impl JobRunner {
             payload: job.payload,
             pool: self.pool.clone(),
         };
-        match AssertUnwindSafe(handler(context)).catch_unwind().await {
+        // The handler is called inside the caught future: one that panics
+        // before it returns its future is retried like any other panic.
+        match AssertUnwindSafe(async move { handler(context).await })
+            .catch_unwind()
+            .await
+        {
             Ok(result) => result,
             Err(panic) => {
                 let message = panic
@@ -317,8 +322,8 @@ impl InFlight {
     }
 
     fn finished(&mut self, runner: &Arc<JobRunner>, finished: Result<JobId, JoinError>) {
-        // A task's own failure cannot name its job; `execute` catches the
-        // handler's panics, so only an aborted runner gets here.
+        // A failed task is not mapped back to its job: `execute` catches
+        // every panic of the handler, so only an aborted runner gets here.
         let Ok(id) = finished else { return };
         match self.waiting.remove(&id) {
             Some(next) => {

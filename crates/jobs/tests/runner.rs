@@ -336,6 +336,12 @@ async fn failing_jobs_retry_with_backoff_then_die(pool: PgPool) {
         .handle("test.panics", |context| async move {
             assert!(context.attempt > 1, "first attempt panics");
             Ok(())
+        })
+        // Panics before it returns its future, as a handler that checks
+        // its payload first may.
+        .handle("test.panics_at_once", |context| {
+            assert!(context.attempt > 1, "first attempt panics at once");
+            async { Ok(()) }
         });
     let runner = JobRunner::new(pool.clone(), registry, fast_config())
         .start()
@@ -351,13 +357,14 @@ async fn failing_jobs_retry_with_backoff_then_die(pool: PgPool) {
     };
     let broken = enqueue_now(&pool, "test.broken", serde_json::json!({})).await;
     let panics = enqueue_now(&pool, "test.panics", serde_json::json!({})).await;
+    let panics_at_once = enqueue_now(&pool, "test.panics_at_once", serde_json::json!({})).await;
 
     // Well under the 30 s lease: a retry claimed while its failed attempt's
     // task was still ending once sat unrun until the lease lapsed, and then
     // counted a third attempt.
     wait_until(Duration::from_secs(20), "jobs settled", || async {
         let summary = queue_summary(&pool).await.unwrap();
-        summary.dead == 2 && summary.done == 1
+        summary.dead == 2 && summary.done == 2
     })
     .await;
     runner.shutdown().await;
@@ -376,6 +383,12 @@ async fn failing_jobs_retry_with_backoff_then_die(pool: PgPool) {
         (panics.status, panics.attempts),
         (JobStatus::Done, 2),
         "a panic is retried like an error"
+    );
+    let panics_at_once = find_job(&pool, panics_at_once).await.unwrap().unwrap();
+    assert_eq!(
+        (panics_at_once.status, panics_at_once.attempts),
+        (JobStatus::Done, 2),
+        "so is a panic before the handler's future exists"
     );
 }
 
