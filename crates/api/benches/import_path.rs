@@ -242,11 +242,9 @@ fn median_steps(runs: &[Run]) -> Vec<Step> {
         .map(|index| {
             let of_step = || runs.iter().map(move |run| &run.steps[index]);
             let times: Vec<Duration> = of_step().map(|step| step.elapsed).collect();
-            let mut sorted = times.clone();
-            sorted.sort();
             Step {
                 name: runs[0].steps[index].name,
-                elapsed: sorted[sorted.len() / 2],
+                elapsed: support::median(&times),
                 runs: times,
                 response_bytes: of_step().map(|step| step.response_bytes).max().unwrap_or(0),
                 rss_peak_bytes: of_step().map(|step| step.rss_peak_bytes).max().unwrap_or(0),
@@ -526,11 +524,6 @@ fn report(workbook: &sample::SampleWorkbook, runs: &[Run], floors: &[Floor]) {
         .unwrap_or(0);
     let growth = hwm.saturating_sub(idle);
     let verdict = |met: bool| if met { "met" } else { "NOT met" };
-    let median_of = |times: &[Duration]| {
-        let mut sorted = times.to_vec();
-        sorted.sort();
-        sorted[sorted.len() / 2]
-    };
     let listed = |times: &[Duration]| {
         times
             .iter()
@@ -540,7 +533,7 @@ fn report(workbook: &sample::SampleWorkbook, runs: &[Run], floors: &[Floor]) {
     };
     let parses: Vec<Duration> = floors.iter().map(|floor| floor.parse).collect();
     let stores: Vec<Duration> = floors.iter().map(|floor| floor.store).collect();
-    let (parse, store) = (median_of(&parses), median_of(&stores));
+    let (parse, store) = (support::median(&parses), support::median(&stores));
     println!(
         "Baseline, measured in the same runs: the machine's floor for each wait, the work no code of ours can \
          skip. For the upload, the parser alone on the same bytes (`spreadsheet::preview`, in the bench process); \

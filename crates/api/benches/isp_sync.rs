@@ -22,11 +22,6 @@ const SESSIONS: usize = 10_000;
 const ROUNDS: usize = 5;
 const TARGET: Duration = Duration::from_millis(300);
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
 fn ms(duration: Duration) -> String {
     format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
 }
@@ -99,7 +94,7 @@ async fn main() {
         fetches.push(started.elapsed());
     }
     assert_eq!(sessions.len(), SESSIONS);
-    let fetch = median(fetches);
+    let fetch = support::median(&fetches);
 
     // The database update: first everyone goes online, then steady syncs.
     let now = chrono::Utc::now();
@@ -122,7 +117,7 @@ async fn main() {
         steady_updates.push(started.elapsed());
         assert_eq!(applied.written, 0);
     }
-    let steady_update = median(steady_updates);
+    let steady_update = support::median(&steady_updates);
 
     // Whole syncs as "Sync now" runs them: steady, and with 5 % churn.
     let mut whole = Vec::new();
@@ -134,7 +129,7 @@ async fn main() {
         whole.push(started.elapsed());
         assert!(report.ok, "{}", report.message);
     }
-    let whole_steady = median(whole);
+    let whole_steady = support::median(&whole);
     for i in 0..SESSIONS / 20 {
         fake.log_out(&format!("pelanggan{i:05}"));
     }
@@ -171,7 +166,7 @@ async fn main() {
         tx.commit().await.unwrap();
         baselines.push(started.elapsed());
     }
-    let baseline = median(baselines);
+    let baseline = support::median(&baselines);
     let baseline_total = fetch + baseline;
     let peak_rss = support::status_kib(std::process::id(), "VmHWM:");
 
