@@ -102,8 +102,7 @@ impl Known {
     /// tell it as the database would: an ASCII name, and a database that
     /// lowercases ASCII as ASCII.
     fn name_key(&self, name: &str) -> Option<String> {
-        (self.ascii_lowercase && name.is_ascii())
-            .then(|| name.trim_matches(' ').to_ascii_lowercase())
+        app_name_key(self.ascii_lowercase, name)
     }
 
     /// The identity keys of a batch's names, in row order (`None` for a row
@@ -154,6 +153,12 @@ impl BookedSales<'_> {
     }
 }
 
+/// `lower(btrim(name))` as the app can tell it: for an ASCII name, when the
+/// database lowercases ASCII as ASCII.
+fn app_name_key(ascii_lowercase: bool, name: &str) -> Option<String> {
+    (ascii_lowercase && name.is_ascii()).then(|| name.trim_matches(' ').to_ascii_lowercase())
+}
+
 /// The identity keys of names the app cannot key itself, in their order.
 async fn keyed_by_database(
     conn: &mut PgConnection,
@@ -179,14 +184,25 @@ async fn stored_hosts(
     .fetch_one(&mut *conn)
     .await?;
     let mut hosts = HashMap::new();
+    // The database keys only the names the app cannot key as it would (an
+    // ASCII name has as many bytes as characters): most of the inventory
+    // then travels and is lowercased once, not twice.
     let mut rows = sqlx::query!(
-        r#"SELECT id, lower(btrim(name)) AS "name_key!", name, address, port, expires_on, price_minor, currency
-           FROM monitored_host"#
+        r#"SELECT id, name, address, port, expires_on, price_minor, currency,
+                  CASE WHEN NOT $1 OR octet_length(name) <> char_length(name) THEN lower(btrim(name)) END AS name_key
+           FROM monitored_host"#,
+        ascii_lowercase
     )
     .fetch(&mut *conn);
     while let Some(row) = rows.try_next().await? {
+        let name_key = match row.name_key {
+            Some(key) => key,
+            None => app_name_key(ascii_lowercase, &row.name).ok_or_else(|| {
+                MonitoringError::Internal(format!("host {} has a name the app cannot key", row.id))
+            })?,
+        };
         hosts.insert(
-            fingerprints.host(&row.name_key, &row.address, row.port),
+            fingerprints.host(&name_key, &row.address, row.port),
             StoredHost {
                 id: row.id,
                 name: row.name,
