@@ -333,7 +333,7 @@ impl From<monitoring::MonitoringError> for ApiError {
                     S::NotXlsx(_) => "not_xlsx",
                     S::ZipBomb(_) => "unsafe_workbook",
                     S::NoKnownSheets { .. } => "no_known_sheets",
-                    S::TooManyRows { .. } => "too_many_rows",
+                    S::TooManyRows { .. } | S::TooManyRowsInWorkbook { .. } => "too_many_rows",
                     S::Corrupt(_) | S::TooLarge { .. } | S::Stopped(_) => "corrupt_workbook",
                 };
                 ApiError::Rejected {

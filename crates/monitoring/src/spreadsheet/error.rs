@@ -27,6 +27,11 @@ pub enum SpreadsheetError {
     #[error("sheet `{sheet}` has more than {limit} data rows; split the import into smaller files")]
     TooManyRows { sheet: String, limit: usize },
 
+    #[error(
+        "the workbook has more than {limit} data rows in its VPS and AKUN sheets together; split the import into smaller files"
+    )]
+    TooManyRowsInWorkbook { limit: usize },
+
     /// The row sink stopped taking rows (its consumer failed and reports
     /// why itself); not the uploader's fault.
     #[error("reading the workbook was stopped: {0}")]
