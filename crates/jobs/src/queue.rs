@@ -242,67 +242,85 @@ pub(crate) async fn extend_leases(
     Ok(result.rows_affected())
 }
 
-/// Marks a job done. The claim is named by runner and attempt: `false` means
-/// its lease lapsed and the job was claimed again since, by another runner or
-/// by this one, so this result is not recorded and the newer claim decides.
-pub(crate) async fn mark_done(
-    pool: &PgPool,
-    runner_id: &str,
-    id: JobId,
-    attempt: i32,
-) -> Result<bool, Error> {
+/// One claim of a job: the runner that holds it and the attempt it is. A
+/// result is recorded against the claim, so that a run whose lease lapsed
+/// (the job was claimed again since, by another runner or by this one)
+/// cannot settle the newer claim.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Claim<'r> {
+    pub runner_id: &'r str,
+    pub job: JobId,
+    pub attempt: i32,
+}
+
+/// What becomes of a job whose attempt failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AfterFailure {
+    /// Back on the queue to run after `delay`. A refunded attempt does not
+    /// count toward `max_attempts`.
+    Retry {
+        delay: Duration,
+        refund_attempt: bool,
+    },
+    /// Dead: never run again.
+    Dead,
+}
+
+/// Marks a job done. `false` means the claim is no longer the job's (its
+/// lease lapsed and the job was claimed again), so this result is not
+/// recorded and the newer claim decides.
+pub(crate) async fn mark_done(pool: &PgPool, claim: Claim<'_>) -> Result<bool, Error> {
     let result = sqlx::query!(
         r#"UPDATE job SET status = 'done', locked_by = NULL, locked_until = NULL,
                           last_error = NULL, finished_at = now()
            WHERE id = $1 AND locked_by = $2 AND attempts = $3 AND status = 'running'"#,
-        id,
-        runner_id,
-        attempt,
+        claim.job,
+        claim.runner_id,
+        claim.attempt,
     )
     .execute(pool)
     .await?;
     Ok(result.rows_affected() == 1)
 }
 
-/// Puts a failed job back on the queue to run after `retry_after`, or marks
-/// it dead when that is `None`. A refunded attempt does not count toward
-/// `max_attempts`. The claim is named as for [`mark_done`].
+/// Records a failed attempt: the job is queued again or dead, as `next`
+/// says. `false` as for [`mark_done`].
 pub(crate) async fn mark_failed(
     pool: &PgPool,
-    runner_id: &str,
-    id: JobId,
-    attempt: i32,
+    claim: Claim<'_>,
     error: &str,
-    retry_after: Option<Duration>,
-    refund_attempt: bool,
+    next: AfterFailure,
 ) -> Result<bool, Error> {
-    let result = match retry_after {
-        Some(delay) => {
+    let result = match next {
+        AfterFailure::Retry {
+            delay,
+            refund_attempt,
+        } => {
             sqlx::query!(
                 r#"UPDATE job SET status = 'queued', locked_by = NULL, locked_until = NULL,
                                   last_error = $3,
                                   run_at = now() + make_interval(secs => $4),
                                   attempts = CASE WHEN $5 THEN GREATEST(attempts - 1, 0) ELSE attempts END
                    WHERE id = $1 AND locked_by = $2 AND attempts = $6 AND status = 'running'"#,
-                id,
-                runner_id,
+                claim.job,
+                claim.runner_id,
                 error,
                 delay.as_secs_f64(),
                 refund_attempt,
-                attempt,
+                claim.attempt,
             )
             .execute(pool)
             .await?
         }
-        None => {
+        AfterFailure::Dead => {
             sqlx::query!(
                 r#"UPDATE job SET status = 'dead', locked_by = NULL, locked_until = NULL,
                                   last_error = $3, finished_at = now()
                    WHERE id = $1 AND locked_by = $2 AND attempts = $4 AND status = 'running'"#,
-                id,
-                runner_id,
+                claim.job,
+                claim.runner_id,
                 error,
-                attempt,
+                claim.attempt,
             )
             .execute(pool)
             .await?

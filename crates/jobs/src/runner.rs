@@ -14,7 +14,7 @@ use tokio::task::{JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use crate::Error;
-use crate::queue::{self, ClaimedJob, JobId};
+use crate::queue::{self, AfterFailure, ClaimedJob, JobId};
 use crate::registry::{JobContext, JobError, Registry};
 use crate::schedule;
 
@@ -199,37 +199,38 @@ impl JobRunner {
         let kind = job.kind.clone();
         let started = Instant::now();
         let outcome = self.run_handler(job.clone()).await;
+        let claim = queue::Claim {
+            runner_id: &self.id,
+            job: id,
+            attempt: job.attempt,
+        };
         let recorded = match &outcome {
-            Ok(()) => queue::mark_done(&self.pool, &self.id, id, job.attempt).await,
+            Ok(()) => queue::mark_done(&self.pool, claim).await,
             Err(failure) => {
-                let retry_after = match failure {
-                    JobError::Permanent(_) => None,
+                let next = match failure {
+                    JobError::Permanent(_) => AfterFailure::Dead,
                     // The remote asked us to wait: the job did nothing wrong,
                     // so the attempt is given back and it never dies of this.
-                    JobError::RetryAfter { delay, .. } => Some(*delay),
-                    _ if job.attempt >= job.max_attempts => None,
-                    JobError::Retry(_) => Some(self.config.retry_delay(job.attempt)),
+                    JobError::RetryAfter { delay, .. } => AfterFailure::Retry {
+                        delay: *delay,
+                        refund_attempt: true,
+                    },
+                    _ if job.attempt >= job.max_attempts => AfterFailure::Dead,
+                    JobError::Retry(_) => AfterFailure::Retry {
+                        delay: self.config.retry_delay(job.attempt),
+                        refund_attempt: false,
+                    },
                 };
-                let refund_attempt = matches!(failure, JobError::RetryAfter { .. });
                 let message = failure.to_string();
-                match retry_after {
-                    Some(delay) => {
+                match next {
+                    AfterFailure::Retry { delay, .. } => {
                         tracing::warn!(job = id, %kind, attempt = job.attempt, ?delay, error = %message, "job failed, will retry")
                     }
-                    None => {
+                    AfterFailure::Dead => {
                         tracing::error!(job = id, %kind, attempt = job.attempt, error = %message, "job is dead")
                     }
                 }
-                queue::mark_failed(
-                    &self.pool,
-                    &self.id,
-                    id,
-                    job.attempt,
-                    &message,
-                    retry_after,
-                    refund_attempt,
-                )
-                .await
+                queue::mark_failed(&self.pool, claim, &message, next).await
             }
         };
         let result = if outcome.is_ok() { "done" } else { "failed" };
