@@ -114,7 +114,7 @@ impl JobRunner {
 
         while !shutdown.is_cancelled() {
             // Ended tasks first, so that a claim finds their jobs free.
-            while let Some(finished) = jobs.tasks.try_join_next() {
+            while let Some(finished) = jobs.tasks.try_join_next_with_id() {
                 jobs.finished(&self, finished);
             }
             let capacity = self.config.concurrency.saturating_sub(jobs.ids.len());
@@ -134,7 +134,7 @@ impl JobRunner {
             tokio::select! {
                 biased;
                 () = shutdown.cancelled() => {}
-                Some(finished) = jobs.tasks.join_next(), if !jobs.tasks.is_empty() => {
+                Some(finished) = jobs.tasks.join_next_with_id(), if !jobs.tasks.is_empty() => {
                     jobs.finished(&self, finished);
                     claim_now = self.config.concurrency - jobs.ids.len() >= refill_at;
                 }
@@ -159,7 +159,7 @@ impl JobRunner {
         tokio::pin!(deadline);
         while !jobs.tasks.is_empty() {
             tokio::select! {
-                Some(finished) = jobs.tasks.join_next() => {
+                Some(finished) = jobs.tasks.join_next_with_id() => {
                     jobs.finished(&self, finished);
                 }
                 _ = heartbeat.tick() => self.extend_leases(&jobs.ids).await,
@@ -308,6 +308,9 @@ impl JobRunner {
 #[derive(Default)]
 struct InFlight {
     tasks: JoinSet<JobId>,
+    /// The job of each task, so that a task that fails (panics outside the
+    /// handler, or is aborted) still gives its job back.
+    job_of_task: HashMap<tokio::task::Id, JobId>,
     /// Every job this runner holds a claim on, running or waiting.
     ids: HashSet<JobId>,
     waiting: HashMap<JobId, ClaimedJob>,
@@ -316,24 +319,54 @@ struct InFlight {
 impl InFlight {
     fn start(&mut self, runner: &Arc<JobRunner>, job: ClaimedJob) {
         if self.ids.insert(job.id) {
-            self.tasks.spawn(Arc::clone(runner).execute(job));
+            self.spawn(job.id, Arc::clone(runner).execute(job));
         } else {
             self.waiting.insert(job.id, job);
         }
     }
 
-    fn finished(&mut self, runner: &Arc<JobRunner>, finished: Result<JobId, JoinError>) {
-        // A failed task is not mapped back to its job: `execute` catches
-        // every panic of the handler, so only an aborted runner gets here.
-        let Ok(id) = finished else { return };
-        match self.waiting.remove(&id) {
-            Some(next) => {
-                self.tasks.spawn(Arc::clone(runner).execute(next));
-            }
-            None => {
-                self.ids.remove(&id);
-            }
+    fn spawn(
+        &mut self,
+        id: JobId,
+        task: impl std::future::Future<Output = JobId> + Send + 'static,
+    ) {
+        let task = self.tasks.spawn(task);
+        self.job_of_task.insert(task.id(), id);
+    }
+
+    /// Takes an ended task's job off the runner, or starts the claim that
+    /// waited for it.
+    fn finished(
+        &mut self,
+        runner: &Arc<JobRunner>,
+        finished: Result<(tokio::task::Id, JobId), JoinError>,
+    ) {
+        if let Some(next) = self.ended(finished) {
+            self.spawn(next.id, Arc::clone(runner).execute(next));
         }
+    }
+
+    /// Books an ended task; answers the claim that waited for it, if any.
+    /// A task that failed recorded no result: its job's lease is no longer
+    /// renewed, so it lapses and the job runs again, like a crashed
+    /// runner's.
+    fn ended(
+        &mut self,
+        finished: Result<(tokio::task::Id, JobId), JoinError>,
+    ) -> Option<ClaimedJob> {
+        let task = match &finished {
+            Ok((task, _)) => *task,
+            Err(error) => error.id(),
+        };
+        let id = self.job_of_task.remove(&task)?;
+        if let Err(error) = finished {
+            tracing::error!(job = id, %error, "a job's task failed outside its handler; the job runs again once its lease lapses");
+        }
+        let next = self.waiting.remove(&id);
+        if next.is_none() {
+            self.ids.remove(&id);
+        }
+        next
     }
 }
 
@@ -362,5 +395,55 @@ impl RunnerHandle {
     /// no more heartbeats. Its jobs return to the queue when their lease ends.
     pub fn kill(self) {
         self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(id: JobId, attempt: i32) -> ClaimedJob {
+        ClaimedJob {
+            id,
+            kind: "test.job".to_owned(),
+            payload: serde_json::Value::Null,
+            attempt,
+            max_attempts: 5,
+        }
+    }
+
+    /// Before, a task that failed outside the handler (a panic while
+    /// recording its result) kept its job in flight: the heartbeat renewed
+    /// the job's lease for as long as the runner lived and it never ran
+    /// again.
+    #[tokio::test]
+    async fn a_task_that_fails_outside_the_handler_gives_its_job_back() {
+        let mut jobs = InFlight::default();
+        for id in [7, 8, 9] {
+            jobs.ids.insert(id);
+        }
+        jobs.spawn(7, async { panic!("recording the result failed") });
+        jobs.spawn(8, async { 8 });
+        jobs.spawn(9, async { panic!("recording the result failed") });
+        // A newer claim of job 9 waits for its failed task.
+        jobs.waiting.insert(9, claim(9, 2));
+
+        let mut started_next = Vec::new();
+        let mut ended = 0;
+        while let Some(finished) = jobs.tasks.join_next_with_id().await {
+            ended += 1;
+            if let Some(next) = jobs.ended(finished) {
+                started_next.push((next.id, next.attempt));
+            }
+        }
+        assert_eq!(ended, 3);
+        assert_eq!(started_next, vec![(9, 2)], "the waiting claim starts");
+        assert_eq!(
+            jobs.ids,
+            HashSet::from([9]),
+            "only the claim that starts is held"
+        );
+        assert!(jobs.job_of_task.is_empty());
+        assert!(jobs.waiting.is_empty());
     }
 }
