@@ -446,4 +446,57 @@ mod tests {
         assert!(jobs.job_of_task.is_empty());
         assert!(jobs.waiting.is_empty());
     }
+
+    /// A claim that waits for its job's earlier task is taken aside when
+    /// shutdown begins; if that task then ends within the grace period, its
+    /// job leaves the set of held jobs, and only the waiting claim still
+    /// holds it. Shutdown must release that claim too, or the job stands
+    /// claimed and unrun until the lease lapses.
+    #[sqlx::test(migrations = "../../migrations")]
+    async fn a_claim_waiting_when_shutdown_begins_is_released(pool: PgPool) {
+        let mut conn = pool.acquire().await.expect("connection");
+        let job = queue::enqueue(
+            &mut conn,
+            queue::NewJob::new("test.job", &()).expect("new job"),
+        )
+        .await
+        .expect("enqueue")
+        .expect("not a duplicate");
+        drop(conn);
+        let runner = Arc::new(JobRunner::new(
+            pool.clone(),
+            Registry::new(),
+            RunnerConfig {
+                shutdown_grace: Duration::from_secs(5),
+                ..RunnerConfig::default()
+            },
+        ));
+        let kinds = ["test.job".to_owned()];
+        let claimed = queue::claim(&pool, &runner.id, &kinds, 1, Duration::from_secs(60))
+            .await
+            .expect("claim");
+        let [claim] = <[ClaimedJob; 1]>::try_from(claimed).expect("one job claimed");
+        assert_eq!(claim.id, job);
+
+        let mut jobs = InFlight::default();
+        jobs.ids.insert(job);
+        // The job's earlier task, ending just after shutdown begins.
+        jobs.spawn(job, async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            job
+        });
+        jobs.waiting.insert(job, claim);
+        let heartbeat = tokio::time::interval(Duration::from_secs(20));
+        Arc::clone(&runner).drain(jobs, heartbeat).await;
+
+        let (status, locked_by, attempts): (String, Option<String>, i32) =
+            sqlx::query_as("SELECT status, locked_by, attempts FROM job WHERE id = $1")
+                .bind(job)
+                .fetch_one(&pool)
+                .await
+                .expect("job");
+        assert_eq!(status, "queued");
+        assert_eq!(locked_by, None);
+        assert_eq!(attempts, 0, "the interrupted attempt is given back");
+    }
 }
