@@ -194,7 +194,7 @@ impl JobRunner {
         }
     }
 
-    async fn execute(self: Arc<Self>, job: ClaimedJob) -> JobId {
+    async fn execute(self: Arc<Self>, job: ClaimedJob) {
         let id = job.id;
         let kind = job.kind.clone();
         let started = Instant::now();
@@ -247,7 +247,6 @@ impl JobRunner {
                 tracing::error!(job = id, %kind, %error, "recording the job's result failed")
             }
         }
-        id
     }
 
     async fn run_handler(&self, job: ClaimedJob) -> Result<(), JobError> {
@@ -307,9 +306,10 @@ impl JobRunner {
 /// lapses, which is how a retried job once stood still for minutes.
 #[derive(Default)]
 struct InFlight {
-    tasks: JoinSet<JobId>,
-    /// The job of each task, so that a task that fails (panics outside the
+    /// A task per running job; a task ends with nothing, its job is found
+    /// by the task's id, so that one that fails (panics outside the
     /// handler, or is aborted) still gives its job back.
+    tasks: JoinSet<()>,
     job_of_task: HashMap<tokio::task::Id, JobId>,
     /// Every job this runner holds a claim on, running or waiting.
     ids: HashSet<JobId>,
@@ -325,11 +325,7 @@ impl InFlight {
         }
     }
 
-    fn spawn(
-        &mut self,
-        id: JobId,
-        task: impl std::future::Future<Output = JobId> + Send + 'static,
-    ) {
+    fn spawn(&mut self, id: JobId, task: impl std::future::Future<Output = ()> + Send + 'static) {
         let task = self.tasks.spawn(task);
         self.job_of_task.insert(task.id(), id);
     }
@@ -339,7 +335,7 @@ impl InFlight {
     fn finished(
         &mut self,
         runner: &Arc<JobRunner>,
-        finished: Result<(tokio::task::Id, JobId), JoinError>,
+        finished: Result<(tokio::task::Id, ()), JoinError>,
     ) {
         if let Some(next) = self.ended(finished) {
             self.spawn(next.id, Arc::clone(runner).execute(next));
@@ -350,12 +346,9 @@ impl InFlight {
     /// A task that failed recorded no result: its job's lease is no longer
     /// renewed, so it lapses and the job runs again, like a crashed
     /// runner's.
-    fn ended(
-        &mut self,
-        finished: Result<(tokio::task::Id, JobId), JoinError>,
-    ) -> Option<ClaimedJob> {
+    fn ended(&mut self, finished: Result<(tokio::task::Id, ()), JoinError>) -> Option<ClaimedJob> {
         let task = match &finished {
-            Ok((task, _)) => *task,
+            Ok((task, ())) => *task,
             Err(error) => error.id(),
         };
         let id = self.job_of_task.remove(&task)?;
@@ -423,7 +416,7 @@ mod tests {
             jobs.ids.insert(id);
         }
         jobs.spawn(7, async { panic!("recording the result failed") });
-        jobs.spawn(8, async { 8 });
+        jobs.spawn(8, async {});
         jobs.spawn(9, async { panic!("recording the result failed") });
         // A newer claim of job 9 waits for its failed task.
         jobs.waiting.insert(9, claim(9, 2));
@@ -481,10 +474,7 @@ mod tests {
         let mut jobs = InFlight::default();
         jobs.ids.insert(job);
         // The job's earlier task, ending just after shutdown begins.
-        jobs.spawn(job, async move {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            job
-        });
+        jobs.spawn(job, tokio::time::sleep(Duration::from_millis(20)));
         jobs.waiting.insert(job, claim);
         let heartbeat = tokio::time::interval(Duration::from_secs(20));
         Arc::clone(&runner).drain(jobs, heartbeat).await;
