@@ -32,6 +32,7 @@ mod price;
 mod reader;
 pub mod sample;
 mod values;
+mod xlsx;
 
 pub use error::{ExportError, NotXlsxReason, SpreadsheetError};
 pub use export::{AccountSaleExportRow, HostExportRow, write_workbook};

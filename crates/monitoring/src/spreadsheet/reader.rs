@@ -3,9 +3,9 @@
 //! keeps only the cells of mapped columns for the row being read, and turns
 //! each finished row into a typed preview row.
 
-use std::io::{Cursor, Read, Seek};
+use std::io::Read;
 
-use calamine::{DataRef, Dimensions, Reader, SheetType, Xlsx, XlsxCellReader, XlsxError};
+use calamine::DataRef;
 
 use super::Limits;
 use super::cell::{self, CellValue, RowProblems};
@@ -16,6 +16,7 @@ use super::preview::{
     AccountSaleRow, Field, HostRow, IgnoredSheet, IgnoredSheetReason, ImportPreview, ImportSummary,
     RowCounts, SheetKind, SheetSummary,
 };
+use super::xlsx::{CellError, SheetCells, Workbook, WorkbookError};
 
 /// Excel has 16,384 columns; a header row claiming more is not worth keeping.
 const MAX_HEADER_CELLS: usize = 16_384;
@@ -79,9 +80,8 @@ pub(crate) fn read_rows(
     limits: &Limits,
     sink: &mut dyn RowSink,
 ) -> Result<ImportSummary, SpreadsheetError> {
-    let mut workbook: Xlsx<Cursor<&[u8]>> =
-        calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(corrupt)?;
-    let system = if workbook.has_1904_epoch() {
+    let mut workbook = Workbook::open(bytes)?;
+    let system = if workbook.is_1904() {
         DateSystem::Excel1904
     } else {
         DateSystem::Excel1900
@@ -89,9 +89,9 @@ pub(crate) fn read_rows(
 
     let mut to_read = Vec::new();
     let mut ignored_sheets = Vec::new();
-    for sheet in workbook.sheets_metadata() {
-        match classify(&sheet.name, sheet.typ) {
-            Ok(kind) => to_read.push((sheet.name.clone(), kind)),
+    for (index, sheet) in workbook.sheets().iter().enumerate() {
+        match classify(&sheet.name, sheet.is_worksheet) {
+            Ok(kind) => to_read.push((index, sheet.name.clone(), kind)),
             Err(reason) => ignored_sheets.push(IgnoredSheet {
                 name: sheet.name.clone(),
                 reason,
@@ -115,8 +115,8 @@ pub(crate) fn read_rows(
         },
         sink,
     };
-    for (name, kind) in to_read {
-        let mut cells = workbook.worksheet_cells_reader(&name).map_err(corrupt)?;
+    for (index, name, kind) in to_read {
+        let mut cells = workbook.cells(index)?;
         let summary = sheet_reader.read(&mut cells, name, kind)?;
         sheet_reader.summary.sheets.push(summary);
     }
@@ -125,7 +125,7 @@ pub(crate) fn read_rows(
 
 /// `VPS` sheets hold hosts and `AKUN` sheets account sales, by a
 /// case-insensitive substring of the name (`Data VPS 2025`, `akun-jual`).
-fn classify(name: &str, typ: SheetType) -> Result<SheetKind, IgnoredSheetReason> {
+fn classify(name: &str, is_worksheet: bool) -> Result<SheetKind, IgnoredSheetReason> {
     let lowercase = name.to_lowercase();
     let kind = match (lowercase.contains("vps"), lowercase.contains("akun")) {
         (true, false) => SheetKind::Hosts,
@@ -133,15 +133,22 @@ fn classify(name: &str, typ: SheetType) -> Result<SheetKind, IgnoredSheetReason>
         (true, true) => return Err(IgnoredSheetReason::AmbiguousName),
         (false, false) => return Err(IgnoredSheetReason::UnrecognisedName),
     };
-    if typ == SheetType::WorkSheet {
+    if is_worksheet {
         Ok(kind)
     } else {
         Err(IgnoredSheetReason::NotAWorksheet)
     }
 }
 
-fn corrupt(error: XlsxError) -> SpreadsheetError {
-    SpreadsheetError::Corrupt(error.to_string())
+/// A cell that cannot be read damages the whole sheet: the file is refused.
+fn corrupt(sheet: &str) -> impl FnOnce(CellError) -> SpreadsheetError {
+    move |error| {
+        WorkbookError::Cells {
+            sheet: sheet.to_owned(),
+            error,
+        }
+        .into()
+    }
 }
 
 const FIELD_COUNT: usize = Field::Qty as usize + 1;
@@ -190,9 +197,9 @@ struct SheetReader<'p> {
 }
 
 impl SheetReader<'_> {
-    fn read<RS: Read + Seek>(
+    fn read<'a, R: Read>(
         &mut self,
-        cells: &mut XlsxCellReader<'_, RS>,
+        cells: &mut SheetCells<'a, R>,
         sheet: String,
         kind: SheetKind,
     ) -> Result<SheetSummary, SpreadsheetError> {
@@ -200,13 +207,13 @@ impl SheetReader<'_> {
         let mut header_row: Option<u32> = None;
         let mut headers: Vec<(u32, String)> = Vec::new();
         let mut first_data_cell = None;
-        while let Some(cell) = cells.next_cell().map_err(corrupt)? {
-            let (row, column) = cell.get_position();
+        while let Some(cell) = cells.next_cell().map_err(corrupt(&sheet))? {
+            let (row, column) = (cell.row, cell.column);
             if header_row.is_some_and(|header| header != row) {
                 first_data_cell = Some(cell);
                 break;
             }
-            let value = CellValue::of(cell.get_value());
+            let value = CellValue::of(&cell.value);
             if !value.is_blank() && headers.len() < MAX_HEADER_CELLS {
                 headers.push((column, value.to_text().into_owned()));
                 header_row = Some(row);
@@ -230,7 +237,7 @@ impl SheetReader<'_> {
             ignored_headers: columns.ignored_headers.clone(),
             rows: RowCounts::default(),
         };
-        self.reserve_rows(kind, cells.dimensions(), header_row);
+        self.reserve_rows(kind, cells.declared_last_row(), header_row);
         let mut row_cells = RowCells::new();
         let mut current_row: Option<u32> = None;
         // The reader must not be asked again once it has reported the end of
@@ -238,7 +245,7 @@ impl SheetReader<'_> {
         // fetches the next one only after it is handled.
         let mut next_cell = first_data_cell;
         while let Some(cell) = next_cell.take() {
-            let (row, column) = cell.get_position();
+            let (row, column) = (cell.row, cell.column);
             if current_row != Some(row) {
                 if let Some(finished) = current_row {
                     self.finish_row(&mut summary, &columns, finished, &row_cells)?;
@@ -247,9 +254,9 @@ impl SheetReader<'_> {
                 current_row = Some(row);
             }
             if let Some(field) = columns.field_at(column) {
-                row_cells.set(field, cell.get_value().clone());
+                row_cells.set(field, cell.value);
             }
-            next_cell = cells.next_cell().map_err(corrupt)?;
+            next_cell = cells.next_cell().map_err(corrupt(&summary.name))?;
         }
         if let Some(finished) = current_row {
             self.finish_row(&mut summary, &columns, finished, &row_cells)?;
@@ -260,9 +267,16 @@ impl SheetReader<'_> {
     /// Makes room for the rows the sheet declares below its header, so the
     /// row vectors are not regrown (and copied) while reading. The declared
     /// size is the uploader's claim, so it is capped by the row limits.
-    fn reserve_rows(&mut self, kind: SheetKind, declared: Dimensions, header_row: Option<u32>) {
-        let Some(header_row) = header_row else { return };
-        let declared_rows = declared.end.0.saturating_sub(header_row) as usize;
+    fn reserve_rows(
+        &mut self,
+        kind: SheetKind,
+        declared_last_row: Option<u32>,
+        header_row: Option<u32>,
+    ) {
+        let (Some(header_row), Some(last_row)) = (header_row, declared_last_row) else {
+            return;
+        };
+        let declared_rows = last_row.saturating_sub(header_row) as usize;
         let allowed = self.limits.max_rows_per_sheet.min(
             self.limits
                 .max_rows_per_workbook
@@ -318,7 +332,7 @@ impl SheetReader<'_> {
     }
 }
 
-/// Excel numbers rows from 1; calamine from 0.
+/// Excel numbers rows from 1; the cell reader from 0.
 fn excel_row_number(index: u32) -> u32 {
     index.saturating_add(1)
 }
