@@ -287,7 +287,7 @@ pub struct ClosedImport<T> {
 // ---------------------------------------------------------------------------
 // Staging
 
-/// A batch of parsed rows on its way from the parser thread to a writer:
+/// A batch of parsed rows on its way from a parser thread to a writer:
 /// the `seq` of its first row (rows are numbered in file order, per kind),
 /// the rows, and for each whether a valid row for the same host (the same
 /// sale) came earlier in the file.
@@ -338,66 +338,106 @@ impl<T> Pending<T> {
     }
 }
 
-/// The parser thread's sink: rows go out in batches over a bounded
-/// channel, so the parser waits for the database rather than piling rows
-/// up in memory. Host rows are held to the uploader's address rules.
-struct BatchSink {
+/// A parsed row as the staging batches it.
+trait StagedRow: Sized + Send {
+    /// The fingerprint of what makes two rows the same host (the same
+    /// sale), for a valid row.
+    fn fingerprint(&self, fingerprints: &Fingerprints) -> Option<u128>;
+
+    fn batch(first_seq: i32, rows: Vec<Self>, repeats: Vec<bool>) -> Batch;
+}
+
+impl StagedRow for HostRow {
+    fn fingerprint(&self, fingerprints: &Fingerprints) -> Option<u128> {
+        // The host as confirming matches it: name ignoring case and
+        // surrounding spaces (a `ShortText` has none), address, port.
+        match (&self.name, &self.ip, self.port) {
+            (Some(name), Some(ip), Some(port)) if self.is_valid() => {
+                Some(fingerprints.of(&(name.as_str().to_lowercase(), ip, port.get())))
+            }
+            _ => None,
+        }
+    }
+
+    fn batch(first_seq: i32, rows: Vec<Self>, repeats: Vec<bool>) -> Batch {
+        Batch::Hosts(first_seq, rows, repeats)
+    }
+}
+
+impl StagedRow for AccountSaleRow {
+    fn fingerprint(&self, fingerprints: &Fingerprints) -> Option<u128> {
+        SaleKey::of(self).map(|key| fingerprints.of(&key))
+    }
+
+    fn batch(first_seq: i32, rows: Vec<Self>, repeats: Vec<bool>) -> Batch {
+        Batch::AccountSales(first_seq, rows, repeats)
+    }
+}
+
+/// A parser thread's sink for one kind of row: rows go out in batches over
+/// a bounded channel, so the parser waits for the database rather than
+/// piling rows up in memory.
+struct BatchSink<Row> {
     sender: mpsc::Sender<Batch>,
-    writer: WriteContext,
-    hosts: Pending<HostRow>,
-    sales: Pending<AccountSaleRow>,
+    pending: Pending<Row>,
     fingerprints: Fingerprints,
 }
 
-impl BatchSink {
-    fn new(sender: mpsc::Sender<Batch>, writer: WriteContext, fingerprints: Fingerprints) -> Self {
+impl<Row: StagedRow> BatchSink<Row> {
+    fn new(sender: mpsc::Sender<Batch>, fingerprints: Fingerprints) -> Self {
         BatchSink {
             sender,
-            writer,
-            hosts: Pending::new(),
-            sales: Pending::new(),
+            pending: Pending::new(),
             fingerprints,
         }
     }
 
-    fn send(&self, batch: Batch) -> Result<(), SpreadsheetError> {
+    fn send(
+        &self,
+        (first_seq, rows, repeats): (i32, Vec<Row>, Vec<bool>),
+    ) -> Result<(), SpreadsheetError> {
         self.sender
-            .blocking_send(batch)
+            .blocking_send(Row::batch(first_seq, rows, repeats))
             .map_err(|_| SpreadsheetError::Stopped("the import writer stopped".to_owned()))
     }
 
-    fn flush(&mut self) -> Result<(), SpreadsheetError> {
-        if !self.hosts.rows.is_empty() {
-            let (first_seq, rows, repeats) = self.hosts.take();
-            self.send(Batch::Hosts(first_seq, rows, repeats))?;
-        }
-        if !self.sales.rows.is_empty() {
-            let (first_seq, rows, repeats) = self.sales.take();
-            self.send(Batch::AccountSales(first_seq, rows, repeats))?;
-        }
-        Ok(())
-    }
-}
-
-impl RowSink for BatchSink {
-    fn host(&mut self, row: HostRow) -> Result<(), SpreadsheetError> {
-        // The host as confirming matches it: name ignoring case and
-        // surrounding spaces (a `ShortText` has none), address, port.
-        let fingerprint = match (&row.name, &row.ip, row.port) {
-            (Some(name), Some(ip), Some(port)) if row.is_valid() => Some(self.fingerprints.of(&(
-                name.as_str().to_lowercase(),
-                ip,
-                port.get(),
-            ))),
-            _ => None,
-        };
-        match self.hosts.push(row, fingerprint) {
-            Some((first_seq, rows, repeats)) => self.send(Batch::Hosts(first_seq, rows, repeats)),
+    fn push(&mut self, row: Row) -> Result<(), SpreadsheetError> {
+        let fingerprint = row.fingerprint(&self.fingerprints);
+        match self.pending.push(row, fingerprint) {
+            Some(batch) => self.send(batch),
             None => Ok(()),
         }
     }
 
-    fn vet_host(&self, row: &mut HostRow) {
+    /// Sends the rows short of a whole batch.
+    fn flush(&mut self) -> Result<(), SpreadsheetError> {
+        if self.pending.rows.is_empty() {
+            return Ok(());
+        }
+        let batch = self.pending.take();
+        self.send(batch)
+    }
+}
+
+impl RowSink<AccountSaleRow> for BatchSink<AccountSaleRow> {
+    fn row(&mut self, row: AccountSaleRow) -> Result<(), SpreadsheetError> {
+        self.push(row)
+    }
+}
+
+/// The `VPS` rows' sink: the rows are also held to the uploader's address
+/// rules.
+struct HostBatchSink {
+    batches: BatchSink<HostRow>,
+    writer: WriteContext,
+}
+
+impl RowSink<HostRow> for HostBatchSink {
+    fn row(&mut self, row: HostRow) -> Result<(), SpreadsheetError> {
+        self.batches.push(row)
+    }
+
+    fn vet(&self, row: &mut HostRow) {
         let Some(ip) = row.ip.as_ref().and_then(Host::ip) else {
             return;
         };
@@ -407,16 +447,6 @@ impl RowSink for BatchSink {
                 code: ProblemCode::AddressNotAllowed,
                 message: refused.to_string(),
             });
-        }
-    }
-
-    fn account_sale(&mut self, row: AccountSaleRow) -> Result<(), SpreadsheetError> {
-        let fingerprint = SaleKey::of(&row).map(|key| self.fingerprints.of(&key));
-        match self.sales.push(row, fingerprint) {
-            Some((first_seq, rows, repeats)) => {
-                self.send(Batch::AccountSales(first_seq, rows, repeats))
-            }
-            None => Ok(()),
         }
     }
 }
@@ -465,9 +495,9 @@ fn problems_json(problems: &[RowProblem]) -> Result<Option<String>, MonitoringEr
 }
 
 /// Parses the upload into the row tables and keeps its summary; nothing
-/// else is written. The parser runs on a blocking thread and hands rows
-/// over in batches, matched and written while it reads on by [`WRITERS`]
-/// connections at once.
+/// else is written. The parser runs on blocking threads (the `VPS` and the
+/// `AKUN` sheets each on one) and hands rows over in batches, matched and
+/// written while it reads on by [`WRITERS`] connections at once.
 ///
 /// The preview row is committed first, marked incomplete (readers, confirm
 /// and cancel do not see it), and completed with its summary once every row
@@ -544,9 +574,14 @@ async fn write_rows(
     let (sender, receiver) = mpsc::channel::<Batch>(WRITERS);
     let sink_fingerprints = fingerprints.clone();
     let parser = tokio::task::spawn_blocking(move || {
-        let mut sink = BatchSink::new(sender, writer, sink_fingerprints);
-        let summary = spreadsheet::read_rows(&bytes, &mut sink)?;
-        sink.flush()?;
+        let mut hosts = HostBatchSink {
+            batches: BatchSink::new(sender.clone(), sink_fingerprints.clone()),
+            writer,
+        };
+        let mut account_sales = BatchSink::new(sender, sink_fingerprints);
+        let summary = spreadsheet::read_rows(&bytes, &mut hosts, &mut account_sales)?;
+        hosts.batches.flush()?;
+        account_sales.flush()?;
         Ok::<_, SpreadsheetError>(summary)
     });
     let receiver = tokio::sync::Mutex::new(receiver);

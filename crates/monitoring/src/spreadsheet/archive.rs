@@ -1,5 +1,6 @@
-//! The gate in front of calamine: an upload is an untrusted file, and an
-//! .xlsx is a zip archive whose parts calamine inflates into memory (shared
+//! The gate in front of the workbook readers (the import's own in `xlsx/`,
+//! calamine for the other uploads): an upload is an untrusted file, and an
+//! .xlsx is a zip archive whose parts a reader inflates into memory (shared
 //! strings, styles) or streams (worksheets). Before anything is inflated we
 //! read only the zip central directory and refuse archives whose declared
 //! sizes could exhaust memory. The declared sizes are binding: the zip reader
@@ -17,7 +18,7 @@ use super::error::{NotXlsxReason, SpreadsheetError};
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ArchiveLimits {
     /// Sum of the declared uncompressed sizes of all entries. 256 MiB is
-    /// about ten times the XML of a 200,000-row sheet; everything calamine
+    /// about ten times the XML of a 200,000-row sheet; everything a reader
     /// keeps in memory (shared strings, styles) is bounded by it.
     pub(crate) max_total_uncompressed: u64,
     /// Entries smaller than this are never refused for their ratio: tiny
@@ -88,8 +89,8 @@ pub(crate) fn check_archive(bytes: &[u8], limits: &ArchiveLimits) -> Result<(), 
             )));
         }
         // `xl/workbook.xml` in every workbook Excel and LibreOffice write;
-        // the name is compared loosely as calamine resolves the part through
-        // the package relationships.
+        // the name is compared loosely as the readers resolve the part
+        // through the package relationships.
         has_workbook |= name.to_ascii_lowercase().ends_with("workbook.xml");
     }
     if !has_workbook {

@@ -1,4 +1,4 @@
-//! Reading one cell as one field: what calamine hands us (text, a number, a
+//! Reading one cell as one field: what the cell reader hands us (text, a number, a
 //! date-formatted number, an Excel error...) turned into a typed value or a
 //! problem that quotes the cell.
 

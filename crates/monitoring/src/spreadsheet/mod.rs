@@ -66,10 +66,16 @@ pub fn preview(bytes: &[u8]) -> Result<ImportPreview, SpreadsheetError> {
     preview_with_limits(bytes, &Limits::default())
 }
 
-/// Reads an uploaded workbook row by row into `sink` (same rows, same
-/// refusals as [`preview`]) and returns the summary. The rows are never
-/// all in memory at once unless the sink keeps them.
-pub fn read_rows(bytes: &[u8], sink: &mut dyn RowSink) -> Result<ImportSummary, SpreadsheetError> {
+/// Reads an uploaded workbook row by row into the sinks, the `VPS` rows
+/// into `hosts` and the `AKUN` rows into `account_sales`, each kind on a
+/// thread of its own (same rows, same refusals as [`preview`]), and returns
+/// the summary. The rows are never all in memory at once unless the sinks
+/// keep them.
+pub fn read_rows(
+    bytes: &[u8],
+    hosts: &mut dyn RowSink<HostRow>,
+    account_sales: &mut dyn RowSink<AccountSaleRow>,
+) -> Result<ImportSummary, SpreadsheetError> {
     let limits = Limits::default();
     if bytes.len() > limits.max_upload_bytes {
         return Err(SpreadsheetError::TooLarge {
@@ -78,7 +84,7 @@ pub fn read_rows(bytes: &[u8], sink: &mut dyn RowSink) -> Result<ImportSummary, 
         });
     }
     archive::check_archive(bytes, &limits.archive)?;
-    reader::read_rows(bytes, &limits, sink)
+    reader::read_rows(bytes, &limits, hosts, account_sales)
 }
 
 /// The size and zip-bomb checks of [`preview`], for the crate's other
@@ -166,5 +172,30 @@ mod tests {
         let sample = sample::generate_workbook(8, 7, 0.0, 1).expect("sample workbook");
         let result = preview_with_limits(&sample.bytes, &small_limits());
         assert!(result.is_ok(), "exactly the limit is fine: {result:?}");
+    }
+
+    /// The two kinds are read on two threads; when both refuse the upload,
+    /// the answer is the first sheet's refusal every time, as if the sheets
+    /// were read one after the other.
+    #[test]
+    fn of_two_refused_sheets_the_first_is_reported() {
+        let limits = Limits {
+            max_rows_per_sheet: 10,
+            ..Limits::default()
+        };
+        let both = sample::generate_workbook(11, 11, 0.0, 1).expect("sample workbook");
+        for _ in 0..20 {
+            let error = preview_with_limits(&both.bytes, &limits).expect_err("both sheets > 10");
+            assert!(
+                matches!(&error, SpreadsheetError::TooManyRows { sheet, limit: 10 } if sheet == "Data VPS"),
+                "{error:?}"
+            );
+        }
+        let second = sample::generate_workbook(10, 11, 0.0, 1).expect("sample workbook");
+        let error = preview_with_limits(&second.bytes, &limits).expect_err("AKUN sheet > 10");
+        assert!(
+            matches!(&error, SpreadsheetError::TooManyRows { sheet, limit: 10 } if sheet == "akun Terjual"),
+            "{error:?}"
+        );
     }
 }

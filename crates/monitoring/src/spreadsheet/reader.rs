@@ -1,9 +1,14 @@
 //! The import engine: streams the cells of each `VPS` and `AKUN` sheet in
 //! document order (never building a whole-sheet grid), finds the header row,
 //! keeps only the cells of mapped columns for the row being read, and turns
-//! each finished row into a typed preview row.
+//! each finished row into a typed preview row. The `VPS` sheets and the
+//! `AKUN` sheets are read on two threads at once, sharing the workbook's
+//! shared strings and formats (read once): an upload's wait is the
+//! parser's, and on a shop's small machine the second core is otherwise
+//! idle for half of it.
 
 use std::io::Read;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use calamine::DataRef;
 
@@ -16,43 +21,34 @@ use super::preview::{
     AccountSaleRow, Field, HostRow, IgnoredSheet, IgnoredSheetReason, ImportPreview, ImportSummary,
     RowCounts, SheetKind, SheetSummary,
 };
-use super::xlsx::{CellError, SheetCells, Workbook, WorkbookError};
+use super::xlsx::{CellError, SheetCells, SheetReader as Sheets, Workbook, WorkbookError};
 
 /// Excel has 16,384 columns; a header row claiming more is not worth keeping.
 const MAX_HEADER_CELLS: usize = 16_384;
 
-/// Where the reader hands each finished row, in sheet order then row order:
-/// a caller that stores rows elsewhere (the import staging) never holds the
-/// whole workbook's rows in memory.
-pub trait RowSink {
-    /// A row of a `VPS` sheet.
-    fn host(&mut self, row: HostRow) -> Result<(), SpreadsheetError>;
-    /// A row of an `AKUN` sheet.
-    fn account_sale(&mut self, row: AccountSaleRow) -> Result<(), SpreadsheetError>;
+/// Where the reader hands each finished row of one kind (`HostRow` for the
+/// `VPS` sheets, `AccountSaleRow` for the `AKUN` sheets), in sheet order
+/// then row order: a caller that stores rows elsewhere (the import staging)
+/// never holds the whole workbook's rows in memory. The two kinds' sinks
+/// are called from two threads at once.
+pub trait RowSink<Row>: Send {
+    fn row(&mut self, row: Row) -> Result<(), SpreadsheetError>;
     /// The sheet about to be read declares about this many data rows.
-    fn reserve(&mut self, _kind: SheetKind, _rows: usize) {}
-    /// Adds the caller's own problems to a parsed `VPS` row before it is
-    /// counted (the shop's address rules, which the parser does not know).
-    fn vet_host(&self, _row: &mut HostRow) {}
+    fn reserve(&mut self, _rows: usize) {}
+    /// Adds the caller's own problems to a parsed row before it is counted
+    /// (the shop's address rules for a host, which the parser does not know).
+    fn vet(&self, _row: &mut Row) {}
 }
 
-/// Collects every row: the in-memory [`ImportPreview`].
-impl RowSink for ImportPreview {
-    fn host(&mut self, row: HostRow) -> Result<(), SpreadsheetError> {
-        self.hosts.push(row);
+/// Collects every row: the in-memory [`ImportPreview`]'s lists.
+impl<Row: Send> RowSink<Row> for Vec<Row> {
+    fn row(&mut self, row: Row) -> Result<(), SpreadsheetError> {
+        self.push(row);
         Ok(())
     }
 
-    fn account_sale(&mut self, row: AccountSaleRow) -> Result<(), SpreadsheetError> {
-        self.account_sales.push(row);
-        Ok(())
-    }
-
-    fn reserve(&mut self, kind: SheetKind, rows: usize) {
-        match kind {
-            SheetKind::Hosts => self.hosts.reserve(rows),
-            SheetKind::AccountSales => self.account_sales.reserve(rows),
-        }
+    fn reserve(&mut self, rows: usize) {
+        Vec::reserve(self, rows);
     }
 }
 
@@ -60,67 +56,220 @@ pub(crate) fn read_preview(
     bytes: &[u8],
     limits: &Limits,
 ) -> Result<ImportPreview, SpreadsheetError> {
-    let mut preview = ImportPreview {
-        summary: ImportSummary {
-            hosts: RowCounts::default(),
-            account_sales: RowCounts::default(),
-            sheets: Vec::new(),
-            ignored_sheets: Vec::new(),
-        },
-        hosts: Vec::new(),
-        account_sales: Vec::new(),
-    };
-    preview.summary = read_rows(bytes, limits, &mut preview)?;
-    Ok(preview)
+    let (mut hosts, mut account_sales) = (Vec::new(), Vec::new());
+    let summary = read_rows(bytes, limits, &mut hosts, &mut account_sales)?;
+    Ok(ImportPreview {
+        summary,
+        hosts,
+        account_sales,
+    })
 }
 
-/// Reads every row of the workbook into `sink` and returns the summary.
+/// Reads every row of the workbook into the sinks and returns the summary.
 pub(crate) fn read_rows(
     bytes: &[u8],
     limits: &Limits,
-    sink: &mut dyn RowSink,
+    hosts: &mut dyn RowSink<HostRow>,
+    account_sales: &mut dyn RowSink<AccountSaleRow>,
 ) -> Result<ImportSummary, SpreadsheetError> {
-    let mut workbook = Workbook::open(bytes)?;
+    let workbook = Workbook::open(bytes)?;
     let system = if workbook.is_1904() {
         DateSystem::Excel1904
     } else {
         DateSystem::Excel1900
     };
 
-    let mut to_read = Vec::new();
+    let (mut host_sheets, mut sale_sheets) = (Vec::new(), Vec::new());
     let mut ignored_sheets = Vec::new();
     for (index, sheet) in workbook.sheets().iter().enumerate() {
         match classify(&sheet.name, sheet.is_worksheet) {
-            Ok(kind) => to_read.push((index, sheet.name.clone(), kind)),
+            Ok(SheetKind::Hosts) => host_sheets.push((index, sheet.name.clone())),
+            Ok(SheetKind::AccountSales) => sale_sheets.push((index, sheet.name.clone())),
             Err(reason) => ignored_sheets.push(IgnoredSheet {
                 name: sheet.name.clone(),
                 reason,
             }),
         }
     }
-    if to_read.is_empty() {
+    if host_sheets.is_empty() && sale_sheets.is_empty() {
         let sheets = ignored_sheets.into_iter().map(|sheet| sheet.name).collect();
         return Err(SpreadsheetError::NoKnownSheets { sheets });
     }
 
-    let mut sheet_reader = SheetReader {
+    let workbook_rows = WorkbookRows {
+        read: AtomicUsize::new(0),
+        earliest_failed_sheet: AtomicUsize::new(usize::MAX),
+    };
+    let context = ReadContext {
         system,
         limits,
-        rows_in_workbook: 0,
-        summary: ImportSummary {
-            hosts: RowCounts::default(),
-            account_sales: RowCounts::default(),
-            sheets: Vec::with_capacity(to_read.len()),
-            ignored_sheets,
-        },
-        sink,
+        workbook_rows: &workbook_rows,
     };
-    for (index, name, kind) in to_read {
-        let mut cells = workbook.cells(index)?;
-        let summary = sheet_reader.read(&mut cells, name, kind)?;
-        sheet_reader.summary.sheets.push(summary);
+    let (host_result, sale_result) = if host_sheets.is_empty() {
+        let sales = read_kind(
+            &mut workbook.sheet_reader(),
+            sale_sheets,
+            &context,
+            account_sales,
+        );
+        (Ok(KindRead::default()), sales)
+    } else if sale_sheets.is_empty() {
+        let hosts = read_kind(&mut workbook.sheet_reader(), host_sheets, &context, hosts);
+        (hosts, Ok(KindRead::default()))
+    } else {
+        // The second thread shares the parts already read (the shared
+        // strings above all); only the sheets are inflated twice over.
+        std::thread::scope(|scope| {
+            let (context, workbook) = (&context, &workbook);
+            let sales = scope.spawn(move || {
+                read_kind(
+                    &mut workbook.sheet_reader(),
+                    sale_sheets,
+                    context,
+                    account_sales,
+                )
+            });
+            let hosts = read_kind(&mut workbook.sheet_reader(), host_sheets, context, hosts);
+            let sales = sales
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (hosts, sales)
+        })
+    };
+    let (hosts, account_sales) = match (host_result, sale_result) {
+        (Ok(hosts), Ok(account_sales)) => (hosts, account_sales),
+        (Err(first), Err(second)) => return Err(first.or_earlier(second)),
+        (Err(failure), Ok(_)) | (Ok(_), Err(failure)) => return Err(failure.into_error()),
+    };
+    let mut sheets: Vec<(usize, SheetSummary)> = hosts
+        .sheets
+        .into_iter()
+        .chain(account_sales.sheets)
+        .collect();
+    sheets.sort_by_key(|(index, _)| *index);
+    Ok(ImportSummary {
+        hosts: hosts.rows,
+        account_sales: account_sales.rows,
+        sheets: sheets.into_iter().map(|(_, sheet)| sheet).collect(),
+        ignored_sheets,
+    })
+}
+
+/// The workbook's data rows so far, over both threads (the per-workbook
+/// limit), and the earliest sheet that refused the upload. A thread stops
+/// when a sheet before the one it reads has failed, and only then: the
+/// upload is refused for the sheet a reader going sheet by sheet would have
+/// stopped at, the same every time.
+struct WorkbookRows {
+    read: AtomicUsize,
+    earliest_failed_sheet: AtomicUsize,
+}
+
+impl WorkbookRows {
+    /// Counts one more row; answers whether the workbook is still within
+    /// `limit`.
+    fn count_one(&self, limit: usize) -> bool {
+        self.read.fetch_add(1, Ordering::Relaxed) < limit
     }
-    Ok(sheet_reader.summary)
+
+    fn so_far(&self) -> usize {
+        self.read.load(Ordering::Relaxed)
+    }
+
+    fn fail(&self, sheet_index: usize) {
+        self.earliest_failed_sheet
+            .fetch_min(sheet_index, Ordering::Relaxed);
+    }
+
+    fn failed_before(&self, sheet_index: usize) -> bool {
+        self.earliest_failed_sheet.load(Ordering::Relaxed) < sheet_index
+    }
+}
+
+/// What both threads read with.
+struct ReadContext<'p> {
+    system: DateSystem,
+    limits: &'p Limits,
+    workbook_rows: &'p WorkbookRows,
+}
+
+/// The sheets of one kind, read: the kind's row counts and each sheet's
+/// summary with its place in the workbook.
+#[derive(Default)]
+struct KindRead {
+    rows: RowCounts,
+    sheets: Vec<(usize, SheetSummary)>,
+}
+
+/// Why one kind's sheets were not all read.
+enum KindFailure {
+    /// The sheet at this place in the workbook refused the upload.
+    Error(usize, SpreadsheetError),
+    /// The other thread failed at an earlier sheet; this one stopped.
+    Stopped,
+}
+
+impl KindFailure {
+    fn into_error(self) -> SpreadsheetError {
+        match self {
+            KindFailure::Error(_, error) => error,
+            // Only answered when the other thread's failure is lost, which
+            // `read_rows` never does.
+            KindFailure::Stopped => SpreadsheetError::Stopped("the other sheets failed".to_owned()),
+        }
+    }
+
+    /// Of two failures, the one a reader going sheet by sheet would have
+    /// met first.
+    fn or_earlier(self, other: KindFailure) -> SpreadsheetError {
+        match (self, other) {
+            (KindFailure::Error(first, error), KindFailure::Error(second, _))
+                if first <= second =>
+            {
+                error
+            }
+            (KindFailure::Error(..), later @ KindFailure::Error(..)) => later.into_error(),
+            (KindFailure::Stopped, failure) | (failure, KindFailure::Stopped) => {
+                failure.into_error()
+            }
+        }
+    }
+}
+
+/// Reads the sheets of one kind, in workbook order, into `sink`.
+fn read_kind<Row: SheetRow>(
+    sheets_of_workbook: &mut Sheets<'_, '_>,
+    sheets: Vec<(usize, String)>,
+    context: &ReadContext<'_>,
+    sink: &mut dyn RowSink<Row>,
+) -> Result<KindRead, KindFailure> {
+    let mut sheet_reader = SheetReader {
+        context,
+        sheet_index: 0,
+        rows: RowCounts::default(),
+        sink,
+        stopped: false,
+    };
+    let mut read = Vec::with_capacity(sheets.len());
+    for (index, name) in sheets {
+        sheet_reader.sheet_index = index;
+        let summary = sheets_of_workbook
+            .cells(index)
+            .map_err(SpreadsheetError::from)
+            .and_then(|mut cells| sheet_reader.read(&mut cells, name));
+        match summary {
+            Ok(summary) => read.push((index, summary)),
+            Err(_) if sheet_reader.stopped => return Err(KindFailure::Stopped),
+            Err(error) => {
+                context.workbook_rows.fail(index);
+                return Err(KindFailure::Error(index, error));
+            }
+        }
+    }
+    Ok(KindRead {
+        rows: sheet_reader.rows,
+        sheets: read,
+    })
 }
 
 /// `VPS` sheets hold hosts and `AKUN` sheets account sales, by a
@@ -188,21 +337,77 @@ impl<'a> RowCells<'a> {
     }
 }
 
-struct SheetReader<'p> {
-    system: DateSystem,
-    limits: &'p Limits,
-    rows_in_workbook: usize,
-    summary: ImportSummary,
-    sink: &'p mut dyn RowSink,
+/// A row of one kind of sheet, as parsed from its cells.
+trait SheetRow: Sized {
+    const KIND: SheetKind;
+
+    fn parse(
+        sheet: &str,
+        row: u32,
+        cells: &RowCells<'_>,
+        columns: &ColumnMap,
+        system: DateSystem,
+    ) -> Self;
+
+    fn is_valid(&self) -> bool;
 }
 
-impl SheetReader<'_> {
-    fn read<'a, R: Read>(
+impl SheetRow for HostRow {
+    const KIND: SheetKind = SheetKind::Hosts;
+
+    fn parse(
+        sheet: &str,
+        row: u32,
+        cells: &RowCells<'_>,
+        columns: &ColumnMap,
+        system: DateSystem,
+    ) -> Self {
+        host_row(sheet, row, cells, columns, system)
+    }
+
+    fn is_valid(&self) -> bool {
+        HostRow::is_valid(self)
+    }
+}
+
+impl SheetRow for AccountSaleRow {
+    const KIND: SheetKind = SheetKind::AccountSales;
+
+    fn parse(
+        sheet: &str,
+        row: u32,
+        cells: &RowCells<'_>,
+        columns: &ColumnMap,
+        system: DateSystem,
+    ) -> Self {
+        account_sale_row(sheet, row, cells, columns, system)
+    }
+
+    fn is_valid(&self) -> bool {
+        AccountSaleRow::is_valid(self)
+    }
+}
+
+/// Reads the sheets of one kind, one after the other.
+struct SheetReader<'p, 's, Row> {
+    context: &'p ReadContext<'p>,
+    /// The place in the workbook of the sheet being read.
+    sheet_index: usize,
+    /// The kind's rows so far, over its sheets.
+    rows: RowCounts,
+    sink: &'s mut dyn RowSink<Row>,
+    /// Whether the reader stopped because the other kind's thread failed at
+    /// an earlier sheet.
+    stopped: bool,
+}
+
+impl<Row: SheetRow> SheetReader<'_, '_, Row> {
+    fn read<R: Read>(
         &mut self,
-        cells: &mut SheetCells<'a, R>,
+        cells: &mut SheetCells<'_, R>,
         sheet: String,
-        kind: SheetKind,
     ) -> Result<SheetSummary, SpreadsheetError> {
+        let kind = Row::KIND;
         // The header is the first row with a non-blank cell.
         let mut header_row: Option<u32> = None;
         let mut headers: Vec<(u32, String)> = Vec::new();
@@ -237,7 +442,7 @@ impl SheetReader<'_> {
             ignored_headers: columns.ignored_headers.clone(),
             rows: RowCounts::default(),
         };
-        self.reserve_rows(kind, cells.declared_last_row(), header_row);
+        self.reserve_rows(cells.declared_last_row(), header_row);
         let mut row_cells = RowCells::new();
         let mut current_row: Option<u32> = None;
         // The reader must not be asked again once it has reported the end of
@@ -267,22 +472,18 @@ impl SheetReader<'_> {
     /// Makes room for the rows the sheet declares below its header, so the
     /// row vectors are not regrown (and copied) while reading. The declared
     /// size is the uploader's claim, so it is capped by the row limits.
-    fn reserve_rows(
-        &mut self,
-        kind: SheetKind,
-        declared_last_row: Option<u32>,
-        header_row: Option<u32>,
-    ) {
+    fn reserve_rows(&mut self, declared_last_row: Option<u32>, header_row: Option<u32>) {
         let (Some(header_row), Some(last_row)) = (header_row, declared_last_row) else {
             return;
         };
         let declared_rows = last_row.saturating_sub(header_row) as usize;
-        let allowed = self.limits.max_rows_per_sheet.min(
-            self.limits
+        let limits = self.context.limits;
+        let allowed = limits.max_rows_per_sheet.min(
+            limits
                 .max_rows_per_workbook
-                .saturating_sub(self.rows_in_workbook),
+                .saturating_sub(self.context.workbook_rows.so_far()),
         );
-        self.sink.reserve(kind, declared_rows.min(allowed));
+        self.sink.reserve(declared_rows.min(allowed));
     }
 
     fn finish_row(
@@ -297,38 +498,37 @@ impl SheetReader<'_> {
         if cells.is_blank() {
             return Ok(());
         }
-        self.rows_in_workbook += 1;
-        if summary.rows.total_rows as usize >= self.limits.max_rows_per_sheet {
+        let workbook_rows = self.context.workbook_rows;
+        if workbook_rows.failed_before(self.sheet_index) {
+            self.stopped = true;
+            return Err(SpreadsheetError::Stopped(
+                "an earlier sheet was refused".to_owned(),
+            ));
+        }
+        let limits = self.context.limits;
+        if summary.rows.total_rows as usize >= limits.max_rows_per_sheet {
             return Err(SpreadsheetError::TooManyRows {
                 sheet: summary.name.clone(),
-                limit: self.limits.max_rows_per_sheet,
+                limit: limits.max_rows_per_sheet,
             });
         }
-        if self.rows_in_workbook > self.limits.max_rows_per_workbook {
+        if !workbook_rows.count_one(limits.max_rows_per_workbook) {
             return Err(SpreadsheetError::TooManyRowsInWorkbook {
-                limit: self.limits.max_rows_per_workbook,
+                limit: limits.max_rows_per_workbook,
             });
         }
-        let row = excel_row_number(row);
-        let valid = match summary.kind {
-            SheetKind::Hosts => {
-                let mut parsed = host_row(&summary.name, row, cells, columns, self.system);
-                self.sink.vet_host(&mut parsed);
-                let valid = parsed.is_valid();
-                self.summary.hosts.count(valid);
-                self.sink.host(parsed)?;
-                valid
-            }
-            SheetKind::AccountSales => {
-                let parsed = account_sale_row(&summary.name, row, cells, columns, self.system);
-                let valid = parsed.is_valid();
-                self.summary.account_sales.count(valid);
-                self.sink.account_sale(parsed)?;
-                valid
-            }
-        };
+        let mut parsed = Row::parse(
+            &summary.name,
+            excel_row_number(row),
+            cells,
+            columns,
+            self.context.system,
+        );
+        self.sink.vet(&mut parsed);
+        let valid = parsed.is_valid();
+        self.rows.count(valid);
         summary.rows.count(valid);
-        Ok(())
+        self.sink.row(parsed)
     }
 }
 

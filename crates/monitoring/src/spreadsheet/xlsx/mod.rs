@@ -108,19 +108,31 @@ impl<'b> Workbook<'b> {
         self.context.is_1904
     }
 
+    /// A reader of the workbook's sheets. Each thread takes its own: they
+    /// share the parts read by [`Workbook::open`] and the package's
+    /// directory, and each inflates the sheets it reads.
+    pub(crate) fn sheet_reader(&self) -> SheetReader<'_, 'b> {
+        SheetReader {
+            archive: self.archive.clone(),
+            workbook: self,
+        }
+    }
+}
+
+pub(crate) struct SheetReader<'w, 'b> {
+    archive: ZipArchive<Cursor<&'b [u8]>>,
+    workbook: &'w Workbook<'b>,
+}
+
+impl<'b> SheetReader<'_, 'b> {
     /// The cells of the sheet at `index` in [`Workbook::sheets`].
     pub(crate) fn cells(
         &mut self,
         index: usize,
     ) -> Result<SheetCells<'_, PartReader<'_, 'b>>, WorkbookError> {
-        let Workbook {
-            archive,
-            context,
-            sheets,
-        } = self;
-        let sheet = &sheets[index];
-        let (_, reader) = required_part(archive, &sheet.path)?;
-        SheetCells::open(reader, context).map_err(|error| WorkbookError::Cells {
+        let sheet = &self.workbook.sheets[index];
+        let (_, reader) = required_part(&mut self.archive, &sheet.path)?;
+        SheetCells::open(reader, &self.workbook.context).map_err(|error| WorkbookError::Cells {
             sheet: sheet.name.clone(),
             error,
         })
@@ -180,10 +192,11 @@ mod tests {
     /// reader and by calamine's.
     fn cells_both_ways(bytes: &[u8]) -> (Vec<String>, Vec<String>) {
         let mut ours = Vec::new();
-        let mut workbook = Workbook::open(bytes).expect("our reader opens it");
-        for index in 0..workbook.sheets().len() {
-            let name = workbook.sheets()[index].name.clone();
-            let mut cells = workbook.cells(index).expect("sheet");
+        let workbook = Workbook::open(bytes).expect("our reader opens it");
+        let mut sheets = workbook.sheet_reader();
+        for (index, sheet) in workbook.sheets().iter().enumerate() {
+            let name = &sheet.name;
+            let mut cells = sheets.cells(index).expect("sheet");
             while let Some(cell) = cells.next_cell().expect("cell") {
                 if cell.value != DataRef::Empty {
                     ours.push(format!(
@@ -257,7 +270,7 @@ mod tests {
         let strings = r#"<sst count="2" uniqueCount="2"><si><t>zero</t></si><si><r><t>o</t></r><r><t xml:space="preserve">ne </t></r></si></sst>"#;
         let styles = r#"<styleSheet><numFmts><numFmt numFmtId="164" formatCode="[h]:mm"/></numFmts><cellXfs><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/></cellXfs></styleSheet>"#;
         let bytes = package(sheet, strings, styles);
-        let mut workbook = Workbook::open(&bytes).expect("opens");
+        let workbook = Workbook::open(&bytes).expect("opens");
         assert!(workbook.is_1904());
         let sheets: Vec<(String, bool, String)> = workbook
             .sheets()
@@ -279,7 +292,8 @@ mod tests {
                 ),
             ]
         );
-        let mut cells = workbook.cells(0).expect("sheet");
+        let mut sheets = workbook.sheet_reader();
+        let mut cells = sheets.cells(0).expect("sheet");
         assert_eq!(cells.declared_last_row(), Some(2));
         let mut read = Vec::new();
         while let Some(cell) = cells.next_cell().expect("cell") {
@@ -308,8 +322,9 @@ mod tests {
     fn refuses_a_cell_that_points_past_the_shared_strings() {
         let sheet = r#"<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>5</v></c></row></sheetData></worksheet>"#;
         let bytes = package(sheet, "<sst><si><t>only</t></si></sst>", "<styleSheet/>");
-        let mut workbook = Workbook::open(&bytes).expect("opens");
-        let mut cells = workbook.cells(0).expect("sheet");
+        let workbook = Workbook::open(&bytes).expect("opens");
+        let mut sheets = workbook.sheet_reader();
+        let mut cells = sheets.cells(0).expect("sheet");
         let error = cells.next_cell().err().expect("refused").to_string();
         assert!(error.contains("shared string 5"), "{error}");
     }
