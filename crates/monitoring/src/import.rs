@@ -10,7 +10,6 @@
 //! cancelling discards them. Re-importing never destroys data: a blank cell
 //! keeps the stored value, only a value changes it.
 
-use std::collections::HashSet;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -26,7 +25,7 @@ mod copy;
 mod known;
 
 use self::copy::CopyRows;
-use self::known::{BookedSales, Fingerprints, Known};
+use self::known::{BookedSales, FingerprintSet, Fingerprints, Known};
 use crate::MonitoringError;
 use crate::host::WriteContext;
 use crate::probe::Host;
@@ -301,7 +300,7 @@ enum Batch {
 struct Pending<T> {
     rows: Vec<T>,
     repeats: Vec<bool>,
-    seen: HashSet<u128>,
+    seen: FingerprintSet,
     /// Rows already handed out in batches.
     sent: i32,
 }
@@ -311,7 +310,7 @@ impl<T> Pending<T> {
         Pending {
             rows: Vec::with_capacity(BATCH_ROWS),
             repeats: Vec::with_capacity(BATCH_ROWS),
-            seen: HashSet::new(),
+            seen: FingerprintSet::default(),
             sent: 0,
         }
     }

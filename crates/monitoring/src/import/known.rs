@@ -11,7 +11,7 @@
 //! matches again.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, Hash, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
 
 use std::str::FromStr;
 
@@ -47,6 +47,33 @@ impl Fingerprints {
     }
 }
 
+/// Hashes a fingerprint no further: it is already a keyed hash, so its low
+/// half is as good a bucket index as any hasher's (and as unpredictable to
+/// an uploader), at no cost. The maps and sets of an upload hold a few
+/// hundred thousand of them.
+#[derive(Default)]
+pub(super) struct FingerprintHasher(u64);
+
+impl Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write_u128(&mut self, fingerprint: u128) {
+        self.0 = fingerprint as u64;
+    }
+
+    /// Only fingerprints are hashed; any other key still spreads.
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+}
+
+pub(super) type FingerprintSet = HashSet<u128, BuildHasherDefault<FingerprintHasher>>;
+type FingerprintMap<V> = HashMap<u128, V, BuildHasherDefault<FingerprintHasher>>;
+
 /// A stored host as a re-import compares against it.
 pub(super) struct StoredHost {
     pub(super) id: i64,
@@ -58,9 +85,9 @@ pub(super) struct StoredHost {
 
 pub(super) struct Known {
     fingerprints: Fingerprints,
-    hosts: HashMap<u128, StoredHost>,
+    hosts: FingerprintMap<StoredHost>,
     /// Fingerprints of the book's account sales, read on first use.
-    account_sales: OnceCell<HashSet<u128>>,
+    account_sales: OnceCell<FingerprintSet>,
     /// Whether the database lowercases ASCII letters to ASCII letters (a
     /// Turkish locale does not: `I` becomes `ı`). When it does, the app can
     /// key an ASCII name itself; otherwise the database keys it.
@@ -143,7 +170,7 @@ impl Known {
 
 /// The account sales in the book, by fingerprint.
 pub(super) struct BookedSales<'k> {
-    sales: &'k HashSet<u128>,
+    sales: &'k FingerprintSet,
     fingerprints: &'k Fingerprints,
 }
 
@@ -176,14 +203,14 @@ async fn keyed_by_database(
 async fn stored_hosts(
     pool: &PgPool,
     fingerprints: &Fingerprints,
-) -> Result<(HashMap<u128, StoredHost>, bool), MonitoringError> {
+) -> Result<(FingerprintMap<StoredHost>, bool), MonitoringError> {
     let mut conn = pool.acquire().await?;
     let ascii_lowercase = sqlx::query_scalar!(
         r#"SELECT lower('ABCDEFGHIJKLMNOPQRSTUVWXYZ') = 'abcdefghijklmnopqrstuvwxyz' AS "same!""#
     )
     .fetch_one(&mut *conn)
     .await?;
-    let mut hosts = HashMap::new();
+    let mut hosts = FingerprintMap::default();
     // The database keys only the names the app cannot key as it would (an
     // ASCII name has as many bytes as characters): most of the inventory
     // then travels and is lowercased once, not twice.
@@ -223,9 +250,9 @@ async fn stored_hosts(
 async fn account_sales(
     pool: &PgPool,
     fingerprints: &Fingerprints,
-) -> Result<HashSet<u128>, MonitoringError> {
+) -> Result<FingerprintSet, MonitoringError> {
     let mut conn = pool.acquire().await?;
-    let mut sales = HashSet::new();
+    let mut sales = FingerprintSet::default();
     let mut rows = sqlx::query!(
         "SELECT sold_on, name, merchant, item_type, qty, price_minor, currency FROM sale WHERE kind = 'account'"
     )

@@ -133,21 +133,23 @@ pub(crate) enum PartError {
 }
 
 /// The workbook's shared strings, kept as one text with the end of each
-/// string: one allocation however many strings there are.
+/// string: one allocation however many strings there are, and 4 bytes a
+/// string beside its text (a part of empty `<si/>` items costs no more
+/// than its own size).
 #[derive(Debug, Default)]
 pub(crate) struct SharedStrings {
     text: String,
-    ends: Vec<usize>,
+    ends: Vec<u32>,
 }
 
 impl SharedStrings {
     pub(crate) fn get(&self, index: usize) -> Option<&str> {
-        let end = *self.ends.get(index)?;
+        let end = *self.ends.get(index)? as usize;
         let start = match index {
             0 => 0,
-            _ => self.ends[index - 1],
+            _ => self.ends[index - 1] as usize,
         };
-        Some(&self.text[start..end])
+        self.text.get(start..end)
     }
 
     #[cfg(test)]
@@ -176,7 +178,10 @@ pub(crate) fn shared_strings<R: Read>(part: R) -> Result<SharedStrings, XmlError
                 if !tag.empty {
                     read_rich_text(&mut tokens, &mut strings.text)?;
                 }
-                strings.ends.push(strings.text.len());
+                // The archive's limits keep every part far below 4 GiB.
+                let end = u32::try_from(strings.text.len())
+                    .map_err(|_| XmlError::Malformed("shared strings over 4 GiB"))?;
+                strings.ends.push(end);
             }
             _ => {}
         }
