@@ -362,7 +362,26 @@ impl SheetRow for HostRow {
         columns: &ColumnMap,
         system: DateSystem,
     ) -> Self {
-        host_row(sheet, row, cells, columns, system)
+        let mut problems = RowProblems::new(&columns.missing_required);
+        let name = problems.required(Field::Name, cell::short_text(cells.get(Field::Name)));
+        let ip = problems.required(Field::Ip, cell::host(cells.get(Field::Ip)));
+        let port = problems.required(Field::Port, cell::port(cells.get(Field::Port)));
+        let expire_date = problems.optional(
+            Field::ExpireDate,
+            cell::date(cells.get(Field::ExpireDate), system),
+        );
+        let price = price(&mut problems, cells);
+        HostRow {
+            sheet: sheet.to_owned(),
+            row,
+            name,
+            ip,
+            port,
+            expire_date,
+            price,
+            currency_stated: states_currency(cells),
+            problems: problems.into_vec(),
+        }
     }
 
     fn is_valid(&self) -> bool {
@@ -380,7 +399,31 @@ impl SheetRow for AccountSaleRow {
         columns: &ColumnMap,
         system: DateSystem,
     ) -> Self {
-        account_sale_row(sheet, row, cells, columns, system)
+        let mut problems = RowProblems::new(&columns.missing_required);
+        let sold_at =
+            problems.required(Field::SoldAt, cell::date(cells.get(Field::SoldAt), system));
+        let name = problems.required(Field::Name, cell::short_text(cells.get(Field::Name)));
+        let merchant = problems.optional(
+            Field::Merchant,
+            cell::short_text(cells.get(Field::Merchant)),
+        );
+        let account_type = problems.optional(
+            Field::AccountType,
+            cell::short_text(cells.get(Field::AccountType)),
+        );
+        let qty = problems.optional(Field::Qty, cell::quantity(cells.get(Field::Qty)));
+        let price = price(&mut problems, cells);
+        AccountSaleRow {
+            sheet: sheet.to_owned(),
+            row,
+            sold_at,
+            name,
+            merchant,
+            account_type,
+            qty,
+            price,
+            problems: problems.into_vec(),
+        }
     }
 
     fn is_valid(&self) -> bool {
@@ -535,68 +578,6 @@ impl<Row: SheetRow> SheetReader<'_, '_, Row> {
 /// Excel numbers rows from 1; the cell reader from 0.
 fn excel_row_number(index: u32) -> u32 {
     index.saturating_add(1)
-}
-
-fn host_row(
-    sheet: &str,
-    row: u32,
-    cells: &RowCells<'_>,
-    columns: &ColumnMap,
-    system: DateSystem,
-) -> HostRow {
-    let mut problems = RowProblems::new(&columns.missing_required);
-    let name = problems.required(Field::Name, cell::short_text(cells.get(Field::Name)));
-    let ip = problems.required(Field::Ip, cell::host(cells.get(Field::Ip)));
-    let port = problems.required(Field::Port, cell::port(cells.get(Field::Port)));
-    let expire_date = problems.optional(
-        Field::ExpireDate,
-        cell::date(cells.get(Field::ExpireDate), system),
-    );
-    let price = price(&mut problems, cells);
-    HostRow {
-        sheet: sheet.to_owned(),
-        row,
-        name,
-        ip,
-        port,
-        expire_date,
-        price,
-        currency_stated: states_currency(cells),
-        problems: problems.into_vec(),
-    }
-}
-
-fn account_sale_row(
-    sheet: &str,
-    row: u32,
-    cells: &RowCells<'_>,
-    columns: &ColumnMap,
-    system: DateSystem,
-) -> AccountSaleRow {
-    let mut problems = RowProblems::new(&columns.missing_required);
-    let sold_at = problems.required(Field::SoldAt, cell::date(cells.get(Field::SoldAt), system));
-    let name = problems.required(Field::Name, cell::short_text(cells.get(Field::Name)));
-    let merchant = problems.optional(
-        Field::Merchant,
-        cell::short_text(cells.get(Field::Merchant)),
-    );
-    let account_type = problems.optional(
-        Field::AccountType,
-        cell::short_text(cells.get(Field::AccountType)),
-    );
-    let qty = problems.optional(Field::Qty, cell::quantity(cells.get(Field::Qty)));
-    let price = price(&mut problems, cells);
-    AccountSaleRow {
-        sheet: sheet.to_owned(),
-        row,
-        sold_at,
-        name,
-        merchant,
-        account_type,
-        qty,
-        price,
-        problems: problems.into_vec(),
-    }
 }
 
 /// Whether the row names its currency: a filled currency cell, or a price
