@@ -135,12 +135,13 @@ impl<'a, R: Read> SheetCells<'a, R> {
                     }
                     self.column = 0;
                     if tag.empty {
-                        self.row += 1;
+                        self.row = self.row.saturating_add(1);
                     }
                     continue;
                 }
                 Some(Token::End(b"row")) => {
-                    self.row += 1;
+                    // Saturating: a hostile `r` may start at the last row.
+                    self.row = self.row.saturating_add(1);
                     self.column = 0;
                     continue;
                 }
@@ -156,7 +157,7 @@ impl<'a, R: Read> SheetCells<'a, R> {
                 self.column = column;
             }
             let (row, column) = (self.row, self.column);
-            self.column += 1;
+            self.column = self.column.saturating_add(1);
             let value = if start.empty {
                 DataRef::Empty
             } else {

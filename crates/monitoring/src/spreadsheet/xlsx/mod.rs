@@ -328,4 +328,22 @@ mod tests {
         let error = cells.next_cell().err().expect("refused").to_string();
         assert!(error.contains("shared string 5"), "{error}");
     }
+
+    #[test]
+    fn hostile_row_numbers_and_format_codes_are_read_without_overflow() {
+        let sheet = r#"<worksheet><sheetData><row r="4294967295"><c><v>1</v></c></row><row><c><v>2</v></c></row><row/></sheetData></worksheet>"#;
+        let styles = format!(
+            r#"<styleSheet><numFmts><numFmt numFmtId="164" formatCode="{}"/></numFmts><cellXfs><xf numFmtId="164"/></cellXfs></styleSheet>"#,
+            "[".repeat(300)
+        );
+        let bytes = package(sheet, "<sst/>", &styles);
+        let workbook = Workbook::open(&bytes).expect("opens");
+        let mut sheets = workbook.sheet_reader();
+        let mut cells = sheets.cells(0).expect("sheet");
+        let mut rows = Vec::new();
+        while let Some(cell) = cells.next_cell().expect("cell") {
+            rows.push(cell.row);
+        }
+        assert_eq!(rows, [u32::MAX - 1, u32::MAX]);
+    }
 }

@@ -342,7 +342,7 @@ fn custom_number_kind(format: &str) -> NumberKind {
             (_, _, true, _, _) => (),
             ('"', _, _, _, _) => is_quote = true,
             (';', ..) => return NumberKind::Plain,
-            ('[', ..) => brackets += 1,
+            ('[', ..) => brackets = brackets.saturating_add(1),
             (']', .., 1) if hms => return NumberKind::Duration,
             (']', ..) => brackets = brackets.saturating_sub(1),
             ('a' | 'A', _, _, false, 0) => ap = true,
