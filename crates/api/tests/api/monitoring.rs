@@ -1408,10 +1408,11 @@ async fn a_cell_holding_a_nul_character_is_a_row_problem_not_a_failed_upload(poo
     let bytes = workbook(&[
         (
             "VPS",
-            &["name", "ip", "port"],
+            // An unknown header is listed in the summary, NUL shown as ␀.
+            &["name", "ip", "port", "Cat\u{0}atan"],
             &[
-                vec!["Bad\u{0}Host", "10.0.0.7", "22"],
-                vec!["Good", "10.0.0.8", "22"],
+                vec!["Bad\u{0}Host", "10.0.0.7", "22", ""],
+                vec!["Good", "10.0.0.8", "22", ""],
             ],
         ),
         (
@@ -1432,6 +1433,7 @@ async fn a_cell_holding_a_nul_character_is_a_row_problem_not_a_failed_upload(poo
         "{staged}"
     );
     assert_eq!(staged["summary"]["account_sales"]["invalid"], 1, "{staged}");
+    assert!(staged.to_string().contains("Cat\u{2400}atan"), "{staged}");
     assert_eq!(staged["hosts"]["rows"][0]["problems"][0]["field"], "name");
     let id = staged["id"].as_str().unwrap();
     let result = confirm(&app, &token, id, "").await;

@@ -156,8 +156,15 @@ impl ColumnMap {
             match field {
                 Some(field) => map.columns.push((column, field)),
                 None if map.ignored_headers.len() < MAX_IGNORED_HEADERS => {
-                    map.ignored_headers
-                        .push(text.trim().chars().take(MAX_IGNORED_HEADER_CHARS).collect());
+                    // A NUL shows as ␀: the summary is stored as JSON,
+                    // which PostgreSQL refuses with a NUL in it.
+                    map.ignored_headers.push(
+                        text.trim()
+                            .chars()
+                            .take(MAX_IGNORED_HEADER_CHARS)
+                            .map(|c| if c == '\0' { '\u{2400}' } else { c })
+                            .collect(),
+                    );
                 }
                 None => {}
             }
@@ -233,6 +240,8 @@ mod tests {
         assert_eq!(map.field_at(6), Some(Field::Currency));
         assert_eq!(map.ignored_headers, ["Catatan"]);
         assert!(map.missing_required.is_empty());
+        let with_nul = ColumnMap::from_headers(SheetKind::Hosts, [(0, "Cat\0atan")]);
+        assert_eq!(with_nul.ignored_headers, ["Cat\u{2400}atan"]);
     }
 
     #[test]

@@ -395,7 +395,12 @@ pub(crate) fn utf8(raw: &[u8]) -> Result<&str, XmlError> {
 
 /// Character data or an attribute value with its entity references replaced
 /// and its line ends normalised to `\n`, as an XML processor must.
+/// XML has no NUL character, written or referenced (`&#0;`); Excel writes
+/// one in a cell as `_x0000_`, which the cell reader decodes.
 pub(crate) fn decode_text(raw: &[u8]) -> Result<Cow<'_, str>, XmlError> {
+    if memchr(0, raw).is_some() {
+        return Err(XmlError::Malformed("a NUL character"));
+    }
     let text = utf8(raw)?;
     if memchr::memchr2(b'&', b'\r', raw).is_none() {
         return Ok(Cow::Borrowed(text));
@@ -439,7 +444,7 @@ fn character_reference(entity: &str) -> Option<char> {
         Some(hex) => u32::from_str_radix(hex, 16).ok()?,
         None => number.parse().ok()?,
     };
-    char::from_u32(code)
+    char::from_u32(code).filter(|character| *character != '\0')
 }
 
 #[cfg(test)]
@@ -517,6 +522,8 @@ mod tests {
         for (xml, expected) in [
             ("<!DOCTYPE x [<!ENTITY a \"b\">]><x/>", "document type"),
             ("<x>&bomb;</x>", "unknown entity"),
+            ("<x>a&#0;b</x>", "unknown entity"),
+            ("<x>a\0b</x>", "NUL"),
             ("<x a=1/>", "without quotes"),
             ("<x", "unterminated tag"),
             ("<x><!-- open", "unterminated comment"),
