@@ -92,18 +92,22 @@ impl<'c> CellValue<'c> {
     fn quoted(self) -> String {
         const MAX_QUOTED_CHARS: usize = 40;
         let text = self.to_text();
-        // A NUL shows as ␀: the message is stored as JSON text, which
-        // PostgreSQL refuses with a NUL in it.
-        let mut quoted: String = text
-            .chars()
-            .take(MAX_QUOTED_CHARS)
-            .map(|c| if c == '\0' { '\u{2400}' } else { c })
-            .collect();
+        let mut quoted = storable_prefix(&text, MAX_QUOTED_CHARS);
         if text.chars().nth(MAX_QUOTED_CHARS).is_some() {
             quoted.push('…');
         }
         format!("`{quoted}`")
     }
+}
+
+/// The first `max_chars` characters of a cell's text, for the stored
+/// preview: a NUL shows as ␀, as the preview is stored as JSON, which
+/// PostgreSQL refuses with a NUL in it.
+pub(crate) fn storable_prefix(text: &str, max_chars: usize) -> String {
+    text.chars()
+        .take(max_chars)
+        .map(|c| if c == '\0' { '\u{2400}' } else { c })
+        .collect()
 }
 
 /// What is wrong with one cell.

@@ -3,6 +3,7 @@
 //! normalisation so that `Tanggal Expired`, `tanggal_expired` and
 //! `TANGGAL-EXPIRED` are the same header.
 
+use super::cell::storable_prefix;
 use super::preview::{Field, SheetKind};
 
 struct ColumnSpec {
@@ -156,15 +157,8 @@ impl ColumnMap {
             match field {
                 Some(field) => map.columns.push((column, field)),
                 None if map.ignored_headers.len() < MAX_IGNORED_HEADERS => {
-                    // A NUL shows as ␀: the summary is stored as JSON,
-                    // which PostgreSQL refuses with a NUL in it.
-                    map.ignored_headers.push(
-                        text.trim()
-                            .chars()
-                            .take(MAX_IGNORED_HEADER_CHARS)
-                            .map(|c| if c == '\0' { '\u{2400}' } else { c })
-                            .collect(),
-                    );
+                    map.ignored_headers
+                        .push(storable_prefix(text.trim(), MAX_IGNORED_HEADER_CHARS));
                 }
                 None => {}
             }
