@@ -21,7 +21,7 @@ use super::preview::{
     AccountSaleRow, Field, HostRow, IgnoredSheet, IgnoredSheetReason, ImportPreview, ImportSummary,
     RowCounts, SheetKind, SheetSummary,
 };
-use super::xlsx::{CellError, SheetCells, SheetReader as Sheets, Workbook, WorkbookError};
+use super::xlsx::{SheetCells, SheetReader as Sheets, Workbook};
 
 /// Excel has 16,384 columns; a header row claiming more is not worth keeping.
 const MAX_HEADER_CELLS: usize = 16_384;
@@ -289,17 +289,6 @@ fn classify(name: &str, is_worksheet: bool) -> Result<SheetKind, IgnoredSheetRea
     }
 }
 
-/// A cell that cannot be read damages the whole sheet: the file is refused.
-fn corrupt(sheet: &str) -> impl FnOnce(CellError) -> SpreadsheetError {
-    move |error| {
-        WorkbookError::Cells {
-            sheet: sheet.to_owned(),
-            error,
-        }
-        .into()
-    }
-}
-
 const FIELD_COUNT: usize = Field::Qty as usize + 1;
 
 /// The cells of the mapped columns of the row being read.
@@ -455,7 +444,7 @@ impl<Row: SheetRow> SheetReader<'_, '_, Row> {
         let mut header_row: Option<u32> = None;
         let mut headers: Vec<(u32, String)> = Vec::new();
         let mut first_data_cell = None;
-        while let Some(cell) = cells.next_cell().map_err(corrupt(&sheet))? {
+        while let Some(cell) = cells.next_cell()? {
             let (row, column) = (cell.row, cell.column);
             if header_row.is_some_and(|header| header != row) {
                 first_data_cell = Some(cell);
@@ -504,7 +493,7 @@ impl<Row: SheetRow> SheetReader<'_, '_, Row> {
             if let Some(field) = columns.field_at(column) {
                 row_cells.set(field, cell.value);
             }
-            next_cell = cells.next_cell().map_err(corrupt(&summary.name))?;
+            next_cell = cells.next_cell()?;
         }
         if let Some(finished) = current_row {
             self.finish_row(&mut summary, &columns, finished, &row_cells)?;

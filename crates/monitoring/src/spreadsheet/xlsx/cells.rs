@@ -5,8 +5,9 @@ use std::io::Read;
 
 use calamine::{CellErrorType, DataRef, ExcelDateTime, ExcelDateTimeType};
 
+use super::WorkbookError;
 use super::parts::{NumberKind, SharedStrings, push_unescaped, read_rich_text};
-use super::xml::{Tag, Token, XmlError, XmlTokens, utf8};
+use super::xml::{Tag, Token, XmlError, XmlTokens, excerpt, utf8};
 
 /// What a sheet's cells are read against.
 pub(crate) struct CellContext {
@@ -67,15 +68,15 @@ impl CellType {
             Some(b"e") => CellType::Error,
             Some(b"d") => CellType::IsoDate,
             Some(other) => {
-                return Err(CellError::UnknownType(
-                    String::from_utf8_lossy(other).chars().take(20).collect(),
-                ));
+                return Err(CellError::UnknownType(excerpt(other)));
             }
         })
     }
 }
 
 pub(crate) struct SheetCells<'a, R> {
+    /// The sheet's name, for its errors.
+    sheet: &'a str,
     tokens: XmlTokens<R>,
     context: &'a CellContext,
     /// The last row the sheet's `<dimension>` declares, zero-based.
@@ -90,23 +91,35 @@ pub(crate) struct SheetCells<'a, R> {
 
 impl<'a, R: Read> SheetCells<'a, R> {
     /// Reads up to the sheet's cell data.
-    pub(crate) fn open(part: R, context: &'a CellContext) -> Result<Self, CellError> {
+    pub(crate) fn open(
+        part: R,
+        context: &'a CellContext,
+        sheet: &'a str,
+    ) -> Result<Self, WorkbookError> {
+        let in_sheet = |error: CellError| WorkbookError::Cells {
+            sheet: sheet.to_owned(),
+            error,
+        };
         let mut tokens = XmlTokens::new(part);
         let mut declared_last_row = None;
         let done = loop {
-            match tokens.next()? {
+            match tokens.next().map_err(|error| in_sheet(error.into()))? {
                 Some(Token::Start(tag)) if tag.name == b"dimension" => {
-                    if let Some(range) = tag.attribute(b"ref")? {
+                    let range = tag
+                        .attribute(b"ref")
+                        .map_err(|error| in_sheet(error.into()))?;
+                    if let Some(range) = range {
                         let last = range.rsplit(|byte| *byte == b':').next().unwrap_or(range);
                         declared_last_row = cell_reference(last).ok().map(|(row, _)| row);
                     }
                 }
                 Some(Token::Start(tag)) if tag.name == b"sheetData" => break tag.empty,
                 Some(_) => {}
-                None => return Err(CellError::NoSheetData),
+                None => return Err(in_sheet(CellError::NoSheetData)),
             }
         };
         Ok(SheetCells {
+            sheet,
             tokens,
             context,
             declared_last_row,
@@ -122,7 +135,14 @@ impl<'a, R: Read> SheetCells<'a, R> {
     }
 
     /// The next cell, or `None` after the last.
-    pub(crate) fn next_cell(&mut self) -> Result<Option<Cell<'a>>, CellError> {
+    pub(crate) fn next_cell(&mut self) -> Result<Option<Cell<'a>>, WorkbookError> {
+        self.read_cell().map_err(|error| WorkbookError::Cells {
+            sheet: self.sheet.to_owned(),
+            error,
+        })
+    }
+
+    fn read_cell(&mut self) -> Result<Option<Cell<'a>>, CellError> {
         if self.done {
             return Ok(None);
         }
@@ -246,7 +266,7 @@ fn typed_value<'a>(
             }
             let index: usize = text.trim().parse().map_err(|_| CellError::BadValue {
                 kind: "s",
-                value: text.chars().take(20).collect(),
+                value: excerpt(text.as_bytes()),
             })?;
             DataRef::SharedString(
                 context
@@ -264,7 +284,7 @@ fn typed_value<'a>(
             other => {
                 return Err(CellError::BadValue {
                     kind: "b",
-                    value: other.chars().take(20).collect(),
+                    value: excerpt(other.as_bytes()),
                 });
             }
         },
@@ -301,7 +321,7 @@ fn typed_value<'a>(
                 Err(_) => {
                     return Err(CellError::BadValue {
                         kind: "n",
-                        value: text.chars().take(20).collect(),
+                        value: excerpt(text.as_bytes()),
                     });
                 }
             }
@@ -336,8 +356,7 @@ fn cell_reference(reference: &[u8]) -> Result<(u32, u32), CellError> {
 
 /// A one-based row number → zero-based.
 fn row_number(digits: &[u8]) -> Result<u32, CellError> {
-    let bad =
-        || CellError::BadReference(String::from_utf8_lossy(digits).chars().take(20).collect());
+    let bad = || CellError::BadReference(excerpt(digits));
     let number: u32 = utf8(digits)
         .ok()
         .and_then(|text| text.parse().ok())

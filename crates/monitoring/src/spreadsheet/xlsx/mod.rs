@@ -21,7 +21,8 @@ use zip::read::ZipFile;
 use zip::result::ZipError;
 
 use cells::CellContext;
-pub(crate) use cells::{CellError, SheetCells};
+use cells::CellError;
+pub(crate) use cells::SheetCells;
 use parts::PartError;
 pub(crate) use parts::SheetEntry;
 use xml::XmlError;
@@ -132,10 +133,7 @@ impl<'b> SheetReader<'_, 'b> {
     ) -> Result<SheetCells<'_, PartReader<'_, 'b>>, WorkbookError> {
         let sheet = &self.workbook.sheets[index];
         let (_, reader) = required_part(&mut self.archive, &sheet.path)?;
-        SheetCells::open(reader, &self.workbook.context).map_err(|error| WorkbookError::Cells {
-            sheet: sheet.name.clone(),
-            error,
-        })
+        SheetCells::open(reader, &self.workbook.context, &sheet.name)
     }
 }
 

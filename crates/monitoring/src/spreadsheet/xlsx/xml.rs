@@ -389,6 +389,12 @@ fn trim_end(bytes: &[u8]) -> &[u8] {
     &bytes[..keep]
 }
 
+/// The start of a value an error quotes: enough to find it in the file,
+/// never a hostile value's whole length.
+pub(crate) fn excerpt(raw: &[u8]) -> String {
+    String::from_utf8_lossy(raw).chars().take(20).collect()
+}
+
 pub(crate) fn utf8(raw: &[u8]) -> Result<&str, XmlError> {
     std::str::from_utf8(raw).map_err(|_| XmlError::NotUtf8)
 }
@@ -429,7 +435,7 @@ pub(crate) fn decode_text(raw: &[u8]) -> Result<Cow<'_, str>, XmlError> {
             "quot" => '"',
             "apos" => '\'',
             _ => character_reference(entity)
-                .ok_or_else(|| XmlError::UnknownEntity(entity.chars().take(20).collect()))?,
+                .ok_or_else(|| XmlError::UnknownEntity(excerpt(entity.as_bytes())))?,
         });
         rest = &after[semicolon + 1..];
     }
