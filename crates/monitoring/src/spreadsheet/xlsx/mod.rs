@@ -228,27 +228,57 @@ mod tests {
     }
 
     fn package(sheet_xml: &str, shared_strings: &str, styles: &str) -> Vec<u8> {
+        package_of(&[("VPS &amp; co", Some(sheet_xml))], shared_strings, styles)
+    }
+
+    /// A workbook of these worksheets (name as written in the XML, and the
+    /// sheet's part; `None`: named in the workbook but missing from the
+    /// zip) and a chart sheet, in the 1904 date system.
+    fn package_of(sheets: &[(&str, Option<&str>)], shared_strings: &str, styles: &str) -> Vec<u8> {
+        const RELATIONSHIPS: &str =
+            "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+        let mut relationships = String::new();
+        let mut entries = String::new();
+        let mut parts = Vec::new();
+        for (number, (name, xml)) in (1..).zip(sheets) {
+            relationships.push_str(&format!(
+                r#"<Relationship Id="rId{number}" Type="{RELATIONSHIPS}/worksheet" Target="worksheets/sheet{number}.xml"/>"#
+            ));
+            entries.push_str(&format!(
+                r#"<x:sheet name="{name}" sheetId="{number}" r:id="rId{number}"/>"#
+            ));
+            if let Some(xml) = xml {
+                parts.push((
+                    format!("xl/worksheets/sheet{number}.xml"),
+                    (*xml).to_owned(),
+                ));
+            }
+        }
+        relationships.push_str(&format!(
+            r#"<Relationship Id="rIdChart" Type="{RELATIONSHIPS}/chartsheet" Target="/xl/chartsheets/sheet1.xml"/>"#
+        ));
+        entries.push_str(r#"<x:sheet name="Chart" sheetId="99" r:id="rIdChart"/>"#);
+        parts.extend([
+            (
+                "_rels/.rels".to_owned(),
+                format!(r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{RELATIONSHIPS}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
+            ),
+            (
+                "xl/_rels/workbook.xml.rels".to_owned(),
+                format!(r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{relationships}</Relationships>"#),
+            ),
+            (
+                "xl/workbook.xml".to_owned(),
+                format!(r#"<x:workbook xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{RELATIONSHIPS}"><x:workbookPr date1904="1"/><x:sheets>{entries}</x:sheets></x:workbook>"#),
+            ),
+            ("xl/sharedStrings.xml".to_owned(), shared_strings.to_owned()),
+            ("xl/styles.xml".to_owned(), styles.to_owned()),
+        ]);
         let mut bytes = Vec::new();
         let mut zip = zip::ZipWriter::new(Cursor::new(&mut bytes));
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated);
-        for (path, text) in [
-            (
-                "_rels/.rels",
-                r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
-            ),
-            (
-                "xl/_rels/workbook.xml.rels",
-                r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/chartsheet" Target="/xl/chartsheets/sheet1.xml"/></Relationships>"#,
-            ),
-            (
-                "xl/workbook.xml",
-                r#"<x:workbook xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><x:workbookPr date1904="1"/><x:sheets><x:sheet name="VPS &amp; co" sheetId="1" r:id="rId1"/><x:sheet name="Chart" sheetId="2" r:id="rId2"/></x:sheets></x:workbook>"#,
-            ),
-            ("xl/worksheets/sheet1.xml", sheet_xml),
-            ("xl/sharedStrings.xml", shared_strings),
-            ("xl/styles.xml", styles),
-        ] {
+        for (path, text) in parts {
             zip.start_file(path, options).expect("entry");
             zip.write_all(text.as_bytes()).expect("write");
         }
@@ -343,5 +373,80 @@ mod tests {
             rows.push(cell.row);
         }
         assert_eq!(rows, [u32::MAX - 1, u32::MAX]);
+    }
+
+    const HOST_SHEET: &str = r#"<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c><c r="B1" t="inlineStr"><is><t>ip</t></is></c><c r="C1" t="inlineStr"><is><t>port</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>VPS-1</t></is></c><c r="B2" t="inlineStr"><is><t>10.0.0.1</t></is></c><c r="C2"><v>22</v></c></row></sheetData></worksheet>"#;
+
+    /// A sheet whose second cell points past the shared strings.
+    const DAMAGED_SHEET: &str = r#"<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c><c r="B1" t="s"><v>9</v></c></row></sheetData></worksheet>"#;
+
+    fn corrupt_message(bytes: &[u8]) -> String {
+        match crate::spreadsheet::preview(bytes) {
+            Err(crate::spreadsheet::SpreadsheetError::Corrupt(message)) => message,
+            other => panic!("expected a damaged-workbook refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_sheet_missing_from_the_package_or_cut_short_is_refused_by_name() {
+        let missing = package_of(
+            &[("Data VPS", Some(HOST_SHEET)), ("AKUN", None)],
+            "<sst/>",
+            "<styleSheet/>",
+        );
+        let message = corrupt_message(&missing);
+        assert!(message.contains("xl/worksheets/sheet2.xml"), "{message}");
+
+        let cut = &HOST_SHEET[..HOST_SHEET.len() - "</sheetData></worksheet>".len()];
+        let message = corrupt_message(&package_of(
+            &[("Data VPS", Some(cut))],
+            "<sst/>",
+            "<styleSheet/>",
+        ));
+        assert!(message.contains("Data VPS"), "{message}");
+    }
+
+    /// The two kinds of sheet are read on two threads: a damaged sheet of
+    /// either kind refuses the upload and is named, and of two damaged
+    /// sheets it is always the first in the workbook.
+    #[test]
+    fn a_damaged_sheet_of_either_kind_refuses_the_upload_by_its_name() {
+        let sales_damaged = package_of(
+            &[
+                ("Data VPS", Some(HOST_SHEET)),
+                ("AKUN", Some(DAMAGED_SHEET)),
+            ],
+            "<sst/>",
+            "<styleSheet/>",
+        );
+        let message = corrupt_message(&sales_damaged);
+        assert!(
+            message.contains("AKUN") && message.contains("shared string 9"),
+            "{message}"
+        );
+
+        let hosts_damaged = package_of(
+            &[
+                ("AKUN", Some(HOST_SHEET)),
+                ("Data VPS", Some(DAMAGED_SHEET)),
+            ],
+            "<sst/>",
+            "<styleSheet/>",
+        );
+        let message = corrupt_message(&hosts_damaged);
+        assert!(message.contains("Data VPS"), "{message}");
+
+        let both = package_of(
+            &[
+                ("AKUN", Some(DAMAGED_SHEET)),
+                ("Data VPS", Some(DAMAGED_SHEET)),
+            ],
+            "<sst/>",
+            "<styleSheet/>",
+        );
+        for _ in 0..20 {
+            let message = corrupt_message(&both);
+            assert!(message.starts_with("sheet `AKUN`"), "{message}");
+        }
     }
 }
