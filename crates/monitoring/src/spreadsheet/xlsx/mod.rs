@@ -20,11 +20,9 @@ use zip::ZipArchive;
 use zip::read::ZipFile;
 use zip::result::ZipError;
 
-use cells::CellContext;
-use cells::CellError;
 pub(crate) use cells::SheetCells;
-use parts::PartError;
-pub(crate) use parts::SheetEntry;
+use cells::{CellContext, CellError};
+use parts::{PartError, SheetEntry};
 use xml::XmlError;
 
 use super::error::SpreadsheetError;

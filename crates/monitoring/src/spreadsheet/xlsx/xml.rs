@@ -16,6 +16,8 @@ use std::io::Read;
 
 use memchr::{memchr, memchr3, memmem};
 
+use crate::spreadsheet::cell::storable_prefix;
+
 /// Bytes asked of the source per read.
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -392,7 +394,7 @@ fn trim_end(bytes: &[u8]) -> &[u8] {
 /// The start of a value an error quotes: enough to find it in the file,
 /// never a hostile value's whole length.
 pub(crate) fn excerpt(raw: &[u8]) -> String {
-    String::from_utf8_lossy(raw).chars().take(20).collect()
+    storable_prefix(&String::from_utf8_lossy(raw), 20)
 }
 
 pub(crate) fn utf8(raw: &[u8]) -> Result<&str, XmlError> {
